@@ -1,0 +1,1 @@
+//! Benchmarks of BrightRun live in `benches/`.

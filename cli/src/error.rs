@@ -1,0 +1,36 @@
+//! How the CLI reports a failure: a message with the stable code, and an exit code.
+
+use std::process::ExitCode;
+
+use brightrun_core::ErrorCode;
+
+/// Exit code for input that cannot be used (bad flags, unknown names, unreadable files).
+pub const EXIT_USAGE: u8 = 2;
+
+/// A failure of a command, ready to print.
+#[derive(Debug)]
+pub struct CliError {
+    code: &'static str,
+    message: String,
+    exit: u8,
+}
+
+impl CliError {
+    /// A usage error (exit code 2) with a stable code.
+    pub fn usage(code: &'static str, message: impl Into<String>) -> Self {
+        Self { code, message: message.into(), exit: EXIT_USAGE }
+    }
+
+    /// Prints `error[code]: message` on stderr and returns the exit code.
+    pub fn report(&self) -> ExitCode {
+        eprintln!("error[{}]: {}", self.code, self.message);
+        ExitCode::from(self.exit)
+    }
+}
+
+/// Errors of the core are the caller's input being wrong: exit code 2.
+impl<E: ErrorCode + std::fmt::Display> From<E> for CliError {
+    fn from(error: E) -> Self {
+        Self::usage(error.code(), error.to_string())
+    }
+}

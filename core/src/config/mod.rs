@@ -1,0 +1,16 @@
+//! Configuration: hyperparameters and their ranges, presets, dataset-aware advice, and the
+//! GPU and base-model catalogs.
+
+mod advice;
+mod base_model;
+mod error;
+mod gpu;
+mod hyperparameters;
+mod presets;
+
+pub use advice::{Advice, DatasetProfile, advise};
+pub use base_model::{BASE_MODEL_CATALOG, BaseModel, ModelArchitecture};
+pub use error::{CatalogError, FieldError, HyperparameterError};
+pub use gpu::{GPU_CATALOG, GpuSelection, GpuSpec, MAX_GPUS_PER_JOB};
+pub use hyperparameters::{DEFAULT_TARGET_MODULES, Hyperparameters, Quantization, ranges};
+pub use presets::Preset;

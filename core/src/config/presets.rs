@@ -1,0 +1,134 @@
+//! Named starting points for hyperparameters.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use super::error::CatalogError;
+use super::hyperparameters::{DEFAULT_TARGET_MODULES, Hyperparameters, Quantization};
+
+/// A preset: three tuned starting points, or `custom` for hand-set values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Preset {
+    /// Small steps, low rank: the safest choice for a first run or a small dataset.
+    Conservative,
+    /// The default: a good result on most conversation datasets.
+    Balanced,
+    /// Fast learning, high rank: for large datasets with a lot to teach.
+    Aggressive,
+    /// Every value chosen by the user (starts from `balanced`).
+    Custom,
+}
+
+impl Preset {
+    /// The three named presets (not `custom`).
+    pub const NAMED: [Preset; 3] = [Preset::Conservative, Preset::Balanced, Preset::Aggressive];
+
+    /// Every preset, `custom` last.
+    pub const ALL: [Preset; 4] = [Preset::Conservative, Preset::Balanced, Preset::Aggressive, Preset::Custom];
+
+    /// The name used in flags and JSON.
+    pub const fn as_str(&self) -> &'static str {
+        match self {
+            Preset::Conservative => "conservative",
+            Preset::Balanced => "balanced",
+            Preset::Aggressive => "aggressive",
+            Preset::Custom => "custom",
+        }
+    }
+
+    /// One line on when to choose it.
+    pub const fn description(&self) -> &'static str {
+        match self {
+            Preset::Conservative => "small steps and low rank; safest for small datasets and first runs",
+            Preset::Balanced => "the default; suits most conversation datasets",
+            Preset::Aggressive => "fast learning and high rank; for large datasets with a lot to teach",
+            Preset::Custom => "your own values, starting from balanced",
+        }
+    }
+
+    /// The preset's hyperparameters for a base model.
+    pub fn hyperparameters(&self, base_model: &str) -> Hyperparameters {
+        let (learning_rate, batch_size, epochs, lora_rank, lora_alpha, lora_dropout, warmup_steps) = match self {
+            Preset::Conservative => (1e-4, 4, 3, 8, 16, 0.05, 100),
+            Preset::Balanced | Preset::Custom => (2e-4, 8, 5, 16, 32, 0.1, 200),
+            Preset::Aggressive => (3e-4, 16, 10, 32, 64, 0.1, 500),
+        };
+        Hyperparameters {
+            base_model: base_model.to_owned(),
+            learning_rate,
+            batch_size,
+            epochs,
+            lora_rank,
+            lora_alpha,
+            lora_dropout,
+            warmup_steps,
+            weight_decay: 0.01,
+            gradient_accumulation_steps: 1,
+            max_grad_norm: 1.0,
+            max_seq_len: 2048,
+            target_modules: DEFAULT_TARGET_MODULES.iter().map(|m| (*m).to_owned()).collect(),
+            quantization: Quantization::None,
+            gradient_checkpointing: true,
+        }
+    }
+}
+
+impl fmt::Display for Preset {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Preset {
+    type Err = CatalogError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Preset::ALL
+            .into_iter()
+            .find(|p| p.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| CatalogError::UnknownPreset { name: s.to_owned() })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn preset_values_are_the_products() {
+        let table: Vec<_> = Preset::NAMED
+            .iter()
+            .map(|p| {
+                let h = p.hyperparameters("m");
+                (
+                    h.learning_rate,
+                    h.batch_size,
+                    h.epochs,
+                    h.lora_rank,
+                    h.lora_alpha,
+                    h.lora_dropout,
+                    h.warmup_steps,
+                    h.weight_decay,
+                )
+            })
+            .collect();
+        assert_eq!(
+            table,
+            [
+                (1e-4, 4, 3, 8, 16, 0.05, 100, 0.01),
+                (2e-4, 8, 5, 16, 32, 0.1, 200, 0.01),
+                (3e-4, 16, 10, 32, 64, 0.1, 500, 0.01),
+            ]
+        );
+    }
+
+    #[test]
+    fn names_parse_case_insensitively_and_serialise_snake_case() {
+        assert_eq!("Balanced".parse::<Preset>().unwrap(), Preset::Balanced);
+        assert_eq!(serde_json::to_string(&Preset::Custom).unwrap(), "\"custom\"");
+        assert!("turbo".parse::<Preset>().is_err());
+    }
+}

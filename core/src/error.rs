@@ -1,0 +1,55 @@
+//! Errors that cross the library boundary.
+//!
+//! Each concern has its own error type (a hyperparameter error, a catalog error, an illegal
+//! job transition, ...). Every one of them implements [`ErrorCode`], which names the failure
+//! with a stable snake_case string that the CLI prints and the Python and Node bindings carry
+//! as `code`. [`Error`] gathers them for callers who want one type.
+
+use crate::config::{CatalogError, HyperparameterError};
+use crate::estimate::EstimateError;
+use crate::model::{MoneyParseError, ParseEnumError, TransitionError};
+
+/// A stable, machine-readable name for a failure.
+///
+/// Codes never change meaning once released: hosts match on them, log them and translate
+/// them. They are snake_case ASCII.
+pub trait ErrorCode {
+    /// The stable code of this error, e.g. `invalid_hyperparameters`.
+    fn code(&self) -> &'static str;
+}
+
+/// Any error of the core, for callers who want a single error type.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Hyperparameters out of range or inconsistent.
+    #[error(transparent)]
+    Hyperparameters(#[from] HyperparameterError),
+    /// An unknown GPU or base model, or a malformed architecture.
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    /// An estimate that cannot be made from its inputs.
+    #[error(transparent)]
+    Estimate(#[from] EstimateError),
+    /// A job status change that the state machine forbids.
+    #[error(transparent)]
+    Transition(#[from] TransitionError),
+    /// A money amount that is not a decimal number.
+    #[error(transparent)]
+    Money(#[from] MoneyParseError),
+    /// A name that is not one of an enum's values (a status, a format, a role, ...).
+    #[error(transparent)]
+    UnknownValue(#[from] ParseEnumError),
+}
+
+impl ErrorCode for Error {
+    fn code(&self) -> &'static str {
+        match self {
+            Error::Hyperparameters(e) => e.code(),
+            Error::Catalog(e) => e.code(),
+            Error::Estimate(e) => e.code(),
+            Error::Transition(e) => e.code(),
+            Error::Money(e) => e.code(),
+            Error::UnknownValue(e) => e.code(),
+        }
+    }
+}

@@ -1,0 +1,45 @@
+//! Errors of the estimation concern.
+
+use crate::config::{CatalogError, HyperparameterError};
+use crate::error::ErrorCode;
+
+/// An estimate that cannot be made from its inputs.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EstimateError {
+    /// The hyperparameters are invalid; every bad field is listed.
+    #[error(transparent)]
+    Hyperparameters(#[from] HyperparameterError),
+    /// The GPU is not in the catalog, or the count is out of range.
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    /// A LoRA target module that the architecture does not have.
+    #[error(
+        "target module `{module}` is not a linear layer of a Llama-, Mistral- or Qwen-style model; \
+         use q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj or down_proj"
+    )]
+    UnknownTargetModule {
+        /// The module name given.
+        module: String,
+    },
+    /// No tokens to train on.
+    #[error("the dataset has no tokens to train on: pass the token count of its training split")]
+    NoTokens,
+    /// A measured throughput that is not a positive number.
+    #[error("measured throughput must be a positive number of tokens per second per GPU, not {value}")]
+    InvalidThroughput {
+        /// The value given.
+        value: f64,
+    },
+}
+
+impl ErrorCode for EstimateError {
+    fn code(&self) -> &'static str {
+        match self {
+            EstimateError::Hyperparameters(e) => e.code(),
+            EstimateError::Catalog(e) => e.code(),
+            EstimateError::UnknownTargetModule { .. } => "unknown_target_module",
+            EstimateError::NoTokens => "no_tokens",
+            EstimateError::InvalidThroughput { .. } => "invalid_throughput",
+        }
+    }
+}

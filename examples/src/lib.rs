@@ -1,0 +1,1 @@
+//! Runnable examples of BrightRun live in `rust/`.

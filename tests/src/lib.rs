@@ -1,0 +1,1 @@
+//! Cross-crate integration tests of BrightRun live in `tests/`.

@@ -2,5 +2,6 @@
 //! canonical chat JSONL the trainer reads.
 
 mod conversation;
+pub mod tokenizer;
 
 pub use conversation::{Conversation, Message, Role, Source, Split};

@@ -1,0 +1,38 @@
+//! Errors of the tokenizer concern.
+
+use crate::error::ErrorCode;
+
+/// A tokenizer that cannot be loaded or cannot count.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TokenizerError {
+    /// The tokenizer file or its configuration could not be read or parsed.
+    #[error("cannot load tokenizer from {source_name}: {reason}")]
+    Load {
+        /// The path or model id.
+        source_name: String,
+        /// What went wrong and how to fix it.
+        reason: String,
+    },
+    /// The chat template failed to render a conversation.
+    #[error("chat template failed: {reason}")]
+    Template {
+        /// The template engine's message.
+        reason: String,
+    },
+    /// Encoding failed.
+    #[error("tokenization failed: {reason}")]
+    Encode {
+        /// The tokenizer's message.
+        reason: String,
+    },
+}
+
+impl ErrorCode for TokenizerError {
+    fn code(&self) -> &'static str {
+        match self {
+            TokenizerError::Load { .. } => "tokenizer_load_failed",
+            TokenizerError::Template { .. } => "chat_template_failed",
+            TokenizerError::Encode { .. } => "tokenization_failed",
+        }
+    }
+}

@@ -1,0 +1,208 @@
+"""The training run: load, train with assistant-only loss, evaluate, save, announce."""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from brightrun_trainer import __version__, artifacts, exit_codes
+from brightrun_trainer.cancel import CancelFlag
+from brightrun_trainer.data import IGNORE_INDEX, Example, fetch, load_conversations, tokenize_all
+from brightrun_trainer.errors import DatasetError, OutOfMemoryError
+from brightrun_trainer.model import apply_lora, load_base, pick_device
+from brightrun_trainer.protocol import EventWriter
+from brightrun_trainer.spec import JobSpec
+
+OOM_ADVICE = "lower batch_size or max_seq_len, turn on gradient_checkpointing, or use 4bit quantization"
+
+
+@dataclass
+class Progress:
+    """What the loop has done so far."""
+
+    step: int = 0
+    tokens: int = 0
+    train_loss: float | None = None
+    eval_loss: float | None = None
+
+
+def _batches(examples: list[Example], batch_size: int, seed: int, epoch: int) -> list[list[Example]]:
+    order = list(range(len(examples)))
+    random.Random(seed * 1_000_003 + epoch).shuffle(order)
+    return [[examples[i] for i in order[start : start + batch_size]] for start in range(0, len(order), batch_size)]
+
+
+def _collate(batch: list[Example], pad_id: int, device: str) -> dict[str, Any]:
+    import torch
+
+    width = max(len(example.input_ids) for example in batch)
+    ids = [example.input_ids + [pad_id] * (width - len(example.input_ids)) for example in batch]
+    labels = [example.labels + [IGNORE_INDEX] * (width - len(example.labels)) for example in batch]
+    mask = [[1] * len(example.input_ids) + [0] * (width - len(example.input_ids)) for example in batch]
+    return {
+        "input_ids": torch.tensor(ids, device=device),
+        "labels": torch.tensor(labels, device=device),
+        "attention_mask": torch.tensor(mask, device=device),
+    }
+
+
+def _gpu_fields(device: str) -> dict[str, Any]:
+    if device != "cuda":
+        return {}
+    import torch
+
+    fields: dict[str, Any] = {"gpu_memory_used_gb": torch.cuda.max_memory_allocated() / 1e9}
+    try:
+        fields["gpu_utilization_percent"] = float(torch.cuda.utilization())
+    except Exception:  # noqa: BLE001 - utilisation needs pynvml; memory alone is still useful
+        pass
+    return fields
+
+
+def evaluate(model: Any, examples: list[Example], batch_size: int, pad_id: int, device: str) -> float:
+    """Mean loss per trainable token over ``examples``."""
+    import torch
+
+    model.eval()
+    total_loss, total_tokens = 0.0, 0
+    with torch.no_grad():
+        for start in range(0, len(examples), batch_size):
+            batch = examples[start : start + batch_size]
+            tokens = sum(max(example.trainable_tokens - 1, 0) for example in batch) or 1
+            loss = model(**_collate(batch, pad_id, device)).loss
+            total_loss += float(loss) * tokens
+            total_tokens += tokens
+    model.train()
+    return total_loss / max(total_tokens, 1)
+
+
+def save_adapter(model: Any, tokenizer: Any, spec: JobSpec, events: EventWriter) -> None:
+    """Writes the adapter and tokenizer, announces each file, and uploads where asked."""
+    out = spec.output_dir / "adapter"
+    out.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(out)
+    tokenizer.save_pretrained(out)
+    artifacts.name_base_model(out, spec.base_model)
+    for artifact in artifacts.collect(out):
+        url = spec.upload_urls.get(artifact.name)
+        if url:
+            artifacts.upload(artifact, url)
+        events.emit("artifact", name=artifact.name, bytes=artifact.bytes, sha256=artifact.sha256, path=str(artifact.path))
+
+
+def run(spec: JobSpec, events: EventWriter, cancel: CancelFlag) -> int:
+    """Trains per ``spec`` and returns the protocol exit code."""
+    import torch
+
+    try:
+        return _run(spec, events, cancel)
+    except torch.cuda.OutOfMemoryError as error:
+        raise OutOfMemoryError(f"out of GPU memory: {OOM_ADVICE}") from error
+
+
+def _run(spec: JobSpec, events: EventWriter, cancel: CancelFlag) -> int:
+    import torch
+    from transformers import get_linear_schedule_with_warmup
+
+    began = time.monotonic()
+    hp = spec.hyperparameters
+    torch.manual_seed(spec.seed)
+    device = pick_device()
+    events.emit("phase", phase="loading")
+    scratch = spec.output_dir / "scratch"
+    train_conversations = load_conversations(fetch(spec.train, scratch))
+    validation_conversations = load_conversations(fetch(spec.validation, scratch)) if spec.validation else []
+    if not train_conversations:
+        raise DatasetError("the training split has no conversations")
+    tokenizer, model = load_base(spec, train_conversations + validation_conversations, device)
+    train = tokenize_all(tokenizer, train_conversations, hp.max_seq_len)
+    validation = tokenize_all(tokenizer, validation_conversations, hp.max_seq_len)
+    if not train:
+        raise DatasetError("no training conversation keeps an assistant token within max_seq_len")
+    model = apply_lora(model.to(device) if spec.is_smoke else model, hp)
+    model.train()
+
+    steps_per_epoch = math.ceil(math.ceil(len(train) / hp.batch_size) / hp.gradient_accumulation_steps)
+    total_steps = steps_per_epoch * hp.epochs
+    if spec.max_steps is not None:
+        total_steps = min(total_steps, spec.max_steps)
+    trainable = [parameter for parameter in model.parameters() if parameter.requires_grad]
+    optimizer = torch.optim.AdamW(trainable, lr=hp.learning_rate, weight_decay=hp.weight_decay)
+    scheduler = get_linear_schedule_with_warmup(optimizer, min(hp.warmup_steps, total_steps), total_steps)
+    events.emit(
+        "started",
+        job_id=spec.job_id,
+        base_model=spec.base_model,
+        smoke_model=spec.is_smoke,
+        device=device,
+        total_steps=total_steps,
+        epochs=hp.epochs,
+        train_examples=len(train),
+        validation_examples=len(validation),
+        trainable_parameters=sum(parameter.numel() for parameter in trainable),
+        trainer_version=__version__,
+    )
+    events.emit("phase", phase="training")
+    pad_id = tokenizer.pad_token_id
+    progress = Progress()
+    window_tokens, window_start = 0, time.monotonic()
+    for epoch in range(hp.epochs):
+        batches = _batches(train, hp.batch_size, spec.seed, epoch)
+        for group_start in range(0, len(batches), hp.gradient_accumulation_steps):
+            if progress.step >= total_steps:
+                break
+            group = batches[group_start : group_start + hp.gradient_accumulation_steps]
+            step_loss = 0.0
+            for batch in group:
+                loss = model(**_collate(batch, pad_id, device)).loss
+                (loss / len(group)).backward()
+                step_loss += float(loss) / len(group)
+                window_tokens += sum(len(example.input_ids) for example in batch)
+            grad_norm = float(torch.nn.utils.clip_grad_norm_(trainable, hp.max_grad_norm))
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad(set_to_none=True)
+            progress.step += 1
+            progress.train_loss = step_loss
+            if progress.step % spec.logging_steps == 0 or progress.step == total_steps:
+                elapsed = max(time.monotonic() - window_start, 1e-9)
+                events.emit(
+                    "metric",
+                    step=progress.step,
+                    total_steps=total_steps,
+                    epoch=epoch + (group_start + len(group)) / len(batches),
+                    loss=step_loss,
+                    learning_rate=scheduler.get_last_lr()[0],
+                    grad_norm=grad_norm,
+                    tokens_per_second=window_tokens / elapsed,
+                    **_gpu_fields(device),
+                )
+                progress.tokens += window_tokens
+                window_tokens, window_start = 0, time.monotonic()
+            if cancel.requested:
+                events.emit("phase", phase="saving")
+                save_adapter(model, tokenizer, spec, events)
+                events.emit("cancelled", step=progress.step, total_steps=total_steps, partial_adapter=True)
+                return exit_codes.CANCELLED
+        if validation:
+            events.emit("phase", phase="evaluating")
+            progress.eval_loss = evaluate(model, validation, hp.batch_size, pad_id, device)
+            events.emit("eval", step=progress.step, epoch=epoch + 1, eval_loss=progress.eval_loss)
+            events.emit("phase", phase="training")
+        if progress.step >= total_steps:
+            break
+    events.emit("phase", phase="saving")
+    save_adapter(model, tokenizer, spec, events)
+    events.emit(
+        "completed",
+        steps=progress.step,
+        epochs=hp.epochs,
+        train_loss=progress.train_loss,
+        eval_loss=progress.eval_loss,
+        tokens=progress.tokens + window_tokens,
+        duration_seconds=time.monotonic() - began,
+    )
+    return exit_codes.COMPLETED

@@ -5,7 +5,9 @@
 //! with a stable snake_case string that the CLI prints and the Python and Node bindings carry
 //! as `code`. [`Error`] gathers them for callers who want one type.
 
+use crate::backend::BackendError;
 use crate::config::{CatalogError, HyperparameterError};
+use crate::dataset::tokenizer::TokenizerError;
 use crate::estimate::EstimateError;
 use crate::model::{MoneyParseError, ParseEnumError, TransitionError};
 
@@ -36,6 +38,12 @@ pub enum Error {
     /// A money amount that is not a decimal number.
     #[error(transparent)]
     Money(#[from] MoneyParseError),
+    /// A GPU backend that cannot submit, follow, cancel or collect a job.
+    #[error(transparent)]
+    Backend(#[from] BackendError),
+    /// A tokenizer that cannot be loaded or cannot count.
+    #[error(transparent)]
+    Tokenizer(#[from] TokenizerError),
     /// A name that is not one of an enum's values (a status, a format, a role, ...).
     #[error(transparent)]
     UnknownValue(#[from] ParseEnumError),
@@ -50,6 +58,8 @@ impl ErrorCode for Error {
             Error::Transition(e) => e.code(),
             Error::Money(e) => e.code(),
             Error::UnknownValue(e) => e.code(),
+            Error::Backend(e) => e.code(),
+            Error::Tokenizer(e) => e.code(),
         }
     }
 }

@@ -8,6 +8,7 @@
 //! The core never creates a tokio runtime and never prints: it logs through `tracing`, and
 //! every fallible operation returns an error that carries a stable [`ErrorCode`].
 
+pub mod backend;
 pub mod config;
 pub mod dataset;
 pub mod error;

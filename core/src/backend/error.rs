@@ -1,0 +1,62 @@
+//! Errors of the backend concern.
+
+use crate::error::ErrorCode;
+
+/// A backend that cannot do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum BackendError {
+    /// Reading or writing the backend's own files or processes failed.
+    #[error("backend I/O failed: {context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A handle this backend did not issue, or one whose data is malformed.
+    #[error("invalid backend handle: {reason}")]
+    InvalidHandle {
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The worker could not be started.
+    #[error("cannot start the worker: {reason}")]
+    Launch {
+        /// Why, and how to fix it.
+        reason: String,
+    },
+    /// The engine (RunPod, Ray, Slurm, ...) refused or failed a request.
+    #[error("the {engine} engine failed: {reason}")]
+    Engine {
+        /// Which engine.
+        engine: &'static str,
+        /// Its answer.
+        reason: String,
+    },
+    /// The job has no artifacts to collect (it did not complete).
+    #[error("nothing to collect: {reason}")]
+    NotCollectable {
+        /// Why.
+        reason: String,
+    },
+}
+
+impl BackendError {
+    /// An I/O error with what was being done.
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        Self::Io { context: context.into(), source }
+    }
+}
+
+impl ErrorCode for BackendError {
+    fn code(&self) -> &'static str {
+        match self {
+            BackendError::Io { .. } => "backend_io",
+            BackendError::InvalidHandle { .. } => "invalid_backend_handle",
+            BackendError::Launch { .. } => "worker_launch_failed",
+            BackendError::Engine { .. } => "backend_engine_failed",
+            BackendError::NotCollectable { .. } => "nothing_to_collect",
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! GPU backends: where a training job's worker runs.
+//!
+//! A [`GpuBackend`] launches the worker (worker protocol v1, [`protocol`]) on its engine and
+//! maps the engine's states; queueing, placement and GPU allocation stay in the engine. The
+//! [`BackendHandle`] it returns is serialisable and stored with the job, so a restarted
+//! orchestrator keeps following the job.
+
+mod error;
+pub mod event_log;
+pub mod local;
+pub mod protocol;
+
+pub use error::BackendError;
+pub use event_log::{EventBatch, EventCursor};
+pub use local::{LocalBackendConfig, LocalProcessBackend};
+pub use protocol::{EventKind, WorkerEvent, WorkerLine, WorkerSpec};
+
+use std::path::PathBuf;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+/// How to find a submitted job again: stored with the job as JSON.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackendHandle {
+    /// The backend that issued it (`local`, `runpod`, ...).
+    pub backend: String,
+    /// The engine's id of the job (a pid, a RunPod job id, a Ray submission id).
+    pub external_id: String,
+    /// Whatever else the backend needs, in its own shape.
+    pub data: serde_json::Value,
+}
+
+/// The engine's view of a job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum BackendStatus {
+    /// Accepted, waiting for a GPU.
+    Queued,
+    /// The worker runs.
+    Running,
+    /// The worker exited 0.
+    Succeeded,
+    /// The worker exited with a failure code, or the engine failed it.
+    Failed {
+        /// The worker's exit code, when known.
+        exit_code: Option<i32>,
+        /// What the engine says.
+        reason: String,
+    },
+    /// The worker stopped on a cancel request.
+    Cancelled,
+    /// The worker is gone without a trace of how it ended (machine restart, killed).
+    Lost {
+        /// What was found.
+        reason: String,
+    },
+}
+
+impl BackendStatus {
+    /// Whether the engine is done with the job.
+    pub fn is_terminal(&self) -> bool {
+        !matches!(self, BackendStatus::Queued | BackendStatus::Running)
+    }
+}
+
+/// Where a collected file can be read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ArtifactSource {
+    /// A file on this machine.
+    LocalPath {
+        /// Its path.
+        path: PathBuf,
+    },
+    /// Already uploaded by the worker to the object store, under this key.
+    StoredObject {
+        /// The object key.
+        key: String,
+    },
+}
+
+/// One file of the adapter, as the worker announced it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CollectedArtifact {
+    /// File name.
+    pub name: String,
+    /// Size the worker announced.
+    pub bytes: u64,
+    /// Hex sha256 the worker announced; the orchestrator verifies it.
+    pub sha256: String,
+    /// Where to read it.
+    pub source: ArtifactSource,
+}
+
+/// An engine that runs training workers.
+#[async_trait]
+pub trait GpuBackend: Send + Sync {
+    /// The backend's name, stored in handles (`local`, `runpod`, `ray`, ...).
+    fn name(&self) -> &'static str;
+
+    /// Starts (or queues) a worker for `spec`.
+    async fn submit(&self, spec: &WorkerSpec) -> Result<BackendHandle, BackendError>;
+
+    /// The job's current state.
+    async fn status(&self, handle: &BackendHandle) -> Result<BackendStatus, BackendError>;
+
+    /// Worker output after `cursor`: events and log lines, and the next cursor.
+    async fn events(&self, handle: &BackendHandle, cursor: EventCursor) -> Result<EventBatch, BackendError>;
+
+    /// Asks the worker to stop after its current step (it saves a partial adapter).
+    async fn cancel(&self, handle: &BackendHandle) -> Result<(), BackendError>;
+
+    /// The adapter files the worker wrote (from its `artifact` events).
+    async fn collect(&self, handle: &BackendHandle) -> Result<Vec<CollectedArtifact>, BackendError>;
+}

@@ -14,5 +14,6 @@ pub mod dataset;
 pub mod error;
 pub mod estimate;
 pub mod model;
+pub mod orchestrator;
 
 pub use error::{Error, ErrorCode};

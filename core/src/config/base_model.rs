@@ -76,6 +76,8 @@ const LLAMA31_70B: ModelArchitecture = arch(70_553_706_496, 80, 8192, 28672, 64,
 const QWEN25_7B: ModelArchitecture = arch(7_615_616_512, 28, 3584, 18944, 28, 4, 152_064, 131_072);
 const QWEN25_7B_INSTRUCT: ModelArchitecture = arch(7_615_616_512, 28, 3584, 18944, 28, 4, 152_064, 32_768);
 const QWEN25_72B: ModelArchitecture = arch(72_706_203_648, 80, 8192, 29568, 64, 8, 152_064, 131_072);
+const SMOKE: ModelArchitecture =
+    ModelArchitecture { tied_embeddings: false, ..arch(426_624, 2, 128, 256, 4, 2, 512, 2_048) };
 const QWEN3_8B: ModelArchitecture = arch(8_190_735_360, 36, 4096, 12288, 32, 8, 151_936, 40_960);
 
 /// Every base model the estimator knows by id.
@@ -115,7 +117,16 @@ pub const BASE_MODEL_CATALOG: &[BaseModel] = &[
     BaseModel { id: "Qwen/Qwen2.5-72B", display_name: "Qwen2.5 72B", architecture: QWEN25_72B },
     BaseModel { id: "Qwen/Qwen2.5-72B-Instruct", display_name: "Qwen2.5 72B Instruct", architecture: QWEN25_72B },
     BaseModel { id: "Qwen/Qwen3-8B", display_name: "Qwen3 8B", architecture: QWEN3_8B },
+    BaseModel {
+        id: SMOKE_MODEL_ID,
+        display_name: "smoke test model (tiny, randomly initialised; not a real model)",
+        architecture: SMOKE,
+    },
 ];
+
+/// The id of the reference trainer's smoke model: a tiny randomly initialised Llama with a
+/// tokenizer trained on the job's own dataset, for running the whole pipeline on a CPU.
+pub const SMOKE_MODEL_ID: &str = "smoke";
 
 impl BaseModel {
     /// Looks a model up by Hub id, ignoring case.

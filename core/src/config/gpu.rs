@@ -1,5 +1,8 @@
 //! The GPU catalog: what each card can hold and compute, and what it costs by default.
 //!
+//! `CPU` stands for the local machine without a GPU: it runs the smoke model of the
+//! reference trainer (figures of a small 2-4 core host, priced at $0 by default).
+//!
 //! Figures are the vendors' data-sheet values: memory as marketed (GiB), bf16 dense tensor
 //! peak without sparsity, memory bandwidth. Prices are indicative on-demand US-dollar rates
 //! per GPU-hour of community clouds (RunPod, Lambda) in 2026; every user overrides them with
@@ -68,6 +71,13 @@ pub const GPU_CATALOG: &[GpuSpec] = &[
         bf16_tflops: 989.4,
         memory_bandwidth_gbps: 3350.0,
         default_price_per_hour: price(269),
+    },
+    GpuSpec {
+        name: "CPU",
+        memory_gb: 16.0,
+        bf16_tflops: 0.2,
+        memory_bandwidth_gbps: 20.0,
+        default_price_per_hour: price(0),
     },
     GpuSpec {
         name: "H200-141GB",

@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""A TEST DOUBLE of the training worker: it speaks worker protocol v1 without training.
+
+The orchestrator tests launch it in place of `brightrun-trainer` to drive every path of a
+job's life quickly and deterministically: `protocol_test_double.py --scenario NAME --spec
+PATH`, where NAME is one of:
+
+- `success`: 4 metric steps with a falling loss, one eval, the adapter files, completed.
+- `fail-<code>`: a `failed` event, then exit with that code (2 bad spec, 3 dataset, ...).
+- `oom`: a `failed` event of type `out_of_memory`, exit 4.
+- `malformed`: the success story, with non-JSON lines, a broken event, and every event
+  printed twice (the reader must drop the duplicates by `seq`).
+- `crash`: two metrics, then exit 1 without a `failed` event.
+- `slow`: metrics every 50 ms until SIGTERM; then a partial adapter and `cancelled`, 143.
+- `no-completed`: the success story without the `completed` event, exit 0.
+- `bad-sha`: the success story with an artifact whose announced sha256 is wrong.
+- `wait`: like success, but waits for a file `release` beside the spec before finishing
+  (tests restart the orchestrator meanwhile).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import signal
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+seq = 0
+duplicate = False
+
+
+def emit(event: str, **fields: object) -> None:
+    global seq
+    seq += 1
+    line = json.dumps(
+        {"v": 1, "seq": seq, "ts": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"), "event": event, **fields}
+    )
+    print(line, flush=True)
+    if duplicate:
+        print(line, flush=True)
+
+
+def write_adapter(out: Path, corrupt_sha: bool) -> None:
+    adapter = out / "adapter"
+    adapter.mkdir(parents=True, exist_ok=True)
+    files = {
+        "adapter_model.safetensors": b"test double weights, not a real adapter",
+        "adapter_config.json": json.dumps({"base_model_name_or_path": "test-double", "r": 8}).encode(),
+    }
+    for name, data in files.items():
+        (adapter / name).write_bytes(data)
+        sha = hashlib.sha256(data).hexdigest()
+        if corrupt_sha and name == "adapter_model.safetensors":
+            sha = "0" * 64
+        emit("artifact", name=name, bytes=len(data), sha256=sha, path=str(adapter / name))
+
+
+def metrics(steps: int, total: int) -> None:
+    for step in range(1, steps + 1):
+        emit("metric", step=step, total_steps=total, epoch=step / total * 2, loss=3.0 / step,
+             learning_rate=1e-4, grad_norm=1.0, tokens_per_second=1000.0)
+
+
+def main() -> int:
+    global duplicate
+    spec_path = Path(sys.argv[sys.argv.index("--spec") + 1])
+    spec = json.loads(spec_path.read_text())
+    scenario = sys.argv[sys.argv.index("--scenario") + 1]
+    out = Path(spec["output"]["dir"])
+    duplicate = scenario == "malformed"
+    emit("phase", phase="loading")
+    emit("started", job_id=spec["job_id"], total_steps=4, epochs=2, device="cpu", train_examples=8)
+    if scenario.startswith("fail-"):
+        emit("failed", error_type="test_failure", message=f"test double failing with {scenario}")
+        return int(scenario.removeprefix("fail-"))
+    if scenario == "oom":
+        emit("failed", error_type="out_of_memory", message="out of GPU memory: lower batch_size")
+        return 4
+    if scenario == "crash":
+        metrics(2, 4)
+        return 1
+    if scenario == "slow":
+        stop = {"now": False}
+        signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
+        step = 0
+        while not stop["now"]:
+            step += 1
+            emit("metric", step=step, total_steps=1000, epoch=step / 500, loss=2.0, learning_rate=1e-4,
+                 grad_norm=1.0, tokens_per_second=500.0)
+            time.sleep(0.05)
+        write_adapter(out, corrupt_sha=False)
+        emit("cancelled", step=step, total_steps=1000, partial_adapter=True)
+        return 143
+    if scenario == "malformed":
+        print("Loading checkpoint shards: 100%", flush=True)
+        print('{"v":1,"seq":"broken"', flush=True)
+    if scenario == "wait":
+        metrics(2, 4)
+        while not (spec_path.parent / "release").exists():
+            time.sleep(0.05)
+        emit("metric", step=3, total_steps=4, epoch=1.5, loss=1.0, learning_rate=1e-4, grad_norm=1.0,
+             tokens_per_second=1000.0)
+        emit("metric", step=4, total_steps=4, epoch=2.0, loss=0.75, learning_rate=1e-4, grad_norm=1.0,
+             tokens_per_second=1000.0)
+    else:
+        metrics(4, 4)
+    emit("eval", step=4, epoch=2, eval_loss=1.1)
+    emit("phase", phase="saving")
+    write_adapter(out, corrupt_sha=scenario == "bad-sha")
+    if scenario != "no-completed":
+        emit("completed", steps=4, epochs=2, train_loss=0.75, eval_loss=1.1, tokens=4000, duration_seconds=0.2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

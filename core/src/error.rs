@@ -6,6 +6,7 @@
 //! as `code`. [`Error`] gathers them for callers who want one type.
 
 use crate::config::{CatalogError, HyperparameterError};
+use crate::dataset::{DatasetError, TokenizerError};
 use crate::estimate::EstimateError;
 use crate::model::{MoneyParseError, ParseEnumError, TransitionError};
 
@@ -39,6 +40,12 @@ pub enum Error {
     /// A name that is not one of an enum's values (a status, a format, a role, ...).
     #[error(transparent)]
     UnknownValue(#[from] ParseEnumError),
+    /// A dataset that cannot be read, recognised or converted.
+    #[error(transparent)]
+    Dataset(#[from] DatasetError),
+    /// A tokenizer that cannot be loaded or cannot count.
+    #[error(transparent)]
+    Tokenizer(#[from] TokenizerError),
 }
 
 impl ErrorCode for Error {
@@ -50,6 +57,8 @@ impl ErrorCode for Error {
             Error::Transition(e) => e.code(),
             Error::Money(e) => e.code(),
             Error::UnknownValue(e) => e.code(),
+            Error::Dataset(e) => e.code(),
+            Error::Tokenizer(e) => e.code(),
         }
     }
 }

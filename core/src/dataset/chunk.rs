@@ -2,6 +2,7 @@
 //! on a worker thread, into a [`ChunkOutput`] that the merger adds up in file order.
 
 use super::codes::RuleCode;
+use super::cross_record::MetaKind;
 use super::findings::{FieldPath, Findings, Location};
 use super::format::json::{RawRecord, Slot};
 use super::format::{Analysis, RecordCtx, View, analyse};
@@ -14,7 +15,7 @@ pub(crate) trait RecordSink {
     fn conversation(&mut self, view: View<'_>, at: Location<'_>, findings: &mut Findings, clean: bool);
 
     /// A `_meta` record (or a document's `training_file_metadata`) with its `total_pairs`.
-    fn meta(&mut self, line: Option<u64>, total_pairs: Option<u64>, field: &'static str);
+    fn meta(&mut self, line: Option<u64>, total_pairs: Option<u64>, kind: MetaKind);
 }
 
 /// The result of a chunk: line numbers in it are relative to its first line.
@@ -54,7 +55,7 @@ impl<S: RecordSink> ChunkOutput<S> {
                 let clean = self.findings.errors() == errors_before;
                 self.sink.conversation(view, at, &mut self.findings, clean);
             }
-            Analysis::Meta(total_pairs) => self.sink.meta(at.line, total_pairs, "_meta"),
+            Analysis::Meta(total_pairs) => self.sink.meta(at.line, total_pairs, MetaKind::Line),
             Analysis::Rejected => self.records += 1,
         }
     }

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::chunk::{ChunkOutput, RecordSink};
 use super::conversation::Split;
-use super::cross_record::{ConversationFact, CrossRecord, Fact, Verdict};
+use super::cross_record::{ConversationFact, CrossRecord, Fact, MetaKind, Verdict};
 use super::error::DatasetError;
 use super::findings::{Findings, Location};
 use super::format::detect::Layout;
@@ -210,7 +210,7 @@ impl RecordSink for ConvertSink {
         self.facts.push(Fact::Conversation(ConversationFact::new(&view, at, converted)));
     }
 
-    fn meta(&mut self, _line: Option<u64>, _total_pairs: Option<u64>, _field: &'static str) {}
+    fn meta(&mut self, _line: Option<u64>, _total_pairs: Option<u64>, _kind: MetaKind) {}
 }
 
 /// Conversations written and skipped.

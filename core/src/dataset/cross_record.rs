@@ -23,9 +23,28 @@ pub(crate) enum Fact<P> {
         line: Option<u64>,
         /// Its `total_pairs`, when valid.
         total_pairs: Option<u64>,
-        /// `_meta` or `training_file_metadata`.
-        field: &'static str,
+        /// Which of the two.
+        kind: MetaKind,
     },
+}
+
+/// Where a file's metadata is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MetaKind {
+    /// A `_meta` record, which must be the first line of a JSONL file.
+    Line,
+    /// A v4 document's `training_file_metadata`, anywhere in the document.
+    Document,
+}
+
+impl MetaKind {
+    /// The field that holds the metadata.
+    pub fn field(self) -> &'static str {
+        match self {
+            MetaKind::Line => "_meta",
+            MetaKind::Document => "training_file_metadata",
+        }
+    }
 }
 
 /// A conversation reduced to hashes.
@@ -115,7 +134,7 @@ struct LastTurn {
 struct Meta {
     line: Option<u64>,
     total_pairs: Option<u64>,
-    field: &'static str,
+    kind: MetaKind,
 }
 
 /// Totals of the cross-record rules, for the statistics.
@@ -211,23 +230,25 @@ impl CrossRecord {
     }
 
     /// Notes a `_meta` record (or a document's metadata) at `line`.
-    pub fn meta(&mut self, line: Option<u64>, total_pairs: Option<u64>, field: &'static str, findings: &mut Findings) {
-        if self.conversations_seen || self.meta.is_some() {
+    pub fn meta(&mut self, line: Option<u64>, total_pairs: Option<u64>, kind: MetaKind, findings: &mut Findings) {
+        if self.meta.is_some() || (kind == MetaKind::Line && self.conversations_seen) {
+            let field = kind.field();
             findings.add(RuleCode::MisplacedMeta, Location { line, prefix: None }, FieldPath::Field(field), || {
                 format!("`{field}` must be the first record, once; this one is ignored")
             });
             return;
         }
-        self.meta = Some(Meta { line, total_pairs, field });
+        self.meta = Some(Meta { line, total_pairs, kind });
     }
 
     /// Compares `_meta.total_pairs` with the `pairs` of the file (`trained` of them with a
     /// target) and returns the totals.
     pub fn finish(self, pairs: u64, trained: u64, findings: &mut Findings) -> CrossCounts {
-        if let Some(Meta { line, total_pairs: Some(total), field }) = self.meta
+        if let Some(Meta { line, total_pairs: Some(total), kind }) = self.meta
             && total != pairs
             && total != trained
         {
+            let field = kind.field();
             findings.add(RuleCode::MetaTotalPairsMismatch, Location { line, prefix: None }, FieldPath::Nested(field, "total_pairs"), || {
                 format!("`{field}.total_pairs` is {total}, but the file has {pairs} pairs ({trained} with a target response)")
             });
@@ -292,14 +313,14 @@ mod tests {
         for (total, warned) in [(10, false), (8, false), (9, true)] {
             let mut cross = CrossRecord::default();
             let mut findings = Findings::new(10);
-            cross.meta(Some(1), Some(total), "_meta", &mut findings);
+            cross.meta(Some(1), Some(total), MetaKind::Line, &mut findings);
             cross.finish(10, 8, &mut findings);
             assert_eq!(findings.count(RuleCode::MetaTotalPairsMismatch) == 1, warned, "total {total}");
         }
         let mut cross = CrossRecord::default();
         let mut findings = Findings::new(10);
         cross.observe(&fact(1, 1, None, None), Split::Train, 0, &mut findings);
-        cross.meta(Some(2), Some(1), "_meta", &mut findings);
+        cross.meta(Some(2), Some(1), MetaKind::Line, &mut findings);
         assert_eq!(findings.count(RuleCode::MisplacedMeta), 1);
     }
 }

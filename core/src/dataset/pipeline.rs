@@ -116,7 +116,7 @@ mod tests {
             let mut n = 0_u64;
             let mut next = || {
                 n += 1;
-                Ok((n <= 100).then(|| Piece::TooLong { offset: n, bytes: 0 }))
+                Ok((n <= 100).then_some(Piece::TooLong { offset: n, bytes: 0 }))
             };
             let head = VecDeque::from([Piece::TooLong { offset: 0, bytes: 0 }]);
             let process = |piece: Piece| match piece {

@@ -7,7 +7,7 @@ use std::path::Path;
 use super::chunk::{ChunkOutput, RecordSink};
 use super::codes::RuleCode;
 use super::conversation::{Conversation, Message};
-use super::cross_record::{ConversationFact, CrossRecord, Fact};
+use super::cross_record::{ConversationFact, CrossRecord, Fact, MetaKind};
 use super::error::DatasetError;
 use super::findings::{FieldPath, Findings, Location};
 use super::format::View;
@@ -115,8 +115,8 @@ impl RecordSink for ValidateSink<'_, '_> {
         self.facts.push(Fact::Conversation(ConversationFact::new(&view, at, ())));
     }
 
-    fn meta(&mut self, line: Option<u64>, total_pairs: Option<u64>, field: &'static str) {
-        self.facts.push(Fact::Meta { line, total_pairs, field });
+    fn meta(&mut self, line: Option<u64>, total_pairs: Option<u64>, kind: MetaKind) {
+        self.facts.push(Fact::Meta { line, total_pairs, kind });
     }
 }
 
@@ -150,8 +150,8 @@ impl Merger {
                 Fact::Conversation(fact) => {
                     self.cross.observe(&fact, fact.split.unwrap_or_default(), base, &mut self.findings);
                 }
-                Fact::Meta { line, total_pairs, field } => {
-                    self.cross.meta(line.map(|line| line + base), total_pairs, field, &mut self.findings);
+                Fact::Meta { line, total_pairs, kind } => {
+                    self.cross.meta(line.map(|line| line + base), total_pairs, kind, &mut self.findings);
                 }
             }
         }

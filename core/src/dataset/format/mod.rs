@@ -22,6 +22,7 @@ use self::detect::Shape;
 use self::json::{Expected, RawMessages, RawMeta, RawRecord, Slot};
 use super::codes::RuleCode;
 use super::conversation::{Conversation, Message, Role, Source, Split};
+use super::cross_record::MetaKind;
 use super::findings::{FieldPath, Findings, Location};
 use super::rules;
 use crate::model::DatasetFormat;
@@ -249,7 +250,8 @@ fn conversation_messages<'a>(
 }
 
 /// Reads a `_meta` record (or a v4 document's `training_file_metadata`): its `total_pairs`.
-pub(crate) fn meta_total_pairs(slot: Slot<RawMeta>, field: &'static str, ctx: &mut RecordCtx<'_, '_>) -> Option<u64> {
+pub(crate) fn meta_total_pairs(slot: Slot<RawMeta>, kind: MetaKind, ctx: &mut RecordCtx<'_, '_>) -> Option<u64> {
+    let field = kind.field();
     let meta = ctx.optional(slot, FieldPath::Field(field))?;
     let path = FieldPath::Nested(field, "total_pairs");
     let total = ctx.optional(meta.total_pairs, path)?;
@@ -265,7 +267,7 @@ pub(crate) fn meta_total_pairs(slot: Slot<RawMeta>, field: &'static str, ctx: &m
 pub(crate) fn analyse<'a>(record: RawRecord<'a>, format: DatasetFormat, ctx: &mut RecordCtx<'_, '_>) -> Analysis<'a> {
     let shape = Shape::of(&record);
     if shape == Shape::Meta {
-        return Analysis::Meta(meta_total_pairs(record.meta, "_meta", ctx));
+        return Analysis::Meta(meta_total_pairs(record.meta, MetaKind::Line, ctx));
     }
     if let Some(other) = shape.mismatch(format) {
         ctx.report(RuleCode::FormatMismatch, FieldPath::Record, || {

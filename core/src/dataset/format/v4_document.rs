@@ -10,6 +10,7 @@ use super::json::{AnyObject, JsonKind, RawMeta, Slot, Text};
 use super::{RecordCtx, meta_total_pairs};
 use crate::dataset::chunk::RecordSink;
 use crate::dataset::codes::RuleCode;
+use crate::dataset::cross_record::MetaKind;
 use crate::dataset::document::{Handler, RecordSeed, Stream, StreamSeed};
 use crate::dataset::findings::{FieldPath, Location};
 use crate::model::DatasetFormat;
@@ -41,8 +42,8 @@ pub(crate) fn read_document<'de, A: MapAccess<'de>, S: RecordSink>(
                 let meta = map.next_value::<Slot<RawMeta>>()?;
                 let out = handler.out();
                 let mut ctx = RecordCtx { findings: &mut out.findings, at: Location::line(line) };
-                let total = meta_total_pairs(meta, "training_file_metadata", &mut ctx);
-                out.sink.meta(Some(line), total, "training_file_metadata");
+                let total = meta_total_pairs(meta, MetaKind::Document, &mut ctx);
+                out.sink.meta(Some(line), total, MetaKind::Document);
             }
             "consultant_profile" => {
                 let profile = map.next_value::<Slot<AnyObject>>()?;

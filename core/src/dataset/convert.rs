@@ -22,7 +22,6 @@ use super::error::DatasetError;
 use super::findings::{Findings, Location};
 use super::format::detect::Layout;
 use super::format::{View, ViewMessage};
-use super::pipeline::default_threads;
 use super::reader::{DEFAULT_MAX_LINE_BYTES, Progress, open_file};
 use super::scan::{ScanSettings, Scanned, scan};
 use crate::model::DatasetFormat;
@@ -33,20 +32,33 @@ pub const TRAIN_FILE: &str = "train.jsonl";
 /// The validation split's file name in the output folder.
 pub const VALIDATION_FILE: &str = "validation.jsonl";
 
-/// How to convert a dataset.
-#[derive(Clone, Default)]
+/// How to convert a dataset. `ConvertOptions::default()` keeps every conversation without
+/// a `split` of its own in the training file.
+#[derive(Clone)]
 pub struct ConvertOptions {
     /// The file's format; `None` recognises it from the first records.
     pub format: Option<DatasetFormat>,
     /// Share of the conversations without a `split` of their own that go to validation,
     /// chosen by a hash of their content: 0 (the default) to 1 excluded.
     pub validation_fraction: f64,
-    /// Longer lines are skipped; 0 means the default, 64 MiB.
+    /// Longer lines are skipped, so memory stays bounded. Default 64 MiB.
     pub max_line_bytes: usize,
-    /// Worker threads; 0 uses every core.
+    /// Worker threads; 0 uses every core. Default 0.
     pub threads: usize,
     /// Told the input bytes read so far, for a progress bar.
     pub progress: Option<Progress>,
+}
+
+impl Default for ConvertOptions {
+    fn default() -> Self {
+        Self {
+            format: None,
+            validation_fraction: 0.0,
+            max_line_bytes: DEFAULT_MAX_LINE_BYTES,
+            threads: 0,
+            progress: None,
+        }
+    }
 }
 
 impl std::fmt::Debug for ConvertOptions {
@@ -134,14 +146,9 @@ fn write_all<R: Read>(
     options: &ConvertOptions,
     output: &mut Output,
 ) -> Result<(Scanned, Counts), DatasetError> {
-    let settings = ScanSettings {
-        format: options.format,
-        max_line_bytes: if options.max_line_bytes == 0 { DEFAULT_MAX_LINE_BYTES } else { options.max_line_bytes },
-        // Findings are only counted here: a validation shows them.
-        finding_cap: 0,
-        threads: if options.threads == 0 { default_threads() } else { options.threads },
-        progress: options.progress.clone(),
-    };
+    // Findings are only counted here (a cap of 0): a validation shows them.
+    let settings =
+        ScanSettings::new(options.format, options.max_line_bytes, 0, options.threads, options.progress.clone())?;
     let mut merger = Merger {
         output,
         cross: CrossRecord::default(),

@@ -9,7 +9,7 @@
 
 use std::cell::Cell;
 use std::fmt;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, Read};
 use std::rc::Rc;
 
 use serde::Deserialize;
@@ -36,24 +36,45 @@ struct Position {
     ends_with_newline: Cell<bool>,
 }
 
-/// A reader that keeps [`Position`] up to date as serde_json reads it (byte by byte).
-struct Tracked<B> {
-    inner: B,
+/// A reader that keeps [`Position`] up to date as serde_json reads it. serde_json reads a
+/// stream one byte at a time, so that case is kept short.
+struct Tracked<R> {
+    inner: R,
+    buffer: Box<[u8]>,
+    start: usize,
+    end: usize,
     position: Rc<Position>,
 }
 
-impl<B: BufRead> Read for Tracked<B> {
+impl<R: Read> Tracked<R> {
+    fn new(inner: R, position: Rc<Position>) -> Self {
+        Self { inner, buffer: vec![0; 256 << 10].into_boxed_slice(), start: 0, end: 0, position }
+    }
+}
+
+impl<R: Read> Read for Tracked<R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        let available = self.inner.fill_buf()?;
+        if self.start == self.end {
+            self.end = loop {
+                match self.inner.read(&mut self.buffer) {
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    other => break other?,
+                }
+            };
+            self.start = 0;
+        }
+        let available = &self.buffer[self.start..self.end];
         let n = available.len().min(out.len());
-        out[..n].copy_from_slice(&available[..n]);
-        self.inner.consume(n);
-        if n > 0 {
-            let read = &out[..n];
+        let read = &available[..n];
+        out[..n].copy_from_slice(read);
+        self.start += n;
+        if let Some(&last) = read.last() {
             let p = &self.position;
-            p.newlines.set(p.newlines.get() + memchr::memchr_iter(b'\n', read).count() as u64);
+            let newlines =
+                if n == 1 { u64::from(last == b'\n') } else { memchr::memchr_iter(b'\n', read).count() as u64 };
+            p.newlines.set(p.newlines.get() + newlines);
             p.bytes.set(p.bytes.get() + n as u64);
-            p.ends_with_newline.set(read.last() == Some(&b'\n'));
+            p.ends_with_newline.set(last == b'\n');
         }
         Ok(n)
     }
@@ -268,6 +289,8 @@ impl<'de, S: RecordSink> Visitor<'de> for Top<'_, '_, S> {
             if let Some(format) = shape.format() {
                 self.handler.assume_format(format);
             }
+            // The object is a record, not checked: it counts, so the file is not "empty".
+            self.handler.out().records += 1;
             self.handler.out().findings.add(
                 RuleCode::JsonDocumentNotJsonl,
                 Location::line(line),
@@ -308,7 +331,7 @@ pub(crate) fn scan<R: Read, S: RecordSink>(
     merge: &mut dyn FnMut(ChunkOutput<S>),
 ) -> Result<Scanned, DatasetError> {
     let position = Rc::new(Position::default());
-    let mut reader = Tracked { inner: BufReader::with_capacity(256 << 10, input), position: Rc::clone(&position) };
+    let mut reader = Tracked::new(input, Rc::clone(&position));
     let mut handler = Handler {
         format: settings.format,
         position: Rc::clone(&position),

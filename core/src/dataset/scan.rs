@@ -33,6 +33,27 @@ pub(crate) struct ScanSettings {
     pub progress: Option<Progress>,
 }
 
+impl ScanSettings {
+    /// Settings from a caller's options: `threads` 0 means every core; a `max_line_bytes` of
+    /// 0 is refused (no line could be read).
+    pub fn new(
+        format: Option<DatasetFormat>,
+        max_line_bytes: usize,
+        finding_cap: usize,
+        threads: usize,
+        progress: Option<Progress>,
+    ) -> Result<Self, DatasetError> {
+        if max_line_bytes == 0 {
+            return Err(DatasetError::InvalidOption {
+                name: "max_line_bytes",
+                reason: "must be at least 1 byte".to_owned(),
+            });
+        }
+        let threads = if threads == 0 { pipeline::default_threads() } else { threads };
+        Ok(Self { format, max_line_bytes, finding_cap, threads, progress })
+    }
+}
+
 /// What the pass found out about the file as a whole.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Scanned {

@@ -11,7 +11,6 @@ use super::cross_record::{ConversationFact, CrossRecord, Fact, MetaKind};
 use super::error::DatasetError;
 use super::findings::{FieldPath, Findings, Location};
 use super::format::View;
-use super::pipeline::default_threads;
 use super::reader::open_file;
 use super::report::{SAMPLE_SIZE, ValidateOptions, ValidationReport};
 use super::scan::{ScanSettings, Scanned, scan};
@@ -23,20 +22,21 @@ use crate::model::Severity;
 /// counting tokens with `counter`.
 ///
 /// Problems in the file are findings of the report, never errors: an error means the input
-/// could not be read, or no record of a known format was found at its start.
+/// could not be read, no record of a known format was found at its start, or an option is
+/// out of range.
 pub fn validate<R: Read>(
     reader: R,
     options: &ValidateOptions,
     counter: &dyn TokenCounter,
 ) -> Result<ValidationReport, DatasetError> {
     let tokens = options.count_tokens.then_some(TokenRules { counter, max_seq_len: options.max_seq_len });
-    let settings = ScanSettings {
-        format: options.format,
-        max_line_bytes: options.max_line_bytes,
-        finding_cap: options.max_findings_per_code,
-        threads: if options.threads == 0 { default_threads() } else { options.threads },
-        progress: options.progress.clone(),
-    };
+    let settings = ScanSettings::new(
+        options.format,
+        options.max_line_bytes,
+        options.max_findings_per_code,
+        options.threads,
+        options.progress.clone(),
+    )?;
     let make_sink = || ValidateSink::new(tokens.as_ref());
     let mut merger = Merger::new(options.max_findings_per_code);
     let scanned = scan(reader, &settings, &make_sink, &mut |out| merger.merge(out))?;

@@ -112,6 +112,8 @@ fn a_failed_conversion_leaves_no_output() {
 
     let err = convert(&b""[..], dir.path(), &ConvertOptions { validation_fraction: 1.0, ..ConvertOptions::default() });
     assert!(matches!(err, Err(DatasetError::InvalidOption { name: "validation_fraction", .. })));
+    let err = convert(&b""[..], dir.path(), &ConvertOptions { max_line_bytes: 0, ..ConvertOptions::default() });
+    assert!(matches!(err, Err(DatasetError::InvalidOption { name: "max_line_bytes", .. })));
     let file = dir.path().join(TRAIN_FILE);
     let err = convert(chat_n(1).to_string().as_bytes(), &file, &ConvertOptions::default()).unwrap_err();
     assert!(matches!(err, DatasetError::Write { .. }), "{err}");

@@ -220,6 +220,7 @@ fn a_json_array_is_reported_and_its_records_still_checked() {
 fn a_pretty_printed_record_says_how_to_make_jsonl() {
     let report = check(serde_json::to_string_pretty(&chat_n(1)).unwrap());
     assert_eq!(report.layout, Layout::JsonDocument);
+    assert_eq!(located(&report), [(Some(1), None, "json_document_not_jsonl")]);
     let finding = of_code(&report, "json_document_not_jsonl")[0];
     assert!(finding.message.contains("a chat record"), "{}", finding.message);
     assert!(finding.suggestion.as_deref().unwrap().contains("jq -c ."));

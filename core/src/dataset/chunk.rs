@@ -60,15 +60,17 @@ impl<S: RecordSink> ChunkOutput<S> {
         }
     }
 
-    /// Reports a JSON syntax error (or a duplicate key) of a record at `at`.
-    pub fn parse_error(&mut self, error: &serde_json::Error, at: Location<'_>) {
+    /// Reports a JSON syntax error (or a duplicate key) at `at`, with `note` after it.
+    pub fn parse_error(&mut self, error: &serde_json::Error, at: Location<'_>, note: &str) {
+        // The parsed types accept any value, so serde's only data error is a repeated key.
         let (code, what) = if error.is_data() {
             (RuleCode::DuplicateKey, "the record repeats a key")
         } else {
             (RuleCode::InvalidJson, "invalid JSON")
         };
-        self.findings
-            .add(code, at, FieldPath::Record, || format!("{what}: {} (column {})", error_text(error), error.column()));
+        self.findings.add(code, at, FieldPath::Record, || {
+            format!("{what}: {} (column {}){note}", error_text(error), error.column())
+        });
     }
 }
 
@@ -136,7 +138,7 @@ fn check_line<S: RecordSink>(out: &mut ChunkOutput<S>, line: &[u8], number: u64,
         Ok(record) => out.record(record, rules.format, at),
         Err(error) => {
             out.records += 1;
-            out.parse_error(&error, at);
+            out.parse_error(&error, at, "");
         }
     }
 }

@@ -15,7 +15,7 @@ use std::rc::Rc;
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use super::chunk::{ChunkOutput, RecordSink, error_text};
+use super::chunk::{ChunkOutput, RecordSink};
 use super::codes::RuleCode;
 use super::error::DatasetError;
 use super::findings::{FieldPath, Location};
@@ -357,10 +357,7 @@ pub(crate) fn scan<R: Read, S: RecordSink>(
             return Err(DatasetError::read(io::Error::from(error), gzip));
         }
         let line = u64::try_from(error.line()).unwrap_or(u64::MAX);
-        let code = if error.is_data() { RuleCode::DuplicateKey } else { RuleCode::InvalidJson };
-        handler.out.findings.add(code, Location::line(line), FieldPath::Record, || {
-            format!("{} (column {}); the rest of the document was not checked", error_text(&error), error.column())
-        });
+        handler.out.parse_error(&error, Location::line(line), "; the rest of the document was not checked");
     }
     // Read what the parser left, for the line and byte counts (and the progress bar).
     io::copy(&mut reader, &mut io::sink()).map_err(|e| DatasetError::read(e, gzip))?;

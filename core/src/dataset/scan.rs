@@ -106,21 +106,34 @@ pub(crate) fn scan<R: Read, S: RecordSink + Send>(
     Ok(Scanned { layout, format, lines, bytes: chunker.offset() })
 }
 
-/// Reads pieces into `head` up to the first non-blank line, and tells the layout from it.
-fn sniff<R: Read>(chunker: &mut LineChunker<R>, head: &mut VecDeque<Piece>) -> std::io::Result<Layout> {
-    while let Some(piece) = chunker.next_piece()? {
-        let layout = match &piece {
-            Piece::TooLong { .. } => Some(Layout::Jsonl),
+/// The first two non-blank lines of the pieces in `head`; `None` stands for a line too long
+/// to have been kept.
+fn content_lines(head: &VecDeque<Piece>) -> impl Iterator<Item = Option<&[u8]>> {
+    head.iter().flat_map(|piece| -> Box<dyn Iterator<Item = Option<&[u8]>> + '_> {
+        match piece {
             Piece::Lines { data, .. } => {
-                lines(data).map(|(_, line)| line).find(|line| !line.trim_ascii().is_empty()).map(sniff_layout)
+                Box::new(lines(data).map(|(_, line)| line).filter(|line| !line.trim_ascii().is_empty()).map(Some))
             }
-        };
-        head.push_back(piece);
-        if let Some(layout) = layout {
-            return Ok(layout);
+            Piece::TooLong { .. } => Box::new(std::iter::once(None)),
+        }
+    })
+}
+
+/// Reads pieces into `head` up to its second non-blank line, and tells the layout from
+/// the first two.
+fn sniff<R: Read>(chunker: &mut LineChunker<R>, head: &mut VecDeque<Piece>) -> std::io::Result<Layout> {
+    while content_lines(head).take(2).count() < 2 {
+        match chunker.next_piece()? {
+            Some(piece) => head.push_back(piece),
+            None => break,
         }
     }
-    Ok(Layout::Jsonl)
+    let mut first_two = content_lines(head);
+    Ok(match (first_two.next(), first_two.next()) {
+        (Some(Some(first)), second) => sniff_layout(first, second.flatten()),
+        // An empty file, or a first line too long to look at.
+        _ => Layout::Jsonl,
+    })
 }
 
 /// What one line says about the format.

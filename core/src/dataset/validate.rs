@@ -156,7 +156,7 @@ impl Merger {
             }
         }
         self.stats.merge(out.sink.stats);
-        for mut sample in out.sink.samples.into_iter().take(SAMPLE_SIZE - self.samples.len().min(SAMPLE_SIZE)) {
+        for mut sample in out.sink.samples.into_iter().take(SAMPLE_SIZE.saturating_sub(self.samples.len())) {
             sample.source.line += base;
             self.samples.push(sample);
         }

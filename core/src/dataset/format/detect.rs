@@ -110,14 +110,23 @@ impl Shape {
 pub(crate) const KNOWN_FORMATS: &str = "chat records need `messages`, brightrun_lora_v3 records `turns`, \
      brightrun_lora_v4 pairs `current_user_input` and `target_response`";
 
-/// The layout of a file, from its first non-blank line.
-pub(crate) fn sniff_layout(first_line: &[u8]) -> Layout {
-    let text = first_line.trim_ascii_start();
+/// Whether `line` is one whole JSON object.
+fn is_object(line: &[u8]) -> bool {
+    matches!(serde_json::from_slice::<Slot<RawRecord<'_>>>(line), Ok(Slot::Value(_)))
+}
+
+/// The layout of a file, from its first two non-blank lines.
+///
+/// A first line that opens a JSON value without closing it starts a pretty-printed
+/// document, unless the next line is a whole object: then it is JSON Lines whose first line
+/// is broken, and every other line is still checked.
+pub(crate) fn sniff_layout(first: &[u8], second: Option<&[u8]>) -> Layout {
+    let text = first.trim_ascii_start();
     match text.first() {
         Some(b'[') => Layout::JsonArray,
         Some(b'{') => match serde_json::from_slice::<Slot<RawRecord<'_>>>(text) {
             Ok(Slot::Value(record)) if Shape::of(&record) == Shape::V4Document => Layout::JsonDocument,
-            Err(e) if e.is_eof() => Layout::JsonDocument,
+            Err(e) if e.is_eof() && !second.is_some_and(is_object) => Layout::JsonDocument,
             _ => Layout::Jsonl,
         },
         _ => Layout::Jsonl,
@@ -141,12 +150,16 @@ mod tests {
     }
 
     #[test]
-    fn layouts_from_the_first_line() {
-        assert_eq!(sniff_layout(br#"{"messages": []}"#), Layout::Jsonl);
-        assert_eq!(sniff_layout(b"  {"), Layout::JsonDocument);
-        assert_eq!(sniff_layout(br#"{"training_file_metadata": {}, "conversations": []}"#), Layout::JsonDocument);
-        assert_eq!(sniff_layout(b"[{\"messages\": []},"), Layout::JsonArray);
-        assert_eq!(sniff_layout(b"not json"), Layout::Jsonl);
-        assert_eq!(sniff_layout(b"{\"a\": ]"), Layout::Jsonl);
+    fn layouts_from_the_first_lines() {
+        let record: &[u8] = br#"{"messages": []}"#;
+        assert_eq!(sniff_layout(record, None), Layout::Jsonl);
+        assert_eq!(sniff_layout(b"  {", Some(b"  \"messages\": [")), Layout::JsonDocument);
+        assert_eq!(sniff_layout(b"{\"conversations\": [", Some(b"{\"id\": 1},")), Layout::JsonDocument);
+        assert_eq!(sniff_layout(b"{\"messages\": [", Some(record)), Layout::Jsonl, "a broken first line");
+        let document: &[u8] = br#"{"training_file_metadata": {}, "conversations": []}"#;
+        assert_eq!(sniff_layout(document, None), Layout::JsonDocument);
+        assert_eq!(sniff_layout(b"[{\"messages\": []},", None), Layout::JsonArray);
+        assert_eq!(sniff_layout(b"not json", None), Layout::Jsonl);
+        assert_eq!(sniff_layout(b"{\"a\": ]", None), Layout::Jsonl);
     }
 }

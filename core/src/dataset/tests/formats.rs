@@ -243,3 +243,11 @@ fn the_example_files_are_valid() {
     assert!(chat.valid && chat.findings.is_empty(), "{:?}", chat.findings);
     assert_eq!((chat.stats.training_examples, chat.stats.validation_examples), (20, 4));
 }
+
+#[test]
+fn a_truncated_first_line_does_not_hide_the_rest_of_a_jsonl_file() {
+    let report = check(format!("{{\"messages\": [\n{}\n{}", chat_n(1), chat_n(2)));
+    assert_eq!(report.layout, Layout::Jsonl);
+    assert_eq!(located(&report), [(Some(1), None, "invalid_json")]);
+    assert_eq!(report.stats.conversations, 2);
+}

@@ -23,6 +23,8 @@ pub(crate) trait RecordSink {
 pub(crate) struct ChunkOutput<S> {
     /// Lines of the chunk (0 for a batch of a JSON document, whose lines are absolute).
     pub lines: u64,
+    /// Bytes of the chunk (0 for a batch of a JSON document).
+    pub bytes: u64,
     /// Records of the chunk (non-blank lines), `_meta` aside.
     pub records: u64,
     /// Findings, counted and capped.
@@ -34,7 +36,7 @@ pub(crate) struct ChunkOutput<S> {
 impl<S: RecordSink> ChunkOutput<S> {
     /// An empty output.
     pub fn new(sink: S, finding_cap: usize) -> Self {
-        ChunkOutput { lines: 0, records: 0, findings: Findings::new(finding_cap), sink }
+        ChunkOutput { lines: 0, bytes: 0, records: 0, findings: Findings::new(finding_cap), sink }
     }
 
     /// Checks one parsed record of the file's `format` found at `at`.
@@ -93,16 +95,18 @@ pub(crate) struct LineRules {
 }
 
 /// Checks every line of a piece of a JSONL file.
-pub(crate) fn process_piece<S: RecordSink>(piece: Piece, rules: &LineRules, sink: S) -> ChunkOutput<S> {
+pub(crate) fn process_piece<S: RecordSink>(piece: &Piece, rules: &LineRules, sink: S) -> ChunkOutput<S> {
     let mut out = ChunkOutput::new(sink, rules.finding_cap);
-    match piece {
+    match *piece {
         Piece::TooLong { offset, bytes } => {
             out.lines = 1;
+            out.bytes = bytes;
             out.records = 1;
             too_long(&mut out.findings, 1, offset, bytes, rules.max_line_bytes);
         }
-        Piece::Lines { data, offset } => {
-            for (start, line) in lines(&data) {
+        Piece::Lines { ref data, offset } => {
+            out.bytes = data.len() as u64;
+            for (start, line) in lines(data) {
                 out.lines += 1;
                 let number = out.lines;
                 check_line(&mut out, line, number, offset + start as u64, rules);

@@ -100,6 +100,26 @@ pub struct ConvertSummary {
 /// Converts the dataset read from `reader` into `train.jsonl` and `validation.jsonl` in
 /// `out_dir` (created if needed).
 pub fn convert<R: Read>(reader: R, out_dir: &Path, options: &ConvertOptions) -> Result<ConvertSummary, DatasetError> {
+    convert_sized(reader, None, out_dir, options)
+}
+
+/// [`convert`] of a file.
+pub fn convert_path(
+    path: impl AsRef<Path>,
+    out_dir: &Path,
+    options: &ConvertOptions,
+) -> Result<ConvertSummary, DatasetError> {
+    let (file, size) = open_file(path.as_ref())?;
+    convert_sized(file, size, out_dir, options)
+}
+
+/// [`convert`] of an input of `input_size` bytes, when known.
+fn convert_sized<R: Read>(
+    reader: R,
+    input_size: Option<u64>,
+    out_dir: &Path,
+    options: &ConvertOptions,
+) -> Result<ConvertSummary, DatasetError> {
     let fraction = options.validation_fraction;
     if !(0.0..1.0).contains(&fraction) {
         return Err(DatasetError::InvalidOption {
@@ -109,7 +129,7 @@ pub fn convert<R: Read>(reader: R, out_dir: &Path, options: &ConvertOptions) -> 
     }
     fs::create_dir_all(out_dir).map_err(|e| DatasetError::write(out_dir, e))?;
     let mut output = Output::create(out_dir)?;
-    let (scanned, counts) = match write_all(reader, options, &mut output) {
+    let (scanned, counts) = match write_all(reader, input_size, options, &mut output) {
         Ok(done) => done,
         Err(error) => {
             output.discard();
@@ -131,18 +151,10 @@ pub fn convert<R: Read>(reader: R, out_dir: &Path, options: &ConvertOptions) -> 
     })
 }
 
-/// [`convert`] of a file.
-pub fn convert_path(
-    path: impl AsRef<Path>,
-    out_dir: &Path,
-    options: &ConvertOptions,
-) -> Result<ConvertSummary, DatasetError> {
-    convert(open_file(path.as_ref())?, out_dir, options)
-}
-
 /// Reads the input, writing each converted line to `output`.
 fn write_all<R: Read>(
     reader: R,
+    input_size: Option<u64>,
     options: &ConvertOptions,
     output: &mut Output,
 ) -> Result<(Scanned, Counts), DatasetError> {
@@ -151,7 +163,7 @@ fn write_all<R: Read>(
         ScanSettings::new(options.format, options.max_line_bytes, 0, options.threads, options.progress.clone())?;
     let mut merger = Merger {
         output,
-        cross: CrossRecord::default(),
+        cross: CrossRecord::new(input_size),
         findings: Findings::new(0),
         validation_below: validation_threshold(options.validation_fraction),
         lines_before: 0,
@@ -243,6 +255,7 @@ struct Merger<'o> {
 impl Merger<'_> {
     fn merge(&mut self, out: ChunkOutput<ConvertSink>) {
         let base = self.lines_before;
+        self.cross.block(out.bytes, out.records);
         self.lines_before += out.lines;
         self.counts.records += out.records;
         for fact in out.sink.facts {

@@ -5,7 +5,7 @@
 //! feeds the facts here in file order, so "duplicate of line N" is deterministic.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 use super::codes::RuleCode;
 use super::conversation::Split;
@@ -112,14 +112,60 @@ impl Hasher for Prehashed {
     }
 }
 
-type HashKeyed<V> = HashMap<u64, V, BuildHasherDefault<Prehashed>>;
+/// A 64-bit hash as a map key, stored 4-byte aligned: a slot of the duplicate index then
+/// takes 12 bytes instead of 16 (plus hashbrown's control byte), which matters with
+/// millions of conversations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct HashKey([u32; 2]);
 
-/// A conversation seen before: its first line and the splits it is in.
+impl HashKey {
+    fn new(hash: u64) -> Self {
+        // Splitting the hash in halves: both truncations are intended.
+        Self([hash as u32, (hash >> 32) as u32])
+    }
+}
+
+impl Hash for HashKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(u64::from(self.0[0]) | (u64::from(self.0[1]) << 32));
+    }
+}
+
+type HashKeyed<V> = HashMap<HashKey, V, BuildHasherDefault<Prehashed>>;
+
+/// A conversation seen before, in 4 bytes: the line of its first copy (30 bits; 0 when
+/// unknown or past 2^30 - 1) and the splits it is in.
 #[derive(Debug, Clone, Copy)]
-struct Seen {
-    line: u64,
-    train: bool,
-    validation: bool,
+struct Seen(u32);
+
+impl Seen {
+    const TRAIN: u32 = 1 << 30;
+    const VALIDATION: u32 = 1 << 31;
+    const LINE: u32 = Self::TRAIN - 1;
+
+    fn new(line: u64, split: Split) -> Self {
+        let line = u32::try_from(line).ok().filter(|line| *line <= Self::LINE).unwrap_or(0);
+        Seen(line | Self::bit(split))
+    }
+
+    fn bit(split: Split) -> u32 {
+        match split {
+            Split::Train => Self::TRAIN,
+            Split::Validation => Self::VALIDATION,
+        }
+    }
+
+    fn line(self) -> u64 {
+        u64::from(self.0 & Self::LINE)
+    }
+
+    fn is_in(self, split: Split) -> bool {
+        self.0 & Self::bit(split) != 0
+    }
+
+    fn add(&mut self, split: Split) {
+        self.0 |= Self::bit(split);
+    }
 }
 
 /// The last pair seen of a v4 conversation.
@@ -148,14 +194,47 @@ pub(crate) struct CrossCounts {
     pub source_conversations: Option<u64>,
 }
 
+/// Partitions of the duplicate index.
+const SEEN_PARTS: usize = 256;
+
+/// The conversations seen so far, by content hash. Split in partitions by 8 bits of the
+/// hash that neither hashbrown's bucket index (low bits) nor its tag (top 7 bits) uses, so
+/// that growing the index reallocates one small partition at a time instead of holding two
+/// copies of a table of millions of entries.
+#[derive(Debug)]
+struct SeenIndex {
+    parts: Vec<HashKeyed<Seen>>,
+}
+
+impl Default for SeenIndex {
+    fn default() -> Self {
+        Self { parts: (0..SEEN_PARTS).map(|_| HashKeyed::default()).collect() }
+    }
+}
+
+impl SeenIndex {
+    fn part(&mut self, hash: u64) -> &mut HashKeyed<Seen> {
+        &mut self.parts[((hash >> 40) as usize) % SEEN_PARTS]
+    }
+}
+
+/// Below this many expected conversations the index just grows: it is small anyway.
+const PRESIZE_MIN: u64 = 1 << 16;
+
+/// Conversations are assumed to take at least this many bytes, to bound a reservation made
+/// from an estimate.
+const PRESIZE_MIN_BYTES: u64 = 64;
+
 /// The state of the cross-record rules.
 #[derive(Debug, Default)]
 pub(crate) struct CrossRecord {
-    seen: HashKeyed<Seen>,
+    seen: SeenIndex,
     turns: HashKeyed<Option<LastTurn>>,
     counts: CrossCounts,
     meta: Option<Meta>,
     conversations_seen: bool,
+    /// The input's size in bytes, when known and the index is not sized yet.
+    input_size: Option<u64>,
 }
 
 /// Prints a line number for a message, or `?` for a record without one.
@@ -164,6 +243,30 @@ fn line_text(line: u64) -> String {
 }
 
 impl CrossRecord {
+    /// The rules for an input of `input_size` bytes, when known: the duplicate index is then
+    /// sized once from the first block instead of doubling as it fills (which holds the old
+    /// and the new table at once, the peak of memory on files of millions of conversations).
+    pub fn new(input_size: Option<u64>) -> Self {
+        Self { input_size, ..Self::default() }
+    }
+
+    /// Notes a block of `bytes` holding `records`, before its facts are observed.
+    pub fn block(&mut self, bytes: u64, records: u64) {
+        if records == 0 || bytes == 0 {
+            return;
+        }
+        let Some(size) = self.input_size.take() else { return };
+        let expected = (u128::from(size) * u128::from(records) / u128::from(bytes)) as u64;
+        let expected = expected.min(size / PRESIZE_MIN_BYTES);
+        if expected >= PRESIZE_MIN {
+            // 10% above the estimate, for the records of other sizes further on.
+            let per_part = usize::try_from(expected / SEEN_PARTS as u64 * 11 / 10).unwrap_or(usize::MAX);
+            for part in &mut self.seen.parts {
+                part.reserve(per_part);
+            }
+        }
+    }
+
     /// Checks a conversation in `split` whose chunk starts after line `line_base`.
     pub fn observe<P>(
         &mut self,
@@ -177,7 +280,7 @@ impl CrossRecord {
         let at = Location { line, prefix: fact.prefix.as_deref() };
         let verdict = self.observe_content(fact.hash, split, line.unwrap_or_default(), at, findings);
         if let Some(conversation) = fact.conversation {
-            let last = self.turns.entry(conversation).or_insert(None);
+            let last = self.turns.entry(HashKey::new(conversation)).or_insert(None);
             if let Some(turn) = fact.turn_number {
                 let expected = last.map_or(1, |last| last.turn + 1);
                 if turn != expected {
@@ -204,14 +307,14 @@ impl CrossRecord {
         at: Location<'_>,
         findings: &mut Findings,
     ) -> Verdict {
-        let in_validation = split == Split::Validation;
-        let Some(seen) = self.seen.get_mut(&hash) else {
-            self.seen.insert(hash, Seen { line, train: !in_validation, validation: in_validation });
+        let key = HashKey::new(hash);
+        let part = self.seen.part(hash);
+        let Some(seen) = part.get_mut(&key) else {
+            part.insert(key, Seen::new(line, split));
             return Verdict::New;
         };
-        let first = line_text(seen.line);
-        let same = if in_validation { seen.validation } else { seen.train };
-        if same {
+        let first = line_text(seen.line());
+        if seen.is_in(split) {
             self.counts.duplicates += 1;
             findings.add(RuleCode::DuplicateConversation, at, FieldPath::Record, || {
                 format!("the same conversation as line {first}")
@@ -219,10 +322,9 @@ impl CrossRecord {
             Verdict::Duplicate
         } else {
             self.counts.overlaps += 1;
-            seen.train = true;
-            seen.validation = true;
+            seen.add(split);
             findings.add(RuleCode::TrainValidationOverlap, at, FieldPath::Record, || {
-                let other = if in_validation { "train" } else { "validation" };
+                let other = if split == Split::Validation { "train" } else { "validation" };
                 format!("the same conversation is in the {other} split at line {first}")
             });
             Verdict::Overlap
@@ -288,6 +390,29 @@ mod tests {
         assert_eq!(kept[0].message, "the same conversation as line 1");
         assert_eq!(kept[1].message, "the same conversation is in the train split at line 1");
         assert_eq!(kept[1].line, Some(11));
+    }
+
+    #[test]
+    fn a_seen_conversation_packs_its_line_and_splits() {
+        let mut seen = Seen::new(1_000_000, Split::Validation);
+        assert_eq!(seen.line(), 1_000_000);
+        assert!(seen.is_in(Split::Validation) && !seen.is_in(Split::Train));
+        seen.add(Split::Train);
+        assert!(seen.is_in(Split::Train) && seen.line() == 1_000_000);
+        assert_eq!(Seen::new(u64::from(Seen::LINE) + 1, Split::Train).line(), 0, "too far: unknown");
+        assert_eq!(std::mem::size_of::<(HashKey, Seen)>(), 12);
+    }
+
+    #[test]
+    fn a_large_input_sizes_the_index_once_from_its_first_block() {
+        let mut cross = CrossRecord::new(Some(1 << 30));
+        cross.block(1 << 20, 10_000);
+        let expected_per_part = (1 << 30) / (1 << 20) * 10_000 / SEEN_PARTS;
+        assert!(cross.seen.parts.iter().all(|part| part.capacity() >= expected_per_part));
+        assert_eq!(cross.input_size, None, "only once");
+        let mut small = CrossRecord::new(Some(10_000));
+        small.block(1_000, 10);
+        assert!(small.seen.parts.iter().all(|part| part.capacity() == 0));
     }
 
     #[test]

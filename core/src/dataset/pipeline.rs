@@ -10,33 +10,54 @@ use std::io;
 use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::thread;
 
-use super::reader::Piece;
+use super::reader::{LineChunker, Piece};
 
 /// Pieces in flight per worker: enough to keep the workers busy while the reader waits.
-const IN_FLIGHT_PER_WORKER: usize = 3;
+const IN_FLIGHT_PER_WORKER: usize = 2;
 
 /// The number of workers to use when the caller says 0 (all cores).
 pub(crate) fn default_threads() -> usize {
     thread::available_parallelism().map_or(1, usize::from)
 }
 
-/// Runs `process` on every piece (first those of `head`, then the rest from `next`) and
+/// Where the pieces come from, and where checked pieces go back to be reused.
+pub(crate) trait PieceSource {
+    /// The next piece, `None` at the end.
+    fn next_piece(&mut self) -> io::Result<Option<Piece>>;
+
+    /// A piece that was checked.
+    fn recycle(&mut self, piece: Piece);
+}
+
+impl<R: io::Read> PieceSource for LineChunker<R> {
+    fn next_piece(&mut self) -> io::Result<Option<Piece>> {
+        LineChunker::next_piece(self)
+    }
+
+    fn recycle(&mut self, piece: Piece) {
+        LineChunker::recycle(self, piece);
+    }
+}
+
+/// Runs `process` on every piece (first those of `head`, then the rest from `source`) and
 /// `merge` on the results in order. Stops at the first read error, after the pieces already
 /// read are merged.
 pub(crate) fn run<T: Send>(
     mut head: VecDeque<Piece>,
-    next: &mut dyn FnMut() -> io::Result<Option<Piece>>,
+    source: &mut dyn PieceSource,
     threads: usize,
-    process: &(dyn Fn(Piece) -> T + Sync),
+    process: &(dyn Fn(&Piece) -> T + Sync),
     merge: &mut dyn FnMut(T),
 ) -> io::Result<()> {
-    let mut pieces = move || match head.pop_front() {
+    let mut next = |source: &mut dyn PieceSource| match head.pop_front() {
         Some(piece) => Ok(Some(piece)),
-        None => next(),
+        None => source.next_piece(),
     };
     if threads <= 1 {
-        while let Some(piece) = pieces()? {
-            merge(process(piece));
+        while let Some(piece) = next(source)? {
+            let result = process(&piece);
+            source.recycle(piece);
+            merge(result);
         }
         return Ok(());
     }
@@ -44,7 +65,7 @@ pub(crate) fn run<T: Send>(
         let (job_tx, job_rx) = mpsc::sync_channel::<(u64, Piece)>(threads);
         // Held by the workers only: if they all stopped, sending a job fails instead of blocking.
         let job_rx = Arc::new(Mutex::new(job_rx));
-        let (done_tx, done_rx) = mpsc::channel::<(u64, T)>();
+        let (done_tx, done_rx) = mpsc::channel::<Done<T>>();
         for _ in 0..threads {
             let done_tx = done_tx.clone();
             let job_rx = Arc::clone(&job_rx);
@@ -52,7 +73,8 @@ pub(crate) fn run<T: Send>(
                 loop {
                     let job = job_rx.lock().unwrap_or_else(PoisonError::into_inner).recv();
                     let Ok((seq, piece)) = job else { break };
-                    if done_tx.send((seq, process(piece))).is_err() {
+                    let result = process(&piece);
+                    if done_tx.send(Done { seq, result, piece }).is_err() {
                         break;
                     }
                 }
@@ -64,25 +86,32 @@ pub(crate) fn run<T: Send>(
         let mut ordered = InOrder { pending: BTreeMap::new(), next: 0 };
         let mut sent = 0_u64;
         let result = (|| {
-            while let Some(piece) = pieces()? {
+            while let Some(piece) = next(source)? {
                 while sent - ordered.next >= (threads * IN_FLIGHT_PER_WORKER) as u64 {
                     let done = done_rx.recv().map_err(|_| workers_stopped())?;
-                    ordered.accept(done, merge);
+                    ordered.accept(done, source, merge);
                 }
                 job_tx.send((sent, piece)).map_err(|_| workers_stopped())?;
                 sent += 1;
                 while let Ok(done) = done_rx.try_recv() {
-                    ordered.accept(done, merge);
+                    ordered.accept(done, source, merge);
                 }
             }
             Ok(())
         })();
         drop(job_tx);
         for done in done_rx {
-            ordered.accept(done, merge);
+            ordered.accept(done, source, merge);
         }
         result
     })
+}
+
+/// A checked piece: its place in the file, its result, and its buffer to reuse.
+struct Done<T> {
+    seq: u64,
+    result: T,
+    piece: Piece,
 }
 
 /// The workers can only stop early by panicking; the scope then propagates the panic.
@@ -97,8 +126,9 @@ struct InOrder<T> {
 }
 
 impl<T> InOrder<T> {
-    fn accept(&mut self, (seq, result): (u64, T), merge: &mut dyn FnMut(T)) {
-        self.pending.insert(seq, result);
+    fn accept(&mut self, done: Done<T>, source: &mut dyn PieceSource, merge: &mut dyn FnMut(T)) {
+        source.recycle(done.piece);
+        self.pending.insert(done.seq, done.result);
         while let Some(result) = self.pending.remove(&self.next) {
             merge(result);
             self.next += 1;
@@ -110,40 +140,57 @@ impl<T> InOrder<T> {
 mod tests {
     use super::*;
 
+    /// Pieces numbered 1 to `count` (their offset), failing at `fail_at`; counts recycling.
+    struct Numbers {
+        n: u64,
+        count: u64,
+        fail_at: Option<u64>,
+        recycled: usize,
+    }
+
+    impl PieceSource for Numbers {
+        fn next_piece(&mut self) -> io::Result<Option<Piece>> {
+            self.n += 1;
+            if Some(self.n) == self.fail_at {
+                return Err(io::Error::other("disk"));
+            }
+            Ok((self.n <= self.count).then_some(Piece::TooLong { offset: self.n, bytes: 0 }))
+        }
+
+        fn recycle(&mut self, _piece: Piece) {
+            self.recycled += 1;
+        }
+    }
+
+    fn offset(piece: &Piece) -> u64 {
+        match piece {
+            Piece::TooLong { offset, .. } | Piece::Lines { offset, .. } => *offset,
+        }
+    }
+
     #[test]
     fn results_merge_in_order_on_any_number_of_threads() {
         for threads in [1, 2, 5] {
-            let mut n = 0_u64;
-            let mut next = || {
-                n += 1;
-                Ok((n <= 100).then_some(Piece::TooLong { offset: n, bytes: 0 }))
-            };
+            let mut source = Numbers { n: 0, count: 100, fail_at: None, recycled: 0 };
             let head = VecDeque::from([Piece::TooLong { offset: 0, bytes: 0 }]);
-            let process = |piece: Piece| match piece {
-                Piece::TooLong { offset, .. } => {
-                    // Later pieces finish first.
-                    std::thread::sleep(std::time::Duration::from_micros(100 - offset.min(100)));
-                    offset
-                }
-                Piece::Lines { .. } => u64::MAX,
+            let process = |piece: &Piece| {
+                // Later pieces finish first.
+                std::thread::sleep(std::time::Duration::from_micros(100 - offset(piece).min(100)));
+                offset(piece)
             };
             let mut seen = Vec::new();
-            run(head, &mut next, threads, &process, &mut |offset| seen.push(offset)).unwrap();
+            run(head, &mut source, threads, &process, &mut |offset| seen.push(offset)).unwrap();
             assert_eq!(seen, (0..=100).collect::<Vec<_>>(), "{threads} threads");
+            assert_eq!(source.recycled, 101, "every piece is handed back");
         }
     }
 
     #[test]
     fn a_read_error_stops_after_merging_what_was_read() {
-        let mut n = 0_u64;
-        let mut next = || {
-            n += 1;
-            if n == 4 { Err(io::Error::other("disk")) } else { Ok(Some(Piece::TooLong { offset: n, bytes: 0 })) }
-        };
+        let mut source = Numbers { n: 0, count: 100, fail_at: Some(4), recycled: 0 };
         let mut seen = Vec::new();
-        let process = |piece: Piece| matches!(piece, Piece::TooLong { .. });
-        let err = run(VecDeque::new(), &mut next, 2, &process, &mut |ok| seen.push(ok)).unwrap_err();
+        let err = run(VecDeque::new(), &mut source, 2, &offset, &mut |n| seen.push(n)).unwrap_err();
         assert_eq!(err.to_string(), "disk");
-        assert_eq!(seen.len(), 3);
+        assert_eq!(seen, [1, 2, 3]);
     }
 }

@@ -29,7 +29,13 @@ pub const DEFAULT_MAX_LINE_BYTES: usize = 64 << 20;
 const READ_BLOCK: usize = 256 << 10;
 
 /// Target size of a block of lines handed to a worker.
-pub(crate) const CHUNK_BYTES: usize = 1 << 20;
+pub(crate) const CHUNK_BYTES: usize = 256 << 10;
+
+/// Buffers kept for reuse by the splitter: enough for the pieces in flight.
+const MAX_SPARE_BUFFERS: usize = 32;
+
+/// Buffers larger than this (after a very long line) are freed rather than kept.
+const MAX_RECYCLED_BYTES: usize = 4 * CHUNK_BYTES;
 
 /// How often the progress callback is called, in input bytes.
 const PROGRESS_STEP: u64 = 1 << 20;
@@ -40,9 +46,11 @@ const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 /// The UTF-8 byte-order mark.
 const BOM: [u8; 3] = [0xef, 0xbb, 0xbf];
 
-/// Opens a dataset file.
-pub(crate) fn open_file(path: &Path) -> Result<File, DatasetError> {
-    File::open(path).map_err(|e| DatasetError::open(path, e))
+/// Opens a dataset file; returns it with its size, when the file system tells it.
+pub(crate) fn open_file(path: &Path) -> Result<(File, Option<u64>), DatasetError> {
+    let file = File::open(path).map_err(|e| DatasetError::open(path, e))?;
+    let size = file.metadata().ok().filter(|metadata| metadata.is_file()).map(|metadata| metadata.len());
+    Ok((file, size))
 }
 
 /// Counts the bytes read from the raw input and reports them to the progress callback.
@@ -123,6 +131,8 @@ pub(crate) struct LineChunker<R: Read> {
     input: Decoded<R>,
     /// The start of a line whose newline is not read yet.
     carry: Vec<u8>,
+    /// Buffers of pieces already checked, to read the next pieces into.
+    spare: Vec<Vec<u8>>,
     /// Input offset of `carry`'s first byte.
     offset: u64,
     chunk_bytes: usize,
@@ -134,7 +144,40 @@ pub(crate) struct LineChunker<R: Read> {
 impl<R: Read> LineChunker<R> {
     /// A splitter that skips lines longer than `max_line` bytes.
     pub fn new(input: Decoded<R>, max_line: usize) -> Self {
-        Self { input, carry: Vec::new(), offset: 0, chunk_bytes: CHUNK_BYTES, max_line, eof: false, bom_checked: false }
+        Self {
+            input,
+            carry: Vec::new(),
+            spare: Vec::new(),
+            offset: 0,
+            chunk_bytes: CHUNK_BYTES,
+            max_line,
+            eof: false,
+            bom_checked: false,
+        }
+    }
+
+    /// Takes back a piece that was checked, to read a later piece into its buffer: blocks
+    /// of ~1 MiB are not allocated and freed (often on another thread) for every piece.
+    pub fn recycle(&mut self, piece: Piece) {
+        if let Piece::Lines { data, .. } = piece
+            && data.capacity() <= MAX_RECYCLED_BYTES
+            && self.spare.len() < MAX_SPARE_BUFFERS
+        {
+            self.spare.push(data);
+        }
+    }
+
+    /// A buffer for the next piece, starting with the carried bytes.
+    fn take_buffer(&mut self) -> Vec<u8> {
+        let mut buf = self.spare.pop().unwrap_or_else(|| Vec::with_capacity(self.chunk_bytes + 2 * READ_BLOCK));
+        buf.clear();
+        buf.extend_from_slice(&self.carry);
+        if self.carry.capacity() > MAX_RECYCLED_BYTES {
+            // The carry held the start of a very long line: let that memory go.
+            self.carry = Vec::new();
+        }
+        self.carry.clear();
+        buf
     }
 
     /// Whether the whole input has been read.
@@ -186,7 +229,7 @@ impl<R: Read> LineChunker<R> {
 
     /// The next piece, or `None` at the end of the input.
     pub fn next_piece(&mut self) -> io::Result<Option<Piece>> {
-        let mut buf = std::mem::take(&mut self.carry);
+        let mut buf = self.take_buffer();
         // Bytes of `buf` known to hold no newline (the carry after a skipped line may have some).
         let mut searched = 0_usize;
         loop {
@@ -199,7 +242,7 @@ impl<R: Read> LineChunker<R> {
             let searched_from = searched.min(buf.len());
             if let Some(newline) = memchr::memrchr(b'\n', &buf[searched_from..]) {
                 let end = searched_from + newline + 1;
-                self.carry = buf[end..].to_vec();
+                self.carry.extend_from_slice(&buf[end..]);
                 buf.truncate(end);
                 return Ok(Some(self.lines(buf)));
             }
@@ -233,7 +276,7 @@ impl<R: Read> LineChunker<R> {
             self.read_block(&mut block)?;
             if let Some(newline) = memchr::memchr(b'\n', &block) {
                 bytes += newline as u64;
-                self.carry = block[newline + 1..].to_vec();
+                self.carry.extend_from_slice(&block[newline + 1..]);
                 self.offset = offset + bytes + 1;
                 break;
             }

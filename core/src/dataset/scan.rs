@@ -96,12 +96,12 @@ pub(crate) fn scan<R: Read, S: RecordSink + Send>(
     // A file read whole already is checked on this thread.
     let threads = if chunker.is_done() && head.len() <= 1 { 1 } else { settings.threads };
     let mut lines = 0;
-    let process = |piece: Piece| process_piece(piece, &rules, make_sink());
+    let process = |piece: &Piece| process_piece(piece, &rules, make_sink());
     let mut count_and_merge = |out: ChunkOutput<S>| {
         lines += out.lines;
         merge(out);
     };
-    pipeline::run(head, &mut || chunker.next_piece(), threads, &process, &mut count_and_merge)
+    pipeline::run(head, &mut chunker, threads, &process, &mut count_and_merge)
         .map_err(|e| DatasetError::read(e, gzip))?;
     Ok(Scanned { layout, format, lines, bytes: chunker.offset() })
 }

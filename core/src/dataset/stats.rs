@@ -1,5 +1,7 @@
 //! Statistics of a dataset: accumulated per chunk by the workers, merged in file order.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::conversation::{Role, Split};
@@ -137,8 +139,9 @@ pub(crate) struct StatsAccumulator {
     total_tokens: u64,
     trainable_tokens: u64,
     validation_tokens: u64,
-    /// Total tokens of each counted conversation (saturating at `u32::MAX`): 4 bytes each.
-    per_conversation: Vec<u32>,
+    /// How many counted conversations have each total of tokens: exact quantiles in memory
+    /// bounded by the distinct totals (a few thousand), not by the conversations.
+    per_conversation: BTreeMap<u64, u64>,
     over_max_seq_len: u64,
 }
 
@@ -183,7 +186,7 @@ impl StatsAccumulator {
             if split == Split::Validation {
                 self.validation_tokens += tokens.total;
             }
-            self.per_conversation.push(u32::try_from(tokens.total).unwrap_or(u32::MAX));
+            *self.per_conversation.entry(tokens.total).or_default() += 1;
         }
         self.over_max_seq_len += u64::from(over_max_seq_len);
     }
@@ -209,7 +212,9 @@ impl StatsAccumulator {
         self.total_tokens += other.total_tokens;
         self.trainable_tokens += other.trainable_tokens;
         self.validation_tokens += other.validation_tokens;
-        self.per_conversation.extend_from_slice(&other.per_conversation);
+        for (tokens, count) in other.per_conversation {
+            *self.per_conversation.entry(tokens).or_default() += count;
+        }
         self.over_max_seq_len += other.over_max_seq_len;
     }
 
@@ -224,14 +229,14 @@ impl StatsAccumulator {
     }
 
     /// The statistics.
-    pub fn finish(mut self, totals: FileTotals) -> DatasetStats {
+    pub fn finish(self, totals: FileTotals) -> DatasetStats {
         let messages_per_conversation = (self.conversations > 0).then(|| Spread {
             min: self.messages_min,
             mean: self.messages_sum as f64 / self.conversations as f64,
             max: self.messages_max,
         });
         let counted = totals.tokens.is_some();
-        let tokens_per_conversation = token_spread(&mut self.per_conversation);
+        let tokens_per_conversation = token_spread(&self.per_conversation);
         DatasetStats {
             lines: totals.lines,
             bytes: totals.bytes,
@@ -260,37 +265,49 @@ impl StatsAccumulator {
     }
 }
 
-/// Exact min, median, 95th percentile and max (nearest rank) of per-conversation counts.
-fn token_spread(counts: &mut [u32]) -> Option<TokenSpread> {
-    if counts.is_empty() {
-        return None;
-    }
-    counts.sort_unstable();
-    let n = counts.len();
+/// Exact min, median, 95th percentile and max (nearest rank) from a histogram of
+/// per-conversation counts.
+fn token_spread(histogram: &BTreeMap<u64, u64>) -> Option<TokenSpread> {
+    let (&min, _) = histogram.first_key_value()?;
+    let (&max, _) = histogram.last_key_value()?;
+    let n: u64 = histogram.values().sum();
+    let sum: u128 = histogram.iter().map(|(&tokens, &count)| u128::from(tokens) * u128::from(count)).sum();
     // Nearest rank: the smallest value with at least p of the values at or below it.
-    let rank = |p: f64| u64::from(counts[((p * n as f64).ceil() as usize).clamp(1, n) - 1]);
-    let sum: u64 = counts.iter().map(|&c| u64::from(c)).sum();
-    Some(TokenSpread {
-        min: u64::from(counts[0]),
-        median: rank(0.5),
-        p95: rank(0.95),
-        max: u64::from(counts[n - 1]),
-        mean: sum as f64 / n as f64,
-    })
+    let rank = |p: f64| {
+        let wanted = ((p * n as f64).ceil() as u64).clamp(1, n);
+        let mut seen = 0;
+        histogram
+            .iter()
+            .find(|(_, count)| {
+                seen += **count;
+                seen >= wanted
+            })
+            .map_or(max, |(tokens, _)| *tokens)
+    };
+    Some(TokenSpread { min, median: rank(0.5), p95: rank(0.95), max, mean: sum as f64 / n as f64 })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn histogram(values: impl IntoIterator<Item = u64>) -> BTreeMap<u64, u64> {
+        let mut histogram = BTreeMap::new();
+        for value in values {
+            *histogram.entry(value).or_default() += 1;
+        }
+        histogram
+    }
+
     #[test]
     fn quantiles_by_nearest_rank() {
-        let mut counts: Vec<u32> = (1..=100).rev().collect();
-        let spread = token_spread(&mut counts).unwrap();
+        let spread = token_spread(&histogram((1..=100).rev())).unwrap();
         assert_eq!((spread.min, spread.median, spread.p95, spread.max), (1, 50, 95, 100));
         assert_eq!(spread.mean, 50.5);
-        let one = token_spread(&mut [7]).unwrap();
+        let spread = token_spread(&histogram([5, 5, 5, 9, 100])).unwrap();
+        assert_eq!((spread.min, spread.median, spread.p95, spread.max), (5, 5, 100, 100));
+        let one = token_spread(&histogram([7])).unwrap();
         assert_eq!((one.min, one.median, one.p95, one.max), (7, 7, 7, 7));
-        assert_eq!(token_spread(&mut []), None);
+        assert_eq!(token_spread(&BTreeMap::new()), None);
     }
 }

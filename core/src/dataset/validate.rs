@@ -29,6 +29,26 @@ pub fn validate<R: Read>(
     options: &ValidateOptions,
     counter: &dyn TokenCounter,
 ) -> Result<ValidationReport, DatasetError> {
+    validate_sized(reader, None, options, counter)
+}
+
+/// [`validate`] on a file.
+pub fn validate_path(
+    path: impl AsRef<Path>,
+    options: &ValidateOptions,
+    counter: &dyn TokenCounter,
+) -> Result<ValidationReport, DatasetError> {
+    let (file, size) = open_file(path.as_ref())?;
+    validate_sized(file, size, options, counter)
+}
+
+/// [`validate`] of an input of `input_size` bytes, when known.
+fn validate_sized<R: Read>(
+    reader: R,
+    input_size: Option<u64>,
+    options: &ValidateOptions,
+    counter: &dyn TokenCounter,
+) -> Result<ValidationReport, DatasetError> {
     let tokens = options.count_tokens.then_some(TokenRules { counter, max_seq_len: options.max_seq_len });
     let settings = ScanSettings::new(
         options.format,
@@ -38,18 +58,9 @@ pub fn validate<R: Read>(
         options.progress.clone(),
     )?;
     let make_sink = || ValidateSink::new(tokens.as_ref());
-    let mut merger = Merger::new(options.max_findings_per_code);
+    let mut merger = Merger::new(options.max_findings_per_code, input_size);
     let scanned = scan(reader, &settings, &make_sink, &mut |out| merger.merge(out))?;
     Ok(merger.finish(scanned, options, counter))
-}
-
-/// [`validate`] on a file.
-pub fn validate_path(
-    path: impl AsRef<Path>,
-    options: &ValidateOptions,
-    counter: &dyn TokenCounter,
-) -> Result<ValidationReport, DatasetError> {
-    validate(open_file(path.as_ref())?, options, counter)
 }
 
 /// How tokens are counted and checked.
@@ -131,11 +142,11 @@ struct Merger {
 }
 
 impl Merger {
-    fn new(finding_cap: usize) -> Self {
+    fn new(finding_cap: usize, input_size: Option<u64>) -> Self {
         Self {
             findings: Findings::new(finding_cap),
             stats: StatsAccumulator::default(),
-            cross: CrossRecord::default(),
+            cross: CrossRecord::new(input_size),
             samples: Vec::new(),
             lines_before: 0,
             records: 0,
@@ -144,6 +155,7 @@ impl Merger {
 
     fn merge(&mut self, out: ChunkOutput<ValidateSink<'_, '_>>) {
         let base = self.lines_before;
+        self.cross.block(out.bytes, out.records);
         self.findings.absorb(out.findings, base);
         for fact in out.sink.facts {
             match fact {

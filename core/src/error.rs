@@ -7,7 +7,7 @@
 
 use crate::backend::BackendError;
 use crate::config::{CatalogError, HyperparameterError};
-use crate::dataset::tokenizer::TokenizerError;
+use crate::dataset::{DatasetError, TokenizerError};
 use crate::estimate::EstimateError;
 use crate::model::{MoneyParseError, ParseEnumError, TransitionError};
 
@@ -47,6 +47,9 @@ pub enum Error {
     /// A name that is not one of an enum's values (a status, a format, a role, ...).
     #[error(transparent)]
     UnknownValue(#[from] ParseEnumError),
+    /// A dataset that cannot be read, recognised or converted.
+    #[error(transparent)]
+    Dataset(#[from] DatasetError),
 }
 
 impl ErrorCode for Error {
@@ -59,6 +62,7 @@ impl ErrorCode for Error {
             Error::Money(e) => e.code(),
             Error::UnknownValue(e) => e.code(),
             Error::Backend(e) => e.code(),
+            Error::Dataset(e) => e.code(),
             Error::Tokenizer(e) => e.code(),
         }
     }

@@ -8,6 +8,7 @@
 use crate::config::{CatalogError, HyperparameterError};
 use crate::estimate::EstimateError;
 use crate::model::{MoneyParseError, ParseEnumError, TransitionError};
+use crate::store::StoreError;
 
 /// A stable, machine-readable name for a failure.
 ///
@@ -39,6 +40,9 @@ pub enum Error {
     /// A name that is not one of an enum's values (a status, a format, a role, ...).
     #[error(transparent)]
     UnknownValue(#[from] ParseEnumError),
+    /// A database operation that failed: not found, stale state, conflict, unavailable, ...
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 impl ErrorCode for Error {
@@ -50,6 +54,7 @@ impl ErrorCode for Error {
             Error::Transition(e) => e.code(),
             Error::Money(e) => e.code(),
             Error::UnknownValue(e) => e.code(),
+            Error::Store(e) => e.code(),
         }
     }
 }

@@ -3,7 +3,7 @@
 //! The control plane for LoRA fine-tuning, as an embeddable library: the domain model of
 //! datasets, training jobs, metrics, artifacts, costs and notifications; the hyperparameter,
 //! GPU and base-model catalogs with presets; and the estimators of duration, cost and GPU
-//! memory.
+//! memory; the [`store`] that keeps the records in SQLite or PostgreSQL.
 //!
 //! The core never creates a tokio runtime and never prints: it logs through `tracing`, and
 //! every fallible operation returns an error that carries a stable [`ErrorCode`].
@@ -13,5 +13,6 @@ pub mod dataset;
 pub mod error;
 pub mod estimate;
 pub mod model;
+pub mod store;
 
 pub use error::{Error, ErrorCode};

@@ -5,6 +5,7 @@
 //! with a stable snake_case string that the CLI prints and the Python and Node bindings carry
 //! as `code`. [`Error`] gathers them for callers who want one type.
 
+use crate::blob::BlobError;
 use crate::config::{CatalogError, HyperparameterError};
 use crate::estimate::EstimateError;
 use crate::model::{MoneyParseError, ParseEnumError, TransitionError};
@@ -43,6 +44,9 @@ pub enum Error {
     /// A database operation that failed: not found, stale state, conflict, unavailable, ...
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// An object-storage operation that failed: invalid key, too large, not found, ...
+    #[error(transparent)]
+    Blob(#[from] BlobError),
 }
 
 impl ErrorCode for Error {
@@ -55,6 +59,7 @@ impl ErrorCode for Error {
             Error::Money(e) => e.code(),
             Error::UnknownValue(e) => e.code(),
             Error::Store(e) => e.code(),
+            Error::Blob(e) => e.code(),
         }
     }
 }

@@ -3,11 +3,13 @@
 //! The control plane for LoRA fine-tuning, as an embeddable library: the domain model of
 //! datasets, training jobs, metrics, artifacts, costs and notifications; the hyperparameter,
 //! GPU and base-model catalogs with presets; and the estimators of duration, cost and GPU
-//! memory; the [`store`] that keeps the records in SQLite or PostgreSQL.
+//! memory; the [`store`] that keeps the records in SQLite or PostgreSQL; the [`blob`] store of
+//! dataset and model files.
 //!
 //! The core never creates a tokio runtime and never prints: it logs through `tracing`, and
 //! every fallible operation returns an error that carries a stable [`ErrorCode`].
 
+pub mod blob;
 pub mod config;
 pub mod dataset;
 pub mod error;

@@ -81,10 +81,9 @@ impl BlobStore {
     /// Objects as files under `root` (created if missing).
     pub fn local(root: impl AsRef<FsPath>) -> Result<Self, BlobError> {
         let root = root.as_ref();
-        std::fs::create_dir_all(root).map_err(|err| BlobError::Storage(object_store::Error::Generic {
-            store: "LocalFileSystem",
-            source: Box::new(err),
-        }))?;
+        std::fs::create_dir_all(root).map_err(|err| {
+            BlobError::Storage(object_store::Error::Generic { store: "LocalFileSystem", source: Box::new(err) })
+        })?;
         let store = Arc::new(LocalFileSystem::new_with_prefix(root)?.with_automatic_cleanup(true));
         Ok(Self { store: store.clone(), direct: DirectAccess::Local(store), limits: UploadLimits::default() })
     }
@@ -128,9 +127,7 @@ impl BlobStore {
         let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket).with_virtual_hosted_style_request(false);
         for (name, value) in url.query_pairs() {
             builder = match name.as_ref() {
-                "endpoint" => {
-                    builder.with_allow_http(value.starts_with("http://")).with_endpoint(value.into_owned())
-                }
+                "endpoint" => builder.with_allow_http(value.starts_with("http://")).with_endpoint(value.into_owned()),
                 "region" => builder.with_region(value.into_owned()),
                 "access_key_id" => builder.with_access_key_id(value.into_owned()),
                 "secret_access_key" => builder.with_secret_access_key(value.into_owned()),

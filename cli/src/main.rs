@@ -3,12 +3,18 @@
 mod commands;
 mod error;
 mod output;
+mod progress;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{catalog, estimate};
+use crate::commands::{catalog, convert, estimate, validate};
+
+/// mimalloc: about twice as fast as the system allocator for tokenizers and the validator's
+/// many small strings.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// BrightRun: from a chat dataset to a trained LoRA adapter.
 #[derive(Debug, Parser)]
@@ -28,18 +34,22 @@ enum Command {
     BaseModels(catalog::ListArgs),
     /// Estimate the duration, cost and GPU memory of a training job.
     Estimate(Box<estimate::EstimateArgs>),
+    /// Validate a dataset file: statistics, token counts and every problem with its line.
+    /// Exit code 0 when valid, 1 when it has errors, 2 when it cannot be read.
+    Validate(validate::ValidateArgs),
+    /// Convert a dataset to the chat JSONL the trainer reads (train.jsonl, validation.jsonl).
+    Convert(convert::ConvertArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Presets(args) => catalog::presets(&args),
-        Command::Gpus(args) => catalog::gpus(&args),
-        Command::BaseModels(args) => catalog::base_models(&args),
-        Command::Estimate(args) => estimate::run(&args),
+        Command::Presets(args) => catalog::presets(&args).map(|()| ExitCode::SUCCESS),
+        Command::Gpus(args) => catalog::gpus(&args).map(|()| ExitCode::SUCCESS),
+        Command::BaseModels(args) => catalog::base_models(&args).map(|()| ExitCode::SUCCESS),
+        Command::Estimate(args) => estimate::run(&args).map(|()| ExitCode::SUCCESS),
+        Command::Validate(args) => validate::run(&args),
+        Command::Convert(args) => convert::run(&args).map(|()| ExitCode::SUCCESS),
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => error.report(),
-    }
+    result.unwrap_or_else(|error| error.report())
 }

@@ -8,7 +8,7 @@
 use crate::backend::BackendError;
 use crate::blob::BlobError;
 use crate::config::{CatalogError, HyperparameterError};
-use crate::dataset::tokenizer::TokenizerError;
+use crate::dataset::{DatasetError, TokenizerError};
 use crate::estimate::EstimateError;
 use crate::model::{MoneyParseError, ParseEnumError, TransitionError};
 use crate::store::StoreError;
@@ -55,6 +55,9 @@ pub enum Error {
     /// An object-storage operation that failed: invalid key, too large, not found, ...
     #[error(transparent)]
     Blob(#[from] BlobError),
+    /// A dataset that cannot be read, recognised or converted.
+    #[error(transparent)]
+    Dataset(#[from] DatasetError),
 }
 
 impl ErrorCode for Error {
@@ -70,6 +73,7 @@ impl ErrorCode for Error {
             Error::Tokenizer(e) => e.code(),
             Error::Store(e) => e.code(),
             Error::Blob(e) => e.code(),
+            Error::Dataset(e) => e.code(),
         }
     }
 }

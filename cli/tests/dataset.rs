@@ -1,0 +1,139 @@
+//! `brightrun validate` and `brightrun convert` as a user runs them: output shapes and exit
+//! codes (0 valid, 1 invalid, 2 could not run).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn brightrun(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_brightrun")).args(args).output().expect("run brightrun")
+}
+
+fn sample(name: &str) -> String {
+    format!("{}/../examples/data/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn json_of(output: &Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout).expect("one JSON document on stdout")
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+#[test]
+fn validate_json_has_the_documented_shape() {
+    let output = brightrun(&["validate", &sample("sample_v4.jsonl"), "--json"]);
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", String::from_utf8_lossy(&output.stderr));
+    let report = json_of(&output);
+    assert_eq!(report["valid"], true);
+    assert_eq!(report["format"], "brightrun_lora_v4");
+    let stats = &report["stats"];
+    assert_eq!(stats["training_pairs"], 24);
+    assert_eq!(stats["validation_pairs"], 0);
+    assert_eq!(stats["user_turn_pairs"], 4);
+    assert_eq!(stats["tokens_exact"], false, "the CLI estimates tokens until a tokenizer is given");
+    assert_eq!(stats["tokenizer"], "estimate:chars/4");
+    assert!(stats["total_tokens"].as_u64().unwrap() > stats["trainable_tokens"].as_u64().unwrap());
+    assert!(stats["tokens_per_conversation"]["p95"].as_u64().is_some());
+    assert_eq!(report["counts"]["user_turn"], 4);
+    let finding = &report["findings"][0];
+    assert_eq!((finding["line"].as_u64(), finding["code"].as_str()), (Some(5), Some("user_turn")));
+    assert_eq!(finding["path"], "target_response");
+    assert_eq!(finding["severity"], "info");
+    assert!(finding["suggestion"].is_string() && finding["message"].is_string());
+    assert_eq!(report["sample_data"].as_array().unwrap().len(), 3);
+    assert_eq!(report["sample_data"][0]["messages"][0]["role"], "system");
+}
+
+#[test]
+fn an_invalid_file_exits_1_with_its_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "bad.jsonl",
+        b"{\"messages\": [}\n\n{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}",
+    );
+    let output = brightrun(&["validate", path.to_str().unwrap(), "--json", "--min-examples", "0"]);
+    assert_eq!(output.status.code(), Some(1));
+    let report = json_of(&output);
+    assert_eq!(report["valid"], false);
+    assert_eq!(report["counts"]["invalid_json"], 1);
+    assert_eq!(report["counts"]["no_assistant_message"], 1);
+    assert_eq!(report["findings"][1]["line"], 3, "blank lines are counted");
+
+    let output = brightrun(&["validate", path.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains("INVALID (3 errors"), "{text}");
+    assert!(text.contains("line 1: error[invalid_json]: invalid JSON: expected value (column 15)"), "{text}");
+    assert!(text.contains("    fix: "), "{text}");
+    assert!(text.contains("too_few_examples"), "{text}");
+}
+
+#[test]
+fn a_file_that_cannot_be_read_exits_2() {
+    let output = brightrun(&["validate", "/no/such/dataset.jsonl"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).starts_with("error[dataset_not_found]: "));
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "notes.txt", b"dear diary\nthis is not a dataset\n");
+    let output = brightrun(&["validate", path.to_str().unwrap(), "--json"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).starts_with("error[unknown_dataset_format]: "));
+    assert!(output.stdout.is_empty());
+
+    let output = brightrun(&["validate", &sample("sample_v4.jsonl"), "--format", "csv"]);
+    assert_eq!(output.status.code(), Some(2), "clap rejects an unknown format");
+}
+
+#[test]
+fn gzip_files_validate_like_plain_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = std::fs::read(sample("sample_chat.jsonl")).unwrap();
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(&plain).unwrap();
+    let path = write(dir.path(), "chat.jsonl.gz", &encoder.finish().unwrap());
+    let gz = json_of(&brightrun(&["validate", path.to_str().unwrap(), "--json"]));
+    let plain = json_of(&brightrun(&["validate", &sample("sample_chat.jsonl"), "--json"]));
+    assert_eq!(gz, plain);
+}
+
+#[test]
+fn convert_writes_the_trainer_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let args = ["convert", &sample("sample_v4.jsonl"), "--out", out.to_str().unwrap(), "--validation-fraction", "0.25"];
+    let output = brightrun(&[&args[..], &["--json"]].concat());
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", String::from_utf8_lossy(&output.stderr));
+    let summary = json_of(&output);
+    let train = std::fs::read_to_string(out.join("train.jsonl")).unwrap();
+    let validation = std::fs::read_to_string(out.join("validation.jsonl")).unwrap();
+    assert_eq!(summary["train_conversations"].as_u64(), Some(train.lines().count() as u64));
+    assert_eq!(summary["validation_conversations"].as_u64(), Some(validation.lines().count() as u64));
+    assert_eq!(train.lines().count() + validation.lines().count(), 24);
+    assert_eq!(summary["skipped_untrained"], 4);
+    for line in train.lines().chain(validation.lines()) {
+        let record: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert!(record["messages"].is_array());
+    }
+    // The same input splits the same way.
+    let again = brightrun(&args);
+    assert_eq!(again.status.code(), Some(0));
+    assert_eq!(std::fs::read_to_string(out.join("train.jsonl")).unwrap(), train);
+    assert!(String::from_utf8_lossy(&again.stdout).contains("wrote"));
+
+    let output = brightrun(&[
+        "convert",
+        &sample("sample_v4.jsonl"),
+        "--out",
+        out.to_str().unwrap(),
+        "--validation-fraction",
+        "2",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).starts_with("error[invalid_option]: "));
+}

@@ -1,0 +1,184 @@
+//! Every rule of the validator: its stable code, its severity and its default suggestion.
+//!
+//! Codes never change meaning once released: hosts count them, filter on them and translate
+//! them. The list below is the whole vocabulary of [`ValidationFinding::code`].
+//!
+//! [`ValidationFinding::code`]: crate::model::ValidationFinding::code
+
+use crate::model::Severity;
+
+/// Declares [`RuleCode`] with its table of codes, severities and suggestions in one place.
+macro_rules! rule_codes {
+    ($($(#[$doc:meta])* $variant:ident => $code:literal, $severity:ident, $suggestion:literal;)+) => {
+        /// The rule a finding comes from.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum RuleCode {
+            $($(#[$doc])* $variant),+
+        }
+
+        impl RuleCode {
+            /// Every rule, in the order of this table.
+            pub const ALL: [RuleCode; [$($code),+].len()] = [$(RuleCode::$variant),+];
+
+            /// The stable snake_case code.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(RuleCode::$variant => $code),+
+                }
+            }
+
+            /// How serious a finding of this rule is.
+            pub const fn severity(self) -> Severity {
+                match self {
+                    $(RuleCode::$variant => Severity::$severity),+
+                }
+            }
+
+            /// What to do about a finding of this rule.
+            pub const fn suggestion(self) -> &'static str {
+                match self {
+                    $(RuleCode::$variant => $suggestion),+
+                }
+            }
+        }
+    };
+}
+
+rule_codes! {
+    /// The file holds nothing but whitespace.
+    EmptyFile => "empty_file", Error,
+        "upload the dataset file itself: one JSON record per line";
+    /// The file is one JSON array of records instead of JSON Lines.
+    JsonArrayNotJsonl => "json_array_not_jsonl", Error,
+        "write one record per line (JSON Lines), e.g. `jq -c '.[]' data.json > data.jsonl`";
+    /// The file is one pretty-printed JSON document instead of JSON Lines.
+    JsonDocumentNotJsonl => "json_document_not_jsonl", Error,
+        "write one compact record per line (JSON Lines), e.g. `jq -c . data.json > data.jsonl`";
+    /// A line longer than the configured maximum; it was skipped.
+    LineTooLong => "line_too_long", Error,
+        "check that records are separated by newlines; split very long conversations";
+    /// A line that is not valid UTF-8.
+    InvalidUtf8 => "invalid_utf8", Error,
+        "save the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)";
+    /// A line that is not valid JSON.
+    InvalidJson => "invalid_json", Error,
+        "fix the JSON syntax at the given column (quotes, commas, brackets, escapes)";
+    /// An object with the same key twice.
+    DuplicateKey => "duplicate_key", Error,
+        "keep one value per key: readers disagree about which duplicate wins";
+    /// A record that is not a JSON object.
+    NotAnObject => "not_an_object", Error,
+        "write each record as a JSON object `{...}` on its own line";
+    /// A record of another format than the file's.
+    FormatMismatch => "format_mismatch", Error,
+        "use one format for the whole file; convert the other records or split the file";
+    /// A required field is absent.
+    MissingField => "missing_field", Error,
+        "add the field; see the format's documentation for its shape";
+    /// A field holds the wrong JSON type.
+    WrongType => "wrong_type", Error,
+        "give the field the documented JSON type";
+    /// A conversation without any message.
+    EmptyConversation => "empty_conversation", Error,
+        "add the conversation's messages or remove the record";
+    /// A message whose content is empty or only whitespace.
+    EmptyContent => "empty_content", Error,
+        "write the message's text, or remove the message";
+    /// A role other than system, user or assistant.
+    UnknownRole => "unknown_role", Error,
+        "use `system`, `user` or `assistant` (e.g. human -> user, gpt/bot/model -> assistant)";
+    /// A system message that is not the first message, or a second one.
+    MisplacedSystemMessage => "misplaced_system_message", Error,
+        "keep a single system message, first; merge the others into it";
+    /// A conversation with no assistant message to learn from.
+    NoAssistantMessage => "no_assistant_message", Error,
+        "add the assistant's reply: the adapter only learns from assistant messages";
+    /// The conversation ends with a message the adapter does not learn from.
+    LastMessageNotAssistant => "last_message_not_assistant", Warning,
+        "end the conversation with the assistant's reply, or drop the trailing messages";
+    /// Two messages of the same role in a row.
+    ConsecutiveSameRole => "consecutive_same_role", Warning,
+        "merge the two messages: several chat templates (Mistral, Llama 2) require alternating roles";
+    /// Control characters other than newline, tab and carriage return.
+    ControlCharacters => "control_characters", Warning,
+        "remove the control characters; they are usually copy-paste or encoding debris";
+    /// A v4 pair whose `target_response` is null: a user turn, counted but not trained on.
+    UserTurn => "user_turn", Info,
+        "nothing to fix: the pair is kept as context and not trained on";
+    /// A v4 history whose last user turn differs from `current_user_input`.
+    HistoryMismatch => "history_mismatch", Warning,
+        "make the history's last user turn the current input, or end the history before it";
+    /// A v4 `turn_number` that is not an integer of at least 1.
+    InvalidTurnNumber => "invalid_turn_number", Error,
+        "number the turns of each conversation 1, 2, 3, ...";
+    /// A v4 conversation whose turn numbers skip or repeat.
+    TurnNumberGap => "turn_number_gap", Warning,
+        "check for missing or reordered pairs of this conversation";
+    /// `_meta.total_pairs` disagrees with the pairs in the file.
+    MetaTotalPairsMismatch => "meta_total_pairs_mismatch", Warning,
+        "regenerate the metadata, or check whether pairs were lost in the export";
+    /// A `_meta` record that is not the first record, or a second one.
+    MisplacedMeta => "misplaced_meta", Warning,
+        "keep one `_meta` record, on the first line";
+    /// A `weight` other than 0 or 1.
+    InvalidWeight => "invalid_weight", Error,
+        "set `weight` to 1 (train on it) or 0 (do not)";
+    /// A `split` other than train or validation.
+    InvalidSplit => "invalid_split", Error,
+        "set `split` to `train` or `validation`";
+    /// The same conversation twice in the same split.
+    DuplicateConversation => "duplicate_conversation", Warning,
+        "remove the copy unless the repetition is intended: duplicates are learnt twice";
+    /// The same conversation in the train and the validation split.
+    TrainValidationOverlap => "train_validation_overlap", Warning,
+        "keep each conversation in one split: overlap makes the validation loss optimistic";
+    /// The conversation could not be tokenized.
+    TokenCountFailed => "token_count_failed", Error,
+        "check the conversation against the model's chat template";
+    /// A conversation longer than the maximum sequence length: it will be truncated.
+    ExceedsMaxSeqLen => "exceeds_max_seq_len", Warning,
+        "shorten or split the conversation, or raise max_seq_len";
+    /// Fewer training examples than the configured minimum.
+    TooFewExamples => "too_few_examples", Error,
+        "add training examples: a LoRA needs at least a few dozen to learn a behaviour";
+}
+
+impl RuleCode {
+    /// How many rules there are.
+    pub const COUNT: usize = Self::ALL.len();
+
+    /// The rule's position in [`RuleCode::ALL`], for per-code tables.
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The rule named `code`, if any.
+    pub fn from_code(code: &str) -> Option<RuleCode> {
+        Self::ALL.into_iter().find(|rule| rule.as_str() == code)
+    }
+}
+
+impl std::fmt::Display for RuleCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_snake_case_with_a_suggestion() {
+        let mut seen = std::collections::HashSet::new();
+        for (i, rule) in RuleCode::ALL.into_iter().enumerate() {
+            assert_eq!(rule.index(), i);
+            let code = rule.as_str();
+            assert!(seen.insert(code), "{code} twice");
+            assert!(code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_' || b.is_ascii_digit()), "{code}");
+            assert!(!rule.suggestion().is_empty(), "{code}");
+            assert_eq!(RuleCode::from_code(code), Some(rule));
+        }
+        assert_eq!(RuleCode::from_code("nope"), None);
+    }
+}

@@ -1,0 +1,91 @@
+//! Errors of the dataset engine: what stops a validation or a conversion from running at all.
+//!
+//! Problems *in* the file are findings of the report, never errors: an error means the file
+//! could not be read, its format could not be recognised, or the output could not be written.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::error::ErrorCode;
+
+/// A validation or conversion that could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum DatasetError {
+    /// The dataset file does not exist or cannot be opened.
+    #[error("cannot open {}: {source}", path.display())]
+    Open {
+        /// The file.
+        path: PathBuf,
+        /// The operating system's reason.
+        source: io::Error,
+    },
+    /// Reading the input failed part-way.
+    #[error("cannot read the dataset: {source}")]
+    Read {
+        /// The reason.
+        source: io::Error,
+    },
+    /// The input starts like gzip but does not decompress.
+    #[error("the dataset is not a valid gzip stream: {source}")]
+    Gzip {
+        /// The decoder's reason.
+        source: io::Error,
+    },
+    /// No record of the first lines has the shape of a known format.
+    #[error("cannot detect the dataset format: {reason}")]
+    UnknownFormat {
+        /// What was seen, and the formats that were expected.
+        reason: String,
+    },
+    /// An option outside its range.
+    #[error("invalid option {name}: {reason}")]
+    InvalidOption {
+        /// The option.
+        name: &'static str,
+        /// What is allowed.
+        reason: String,
+    },
+    /// The converted output could not be written.
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        /// The file or folder.
+        path: PathBuf,
+        /// The operating system's reason.
+        source: io::Error,
+    },
+}
+
+impl DatasetError {
+    /// A failure to open `path`.
+    pub(crate) fn open(path: &Path, source: io::Error) -> Self {
+        Self::Open { path: path.to_owned(), source }
+    }
+
+    /// A failure to write `path`.
+    pub(crate) fn write(path: &Path, source: io::Error) -> Self {
+        Self::Write { path: path.to_owned(), source }
+    }
+
+    /// A read failure; from a gzip input, a corrupt stream is told apart from an I/O failure.
+    pub(crate) fn read(source: io::Error, gzip: bool) -> Self {
+        let corrupt = matches!(
+            source.kind(),
+            io::ErrorKind::InvalidInput | io::ErrorKind::InvalidData | io::ErrorKind::UnexpectedEof
+        );
+        if gzip && corrupt { Self::Gzip { source } } else { Self::Read { source } }
+    }
+}
+
+impl ErrorCode for DatasetError {
+    fn code(&self) -> &'static str {
+        match self {
+            DatasetError::Open { source, .. } if source.kind() == io::ErrorKind::NotFound => "dataset_not_found",
+            DatasetError::Open { .. } => "dataset_unreadable",
+            DatasetError::Read { .. } => "dataset_read_failed",
+            DatasetError::Gzip { .. } => "invalid_gzip",
+            DatasetError::UnknownFormat { .. } => "unknown_dataset_format",
+            DatasetError::InvalidOption { .. } => "invalid_option",
+            DatasetError::Write { .. } => "dataset_write_failed",
+        }
+    }
+}

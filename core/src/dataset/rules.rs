@@ -1,0 +1,73 @@
+//! The rules every canonical conversation must follow, whatever its file format.
+//!
+//! Format-specific rules (missing fields, v4 pairs, weights, splits) live with their format
+//! in [`super::format`]; rules across records (duplicates, overlap, turn gaps, `_meta`) in
+//! [`super::cross_record`]. Codes, severities and suggestions are listed in [`super::codes`].
+
+use super::codes::RuleCode;
+use super::conversation::Role;
+use super::findings::FieldPath;
+use super::format::{RecordCtx, Training, View};
+
+/// Checks one conversation's messages: content, roles, order and its assistant target.
+pub(crate) fn check_conversation(view: &View<'_>, ctx: &mut RecordCtx<'_, '_>) {
+    let mut previous: Option<Role> = None;
+    for (position, message) in view.messages.iter().enumerate() {
+        let content = message.at.content();
+        if message.content.trim().is_empty() {
+            ctx.report(RuleCode::EmptyContent, content, || format!("the {} message is empty", message.role));
+        } else if let Some((at, c)) = first_control_character(&message.content) {
+            ctx.report(RuleCode::ControlCharacters, content, || {
+                format!("control character U+{:04X} at character {at} of the {} message", u32::from(c), message.role)
+            });
+        }
+        if message.role == Role::System && position > 0 {
+            ctx.report(RuleCode::MisplacedSystemMessage, message.at.message(), || {
+                format!("a system message at position {}; only the first message may be one", position + 1)
+            });
+        } else if previous == Some(message.role) {
+            ctx.report(RuleCode::ConsecutiveSameRole, message.at.message(), || {
+                format!("two {} messages in a row", message.role)
+            });
+        }
+        previous = Some(message.role);
+    }
+    if view.training != Training::Trained {
+        return;
+    }
+    if view.targets == 0 {
+        ctx.report(RuleCode::NoAssistantMessage, FieldPath::Record, || {
+            "the conversation has no assistant message to learn from".to_owned()
+        });
+    } else if let Some(last) = view.messages.last()
+        && last.role != Role::Assistant
+    {
+        ctx.report(RuleCode::LastMessageNotAssistant, last.at.message(), || {
+            format!("the conversation ends with a {} message, which is not trained on", last.role)
+        });
+    }
+}
+
+/// The first control character other than `\n`, `\t` and `\r`, with its 1-based position.
+pub(crate) fn first_control_character(text: &str) -> Option<(usize, char)> {
+    // Fast path: C0 controls and DEL are single bytes; C1 controls start with 0xC2.
+    let suspicious = text.bytes().any(|b| (b < 0x20 && !matches!(b, b'\n' | b'\t' | b'\r')) || b == 0x7f || b == 0xc2);
+    if !suspicious {
+        return None;
+    }
+    text.chars().enumerate().find(|(_, c)| c.is_control() && !matches!(c, '\n' | '\t' | '\r')).map(|(i, c)| (i + 1, c))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_except_line_breaks_and_tabs() {
+        assert_eq!(first_control_character("fine\n\tline\r\n"), None);
+        assert_eq!(first_control_character("caf\u{e9} \u{a0}"), None);
+        assert_eq!(first_control_character("a\u{7}b"), Some((2, '\u{7}')));
+        assert_eq!(first_control_character("\u{e9}\u{85}"), Some((2, '\u{85}')));
+        assert_eq!(first_control_character("x\u{7f}"), Some((2, '\u{7f}')));
+    }
+}

@@ -1,0 +1,184 @@
+//! One pass over a dataset, shared by validation and conversion: the layout and the format
+//! are recognised from the first records, then every record is checked (JSONL blocks in
+//! parallel, or a JSON document as a stream) and handed to a consumer, whose outputs are
+//! merged in file order.
+
+use std::collections::VecDeque;
+use std::io::Read;
+
+use super::chunk::{ChunkOutput, LineRules, RecordSink, error_text, process_piece};
+use super::document;
+use super::error::DatasetError;
+use super::format::detect::{KNOWN_FORMATS, Layout, Shape, sniff_layout};
+use super::format::json::{RawRecord, Slot};
+use super::pipeline;
+use super::reader::{Decoded, LineChunker, Piece, Progress, lines};
+use crate::model::DatasetFormat;
+
+/// Non-blank lines looked at to recognise the format of a JSONL file.
+const DETECT_LINES: usize = 100;
+
+/// How to read a dataset.
+#[derive(Clone)]
+pub(crate) struct ScanSettings {
+    /// The format, or `None` to recognise it.
+    pub format: Option<DatasetFormat>,
+    /// The longest line accepted, in bytes.
+    pub max_line_bytes: usize,
+    /// Findings kept per code.
+    pub finding_cap: usize,
+    /// Worker threads for JSONL (at least 1).
+    pub threads: usize,
+    /// Told the input bytes read so far.
+    pub progress: Option<Progress>,
+}
+
+/// What the pass found out about the file as a whole.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Scanned {
+    /// How the records are laid out.
+    pub layout: Layout,
+    /// The format, `None` for a file without records.
+    pub format: Option<DatasetFormat>,
+    /// Lines of the file.
+    pub lines: u64,
+    /// Bytes of the (decompressed) file.
+    pub bytes: u64,
+}
+
+/// Reads `reader` once, handing each record to a sink made by `make_sink` (one a block) and
+/// each block's output to `merge`, in file order.
+pub(crate) fn scan<R: Read, S: RecordSink + Send>(
+    reader: R,
+    settings: &ScanSettings,
+    make_sink: &(dyn Fn() -> S + Sync),
+    merge: &mut dyn FnMut(ChunkOutput<S>),
+) -> Result<Scanned, DatasetError> {
+    let input = Decoded::new(reader, settings.progress.clone()).map_err(|e| DatasetError::read(e, false))?;
+    let gzip = input.is_gzip();
+    let mut chunker = LineChunker::new(input, settings.max_line_bytes);
+    let mut head = VecDeque::new();
+    let layout = sniff(&mut chunker, &mut head).map_err(|e| DatasetError::read(e, gzip))?;
+    if layout != Layout::Jsonl {
+        return document::scan(chunker.into_reader(head), layout, settings, gzip, make_sink, merge);
+    }
+    let format = match settings.format {
+        Some(format) => Some(format),
+        None => detect_format(&mut chunker, &mut head, gzip)?,
+    };
+    let rules = LineRules {
+        // Without a format the file has no record, so the format is never used.
+        format: format.unwrap_or(DatasetFormat::Chat),
+        max_line_bytes: settings.max_line_bytes,
+        finding_cap: settings.finding_cap,
+    };
+    // A file read whole already is checked on this thread.
+    let threads = if chunker.is_done() && head.len() <= 1 { 1 } else { settings.threads };
+    let mut lines = 0;
+    let process = |piece: Piece| process_piece(piece, &rules, make_sink());
+    let mut count_and_merge = |out: ChunkOutput<S>| {
+        lines += out.lines;
+        merge(out);
+    };
+    pipeline::run(head, &mut || chunker.next_piece(), threads, &process, &mut count_and_merge)
+        .map_err(|e| DatasetError::read(e, gzip))?;
+    Ok(Scanned { layout, format, lines, bytes: chunker.offset() })
+}
+
+/// Reads pieces into `head` up to the first non-blank line, and tells the layout from it.
+fn sniff<R: Read>(chunker: &mut LineChunker<R>, head: &mut VecDeque<Piece>) -> std::io::Result<Layout> {
+    while let Some(piece) = chunker.next_piece()? {
+        let layout = match &piece {
+            Piece::TooLong { .. } => Some(Layout::Jsonl),
+            Piece::Lines { data, .. } => {
+                lines(data).map(|(_, line)| line).find(|line| !line.trim_ascii().is_empty()).map(sniff_layout)
+            }
+        };
+        head.push_back(piece);
+        if let Some(layout) = layout {
+            return Ok(layout);
+        }
+    }
+    Ok(Layout::Jsonl)
+}
+
+/// What one line says about the format.
+enum Clue {
+    /// A record of this format.
+    Format(DatasetFormat),
+    /// A blank line or a `_meta` record: no clue.
+    Nothing,
+    /// A line that is no record of any format, described.
+    Problem(String),
+}
+
+fn clue(line: &[u8], number: u64) -> Clue {
+    if line.trim_ascii().is_empty() {
+        return Clue::Nothing;
+    }
+    let Ok(text) = std::str::from_utf8(line) else {
+        return Clue::Problem(format!("line {number} is not valid UTF-8"));
+    };
+    match serde_json::from_str::<Slot<RawRecord<'_>>>(text) {
+        Ok(Slot::Value(record)) => match Shape::of(&record) {
+            Shape::Meta => Clue::Nothing,
+            shape => match shape.format() {
+                Some(format) => Clue::Format(format),
+                None => Clue::Problem(format!("line {number} is {}", shape.describe())),
+            },
+        },
+        Ok(_) => Clue::Problem(format!("line {number} is not a JSON object")),
+        Err(e) => Clue::Problem(format!("line {number} is not valid JSON ({})", error_text(&e))),
+    }
+}
+
+/// The format of the first record that has one, reading more pieces into `head` as needed;
+/// `None` for a file with no non-blank line.
+fn detect_format<R: Read>(
+    chunker: &mut LineChunker<R>,
+    head: &mut VecDeque<Piece>,
+    gzip: bool,
+) -> Result<Option<DatasetFormat>, DatasetError> {
+    let mut number = 0_u64;
+    let mut examined = 0_usize;
+    let mut first_problem = None;
+    let mut index = 0;
+    loop {
+        while let Some(piece) = head.get(index) {
+            index += 1;
+            let clues: Box<dyn Iterator<Item = Clue>> = match piece {
+                Piece::Lines { data, .. } => Box::new(lines(data).map(|(_, line)| {
+                    number += 1;
+                    clue(line, number)
+                })),
+                Piece::TooLong { .. } => {
+                    number += 1;
+                    Box::new(std::iter::once(Clue::Problem(format!("line {number} is longer than the limit"))))
+                }
+            };
+            for clue in clues {
+                match clue {
+                    Clue::Format(format) => return Ok(Some(format)),
+                    Clue::Nothing => continue,
+                    Clue::Problem(problem) => {
+                        first_problem.get_or_insert(problem);
+                        examined += 1;
+                    }
+                }
+                if examined >= DETECT_LINES {
+                    return Err(unknown_format(first_problem));
+                }
+            }
+        }
+        match chunker.next_piece().map_err(|e| DatasetError::read(e, gzip))? {
+            Some(piece) => head.push_back(piece),
+            None if examined == 0 => return Ok(None),
+            None => return Err(unknown_format(first_problem)),
+        }
+    }
+}
+
+fn unknown_format(first_problem: Option<String>) -> DatasetError {
+    let seen = first_problem.unwrap_or_else(|| "no line is a record".to_owned());
+    DatasetError::UnknownFormat { reason: format!("{seen}; {KNOWN_FORMATS}") }
+}

@@ -6,10 +6,12 @@
 //! as `code`. [`Error`] gathers them for callers who want one type.
 
 use crate::backend::BackendError;
+use crate::blob::BlobError;
 use crate::config::{CatalogError, HyperparameterError};
 use crate::dataset::{DatasetError, TokenizerError};
 use crate::estimate::EstimateError;
 use crate::model::{MoneyParseError, ParseEnumError, TransitionError};
+use crate::store::StoreError;
 
 /// A stable, machine-readable name for a failure.
 ///
@@ -47,6 +49,12 @@ pub enum Error {
     /// A name that is not one of an enum's values (a status, a format, a role, ...).
     #[error(transparent)]
     UnknownValue(#[from] ParseEnumError),
+    /// A database operation that failed: not found, stale state, conflict, unavailable, ...
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// An object-storage operation that failed: invalid key, too large, not found, ...
+    #[error(transparent)]
+    Blob(#[from] BlobError),
     /// A dataset that cannot be read, recognised or converted.
     #[error(transparent)]
     Dataset(#[from] DatasetError),
@@ -62,8 +70,10 @@ impl ErrorCode for Error {
             Error::Money(e) => e.code(),
             Error::UnknownValue(e) => e.code(),
             Error::Backend(e) => e.code(),
-            Error::Dataset(e) => e.code(),
             Error::Tokenizer(e) => e.code(),
+            Error::Store(e) => e.code(),
+            Error::Blob(e) => e.code(),
+            Error::Dataset(e) => e.code(),
         }
     }
 }

@@ -37,6 +37,9 @@ pub struct WorkerSpec {
     pub v: u32,
     /// The job.
     pub job_id: JobId,
+    /// Which attempt of the job this is: 0, then 1, 2, ... for retries of transient failures.
+    #[serde(default)]
+    pub attempt: u32,
     /// Hub id, local directory, or `smoke`.
     pub base_model: String,
     /// The training knobs.

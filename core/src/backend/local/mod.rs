@@ -80,9 +80,9 @@ impl LocalProcessBackend {
         Ok(Self { config })
     }
 
-    /// The directory of a job's run.
-    pub fn work_dir_of(&self, job_id: &crate::model::JobId) -> PathBuf {
-        self.config.runs_dir.join(job_id.to_string())
+    /// The directory of one attempt of a job: `runs/<job>-<attempt>`.
+    pub fn work_dir_of(&self, job_id: &crate::model::JobId, attempt: u32) -> PathBuf {
+        self.config.runs_dir.join(format!("{job_id}-{attempt}"))
     }
 
     fn work_dir(&self, handle: &BackendHandle) -> Result<PathBuf, BackendError> {
@@ -149,10 +149,11 @@ impl GpuBackend for LocalProcessBackend {
     }
 
     async fn submit(&self, spec: &WorkerSpec) -> Result<BackendHandle, BackendError> {
-        let work_dir = self.work_dir_of(&spec.job_id);
+        let work_dir = self.work_dir_of(&spec.job_id, spec.attempt);
+        let external_id = work_dir.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
         let handle = BackendHandle {
             backend: BACKEND_NAME.into(),
-            external_id: spec.job_id.to_string(),
+            external_id,
             data: serde_json::to_value(LocalHandleData { work_dir: work_dir.clone() })
                 .map_err(|e| BackendError::InvalidHandle { reason: e.to_string() })?,
         };
@@ -164,7 +165,10 @@ impl GpuBackend for LocalProcessBackend {
         for dir in [&work_dir, &slots_dir] {
             std::fs::create_dir_all(dir).map_err(|e| BackendError::io(format!("creating {}", dir.display()), e))?;
         }
-        let spec_json = serde_json::to_vec_pretty(spec).map_err(|e| BackendError::Launch { reason: e.to_string() })?;
+        // The worker writes into this run's own directory, whatever the spec said.
+        let mut spec = spec.clone();
+        spec.output.dir = work_dir.join("out").display().to_string();
+        let spec_json = serde_json::to_vec_pretty(&spec).map_err(|e| BackendError::Launch { reason: e.to_string() })?;
         write_atomically(&work_dir.join(SPEC_FILE), &spec_json)?;
         let mut worker = self.config.worker_command.clone();
         worker.extend(["--spec".to_owned(), work_dir.join(SPEC_FILE).display().to_string()]);

@@ -28,6 +28,7 @@ fn spec() -> WorkerSpec {
     WorkerSpec {
         v: PROTOCOL_VERSION,
         job_id: JobId::new(),
+        attempt: 0,
         base_model: "smoke".into(),
         hyperparameters: Preset::Balanced.hyperparameters("smoke"),
         dataset: SpecDataset { train: "train.jsonl".into(), validation: None },
@@ -78,7 +79,7 @@ emit 5 completed ',"steps":2'
     assert!(lines.iter().any(|l| matches!(l, WorkerLine::Log(text) if text == "a log line on stdout")));
     let artifacts = backend.collect(&handle).await.unwrap();
     let ArtifactSource::LocalPath { path } = &artifacts[0].source else { panic!("local path expected") };
-    assert_eq!(path, &backend.work_dir_of(&spec.job_id).join("out/adapter/adapter_model.safetensors"));
+    assert_eq!(path, &backend.work_dir_of(&spec.job_id, 0).join("out/adapter/adapter_model.safetensors"));
     // Submitting the same job again (an orchestrator retrying) launches nothing new.
     assert_eq!(backend.submit(&spec).await.unwrap(), handle);
 }
@@ -152,12 +153,12 @@ async fn jobs_queue_for_a_gpu_slot_and_run_one_at_a_time() {
     let second_handle = backend.submit(&second).await.unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(backend.status(&second_handle).await.unwrap(), BackendStatus::Queued);
-    std::fs::write(backend.work_dir_of(&first.job_id).join("release"), "").unwrap();
+    std::fs::write(backend.work_dir_of(&first.job_id, 0).join("release"), "").unwrap();
     assert_eq!(wait_for(&backend, &first_handle, BackendStatus::is_terminal).await, BackendStatus::Succeeded);
     wait_for(&backend, &second_handle, |s| *s != BackendStatus::Queued).await;
-    let slot = std::fs::read_to_string(backend.work_dir_of(&second.job_id).join("slot")).unwrap();
+    let slot = std::fs::read_to_string(backend.work_dir_of(&second.job_id, 0).join("slot")).unwrap();
     assert_eq!(slot.trim(), "0");
-    std::fs::write(backend.work_dir_of(&second.job_id).join("release"), "").unwrap();
+    std::fs::write(backend.work_dir_of(&second.job_id, 0).join("release"), "").unwrap();
     assert_eq!(wait_for(&backend, &second_handle, BackendStatus::is_terminal).await, BackendStatus::Succeeded);
 }
 
@@ -170,7 +171,7 @@ async fn a_vanished_worker_is_lost_and_a_new_backend_instance_sees_the_same() {
     wait_for(&backend, &handle, |s| *s == BackendStatus::Running).await;
     // Kill the whole process group as a machine restart would, leaving no exit code.
     let launch: LaunchRecord =
-        serde_json::from_str(&std::fs::read_to_string(backend.work_dir_of(&spec.job_id).join(LAUNCH_FILE)).unwrap())
+        serde_json::from_str(&std::fs::read_to_string(backend.work_dir_of(&spec.job_id, 0).join(LAUNCH_FILE)).unwrap())
             .unwrap();
     launch.supervisor.signal_group(launch.group, Signal::SIGKILL);
     let restarted = LocalProcessBackend::new(backend.config.clone()).unwrap();

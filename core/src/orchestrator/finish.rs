@@ -1,0 +1,288 @@
+//! Ending a job: collecting and verifying the adapter, accounting, failing and retrying.
+
+use chrono::Datelike as _;
+use serde_json::json;
+
+use super::accounting::{budget_crossings, compute_cost, seconds_between};
+use super::follow::FollowState;
+use super::quality::quality_metrics;
+use super::retry::is_transient;
+use super::{Orchestrator, files, notify};
+use crate::backend::{ArtifactSource, BackendStatus};
+use crate::blob::BlobKey;
+use crate::estimate::billable_hours;
+use crate::model::{
+    ArtifactConfiguration, ArtifactFile, ArtifactId, ArtifactStatus, BillingPeriod, CostRecord, CostRecordId, CostType,
+    ModelArtifact, Money, NotificationType, Timestamp, TrainingJob, TrainingSummary,
+};
+use crate::service::{ServiceError, derived_id};
+use crate::store::{JobError, JobProgress, MetricSeries, StoreError};
+
+/// Points of each curve read back to grade a finished run.
+const QUALITY_POINTS: usize = 2_000;
+
+impl Orchestrator {
+    /// Acts on a backend status that says the job's worker is done.
+    pub(super) async fn finish(
+        &self,
+        job: TrainingJob,
+        mut state: FollowState,
+        status: BackendStatus,
+    ) -> Result<(), ServiceError> {
+        if let Some(point) = state.flush() {
+            self.app.db.insert_metrics(job.user_id, job.id, &[point]).await?;
+        }
+        match status {
+            BackendStatus::Succeeded if !state.completed_seen => {
+                let error = JobError {
+                    error_type: "worker_protocol".into(),
+                    message: "the backend reported success but the worker never sent `completed`: \
+                              the adapter may be incomplete, so it was not kept"
+                        .into(),
+                };
+                self.account_attempt(&job, &state).await?;
+                self.fail_job(&job, &error).await
+            }
+            BackendStatus::Succeeded => self.complete(job, state).await,
+            BackendStatus::Cancelled => {
+                let job = self.account_attempt(&job, &state).await?;
+                let error = state.stop_reason.map(|message| JobError { error_type: "cost_cap".into(), message });
+                let job = match self
+                    .app
+                    .db
+                    .transition_job(
+                        job.user_id,
+                        job.id,
+                        crate::model::JobTransition::Cancel,
+                        error.as_ref(),
+                        Timestamp::now(),
+                    )
+                    .await
+                {
+                    Ok(job) => job,
+                    Err(StoreError::StaleState { .. }) => self.app.db.get_job(job.user_id, job.id).await?,
+                    Err(e) => return Err(e.into()),
+                };
+                notify::job(&*self.app.db, &job, NotificationType::JobCancelled, Timestamp::now()).await?;
+                Ok(())
+            }
+            BackendStatus::Failed { exit_code, reason } => {
+                let error = state.failure.clone().unwrap_or_else(|| JobError {
+                    error_type: match exit_code {
+                        Some(2) => "bad_spec",
+                        Some(3) => "dataset_error",
+                        Some(4) => "out_of_memory",
+                        _ => "worker_crashed",
+                    }
+                    .into(),
+                    message: reason,
+                });
+                let job = self.account_attempt(&job, &state).await?;
+                self.fail_or_retry(&job, &error).await
+            }
+            BackendStatus::Lost { reason } => {
+                let job = self.account_attempt(&job, &state).await?;
+                self.fail_or_retry(&job, &JobError { error_type: "lost".into(), message: reason }).await
+            }
+            BackendStatus::Queued | BackendStatus::Running => Ok(()),
+        }
+    }
+
+    /// Retries a transient failure (bounded), fails a permanent one.
+    async fn fail_or_retry(&self, job: &TrainingJob, error: &JobError) -> Result<(), ServiceError> {
+        if !is_transient(&error.error_type) {
+            return self.fail_job(job, error).await;
+        }
+        let now = Timestamp::now();
+        let outcome = self.app.db.retry_or_fail_job(job.user_id, job.id, error, self.options.max_retries, now).await?;
+        if !outcome.retried {
+            notify::job(&*self.app.db, &outcome.job, NotificationType::JobFailed, now).await?;
+        }
+        Ok(())
+    }
+
+    /// Fails a job for good and tells its owner.
+    pub(super) async fn fail_job(&self, job: &TrainingJob, error: &JobError) -> Result<(), ServiceError> {
+        let now = Timestamp::now();
+        let failed = match self
+            .app
+            .db
+            .transition_job(job.user_id, job.id, crate::model::JobTransition::Fail, Some(error), now)
+            .await
+        {
+            Ok(job) => job,
+            Err(StoreError::StaleState { .. }) => return Ok(()),
+            Err(e) => return Err(e.into()),
+        };
+        notify::job(&*self.app.db, &failed, NotificationType::JobFailed, now).await?;
+        Ok(())
+    }
+
+    /// Records what this attempt cost (once) and returns the job with its cost so far.
+    async fn account_attempt(&self, job: &TrainingJob, state: &FollowState) -> Result<TrainingJob, ServiceError> {
+        let now = Timestamp::now();
+        let seconds = job.started_at.map(|start| seconds_between(start, now)).unwrap_or(0.0);
+        let amount = compute_cost(&job.gpu, seconds);
+        let period = BillingPeriod::containing(now);
+        let record = CostRecord {
+            id: CostRecordId::from_uuid(derived_id(job.id.as_uuid(), &format!("compute/{}", job.retry_count))),
+            user_id: job.user_id,
+            job_id: Some(job.id),
+            cost_type: CostType::Compute,
+            amount,
+            currency: crate::model::CURRENCY.into(),
+            details: json!({
+                "gpu_type": job.gpu.gpu_type,
+                "gpu_count": job.gpu.gpu_count,
+                "price_per_gpu_hour": job.gpu.price_per_gpu_hour,
+                "billable_hours": billable_hours(seconds),
+                "attempt": job.retry_count,
+            }),
+            billing_period_start: period.start,
+            billing_period_end: period.end,
+            created_at: now,
+        };
+        let newly_recorded = match self.app.db.insert_cost(&record).await {
+            Ok(()) => true,
+            Err(StoreError::Conflict { .. }) => false,
+            Err(e) => return Err(e.into()),
+        };
+        let current_cost = if newly_recorded { job.current_cost + amount } else { job.current_cost };
+        self.check_budget(job, amount, period, now).await?;
+        let progress = JobProgress {
+            stage: state.stage,
+            progress_percent: job.progress_percent,
+            current_epoch: job.current_epoch,
+            current_step: state.step,
+            current_metrics: state.metrics,
+            estimated_completion_at: None,
+            current_cost,
+        };
+        match self.app.db.update_job_progress(job.user_id, job.id, &progress, now).await {
+            Ok(job) => Ok(job),
+            Err(StoreError::StaleState { .. }) => Ok(self.app.db.get_job(job.user_id, job.id).await?),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Sends a cost alert when this cost pushed the month over a budget line.
+    async fn check_budget(
+        &self,
+        job: &TrainingJob,
+        amount: Money,
+        period: BillingPeriod,
+        now: Timestamp,
+    ) -> Result<(), ServiceError> {
+        let budget = self.app.db.budget(job.user_id).await?;
+        let Some(limit) = budget.monthly_budget else { return Ok(()) };
+        let after = self.app.db.cost_totals(job.user_id, period).await?.total;
+        let before = Money::new(after.amount() - amount.amount());
+        for crossing in budget_crossings(before, after, limit, u32::from(budget.alert_threshold_percent)) {
+            notify::cost_alert(&*self.app.db, job.user_id, period, crossing, after, limit, now).await?;
+        }
+        Ok(())
+    }
+
+    /// Copies and verifies the adapter, records the model and the cost, completes the job.
+    async fn complete(&self, job: TrainingJob, state: FollowState) -> Result<(), ServiceError> {
+        let collected = self.app.backend.collect(&state.handle).await?;
+        let model_id = ArtifactId::from_uuid(derived_id(job.id.as_uuid(), "artifact"));
+        let mut files = Vec::with_capacity(collected.len());
+        for artifact in &collected {
+            let ArtifactSource::LocalPath { path } = &artifact.source else {
+                return Err(ServiceError::invalid("unsupported_artifact", "only local artifact files are collected"));
+            };
+            let key = BlobKey::model(job.user_id, model_id, &artifact.name)?;
+            let uploaded = files::upload_hashed(&self.app.blobs, &key, path.clone()).await?;
+            if uploaded.sha256 != artifact.sha256 || uploaded.bytes != artifact.bytes {
+                self.app.blobs.delete(&key).await?;
+                let error = JobError {
+                    error_type: "artifact_mismatch".into(),
+                    message: format!(
+                        "{} does not match what the worker announced (sha256 {} / {} bytes, found {} / {} bytes)",
+                        artifact.name, artifact.sha256, artifact.bytes, uploaded.sha256, uploaded.bytes
+                    ),
+                };
+                self.account_attempt(&job, &state).await?;
+                return self.fail_job(&job, &error).await;
+            }
+            files.push(ArtifactFile { name: artifact.name.clone(), bytes: uploaded.bytes, sha256: uploaded.sha256 });
+        }
+        let job = self.account_attempt(&job, &state).await?;
+        let now = Timestamp::now();
+        let duration_seconds = job.started_at.map(|start| seconds_between(start, now)).unwrap_or(0.0);
+        let curve = self.curve(&job).await?;
+        let tokens = state.tokens_processed.unwrap_or(0);
+        let model = ModelArtifact {
+            id: model_id,
+            user_id: job.user_id,
+            job_id: job.id,
+            dataset_id: job.dataset_id,
+            name: format!(
+                "{} LoRA {}-{:02}-{:02}",
+                job.hyperparameters.base_model,
+                now.as_datetime().year(),
+                now.as_datetime().month(),
+                now.as_datetime().day()
+            ),
+            description: None,
+            status: ArtifactStatus::Stored,
+            base_model: job.hyperparameters.base_model.clone(),
+            quality_metrics: quality_metrics(&curve),
+            training_summary: TrainingSummary {
+                duration_seconds,
+                gpu_hours: billable_hours(duration_seconds) * rust_decimal::Decimal::from(job.gpu.gpu_count),
+                total_steps: state.step,
+                epochs_completed: job.hyperparameters.epochs,
+                tokens_processed: tokens,
+                average_tokens_per_second: if duration_seconds > 0.0 { tokens as f64 / duration_seconds } else { 0.0 },
+                final_cost: job.current_cost,
+            },
+            configuration: ArtifactConfiguration {
+                preset: job.preset,
+                hyperparameters: job.hyperparameters.clone(),
+                gpu: job.gpu.clone(),
+            },
+            storage_path: format!("models/{}/{}/", job.user_id, model_id),
+            files,
+            parent_model_id: None,
+            created_at: now,
+            updated_at: now,
+            deleted_at: None,
+        };
+        match self.app.db.insert_artifact(&model).await {
+            Ok(()) | Err(StoreError::Conflict { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
+        self.app.db.set_job_artifact(job.user_id, job.id, model_id, now).await?;
+        let job = match self
+            .app
+            .db
+            .transition_job(job.user_id, job.id, crate::model::JobTransition::Complete, None, now)
+            .await
+        {
+            Ok(job) => job,
+            Err(StoreError::StaleState { .. }) => return Ok(()),
+            Err(e) => return Err(e.into()),
+        };
+        notify::job(&*self.app.db, &job, NotificationType::JobComplete, now).await?;
+        Ok(())
+    }
+
+    /// The training and validation curves, downsampled, merged in step order.
+    async fn curve(&self, job: &TrainingJob) -> Result<Vec<crate::model::MetricsPoint>, ServiceError> {
+        let db = &self.app.db;
+        let mut points =
+            db.metrics_downsampled(job.user_id, job.id, MetricSeries::TrainingLoss, QUALITY_POINTS).await?;
+        let validation =
+            db.metrics_downsampled(job.user_id, job.id, MetricSeries::ValidationLoss, QUALITY_POINTS).await?;
+        for point in validation {
+            match points.iter_mut().find(|p| p.step == point.step) {
+                Some(existing) => existing.metrics.validation_loss = point.metrics.validation_loss,
+                None => points.push(point),
+            }
+        }
+        points.sort_by_key(|p| p.step);
+        Ok(points)
+    }
+}

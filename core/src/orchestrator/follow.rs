@@ -1,0 +1,218 @@
+//! Following a submitted job: what the orchestrator remembers between passes, and how
+//! worker events become metrics points and progress.
+
+use serde::{Deserialize, Serialize};
+
+use crate::backend::{BackendHandle, EventCursor, EventKind, WorkerLine};
+use crate::model::{CurrentMetrics, JobStage, MetricsPoint, Timestamp, TrainingJob};
+use crate::store::JobError;
+
+/// What the orchestrator knows of a submitted job, stored with it (as its backend handle
+/// column) after every pass, so a restarted orchestrator carries on exactly.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FollowState {
+    /// How to reach the job on its backend.
+    pub handle: BackendHandle,
+    /// Where the next read of the worker's output starts.
+    pub cursor: EventCursor,
+    /// The highest event sequence number applied (re-read events are dropped).
+    pub last_seq: u64,
+    /// Whether the worker announced `completed`.
+    pub completed_seen: bool,
+    /// The worker's `failed` event, if any.
+    pub failure: Option<JobError>,
+    /// The latest metrics point, held back until the next step so that an `eval` of the
+    /// same step lands in it.
+    pub pending_point: Option<MetricsPoint>,
+    /// Optimiser steps of the run, as the worker counted them.
+    pub total_steps: Option<u64>,
+    /// The latest step.
+    pub step: u64,
+    /// The latest fractional epoch.
+    pub epoch: f64,
+    /// What the worker is doing.
+    pub stage: Option<JobStage>,
+    /// The latest metrics.
+    pub metrics: Option<CurrentMetrics>,
+    /// Tokens the worker reported processing.
+    pub tokens_processed: Option<u64>,
+    /// Why the orchestrator stopped the job itself (a cost cap), if it did.
+    pub stop_reason: Option<String>,
+}
+
+impl FollowState {
+    /// The state of a job just submitted.
+    pub fn new(handle: BackendHandle) -> Self {
+        Self {
+            handle,
+            cursor: EventCursor::default(),
+            last_seq: 0,
+            completed_seen: false,
+            failure: None,
+            pending_point: None,
+            total_steps: None,
+            step: 0,
+            epoch: 0.0,
+            stage: None,
+            metrics: None,
+            tokens_processed: None,
+            stop_reason: None,
+        }
+    }
+
+    /// The state stored with a job, if it was submitted.
+    pub fn of(job: &TrainingJob) -> Option<Self> {
+        job.backend_handle.clone().and_then(|value| serde_json::from_value(value).ok())
+    }
+
+    /// As stored in the job's backend handle column.
+    pub fn to_value(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// Applies worker output in order; returns the metrics points now complete.
+    pub fn apply(&mut self, job: &TrainingJob, lines: Vec<WorkerLine>, now: Timestamp) -> Vec<MetricsPoint> {
+        let mut ready = Vec::new();
+        for line in lines {
+            let WorkerLine::Event(event) = line else { continue };
+            if event.seq <= self.last_seq {
+                continue;
+            }
+            self.last_seq = event.seq;
+            match event.kind {
+                EventKind::Started { total_steps, .. } => self.total_steps = Some(total_steps),
+                EventKind::Phase { phase } => self.stage = stage_of(&phase).or(self.stage),
+                EventKind::Metric {
+                    step,
+                    total_steps,
+                    epoch,
+                    loss,
+                    learning_rate,
+                    grad_norm,
+                    tokens_per_second,
+                    gpu_memory_used_gb,
+                    gpu_utilization_percent,
+                } => {
+                    let metrics = CurrentMetrics {
+                        training_loss: loss,
+                        validation_loss: self.metrics.and_then(|m| m.validation_loss),
+                        learning_rate,
+                        grad_norm,
+                        tokens_per_second,
+                        gpu_utilization_percent,
+                        gpu_memory_used_gb,
+                    };
+                    self.total_steps = total_steps.or(self.total_steps);
+                    self.step = step;
+                    self.epoch = epoch.unwrap_or(self.epoch);
+                    self.metrics = Some(metrics);
+                    let point = MetricsPoint {
+                        job_id: job.id,
+                        step,
+                        epoch: self.epoch,
+                        metrics: CurrentMetrics { validation_loss: None, ..metrics },
+                        recorded_at: event.ts,
+                    };
+                    if let Some(previous) = self.pending_point.replace(point)
+                        && previous.step != step
+                    {
+                        ready.push(previous);
+                    }
+                }
+                EventKind::Eval { step, eval_loss, epoch } => {
+                    if let Some(metrics) = self.metrics.as_mut() {
+                        metrics.validation_loss = eval_loss;
+                    }
+                    match self.pending_point.as_mut() {
+                        Some(point) if point.step == step => point.metrics.validation_loss = eval_loss,
+                        _ => ready.push(MetricsPoint {
+                            job_id: job.id,
+                            step,
+                            epoch: epoch.unwrap_or(self.epoch),
+                            metrics: CurrentMetrics { validation_loss: eval_loss, ..CurrentMetrics::default() },
+                            recorded_at: now,
+                        }),
+                    }
+                }
+                EventKind::Completed { tokens, .. } => {
+                    self.completed_seen = true;
+                    self.tokens_processed = tokens.or(self.tokens_processed);
+                }
+                EventKind::Failed { error_type, message } => self.failure = Some(JobError { error_type, message }),
+                EventKind::Artifact { .. } | EventKind::Cancelled { .. } => {}
+            }
+        }
+        ready
+    }
+
+    /// The held-back point, once the run is over.
+    pub fn flush(&mut self) -> Option<MetricsPoint> {
+        self.pending_point.take()
+    }
+}
+
+fn stage_of(phase: &str) -> Option<JobStage> {
+    match phase {
+        "loading" => Some(JobStage::Loading),
+        "training" => Some(JobStage::Training),
+        "evaluating" => Some(JobStage::Evaluating),
+        "saving" => Some(JobStage::Saving),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::protocol::parse_line;
+    use crate::config::{GpuSelection, Preset};
+    use crate::model::{DatasetId, UserId};
+
+    fn job() -> TrainingJob {
+        TrainingJob::new_queued(
+            UserId::new(),
+            DatasetId::new(),
+            Preset::Balanced,
+            Preset::Balanced.hyperparameters("smoke"),
+            GpuSelection::new("CPU", 1, None).unwrap(),
+            4,
+            Timestamp::now(),
+        )
+    }
+
+    fn lines(events: &[&str]) -> Vec<WorkerLine> {
+        events
+            .iter()
+            .enumerate()
+            .map(|(i, body)| parse_line(&format!(r#"{{"v":1,"seq":{},"ts":"2026-11-26T10:00:00Z",{body}}}"#, i + 1)))
+            .collect()
+    }
+
+    #[test]
+    fn an_eval_lands_in_the_point_of_its_step_and_duplicates_are_dropped() {
+        let job = job();
+        let mut state = FollowState::new(BackendHandle {
+            backend: "local".into(),
+            external_id: "x".into(),
+            data: serde_json::Value::Null,
+        });
+        let events = lines(&[
+            r#""event":"started","total_steps":2,"epochs":1"#,
+            r#""event":"phase","phase":"training""#,
+            r#""event":"metric","step":1,"loss":2.0"#,
+            r#""event":"metric","step":2,"loss":1.0"#,
+            r#""event":"eval","step":2,"eval_loss":1.5"#,
+            r#""event":"completed","tokens":100"#,
+        ]);
+        let ready = state.apply(&job, events.clone(), Timestamp::now());
+        assert_eq!(ready.iter().map(|p| p.step).collect::<Vec<_>>(), [1]);
+        assert!(state.apply(&job, events, Timestamp::now()).is_empty(), "a re-read changes nothing");
+        let last = state.flush().unwrap();
+        assert_eq!((last.step, last.metrics.validation_loss, last.metrics.training_loss), (2, Some(1.5), Some(1.0)));
+        assert!(state.completed_seen);
+        assert_eq!(
+            (state.total_steps, state.tokens_processed, state.stage),
+            (Some(2), Some(100), Some(JobStage::Training))
+        );
+    }
+}

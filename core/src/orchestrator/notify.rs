@@ -1,0 +1,159 @@
+//! The notifications the orchestrator and the service send, each written once.
+//!
+//! A notification's id is derived from what it is about (the job and attempt, the dataset,
+//! the billing month), so a step repeated after a crash finds it already there.
+
+use serde_json::json;
+
+use super::accounting::BudgetCrossing;
+use crate::model::{
+    BillingPeriod, Dataset, DatasetStatus, Money, Notification, NotificationId, NotificationPriority, NotificationType,
+    Timestamp, TrainingJob, UserId,
+};
+use crate::service::derived_id;
+use crate::store::{Database, StoreError};
+
+async fn insert_once(db: &dyn Database, notification: Notification) -> Result<(), StoreError> {
+    match db.insert_notification(&notification).await {
+        Ok(()) | Err(StoreError::Conflict { .. }) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// What a notification says, before it is addressed.
+struct Draft {
+    kind: NotificationType,
+    priority: NotificationPriority,
+    title: String,
+    message: String,
+    action_url: String,
+    metadata: serde_json::Value,
+}
+
+impl Draft {
+    fn to(self, user_id: UserId, id: uuid::Uuid, now: Timestamp) -> Notification {
+        Notification {
+            id: NotificationId::from_uuid(id),
+            user_id,
+            notification_type: self.kind,
+            title: self.title,
+            message: self.message,
+            priority: self.priority,
+            read: false,
+            read_at: None,
+            action_url: Some(self.action_url),
+            metadata: self.metadata,
+            created_at: now,
+        }
+    }
+}
+
+/// Tells the job's owner what happened to it (`job_queued`, `job_started`, `job_complete`,
+/// `job_failed`, `job_cancelled`).
+pub async fn job(
+    db: &dyn Database,
+    job: &TrainingJob,
+    kind: NotificationType,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let cost = job.final_cost.unwrap_or(job.current_cost).round_to_cents();
+    let (text, priority) = match kind {
+        NotificationType::JobQueued => (
+            (
+                "Training job queued".to_owned(),
+                format!("{} on {} is queued.", job.hyperparameters.base_model, job.gpu.gpu_type),
+            ),
+            NotificationPriority::Low,
+        ),
+        NotificationType::JobStarted => (
+            ("Training started".to_owned(), format!("Job {} is training ({} steps).", job.id, job.total_steps)),
+            NotificationPriority::Low,
+        ),
+        NotificationType::JobComplete => (
+            ("Your adapter is ready".to_owned(), format!("Job {} completed; it cost ${cost}.", job.id)),
+            NotificationPriority::High,
+        ),
+        NotificationType::JobFailed => (
+            (
+                "Training failed".to_owned(),
+                format!("Job {} failed: {}", job.id, job.error_message.as_deref().unwrap_or("no reason given")),
+            ),
+            NotificationPriority::High,
+        ),
+        _ => (
+            ("Training cancelled".to_owned(), format!("Job {} was cancelled; it cost ${cost}.", job.id)),
+            NotificationPriority::Normal,
+        ),
+    };
+    let id = derived_id(job.id.as_uuid(), &format!("{kind}/{}", job.retry_count));
+    let metadata = json!({ "job_id": job.id, "status": job.status, "error_type": job.error_type });
+    let ((title, message), action_url) = (text, format!("/jobs/{}", job.id));
+    insert_once(db, Draft { kind, priority, title, message, action_url, metadata }.to(job.user_id, id, now)).await
+}
+
+/// Tells the dataset's owner how its validation ended.
+pub async fn dataset(db: &dyn Database, dataset: &Dataset, now: Timestamp) -> Result<(), StoreError> {
+    let ready = dataset.status == DatasetStatus::Ready;
+    let (kind, text, priority) = if ready {
+        (
+            NotificationType::DatasetReady,
+            (
+                "Dataset ready".to_owned(),
+                format!(
+                    "{} is valid: {} training pairs, {} tokens.",
+                    dataset.name, dataset.total_training_pairs, dataset.total_tokens
+                ),
+            ),
+            NotificationPriority::Normal,
+        )
+    } else {
+        (
+            NotificationType::DatasetError,
+            (
+                "Dataset has errors".to_owned(),
+                format!("{} cannot be trained on yet: see its validation report.", dataset.name),
+            ),
+            NotificationPriority::High,
+        )
+    };
+    let validated = dataset.validated_at.map(|t| t.unix_micros()).unwrap_or_default();
+    let id = derived_id(dataset.id.as_uuid(), &format!("{kind}/{validated}"));
+    let metadata = json!({ "dataset_id": dataset.id, "status": dataset.status });
+    let ((title, message), action_url) = (text, format!("/datasets/{}", dataset.id));
+    insert_once(db, Draft { kind, priority, title, message, action_url, metadata }.to(dataset.user_id, id, now)).await
+}
+
+/// Tells a user that the month's spending crossed a budget line.
+pub async fn cost_alert(
+    db: &dyn Database,
+    user_id: UserId,
+    period: BillingPeriod,
+    crossing: BudgetCrossing,
+    spent: Money,
+    budget: Money,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let (what, text, priority) = match crossing {
+        BudgetCrossing::Threshold { percent } => (
+            format!("threshold-{percent}"),
+            (
+                format!("{percent}% of your monthly budget used"),
+                format!("You have spent ${} of your ${budget} budget this month.", spent.round_to_cents()),
+            ),
+            NotificationPriority::High,
+        ),
+        BudgetCrossing::Budget => (
+            "budget".to_owned(),
+            (
+                "Monthly budget exceeded".to_owned(),
+                format!("You have spent ${}, over your ${budget} budget this month.", spent.round_to_cents()),
+            ),
+            NotificationPriority::Urgent,
+        ),
+    };
+    let id = derived_id(user_id.as_uuid(), &format!("cost_alert/{}/{what}", period.start));
+    let metadata = json!({ "period_start": period.start, "spent": spent, "budget": budget });
+    let ((title, message), action_url) = (text, "/costs".to_owned());
+    let draft = Draft { kind: NotificationType::CostAlert, priority, title, message, action_url, metadata };
+    insert_once(db, draft.to(user_id, id, now)).await
+}

@@ -1,0 +1,79 @@
+//! Where the embedded default keeps its things, and what it runs.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::error::ServiceError;
+
+/// Environment variable naming the BrightRun home (default `~/.brightrun`).
+pub const HOME_VAR: &str = "BRIGHTRUN_HOME";
+/// Environment variable with the worker command line (default `python3 -m brightrun_trainer`).
+pub const WORKER_VAR: &str = "BRIGHTRUN_WORKER";
+/// Environment variable with the local GPU slots, comma-free names separated by spaces
+/// (`0 1`), or `all` (the default).
+pub const GPU_SLOTS_VAR: &str = "BRIGHTRUN_GPU_SLOTS";
+
+/// How a [`BrightRun`](super::BrightRun) is assembled from URLs and local paths.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrightRunConfig {
+    /// The home: runs, scratch space and the default database and storage live here.
+    pub home: PathBuf,
+    /// `sqlite://PATH` or `postgres://...`.
+    pub database_url: String,
+    /// A local directory path, or `s3://bucket?endpoint=...&region=...`.
+    pub storage_url: String,
+    /// The worker command of the local backend (`--spec PATH` is appended).
+    pub worker_command: Vec<String>,
+    /// The local backend's GPU slots.
+    pub gpu_slots: Vec<String>,
+    /// Time a cancelled worker has to stop before it is killed.
+    pub cancel_grace: Duration,
+}
+
+impl BrightRunConfig {
+    /// The embedded default under `home`: `brightrun.db`, `storage/`, `runs/`, the local
+    /// backend running the reference trainer.
+    pub fn embedded(home: &Path) -> Self {
+        Self {
+            home: home.to_path_buf(),
+            database_url: format!("sqlite://{}", home.join("brightrun.db").display()),
+            storage_url: home.join("storage").display().to_string(),
+            worker_command: ["python3", "-m", "brightrun_trainer"].map(String::from).to_vec(),
+            gpu_slots: vec!["all".into()],
+            cancel_grace: Duration::from_secs(30),
+        }
+    }
+
+    /// The embedded default at `$BRIGHTRUN_HOME` (or `~/.brightrun`), with the worker command
+    /// and GPU slots from `$BRIGHTRUN_WORKER` and `$BRIGHTRUN_GPU_SLOTS` when set.
+    pub fn from_env() -> Result<Self, ServiceError> {
+        let home = match std::env::var_os(HOME_VAR) {
+            Some(home) if !home.is_empty() => PathBuf::from(home),
+            _ => std::env::home_dir()
+                .ok_or_else(|| ServiceError::invalid("no_home", format!("set {HOME_VAR}: no home directory found")))?
+                .join(".brightrun"),
+        };
+        let mut config = Self::embedded(&home);
+        if let Ok(worker) = std::env::var(WORKER_VAR) {
+            let words: Vec<String> = worker.split_whitespace().map(String::from).collect();
+            if words.is_empty() {
+                return Err(ServiceError::invalid("invalid_worker", format!("{WORKER_VAR} is empty")));
+            }
+            config.worker_command = words;
+        }
+        if let Ok(slots) = std::env::var(GPU_SLOTS_VAR) {
+            config.gpu_slots = slots.split_whitespace().map(String::from).collect();
+        }
+        Ok(config)
+    }
+
+    /// Where the local backend keeps its runs.
+    pub fn runs_dir(&self) -> PathBuf {
+        self.home.join("runs")
+    }
+
+    /// Scratch space for downloads and conversions.
+    pub fn scratch_dir(&self) -> PathBuf {
+        self.home.join("scratch")
+    }
+}

@@ -1,0 +1,75 @@
+//! Errors of the service: what a host application gets back from a [`BrightRun`](super::BrightRun) call.
+
+use crate::backend::BackendError;
+use crate::blob::BlobError;
+use crate::dataset::{DatasetError, TokenizerError};
+use crate::error::ErrorCode;
+use crate::estimate::EstimateError;
+use crate::store::StoreError;
+
+/// A service call that failed. Every variant carries a stable code.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The caller's input is wrong; the message says what and how to fix it.
+    #[error("{message}")]
+    InvalidInput {
+        /// Stable code of the problem (`invalid_name`, `dataset_not_ready`, ...).
+        code: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+    /// The database refused or failed (not found, stale state, ...).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Object storage refused or failed.
+    #[error(transparent)]
+    Blob(#[from] BlobError),
+    /// The dataset could not be read or converted.
+    #[error(transparent)]
+    Dataset(#[from] DatasetError),
+    /// The tokenizer could not be loaded.
+    #[error(transparent)]
+    Tokenizer(#[from] TokenizerError),
+    /// The estimate could not be made.
+    #[error(transparent)]
+    Estimate(#[from] EstimateError),
+    /// The GPU backend failed.
+    #[error(transparent)]
+    Backend(#[from] BackendError),
+    /// Local files (scratch space, the BrightRun home) could not be used.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl ServiceError {
+    /// Input the caller can fix.
+    pub fn invalid(code: &'static str, message: impl Into<String>) -> Self {
+        Self::InvalidInput { code, message: message.into() }
+    }
+
+    /// A local I/O failure with what was being done.
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        Self::Io { context: context.into(), source }
+    }
+}
+
+impl ErrorCode for ServiceError {
+    fn code(&self) -> &'static str {
+        match self {
+            ServiceError::InvalidInput { code, .. } => code,
+            ServiceError::Store(e) => e.code(),
+            ServiceError::Blob(e) => e.code(),
+            ServiceError::Dataset(e) => e.code(),
+            ServiceError::Tokenizer(e) => e.code(),
+            ServiceError::Estimate(e) => e.code(),
+            ServiceError::Backend(e) => e.code(),
+            ServiceError::Io { .. } => "local_io",
+        }
+    }
+}

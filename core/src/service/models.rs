@@ -1,0 +1,91 @@
+//! Trained models (LoRA adapters): list, read, change status, download.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::{BrightRun, ServiceError};
+use crate::blob::{Access, BlobKey, Location};
+use crate::model::{ArtifactId, ArtifactStatus, ModelArtifact, Timestamp, UserId};
+use crate::store::{ArtifactQuery, Page};
+
+/// The longest a download link may live.
+pub const MAX_DOWNLOAD_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// Changes to a model; `None` keeps a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ModelUpdate {
+    /// A new status (`archived`, `stored`; `deleted` removes it from every read).
+    pub status: Option<ArtifactStatus>,
+}
+
+/// Where to download one file of a model.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModelDownload {
+    /// The file name (`adapter_model.safetensors`, ...).
+    pub name: String,
+    /// Its size.
+    pub bytes: u64,
+    /// Its sha256, to check the download.
+    pub sha256: String,
+    /// A signed URL with an expiry, or the local path on a local directory store.
+    pub location: Location,
+}
+
+impl BrightRun {
+    /// A page of the user's models, newest first.
+    pub async fn list_models(
+        &self,
+        user_id: UserId,
+        query: &ArtifactQuery,
+    ) -> Result<Page<ModelArtifact>, ServiceError> {
+        Ok(self.db.list_artifacts(user_id, query).await?)
+    }
+
+    /// One of the user's models.
+    pub async fn get_model(&self, user_id: UserId, id: ArtifactId) -> Result<ModelArtifact, ServiceError> {
+        Ok(self.db.get_artifact(user_id, id).await?)
+    }
+
+    /// Changes a model's status.
+    pub async fn update_model(
+        &self,
+        user_id: UserId,
+        id: ArtifactId,
+        update: ModelUpdate,
+    ) -> Result<ModelArtifact, ServiceError> {
+        match update.status {
+            Some(status) => Ok(self.db.set_artifact_status(user_id, id, status, Timestamp::now()).await?),
+            None => self.get_model(user_id, id).await,
+        }
+    }
+
+    /// Download locations of every file of a model, valid for `expires_in`.
+    pub async fn model_downloads(
+        &self,
+        user_id: UserId,
+        id: ArtifactId,
+        expires_in: Duration,
+    ) -> Result<Vec<ModelDownload>, ServiceError> {
+        if expires_in.is_zero() || expires_in > MAX_DOWNLOAD_LIFETIME {
+            return Err(ServiceError::invalid(
+                "invalid_expiry",
+                format!("a download link lives 1 second to {} seconds", MAX_DOWNLOAD_LIFETIME.as_secs()),
+            ));
+        }
+        let model = self.db.get_artifact(user_id, id).await?;
+        let now = Timestamp::now();
+        let mut downloads = Vec::with_capacity(model.files.len());
+        for file in &model.files {
+            let key = BlobKey::model(user_id, id, &file.name)?;
+            let location = self.blobs.location(&key, Access::Download, expires_in, now).await?;
+            downloads.push(ModelDownload {
+                name: file.name.clone(),
+                bytes: file.bytes,
+                sha256: file.sha256.clone(),
+                location,
+            });
+        }
+        Ok(downloads)
+    }
+}

@@ -1,0 +1,106 @@
+//! The `cost_records` and `budget_settings` tables.
+
+use super::rows::{self, RowExt};
+use super::statement::Statement;
+use super::{Driver, fetch_all, fetch_one};
+use crate::model::{BillingPeriod, CostRecord, CostType, Money, Timestamp, UserId};
+use crate::store::{BudgetSettings, CostTotals, StoreError};
+
+/// Inserts the record if its job, when it has one, is the same user's.
+pub(super) async fn insert<D: Driver>(db: &D, record: &CostRecord) -> Result<(), StoreError> {
+    let statement = Statement::new(
+        "INSERT INTO cost_records (id, user_id, job_id, cost_type, amount, currency, details, \
+         billing_period_start, billing_period_end, created_at) \
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 \
+         WHERE $3 IS NULL OR EXISTS (SELECT 1 FROM training_jobs WHERE id = $3 AND user_id = $2)",
+    )
+    .bind(record.id)
+    .bind(record.user_id)
+    .bind(record.job_id)
+    .bind(record.cost_type.as_str())
+    .bind(record.amount)
+    .bind(record.currency.as_str())
+    .bind(record.details.clone())
+    .bind(record.billing_period_start)
+    .bind(record.billing_period_end)
+    .bind(record.created_at);
+    match db.execute(statement).await.map_err(|err| err.on_insert("cost record", record.id))? {
+        0 => Err(StoreError::not_found("job", record.job_id.map(|id| id.to_string()).unwrap_or_default())),
+        _ => Ok(()),
+    }
+}
+
+/// The records of `user_id` that fall in `period`, oldest first, selecting `columns`.
+fn in_period(columns: &str, user_id: UserId, period: BillingPeriod) -> Statement {
+    Statement::new(format!(
+        "SELECT {columns} FROM cost_records \
+         WHERE user_id = $1 AND billing_period_start >= $2 AND billing_period_end <= $3 \
+         ORDER BY created_at, id"
+    ))
+    .bind(user_id)
+    .bind(period.start)
+    .bind(period.end)
+}
+
+pub(super) async fn list<D: Driver>(
+    db: &D,
+    user_id: UserId,
+    period: BillingPeriod,
+) -> Result<Vec<CostRecord>, StoreError> {
+    fetch_all(db, in_period("*", user_id, period), rows::cost_record).await
+}
+
+/// Sums in exact decimals here rather than in SQL, where SQLite would sum text as floats.
+pub(super) async fn totals<D: Driver>(
+    db: &D,
+    user_id: UserId,
+    period: BillingPeriod,
+) -> Result<CostTotals, StoreError> {
+    let amounts = fetch_all(db, in_period("cost_type, amount", user_id, period), |row| {
+        Ok((row.parse::<CostType>("cost_type")?, row.money("amount")?))
+    })
+    .await?;
+    let by_type: Vec<(CostType, Money)> = CostType::ALL
+        .into_iter()
+        .map(|kind| (kind, amounts.iter().filter(|(of, _)| *of == kind).map(|(_, amount)| *amount).sum()))
+        .collect();
+    let total = by_type.iter().map(|(_, amount)| *amount).sum();
+    Ok(CostTotals { period, total, by_type })
+}
+
+pub(super) async fn budget<D: Driver>(db: &D, user_id: UserId) -> Result<BudgetSettings, StoreError> {
+    let statement = Statement::new("SELECT * FROM budget_settings WHERE user_id = $1").bind(user_id);
+    Ok(fetch_one(db, statement, rows::budget).await?.unwrap_or_default())
+}
+
+pub(super) async fn set_budget<D: Driver>(
+    db: &D,
+    user_id: UserId,
+    budget: &BudgetSettings,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    if !(1..=100).contains(&budget.alert_threshold_percent) {
+        return Err(StoreError::InvalidInput {
+            field: "alert_threshold_percent",
+            message: format!("{} is not between 1 and 100", budget.alert_threshold_percent),
+        });
+    }
+    let negative = |amount: Option<Money>| amount.is_some_and(|amount| amount < Money::ZERO);
+    if negative(budget.monthly_budget) || negative(budget.per_job_cost_cap) {
+        return Err(StoreError::InvalidInput { field: "budget", message: "amounts cannot be negative".into() });
+    }
+    let statement = Statement::new(
+        "INSERT INTO budget_settings (user_id, monthly_budget, alert_threshold_percent, per_job_cost_cap, updated_at) \
+         VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (user_id) DO UPDATE SET monthly_budget = excluded.monthly_budget, \
+         alert_threshold_percent = excluded.alert_threshold_percent, \
+         per_job_cost_cap = excluded.per_job_cost_cap, updated_at = excluded.updated_at",
+    )
+    .bind(user_id)
+    .bind(budget.monthly_budget)
+    .bind(u32::from(budget.alert_threshold_percent))
+    .bind(budget.per_job_cost_cap)
+    .bind(now);
+    db.execute(statement).await?;
+    Ok(())
+}

@@ -1,0 +1,94 @@
+//! Jobs that fail, crash, lie or are cancelled; and a budget alert.
+
+use std::sync::Arc;
+
+use brightrun_core::model::{JobStatus, Money};
+use brightrun_core::store::{BudgetSettings, Database};
+
+use crate::world::world;
+
+crate::on_both_backends!(
+    each_failure_exit_code_fails_without_retry,
+    out_of_memory_is_not_retried,
+    a_crash_is_retried_then_fails,
+    success_without_completed_is_a_failure,
+    an_artifact_with_a_wrong_sha256_is_a_failure,
+    cancel_mid_run_records_the_cost_and_notifies,
+    a_budget_alert_is_sent_once,
+);
+
+async fn each_failure_exit_code_fails_without_retry(db: Arc<dyn Database>) {
+    for code in [2, 3] {
+        let w = world(db.clone(), &format!("fail-{code}"));
+        let job = w.queued_job().await;
+        let job = w.run_to_end(job.id).await;
+        assert_eq!(job.status, JobStatus::Failed);
+        // The worker's own `failed` event names the error.
+        assert_eq!(job.error_type.as_deref(), Some("test_failure"), "exit {code}");
+        assert!(job.error_message.unwrap().contains(&format!("fail-{code}")));
+        assert!(w.notification_types().await.iter().any(|k| k == "job_failed"));
+    }
+}
+
+async fn out_of_memory_is_not_retried(db: Arc<dyn Database>) {
+    let w = world(db, "oom");
+    let job = w.queued_job().await;
+    let job = w.run_to_end(job.id).await;
+    assert_eq!((job.status, job.error_type.as_deref(), job.retry_count), (JobStatus::Failed, Some("out_of_memory"), 0));
+}
+
+async fn a_crash_is_retried_then_fails(db: Arc<dyn Database>) {
+    let w = world(db, "crash");
+    let job = w.queued_job().await;
+    let job = w.run_to_end(job.id).await;
+    assert_eq!(job.status, JobStatus::Failed);
+    assert_eq!(job.error_type.as_deref(), Some("worker_crashed"));
+    assert_eq!(job.retry_count, 2, "two retries, then failed");
+    let attempts =
+        std::fs::read_dir(w.home.join("runs")).unwrap().flatten().filter(|e| e.file_name() != ".slots").count();
+    assert_eq!(attempts, 3);
+}
+
+async fn success_without_completed_is_a_failure(db: Arc<dyn Database>) {
+    let w = world(db, "no-completed");
+    let job = w.queued_job().await;
+    let job = w.run_to_end(job.id).await;
+    assert_eq!((job.status, job.error_type.as_deref()), (JobStatus::Failed, Some("worker_protocol")));
+    assert!(job.artifact_id.is_none());
+}
+
+async fn an_artifact_with_a_wrong_sha256_is_a_failure(db: Arc<dyn Database>) {
+    let w = world(db, "bad-sha");
+    let job = w.queued_job().await;
+    let job = w.run_to_end(job.id).await;
+    assert_eq!((job.status, job.error_type.as_deref()), (JobStatus::Failed, Some("artifact_mismatch")));
+    assert!(job.error_message.unwrap().contains("adapter_model.safetensors"));
+}
+
+async fn cancel_mid_run_records_the_cost_and_notifies(db: Arc<dyn Database>) {
+    let w = world(db, "slow");
+    let job = w.queued_job().await;
+    let running = w.run_until(job.id, |j| j.status == JobStatus::Running && j.current_step >= 3).await;
+    w.app.cancel_job(w.user, running.id).await.unwrap();
+    let job = w.run_to_end(running.id).await;
+    assert_eq!(job.status, JobStatus::Cancelled);
+    assert!(job.final_cost.unwrap() > Money::ZERO);
+    assert!(w.notification_types().await.iter().any(|k| k == "job_cancelled"));
+    // A finished job cannot be cancelled again.
+    assert_eq!(brightrun_core::ErrorCode::code(&w.app.cancel_job(w.user, job.id).await.unwrap_err()), "job_finished");
+}
+
+async fn a_budget_alert_is_sent_once(db: Arc<dyn Database>) {
+    let w = world(db, "success");
+    let budget = BudgetSettings {
+        monthly_budget: Some("0.0001".parse().unwrap()),
+        alert_threshold_percent: 50,
+        per_job_cost_cap: None,
+    };
+    w.app.set_budget(w.user, &budget).await.unwrap();
+    let job = w.queued_job().await;
+    let job = w.run_to_end(job.id).await;
+    assert_eq!(job.status, JobStatus::Completed);
+    let alerts = w.notification_types().await.into_iter().filter(|k| k == "cost_alert").count();
+    assert_eq!(alerts, 2, "the threshold and the budget, once each");
+}

@@ -1,0 +1,14 @@
+//! The whole job lifecycle through the service and the orchestrator, with the local
+//! process backend running the protocol TEST DOUBLE (`tests/workers/protocol_test_double.py`)
+//! in place of the trainer. Each test runs on SQLite and on PostgreSQL
+//! (`BRIGHTRUN_TEST_DATABASE_URL`; without it the PostgreSQL half prints SKIPPED).
+
+#[path = "../store/harness.rs"]
+mod harness;
+
+mod world;
+
+mod concurrency;
+mod failures;
+mod isolation;
+mod success;

@@ -1,0 +1,105 @@
+//! Runs each store test on both backends: SQLite in a temporary file, and PostgreSQL in a
+//! fresh schema of the database `BRIGHTRUN_TEST_DATABASE_URL` names (so tests run in
+//! parallel). Without that variable the PostgreSQL half says SKIPPED and returns.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use brightrun_core::store::{self, Database, PostgresOptions, SchemaName, SqliteOptions};
+use sqlx::Executor;
+
+/// The variable that names the PostgreSQL test database.
+pub const DATABASE_URL_VAR: &str = "BRIGHTRUN_TEST_DATABASE_URL";
+
+/// A database for one test, removed by [`TestDb::finish`].
+pub struct TestDb {
+    pub db: Arc<dyn Database>,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    /// The directory of the database file, removed when dropped.
+    Sqlite {
+        _dir: tempfile::TempDir,
+    },
+    Postgres {
+        url: String,
+        schema: String,
+    },
+}
+
+pub async fn sqlite() -> TestDb {
+    let dir = tempfile::tempdir().unwrap();
+    let db = store::open_sqlite(&SqliteOptions::new(dir.path().join("brightrun.db"))).await.unwrap();
+    TestDb { db, cleanup: Cleanup::Sqlite { _dir: dir } }
+}
+
+/// The PostgreSQL URL, or `None` after printing that `test` is SKIPPED.
+pub fn postgres_url(test: &str) -> Option<String> {
+    match std::env::var(DATABASE_URL_VAR) {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            // Straight to stderr, past the test harness's capture, so the skip is seen.
+            let _ = writeln!(std::io::stderr(), "SKIPPED {test} on PostgreSQL: set {DATABASE_URL_VAR} to run it");
+            None
+        }
+    }
+}
+
+/// A unique schema name for one test.
+pub fn fresh_schema() -> String {
+    format!("test_{}", uuid::Uuid::new_v4().simple())
+}
+
+pub async fn postgres(test: &str) -> Option<TestDb> {
+    let url = postgres_url(test)?;
+    let schema = fresh_schema();
+    let options = PostgresOptions::new(&url).schema(SchemaName::new(&schema).unwrap()).max_connections(8);
+    let db = store::open_postgres(&options).await.unwrap();
+    Some(TestDb { db, cleanup: Cleanup::Postgres { url, schema } })
+}
+
+/// Runs a statement on the test database outside the store (setup and inspection).
+pub async fn admin_execute(url: &str, sql: String) {
+    let pool = sqlx::PgPool::connect(url).await.unwrap();
+    pool.execute(sqlx::AssertSqlSafe(sql)).await.unwrap();
+    pool.close().await;
+}
+
+impl TestDb {
+    /// Removes the test's schema (a failed test leaves it, to be looked at).
+    pub async fn finish(self) {
+        drop(self.db);
+        if let Cleanup::Postgres { url, schema } = self.cleanup {
+            admin_execute(&url, format!("DROP SCHEMA \"{schema}\" CASCADE")).await;
+        }
+    }
+}
+
+/// Declares, for each `async fn name(db: Arc<dyn Database>)` of the calling module, a
+/// module `name` with the tests `sqlite` and `postgres`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),+ $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    let test = $crate::harness::sqlite().await;
+                    super::$name(test.db.clone()).await;
+                    test.finish().await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    let Some(test) = $crate::harness::postgres(concat!(module_path!(), "::", stringify!($name))).await
+                    else {
+                        return;
+                    };
+                    super::$name(test.db.clone()).await;
+                    test.finish().await;
+                }
+            }
+        )+
+    };
+}

@@ -1,0 +1,13 @@
+//! The store's story, each test written once and run on SQLite and on PostgreSQL
+//! (`BRIGHTRUN_TEST_DATABASE_URL`; without it the PostgreSQL half prints SKIPPED).
+
+mod harness;
+
+mod claims;
+mod datasets;
+mod fixtures;
+mod isolation;
+mod jobs;
+mod metrics;
+mod postgres_only;
+mod records;

@@ -1,0 +1,130 @@
+//! Artifacts, costs and budgets, notifications.
+
+use std::sync::Arc;
+
+use brightrun_core::ErrorCode;
+use brightrun_core::model::{ArtifactStatus, BillingPeriod, CostType, JobId, Money, UserId};
+use brightrun_core::store::{ArtifactQuery, BudgetSettings, Database, NotificationQuery, PageRequest};
+
+use crate::fixtures::{artifact, at, cost, dataset, job, notification, t0};
+use crate::on_both_backends;
+
+on_both_backends!(
+    artifacts_round_trip_and_change_status,
+    costs_sum_exactly_by_month_and_type,
+    notifications_are_read_once
+);
+
+async fn artifacts_round_trip_and_change_status(db: Arc<dyn Database>) {
+    let user = UserId::new();
+    let item = dataset(user, "artifacts");
+    db.insert_dataset(&item).await.unwrap();
+    let trained = job(user, item.id);
+    db.insert_job(&trained).await.unwrap();
+    let adapter = artifact(&trained);
+    db.insert_artifact(&adapter).await.unwrap();
+    assert_eq!(db.get_artifact(user, adapter.id).await.unwrap(), adapter);
+    assert_eq!(db.insert_artifact(&adapter).await.unwrap_err().code(), "conflict");
+    let mut orphan = artifact(&trained);
+    orphan.job_id = JobId::new();
+    assert_eq!(db.insert_artifact(&orphan).await.unwrap_err().code(), "not_found");
+
+    let second = artifact(&trained);
+    db.insert_artifact(&second).await.unwrap();
+    let archived = db.set_artifact_status(user, second.id, ArtifactStatus::Archived, at(50)).await.unwrap();
+    assert_eq!((archived.status, archived.updated_at, archived.deleted_at), (ArtifactStatus::Archived, at(50), None));
+    let stored_only = ArtifactQuery { status: Some(ArtifactStatus::Stored), ..ArtifactQuery::default() };
+    assert_eq!(db.list_artifacts(user, &stored_only).await.unwrap().items, std::slice::from_ref(&adapter));
+    let of_job = ArtifactQuery { job_id: Some(trained.id), ..ArtifactQuery::default() };
+    assert_eq!(db.list_artifacts(user, &of_job).await.unwrap().total, 2);
+
+    let deleted = db.set_artifact_status(user, adapter.id, ArtifactStatus::Deleted, at(51)).await.unwrap();
+    assert_eq!(deleted.deleted_at, Some(at(51)));
+    assert_eq!(db.get_artifact(user, adapter.id).await.unwrap_err().code(), "not_found");
+    assert_eq!(db.list_artifacts(user, &ArtifactQuery::default()).await.unwrap().total, 1);
+}
+
+async fn costs_sum_exactly_by_month_and_type(db: Arc<dyn Database>) {
+    let user = UserId::new();
+    let item = dataset(user, "costs");
+    db.insert_dataset(&item).await.unwrap();
+    let trained = job(user, item.id);
+    db.insert_job(&trained).await.unwrap();
+
+    // 0.1 ten times is exactly 1: no float ever touches an amount.
+    for i in 0..10 {
+        db.insert_cost(&cost(user, Some(trained.id), CostType::Compute, "0.1", at(i))).await.unwrap();
+    }
+    db.insert_cost(&cost(user, None, CostType::Storage, "0.000000001", at(11))).await.unwrap();
+    db.insert_cost(&cost(user, None, CostType::DataTransfer, "12345678901234.56789", at(12))).await.unwrap();
+    let next_month = t0().plus(chrono::TimeDelta::days(40));
+    db.insert_cost(&cost(user, Some(trained.id), CostType::Compute, "5", next_month)).await.unwrap();
+    let foreign_job = cost(user, Some(JobId::new()), CostType::Compute, "1", at(13));
+    assert_eq!(db.insert_cost(&foreign_job).await.unwrap_err().code(), "not_found");
+
+    let period = BillingPeriod::containing(t0());
+    let totals = db.cost_totals(user, period).await.unwrap();
+    let money = |text: &str| text.parse::<Money>().unwrap();
+    assert_eq!(totals.of(CostType::Compute), money("1"));
+    assert_eq!(totals.of(CostType::Storage), money("0.000000001"));
+    assert_eq!(totals.of(CostType::DataTransfer), money("12345678901234.56789"));
+    assert_eq!(totals.total, money("12345678901235.567890001"));
+    let records = db.list_costs(user, period).await.unwrap();
+    assert_eq!(records.len(), 12);
+    assert_eq!(records[11], cost_like(&records[11]), "round trip");
+    assert_eq!(db.cost_totals(user, BillingPeriod::containing(next_month)).await.unwrap().total, money("5"));
+
+    assert_eq!(db.budget(user).await.unwrap(), BudgetSettings::default());
+    let budget = BudgetSettings {
+        monthly_budget: Some(money("250.00")),
+        alert_threshold_percent: 75,
+        per_job_cost_cap: Some(money("19.99")),
+    };
+    db.set_budget(user, &budget, at(1)).await.unwrap();
+    assert_eq!(db.budget(user).await.unwrap(), budget);
+    let lowered = BudgetSettings { monthly_budget: None, ..budget };
+    db.set_budget(user, &lowered, at(2)).await.unwrap();
+    assert_eq!(db.budget(user).await.unwrap(), lowered);
+    let bad = BudgetSettings { alert_threshold_percent: 0, ..budget };
+    assert_eq!(db.set_budget(user, &bad, at(3)).await.unwrap_err().code(), "invalid_input");
+}
+
+/// The record as inserted: every field but the id is determined by the fixture's inputs.
+fn cost_like(record: &brightrun_core::model::CostRecord) -> brightrun_core::model::CostRecord {
+    let mut expected =
+        cost(record.user_id, record.job_id, record.cost_type, &record.amount.to_string(), record.created_at);
+    expected.id = record.id;
+    expected
+}
+
+async fn notifications_are_read_once(db: Arc<dyn Database>) {
+    let user = UserId::new();
+    let notes: Vec<_> = (0..5).map(|i| notification(user, i)).collect();
+    for note in &notes {
+        db.insert_notification(note).await.unwrap();
+    }
+    db.insert_notification(&notification(UserId::new(), 9)).await.unwrap();
+    assert_eq!(db.unread_notifications(user).await.unwrap(), 5);
+    let page = db
+        .list_notifications(user, &NotificationQuery { unread_only: false, page: PageRequest::first(2) })
+        .await
+        .unwrap();
+    assert_eq!((page.total, page.items), (5, vec![notes[4].clone(), notes[3].clone()]), "newest first");
+
+    let read = db.mark_notification_read(user, notes[0].id, at(10)).await.unwrap();
+    let mut expected = notes[0].clone();
+    expected.mark_read(at(10));
+    assert_eq!(read, expected);
+    let again = db.mark_notification_read(user, notes[0].id, at(11)).await.unwrap();
+    assert_eq!(again.read_at, Some(at(10)), "the first read time is kept");
+    assert_eq!(db.unread_notifications(user).await.unwrap(), 4);
+    let unread = NotificationQuery { unread_only: true, ..NotificationQuery::default() };
+    assert_eq!(db.list_notifications(user, &unread).await.unwrap().total, 4);
+
+    assert_eq!(db.mark_all_notifications_read(user, at(12)).await.unwrap(), 4);
+    assert_eq!(db.unread_notifications(user).await.unwrap(), 0);
+    assert_eq!(db.mark_all_notifications_read(user, at(13)).await.unwrap(), 0);
+    let all = db.list_notifications(user, &NotificationQuery::default()).await.unwrap();
+    assert!(all.items.iter().all(|n| n.read && n.read_at.is_some()));
+    assert_eq!(all.items.iter().find(|n| n.id == notes[0].id).unwrap().read_at, Some(at(10)));
+}

@@ -12,6 +12,7 @@ mod error;
 mod flops;
 mod lora;
 mod memory;
+mod options;
 mod spread;
 
 pub use assumptions::Assumptions;
@@ -23,6 +24,10 @@ pub use lora::{ADAPTER_BYTES_PER_PARAMETER, adapter_bytes, lora_input_width, lor
 pub use memory::{
     FitSuggestion, MemoryBreakdown, MemoryEstimate, MemoryInputs, bytes_per_parameter, estimate_memory,
     memory_breakdown,
+};
+pub use options::{
+    EstimateOptions, HyperparameterOverrides, MAX_SAFE_INTEGER, parse_quantization, read_model_config, whole_number,
+    whole_u32,
 };
 pub use spread::Spread;
 

@@ -25,10 +25,7 @@ pub use memory::{
     FitSuggestion, MemoryBreakdown, MemoryEstimate, MemoryInputs, bytes_per_parameter, estimate_memory,
     memory_breakdown,
 };
-pub use options::{
-    EstimateOptions, HyperparameterOverrides, MAX_SAFE_INTEGER, parse_quantization, read_model_config, whole_number,
-    whole_u32,
-};
+pub use options::{EstimateOptions, FlatEstimateOptions, HyperparameterOverrides, MAX_SAFE_INTEGER, read_model_config};
 pub use spread::Spread;
 
 use serde::Serialize;

@@ -8,6 +8,8 @@
 
 use std::path::{Path, PathBuf};
 
+use serde::Deserialize;
+
 use super::{Assumptions, DatasetSize, Estimate, EstimateError, EstimateRequest, estimate};
 use crate::Error;
 use crate::config::{
@@ -175,9 +177,112 @@ pub fn read_model_config(path: &Path) -> Result<ModelArchitecture, CatalogError>
     ModelArchitecture::from_hf_config(&config)
 }
 
+/// An estimate's options the way front ends without Rust's types hold them: names and
+/// amounts as text, counts as numbers that may be floats (JSON, JavaScript, Python).
+///
+/// Field names are [`EstimateOptions`]' and [`HyperparameterOverrides`]' (snake_case, as
+/// in JSON); everything but `base_model`, `gpu` and `tokens` is optional. The Python
+/// binding deserialises it from JSON, the Node binding fills it from its options object;
+/// [`FlatEstimateOptions::into_options`] checks and converts every field, so both report
+/// bad input with the same codes and messages.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FlatEstimateOptions {
+    /// Base model by Hugging Face id.
+    pub base_model: String,
+    /// GPU type, a catalog name.
+    pub gpu: String,
+    /// Tokens in one epoch: a whole number.
+    pub tokens: f64,
+    /// Number of GPUs (default 1).
+    pub gpus: Option<f64>,
+    /// Preset name (default `balanced`).
+    pub preset: Option<String>,
+    /// Price per GPU-hour as decimal text (`"2.49"`).
+    pub price_per_gpu_hour: Option<String>,
+    /// Training examples.
+    pub examples: Option<f64>,
+    /// Dataset bytes (default 0).
+    pub dataset_bytes: Option<f64>,
+    /// Measured tokens per second of one GPU.
+    pub measured_tokens_per_second: Option<f64>,
+    /// Path of the model's `config.json`.
+    pub model_config: Option<PathBuf>,
+    /// Peak learning rate.
+    pub learning_rate: Option<f64>,
+    /// Examples per micro-batch.
+    pub batch_size: Option<f64>,
+    /// Passes over the training split.
+    pub epochs: Option<f64>,
+    /// LoRA rank.
+    pub lora_rank: Option<f64>,
+    /// LoRA alpha.
+    pub lora_alpha: Option<f64>,
+    /// LoRA dropout.
+    pub lora_dropout: Option<f64>,
+    /// Warmup steps.
+    pub warmup_steps: Option<f64>,
+    /// AdamW weight decay.
+    pub weight_decay: Option<f64>,
+    /// Micro-batches per optimiser step.
+    pub gradient_accumulation_steps: Option<f64>,
+    /// Gradient clipping norm.
+    pub max_grad_norm: Option<f64>,
+    /// Longest example in tokens.
+    pub max_seq_len: Option<f64>,
+    /// Module names LoRA adapts.
+    pub target_modules: Option<Vec<String>>,
+    /// `none`, `8bit` or `4bit` (or an alias such as `qlora`).
+    pub quantization: Option<String>,
+    /// Recompute activations in the backward pass.
+    pub gradient_checkpointing: Option<bool>,
+}
+
+impl FlatEstimateOptions {
+    /// The core's options. Counts must be whole numbers (`invalid_number`); the preset,
+    /// price and quantization are parsed by the core (`unknown_preset`, `invalid_money`,
+    /// `invalid_hyperparameters`); ranges are checked later, by the estimate itself.
+    pub fn into_options(self) -> Result<EstimateOptions, Error> {
+        let u32_field = |field: &str, value: Option<f64>| value.map(|v| whole_u32(field, v)).transpose();
+        let u64_field =
+            |field: &str, value: Option<f64>| value.map(|v| whole_number(field, v, MAX_SAFE_INTEGER)).transpose();
+        Ok(EstimateOptions {
+            tokens: whole_number("tokens", self.tokens, MAX_SAFE_INTEGER)?,
+            gpus: u32_field("gpus", self.gpus)?.unwrap_or(1),
+            preset: self.preset.as_deref().map(str::parse::<Preset>).transpose()?.unwrap_or(Preset::Balanced),
+            price_per_gpu_hour: self.price_per_gpu_hour.as_deref().map(str::parse::<Money>).transpose()?,
+            examples: u64_field("examples", self.examples)?,
+            dataset_bytes: u64_field("dataset_bytes", self.dataset_bytes)?.unwrap_or(0),
+            measured_tokens_per_second: self.measured_tokens_per_second,
+            model_config: self.model_config,
+            overrides: HyperparameterOverrides {
+                learning_rate: self.learning_rate,
+                batch_size: u32_field("batch_size", self.batch_size)?,
+                epochs: u32_field("epochs", self.epochs)?,
+                lora_rank: u32_field("lora_rank", self.lora_rank)?,
+                lora_alpha: u32_field("lora_alpha", self.lora_alpha)?,
+                lora_dropout: self.lora_dropout,
+                warmup_steps: u32_field("warmup_steps", self.warmup_steps)?,
+                weight_decay: self.weight_decay,
+                gradient_accumulation_steps: u32_field(
+                    "gradient_accumulation_steps",
+                    self.gradient_accumulation_steps,
+                )?,
+                max_grad_norm: self.max_grad_norm,
+                max_seq_len: u32_field("max_seq_len", self.max_seq_len)?,
+                target_modules: self.target_modules,
+                quantization: self.quantization.as_deref().map(parse_quantization).transpose()?,
+                gradient_checkpointing: self.gradient_checkpointing,
+            },
+            base_model: self.base_model,
+            gpu: self.gpu,
+        })
+    }
+}
+
 /// A quantization by name (`none`, `8bit`, `4bit`, or an alias such as `qlora`), as an
 /// `invalid_hyperparameters` error naming the field when it is none of them.
-pub fn parse_quantization(name: &str) -> Result<Quantization, HyperparameterError> {
+fn parse_quantization(name: &str) -> Result<Quantization, HyperparameterError> {
     name.parse().map_err(|_| {
         HyperparameterError::Invalid(vec![FieldError::new("quantization", format!("{name:?}"), "none, 8bit or 4bit")])
     })
@@ -186,10 +291,8 @@ pub fn parse_quantization(name: &str) -> Result<Quantization, HyperparameterErro
 /// The largest integer that a float (a JSON or JavaScript number) holds exactly: 2^53 - 1.
 pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
 
-/// A float that must be a whole number from 0 to `max` (at most [`MAX_SAFE_INTEGER`]), as
-/// front ends whose numbers are floats receive counts; `field` names the option in the
-/// caller's spelling for the error.
-pub fn whole_number(field: &str, value: f64, max: u64) -> Result<u64, EstimateError> {
+/// A float that must be a whole number from 0 to `max` (at most [`MAX_SAFE_INTEGER`]).
+fn whole_number(field: &str, value: f64, max: u64) -> Result<u64, EstimateError> {
     let max = max.min(MAX_SAFE_INTEGER);
     // Every integer up to 2^53 is exactly representable, so the comparison and the cast are exact.
     let whole = value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value <= max as f64;
@@ -197,7 +300,7 @@ pub fn whole_number(field: &str, value: f64, max: u64) -> Result<u64, EstimateEr
 }
 
 /// [`whole_number`] for a field that holds a `u32`.
-pub fn whole_u32(field: &str, value: f64) -> Result<u32, EstimateError> {
+fn whole_u32(field: &str, value: f64) -> Result<u32, EstimateError> {
     let max = u64::from(u32::MAX);
     let n = whole_number(field, value, max)?;
     u32::try_from(n).map_err(|_| EstimateError::InvalidNumber { field: field.to_owned(), value, max })
@@ -279,8 +382,49 @@ mod tests {
             let err = whole_number("tokens", bad, u64::MAX).unwrap_err();
             assert_eq!(err.code(), "invalid_number", "{bad}");
         }
-        assert_eq!(whole_u32("batchSize", 8.0).unwrap(), 8);
-        let err = whole_u32("batchSize", 4_294_967_296.0).unwrap_err();
-        assert!(err.to_string().starts_with("`batchSize` must be a whole number from 0 to 4294967295"), "{err}");
+        assert_eq!(whole_u32("batch_size", 8.0).unwrap(), 8);
+        let err = whole_u32("batch_size", 4_294_967_296.0).unwrap_err();
+        assert!(err.to_string().starts_with("`batch_size` must be a whole number from 0 to 4294967295"), "{err}");
+    }
+
+    fn flat(json: serde_json::Value) -> Result<EstimateOptions, Error> {
+        serde_json::from_value::<FlatEstimateOptions>(json).unwrap().into_options()
+    }
+
+    #[test]
+    fn flat_options_convert_to_the_same_options_the_cli_builds() {
+        let options = flat(serde_json::json!({
+            "base_model": "Qwen/Qwen3-8B", "gpu": "A100-80GB", "tokens": 4.2e6, "gpus": 2, "preset": "Aggressive",
+            "price_per_gpu_hour": "$1.10", "examples": 2000, "dataset_bytes": 9500000,
+            "lora_rank": 64, "quantization": "qlora", "gradient_checkpointing": false,
+            "target_modules": ["q_proj"], "model_config": null
+        }))
+        .unwrap();
+        let mut expected = EstimateOptions::new("Qwen/Qwen3-8B", "A100-80GB", 4_200_000);
+        expected.gpus = 2;
+        expected.preset = Preset::Aggressive;
+        expected.price_per_gpu_hour = Some("1.10".parse().unwrap());
+        (expected.examples, expected.dataset_bytes) = (Some(2000), 9_500_000);
+        expected.overrides.lora_rank = Some(64);
+        expected.overrides.quantization = Some(Quantization::Nf4);
+        expected.overrides.gradient_checkpointing = Some(false);
+        expected.overrides.target_modules = Some(vec!["q_proj".into()]);
+        assert_eq!(options, expected);
+    }
+
+    #[test]
+    fn flat_options_report_bad_input_with_the_cores_codes() {
+        let code = |extra: serde_json::Value| {
+            let mut json = serde_json::json!({"base_model": "Qwen/Qwen3-8B", "gpu": "A100-80GB", "tokens": 1});
+            json.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+            flat(json).unwrap_err().code()
+        };
+        assert_eq!(code(serde_json::json!({"tokens": -1})), "invalid_number");
+        assert_eq!(code(serde_json::json!({"batch_size": 2.5})), "invalid_number");
+        assert_eq!(code(serde_json::json!({"gpus": 1e10})), "invalid_number");
+        assert_eq!(code(serde_json::json!({"preset": "turbo"})), "unknown_preset");
+        assert_eq!(code(serde_json::json!({"price_per_gpu_hour": "cheap"})), "invalid_money");
+        assert_eq!(code(serde_json::json!({"quantization": "3bit"})), "invalid_hyperparameters");
+        assert!(serde_json::from_value::<FlatEstimateOptions>(serde_json::json!({"lerning_rate": 1})).is_err());
     }
 }

@@ -5,6 +5,9 @@
 //! architecture or a `config.json`, a preset with overrides, a GPU selection) and runs
 //! [`estimate`](super::estimate). Every front end goes through it, so the CLI and the
 //! bindings give the same estimate for the same inputs by construction.
+//! [`FlatEstimateOptions`] is the same request as loosely typed front ends hold it (counts
+//! as floats, names as text): the Python and Node bindings fill it, and its checked
+//! conversion gives both the same error codes and messages.
 
 use std::path::{Path, PathBuf};
 

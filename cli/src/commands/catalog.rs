@@ -2,7 +2,6 @@
 
 use brightrun_core::config::{BASE_MODEL_CATALOG, GPU_CATALOG, Preset};
 use clap::Args;
-use serde_json::json;
 
 use crate::error::CliError;
 use crate::output::{print_json, table};
@@ -18,11 +17,7 @@ pub struct ListArgs {
 /// Lists the presets with their main values.
 pub fn presets(args: &ListArgs) -> Result<(), CliError> {
     if args.json {
-        let presets: Vec<_> = Preset::ALL
-            .iter()
-            .map(|p| json!({ "name": p, "description": p.description(), "hyperparameters": p.hyperparameters("") }))
-            .collect();
-        return print_json(&presets);
+        return print_json(&Preset::summaries());
     }
     let rows: Vec<Vec<String>> = Preset::ALL
         .iter()

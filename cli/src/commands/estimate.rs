@@ -2,8 +2,8 @@
 
 use std::path::PathBuf;
 
-use brightrun_core::config::{BaseModel, GpuSelection, Hyperparameters, ModelArchitecture, Preset, Quantization};
-use brightrun_core::estimate::{Assumptions, DatasetSize, Estimate, EstimateRequest, estimate};
+use brightrun_core::config::{Preset, Quantization};
+use brightrun_core::estimate::{Estimate, EstimateOptions, HyperparameterOverrides};
 use brightrun_core::model::Money;
 use clap::Args;
 
@@ -90,72 +90,59 @@ struct HyperparameterFlags {
 }
 
 impl HyperparameterFlags {
-    fn apply(&self, hp: &mut Hyperparameters) {
-        fn set<T: Clone>(field: &mut T, flag: &Option<T>) {
-            if let Some(value) = flag {
-                *field = value.clone();
-            }
+    fn overrides(&self) -> HyperparameterOverrides {
+        let gradient_checkpointing = match (self.gradient_checkpointing, self.no_gradient_checkpointing) {
+            (true, _) => Some(true),
+            (_, true) => Some(false),
+            _ => None,
+        };
+        HyperparameterOverrides {
+            learning_rate: self.learning_rate,
+            batch_size: self.batch_size,
+            epochs: self.epochs,
+            lora_rank: self.lora_rank,
+            lora_alpha: self.lora_alpha,
+            lora_dropout: self.lora_dropout,
+            warmup_steps: self.warmup_steps,
+            weight_decay: self.weight_decay,
+            gradient_accumulation_steps: self.gradient_accumulation_steps,
+            max_grad_norm: self.max_grad_norm,
+            max_seq_len: self.max_seq_len,
+            target_modules: self.target_modules.clone(),
+            quantization: self.quantization,
+            gradient_checkpointing,
         }
-        set(&mut hp.learning_rate, &self.learning_rate);
-        set(&mut hp.batch_size, &self.batch_size);
-        set(&mut hp.epochs, &self.epochs);
-        set(&mut hp.lora_rank, &self.lora_rank);
-        set(&mut hp.lora_alpha, &self.lora_alpha);
-        set(&mut hp.lora_dropout, &self.lora_dropout);
-        set(&mut hp.warmup_steps, &self.warmup_steps);
-        set(&mut hp.weight_decay, &self.weight_decay);
-        set(&mut hp.gradient_accumulation_steps, &self.gradient_accumulation_steps);
-        set(&mut hp.max_grad_norm, &self.max_grad_norm);
-        set(&mut hp.max_seq_len, &self.max_seq_len);
-        set(&mut hp.target_modules, &self.target_modules);
-        set(&mut hp.quantization, &self.quantization);
-        if self.gradient_checkpointing {
-            hp.gradient_checkpointing = true;
-        }
-        if self.no_gradient_checkpointing {
-            hp.gradient_checkpointing = false;
+    }
+}
+
+impl EstimateArgs {
+    /// The flags as the core's flat options, the same the Python and Node bindings build.
+    fn options(&self) -> EstimateOptions {
+        EstimateOptions {
+            base_model: self.base_model.clone(),
+            model_config: self.model_config.clone(),
+            gpu: self.gpu.clone(),
+            gpus: self.gpus,
+            price_per_gpu_hour: self.price_per_gpu_hour,
+            preset: self.preset,
+            tokens: self.tokens,
+            examples: self.examples,
+            dataset_bytes: self.dataset_bytes,
+            measured_tokens_per_second: self.measured_tokens_per_second,
+            overrides: self.overrides.overrides(),
         }
     }
 }
 
 /// Runs `brightrun estimate`.
 pub fn run(args: &EstimateArgs) -> Result<(), CliError> {
-    let architecture = architecture(args)?;
-    let mut hyperparameters = args.preset.hyperparameters(&args.base_model);
-    args.overrides.apply(&mut hyperparameters);
-    let gpu = GpuSelection::new(&args.gpu, args.gpus, args.price_per_gpu_hour)?;
-    let assumptions = Assumptions::default();
-    let result = estimate(&EstimateRequest {
-        architecture: &architecture,
-        hyperparameters: &hyperparameters,
-        gpu: &gpu,
-        dataset: DatasetSize {
-            tokens_per_epoch: args.tokens,
-            training_examples: args.examples,
-            dataset_bytes: args.dataset_bytes,
-        },
-        measured_tokens_per_second: args.measured_tokens_per_second,
-        assumptions: &assumptions,
-    })?;
+    let result = args.options().estimate()?;
     if args.json {
         print_json(&result)
     } else {
         print!("{}", report(&result, args.preset));
         Ok(())
     }
-}
-
-/// The catalog's architecture, or the one described by `--model-config`.
-fn architecture(args: &EstimateArgs) -> Result<ModelArchitecture, CliError> {
-    let Some(path) = &args.model_config else {
-        return Ok(BaseModel::find(&args.base_model)?.architecture.clone());
-    };
-    let read_error = |e: &dyn std::fmt::Display| {
-        CliError::usage("unreadable_model_config", format!("cannot read {}: {e}", path.display()))
-    };
-    let text = std::fs::read_to_string(path).map_err(|e| read_error(&e))?;
-    let config = serde_json::from_str(&text).map_err(|e| read_error(&e))?;
-    Ok(ModelArchitecture::from_hf_config(&config)?)
 }
 
 /// The human-readable report.

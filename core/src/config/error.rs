@@ -86,6 +86,14 @@ pub enum CatalogError {
         /// What is wrong and how to fix it.
         reason: String,
     },
+    /// A model `config.json` that cannot be read or is not JSON.
+    #[error("cannot read {path}: {reason}")]
+    UnreadableModelConfig {
+        /// The path given.
+        path: String,
+        /// Why it could not be read or parsed.
+        reason: String,
+    },
 }
 
 impl ErrorCode for CatalogError {
@@ -96,6 +104,7 @@ impl ErrorCode for CatalogError {
             CatalogError::UnknownBaseModel { .. } => "unknown_base_model",
             CatalogError::UnknownPreset { .. } => "unknown_preset",
             CatalogError::InvalidArchitecture { .. } => "invalid_architecture",
+            CatalogError::UnreadableModelConfig { .. } => "unreadable_model_config",
         }
     }
 }

@@ -13,4 +13,4 @@ pub use base_model::{BASE_MODEL_CATALOG, BaseModel, ModelArchitecture, SMOKE_MOD
 pub use error::{CatalogError, FieldError, HyperparameterError};
 pub use gpu::{GPU_CATALOG, GpuSelection, GpuSpec, MAX_GPUS_PER_JOB};
 pub use hyperparameters::{DEFAULT_TARGET_MODULES, Hyperparameters, Quantization, ranges};
-pub use presets::Preset;
+pub use presets::{Preset, PresetSummary};

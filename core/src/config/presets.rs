@@ -76,6 +76,27 @@ impl Preset {
     }
 }
 
+/// A preset as the catalogs list it: `brightrun presets --json` and the bindings' `presets()`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PresetSummary {
+    /// The preset's name.
+    pub name: Preset,
+    /// When to choose it.
+    pub description: &'static str,
+    /// Its values (with an empty base model: the preset is the same for every model).
+    pub hyperparameters: Hyperparameters,
+}
+
+impl Preset {
+    /// Every preset with its description and values, `custom` last.
+    pub fn summaries() -> Vec<PresetSummary> {
+        Preset::ALL
+            .iter()
+            .map(|p| PresetSummary { name: *p, description: p.description(), hyperparameters: p.hyperparameters("") })
+            .collect()
+    }
+}
+
 impl fmt::Display for Preset {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

@@ -30,6 +30,18 @@ pub enum EstimateError {
         /// The value given.
         value: f64,
     },
+    /// A count given as a number that is not a whole number a count can hold (negative,
+    /// fractional, not finite, or too large); front ends whose numbers are floats (JSON,
+    /// JavaScript) report their input this way.
+    #[error("`{field}` must be a whole number from 0 to {max}, not {value}")]
+    InvalidNumber {
+        /// The option, as the caller named it.
+        field: String,
+        /// The value given.
+        value: f64,
+        /// The largest value accepted.
+        max: u64,
+    },
 }
 
 impl ErrorCode for EstimateError {
@@ -40,6 +52,7 @@ impl ErrorCode for EstimateError {
             EstimateError::UnknownTargetModule { .. } => "unknown_target_module",
             EstimateError::NoTokens => "no_tokens",
             EstimateError::InvalidThroughput { .. } => "invalid_throughput",
+            EstimateError::InvalidNumber { .. } => "invalid_number",
         }
     }
 }

@@ -12,6 +12,7 @@ mod error;
 mod flops;
 mod lora;
 mod memory;
+mod options;
 mod spread;
 
 pub use assumptions::Assumptions;
@@ -24,6 +25,7 @@ pub use memory::{
     FitSuggestion, MemoryBreakdown, MemoryEstimate, MemoryInputs, bytes_per_parameter, estimate_memory,
     memory_breakdown,
 };
+pub use options::{EstimateOptions, FlatEstimateOptions, HyperparameterOverrides, MAX_SAFE_INTEGER, read_model_config};
 pub use spread::Spread;
 
 use serde::Serialize;

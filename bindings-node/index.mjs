@@ -1,0 +1,5 @@
+// BrightRun for Node, as an ES module: the same objects as the CommonJS entry, so a
+// `BrightRunError` is the same class whichever way the package was loaded.
+import brightrun from './index.js'
+
+export const { BrightRunError, __napiBindingTarget, presets, gpus, baseModels, estimate } = brightrun

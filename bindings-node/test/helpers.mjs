@@ -1,0 +1,45 @@
+// Shared test helpers: the `brightrun` CLI, to compare the package with its --json output.
+import { execFileSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
+
+/** $BRIGHTRUN_CLI (scripts/test sets it), else the debug build in the target directory. */
+export function cliPath() {
+  if (process.env.BRIGHTRUN_CLI) return process.env.BRIGHTRUN_CLI
+  const target = process.env.CARGO_TARGET_DIR ?? join(repo, 'target')
+  const candidate = join(target, 'x86_64-unknown-linux-gnu', 'debug', 'brightrun')
+  return existsSync(candidate) ? candidate : null
+}
+
+/** Runs the CLI with --json and returns the parsed output. */
+export function cliJson(...args) {
+  const path = cliPath()
+  if (!path) throw new Error('no brightrun CLI: run `cargo build -p brightrun-cli` or set BRIGHTRUN_CLI')
+  return JSON.parse(execFileSync(path, [...args, '--json'], { encoding: 'utf8' }))
+}
+
+/** The CLI's snake_case JSON with the package's camelCase keys. */
+export function camelize(value) {
+  if (Array.isArray(value)) return value.map(camelize)
+  if (value === null || typeof value !== 'object') return value
+  return Object.fromEntries(
+    Object.entries(value).map(([key, v]) => [key.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase()), camelize(v)]),
+  )
+}
+
+/** estimate()'s options as the CLI's flags: the same names, kebab-case. */
+export function cliFlags(options) {
+  const flags = []
+  for (const [name, value] of Object.entries(options)) {
+    const flag = '--' + name.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())
+    if (name === 'gradientCheckpointing') flags.push(value ? flag : '--no-gradient-checkpointing')
+    else if (Array.isArray(value)) flags.push(flag, value.join(','))
+    else flags.push(flag, String(value))
+  }
+  return flags
+}
+
+export const MISTRAL = 'mistralai/Mistral-7B-v0.1'

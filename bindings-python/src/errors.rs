@@ -1,0 +1,52 @@
+//! Core errors as Python exceptions.
+//!
+//! The exception classes are plain Python (`brightrun/_errors.py`: docstrings, `.code`,
+//! pickling); this module only decides which class a core error becomes and builds it with
+//! the error's message and stable code.
+
+use brightrun_core::estimate::EstimateError;
+use brightrun_core::{Error, ErrorCode};
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::prelude::*;
+
+/// The Python module that defines the exception classes.
+const ERRORS_MODULE: &str = "brightrun._errors";
+
+/// The name of the `brightrun` exception class for a core error: one class per concern.
+///
+/// An estimate error that wraps a hyperparameter or catalog error is reported as that
+/// concern, so `except brightrun.CatalogError` catches an unknown GPU wherever it arose.
+pub fn class_name(error: &Error) -> &'static str {
+    match error {
+        Error::Hyperparameters(_) | Error::Estimate(EstimateError::Hyperparameters(_)) => "HyperparameterError",
+        Error::Catalog(_) | Error::Estimate(EstimateError::Catalog(_)) => "CatalogError",
+        Error::Estimate(_) => "EstimateError",
+        Error::Money(_) => "MoneyError",
+        Error::UnknownValue(_) => "UnknownValueError",
+        Error::Transition(_) => "TransitionError",
+        Error::Tokenizer(_) => "TokenizerError",
+        Error::Backend(_) => "BackendError",
+        Error::Dataset(_) => "DatasetError",
+        Error::Store(_) => "StoreError",
+        Error::Blob(_) => "StorageError",
+    }
+}
+
+/// The exception for a core error: `brightrun.<Concern>Error(message, code)`.
+pub fn to_py_err(py: Python<'_>, error: &Error) -> PyErr {
+    let message = error.to_string();
+    let code = error.code();
+    let built = py
+        .import(ERRORS_MODULE)
+        .and_then(|module| module.getattr(class_name(error)))
+        .and_then(|class| class.call1((message.as_str(), code)));
+    match built {
+        Ok(exception) => PyErr::from_value(exception),
+        // Only a broken installation gets here; keep the code in the message.
+        Err(import_error) => {
+            let fallback = PyRuntimeError::new_err(format!("[{code}] {message}"));
+            fallback.set_cause(py, Some(import_error));
+            fallback
+        }
+    }
+}

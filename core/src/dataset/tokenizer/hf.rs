@@ -53,7 +53,7 @@ use super::template::{CHATML_TEMPLATE, ChatTemplate, TemplateConfig};
 use super::{TokenCount, TokenCounter, TokenizerError};
 use crate::dataset::conversation::{Message, Role};
 
-/// Pieces of text remembered by default (about 40 bytes each, twice for the generations).
+/// Pieces of text remembered by default: about 40 bytes each, some 10 MB in all.
 pub const DEFAULT_CACHE_CAPACITY: usize = 1 << 18;
 
 /// Tags that keep the two kinds of per-prefix entries apart in one cache.

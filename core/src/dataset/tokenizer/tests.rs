@@ -227,8 +227,13 @@ fn setups() -> Vec<(&'static str, String, &'static str)> {
             CHATML_TEMPLATE,
         ),
         (
-            "lstrip and rstrip tokens",
+            "lstrip and rstrip tokens, BOS post-processor",
             edit(byte_level, |v| {
+                // Adds <s> only when add_special_tokens is true, which the definition never asks.
+                v["post_processor"] = json!({"type": "TemplateProcessing",
+                    "single": [{"SpecialToken": {"id": "<s>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}],
+                    "pair": [{"Sequence": {"id": "A", "type_id": 0}}, {"Sequence": {"id": "B", "type_id": 1}}],
+                    "special_tokens": {"<s>": {"id": "<s>", "ids": [2], "tokens": ["<s>"]}}});
                 add_token(v, "EL", &["lstrip"]);
                 add_token(v, "!", &["rstrip"]);
                 add_token(v, "\n\n", &["lstrip", "rstrip"]);
@@ -254,6 +259,10 @@ fn totals_equal_the_naive_encoding_of_the_rendered_text() {
             let rendered = counter.render(&messages, false).unwrap();
             assert_eq!(counter.count_text(&rendered).unwrap(), naive_tokens(&tokenizer, &rendered), "{label}");
             assert_eq!(counter.count(&messages).unwrap().total, naive_tokens(&tokenizer, &rendered), "{label}");
+            if label.contains("post-processor") {
+                let with_bos = tokenizer.encode(rendered.as_str(), true).unwrap().len() as u64;
+                assert_eq!(with_bos, naive_tokens(&tokenizer, &rendered) + 1, "the post-processor is live");
+            }
         }
     }
 }

@@ -54,7 +54,7 @@ impl ResolveOptions {
     /// Options from the environment, as `huggingface_hub` reads it; the network stays off.
     pub fn from_env() -> Self {
         let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
-        let home = var("HOME");
+        let home = var("HOME").or_else(|| var("USERPROFILE"));
         let brightrun_home = var("BRIGHTRUN_HOME").or_else(|| home.as_ref().map(|h| h.join(".brightrun")));
         let hf_home = var("HF_HOME").or_else(|| {
             var("XDG_CACHE_HOME").or_else(|| home.as_ref().map(|h| h.join(".cache"))).map(|c| c.join("huggingface"))
@@ -145,7 +145,7 @@ pub fn resolve_tokenizer(spec: &str, options: &ResolveOptions) -> Result<Tokeniz
     if looks_like_path(spec) {
         return Err(error(spec, "no such file or directory"));
     }
-    validate_model_id(spec).map_err(|reason| error(spec, reason))?;
+    validate_model_id(spec)?;
     let ours = options.brightrun_home.as_ref().map(|home| home.join("tokenizers").join(spec));
     if let Some(files) = ours.as_deref().and_then(|dir| TokenizerFiles::in_dir(spec, dir)) {
         return Ok(files);
@@ -191,13 +191,13 @@ fn looks_like_path(spec: &str) -> bool {
 
 /// Checks a Hub model id: `name` or `org/name`, each part 1 to 96 characters of letters,
 /// digits, `-`, `_` and `.`, without `--` or `..`, not starting or ending with `-` or `.`.
-pub fn validate_model_id(id: &str) -> Result<(), String> {
+pub fn validate_model_id(id: &str) -> Result<(), TokenizerError> {
+    let bad = |why: &str| Err(error(id, format!("{id:?} is not a model id: {why}")));
     let parts: Vec<&str> = id.split('/').collect();
     if parts.len() > 2 {
-        return Err(format!("{id:?} is not a model id: expected `org/name`"));
+        return bad("expected `org/name`");
     }
     for part in parts {
-        let bad = |why: &str| Err(format!("{id:?} is not a model id: {why}"));
         if part.is_empty() || part.len() > 96 {
             return bad("each part has 1 to 96 characters");
         }

@@ -216,7 +216,7 @@ fn bench_token_count(c: &mut Criterion) {
     );
 
     let mut group = c.benchmark_group("token_count");
-    group.throughput(Throughput::Bytes(bytes as u64)).sample_size(10).measurement_time(Duration::from_secs(8));
+    group.throughput(Throughput::Bytes(bytes as u64)).sample_size(10).measurement_time(Duration::from_secs(15));
     for threads in [1, 2] {
         group.bench_function(format!("naive_encode_per_message/{threads}_threads"), |b| {
             b.iter_batched(

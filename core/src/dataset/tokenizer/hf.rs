@@ -1,40 +1,5 @@
 //! The exact token counter: a Hugging Face `tokenizer.json` and the model's chat template.
-//!
-//! # What is counted
-//!
-//! The trainer (`brightrun-trainer`) computes the same numbers the same way; this is the
-//! definition both implement.
-//!
-//! * `render(messages, add_generation_prompt)` is the chat template of
-//!   `tokenizer_config.json` (or the `chat_template.jinja` beside it) applied to the messages
-//!   as `{role, content}` dicts, like `tokenizer.apply_chat_template(messages, tokenize=False,
-//!   add_generation_prompt=...)`. Without a template it is [`CHATML_TEMPLATE`].
-//! * `tokens(text)` is `len(tokenizer.encode(text, add_special_tokens=False))`: the template
-//!   writes every special token the model reads, nothing is added around it. Truncation,
-//!   padding and BPE dropout configured in `tokenizer.json` are ignored.
-//! * `total = tokens(render(messages, add_generation_prompt=False))`.
-//! * `trainable` is the sum, over every message `i` whose role is `assistant`, of
-//!   `tokens(F) - tokens(P)` where `F = render(messages[:i+1], add_generation_prompt=False)`
-//!   and `P = render(messages[:i], add_generation_prompt=True)`: the assistant's content and
-//!   its end-of-turn marker, as the loss sees them. The difference is floored at 0.
-//!   If `P` is not a prefix of `F` (a template that renders earlier turns differently once a
-//!   later one exists), that turn counts `tokens(F[len(os.path.commonprefix([F, P])):])`:
-//!   the text `F` adds after the longest common prefix, encoded on its own.
-//!
-//! # How it is fast
-//!
-//! `tokenizers` cuts its input on added tokens (the chat markers) before anything else and
-//! tokenizes each piece between them on its own, so `tokens(text)` is the number of added
-//! tokens plus the sum of the pieces' counts (see [`super::pieces`]). Pieces are counted once
-//! and remembered by a 128-bit hash of their text, so a system prompt or a history repeated
-//! on every line of a v4 file is tokenized once. The counts of each conversation prefix (the
-//! total, and each assistant turn's trainable count) are remembered by a hash of the messages
-//! up to there: a v4 line that repeats the previous line's turns renders only its new turn.
-//! Both caches are bounded and shared by all threads. Where the tokenizer's configuration
-//! makes piece-wise counting unsafe (an added token with `single_word`), every rendered text
-//! is encoded whole; [`HfTokenCounter::is_piecewise`] says which. A counter built with
-//! [`HfTokenCounter::with_cache_capacity`]`(0)` encodes every rendered text whole and caches
-//! nothing: the reference the tests compare against.
+//! What it counts, and how, is documented on [`HfTokenCounter`].
 
 use std::borrow::Cow;
 use std::fmt;
@@ -61,8 +26,47 @@ const TOTAL_TAG: u128 = 1;
 const TURN_TAG: u128 = 2;
 
 /// Counts tokens exactly as the trainer will see them: the model's `tokenizer.json` applied
-/// to the text its chat template renders. See the [module documentation](self) for the
-/// definition of `total` and `trainable`.
+/// to the text its chat template renders.
+///
+/// # What is counted
+///
+/// The trainer (`brightrun-trainer`) computes the same numbers the same way; this is the
+/// definition both implement.
+///
+/// * `render(messages, add_generation_prompt)` is the chat template of
+///   `tokenizer_config.json` (or the `chat_template.jinja` beside it) applied to the messages
+///   as `{role, content}` dicts, like `tokenizer.apply_chat_template(messages, tokenize=False,
+///   add_generation_prompt=...)`. Without a template it is [`CHATML_TEMPLATE`].
+/// * `tokens(text)` is `len(tokenizer.encode(text, add_special_tokens=False))`: the template
+///   writes every special token the model reads, nothing is added around it. Truncation,
+///   padding and BPE dropout configured in `tokenizer.json` are ignored.
+/// * `total = tokens(render(messages, add_generation_prompt=False))`.
+/// * `trainable` is the sum, over every message `i` whose role is `assistant`, of
+///   `tokens(F) - tokens(P)` where `F = render(messages[:i+1], add_generation_prompt=False)`
+///   and `P = render(messages[:i], add_generation_prompt=True)`: the assistant's content and
+///   its end-of-turn marker, as the loss sees them. The difference is floored at 0.
+///   If `P` is not a prefix of `F` (a template that renders earlier turns differently once a
+///   later one exists), that turn counts `tokens(F[len(os.path.commonprefix([F, P])):])`:
+///   the text `F` adds after the longest common prefix, encoded on its own.
+///
+/// # How it is fast
+///
+/// `tokenizers` cuts its input on added tokens (the chat markers) before anything else and
+/// tokenizes each piece between them on its own, so `tokens(text)` is the number of added
+/// tokens plus the sum of the pieces' counts. A piece is counted alone when it starts the
+/// text, and behind an added token otherwise, so that a pre-tokenizer that treats the start
+/// of the input apart (Metaspace with `prepend_scheme: first`) sees it as in place. Pieces
+/// are counted once and remembered by a 128-bit hash of their text, so a system prompt or a
+/// history repeated on every line of a v4 file is tokenized once. The counts of each
+/// conversation prefix (the total, and each assistant turn's trainable count) are remembered
+/// by a hash of the messages up to there: a v4 line that repeats the previous line's turns
+/// renders only its new turn. Both caches are bounded and shared by all threads.
+///
+/// Where the tokenizer's configuration makes piece-wise counting unsafe (an added token with
+/// `single_word`, or none that can stand before a piece), every rendered text is encoded
+/// whole; [`HfTokenCounter::is_piecewise`] says which. A counter built with
+/// [`HfTokenCounter::with_cache_capacity`]`(0)` encodes every rendered text whole and caches
+/// nothing: the reference the tests compare against.
 pub struct HfTokenCounter {
     name: String,
     tokenizer: Tokenizer,

@@ -1,20 +1,4 @@
-//! Finding a tokenizer from what a user typed after `--tokenizer`.
-//!
-//! The spec is, in this order:
-//!
-//! 1. a path to a `tokenizer.json` file: its directory's `tokenizer_config.json` and
-//!    `chat_template.jinja` are used when present;
-//! 2. a path to a directory holding `tokenizer.json` (and optionally the two others);
-//! 3. a Hugging Face model id (`org/name`, or a bare legacy `name`), looked up in
-//!    `$BRIGHTRUN_HOME/tokenizers/<id>/`, then in the Hugging Face hub cache
-//!    (`models--org--name/snapshots/<revision>/`, the revision `refs/main` names first), and
-//!    fetched from the Hub into the first only when [`ResolveOptions::allow_network`] is set
-//!    (and the crate is built with its default `hub` feature).
-//!
-//! A spec that looks like a path (absolute, starting with `.` or `~`, or ending in `.json`)
-//! is never taken for a model id. Model ids are checked against the Hub's rules (letters,
-//! digits, `-`, `_`, `.`; no `--` or `..`; no leading or trailing `-` or `.`; at most 96
-//! characters a part) before they become a path or a URL.
+//! Finding a tokenizer from what a user typed after `--tokenizer`: see [`resolve_tokenizer`].
 
 use std::fmt;
 use std::fs;
@@ -128,7 +112,21 @@ impl TokenizerFiles {
     }
 }
 
-/// Finds the tokenizer files that `spec` names (see the [module documentation](self)).
+/// Finds the tokenizer files that `spec` names. The spec is, in this order:
+///
+/// 1. a path to a `tokenizer.json` file: its directory's `tokenizer_config.json` and
+///    `chat_template.jinja` are used when present;
+/// 2. a path to a directory holding `tokenizer.json` (and optionally the two others);
+/// 3. a Hugging Face model id (`org/name`, or a bare legacy `name`), looked up in
+///    `$BRIGHTRUN_HOME/tokenizers/<id>/`, then in the Hugging Face hub cache
+///    (`models--org--name/snapshots/<revision>/`, the revision `refs/main` names first), and
+///    fetched from the Hub into the first only when [`ResolveOptions::allow_network`] is set
+///    (and the crate is built with its default `hub` feature).
+///
+/// A spec that looks like a path (absolute, starting with `.` or `~`, or ending in `.json`)
+/// is never taken for a model id. Model ids are checked against the Hub's rules (letters,
+/// digits, `-`, `_`, `.`; no `--` or `..`; no leading or trailing `-` or `.`; at most 96
+/// characters a part) before they become a path or a URL.
 pub fn resolve_tokenizer(spec: &str, options: &ResolveOptions) -> Result<TokenizerFiles, TokenizerError> {
     if spec.is_empty() {
         return Err(error(spec, "empty tokenizer: give a path to tokenizer.json, a directory, or a model id"));

@@ -30,7 +30,12 @@ use crate::dataset::conversation::Message;
 /// is `<|im_start|>assistant\n`. Nothing else is added (no BOS token). This is the exact
 /// Jinja source: the trainer sets it as `tokenizer.chat_template` for a tokenizer without
 /// one, so both sides render the same text.
-pub const CHATML_TEMPLATE: &str = "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+pub const CHATML_TEMPLATE: &str = concat!(
+    "{% for message in messages %}",
+    "{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}",
+    "{% endfor %}",
+    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}",
+);
 
 /// The budget of one render: instructions plus bytes produced / 64. Enough for conversations
 /// of tens of megabytes, small enough to stop a template that loops for ever within a second

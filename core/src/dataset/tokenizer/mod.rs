@@ -5,12 +5,31 @@
 //! counter loads a Hugging Face `tokenizer.json` and renders the model's chat template; the
 //! [`EstimatedTokenCounter`] is a documented approximation for when no tokenizer is at hand,
 //! and says so ([`TokenCounter::is_exact`] is false).
+//!
+//! [`load_token_counter`] turns what a user gives (`--tokenizer PATH|MODEL_ID`) into a
+//! counter: [`resolve_tokenizer`] finds the files, [`HfTokenCounter`] counts with them.
 
+mod cache;
 mod error;
 mod estimated;
+mod hf;
+#[cfg(feature = "hub")]
+mod hub;
+mod pieces;
+mod resolve;
+mod template;
+#[cfg(test)]
+mod tests;
 
+pub use cache::CacheCounters;
 pub use error::TokenizerError;
 pub use estimated::EstimatedTokenCounter;
+pub use hf::{CacheStats, DEFAULT_CACHE_CAPACITY, HfTokenCounter};
+pub use resolve::{
+    CHAT_TEMPLATE_FILE, DEFAULT_HF_ENDPOINT, ResolveOptions, TOKENIZER_CONFIG_FILE, TOKENIZER_FILE, TokenizerFiles,
+    resolve_tokenizer, validate_model_id,
+};
+pub use template::CHATML_TEMPLATE;
 
 use serde::Serialize;
 
@@ -35,4 +54,12 @@ pub trait TokenCounter: Send + Sync {
 
     /// Counts one conversation as the trainer formats it.
     fn count(&self, messages: &[Message]) -> Result<TokenCount, TokenizerError>;
+}
+
+/// The exact counter for `spec`: a path to `tokenizer.json`, a directory holding it, or a
+/// Hugging Face model id (see [`resolve_tokenizer`] for where ids are looked up and when
+/// they are fetched).
+pub fn load_token_counter(spec: &str, options: &ResolveOptions) -> Result<Box<dyn TokenCounter>, TokenizerError> {
+    let files = resolve_tokenizer(spec, options)?;
+    Ok(Box::new(HfTokenCounter::from_files(&files)?))
 }

@@ -27,12 +27,13 @@ IGNORE_INDEX = -100
 ROLES = ("system", "user", "assistant")
 
 # The template used when a tokenizer has none: ChatML. The BrightRun core counts tokens with
-# the identical template (`DEFAULT_CHAT_TEMPLATE` in core/src/dataset/tokenizer).
+# the identical template (`CHATML_TEMPLATE` in core/src/dataset/tokenizer/template.rs; a
+# test in tests/tests/trainer_contract.rs keeps the two equal).
 DEFAULT_CHAT_TEMPLATE = (
     "{% for message in messages %}"
-    "{{ '<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n' }}"
+    "{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}"
     "{% endfor %}"
-    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
+    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
 )
 
 Messages = list[dict[str, str]]

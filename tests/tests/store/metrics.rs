@@ -41,13 +41,15 @@ async fn downsampled_reads_keep_the_curve(db: Arc<dyn Database>) {
     let (user, id) = stored_job(&db).await;
     let mut points: Vec<MetricsPoint> = (0..3_000).map(|step| point(id, step)).collect();
     points[1_234].metrics.training_loss = Some(9.0);
+    points[2_222].metrics.training_loss = Some(-1.0);
     db.insert_metrics(user, id, &points).await.unwrap();
 
     let chart = db.metrics_downsampled(user, id, MetricSeries::TrainingLoss, 100).await.unwrap();
     assert_eq!(chart.len(), 100);
     assert_eq!((chart[0].step, chart[99].step), (0, 2_999), "first and last points");
     assert!(chart.windows(2).all(|pair| pair[0].step < pair[1].step));
-    assert!(chart.iter().any(|p| p.step == 1_234), "the spike survives");
+    assert!(chart.iter().any(|p| p.step == 1_234), "the spike survives the reduction in the database and LTTB");
+    assert!(chart.iter().any(|p| p.step == 2_222), "so does the dip");
     assert_eq!(chart[50], points[chart[50].step as usize], "whole points come back");
 
     let eval = db.metrics_downsampled(user, id, MetricSeries::ValidationLoss, 1_000).await.unwrap();

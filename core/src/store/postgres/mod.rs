@@ -144,6 +144,8 @@ impl Driver for PgDriver {
 
     const BACKEND: Backend = Backend::Postgres;
     const CLAIM_LOCK: &'static str = " FOR UPDATE SKIP LOCKED";
+    /// Well under the protocol's 65,535 parameters; fewer round trips matter more here.
+    const MAX_INSERT_ARGUMENTS: usize = 12_000;
 
     async fn execute(&self, statement: Statement) -> Result<u64, StoreError> {
         Ok(query(statement).execute(&self.pool).await?.rows_affected())

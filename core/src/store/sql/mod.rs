@@ -42,6 +42,9 @@ pub(crate) trait Driver: Send + Sync + std::fmt::Debug + 'static {
     /// its one writer runs the whole `UPDATE ... WHERE id = (SELECT ...)` atomically.
     const CLAIM_LOCK: &'static str;
 
+    /// The most arguments one multi-row `INSERT` should carry on this backend.
+    const MAX_INSERT_ARGUMENTS: usize;
+
     /// Runs a statement; returns the number of rows it changed.
     async fn execute(&self, statement: Statement) -> Result<u64, StoreError>;
 

@@ -117,6 +117,9 @@ impl Driver for SqliteDriver {
 
     const BACKEND: Backend = Backend::Sqlite;
     const CLAIM_LOCK: &'static str = "";
+    /// SQLite looks a `$N` parameter's name up by walking a list, so binding grows with the
+    /// square of the argument count: many short statements beat one long one.
+    const MAX_INSERT_ARGUMENTS: usize = 1_200;
 
     async fn execute(&self, statement: Statement) -> Result<u64, StoreError> {
         Ok(query(statement).execute(&self.pool).await?.rows_affected())

@@ -93,15 +93,33 @@ pub(super) async fn range<D: Driver>(
     Ok(points)
 }
 
-/// Above this many points per chart point, the curve is first reduced in the database.
-const REDUCE_ABOVE: usize = 8;
+/// Above this many steps per chart point, the curve is first reduced in the database.
+const REDUCE_ABOVE: i64 = 8;
 /// Buckets per chart point of that reduction.
-const BUCKETS_PER_POINT: usize = 4;
+const BUCKETS_PER_POINT: i64 = 4;
 
-/// The curve of one series as `(step, value)` in step order: every point when there are
-/// few, else the M4 reduction of it (per bucket of steps, the first, last, lowest and highest
-/// point — the points a line chart of that resolution draws) computed by the database, so a
-/// million-point curve never crosses the wire whole.
+/// The first (or last) point of a series, found through the primary key's order.
+async fn endpoint<D: Driver>(
+    db: &D,
+    user_id: UserId,
+    job_id: JobId,
+    column: &str,
+    last: bool,
+) -> Result<Option<(i64, f64)>, StoreError> {
+    let order = if last { "DESC" } else { "ASC" };
+    let statement = Statement::new(format!(
+        "SELECT step, {column} AS value FROM metrics_points \
+         WHERE job_id = $1 AND user_id = $2 AND {column} IS NOT NULL ORDER BY step {order} LIMIT 1"
+    ))
+    .bind(job_id)
+    .bind(user_id);
+    fetch_one(db, statement, |row| Ok((row.int("step")?, row.real("value")?))).await
+}
+
+/// The curve of one series as `(step, value)` in step order: every point when its steps are
+/// few, else the first and last points and, per bucket of steps, the lowest and highest
+/// points — the envelope a line chart of that resolution draws — found by the database in
+/// one pass, so a million-point curve never crosses the wire whole.
 async fn curve<D: Driver>(
     db: &D,
     user_id: UserId,
@@ -109,21 +127,13 @@ async fn curve<D: Driver>(
     column: &str,
     max_points: usize,
 ) -> Result<Vec<(i64, f64)>, StoreError> {
-    let stats = Statement::new(format!(
-        "SELECT COUNT(*) AS n, MIN(step) AS first_step, MAX(step) AS last_step FROM metrics_points \
-         WHERE job_id = $1 AND user_id = $2 AND {column} IS NOT NULL"
-    ))
-    .bind(job_id)
-    .bind(user_id);
-    let stats = fetch_one(db, stats, |row| {
-        Ok((row.count::<usize>("n")?, row.opt_int("first_step")?, row.opt_int("last_step")?))
-    })
-    .await?;
-    let (n, first, last) = match stats {
-        Some((n, Some(first), Some(last))) if n > 0 => (n, first, last),
-        _ => return Ok(Vec::new()),
+    let Some(first) = endpoint(db, user_id, job_id, column, false).await? else {
+        return Ok(Vec::new());
     };
-    if n <= max_points.saturating_mul(REDUCE_ABOVE) {
+    let last = endpoint(db, user_id, job_id, column, true).await?.unwrap_or(first);
+    let span = last.0 - first.0 + 1;
+    let wanted = max_points as i64;
+    if span <= wanted * REDUCE_ABOVE {
         let statement = Statement::new(format!(
             "SELECT step, {column} AS value FROM metrics_points \
              WHERE job_id = $1 AND user_id = $2 AND {column} IS NOT NULL ORDER BY step"
@@ -132,35 +142,13 @@ async fn curve<D: Driver>(
         .bind(user_id);
         return fetch_all(db, statement, |row| Ok((row.int("step")?, row.real("value")?))).await;
     }
-    let buckets = (max_points * BUCKETS_PER_POINT) as i64;
-    let width = ((last - first) / buckets + 1).max(1);
-    let statement = Statement::new(format!(
-        "WITH pts AS (SELECT step, {column} AS v, (step - $3) / $4 AS b FROM metrics_points \
-             WHERE job_id = $1 AND user_id = $2 AND {column} IS NOT NULL), \
-         agg AS (SELECT b, MIN(step) AS first_step, MAX(step) AS last_step, MIN(v) AS lo, MAX(v) AS hi \
-             FROM pts GROUP BY b) \
-         SELECT a.b, a.first_step, a.last_step, a.lo, a.hi, \
-             MIN(CASE WHEN p.step = a.first_step THEN p.v END) AS first_value, \
-             MIN(CASE WHEN p.step = a.last_step THEN p.v END) AS last_value, \
-             MIN(CASE WHEN p.v = a.lo THEN p.step END) AS lo_step, \
-             MIN(CASE WHEN p.v = a.hi THEN p.step END) AS hi_step \
-         FROM pts p JOIN agg a ON p.b = a.b \
-         GROUP BY a.b, a.first_step, a.last_step, a.lo, a.hi ORDER BY a.b"
-    ))
-    .bind(job_id)
-    .bind(user_id)
-    .bind(first)
-    .bind(width);
+    let width = (span / (wanted * BUCKETS_PER_POINT)).max(1) + 1;
+    let statement = Statement::new(D::min_max_buckets(column)).bind(job_id).bind(user_id).bind(first.0).bind(width);
     let buckets = fetch_all(db, statement, |row| {
-        Ok([
-            (row.int("first_step")?, row.real("first_value")?),
-            (row.int("lo_step")?, row.real("lo")?),
-            (row.int("hi_step")?, row.real("hi")?),
-            (row.int("last_step")?, row.real("last_value")?),
-        ])
+        Ok([(row.int("lo_step")?, row.real("lo")?), (row.int("hi_step")?, row.real("hi")?)])
     })
     .await?;
-    let mut reduced: Vec<(i64, f64)> = buckets.into_iter().flatten().collect();
+    let mut reduced: Vec<(i64, f64)> = buckets.into_iter().flatten().chain([first, last]).collect();
     reduced.sort_by_key(|&(step, _)| step);
     reduced.dedup_by_key(|&mut (step, _)| step);
     Ok(reduced)

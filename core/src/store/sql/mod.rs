@@ -45,6 +45,12 @@ pub(crate) trait Driver: Send + Sync + std::fmt::Debug + 'static {
     /// The most arguments one multi-row `INSERT` should carry on this backend.
     const MAX_INSERT_ARGUMENTS: usize;
 
+    /// One pass over a job's points of the series `column` (`$1` job, `$2` user), grouped
+    /// into buckets of `$4` steps from step `$3`: per bucket `b`, the lowest value `lo` at
+    /// `lo_step` and the highest `hi` at `hi_step`. Each SQL dialect finds the step of a
+    /// minimum its own way.
+    fn min_max_buckets(column: &str) -> String;
+
     /// Runs a statement; returns the number of rows it changed.
     async fn execute(&self, statement: Statement) -> Result<u64, StoreError>;
 

@@ -121,6 +121,23 @@ impl Driver for SqliteDriver {
     /// square of the argument count: many short statements beat one long one.
     const MAX_INSERT_ARGUMENTS: usize = 1_200;
 
+    /// SQLite fills a bare column from the row where an aggregate's only `MIN` or `MAX` was
+    /// found, so each side is one grouped pass.
+    fn min_max_buckets(column: &str) -> String {
+        let side = |aggregate: &str, value: &str| {
+            format!(
+                "SELECT (step - $3) / $4 AS b, {aggregate}({column}) AS {value}, step AS {value}_step \
+                 FROM metrics_points WHERE job_id = $1 AND user_id = $2 AND {column} IS NOT NULL GROUP BY b"
+            )
+        };
+        format!(
+            "SELECT l.b AS b, l.lo AS lo, l.lo_step AS lo_step, h.hi AS hi, h.hi_step AS hi_step \
+             FROM ({}) l JOIN ({}) h ON l.b = h.b",
+            side("MIN", "lo"),
+            side("MAX", "hi")
+        )
+    }
+
     async fn execute(&self, statement: Statement) -> Result<u64, StoreError> {
         Ok(query(statement).execute(&self.pool).await?.rows_affected())
     }

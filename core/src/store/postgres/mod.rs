@@ -147,25 +147,15 @@ impl Driver for PgDriver {
     /// Well under the protocol's 65,535 parameters; fewer round trips matter more here.
     const MAX_INSERT_ARGUMENTS: usize = 12_000;
 
-    /// The minimum of `[value, step]` arrays is the lowest value with its step: one pass.
-    fn min_max_buckets(column: &str) -> String {
-        format!(
-            "SELECT (step - $3) / $4 AS b, MIN({column}) AS lo, \
-             ((MIN(ARRAY[{column}, step::float8]))[2])::bigint AS lo_step, MAX({column}) AS hi, \
-             ((MAX(ARRAY[{column}, step::float8]))[2])::bigint AS hi_step \
-             FROM metrics_points WHERE job_id = $1 AND user_id = $2 AND {column} IS NOT NULL GROUP BY 1"
-        )
-    }
-
     async fn execute(&self, statement: Statement) -> Result<u64, StoreError> {
         Ok(query(statement).execute(&self.pool).await?.rows_affected())
     }
 
-    async fn execute_all(&self, statements: Vec<Statement>) -> Result<u64, StoreError> {
+    async fn execute_all(&self, statements: Vec<Statement>) -> Result<Vec<u64>, StoreError> {
         let mut transaction = self.pool.begin().await?;
-        let mut changed = 0;
+        let mut changed = Vec::with_capacity(statements.len());
         for statement in statements {
-            changed += query(statement).execute(&mut *transaction).await?.rows_affected();
+            changed.push(query(statement).execute(&mut *transaction).await?.rows_affected());
         }
         transaction.commit().await?;
         Ok(changed)

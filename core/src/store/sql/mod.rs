@@ -12,6 +12,7 @@ mod jobs;
 mod leases;
 mod metrics;
 mod notifications;
+mod rollups;
 pub(crate) mod rows;
 pub(crate) mod statement;
 
@@ -45,17 +46,11 @@ pub(crate) trait Driver: Send + Sync + std::fmt::Debug + 'static {
     /// The most arguments one multi-row `INSERT` should carry on this backend.
     const MAX_INSERT_ARGUMENTS: usize;
 
-    /// One pass over a job's points of the series `column` (`$1` job, `$2` user), grouped
-    /// into buckets of `$4` steps from step `$3`: per bucket `b`, the lowest value `lo` at
-    /// `lo_step` and the highest `hi` at `hi_step`. Each SQL dialect finds the step of a
-    /// minimum its own way.
-    fn min_max_buckets(column: &str) -> String;
-
     /// Runs a statement; returns the number of rows it changed.
     async fn execute(&self, statement: Statement) -> Result<u64, StoreError>;
 
-    /// Runs statements in one transaction; returns the rows they changed, all together.
-    async fn execute_all(&self, statements: Vec<Statement>) -> Result<u64, StoreError>;
+    /// Runs statements in one transaction; returns the rows each changed.
+    async fn execute_all(&self, statements: Vec<Statement>) -> Result<Vec<u64>, StoreError>;
 
     /// The first row of a query, if any.
     async fn fetch_optional(&self, statement: Statement) -> Result<Option<Self::Row>, StoreError>;

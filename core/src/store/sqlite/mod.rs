@@ -121,34 +121,17 @@ impl Driver for SqliteDriver {
     /// square of the argument count: many short statements beat one long one.
     const MAX_INSERT_ARGUMENTS: usize = 1_200;
 
-    /// SQLite fills a bare column from the row where an aggregate's only `MIN` or `MAX` was
-    /// found, so each side is one grouped pass.
-    fn min_max_buckets(column: &str) -> String {
-        let side = |aggregate: &str, value: &str| {
-            format!(
-                "SELECT (step - $3) / $4 AS b, {aggregate}({column}) AS {value}, step AS {value}_step \
-                 FROM metrics_points WHERE job_id = $1 AND user_id = $2 AND {column} IS NOT NULL GROUP BY b"
-            )
-        };
-        format!(
-            "SELECT l.b AS b, l.lo AS lo, l.lo_step AS lo_step, h.hi AS hi, h.hi_step AS hi_step \
-             FROM ({}) l JOIN ({}) h ON l.b = h.b",
-            side("MIN", "lo"),
-            side("MAX", "hi")
-        )
-    }
-
     async fn execute(&self, statement: Statement) -> Result<u64, StoreError> {
         Ok(query(statement).execute(&self.pool).await?.rows_affected())
     }
 
-    async fn execute_all(&self, statements: Vec<Statement>) -> Result<u64, StoreError> {
+    async fn execute_all(&self, statements: Vec<Statement>) -> Result<Vec<u64>, StoreError> {
         // IMMEDIATE takes the write lock at once, so the transaction never fails half-way
         // for want of upgrading a read lock.
         let mut transaction = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let mut changed = 0;
+        let mut changed = Vec::with_capacity(statements.len());
         for statement in statements {
-            changed += query(statement).execute(&mut *transaction).await?.rows_affected();
+            changed.push(query(statement).execute(&mut *transaction).await?.rows_affected());
         }
         transaction.commit().await?;
         Ok(changed)

@@ -1,4 +1,5 @@
-//! The `metrics_points` table: batched, idempotent writes; range and downsampled reads.
+//! The `metrics_points` and `metrics_rollups` tables: batched, idempotent writes that keep
+//! the rollups merged; range reads; downsampled reads.
 
 use super::rollups;
 use super::rows::{self, RowExt};

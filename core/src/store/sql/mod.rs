@@ -106,22 +106,21 @@ impl Filter {
 
     /// The matching rows in `order_by` order, one page of them, and how many match in all.
     async fn page<D: Driver, T>(
-        &self,
+        self,
         db: &D,
         order_by: &str,
         page: super::PageRequest,
         map: fn(&D::Row) -> Result<T, StoreError>,
     ) -> Result<Page<T>, StoreError> {
         let (limit, offset) = page.checked()?;
-        let Statement { sql: conditions, args } = self.conditions.clone();
+        let Statement { sql: conditions, args } = self.conditions;
+        let table = self.table;
+        let count =
+            Statement { sql: format!("SELECT COUNT(*) AS n FROM {table} WHERE {conditions}"), args: args.clone() };
         let mut select =
-            Statement { sql: format!("SELECT * FROM {} WHERE {conditions} ORDER BY {order_by}", self.table), args };
+            Statement { sql: format!("SELECT * FROM {table} WHERE {conditions} ORDER BY {order_by}"), args };
         let (limit, offset) = (select.arg(limit), select.arg(offset));
         select.push(&format!(" LIMIT {limit} OFFSET {offset}"));
-        let count = Statement {
-            sql: format!("SELECT COUNT(*) AS n FROM {} WHERE {}", self.table, self.conditions.sql),
-            args: self.conditions.args.clone(),
-        };
         let items = fetch_all(db, select, map).await?;
         let total = fetch_count(db, count).await?;
         Ok(Page { items, total })

@@ -93,6 +93,21 @@ CREATE TABLE metrics_points (
     PRIMARY KEY (job_id, step)
 );
 
+-- Per job, series and bucket of `width` steps, the lowest and highest value and their steps,
+-- kept up to date as points arrive, so a chart of a long curve reads buckets, not points.
+CREATE TABLE metrics_rollups (
+    job_id uuid NOT NULL REFERENCES training_jobs (id) ON DELETE CASCADE,
+    user_id uuid NOT NULL,
+    series text NOT NULL,
+    width bigint NOT NULL CHECK (width > 0),
+    bucket bigint NOT NULL CHECK (bucket >= 0),
+    lo double precision NOT NULL,
+    lo_step bigint NOT NULL,
+    hi double precision NOT NULL,
+    hi_step bigint NOT NULL,
+    PRIMARY KEY (job_id, series, width, bucket)
+);
+
 CREATE TABLE model_artifacts (
     id uuid PRIMARY KEY,
     user_id uuid NOT NULL,

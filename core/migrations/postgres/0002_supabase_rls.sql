@@ -10,7 +10,7 @@ BEGIN
         RAISE NOTICE 'no auth.uid(): row-level security policies not installed';
         RETURN;
     END IF;
-    FOREACH t IN ARRAY ARRAY['datasets', 'training_jobs', 'metrics_points', 'model_artifacts',
+    FOREACH t IN ARRAY ARRAY['datasets', 'training_jobs', 'metrics_points', 'metrics_rollups', 'model_artifacts',
                              'cost_records', 'notifications', 'budget_settings']
     LOOP
         EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);

@@ -94,6 +94,21 @@ CREATE TABLE metrics_points (
     PRIMARY KEY (job_id, step)
 ) STRICT, WITHOUT ROWID;
 
+-- Per job, series and bucket of `width` steps, the lowest and highest value and their steps,
+-- kept up to date as points arrive, so a chart of a long curve reads buckets, not points.
+CREATE TABLE metrics_rollups (
+    job_id TEXT NOT NULL REFERENCES training_jobs (id) ON DELETE CASCADE,
+    user_id TEXT NOT NULL,
+    series TEXT NOT NULL,
+    width INTEGER NOT NULL CHECK (width > 0),
+    bucket INTEGER NOT NULL CHECK (bucket >= 0),
+    lo REAL NOT NULL,
+    lo_step INTEGER NOT NULL,
+    hi REAL NOT NULL,
+    hi_step INTEGER NOT NULL,
+    PRIMARY KEY (job_id, series, width, bucket)
+) STRICT, WITHOUT ROWID;
+
 CREATE TABLE model_artifacts (
     id TEXT PRIMARY KEY NOT NULL,
     user_id TEXT NOT NULL,

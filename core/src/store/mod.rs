@@ -199,7 +199,9 @@ pub trait Database: Send + Sync + std::fmt::Debug {
 
     /// At most `max_points` points chosen by [`lttb`] on `series` so a chart keeps the
     /// curve's shape (first and last points, peaks and dips), in step order. Points without
-    /// a value of `series` are left out.
+    /// a value of `series` are left out. A long curve is read from its rollups (each bucket's
+    /// lowest and highest point, merged as points are inserted), so the read is bounded
+    /// whatever the job's length.
     async fn metrics_downsampled(
         &self,
         user_id: UserId,

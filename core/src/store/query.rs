@@ -235,7 +235,7 @@ pub struct RetryOutcome {
 }
 
 /// One metric series of the metrics points, for downsampled reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MetricSeries {
     /// Training loss.
@@ -256,6 +256,30 @@ pub enum MetricSeries {
 }
 
 impl MetricSeries {
+    /// Every series.
+    pub const ALL: [MetricSeries; 7] = [
+        MetricSeries::TrainingLoss,
+        MetricSeries::ValidationLoss,
+        MetricSeries::LearningRate,
+        MetricSeries::GradNorm,
+        MetricSeries::TokensPerSecond,
+        MetricSeries::GpuUtilization,
+        MetricSeries::GpuMemory,
+    ];
+
+    /// The series' value in a set of metrics.
+    pub(crate) const fn value(self, metrics: &CurrentMetrics) -> Option<f64> {
+        match self {
+            MetricSeries::TrainingLoss => metrics.training_loss,
+            MetricSeries::ValidationLoss => metrics.validation_loss,
+            MetricSeries::LearningRate => metrics.learning_rate,
+            MetricSeries::GradNorm => metrics.grad_norm,
+            MetricSeries::TokensPerSecond => metrics.tokens_per_second,
+            MetricSeries::GpuUtilization => metrics.gpu_utilization_percent,
+            MetricSeries::GpuMemory => metrics.gpu_memory_used_gb,
+        }
+    }
+
     /// The column of the series in `metrics_points` (a fixed name, never input).
     pub(crate) const fn column(self) -> &'static str {
         match self {

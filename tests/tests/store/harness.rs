@@ -92,7 +92,7 @@ macro_rules! on_both_backends {
 
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn postgres() {
-                    let Some(test) = $crate::harness::postgres(concat!(module_path!(), "::", stringify!($name))).await
+                    let Some(test) = $crate::harness::postgres(module_path!()).await
                     else {
                         return;
                     };

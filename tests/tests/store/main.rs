@@ -9,5 +9,6 @@ mod fixtures;
 mod isolation;
 mod jobs;
 mod metrics;
+mod open;
 mod postgres_only;
 mod records;

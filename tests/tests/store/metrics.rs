@@ -40,15 +40,23 @@ async fn metrics_are_written_once_per_step_and_read_back(db: Arc<dyn Database>) 
 async fn downsampled_reads_keep_the_curve(db: Arc<dyn Database>) {
     let (user, id) = stored_job(&db).await;
     let mut points: Vec<MetricsPoint> = (0..3_000).map(|step| point(id, step)).collect();
-    points[1_234].metrics.training_loss = Some(9.0);
-    db.insert_metrics(user, id, &points).await.unwrap();
+    // The spike's bucket of 64 steps (960..=1023) is written by two batches: the rollups merge.
+    points[1_000].metrics.training_loss = Some(9.0);
+    points[2_222].metrics.training_loss = Some(-1.0);
+    for batch in [&points[..1_000], &points[900..2_100], &points[2_000..]] {
+        db.insert_metrics(user, id, batch).await.unwrap();
+    }
 
-    let chart = db.metrics_downsampled(user, id, MetricSeries::TrainingLoss, 100).await.unwrap();
-    assert_eq!(chart.len(), 100);
-    assert_eq!((chart[0].step, chart[99].step), (0, 2_999), "first and last points");
-    assert!(chart.windows(2).all(|pair| pair[0].step < pair[1].step));
-    assert!(chart.iter().any(|p| p.step == 1_234), "the spike survives");
-    assert_eq!(chart[50], points[chart[50].step as usize], "whole points come back");
+    // 3,000 steps for 50 points: read from the rollups; for 1,000 points: from the points.
+    for wanted in [50, 1_000] {
+        let chart = db.metrics_downsampled(user, id, MetricSeries::TrainingLoss, wanted).await.unwrap();
+        assert_eq!(chart.len(), wanted);
+        assert_eq!((chart[0].step, chart[wanted - 1].step), (0, 2_999), "first and last points");
+        assert!(chart.windows(2).all(|pair| pair[0].step < pair[1].step));
+        assert!(chart.iter().any(|p| p.step == 1_000), "the spike survives");
+        assert!(chart.iter().any(|p| p.step == 2_222), "so does the dip");
+        assert_eq!(chart[wanted / 2], points[chart[wanted / 2].step as usize], "whole points come back");
+    }
 
     let eval = db.metrics_downsampled(user, id, MetricSeries::ValidationLoss, 1_000).await.unwrap();
     assert_eq!(eval.len(), 60, "only points that have the series: every 50th step");

@@ -107,7 +107,7 @@ async fn row_level_security_follows_auth_uid_only_where_supabase_auth_exists() {
 
     let mut connection = sqlx::PgConnection::connect(&supabase_url).await.unwrap();
     let pool = sqlx::PgPool::connect(&supabase_url).await.unwrap();
-    assert_eq!(policies(&pool, "brightrun").await, 7, "one policy per table");
+    assert_eq!(policies(&pool, "brightrun").await, 8, "one policy per table");
     pool.close().await;
     connection
         .execute(sqlx::AssertSqlSafe(format!(

@@ -144,16 +144,18 @@ impl Driver for PgDriver {
 
     const BACKEND: Backend = Backend::Postgres;
     const CLAIM_LOCK: &'static str = " FOR UPDATE SKIP LOCKED";
+    /// Well under the protocol's 65,535 parameters; fewer round trips matter more here.
+    const MAX_INSERT_ARGUMENTS: usize = 12_000;
 
     async fn execute(&self, statement: Statement) -> Result<u64, StoreError> {
         Ok(query(statement).execute(&self.pool).await?.rows_affected())
     }
 
-    async fn execute_all(&self, statements: Vec<Statement>) -> Result<u64, StoreError> {
+    async fn execute_all(&self, statements: Vec<Statement>) -> Result<Vec<u64>, StoreError> {
         let mut transaction = self.pool.begin().await?;
-        let mut changed = 0;
+        let mut changed = Vec::with_capacity(statements.len());
         for statement in statements {
-            changed += query(statement).execute(&mut *transaction).await?.rows_affected();
+            changed.push(query(statement).execute(&mut *transaction).await?.rows_affected());
         }
         transaction.commit().await?;
         Ok(changed)

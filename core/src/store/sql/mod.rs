@@ -12,6 +12,7 @@ mod jobs;
 mod leases;
 mod metrics;
 mod notifications;
+mod rollups;
 pub(crate) mod rows;
 pub(crate) mod statement;
 
@@ -42,11 +43,14 @@ pub(crate) trait Driver: Send + Sync + std::fmt::Debug + 'static {
     /// its one writer runs the whole `UPDATE ... WHERE id = (SELECT ...)` atomically.
     const CLAIM_LOCK: &'static str;
 
+    /// The most arguments one multi-row `INSERT` should carry on this backend.
+    const MAX_INSERT_ARGUMENTS: usize;
+
     /// Runs a statement; returns the number of rows it changed.
     async fn execute(&self, statement: Statement) -> Result<u64, StoreError>;
 
-    /// Runs statements in one transaction; returns the rows they changed, all together.
-    async fn execute_all(&self, statements: Vec<Statement>) -> Result<u64, StoreError>;
+    /// Runs statements in one transaction; returns the rows each changed.
+    async fn execute_all(&self, statements: Vec<Statement>) -> Result<Vec<u64>, StoreError>;
 
     /// The first row of a query, if any.
     async fn fetch_optional(&self, statement: Statement) -> Result<Option<Self::Row>, StoreError>;
@@ -102,22 +106,21 @@ impl Filter {
 
     /// The matching rows in `order_by` order, one page of them, and how many match in all.
     async fn page<D: Driver, T>(
-        &self,
+        self,
         db: &D,
         order_by: &str,
         page: super::PageRequest,
         map: fn(&D::Row) -> Result<T, StoreError>,
     ) -> Result<Page<T>, StoreError> {
         let (limit, offset) = page.checked()?;
-        let Statement { sql: conditions, args } = self.conditions.clone();
+        let Statement { sql: conditions, args } = self.conditions;
+        let table = self.table;
+        let count =
+            Statement { sql: format!("SELECT COUNT(*) AS n FROM {table} WHERE {conditions}"), args: args.clone() };
         let mut select =
-            Statement { sql: format!("SELECT * FROM {} WHERE {conditions} ORDER BY {order_by}", self.table), args };
+            Statement { sql: format!("SELECT * FROM {table} WHERE {conditions} ORDER BY {order_by}"), args };
         let (limit, offset) = (select.arg(limit), select.arg(offset));
         select.push(&format!(" LIMIT {limit} OFFSET {offset}"));
-        let count = Statement {
-            sql: format!("SELECT COUNT(*) AS n FROM {} WHERE {}", self.table, self.conditions.sql),
-            args: self.conditions.args.clone(),
-        };
         let items = fetch_all(db, select, map).await?;
         let total = fetch_count(db, count).await?;
         Ok(Page { items, total })

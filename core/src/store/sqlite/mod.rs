@@ -117,18 +117,21 @@ impl Driver for SqliteDriver {
 
     const BACKEND: Backend = Backend::Sqlite;
     const CLAIM_LOCK: &'static str = "";
+    /// SQLite looks a `$N` parameter's name up by walking a list, so binding grows with the
+    /// square of the argument count: many short statements beat one long one.
+    const MAX_INSERT_ARGUMENTS: usize = 1_200;
 
     async fn execute(&self, statement: Statement) -> Result<u64, StoreError> {
         Ok(query(statement).execute(&self.pool).await?.rows_affected())
     }
 
-    async fn execute_all(&self, statements: Vec<Statement>) -> Result<u64, StoreError> {
+    async fn execute_all(&self, statements: Vec<Statement>) -> Result<Vec<u64>, StoreError> {
         // IMMEDIATE takes the write lock at once, so the transaction never fails half-way
         // for want of upgrading a read lock.
         let mut transaction = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let mut changed = 0;
+        let mut changed = Vec::with_capacity(statements.len());
         for statement in statements {
-            changed += query(statement).execute(&mut *transaction).await?.rows_affected();
+            changed.push(query(statement).execute(&mut *transaction).await?.rows_affected());
         }
         transaction.commit().await?;
         Ok(changed)

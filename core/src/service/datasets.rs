@@ -69,7 +69,7 @@ pub(crate) fn checked_text(field: &'static str, value: &str, max_chars: usize) -
     Ok(trimmed.to_owned())
 }
 
-fn checked_description(value: Option<&str>) -> Result<Option<String>, ServiceError> {
+pub(crate) fn checked_description(value: Option<&str>) -> Result<Option<String>, ServiceError> {
     value.filter(|d| !d.trim().is_empty()).map(|d| checked_text("description", d, MAX_DESCRIPTION_CHARS)).transpose()
 }
 

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use super::datasets::{MAX_NAME_CHARS, checked_description, checked_text};
 use super::{BrightRun, ServiceError};
 use crate::blob::{Access, BlobKey, Location};
 use crate::model::{ArtifactId, ArtifactStatus, ModelArtifact, Timestamp, UserId};
@@ -13,8 +14,12 @@ use crate::store::{ArtifactQuery, Page};
 pub const MAX_DOWNLOAD_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// Changes to a model; `None` keeps a field.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ModelUpdate {
+    /// A new name.
+    pub name: Option<String>,
+    /// A new description (`Some(None)` clears it).
+    pub description: Option<Option<String>>,
     /// A new status (`archived`, `stored`; `deleted` removes it from every read).
     pub status: Option<ArtifactStatus>,
 }
@@ -54,10 +59,23 @@ impl BrightRun {
         id: ArtifactId,
         update: ModelUpdate,
     ) -> Result<ModelArtifact, ServiceError> {
-        match update.status {
-            Some(status) => Ok(self.db.set_artifact_status(user_id, id, status, Timestamp::now()).await?),
-            None => self.get_model(user_id, id).await,
+        let now = Timestamp::now();
+        let mut model = self.db.get_artifact(user_id, id).await?;
+        if update.name.is_some() || update.description.is_some() {
+            let name = match update.name {
+                Some(name) => checked_text("name", &name, MAX_NAME_CHARS)?,
+                None => model.name.clone(),
+            };
+            let description = match update.description {
+                Some(description) => checked_description(description.as_deref())?,
+                None => model.description.clone(),
+            };
+            model = self.db.rename_artifact(user_id, id, &name, description.as_deref(), now).await?;
         }
+        if let Some(status) = update.status {
+            model = self.db.set_artifact_status(user_id, id, status, now).await?;
+        }
+        Ok(model)
     }
 
     /// Download locations of every file of a model, valid for `expires_in`.

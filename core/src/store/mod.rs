@@ -230,6 +230,16 @@ pub trait Database: Send + Sync + std::fmt::Debug {
         now: Timestamp,
     ) -> Result<ModelArtifact, StoreError>;
 
+    /// Renames and re-describes an artifact (not deleted); returns it as stored.
+    async fn rename_artifact(
+        &self,
+        user_id: UserId,
+        id: ArtifactId,
+        name: &str,
+        description: Option<&str>,
+        now: Timestamp,
+    ) -> Result<ModelArtifact, StoreError>;
+
     // ----- costs and budgets -----
 
     /// Stores a cost record; its job, if any, must be the same user's.

@@ -36,7 +36,7 @@ async fn another_users_ids_are_not_found(db: Arc<dyn Database>) {
         app.update_model(
             intruder,
             model_id,
-            ModelUpdate { status: Some(brightrun_core::model::ArtifactStatus::Deleted) },
+            ModelUpdate { status: Some(brightrun_core::model::ArtifactStatus::Deleted), ..Default::default() },
         )
         .await
         .unwrap_err()

@@ -34,6 +34,13 @@ async fn completes_with_metrics_adapter_cost_and_notifications(db: Arc<dyn Datab
     assert_eq!(model.files.len(), 2);
     assert_eq!(model.quality_metrics.convergence_quality, Some(ConvergenceQuality::Excellent));
     assert!((model.quality_metrics.perplexity.unwrap() - 1.1f64.exp()).abs() < 1e-9);
+    let renamed = brightrun_core::service::ModelUpdate {
+        name: Some("calm support v1".into()),
+        description: Some(Some("first adapter".into())),
+        status: None,
+    };
+    let model = w.app.update_model(w.user, model.id, renamed).await.unwrap();
+    assert_eq!((model.name.as_str(), model.description.as_deref()), ("calm support v1", Some("first adapter")));
     let downloads = w.app.model_downloads(w.user, model.id, std::time::Duration::from_secs(60)).await.unwrap();
     for download in downloads {
         let brightrun_core::blob::Location::LocalPath(path) = download.location else { panic!("a local store") };

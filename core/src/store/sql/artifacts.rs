@@ -75,3 +75,23 @@ pub(super) async fn set_status<D: Driver>(
     .bind((status == ArtifactStatus::Deleted).then_some(now));
     fetch_one(db, statement, rows::artifact).await?.ok_or_else(|| StoreError::not_found(ENTITY, id))
 }
+
+pub(super) async fn rename<D: Driver>(
+    db: &D,
+    user_id: UserId,
+    id: ArtifactId,
+    name: &str,
+    description: Option<&str>,
+    now: Timestamp,
+) -> Result<ModelArtifact, StoreError> {
+    let statement = Statement::new(
+        "UPDATE model_artifacts SET name = $3, description = $4, updated_at = $5 \
+         WHERE id = $1 AND user_id = $2 AND deleted_at IS NULL RETURNING *",
+    )
+    .bind(id)
+    .bind(user_id)
+    .bind(name)
+    .bind(description)
+    .bind(now);
+    fetch_one(db, statement, rows::artifact).await?.ok_or_else(|| StoreError::not_found(ENTITY, id))
+}

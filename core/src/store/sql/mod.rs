@@ -307,6 +307,17 @@ impl<D: Driver> Database for SqlStore<D> {
         artifacts::set_status(&self.driver, user_id, id, status, now).await
     }
 
+    async fn rename_artifact(
+        &self,
+        user_id: UserId,
+        id: ArtifactId,
+        name: &str,
+        description: Option<&str>,
+        now: Timestamp,
+    ) -> Result<ModelArtifact, StoreError> {
+        artifacts::rename(&self.driver, user_id, id, name, description, now).await
+    }
+
     async fn insert_cost(&self, record: &CostRecord) -> Result<(), StoreError> {
         costs::insert(&self.driver, record).await
     }

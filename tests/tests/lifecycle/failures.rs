@@ -15,6 +15,7 @@ crate::on_both_backends!(
     an_artifact_with_a_wrong_sha256_is_a_failure,
     cancel_mid_run_records_the_cost_and_notifies,
     a_budget_alert_is_sent_once,
+    a_job_over_its_cost_cap_is_stopped,
 );
 
 async fn each_failure_exit_code_fails_without_retry(db: Arc<dyn Database>) {
@@ -91,4 +92,20 @@ async fn a_budget_alert_is_sent_once(db: Arc<dyn Database>) {
     assert_eq!(job.status, JobStatus::Completed);
     let alerts = w.notification_types().await.into_iter().filter(|k| k == "cost_alert").count();
     assert_eq!(alerts, 2, "the threshold and the budget, once each");
+}
+
+async fn a_job_over_its_cost_cap_is_stopped(db: Arc<dyn Database>) {
+    let w = world(db, "slow");
+    let budget = BudgetSettings {
+        monthly_budget: None,
+        alert_threshold_percent: 80,
+        per_job_cost_cap: Some("0.0036".parse().unwrap()),
+    };
+    w.app.set_budget(w.user, &budget).await.unwrap();
+    let job = w.queued_job().await;
+    // $36/h: the cap is 0.36 s of compute, passed by the first progress report.
+    let job = w.run_to_end(job.id).await;
+    assert_eq!(job.status, JobStatus::Cancelled);
+    assert_eq!(job.error_type.as_deref(), Some("cost_cap"));
+    assert!(job.error_message.unwrap().contains("cost cap"));
 }

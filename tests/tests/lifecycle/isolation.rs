@@ -47,6 +47,14 @@ async fn another_users_ids_are_not_found(db: Arc<dyn Database>) {
         app.job_metrics(intruder, job.id, MetricSeries::TrainingLoss, 10).await.map(|p| p.is_empty()).unwrap_or(true)
     );
     assert_eq!(app.unread_notifications(intruder).await.unwrap(), 0);
+    let owners_notification = app.list_notifications(w.user, &Default::default()).await.unwrap().items[0].id;
+    not_found(app.mark_notification_read(intruder, owners_notification).await.unwrap_err().code());
+    assert_eq!(app.mark_all_notifications_read(intruder).await.unwrap(), 0);
+    assert_eq!(app.list_datasets(intruder, &Default::default()).await.unwrap().total, 0);
+    assert_eq!(app.list_jobs(intruder, &Default::default()).await.unwrap().total, 0);
+    assert_eq!(app.list_models(intruder, &Default::default()).await.unwrap().total, 0);
+    assert_eq!(app.cost_summary(intruder).await.unwrap().month.total, brightrun_core::model::Money::ZERO);
+    assert_eq!(app.unread_notifications(w.user).await.unwrap() > 0, true, "the owner's stay unread");
     // Nothing of the owner's changed.
     assert_eq!(app.get_dataset(w.user, job.dataset_id).await.unwrap().name, "support chats");
     assert_eq!(app.get_model(w.user, model_id).await.unwrap().status, brightrun_core::model::ArtifactStatus::Stored);

@@ -54,7 +54,7 @@ async fn another_users_ids_are_not_found(db: Arc<dyn Database>) {
     assert_eq!(app.list_jobs(intruder, &Default::default()).await.unwrap().total, 0);
     assert_eq!(app.list_models(intruder, &Default::default()).await.unwrap().total, 0);
     assert_eq!(app.cost_summary(intruder).await.unwrap().month.total, brightrun_core::model::Money::ZERO);
-    assert_eq!(app.unread_notifications(w.user).await.unwrap() > 0, true, "the owner's stay unread");
+    assert!(app.unread_notifications(w.user).await.unwrap() > 0, "the owner's stay unread");
     // Nothing of the owner's changed.
     assert_eq!(app.get_dataset(w.user, job.dataset_id).await.unwrap().name, "support chats");
     assert_eq!(app.get_model(w.user, model_id).await.unwrap().status, brightrun_core::model::ArtifactStatus::Stored);

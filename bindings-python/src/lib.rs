@@ -18,13 +18,21 @@
 //! [`run_detached`] or [`runtime::spawn_future`], return its JSON.
 
 mod errors;
+mod progress;
 mod runtime;
 
+use std::path::PathBuf;
+use std::sync::Arc;
+
 use brightrun_core::config::{BASE_MODEL_CATALOG, GPU_CATALOG, Preset};
+use brightrun_core::dataset::{FlatConvertOptions, FlatValidateOptions, Progress};
 use brightrun_core::estimate::{EstimateOptions, FlatEstimateOptions};
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::progress::PyProgress;
 
 /// `value` as JSON text, the way the CLI prints it.
 fn to_json<T: Serialize + ?Sized>(value: &T) -> PyResult<String> {
@@ -47,6 +55,52 @@ fn estimate_options(py: Python<'_>, json: &str) -> PyResult<EstimateOptions> {
     let flat: FlatEstimateOptions =
         serde_json::from_str(json).map_err(|e| PyTypeError::new_err(format!("invalid estimate options: {e}")))?;
     flat.into_options().map_err(|e| errors::to_py_err(py, &e))
+}
+
+/// Options sent as a JSON object (the core's `Flat*Options`): a wrong shape is a `TypeError`.
+fn parse_options<T: DeserializeOwned>(function: &str, json: &str) -> PyResult<T> {
+    serde_json::from_str(json).map_err(|e| PyTypeError::new_err(format!("invalid {function} options: {e}")))
+}
+
+/// The progress callback of a file's work and the core's hook into it.
+fn progress_of(callback: Option<Py<PyAny>>, path: &std::path::Path) -> (Option<Arc<PyProgress>>, Option<Progress>) {
+    let progress = callback.map(|callback| PyProgress::new(callback, path));
+    let hook = progress.as_ref().map(PyProgress::hook);
+    (progress, hook)
+}
+
+/// Runs `work` with the interpreter released and a progress callback; an exception the
+/// callback raised is raised instead of the result.
+fn run_with_progress<T, F>(py: Python<'_>, progress: Option<Arc<PyProgress>>, work: F) -> PyResult<String>
+where
+    T: Serialize + Send,
+    F: FnOnce() -> Result<T, brightrun_core::Error> + Send,
+{
+    let json = run_detached(py, work);
+    match progress.and_then(|p| p.take_error()) {
+        Some(error) => Err(error),
+        None => json,
+    }
+}
+
+/// [`runtime::spawn_future`] with a progress callback; an exception the callback raised is
+/// reported as unraisable (the future has its own outcome).
+fn spawn_with_progress<'py, T, F>(
+    py: Python<'py>,
+    progress: Option<Arc<PyProgress>>,
+    work: F,
+) -> PyResult<Bound<'py, PyAny>>
+where
+    T: Serialize,
+    F: FnOnce() -> Result<T, brightrun_core::Error> + Send + 'static,
+{
+    runtime::spawn_future(py, move || {
+        let outcome = work();
+        if let Some(error) = progress.and_then(|p| p.take_error()) {
+            runtime::with_interpreter(|py| error.write_unraisable(py, None));
+        }
+        outcome
+    })
 }
 
 /// The native module. Every function returns JSON text; see `_native.pyi`.
@@ -93,5 +147,62 @@ mod _native {
     fn estimate_async<'py>(py: Python<'py>, options: &str) -> PyResult<Bound<'py, PyAny>> {
         let options = estimate_options(py, options)?;
         runtime::spawn_future(py, move || options.estimate())
+    }
+
+    /// A validation of the file at `path` with its options as JSON (the core's
+    /// `FlatValidateOptions`), as the JSON of `brightrun validate --json`. The interpreter
+    /// is released meanwhile; `progress(bytes_read, total_bytes)` is called at most every
+    /// 100 ms, and an exception it raises is raised after the validation.
+    #[pyfunction]
+    #[pyo3(signature = (path, options, progress=None))]
+    fn validate(py: Python<'_>, path: PathBuf, options: &str, progress: Option<Py<PyAny>>) -> PyResult<String> {
+        let options: FlatValidateOptions = parse_options("validate", options)?;
+        let (progress, hook) = progress_of(progress, &path);
+        run_with_progress(py, progress, move || options.validate(&path, hook))
+    }
+
+    /// [`validate`] on the binding's runtime: an `asyncio` future of the same JSON.
+    #[pyfunction]
+    #[pyo3(signature = (path, options, progress=None))]
+    fn validate_async<'py>(
+        py: Python<'py>,
+        path: PathBuf,
+        options: &str,
+        progress: Option<Py<PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let options: FlatValidateOptions = parse_options("validate", options)?;
+        let (progress, hook) = progress_of(progress, &path);
+        spawn_with_progress(py, progress, move || options.validate(&path, hook))
+    }
+
+    /// A conversion of the file at `path` into `out_dir` (the core's `FlatConvertOptions`
+    /// as JSON), as the JSON of `brightrun convert --json`; see [`validate`] for `progress`.
+    #[pyfunction]
+    #[pyo3(signature = (path, out_dir, options, progress=None))]
+    fn convert(
+        py: Python<'_>,
+        path: PathBuf,
+        out_dir: PathBuf,
+        options: &str,
+        progress: Option<Py<PyAny>>,
+    ) -> PyResult<String> {
+        let options: FlatConvertOptions = parse_options("convert", options)?;
+        let (progress, hook) = progress_of(progress, &path);
+        run_with_progress(py, progress, move || options.convert(&path, &out_dir, hook))
+    }
+
+    /// [`convert`] on the binding's runtime: an `asyncio` future of the same JSON.
+    #[pyfunction]
+    #[pyo3(signature = (path, out_dir, options, progress=None))]
+    fn convert_async<'py>(
+        py: Python<'py>,
+        path: PathBuf,
+        out_dir: PathBuf,
+        options: &str,
+        progress: Option<Py<PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let options: FlatConvertOptions = parse_options("convert", options)?;
+        let (progress, hook) = progress_of(progress, &path);
+        spawn_with_progress(py, progress, move || options.convert(&path, &out_dir, hook))
     }
 }

@@ -67,12 +67,17 @@ where
     let (event_loop, target) = (event_loop.unbind(), future.clone().unbind());
     runtime()?.spawn_blocking(move || {
         let outcome = work();
-        if let Some(_open) = Gate::enter() {
-            // None: the interpreter is finalising and nobody is waiting any more.
-            let _ = Python::try_attach(|py| deliver(py, &event_loop, &target, outcome));
-        }
+        // None: the interpreter is finalising and nobody is waiting any more.
+        with_interpreter(|py| deliver(py, &event_loop, &target, outcome));
     });
     Ok(future)
+}
+
+/// Runs `f` attached to the interpreter from any thread, unless the interpreter is exiting
+/// (then `None`): how runtime threads hand over results and report progress.
+pub fn with_interpreter<R>(f: impl FnOnce(Python<'_>) -> R) -> Option<R> {
+    let _open = Gate::enter()?;
+    Python::try_attach(f)
 }
 
 /// Hand-overs of results to the interpreter in progress, and whether it is exiting.

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from . import _native
+from ._dataset import ConvertSummary, DatasetFormat, ValidationReport
 from ._results import BaseModel, Estimate, Gpu, Preset, PresetName, QuantizationName
 
 if TYPE_CHECKING:
@@ -15,11 +18,16 @@ if TYPE_CHECKING:
 
 __all__ = [
     "HyperparameterOverrides",
+    "ProgressCallback",
     "base_models",
+    "convert",
+    "convert_async",
     "estimate",
     "estimate_async",
     "gpus",
     "presets",
+    "validate",
+    "validate_async",
 ]
 
 
@@ -168,3 +176,151 @@ def _money_text(amount: object) -> str:
     if isinstance(amount, bool) or not isinstance(amount, str | int | float):
         raise TypeError(f"price_per_gpu_hour must be a Decimal, str, int or float, not {type(amount).__name__}")
     return repr(amount) if isinstance(amount, float) else str(amount)
+
+
+ProgressCallback = Callable[[int, int], object]
+"""Called as ``progress(bytes_read, total_bytes)`` while a file is read (at most every 100 ms)."""
+
+Progress = bool | ProgressCallback
+"""``True`` for a tqdm bar (when tqdm is installed), or a :data:`ProgressCallback`."""
+
+PathArg = str | os.PathLike[str]
+
+
+def validate(
+    path: PathArg,
+    format: DatasetFormat | None = None,
+    tokenizer: PathArg | None = None,
+    max_seq_len: int | None = None,
+    min_examples: int | None = None,
+    progress: Progress = False,
+) -> ValidationReport:
+    """Validates a dataset file: the report of ``brightrun validate``, from the same core.
+
+    ``validate(...).to_dict()`` equals the CLI's ``--json`` output for the same file. The
+    file is read once, in parallel, with the GIL released; problems *in* the file are
+    findings of the report (``valid`` is false when one is an error), never exceptions.
+
+    Args:
+        path: The dataset: chat JSONL, ``brightrun_lora_v3`` or ``brightrun_lora_v4``
+            (JSONL or one JSON document), plain or gzip.
+        format: The format, instead of recognising it from the first records.
+        tokenizer: A Hugging Face model id (found in the local caches) or the path of a
+            ``tokenizer.json``, to count tokens exactly; the default estimates them.
+        max_seq_len: Report conversations longer than this many tokens (default 2048).
+        min_examples: Fewer training examples than this is an error (default 10).
+        progress: ``True`` shows a tqdm progress bar if tqdm is installed (nothing
+            otherwise); a callable is called as ``progress(bytes_read, total_bytes)``.
+
+    Raises:
+        DatasetError: the file cannot be read or its format recognised (``dataset_not_found``,
+            ``unknown_dataset_format``, ...), or an option is out of range (``invalid_option``).
+        TokenizerError: the tokenizer cannot be loaded (``tokenizer_load_failed``).
+        UnknownValueError: ``format`` is not a format's name.
+    """
+    options = _validate_options(format, tokenizer, max_seq_len, min_examples)
+    with _progress_callback(path, progress) as callback:
+        return ValidationReport._from_dict(json.loads(_native.validate(path, options, callback)))
+
+
+async def validate_async(
+    path: PathArg,
+    format: DatasetFormat | None = None,
+    tokenizer: PathArg | None = None,
+    max_seq_len: int | None = None,
+    min_examples: int | None = None,
+    progress: Progress = False,
+) -> ValidationReport:
+    """:func:`validate` without blocking the event loop: the work runs on the binding's
+    runtime. An exception raised by a ``progress`` callback is reported as unraisable."""
+    options = _validate_options(format, tokenizer, max_seq_len, min_examples)
+    with _progress_callback(path, progress) as callback:
+        return ValidationReport._from_dict(json.loads(await _native.validate_async(path, options, callback)))
+
+
+def convert(
+    path: PathArg,
+    out_dir: PathArg,
+    validation_fraction: float = 0.0,
+    format: DatasetFormat | None = None,
+    progress: Progress = False,
+) -> ConvertSummary:
+    """Converts a dataset into the ``train.jsonl`` and ``validation.jsonl`` the trainer reads,
+    as ``brightrun convert`` does (``to_dict()`` is its ``--json`` output).
+
+    Records with errors and conversations with nothing to train on are skipped and counted;
+    an error leaves no partial output.
+
+    Args:
+        path: The dataset, in any format :func:`validate` reads.
+        out_dir: Folder for the two files (created if needed).
+        validation_fraction: Share of the conversations without a ``split`` of their own
+            that go to validation, chosen by a hash of their content: 0 to 1 excluded.
+        format: The format, instead of recognising it.
+        progress: As for :func:`validate`.
+
+    Raises:
+        DatasetError: the file cannot be read, its format recognised or the output written,
+            or ``validation_fraction`` is out of range (``invalid_option``).
+        UnknownValueError: ``format`` is not a format's name.
+    """
+    options = _convert_options(validation_fraction, format)
+    with _progress_callback(path, progress) as callback:
+        return ConvertSummary._from_dict(json.loads(_native.convert(path, out_dir, options, callback)))
+
+
+async def convert_async(
+    path: PathArg,
+    out_dir: PathArg,
+    validation_fraction: float = 0.0,
+    format: DatasetFormat | None = None,
+    progress: Progress = False,
+) -> ConvertSummary:
+    """:func:`convert` without blocking the event loop."""
+    options = _convert_options(validation_fraction, format)
+    with _progress_callback(path, progress) as callback:
+        return ConvertSummary._from_dict(json.loads(await _native.convert_async(path, out_dir, options, callback)))
+
+
+def _validate_options(
+    format: str | None, tokenizer: PathArg | None, max_seq_len: int | None, min_examples: int | None
+) -> str:
+    """The core's ``FlatValidateOptions`` as JSON; the core checks every value."""
+    return json.dumps(
+        {
+            "format": format,
+            "tokenizer": None if tokenizer is None else os.fspath(tokenizer),
+            "max_seq_len": max_seq_len,
+            "min_examples": min_examples,
+        }
+    )
+
+
+def _convert_options(validation_fraction: float, format: str | None) -> str:
+    """The core's ``FlatConvertOptions`` as JSON."""
+    return json.dumps({"format": format, "validation_fraction": validation_fraction})
+
+
+@contextmanager
+def _progress_callback(path: PathArg, progress: Progress) -> Iterator[ProgressCallback | None]:
+    """The native callback for ``progress``: a tqdm bar (closed at the end) for ``True``."""
+    if progress is False:
+        yield None
+        return
+    if progress is not True:
+        if not callable(progress):
+            raise TypeError(f"progress must be a bool or a callable, not {type(progress).__name__}")
+        yield progress
+        return
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        yield None
+        return
+    size = os.path.getsize(path) if os.path.isfile(path) else None
+    with tqdm(total=size, unit="B", unit_scale=True, desc=os.path.basename(os.fspath(path))) as bar:
+
+        def advance(read: int, _total: int) -> None:
+            bar.update(read - bar.n)
+
+        yield advance

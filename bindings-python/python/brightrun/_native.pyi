@@ -2,13 +2,29 @@
 
 Every function returns the core's JSON text, the same the CLI prints with ``--json``;
 ``brightrun`` parses it into dataclasses. ``estimate`` takes its options as a JSON object
-(the core's ``FlatEstimateOptions``: ``brightrun._api._Options``). Errors are
+(the core's ``FlatEstimateOptions``: ``brightrun._api._Options``), ``validate`` and
+``convert`` theirs (``FlatValidateOptions``, ``FlatConvertOptions``). Errors are
 ``brightrun._errors`` exceptions.
 """
 
 import asyncio
+import os
+from collections.abc import Callable
 
-__all__ = ["base_models", "estimate", "estimate_async", "gpus", "presets"]
+__all__ = [
+    "base_models",
+    "convert",
+    "convert_async",
+    "estimate",
+    "estimate_async",
+    "gpus",
+    "presets",
+    "validate",
+    "validate_async",
+]
+
+_Path = str | os.PathLike[str]
+_Progress = Callable[[int, int], object]
 
 def presets() -> str:
     """The hyperparameter presets, as the JSON of ``brightrun presets --json``."""
@@ -26,3 +42,19 @@ def estimate(options: str) -> str:
 def estimate_async(options: str) -> asyncio.Future[str]:
     """An ``asyncio`` future of :func:`estimate`'s JSON, computed on the binding's runtime.
     Raises ``RuntimeError`` when no event loop is running."""
+
+def validate(path: _Path, options: str, progress: _Progress | None = None) -> str:
+    """A validation report, as the JSON of ``brightrun validate --json``; releases the GIL
+    meanwhile. ``progress(bytes_read, total_bytes)`` is called at most every 100 ms; an
+    exception it raises is raised after the validation."""
+
+def validate_async(path: _Path, options: str, progress: _Progress | None = None) -> asyncio.Future[str]:
+    """An ``asyncio`` future of :func:`validate`'s JSON, computed on the binding's runtime."""
+
+def convert(path: _Path, out_dir: _Path, options: str, progress: _Progress | None = None) -> str:
+    """A conversion summary, as the JSON of ``brightrun convert --json``; releases the GIL."""
+
+def convert_async(
+    path: _Path, out_dir: _Path, options: str, progress: _Progress | None = None
+) -> asyncio.Future[str]:
+    """An ``asyncio`` future of :func:`convert`'s JSON, computed on the binding's runtime."""

@@ -13,6 +13,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import PurePath
 from typing import Any, Generic, Literal, TypeVar, cast
 
 __all__ = [
@@ -57,6 +58,10 @@ def _plain(value: object) -> object:
         return format(value, "f")
     if isinstance(value, tuple | list):
         return [_plain(item) for item in value]
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, PurePath):
+        return str(value)
     return value
 
 

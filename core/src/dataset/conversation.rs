@@ -68,6 +68,16 @@ pub enum Split {
     Validation,
 }
 
+impl Split {
+    /// The split's name, as in JSON: `train` or `validation`.
+    pub const fn as_str(&self) -> &'static str {
+        match self {
+            Split::Train => "train",
+            Split::Validation => "validation",
+        }
+    }
+}
+
 /// Where a conversation came from in its file: what every finding points at.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub struct Source {

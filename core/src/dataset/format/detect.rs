@@ -18,6 +18,17 @@ pub enum Layout {
     JsonArray,
 }
 
+impl Layout {
+    /// The layout's name, as in JSON: `jsonl`, `json_document` or `json_array`.
+    pub const fn as_str(&self) -> &'static str {
+        match self {
+            Layout::Jsonl => "jsonl",
+            Layout::JsonDocument => "json_document",
+            Layout::JsonArray => "json_array",
+        }
+    }
+}
+
 /// The shape of a record, from its keys. Declared by precedence: a record with keys of
 /// several shapes has the first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -1,0 +1,158 @@
+"""validate() and convert(): the CLI's reports, typed; errors with codes; progress; async."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+import brightrun
+from conftest import REPO, CliJson
+
+DATA = REPO / "examples" / "data"
+CHAT = DATA / "sample_chat.jsonl"
+SAMPLES = [DATA / "sample_v4.jsonl", CHAT]
+
+
+@pytest.fixture()
+def invalid_file(tmp_path: Path) -> Path:
+    """A chat file with errors: a record without an assistant turn, bad JSON, a bad role."""
+    path = tmp_path / "invalid.jsonl"
+    good = {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}]}
+    lines = [
+        json.dumps(good),
+        json.dumps({"messages": [{"role": "user", "content": "Only a question"}]}),
+        "{not json",
+        json.dumps({"messages": [{"role": "robot", "content": "beep"}, {"role": "assistant", "content": "x"}]}),
+        json.dumps(good),
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.name)
+def test_validate_is_the_clis_report(cli_json: CliJson, path: Path) -> None:
+    report = brightrun.validate(path)
+    assert report.to_dict() == cli_json("validate", str(path), exit_codes=(0, 1))
+    assert json.loads(report.to_json()) == report.to_dict()
+
+
+def test_options_are_the_clis_flags(cli_json: CliJson) -> None:
+    path = DATA / "sample_chat.jsonl"
+    report = brightrun.validate(path, format="chat", max_seq_len=16, min_examples=1000)
+    expected = cli_json(
+        "validate", str(path), "--format", "chat", "--max-seq-len", "16", "--min-examples", "1000", exit_codes=(0, 1)
+    )
+    assert report.to_dict() == expected
+    assert not report.valid
+    assert report.stats.max_seq_len == 16
+
+
+def test_an_invalid_file_is_a_report_not_an_error(cli_json: CliJson, invalid_file: Path) -> None:
+    report = brightrun.validate(invalid_file)
+    assert report.to_dict() == cli_json("validate", str(invalid_file), exit_codes=(1,))
+    assert not report.valid
+    assert report.errors > 0 and sum(report.counts.values()) == report.errors + report.warnings + report.infos
+    first = report.findings[0]
+    assert isinstance(first, brightrun.Finding)
+    assert first.severity in ("error", "warning", "info") and first.code in report.counts
+    assert {f.line for f in report.findings if f.severity == "error"} >= {2, 3}
+
+
+def test_the_report_has_typed_attributes() -> None:
+    report = brightrun.validate(DATA / "sample_v4.jsonl")
+    stats = report.stats
+    assert isinstance(stats, brightrun.DatasetStats)
+    assert report.format == "brightrun_lora_v4"
+    assert stats.conversations > 0 and stats.training_pairs > 0 and stats.validation_pairs >= 0
+    assert stats.total_tokens is not None and stats.trainable_tokens is not None
+    assert 0 < stats.trainable_tokens <= stats.total_tokens
+    assert stats.tokens_exact is False and stats.tokenizer
+    assert isinstance(stats.roles, brightrun.RoleCounts)
+    assert report.sample_data and isinstance(report.sample_data[0].messages[0], brightrun.Message)
+    with pytest.raises(AttributeError):
+        report.valid = False  # type: ignore[misc]
+
+
+def test_progress_callback_sees_every_byte() -> None:
+    path = DATA / "sample_chat.jsonl"
+    calls: list[tuple[int, int]] = []
+    brightrun.validate(path, progress=lambda read, total: calls.append((read, total)))
+    size = path.stat().st_size
+    assert calls and calls[-1] == (size, size)
+    assert [read for read, _ in calls] == sorted({read for read, _ in calls})
+
+
+def test_an_exception_in_the_progress_callback_is_raised() -> None:
+    def stop(read: int, total: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        brightrun.validate(DATA / "sample_chat.jsonl", progress=stop)
+
+
+def test_progress_true_shows_a_tqdm_bar(capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("tqdm")
+    brightrun.validate(DATA / "sample_chat.jsonl", progress=True)
+    assert "sample_chat.jsonl" in capsys.readouterr().err
+
+
+def test_convert_is_the_clis(cli_json: CliJson, tmp_path: Path) -> None:
+    path = DATA / "sample_v4.jsonl"
+    summary = brightrun.convert(path, tmp_path / "py", validation_fraction=0.2)
+    expected = cli_json("convert", str(path), "--out", str(tmp_path / "cli"), "--validation-fraction", "0.2")
+    assert {**summary.to_dict(), "train_file": None, "validation_file": None} == {
+        **expected,
+        "train_file": None,
+        "validation_file": None,
+    }
+    assert isinstance(summary.train_file, Path) and summary.train_file.exists()
+    assert summary.train_file.read_bytes() == (tmp_path / "cli" / "train.jsonl").read_bytes()
+    assert summary.validation_file.read_bytes() == (tmp_path / "cli" / "validation.jsonl").read_bytes()
+    assert summary.train_conversations == len(summary.train_file.read_text().splitlines())
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "code"),
+    [
+        (lambda: brightrun.validate("/nonexistent/data.jsonl"), brightrun.DatasetError, "dataset_not_found"),
+        (lambda: brightrun.validate(REPO / "README.md"), brightrun.DatasetError, "unknown_dataset_format"),
+        (lambda: brightrun.validate(CHAT, max_seq_len=-1), brightrun.DatasetError, "invalid_option"),
+        (lambda: brightrun.validate(CHAT, format="csv"), brightrun.UnknownValueError, "unknown_value"),  # type: ignore[arg-type]
+        (
+            lambda: brightrun.validate(CHAT, tokenizer="/nonexistent/tokenizer.json"),
+            brightrun.TokenizerError,
+            "tokenizer_load_failed",
+        ),
+        (lambda: brightrun.convert(CHAT, "/tmp", validation_fraction=1.5), brightrun.DatasetError, "invalid_option"),
+    ],
+    ids=["missing", "not-a-dataset", "max-seq-len", "format", "tokenizer", "fraction"],
+)
+def test_errors_have_codes(call: Callable[[], object], error: type[brightrun.BrightRunError], code: str) -> None:
+    with pytest.raises(error) as caught:
+        call()
+    assert caught.value.code == code
+    assert isinstance(caught.value, brightrun.BrightRunError)
+
+
+def test_async_variants_give_the_sync_answers(tmp_path: Path) -> None:
+    path = DATA / "sample_v4.jsonl"
+
+    async def both() -> tuple[brightrun.ValidationReport, brightrun.ConvertSummary]:
+        return await brightrun.validate_async(path), await brightrun.convert_async(path, tmp_path)
+
+    report, summary = asyncio.run(both())
+    assert report == brightrun.validate(path)
+    assert summary.train_conversations == brightrun.convert(path, tmp_path / "sync").train_conversations
+
+
+def test_async_errors_keep_their_code() -> None:
+    async def missing() -> brightrun.ValidationReport:
+        return await brightrun.validate_async("/nonexistent/data.jsonl")
+
+    with pytest.raises(brightrun.DatasetError) as caught:
+        asyncio.run(missing())
+    assert caught.value.code == "dataset_not_found"

@@ -18,3 +18,6 @@ export declare class BrightRunError extends Error {
   readonly code: string
   constructor(message: string, code: string)
 }
+
+/** The dataset formats `validate` and `convert` read (a file has one). */
+export type DatasetFormat = 'brightrun_lora_v4' | 'brightrun_lora_v3' | 'chat'

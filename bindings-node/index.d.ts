@@ -19,6 +19,9 @@ export declare class BrightRunError extends Error {
   constructor(message: string, code: string)
 }
 
+/** The dataset formats `validate` and `convert` read (a file has one). */
+export type DatasetFormat = 'brightrun_lora_v4' | 'brightrun_lora_v3' | 'chat'
+
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
@@ -52,6 +55,66 @@ export interface BaseModel {
 /** The base models the estimator knows by Hugging Face id. */
 export declare function baseModels(): Array<BaseModel>
 
+/** A conversation in the canonical form the trainer learns from. */
+export interface Conversation {
+  /** The messages in order. */
+  messages: Array<Message>
+  /** Train or validation. */
+  split: 'train' | 'validation'
+  /** Where it came from. */
+  source: ConversationSource
+}
+
+/** Where a conversation came from in its file. */
+export interface ConversationSource {
+  /** 1-based line of the record, or of its start in a JSON document. */
+  line: number
+  /** JSON path of the record inside a JSON document. */
+  path?: string
+  /** The record's own id, when the format has one. */
+  id?: string
+}
+
+/**
+ * Converts a dataset into the `train.jsonl` and `validation.jsonl` the trainer reads, in
+ * `outDir` (created if needed), as `brightrun convert --json` does. Records with errors
+ * and conversations with nothing to train on are skipped and counted.
+ */
+export declare function convert(path: string, outDir: string, options?: ConvertOptions | undefined | null): Promise<ConvertSummary>
+
+/** How to convert: the CLI's `brightrun convert` flags, camelCased. */
+export interface ConvertOptions {
+  /**
+   * Share of the conversations without a `split` of their own that go to validation,
+   * chosen by a hash of their content: 0 (the default) to 1 excluded.
+   */
+  validationFraction?: number
+  /** The format, instead of recognising it from the first records. */
+  format?: DatasetFormat
+}
+
+/** What a conversion wrote and skipped: `brightrun convert --json`, camelCased. */
+export interface ConvertSummary {
+  /** The input's format; absent for a file without records. */
+  format?: DatasetFormat
+  /** How the input was laid out. */
+  layout: 'jsonl' | 'json_document' | 'json_array'
+  /** The training file written. */
+  trainFile: string
+  /** The validation file written (empty when no conversation went to validation). */
+  validationFile: string
+  /** Conversations written to the training file. */
+  trainConversations: number
+  /** Conversations written to the validation file. */
+  validationConversations: number
+  /** Records skipped because they had an error (`validate` shows them). */
+  skippedInvalid: number
+  /** Conversations with nothing to train on (v4 user turns, `weight: 0`). */
+  skippedUntrained: number
+  /** Validation copies of conversations already in the training split. */
+  skippedOverlap: number
+}
+
 /** The cost of a job in exact decimal US dollars (strings), and what it is made of. */
 export interface CostEstimate {
   /** Always `USD`. */
@@ -74,6 +137,59 @@ export interface CostEstimate {
   total: string
   /** Total in the low, expected and high cases. */
   totalRange: SpreadDecimal
+}
+
+/**
+ * The statistics of a validation, kept even for an invalid file. Token figures are
+ * absent when tokens were not counted.
+ */
+export interface DatasetStats {
+  /** Lines of the file, blank lines counted. */
+  lines: number
+  /** Bytes of the file (decompressed). */
+  bytes: number
+  /** Records (`_meta` aside). */
+  records: number
+  /** Records that became a canonical conversation (a v4 pair is one). */
+  conversations: number
+  /** Distinct `conversation_id`s, when the format has them. */
+  sourceConversations?: number
+  /** Conversations of the train split with at least one assistant target. */
+  trainingExamples: number
+  /** Conversations of the validation split with at least one assistant target. */
+  validationExamples: number
+  /** Assistant targets (the pairs learnt from) in the train split. */
+  trainingPairs: number
+  /** Assistant targets in the validation split. */
+  validationPairs: number
+  /** v4 pairs whose `target_response` is null: user turns, not trained on. */
+  userTurnPairs: number
+  /** Chat conversations with `weight: 0`, not trained on. */
+  zeroWeightConversations: number
+  /** Messages per conversation. */
+  messagesPerConversation?: MessageSpread
+  /** Messages by role. */
+  roles: RoleCounts
+  /** The token counter, as it names itself. */
+  tokenizer?: string
+  /** Whether the token counts are exactly the trainer's (false for an estimate). */
+  tokensExact: boolean
+  /** Tokens of the conversations the trainer sees, both splits. */
+  totalTokens?: number
+  /** Of which assistant tokens, the ones the loss is computed on. */
+  trainableTokens?: number
+  /** Of `totalTokens`, those of the validation split. */
+  validationTokens?: number
+  /** Tokens per conversation the trainer sees. */
+  tokensPerConversation?: TokenSpread
+  /** The maximum sequence length checked against. */
+  maxSeqLen?: number
+  /** Conversations longer than `maxSeqLen` (they will be truncated). */
+  overMaxSeqLen: number
+  /** Conversations that repeat an earlier one in the same split. */
+  duplicates: number
+  /** Conversations that are in both the train and the validation split. */
+  trainValidationOverlap: number
 }
 
 /** The duration of a job in seconds, and what it is made of. */
@@ -185,6 +301,22 @@ export interface EstimateOptions {
   quantization?: 'none' | '8bit' | '4bit'
   /** Recompute activations in the backward pass to save memory. */
   gradientCheckpointing?: boolean
+}
+
+/** One problem or remark found in a dataset, where it is and how to fix it. */
+export interface Finding {
+  /** The 1-based line (blank lines counted); absent for the file as a whole. */
+  line?: number
+  /** The JSON path inside the record (`conversations[3].training_pairs[2]`). */
+  path?: string
+  /** The rule's stable snake_case code (`missing_target_response`). */
+  code: string
+  /** How serious it is: an error makes the file invalid. */
+  severity: 'error' | 'warning' | 'info'
+  /** What is wrong, for a person. */
+  message: string
+  /** How to fix it, when there is an obvious fix. */
+  suggestion?: string
 }
 
 /** A change that makes a job fit in GPU memory. */
@@ -300,6 +432,24 @@ export interface MemoryEstimate {
   suggestions: Array<FitSuggestion>
 }
 
+/** One message of a conversation. */
+export interface Message {
+  /** Who speaks. */
+  role: 'system' | 'user' | 'assistant'
+  /** What is said. */
+  content: string
+}
+
+/** Minimum, mean and maximum of messages per conversation. */
+export interface MessageSpread {
+  /** The smallest. */
+  min: number
+  /** The mean. */
+  mean: number
+  /** The largest. */
+  max: number
+}
+
 /** The shape of a decoder-only transformer, as far as training cost and memory depend on it. */
 export interface ModelArchitecture {
   /** Total parameters, embeddings included. */
@@ -335,6 +485,16 @@ export interface Preset {
 /** The hyperparameter presets: `conservative`, `balanced`, `aggressive`, `custom`. */
 export declare function presets(): Array<Preset>
 
+/** Messages by role, over all conversations. */
+export interface RoleCounts {
+  /** System messages. */
+  system: number
+  /** User messages. */
+  user: number
+  /** Assistant messages. */
+  assistant: number
+}
+
 /** An exact decimal (money in USD, billable hours) in three scenarios, as decimal strings. */
 export interface SpreadDecimal {
   /** The optimistic case: cheapest, shortest. */
@@ -361,4 +521,69 @@ export interface TokenCounts {
   perEpoch: number
   /** Tokens over all epochs. */
   total: number
+}
+
+/** The distribution of tokens per conversation (exact quantiles, by nearest rank). */
+export interface TokenSpread {
+  /** The shortest conversation. */
+  min: number
+  /** The median (the lower one for an even count). */
+  median: number
+  /** The 95th percentile. */
+  p95: number
+  /** The longest conversation. */
+  max: number
+  /** The mean. */
+  mean: number
+}
+
+/**
+ * Validates a dataset file: the report of `brightrun validate --json`, from the same core.
+ * Problems in the file are findings of the report (`valid` is false when one is an error);
+ * the Promise rejects with a `BrightRunError` only when the file cannot be read or its
+ * format recognised (`dataset_not_found`, `unknown_dataset_format`, ...), an option is out
+ * of range (`invalid_option`, `unknown_value`) or the tokenizer cannot be loaded
+ * (`tokenizer_load_failed`).
+ */
+export declare function validate(path: string, options?: ValidateOptions | undefined | null): Promise<ValidationReport>
+
+/** How to validate: the CLI's `brightrun validate` flags, camelCased. */
+export interface ValidateOptions {
+  /** The format, instead of recognising it from the first records. */
+  format?: DatasetFormat
+  /**
+   * A Hugging Face model id (found in the local caches) or the path of a
+   * `tokenizer.json`, to count tokens exactly; tokens are estimated without one.
+   */
+  tokenizer?: string
+  /** Report conversations longer than this many tokens (default 2048). */
+  maxSeqLen?: number
+  /** Fewer training examples than this is an error (default 10). */
+  minExamples?: number
+}
+
+/** The outcome of validating a dataset file: `brightrun validate --json`, camelCased. */
+export interface ValidationReport {
+  /** Whether the file can be trained on: no finding of severity error. */
+  valid: boolean
+  /** The file's format; absent for a file without records. */
+  format?: DatasetFormat
+  /** How the records are laid out. */
+  layout: 'jsonl' | 'json_document' | 'json_array'
+  /** The statistics, produced even for an invalid file. */
+  stats: DatasetStats
+  /** Findings of severity error, all counted. */
+  errors: number
+  /** Findings of severity warning, all counted. */
+  warnings: number
+  /** Findings of severity info, all counted. */
+  infos: number
+  /** Every finding counted by its (snake_case) code. */
+  counts: Record<string, number>
+  /** The first findings of each code, in file order. */
+  findings: Array<Finding>
+  /** Whether some counted findings are left out of `findings`. */
+  findingsTruncated: boolean
+  /** The first conversations in canonical form, for a preview. */
+  sampleData: Array<Conversation>
 }

@@ -59,4 +59,6 @@ module.exports = {
   gpus: coded(native.gpus),
   baseModels: coded(native.baseModels),
   estimate: codedAsync(native.estimate),
+  validate: codedAsync(native.validate),
+  convert: codedAsync(native.convert),
 }

@@ -2,4 +2,4 @@
 // `BrightRunError` is the same class whichever way the package was loaded.
 import brightrun from './index.js'
 
-export const { BrightRunError, __napiBindingTarget, presets, gpus, baseModels, estimate } = brightrun
+export const { BrightRunError, __napiBindingTarget, presets, gpus, baseModels, estimate, validate, convert } = brightrun

@@ -15,14 +15,18 @@
 //! `spawn_blocking` when it blocks), maps errors with [`coded`], and converts the result
 //! with a `From` impl in [`results`]; then one line in `index.js`.
 
+mod dataset;
 mod options;
 mod results;
+
+use std::path::PathBuf;
 
 use brightrun_core::config::{BASE_MODEL_CATALOG, GPU_CATALOG, Preset as CorePreset};
 use brightrun_core::{Error as CoreError, ErrorCode};
 use napi::{Error, Result, Status};
 use napi_derive::napi;
 
+pub use crate::dataset::{ConvertOptions, ConvertSummary, ValidateOptions, ValidationReport};
 pub use crate::options::EstimateOptions;
 pub use crate::results::{BaseModel, Estimate, Gpu, Preset};
 
@@ -56,8 +60,39 @@ pub fn base_models() -> Vec<BaseModel> {
 pub async fn estimate(options: EstimateOptions) -> Result<Estimate> {
     let flat = options.into_flat();
     let work = move || flat.into_options().and_then(|options| options.estimate()).map(Estimate::from);
+    blocking("estimate", work).await
+}
+
+/// Runs blocking core `work` on tokio's blocking pool; core errors become coded errors.
+async fn blocking<T, F>(what: &str, work: F) -> Result<T>
+where
+    T: Send + 'static,
+    F: FnOnce() -> std::result::Result<T, CoreError> + Send + 'static,
+{
     tokio::task::spawn_blocking(work)
         .await
-        .map_err(|e| Error::new(Status::GenericFailure, format!("the estimate task failed: {e}")))?
+        .map_err(|e| Error::new(Status::GenericFailure, format!("the {what} task failed: {e}")))?
         .map_err(|e| coded(&e))
+}
+
+/// Validates a dataset file: the report of `brightrun validate --json`, from the same core.
+/// Problems in the file are findings of the report (`valid` is false when one is an error);
+/// the Promise rejects with a `BrightRunError` only when the file cannot be read or its
+/// format recognised (`dataset_not_found`, `unknown_dataset_format`, ...), an option is out
+/// of range (`invalid_option`, `unknown_value`) or the tokenizer cannot be loaded
+/// (`tokenizer_load_failed`).
+#[napi]
+pub async fn validate(path: String, options: Option<ValidateOptions>) -> Result<ValidationReport> {
+    let flat = brightrun_core::dataset::FlatValidateOptions::from(options.unwrap_or_default());
+    blocking("validate", move || flat.validate(&PathBuf::from(path), None).map(ValidationReport::from)).await
+}
+
+/// Converts a dataset into the `train.jsonl` and `validation.jsonl` the trainer reads, in
+/// `outDir` (created if needed), as `brightrun convert --json` does. Records with errors
+/// and conversations with nothing to train on are skipped and counted.
+#[napi]
+pub async fn convert(path: String, out_dir: String, options: Option<ConvertOptions>) -> Result<ConvertSummary> {
+    let flat = brightrun_core::dataset::FlatConvertOptions::from(options.unwrap_or_default());
+    let work = move || flat.convert(&PathBuf::from(path), &PathBuf::from(out_dir), None).map(ConvertSummary::from);
+    blocking("convert", work).await
 }

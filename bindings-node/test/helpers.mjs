@@ -1,10 +1,10 @@
 // Shared test helpers: the `brightrun` CLI, to compare the package with its --json output.
-import { execFileSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
+export const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
 /** $BRIGHTRUN_CLI (scripts/test sets it), else the debug build in the target directory. */
 export function cliPath() {
@@ -14,11 +14,14 @@ export function cliPath() {
   return existsSync(candidate) ? candidate : null
 }
 
-/** Runs the CLI with --json and returns the parsed output. */
+/** Runs the CLI with --json and returns the parsed output (also when it exits 1, as
+ * `brightrun validate` does for an invalid file). */
 export function cliJson(...args) {
   const path = cliPath()
   if (!path) throw new Error('no brightrun CLI: run `cargo build -p brightrun-cli` or set BRIGHTRUN_CLI')
-  return JSON.parse(execFileSync(path, [...args, '--json'], { encoding: 'utf8' }))
+  const done = spawnSync(path, [...args, '--json'], { encoding: 'utf8' })
+  if (done.status !== 0 && done.status !== 1) throw new Error(`brightrun ${args.join(' ')}: ${done.stderr}`)
+  return JSON.parse(done.stdout)
 }
 
 /** The CLI's snake_case JSON with the package's camelCase keys. */
@@ -28,6 +31,11 @@ export function camelize(value) {
   return Object.fromEntries(
     Object.entries(value).map(([key, v]) => [key.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase()), camelize(v)]),
   )
+}
+
+/** A JSON value without its null fields: the package leaves absent values out. */
+export function withoutNulls(value) {
+  return JSON.parse(JSON.stringify(value, (_, v) => (v === null ? undefined : v)))
 }
 
 /** estimate()'s options as the CLI's flags: the same names, kebab-case. */

@@ -15,6 +15,12 @@
 //! `spawn_blocking` when it blocks), maps errors with [`coded`], and converts the result
 //! with a `From` impl in [`results`]; then one line in `index.js`.
 
+/// mimalloc for the Rust side, as in the CLI: about twice as fast as the system allocator
+/// for the validator's small allocations. Only this library's allocations use it; the
+/// host's objects are built by copying, never freed across the boundary.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod dataset;
 mod options;
 mod results;

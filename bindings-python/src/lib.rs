@@ -17,6 +17,12 @@
 //! Adding a function is a few lines: parse the arguments, call the core inside
 //! [`run_detached`] or [`runtime::spawn_future`], return its JSON.
 
+/// mimalloc for the Rust side, as in the CLI: about twice as fast as the system allocator
+/// for the validator's small allocations. Only this library's allocations use it; the
+/// host's objects are built by copying, never freed across the boundary.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod errors;
 mod progress;
 mod runtime;

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -156,3 +157,23 @@ def test_async_errors_keep_their_code() -> None:
     with pytest.raises(brightrun.DatasetError) as caught:
         asyncio.run(missing())
     assert caught.value.code == "dataset_not_found"
+
+
+def test_the_gil_is_released_while_rust_validates(tmp_path: Path) -> None:
+    # A file big enough to take a while; Python code runs in this thread meanwhile.
+    path = tmp_path / "big.jsonl"
+    path.write_bytes(CHAT.read_bytes() * 400)
+    done = threading.Event()
+
+    def work() -> None:
+        brightrun.validate(path)
+        done.set()
+
+    worker = threading.Thread(target=work)
+    spins = 0
+    worker.start()
+    while not done.is_set() and worker.is_alive():
+        spins += 1
+    worker.join()
+    assert done.is_set()
+    assert spins > 1000, "this thread barely ran while the validation did"

@@ -177,3 +177,14 @@ def test_the_gil_is_released_while_rust_validates(tmp_path: Path) -> None:
     worker.join()
     assert done.is_set()
     assert spins > 1000, "this thread barely ran while the validation did"
+
+
+def test_async_variants_take_a_progress_callback() -> None:
+    calls: list[tuple[int, int]] = []
+
+    async def run() -> brightrun.ValidationReport:
+        return await brightrun.validate_async(CHAT, progress=lambda read, total: calls.append((read, total)))
+
+    assert asyncio.run(run()).valid
+    size = CHAT.stat().st_size
+    assert calls and calls[-1] == (size, size)

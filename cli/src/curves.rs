@@ -17,8 +17,8 @@ const POINTS: usize = 2_000;
 /// Width of the terminal sparkline.
 const SPARKLINE_WIDTH: usize = 48;
 
-/// The training and validation loss of a job, by step.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// The training and validation loss of a job, by step (as JSON: `[[step, loss], ...]`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Curves {
     /// Training loss points.
     pub training: Vec<(u64, f64)>,

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use brightrun_core::model::{DatasetId, DatasetStatus, JobId, TrainingJob};
 use brightrun_core::orchestrator::Orchestrator;
-use brightrun_core::service::BrightRun;
+use brightrun_core::service::{BrightRun, ServiceError};
 use tokio::signal::unix::{SignalKind, signal};
 
 use crate::error::CliError;
@@ -16,6 +16,8 @@ use crate::progress::JobBar;
 const PASS_INTERVAL: Duration = Duration::from_millis(250);
 /// Passes to wait for a dataset's validation (a pass validates every waiting dataset).
 const VALIDATION_PASSES: u32 = 40;
+/// Failed passes in a row (a busy database, say) before giving up: about 30 seconds.
+const MAX_FAILED_PASSES: u32 = 120;
 
 /// How a followed job ended.
 #[derive(Debug)]
@@ -28,17 +30,28 @@ pub struct Outcome {
 
 /// Runs passes until the dataset's validation is done; returns its status.
 pub async fn validate(app: &BrightRun, orchestrator: &Orchestrator, id: DatasetId) -> Result<DatasetStatus, CliError> {
+    let mut last_error = None;
     for _ in 0..VALIDATION_PASSES {
-        orchestrator.run_once().await?;
-        let status = app.get_dataset(LOCAL_USER, id).await?.status;
-        if status != DatasetStatus::Validating {
-            return Ok(status);
+        let status = match orchestrator.run_once().await {
+            Ok(_) => app.get_dataset(LOCAL_USER, id).await.map(|d| d.status),
+            Err(e) => Err(e),
+        };
+        match status {
+            Ok(DatasetStatus::Validating) => {}
+            Ok(status) => return Ok(status),
+            // Transient (the database busy with another process): the next pass retries.
+            Err(e) => last_error = Some(e),
         }
         tokio::time::sleep(PASS_INTERVAL).await;
     }
-    Err(CliError::failed(
-        "validation_stuck",
-        format!("dataset {id} is still validating after {VALIDATION_PASSES} passes"),
+    Err(last_error.map_or_else(
+        || {
+            CliError::failed(
+                "validation_stuck",
+                format!("dataset {id} is still validating after {VALIDATION_PASSES} passes"),
+            )
+        },
+        CliError::from,
     ))
 }
 
@@ -54,13 +67,29 @@ pub async fn job_to_end(
     let mut interrupts = signal(SignalKind::interrupt())
         .map_err(|e| CliError::usage("signal_failed", format!("listening for Ctrl-C: {e}")))?;
     let mut interrupted = false;
+    let mut failed_passes = 0;
     loop {
-        orchestrator.run_once().await?;
-        let job = app.get_job(LOCAL_USER, id).await?.job;
-        bar.update(&job);
-        if job.status.is_final() {
-            bar.finish();
-            return Ok(Outcome { job, interrupted });
+        match pass(app, orchestrator, id).await {
+            Ok(job) if job.status.is_final() => {
+                bar.update(&job);
+                bar.finish();
+                return Ok(Outcome { job, interrupted });
+            }
+            Ok(job) => {
+                failed_passes = 0;
+                bar.update(&job);
+            }
+            Err(e) if failed_passes < MAX_FAILED_PASSES => {
+                // Transient (the database busy with another process): the next pass retries.
+                failed_passes += 1;
+                if failed_passes == 1 {
+                    bar.note(&format!("a pass failed, retrying: {e}"));
+                }
+            }
+            Err(e) => {
+                bar.finish();
+                return Err(e.into());
+            }
         }
         tokio::select! {
             _ = interrupts.recv() => {
@@ -79,4 +108,10 @@ pub async fn job_to_end(
             () = tokio::time::sleep(PASS_INTERVAL) => {}
         }
     }
+}
+
+/// One orchestrator pass, then the job as it is now.
+async fn pass(app: &BrightRun, orchestrator: &Orchestrator, id: JobId) -> Result<TrainingJob, ServiceError> {
+    orchestrator.run_once().await?;
+    Ok(app.get_job(LOCAL_USER, id).await?.job)
 }

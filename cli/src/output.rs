@@ -1,15 +1,19 @@
 //! Printing results: aligned text tables for people, one JSON object for programs.
 
+use std::io::Write as _;
+
 use brightrun_core::model::{Money, Timestamp};
 use serde::Serialize;
 
 use crate::error::CliError;
 
-/// Prints `value` as one line of JSON.
+/// Prints `value` as one line of JSON. A reader that went away (`| head`) is not an error.
 pub fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<(), CliError> {
     let text = serde_json::to_string(value).map_err(|e| CliError::usage("serialization_failed", e.to_string()))?;
-    println!("{text}");
-    Ok(())
+    match writeln!(std::io::stdout().lock(), "{text}") {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::usage("output_failed", e.to_string())),
+        _ => Ok(()),
+    }
 }
 
 /// Renders rows under a header with every column left-aligned to its widest cell.

@@ -16,7 +16,8 @@ pub struct JobArgs {
     /// The job id (see `brightrun jobs`).
     id: JobId,
     /// Print one JSON object: `job`, `dataset`, `loss` (steps, first/last/best loss,
-    /// validation loss) and `model`.
+    /// validation loss), `curve` (`training` and `validation`: `[[step, loss], ...]`,
+    /// downsampled past 2,000 points) and `model`.
     #[arg(long)]
     json: bool,
 }
@@ -36,6 +37,7 @@ pub fn run(args: &JobArgs) -> Result<(), CliError> {
                 "job": details.job,
                 "dataset": details.dataset,
                 "loss": curves.summary(),
+                "curve": curves,
                 "model": model,
             }));
         }

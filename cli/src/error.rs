@@ -6,6 +6,11 @@ use brightrun_core::ErrorCode;
 
 /// Exit code for input that cannot be used (bad flags, unknown names, unreadable files).
 pub const EXIT_USAGE: u8 = 2;
+/// Exit code of work that ran and failed (a failed or cancelled job, an invalid dataset, a
+/// download that does not match its checksum).
+pub const EXIT_FAILED: u8 = 1;
+/// Exit code after Ctrl-C (128 + SIGINT), as shells report it.
+pub const EXIT_INTERRUPTED: u8 = 130;
 
 /// A failure of a command, ready to print.
 #[derive(Debug)]
@@ -19,6 +24,16 @@ impl CliError {
     /// A usage error (exit code 2) with a stable code.
     pub fn usage(code: &'static str, message: impl Into<String>) -> Self {
         Self { code, message: message.into(), exit: EXIT_USAGE }
+    }
+
+    /// Work that ran and failed (exit code 1).
+    pub fn failed(code: &'static str, message: impl Into<String>) -> Self {
+        Self { code, message: message.into(), exit: EXIT_FAILED }
+    }
+
+    /// The user pressed Ctrl-C (exit code 130).
+    pub fn interrupted(message: impl Into<String>) -> Self {
+        Self { code: "interrupted", message: message.into(), exit: EXIT_INTERRUPTED }
     }
 
     /// Prints `error[code]: message` on stderr and returns the exit code.

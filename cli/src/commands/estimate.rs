@@ -50,9 +50,10 @@ pub struct EstimateArgs {
     json: bool,
 }
 
-/// Flags named after the hyperparameter fields; each overrides the preset's value.
+/// Flags named after the hyperparameter fields; each overrides the preset's value (also
+/// taken by `brightrun train`).
 #[derive(Debug, Args)]
-struct HyperparameterFlags {
+pub struct HyperparameterFlags {
     #[arg(long)]
     learning_rate: Option<f64>,
     #[arg(long)]
@@ -90,7 +91,8 @@ struct HyperparameterFlags {
 }
 
 impl HyperparameterFlags {
-    fn overrides(&self) -> HyperparameterOverrides {
+    /// The flags given, as the core's overrides.
+    pub fn overrides(&self) -> HyperparameterOverrides {
         let gradient_checkpointing = match (self.gradient_checkpointing, self.no_gradient_checkpointing) {
             (true, _) => Some(true),
             (_, true) => Some(false),
@@ -145,8 +147,8 @@ pub fn run(args: &EstimateArgs) -> Result<(), CliError> {
     }
 }
 
-/// The human-readable report.
-fn report(e: &Estimate, preset: Preset) -> String {
+/// The human-readable report (also printed by `brightrun train`).
+pub fn report(e: &Estimate, preset: Preset) -> String {
     let h = &e.hyperparameters;
     let mut out = String::new();
     let mut line = |text: String| {

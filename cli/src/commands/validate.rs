@@ -65,8 +65,9 @@ pub fn run(args: &ValidateArgs) -> Result<ExitCode, CliError> {
     Ok(if report.valid { ExitCode::SUCCESS } else { ExitCode::from(EXIT_INVALID) })
 }
 
-/// The text report: verdict, statistics, counts by code, then the first findings.
-fn summary(name: &str, report: &ValidationReport) -> String {
+/// The text report: verdict, statistics, counts by code, then the first findings (also
+/// printed by `brightrun train`).
+pub fn summary(name: &str, report: &ValidationReport) -> String {
     let s = &report.stats;
     let mut out = String::new();
     let format = report.format.map_or("no format", |f| f.as_str());

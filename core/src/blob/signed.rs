@@ -29,9 +29,10 @@ pub enum Access {
     Upload,
 }
 
-/// Where an object can be reached directly.
+/// Where an object can be reached directly. As JSON: `{"kind": "signed_url", "url",
+/// "access", "expires_at"}` or `{"kind": "local_path", "path"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "kind")]
+#[serde(into = "LocationJson", from = "LocationJson")]
 pub enum Location {
     /// A pre-signed URL: `GET` it to download, `PUT` the bytes to upload, until `expires_at`.
     /// The upload cap is not enforced on such a `PUT`; check the object's size (`head`)
@@ -48,6 +49,33 @@ pub enum Location {
     /// or write itself (its directory may not exist yet). No expiry applies, and no size cap
     /// is enforced on what is written there.
     LocalPath(PathBuf),
+}
+
+/// [`Location`] as JSON. serde cannot tag a newtype variant holding a string internally
+/// (`LocalPath(PathBuf)` failed to serialize), so the path gets a field of its own.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+enum LocationJson {
+    SignedUrl { url: Url, access: Access, expires_at: Timestamp },
+    LocalPath { path: PathBuf },
+}
+
+impl From<Location> for LocationJson {
+    fn from(location: Location) -> Self {
+        match location {
+            Location::SignedUrl { url, access, expires_at } => LocationJson::SignedUrl { url, access, expires_at },
+            Location::LocalPath(path) => LocationJson::LocalPath { path },
+        }
+    }
+}
+
+impl From<LocationJson> for Location {
+    fn from(location: LocationJson) -> Self {
+        match location {
+            LocationJson::SignedUrl { url, access, expires_at } => Location::SignedUrl { url, access, expires_at },
+            LocationJson::LocalPath { path } => Location::LocalPath(path),
+        }
+    }
 }
 
 /// How a store gives direct access to its objects.
@@ -86,5 +114,29 @@ impl DirectAccess {
             DirectAccess::Local(store) => Ok(Location::LocalPath(store.path_to_filesystem(path)?)),
             DirectAccess::None => Err(BlobError::NoDirectAccess),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_locations_round_trip_through_json() {
+        let local = Location::LocalPath(PathBuf::from("/srv/storage/models/a/b/adapter_config.json"));
+        let json = serde_json::to_value(&local).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"kind": "local_path", "path": "/srv/storage/models/a/b/adapter_config.json"})
+        );
+        assert_eq!(serde_json::from_value::<Location>(json).unwrap(), local);
+        let signed = Location::SignedUrl {
+            url: Url::parse("https://s3.example/bucket/key?X-Amz-Signature=abc").unwrap(),
+            access: Access::Download,
+            expires_at: Timestamp::now(),
+        };
+        let json = serde_json::to_value(&signed).unwrap();
+        assert_eq!((json["kind"].as_str(), json["access"].as_str()), (Some("signed_url"), Some("download")));
+        assert_eq!(serde_json::from_value::<Location>(json).unwrap(), signed);
     }
 }

@@ -84,7 +84,8 @@ impl BrightRun {
         let estimate = self.estimate_for(&dataset, request)?;
         let now = Timestamp::now();
         let hyperparameters = request.hyperparameters();
-        let steps = total_steps(dataset.total_training_pairs, &hyperparameters);
+        // The trainer batches conversations (training examples), not assistant turns.
+        let steps = total_steps(crate::orchestrator::training_examples(&dataset), &hyperparameters);
         let mut job = TrainingJob::new_queued(
             user_id,
             dataset.id,
@@ -193,7 +194,7 @@ impl BrightRun {
             gpu: &request.gpu,
             dataset: DatasetSize {
                 tokens_per_epoch: dataset.total_tokens,
-                training_examples: Some(dataset.total_training_pairs),
+                training_examples: Some(crate::orchestrator::training_examples(dataset)),
                 dataset_bytes: dataset.file_size,
             },
             measured_tokens_per_second: request.measured_tokens_per_second,

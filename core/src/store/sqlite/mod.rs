@@ -83,10 +83,33 @@ impl SqliteDriver {
             pool = pool.min_connections(1).idle_timeout(None).max_lifetime(None);
         }
         let pool = pool.connect_with(connect).await?;
+        // sqlx takes no lock around SQLite migrations: two processes opening a new file at
+        // once would both apply migration 1 and one would fail. A lock file beside the
+        // database makes them take turns (the second finds the migrations applied).
+        let _turn = match &options.path {
+            Some(path) => Some(migration_lock(path).await?),
+            None => None,
+        };
         sqlx::migrate!("migrations/sqlite").run(&pool).await?;
         tracing::debug!(path = ?options.path, "opened the SQLite database");
         Ok(Self { pool })
     }
+}
+
+/// An exclusive lock on `<database>-migrate.lock`, held until the file is dropped.
+async fn migration_lock(database: &Path) -> Result<std::fs::File, StoreError> {
+    let mut name = database.as_os_str().to_owned();
+    name.push("-migrate.lock");
+    let path = PathBuf::from(name);
+    let locked = tokio::task::spawn_blocking(move || {
+        let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path)?;
+        file.lock()?;
+        Ok::<_, std::io::Error>(file)
+    })
+    .await
+    .map_err(|e| std::io::Error::other(e.to_string()))
+    .and_then(|result| result);
+    locked.map_err(|e| StoreError::Database(sqlx::Error::Io(e)))
 }
 
 type Query = sqlx::query::Query<'static, Sqlite, <Sqlite as sqlx::Database>::Arguments>;
@@ -143,5 +166,25 @@ impl Driver for SqliteDriver {
 
     async fn fetch_all(&self, statement: Statement) -> Result<Vec<SqliteRow>, StoreError> {
         Ok(query(statement).fetch_all(&self.pool).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn processes_opening_a_new_database_at_once_take_turns_migrating() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("brightrun.db");
+        let opens: Vec<_> = (0..4)
+            .map(|_| {
+                let options = SqliteOptions::new(&path);
+                tokio::spawn(async move { SqliteDriver::open(&options).await.map(|_| ()) })
+            })
+            .collect();
+        for open in opens {
+            open.await.unwrap().unwrap();
+        }
     }
 }

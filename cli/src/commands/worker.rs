@@ -1,0 +1,54 @@
+//! `brightrun worker`: the orchestrator loop for a host application on the embedded
+//! default (or any app sharing its `$BRIGHTRUN_HOME`), until SIGINT or SIGTERM.
+
+use std::time::Duration;
+
+use brightrun_core::orchestrator::{Orchestrator, OrchestratorOptions};
+use clap::Args;
+use tokio::signal::unix::{SignalKind, signal};
+
+use crate::error::CliError;
+use crate::local;
+
+/// Flags of `brightrun worker`.
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    /// Pause between passes, in milliseconds.
+    #[arg(long, default_value_t = 1000)]
+    poll_interval_ms: u64,
+}
+
+/// Runs `brightrun worker`: validates uploaded datasets, submits queued jobs, follows
+/// running ones; prints a line for each pass that did something. A stop signal ends it
+/// between passes (running workers carry on, and the next orchestrator follows them).
+pub fn run(args: &WorkerArgs) -> Result<(), CliError> {
+    local::block_on(async {
+        let app = local::open().await?;
+        let signal_error = |e: std::io::Error| CliError::usage("signal_failed", format!("listening for signals: {e}"));
+        let mut interrupt = signal(SignalKind::interrupt()).map_err(signal_error)?;
+        let mut terminate = signal(SignalKind::terminate()).map_err(signal_error)?;
+        let options = OrchestratorOptions {
+            poll_interval: Duration::from_millis(args.poll_interval_ms.max(10)),
+            ..OrchestratorOptions::default()
+        };
+        let orchestrator = Orchestrator::new(app.clone(), options.clone());
+        eprintln!("orchestrating {} as {} (Ctrl-C stops)", app.config().home.display(), orchestrator.holder());
+        loop {
+            match orchestrator.run_once().await {
+                Ok(r) if r.datasets_validated + r.jobs_submitted + r.errors > 0 => eprintln!(
+                    "pass: {} datasets validated, {} jobs submitted, {} followed, {} errors",
+                    r.datasets_validated, r.jobs_submitted, r.jobs_followed, r.errors
+                ),
+                Ok(_) => {}
+                Err(e) => eprintln!("pass failed: {e}"),
+            }
+            tokio::select! {
+                _ = interrupt.recv() => break,
+                _ = terminate.recv() => break,
+                () = tokio::time::sleep(options.poll_interval) => {}
+            }
+        }
+        eprintln!("stopped");
+        Ok(())
+    })
+}

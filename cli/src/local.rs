@@ -1,0 +1,41 @@
+//! The embedded default as the CLI uses it: one local user, a runtime, the opened app.
+//!
+//! Everything lives under `$BRIGHTRUN_HOME` (default `~/.brightrun`): the SQLite database,
+//! the storage directory, the runs of the local process backend and scratch space.
+
+use brightrun_core::model::UserId;
+use brightrun_core::orchestrator::{Orchestrator, OrchestratorOptions};
+use brightrun_core::service::BrightRun;
+use uuid::Uuid;
+
+use crate::error::CliError;
+
+/// The single local user of the embedded default. The core scopes every row by a user id
+/// (a host application passes its authenticated user's); the CLI works for the one person
+/// at the keyboard, so every CLI command reads and writes the rows of this fixed id. A
+/// program that shares a `$BRIGHTRUN_HOME` with the CLI uses this id to see the same rows.
+pub const LOCAL_USER: UserId = UserId::from_uuid(Uuid::from_u128(0x0000_0000_0000_4000_8000_6272_6967_6874));
+
+/// A multi-threaded tokio runtime for one command.
+pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::usage("runtime_failed", format!("starting the async runtime: {e}")))
+}
+
+/// Runs one async command on a fresh runtime.
+pub fn block_on<T>(command: impl Future<Output = Result<T, CliError>>) -> Result<T, CliError> {
+    runtime()?.block_on(command)
+}
+
+/// The embedded default at `$BRIGHTRUN_HOME`.
+pub async fn open() -> Result<BrightRun, CliError> {
+    Ok(BrightRun::open_default().await?)
+}
+
+/// An orchestrator over `app` that polls often (the CLI waits on it in the foreground).
+pub fn orchestrator(app: &BrightRun) -> Orchestrator {
+    let options = OrchestratorOptions { poll_interval: std::time::Duration::from_millis(250), ..Default::default() };
+    Orchestrator::new(app.clone(), options)
+}

@@ -7,6 +7,9 @@
 use std::io::{self, Write};
 
 use serde_json::{Value, json};
+
+use super::ValidateOptions;
+use crate::model::DatasetFormat;
 use tokenizers::models::TrainerWrapper;
 use tokenizers::models::bpe::{BPE, BpeTrainerBuilder};
 use tokenizers::pre_tokenizers::byte_level::ByteLevel;
@@ -136,6 +139,29 @@ pub fn train_byte_level(vocab_size: usize, sentences: usize) -> Result<String, S
     let mut rng = Rng(7);
     let corpus: Vec<String> = (0..sentences).map(|_| text.sentence(&mut rng, 500)).collect();
     train_bpe(ByteLevel::default().add_prefix_space(false).into(), vocab_size, corpus.into_iter())
+}
+
+/// The options the fuzz target (`core/fuzz`) validates with, drawn from the first byte of
+/// its input so that the corpus explores them too: bits 0-1 force a format (or none), bit 2
+/// sets a 64-byte line limit, bit 3 keeps 1 finding per code, bit 4 runs 2 threads, bit 5
+/// turns token counting off. The regression tests replay the fuzzer's finds with them.
+pub fn fuzz_options(byte: u8) -> ValidateOptions {
+    let format = match byte & 0b11 {
+        0 => None,
+        1 => Some(DatasetFormat::Chat),
+        2 => Some(DatasetFormat::BrightrunLoraV3),
+        _ => Some(DatasetFormat::BrightrunLoraV4),
+    };
+    ValidateOptions {
+        format,
+        max_line_bytes: if byte & 0b100 != 0 { 64 } else { 1 << 20 },
+        max_findings_per_code: if byte & 0b1000 != 0 { 1 } else { 50 },
+        threads: if byte & 0b1_0000 != 0 { 2 } else { 1 },
+        count_tokens: byte & 0b10_0000 == 0,
+        max_seq_len: Some(64),
+        min_examples: 1,
+        progress: None,
+    }
 }
 
 /// Shapes of the generated datasets.

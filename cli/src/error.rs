@@ -36,6 +36,12 @@ impl CliError {
         Self { code: "interrupted", message: message.into(), exit: EXIT_INTERRUPTED }
     }
 
+    /// The same error with `hint` (what the user can do about it) after the message.
+    pub fn with_hint(mut self, hint: &str) -> Self {
+        self.message = format!("{}; {hint}", self.message);
+        self
+    }
+
     /// Prints `error[code]: message` on stderr and returns the exit code.
     pub fn report(&self) -> ExitCode {
         eprintln!("error[{}]: {}", self.code, self.message);

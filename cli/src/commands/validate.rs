@@ -4,7 +4,10 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use brightrun_core::dataset::{EstimatedTokenCounter, RuleCode, ValidateOptions, ValidationReport, validate_path};
+use brightrun_core::dataset::tokenizer::{ResolveOptions, TokenizerError, load_token_counter, validate_model_id};
+use brightrun_core::dataset::{
+    EstimatedTokenCounter, RuleCode, TokenCounter, ValidateOptions, ValidationReport, validate_path,
+};
 use brightrun_core::model::DatasetFormat;
 use clap::Args;
 
@@ -34,8 +37,18 @@ pub struct ValidateArgs {
     #[arg(long, default_value_t = 10)]
     min_examples: u64,
     /// Do not count tokens (faster; no token statistics).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "tokenizer")]
     no_tokens: bool,
+    /// Count tokens exactly with this Hugging Face tokenizer: a path to `tokenizer.json`, a
+    /// directory holding it (with `tokenizer_config.json` for the chat template), or a model
+    /// id found in `$BRIGHTRUN_HOME/tokenizers/` or the Hugging Face cache. Without it,
+    /// tokens are estimated (chars/4).
+    #[arg(long, value_name = "PATH|MODEL_ID")]
+    tokenizer: Option<String>,
+    /// Let a model id given to `--tokenizer` that is in no cache be fetched from the Hugging
+    /// Face Hub (`$HF_ENDPOINT`, `$HF_TOKEN`) into `$BRIGHTRUN_HOME/tokenizers/`.
+    #[arg(long, requires = "tokenizer")]
+    allow_download: bool,
     /// Print the whole report as one JSON object.
     #[arg(long)]
     json: bool,
@@ -43,6 +56,7 @@ pub struct ValidateArgs {
 
 /// Runs `brightrun validate`: exit 0 when valid, 1 when the file has errors.
 pub fn run(args: &ValidateArgs) -> Result<ExitCode, CliError> {
+    let counter = token_counter(args)?;
     let progress = file_progress(&args.file, args.json);
     let options = ValidateOptions {
         format: args.format,
@@ -52,7 +66,7 @@ pub fn run(args: &ValidateArgs) -> Result<ExitCode, CliError> {
         progress: progress.as_ref().map(|(_, callback)| callback.clone()),
         ..ValidateOptions::default()
     };
-    let result = validate_path(&args.file, &options, &EstimatedTokenCounter);
+    let result = validate_path(&args.file, &options, counter.as_ref());
     if let Some((bar, _)) = progress {
         bar.finish_and_clear();
     }
@@ -63,6 +77,26 @@ pub fn run(args: &ValidateArgs) -> Result<ExitCode, CliError> {
         print!("{}", summary(&args.file.display().to_string(), &report));
     }
     Ok(if report.valid { ExitCode::SUCCESS } else { ExitCode::from(EXIT_INVALID) })
+}
+
+/// The counter of `--tokenizer`, loaded before the file is read; the estimate without it.
+fn token_counter(args: &ValidateArgs) -> Result<Box<dyn TokenCounter>, CliError> {
+    let Some(spec) = args.tokenizer.as_deref() else { return Ok(Box::new(EstimatedTokenCounter)) };
+    let options = ResolveOptions::from_env().allow_network(args.allow_download);
+    load_token_counter(spec, &options).map_err(|error| {
+        let mut cli_error = CliError::from(error.clone());
+        if is_uncached_model_id(spec, &error) && !args.allow_download {
+            cli_error = cli_error.with_hint("pass --allow-download to fetch it from the Hugging Face Hub");
+        }
+        cli_error
+    })
+}
+
+/// Whether `spec` is a model id that could not be found on this machine.
+fn is_uncached_model_id(spec: &str, error: &TokenizerError) -> bool {
+    matches!(error, TokenizerError::Load { .. })
+        && !std::path::Path::new(spec).exists()
+        && validate_model_id(spec).is_ok()
 }
 
 /// The text report: verdict, statistics, counts by code, then the first findings (also

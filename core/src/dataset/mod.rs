@@ -36,6 +36,9 @@ mod report;
 mod rules;
 mod scan;
 mod stats;
+#[cfg(any(test, feature = "test-support"))]
+#[doc(hidden)]
+pub mod test_support;
 pub mod tokenizer;
 mod validate;
 

@@ -3,19 +3,15 @@
 use std::sync::OnceLock;
 
 use serde_json::{Value as Json, json};
-use tokenizers::models::TrainerWrapper;
-use tokenizers::models::bpe::{BPE, BpeTrainerBuilder};
 use tokenizers::pre_tokenizers::byte_level::ByteLevel;
 use tokenizers::pre_tokenizers::metaspace::{Metaspace, PrependScheme};
 use tokenizers::pre_tokenizers::sequence::Sequence;
 use tokenizers::pre_tokenizers::split::{Split, SplitPattern};
-use tokenizers::{AddedToken, PreTokenizerWrapper, SplitDelimiterBehavior, Tokenizer};
+use tokenizers::{PreTokenizerWrapper, SplitDelimiterBehavior, Tokenizer};
 
 use super::*;
 use crate::dataset::conversation::{Message, Role};
-
-const SPECIAL_TOKENS: [&str; 7] =
-    ["<|im_start|>", "<|im_end|>", "<s>", "</s>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"];
+use crate::dataset::test_support::{Rng, train_bpe};
 
 /// A Llama-3-style template: BOS first, header tokens around the role, `trim`, and
 /// `raise_exception` for a misplaced system message.
@@ -34,22 +30,8 @@ const LLAMA3_SPLIT: &str = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L
 
 // ---------------------------------------------------------------- generated text
 
-/// A small deterministic generator (SplitMix64).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
+// Text full of edge cases (accents, CJK, emoji, tabs, a look-alike of a special token) that
+// every tokenizer under test must count right; `test_support::Text` is the benches' text.
 
 const SYLLABLES: [&str; 24] = [
     "an", "ber", "co", "da", "el", "fi", "gra", "ho", "in", "jo", "ka", "lu", "me", "no", "or", "pre", "qui", "ra",
@@ -115,20 +97,7 @@ fn v4_lines(conversations: usize, turns: usize, seed: u64) -> Vec<Vec<Message>> 
 // ---------------------------------------------------------------- tokenizers trained here
 
 fn train(pre_tokenizer: PreTokenizerWrapper, vocab_size: usize) -> String {
-    let mut tokenizer = Tokenizer::new(BPE::default());
-    let byte_level = matches!(pre_tokenizer, PreTokenizerWrapper::ByteLevel(_) | PreTokenizerWrapper::Sequence(_));
-    tokenizer.with_pre_tokenizer(Some(pre_tokenizer));
-    let mut builder = BpeTrainerBuilder::new()
-        .vocab_size(vocab_size)
-        .min_frequency(2)
-        .show_progress(false)
-        .special_tokens(SPECIAL_TOKENS.iter().map(|t| AddedToken::from(*t, true)).collect());
-    if byte_level {
-        builder = builder.initial_alphabet(ByteLevel::alphabet().into_iter().collect());
-    }
-    let mut trainer: TrainerWrapper = builder.build().into();
-    tokenizer.train(&mut trainer, training_text().into_iter()).unwrap();
-    tokenizer.to_string(false).unwrap()
+    train_bpe(pre_tokenizer, vocab_size, training_text().into_iter()).unwrap()
 }
 
 /// A ByteLevel BPE like GPT-2's and Qwen's.

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Headline figures of the dataset engine, on generated files of hundreds of megabytes:
+#   (a) `brightrun validate --no-tokens --json`: structure checks, MB/s and peak RSS;
+#   (b) `brightrun validate --tokenizer DIR --json`: exact counts with a trained HF BPE;
+#   (c) the naive baseline: `Tokenizer::encode` on every message, 2 threads (naive-count);
+#       (b) and (c) print their totals, which must be equal;
+#   (d) peak RSS of (a) and (b) on the largest file.
+# Usage: benches/dataset/run.sh [DATA_DIR] (default /tmp/brightrun-bench). CHAT_MB (500) and
+# V4_MB (300) size the files; they are generated once and kept. Needs python3 to read JSON.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+data=${1:-/tmp/brightrun-bench}
+chat_mb=${CHAT_MB:-500}
+v4_mb=${V4_MB:-300}
+
+cargo build --release --quiet -p brightrun-cli -p brightrun-benches --bins
+bin="${CARGO_TARGET_DIR:-$PWD/target}${CARGO_BUILD_TARGET:+/$CARGO_BUILD_TARGET}/release"
+"$bin/gen-dataset" "$data" "$chat_mb" "$v4_mb"
+tokenizer="$data/tokenizer"
+log=$(mktemp)
+out=$(mktemp)
+trap 'rm -f "$log" "$out"' EXIT
+
+# Runs a command under /usr/bin/time; prints one row: MB/s (wall), CPU seconds, peak RSS.
+measure() {
+    local label=$1 file=$2
+    shift 2
+    /usr/bin/time -f '%e %U %S %M' -o "$log" "$@" >"$out"
+    local load
+    load=$(cut -d' ' -f1 /proc/loadavg)
+    read -r wall user sys rss <"$log"
+    local mb
+    mb=$(python3 -c "import os; print(os.path.getsize('$file') / 1e6)")
+    python3 - "$label" "$mb" "$wall" "$user" "$sys" "$rss" "$load" <<'PY'
+import sys
+label, mb, wall, user, sys_, rss, load = sys.argv[1:]
+mb, wall, cpu = float(mb), float(wall), float(user) + float(sys_)
+print(f"{label:<34} {mb:8.0f} MB {wall:7.2f} s {mb / wall:8.1f} MB/s  cpu {cpu:7.2f} s "
+      f"({mb / cpu:7.1f} MB per cpu-s)  peak RSS {int(rss) / 1024:6.1f} MiB  load {load}")
+PY
+}
+
+# Prints the token totals of the JSON on stdout of the last command.
+totals() {
+    python3 -c "
+import json, sys
+r = json.load(open('$out'))
+s = r.get('stats', r)
+print(f\"    total_tokens {s['total_tokens']}  trainable_tokens {s['trainable_tokens']}\")"
+}
+
+echo "== (a) structure checks: brightrun validate --no-tokens --json (all cores: $(nproc))"
+for f in chat v4; do
+    measure "validate --no-tokens $f.jsonl" "$data/$f.jsonl" \
+        "$bin/brightrun" validate "$data/$f.jsonl" --no-tokens --json --min-examples 0
+done
+echo "== (b) exact tokens: brightrun validate --tokenizer (HF ByteLevel BPE, 16k vocab)"
+echo "== (c) naive: Tokenizer::encode on every message, 2 threads"
+for f in v4 chat; do
+    measure "validate --tokenizer $f.jsonl" "$data/$f.jsonl" \
+        "$bin/brightrun" validate "$data/$f.jsonl" --tokenizer "$tokenizer" --json --min-examples 0
+    totals
+    measure "naive-count $f.jsonl" "$data/$f.jsonl" \
+        "$bin/naive-count" "$data/$f.jsonl" "$tokenizer/tokenizer.json" 2
+    totals
+done

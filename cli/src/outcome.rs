@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use brightrun_core::backend::ArtifactSource;
 use brightrun_core::blob::Location;
-use brightrun_core::model::{ModelArtifact, TrainingJob};
+use brightrun_core::model::{JobStatus, ModelArtifact, TrainingJob};
 use brightrun_core::orchestrator::FollowState;
 use brightrun_core::service::{BrightRun, ModelDownload};
 use serde::Serialize;
@@ -20,6 +20,10 @@ use crate::output::{bytes, duration, money, when};
 
 /// The chart's file name, beside the adapter files.
 pub const CHART_FILE: &str = "loss.svg";
+/// The worker's stderr in its run directory (local backend).
+const WORKER_LOG: &str = "worker.log";
+/// Lines of the worker's log shown for a failed job.
+const LOG_LINES: usize = 5;
 
 /// A job with what it produced.
 #[derive(Debug, Serialize)]
@@ -38,6 +42,8 @@ pub struct JobOutcome {
     pub loss: LossSummary,
     /// The loss chart, when one was written.
     pub chart: Option<PathBuf>,
+    /// The worker's log (its stderr), for a job run by the local backend.
+    pub worker_log: Option<PathBuf>,
     #[serde(skip)]
     curves: Curves,
 }
@@ -52,7 +58,12 @@ impl JobOutcome {
         };
         let adapter_dir = adapter::local_dir(&files);
         let partial_adapter = model.is_none() && !files.is_empty();
-        Ok(Self { job, model, files, adapter_dir, partial_adapter, loss: curves.summary(), chart: None, curves })
+        let worker_log = FollowState::of(&job)
+            .filter(|state| state.handle.backend == "local")
+            .map(|state| app.config().runs_dir().join(state.handle.external_id).join(WORKER_LOG))
+            .filter(|path| path.is_file());
+        let loss = curves.summary();
+        Ok(Self { job, model, files, adapter_dir, partial_adapter, loss, chart: None, worker_log, curves })
     }
 
     /// Writes the loss chart beside the adapter files (when both exist); a chart that
@@ -85,6 +96,14 @@ impl JobOutcome {
         out.push_str(&self.curves.describe());
         if let Some(chart) = &self.chart {
             let _ = writeln!(out, "Chart      {}", chart.display());
+        }
+        if let (JobStatus::Failed, Some(log)) = (self.job.status, &self.worker_log) {
+            let _ = writeln!(out, "Worker log {}, ending:", log.display());
+            let text = std::fs::read_to_string(log).unwrap_or_default();
+            let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+            for line in &lines[lines.len().saturating_sub(LOG_LINES)..] {
+                let _ = writeln!(out, "  {line}");
+            }
         }
         out
     }

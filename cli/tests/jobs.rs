@@ -148,3 +148,16 @@ fn the_worker_stops_on_sigterm() {
     assert_eq!(status.code(), Some(0));
     assert!(home.path().join("brightrun.db").exists());
 }
+
+#[test]
+fn a_failed_job_exits_1_with_its_error() {
+    let home = Home::test_double("fail-3");
+    let output = home.run(&["train", &sample("sample_v4.jsonl"), "--yes", "--json"]);
+    assert_eq!(output.status.code(), Some(1), "{}", String::from_utf8_lossy(&output.stderr));
+    let train = json_of(&output);
+    let job = &train["job"];
+    assert_eq!((job["status"].as_str(), job["error_type"].as_str()), (Some("failed"), Some("test_failure")));
+    assert!(train["model"].is_null() && train["files"].as_array().unwrap().is_empty());
+    assert!(Path::new(train["worker_log"].as_str().expect("the worker's log")).is_file());
+    assert!(home.notification_types().iter().any(|t| t == "job_failed"));
+}

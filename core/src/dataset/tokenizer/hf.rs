@@ -15,10 +15,12 @@ use super::cache::{CacheCounters, CountCache, KeyHasher};
 use super::pieces::{PieceSplitter, Segment};
 use super::resolve::TokenizerFiles;
 use super::template::{CHATML_TEMPLATE, ChatTemplate, TemplateConfig};
+use super::words::{self, MIN_CUT_BYTES, word_starts};
 use super::{TokenCount, TokenCounter, TokenizerError};
 use crate::dataset::conversation::{Message, Role};
 
-/// Pieces of text remembered by default: about 40 bytes each, some 10 MB in all.
+/// Pieces of text (and words) remembered by default: about 40 bytes each, some 10 MB in
+/// all for each of the two caches.
 pub const DEFAULT_CACHE_CAPACITY: usize = 1 << 18;
 
 /// Tags that keep the two kinds of per-prefix entries apart in one cache.
@@ -62,6 +64,12 @@ const TURN_TAG: u128 = 2;
 /// by a hash of the messages up to there: a v4 line that repeats the previous line's turns
 /// renders only its new turn. Both caches are bounded and shared by all threads.
 ///
+/// A piece seen for the first time is, where the pre-tokenizer allows it (the ByteLevel
+/// regex of GPT-2, the Split regexes of Llama 3 and Qwen 2, a splitting Metaspace), cut into words at
+/// places where the pre-tokenizer always cuts (a space between two non-space characters), and each
+/// word is counted once and remembered the same way: new text made of known words costs
+/// lookups, not encodes. [`HfTokenCounter::cuts_words`] says whether it does.
+///
 /// Where the tokenizer's configuration makes piece-wise counting unsafe (an added token with
 /// `single_word`, or none that can stand before a piece), every rendered text is encoded
 /// whole; [`HfTokenCounter::is_piecewise`] says which. A counter built with
@@ -72,8 +80,10 @@ pub struct HfTokenCounter {
     tokenizer: Tokenizer,
     template: ChatTemplate,
     splitter: Option<PieceSplitter>,
+    cut_words: bool,
     keys: KeyHasher,
     pieces: CountCache,
+    words: CountCache,
     turns: CountCache,
 }
 
@@ -82,6 +92,9 @@ pub struct HfTokenCounter {
 pub struct CacheStats {
     /// Lookups of the text between added tokens.
     pub pieces: CacheCounters,
+    /// Lookups of the words new pieces are cut into (kept apart, so that a stream of new
+    /// pieces does not push out the words they are made of).
+    pub words: CacheCounters,
     /// Lookups of a conversation prefix's counts (a total, or one assistant turn).
     pub turns: CacheCounters,
 }
@@ -137,22 +150,32 @@ impl HfTokenCounter {
                 None
             }
         };
+        let cut_words = match words::check(&tokenizer) {
+            Ok(()) => true,
+            Err(why) => {
+                tracing::debug!(tokenizer = name, %why, "counting pieces whole, not word by word");
+                false
+            }
+        };
         Ok(Self {
             name: format!("hf:{name}"),
             tokenizer,
             template,
             splitter,
+            cut_words,
             keys: KeyHasher::new(),
             pieces: CountCache::new(DEFAULT_CACHE_CAPACITY),
+            words: CountCache::new(DEFAULT_CACHE_CAPACITY),
             turns: CountCache::new(DEFAULT_CACHE_CAPACITY / 4),
         })
     }
 
-    /// The same counter remembering about `capacity` pieces of text (and a quarter as many
-    /// conversation prefixes). 0 turns the caches off: every rendered text is then encoded
+    /// The same counter remembering about `capacity` pieces of text, as many words, and a
+    /// quarter as many conversation prefixes. 0 turns the caches off: every rendered text is then encoded
     /// whole, the slow reference the cached counts equal.
     pub fn with_cache_capacity(mut self, capacity: usize) -> Self {
         self.pieces = CountCache::new(capacity);
+        self.words = CountCache::new(capacity);
         self.turns = CountCache::new(capacity / 4);
         self
     }
@@ -164,9 +187,15 @@ impl HfTokenCounter {
         self.splitter.is_some() && self.pieces.is_enabled()
     }
 
+    /// Whether new pieces are cut into words counted one by one (see the type's
+    /// documentation); only when [`HfTokenCounter::is_piecewise`] too.
+    pub fn cuts_words(&self) -> bool {
+        self.cut_words && self.is_piecewise()
+    }
+
     /// How often the caches answered since the counter was built.
     pub fn cache_stats(&self) -> CacheStats {
-        CacheStats { pieces: self.pieces.counters(), turns: self.turns.counters() }
+        CacheStats { pieces: self.pieces.counters(), words: self.words.counters(), turns: self.turns.counters() }
     }
 
     /// The text the trainer reads for `messages`: `render(messages, add_generation_prompt)`
@@ -194,14 +223,32 @@ impl HfTokenCounter {
         }
     }
 
+    /// The count of a piece, remembered; a new piece is counted word by word where that is
+    /// allowed, each word remembered in the word cache (a word counts as a piece would).
     fn count_piece(&self, splitter: &PieceSplitter, piece: &str, at_start: bool) -> Result<u64, TokenizerError> {
         self.pieces.get_or_try_insert(self.keys.key(&(at_start, piece)), || {
-            if at_start {
-                self.encode_len(piece)
-            } else {
-                Ok(self.encode_len(&splitter.in_context(piece))?.saturating_sub(1))
+            if !self.cut_words || piece.len() < MIN_CUT_BYTES {
+                return self.encode_piece(splitter, piece, at_start);
             }
+            let mut tokens = 0;
+            for (index, word) in word_starts(piece).enumerate() {
+                let first = at_start && index == 0;
+                tokens += self
+                    .words
+                    .get_or_try_insert(self.keys.key(&(first, word)), || self.encode_piece(splitter, word, first))?;
+            }
+            Ok(tokens)
         })
+    }
+
+    /// Encodes a piece as it counts in its place: alone when it starts the input, else
+    /// after the splitter's anchor token (one token less).
+    fn encode_piece(&self, splitter: &PieceSplitter, piece: &str, at_start: bool) -> Result<u64, TokenizerError> {
+        if at_start {
+            self.encode_len(piece)
+        } else {
+            Ok(self.encode_len(&splitter.in_context(piece))?.saturating_sub(1))
+        }
     }
 
     fn encode_len(&self, text: &str) -> Result<u64, TokenizerError> {
@@ -301,6 +348,7 @@ impl fmt::Debug for HfTokenCounter {
         f.debug_struct("HfTokenCounter")
             .field("name", &self.name)
             .field("piecewise", &self.is_piecewise())
+            .field("cuts_words", &self.cuts_words())
             .field("cache", &self.cache_stats())
             .finish_non_exhaustive()
     }

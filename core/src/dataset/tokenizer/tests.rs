@@ -272,6 +272,12 @@ fn cached_counts_equal_uncached_counts_on_a_v4_corpus() {
         let uncached = counter(&json, template).with_cache_capacity(0);
         assert!(!uncached.is_piecewise());
         assert_eq!(cached.is_piecewise(), !label.starts_with("single_word"), "{label}");
+        // The Metaspace tokenizers here, like Mistral's, do not split on their spaces.
+        assert_eq!(
+            cached.cuts_words(),
+            !label.starts_with("single_word") && !label.starts_with("metaspace"),
+            "{label}"
+        );
         for messages in &lines {
             assert_eq!(cached.count(messages).unwrap(), uncached.count(messages).unwrap(), "{label}");
         }
@@ -281,6 +287,60 @@ fn cached_counts_equal_uncached_counts_on_a_v4_corpus() {
             assert!(stats.pieces.hit_rate() > 0.5, "{label}: {stats:?}");
         }
         assert_eq!(uncached.cache_stats(), CacheStats::default());
+    }
+}
+
+#[test]
+fn words_are_cut_only_where_the_pre_tokenizer_always_cuts() {
+    let splitting_metaspace = edit(metaspace_first_json(), |v| v["pre_tokenizer"]["split"] = json!(true));
+    let qwen2_regex = LLAMA3_SPLIT.replace(r"\p{N}{1,3}", r"\p{N}");
+    let qwen2 =
+        edit(llama3_json(), |v| v["pre_tokenizer"]["pretokenizers"][0]["pattern"]["Regex"] = json!(qwen2_regex));
+    for (label, json) in [("splitting metaspace", splitting_metaspace), ("qwen2 split", qwen2)] {
+        let counter = self::counter(&json, LLAMA3_STYLE_TEMPLATE);
+        assert!(counter.cuts_words(), "{label}");
+        let tokenizer = naive(&json);
+        for messages in v4_lines(2, 4, 9) {
+            assert_eq!(counter.count(&messages).unwrap(), by_definition(&counter, &tokenizer, &messages), "{label}");
+        }
+    }
+
+    let unknown_regex =
+        edit(llama3_json(), |v| v["pre_tokenizer"]["pretokenizers"][0]["pattern"]["Regex"] = json!(r"\S+|\s+"));
+    let no_split_metaspace = edit(metaspace_first_json(), |v| v["pre_tokenizer"]["split"] = json!(false));
+    let nfkc = edit(byte_level_json(), |v| v["normalizer"] = json!({"type": "NFKC"}));
+    let stripping = edit(byte_level_json(), |v| add_token(v, "ka", &["normalized", "rstrip"]));
+    let spaced = edit(byte_level_json(), |v| add_token(v, "ka be", &["normalized"]));
+    for (label, json) in [
+        ("unknown regex", unknown_regex),
+        ("metaspace without split", no_split_metaspace),
+        ("NFKC", nfkc),
+        ("stripping normalized token", stripping),
+        ("normalized token with a space", spaced),
+    ] {
+        let counter = self::counter(&json, CHATML_TEMPLATE);
+        assert!(counter.is_piecewise() && !counter.cuts_words(), "{label}");
+        let tokenizer = naive(&json);
+        for messages in v4_lines(1, 3, 8) {
+            let rendered = counter.render(&messages, false).unwrap();
+            assert_eq!(counter.count(&messages).unwrap().total, naive_tokens(&tokenizer, &rendered), "{label}");
+        }
+    }
+}
+
+#[test]
+fn words_counted_apart_add_up_to_the_whole_text() {
+    // Long texts of words the caches have seen in other orders: mostly cache hits.
+    let mut rng = Rng(21);
+    for (label, json, template) in setups() {
+        let counter = counter(&json, template);
+        let tokenizer = naive(&json);
+        for _ in 0..20 {
+            let text = sentence(&mut rng, 200);
+            let messages = [Message::new(Role::User, text.clone()), Message::new(Role::Assistant, text)];
+            let rendered = counter.render(&messages, false).unwrap();
+            assert_eq!(counter.count_text(&rendered).unwrap(), naive_tokens(&tokenizer, &rendered), "{label}");
+        }
     }
 }
 

@@ -14,7 +14,12 @@ chat_mb=${CHAT_MB:-500}
 v4_mb=${V4_MB:-300}
 
 cargo build --release --quiet -p brightrun-cli -p brightrun-benches --bins
-bin="${CARGO_TARGET_DIR:-$PWD/target}${CARGO_BUILD_TARGET:+/$CARGO_BUILD_TARGET}/release"
+# Copied at once: a target folder shared with other checkouts may get their binaries next.
+built="${CARGO_TARGET_DIR:-$PWD/target}${CARGO_BUILD_TARGET:+/$CARGO_BUILD_TARGET}/release"
+bin="$data/bin"
+mkdir -p "$bin"
+cp "$built/brightrun" "$built/gen-dataset" "$built/naive-count" "$bin/"
+"$bin/brightrun" validate --help | grep -q -- --tokenizer || { echo "not this checkout's brightrun" >&2; exit 1; }
 "$bin/gen-dataset" "$data" "$chat_mb" "$v4_mb"
 tokenizer="$data/tokenizer"
 log=$(mktemp)

@@ -132,6 +132,21 @@ pub fn train_bpe(
     tokenizer.to_string(false).map_err(|e| format!("serializing the tokenizer: {e}"))
 }
 
+/// The pre-tokenizer regex of Llama 3 (it needs look-ahead: fancy-regex).
+pub const LLAMA3_REGEX: &str = super::tokenizer::words::LLAMA3_REGEX;
+
+/// `tokenizer_json` (a ByteLevel BPE) with Llama 3's pre-tokenizer instead of GPT-2's: a
+/// `Split` on [`LLAMA3_REGEX`], then ByteLevel without its own regex. The vocabulary and
+/// merges stay valid: both cut the same bytes into the same kind of words.
+pub fn with_llama3_pre_tokenizer(tokenizer_json: &str) -> Result<String, String> {
+    let mut value: Value = serde_json::from_str(tokenizer_json).map_err(|e| e.to_string())?;
+    value["pre_tokenizer"] = json!({"type": "Sequence", "pretokenizers": [
+        {"type": "Split", "pattern": {"Regex": LLAMA3_REGEX}, "behavior": "Isolated", "invert": false},
+        {"type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": false},
+    ]});
+    Ok(value.to_string())
+}
+
 /// A ByteLevel BPE like GPT-2's and Qwen's, of `vocab_size` tokens, trained on
 /// `sentences` sentences of [`Text`].
 pub fn train_byte_level(vocab_size: usize, sentences: usize) -> Result<String, String> {

@@ -15,7 +15,7 @@ use super::cache::{CacheCounters, CountCache, KeyHasher};
 use super::pieces::{PieceSplitter, Segment};
 use super::resolve::TokenizerFiles;
 use super::template::{CHATML_TEMPLATE, ChatTemplate, TemplateConfig};
-use super::words::{self, MIN_CUT_BYTES, word_starts};
+use super::words::{self, Cuts, MIN_CUT_BYTES};
 use super::{TokenCount, TokenCounter, TokenizerError};
 use crate::dataset::conversation::{Message, Role};
 
@@ -65,10 +65,11 @@ const TURN_TAG: u128 = 2;
 /// renders only its new turn. Both caches are bounded and shared by all threads.
 ///
 /// A piece seen for the first time is, where the pre-tokenizer allows it (the ByteLevel
-/// regex of GPT-2, the Split regexes of Llama 3 and Qwen 2, a splitting Metaspace), cut into words at
-/// places where the pre-tokenizer always cuts (a space between two non-space characters), and each
-/// word is counted once and remembered the same way: new text made of known words costs
-/// lookups, not encodes. [`HfTokenCounter::cuts_words`] says whether it does.
+/// regex of GPT-2, the Split regexes of Llama 3 and Qwen 2, a splitting Metaspace), cut into
+/// words at places where the pre-tokenizer always cuts (a space between two characters that
+/// are not whitespace; for the regexes, also after a lone newline), and each word is counted
+/// once and remembered the same way: new text made of known words costs lookups, not
+/// encodes. [`HfTokenCounter::cuts_words`] says whether it does.
 ///
 /// Where the tokenizer's configuration makes piece-wise counting unsafe (an added token with
 /// `single_word`, or none that can stand before a piece), every rendered text is encoded
@@ -80,7 +81,7 @@ pub struct HfTokenCounter {
     tokenizer: Tokenizer,
     template: ChatTemplate,
     splitter: Option<PieceSplitter>,
-    cut_words: bool,
+    cuts: Option<Cuts>,
     keys: KeyHasher,
     pieces: CountCache,
     words: CountCache,
@@ -150,11 +151,11 @@ impl HfTokenCounter {
                 None
             }
         };
-        let cut_words = match words::check(&tokenizer) {
-            Ok(()) => true,
+        let cuts = match words::check(&tokenizer) {
+            Ok(cuts) => Some(cuts),
             Err(why) => {
                 tracing::debug!(tokenizer = name, %why, "counting pieces whole, not word by word");
-                false
+                None
             }
         };
         Ok(Self {
@@ -162,7 +163,7 @@ impl HfTokenCounter {
             tokenizer,
             template,
             splitter,
-            cut_words,
+            cuts,
             keys: KeyHasher::new(),
             pieces: CountCache::new(DEFAULT_CACHE_CAPACITY),
             words: CountCache::new(DEFAULT_CACHE_CAPACITY),
@@ -190,7 +191,7 @@ impl HfTokenCounter {
     /// Whether new pieces are cut into words counted one by one (see the type's
     /// documentation); only when [`HfTokenCounter::is_piecewise`] too.
     pub fn cuts_words(&self) -> bool {
-        self.cut_words && self.is_piecewise()
+        self.cuts.is_some() && self.is_piecewise()
     }
 
     /// How often the caches answered since the counter was built.
@@ -227,11 +228,11 @@ impl HfTokenCounter {
     /// allowed, each word remembered in the word cache (a word counts as a piece would).
     fn count_piece(&self, splitter: &PieceSplitter, piece: &str, at_start: bool) -> Result<u64, TokenizerError> {
         self.pieces.get_or_try_insert(self.keys.key(&(at_start, piece)), || {
-            if !self.cut_words || piece.len() < MIN_CUT_BYTES {
+            let Some(cuts) = self.cuts.filter(|_| piece.len() >= MIN_CUT_BYTES) else {
                 return self.encode_piece(splitter, piece, at_start);
-            }
+            };
             let mut tokens = 0;
-            for (index, word) in word_starts(piece).enumerate() {
+            for (index, word) in cuts.words(piece).enumerate() {
                 let first = at_start && index == 0;
                 tokens += self
                     .words

@@ -20,7 +20,7 @@ mod resolve;
 mod template;
 #[cfg(test)]
 mod tests;
-mod words;
+pub(crate) mod words;
 
 pub use cache::CacheCounters;
 pub use error::TokenizerError;

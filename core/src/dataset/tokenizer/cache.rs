@@ -163,6 +163,14 @@ impl CountCache {
         Ok(value)
     }
 
+    /// The count stored under `key`, counted as a hit or a miss.
+    pub(crate) fn lookup(&self, key: u128) -> Option<u64> {
+        let found = self.get(key);
+        let counter = if found.is_some() { &self.hits } else { &self.misses };
+        counter.fetch_add(1, Ordering::Relaxed);
+        found
+    }
+
     fn get(&self, key: u128) -> Option<u64> {
         let mut shard = self.shard(key)?;
         if let Some(&value) = shard.current.get(&key) {
@@ -173,7 +181,8 @@ impl CountCache {
         Some(value)
     }
 
-    fn insert(&self, key: u128, value: u64) {
+    /// Stores `value` under `key`.
+    pub(crate) fn insert(&self, key: u128, value: u64) {
         if let Some(mut shard) = self.shard(key) {
             self.store(&mut shard, key, value);
         }

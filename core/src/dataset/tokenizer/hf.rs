@@ -1,21 +1,22 @@
 //! The exact token counter: a Hugging Face `tokenizer.json` and the model's chat template.
 //! What it counts, and how, is documented on [`HfTokenCounter`].
 
-use std::borrow::Cow;
 use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
 
 use chrono::Local;
-use minijinja::value::Value;
 use serde::Serialize;
 use tokenizers::{ModelWrapper, Tokenizer};
 
 use super::cache::{CacheCounters, CountCache, KeyHasher};
-use super::pieces::{PieceSplitter, Segment};
+use super::engine::PieceEngine;
+use super::pieces::PieceSplitter;
+use super::render::{Renderer, TurnTexts};
 use super::resolve::TokenizerFiles;
 use super::template::{CHATML_TEMPLATE, ChatTemplate, TemplateConfig};
-use super::words::{self, Cuts, MIN_CUT_BYTES};
+use super::walk::TextCounter;
+use super::words;
 use super::{TokenCount, TokenCounter, TokenizerError};
 use crate::dataset::conversation::{Message, Role};
 
@@ -53,38 +54,44 @@ const TURN_TAG: u128 = 2;
 ///
 /// # How it is fast
 ///
-/// `tokenizers` cuts its input on added tokens (the chat markers) before anything else and
-/// tokenizes each piece between them on its own, so `tokens(text)` is the number of added
-/// tokens plus the sum of the pieces' counts. A piece is counted alone when it starts the
-/// text, and behind an added token otherwise, so that a pre-tokenizer that treats the start
-/// of the input apart (Metaspace with `prepend_scheme: first`) sees it as in place. Pieces
-/// are counted once and remembered by a 128-bit hash of their text, so a system prompt or a
-/// history repeated on every line of a v4 file is tokenized once. The counts of each
-/// conversation prefix (the total, and each assistant turn's trainable count) are remembered
-/// by a hash of the messages up to there: a v4 line that repeats the previous line's turns
-/// renders only its new turn. Both caches are bounded and shared by all threads.
+/// *One pass a conversation.* Where `F` and `P` of a turn are prefixes of the whole text
+/// (every template that renders turns one after the other), their counts come out of the one
+/// pass that counts the whole text (see [`super::walk`]). BrightRun's own [`CHATML_TEMPLATE`]
+/// is written by concatenation, without the template engine: it only concatenates.
 ///
-/// A piece seen for the first time is, where the pre-tokenizer allows it (the ByteLevel
-/// regex of GPT-2, the Split regexes of Llama 3 and Qwen 2, a splitting Metaspace), cut into
-/// words at places where the pre-tokenizer always cuts (a space between two characters that
-/// are not whitespace; for the regexes, also after a lone newline), and each word is counted
-/// once and remembered the same way: new text made of known words costs lookups, not
-/// encodes. [`HfTokenCounter::cuts_words`] says whether it does.
+/// *Pieces.* `tokenizers` cuts its input on added tokens (the chat markers) before anything
+/// else and tokenizes each piece between them on its own, so `tokens(text)` is the number
+/// of added tokens plus the sum of the pieces' counts. Pieces are counted once and
+/// remembered by a 128-bit hash of their text (and of whether they start the text, which a
+/// Metaspace pre-tokenizer with `prepend_scheme: first` treats apart), so a system prompt or
+/// a history repeated on every line of a v4 file is tokenized once. The counts of each
+/// conversation prefix (the total, and each assistant turn's trainable count) are
+/// remembered by a hash of the messages up to there: a v4 line that repeats the previous
+/// line's turns renders only its new turn. Caches are bounded and shared by all threads.
+///
+/// *Words.* A long new piece is, where the pre-tokenizer allows it (see [`super::words`]:
+/// the regexes of GPT-2, Llama 3, Qwen 2, o200k and Tekken, a splitting Metaspace), cut into
+/// words at places where the pre-tokenizer always cuts, and each word is counted once and
+/// remembered: new text made of known words costs lookups, not encodes.
+/// [`HfTokenCounter::cuts_words`] says whether it does.
+///
+/// *Byte-level BPE without `tokenizers`.* For byte-level BPE tokenizers (GPT-2, Llama 3,
+/// Qwen 2, cl100k and o200k as `tokenizer.json`, Tekken) pieces and words are counted by
+/// this crate's own pre-tokenizer and merges, which reproduce `tokenizers` exactly (see
+/// [`super::byte_level`]); [`HfTokenCounter::is_byte_level`] says whether it does. Other
+/// tokenizers (SentencePiece conversions such as Mistral's and Llama 2's) are counted by
+/// `tokenizers`: a piece that does not start the text is encoded behind an added token of
+/// the tokenizer (or a private one, when it has none that can stand there).
 ///
 /// Where the tokenizer's configuration makes piece-wise counting unsafe (an added token with
-/// `single_word`, or none that can stand before a piece), every rendered text is encoded
-/// whole; [`HfTokenCounter::is_piecewise`] says which. A counter built with
-/// [`HfTokenCounter::with_cache_capacity`]`(0)` encodes every rendered text whole and caches
-/// nothing: the reference the tests compare against.
+/// `single_word`), every rendered text is encoded whole;
+/// [`HfTokenCounter::is_piecewise`] says which. A counter built with
+/// [`HfTokenCounter::with_cache_capacity`]`(0)` encodes every rendered text whole with
+/// `tokenizers` and caches nothing: the reference the tests compare against.
 pub struct HfTokenCounter {
     name: String,
-    tokenizer: Tokenizer,
-    template: ChatTemplate,
-    splitter: Option<PieceSplitter>,
-    cuts: Option<Cuts>,
-    keys: KeyHasher,
-    pieces: CountCache,
-    words: CountCache,
+    renderer: Renderer,
+    text: TextCounter,
     turns: CountCache,
 }
 
@@ -158,25 +165,29 @@ impl HfTokenCounter {
                 None
             }
         };
+        let engine = PieceEngine::new(name, &tokenizer, splitter.as_ref().and_then(PieceSplitter::anchor));
         Ok(Self {
             name: format!("hf:{name}"),
-            tokenizer,
-            template,
-            splitter,
-            cuts,
-            keys: KeyHasher::new(),
-            pieces: CountCache::new(DEFAULT_CACHE_CAPACITY),
-            words: CountCache::new(DEFAULT_CACHE_CAPACITY),
+            renderer: Renderer::new(template, source),
+            text: TextCounter {
+                tokenizer,
+                splitter,
+                engine,
+                cuts,
+                keys: KeyHasher::new(),
+                pieces: CountCache::new(DEFAULT_CACHE_CAPACITY),
+                words: CountCache::new(DEFAULT_CACHE_CAPACITY),
+            },
             turns: CountCache::new(DEFAULT_CACHE_CAPACITY / 4),
         })
     }
 
     /// The same counter remembering about `capacity` pieces of text, as many words, and a
-    /// quarter as many conversation prefixes. 0 turns the caches off: every rendered text is then encoded
-    /// whole, the slow reference the cached counts equal.
+    /// quarter as many conversation prefixes. 0 turns the caches off: every rendered text
+    /// is then encoded whole by `tokenizers`, the slow reference the cached counts equal.
     pub fn with_cache_capacity(mut self, capacity: usize) -> Self {
-        self.pieces = CountCache::new(capacity);
-        self.words = CountCache::new(capacity);
+        self.text.pieces = CountCache::new(capacity);
+        self.text.words = CountCache::new(capacity);
         self.turns = CountCache::new(capacity / 4);
         self
     }
@@ -185,77 +196,40 @@ impl HfTokenCounter {
     /// encoded whole because this tokenizer's configuration makes pieces unsafe or the cache
     /// is off.
     pub fn is_piecewise(&self) -> bool {
-        self.splitter.is_some() && self.pieces.is_enabled()
+        self.text.is_piecewise()
     }
 
     /// Whether new pieces are cut into words counted one by one (see the type's
     /// documentation); only when [`HfTokenCounter::is_piecewise`] too.
     pub fn cuts_words(&self) -> bool {
-        self.cuts.is_some() && self.is_piecewise()
+        self.text.cuts.is_some() && self.is_piecewise()
+    }
+
+    /// Whether pieces are counted by BrightRun's byte-level BPE rather than by `tokenizers`
+    /// (see the type's documentation); only when [`HfTokenCounter::is_piecewise`] too.
+    pub fn is_byte_level(&self) -> bool {
+        self.text.engine.is_byte_level() && self.is_piecewise()
     }
 
     /// How often the caches answered since the counter was built.
     pub fn cache_stats(&self) -> CacheStats {
-        CacheStats { pieces: self.pieces.counters(), words: self.words.counters(), turns: self.turns.counters() }
+        CacheStats {
+            pieces: self.text.pieces.counters(),
+            words: self.text.words.counters(),
+            turns: self.turns.counters(),
+        }
     }
 
     /// The text the trainer reads for `messages`: `render(messages, add_generation_prompt)`
     /// of the definition.
     pub fn render(&self, messages: &[Message], add_generation_prompt: bool) -> Result<String, TokenizerError> {
-        self.template.render(&ChatTemplate::messages(messages), add_generation_prompt)
+        self.renderer.render(messages, add_generation_prompt)
     }
 
     /// `tokens(text)` of the definition: the number of ids of
     /// `encode(text, add_special_tokens=False)`.
     pub fn count_text(&self, text: &str) -> Result<u64, TokenizerError> {
-        match &self.splitter {
-            Some(splitter) if self.pieces.is_enabled() && !text.is_empty() => {
-                let mut tokens = 0;
-                splitter.split(text, |segment| {
-                    tokens += match segment {
-                        Segment::Added => 1,
-                        Segment::Piece { text, at_start } => self.count_piece(splitter, text, at_start)?,
-                    };
-                    Ok::<_, TokenizerError>(())
-                })?;
-                Ok(tokens)
-            }
-            _ => self.encode_len(text),
-        }
-    }
-
-    /// The count of a piece, remembered; a new piece is counted word by word where that is
-    /// allowed, each word remembered in the word cache (a word counts as a piece would).
-    fn count_piece(&self, splitter: &PieceSplitter, piece: &str, at_start: bool) -> Result<u64, TokenizerError> {
-        self.pieces.get_or_try_insert(self.keys.key(&(at_start, piece)), || {
-            let Some(cuts) = self.cuts.filter(|_| piece.len() >= MIN_CUT_BYTES) else {
-                return self.encode_piece(splitter, piece, at_start);
-            };
-            let mut tokens = 0;
-            for (index, word) in cuts.words(piece).enumerate() {
-                let first = at_start && index == 0;
-                tokens += self
-                    .words
-                    .get_or_try_insert(self.keys.key(&(first, word)), || self.encode_piece(splitter, word, first))?;
-            }
-            Ok(tokens)
-        })
-    }
-
-    /// Encodes a piece as it counts in its place: alone when it starts the input, else
-    /// after the splitter's anchor token (one token less).
-    fn encode_piece(&self, splitter: &PieceSplitter, piece: &str, at_start: bool) -> Result<u64, TokenizerError> {
-        if at_start {
-            self.encode_len(piece)
-        } else {
-            Ok(self.encode_len(&splitter.in_context(piece))?.saturating_sub(1))
-        }
-    }
-
-    fn encode_len(&self, text: &str) -> Result<u64, TokenizerError> {
-        let encoding =
-            self.tokenizer.encode_fast(text, false).map_err(|e| TokenizerError::Encode { reason: e.to_string() })?;
-        Ok(encoding.len() as u64)
+        self.text.count_text(text)
     }
 
     /// Keys of every prefix of `messages`: `keys[j]` stands for `messages[..j]`. Empty when
@@ -264,7 +238,7 @@ impl HfTokenCounter {
         if !self.turns.is_enabled() {
             return Vec::new();
         }
-        let mut rolling = self.keys.rolling();
+        let mut rolling = self.text.keys.rolling();
         let mut keys = Vec::with_capacity(messages.len() + 1);
         keys.push(rolling.key());
         for message in messages {
@@ -275,25 +249,41 @@ impl HfTokenCounter {
         keys
     }
 
-    fn cached_turn(
-        &self,
-        key: Option<u128>,
-        compute: impl FnOnce() -> Result<u64, TokenizerError>,
-    ) -> Result<u64, TokenizerError> {
-        match key {
-            Some(key) => self.turns.get_or_try_insert(key, compute),
-            None => compute(),
-        }
-    }
-
-    /// The trainable tokens of one assistant turn, from `F` (the conversation through the
-    /// turn) and `P` (the conversation before it, with the generation prompt).
+    /// The trainable tokens of one turn whose texts are not prefixes of the whole text.
     fn turn_tokens(&self, through: &str, before: &str) -> Result<u64, TokenizerError> {
         if through.starts_with(before) {
             Ok(self.count_text(through)?.saturating_sub(self.count_text(before)?))
         } else {
             self.count_text(&through[common_prefix_len(through, before)..])
         }
+    }
+
+    /// Renders `messages` and counts the total and the trainable tokens of each turn of
+    /// `missing` (indices of assistant messages).
+    fn count_rendered(&self, messages: &[Message], missing: &[usize]) -> Result<(u64, Vec<u64>), TokenizerError> {
+        let rendered = self.renderer.render_turns(messages, missing)?;
+        let mut prefixes: Vec<usize> = rendered
+            .turns
+            .iter()
+            .filter_map(|turn| match turn {
+                TurnTexts::Prefixes { before, through } => Some([*before, *through]),
+                TurnTexts::Texts { .. } => None,
+            })
+            .flatten()
+            .collect();
+        prefixes.sort_unstable();
+        prefixes.dedup();
+        let (total, counts) = self.text.count_prefixes(&rendered.text, &prefixes)?;
+        let at = |k: usize| counts[prefixes.binary_search(&k).unwrap_or_default()];
+        let turns = rendered
+            .turns
+            .iter()
+            .map(|turn| match turn {
+                TurnTexts::Prefixes { before, through } => Ok(at(*through).saturating_sub(at(*before))),
+                TurnTexts::Texts { before, through } => self.turn_tokens(through, before),
+            })
+            .collect::<Result<_, TokenizerError>>()?;
+        Ok((total, turns))
     }
 }
 
@@ -316,31 +306,29 @@ impl TokenCounter for HfTokenCounter {
     }
 
     fn count(&self, messages: &[Message]) -> Result<TokenCount, TokenizerError> {
-        let values: Vec<Value> = ChatTemplate::messages(messages);
         let keys = self.prefix_keys(messages);
-        let n = messages.len();
-        let mut full_text = None;
-        let total = self.cached_turn(keys.get(n).map(|k| k ^ TOTAL_TAG), || {
-            let text = self.template.render(&values, false)?;
-            let tokens = self.count_text(&text)?;
-            full_text = Some(text);
-            Ok(tokens)
-        })?;
-        let mut trainable = 0;
-        for (i, message) in messages.iter().enumerate() {
-            if message.role != Role::Assistant {
-                continue;
-            }
-            trainable += self.cached_turn(keys.get(i + 1).map(|k| k ^ TURN_TAG), || {
-                let through = match &full_text {
-                    Some(text) if i + 1 == n => Cow::Borrowed(text.as_str()),
-                    _ => Cow::Owned(self.template.render(&values[..=i], false)?),
-                };
-                let before = self.template.render(&values[..i], true)?;
-                self.turn_tokens(&through, &before)
-            })?;
+        let cached = |key: Option<&u128>, tag: u128| key.and_then(|k| self.turns.lookup(k ^ tag));
+        let trained: Vec<usize> = (0..messages.len()).filter(|&i| messages[i].role == Role::Assistant).collect();
+        let total = cached(keys.get(messages.len()), TOTAL_TAG);
+        let turns: Vec<Option<u64>> = trained.iter().map(|&i| cached(keys.get(i + 1), TURN_TAG)).collect();
+        let missing: Vec<usize> = trained.iter().zip(&turns).filter(|(_, t)| t.is_none()).map(|(i, _)| *i).collect();
+        if let Some(total) = total
+            && missing.is_empty()
+        {
+            return Ok(TokenCount { total, trainable: turns.into_iter().flatten().sum() });
         }
-        Ok(TokenCount { total, trainable })
+        let (total, counted) = self.count_rendered(messages, &missing)?;
+        let store = |key: Option<&u128>, tag: u128, value: u64| {
+            if let Some(key) = key {
+                self.turns.insert(key ^ tag, value);
+            }
+        };
+        store(keys.get(messages.len()), TOTAL_TAG, total);
+        for (&i, &tokens) in missing.iter().zip(&counted) {
+            store(keys.get(i + 1), TURN_TAG, tokens);
+        }
+        let known: u64 = turns.into_iter().flatten().sum();
+        Ok(TokenCount { total, trainable: known + counted.iter().sum::<u64>() })
     }
 }
 
@@ -350,6 +338,7 @@ impl fmt::Debug for HfTokenCounter {
             .field("name", &self.name)
             .field("piecewise", &self.is_piecewise())
             .field("cuts_words", &self.cuts_words())
+            .field("byte_level", &self.is_byte_level())
             .field("cache", &self.cache_stats())
             .finish_non_exhaustive()
     }

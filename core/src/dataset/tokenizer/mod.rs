@@ -9,17 +9,22 @@
 //! [`load_token_counter`] turns what a user gives (`--tokenizer PATH|MODEL_ID`) into a
 //! counter: [`resolve_tokenizer`] finds the files, [`HfTokenCounter`] counts with them.
 
+mod byte_level;
 mod cache;
+mod engine;
 mod error;
 mod estimated;
 mod hf;
 #[cfg(feature = "hub")]
 mod hub;
 mod pieces;
+mod render;
 mod resolve;
+mod split_regex;
 mod template;
 #[cfg(test)]
 mod tests;
+mod walk;
 pub(crate) mod words;
 
 pub use cache::CacheCounters;

@@ -6,9 +6,9 @@
 //! of a text is the number of added tokens found plus, for each piece, the number of ids of
 //! that piece in its place. A piece's count depends only on its text and on whether it starts
 //! the input (a Metaspace pre-tokenizer with `prepend_scheme: first` only prefixes the piece
-//! at offset 0); [`PieceSplitter`] finds the pieces and [`PieceSplitter::in_context`] gives
-//! the text whose encoding reproduces a later piece in its place: an *anchor* added token
-//! followed by the piece, whose count is one more than the piece's.
+//! at offset 0); [`PieceSplitter`] finds the pieces and [`PieceSplitter::anchor`] names an
+//! *anchor*: an added token that, written before a later piece, makes `tokenizers` count the
+//! piece as in its place, plus one.
 //!
 //! The split repeats `AddedVocabulary::find_matches` of `tokenizers` 0.22: leftmost-longest
 //! matching of the raw-text added tokens, `lstrip` and `rstrip` widening a match over the
@@ -19,13 +19,14 @@
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use tokenizers::{AddedToken, Tokenizer};
 
-/// One part of a split text.
+/// One part of a split text, by its place in the text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Segment<'a> {
-    /// An added token (with the whitespace it strips): exactly one id.
-    Added,
-    /// Text between added tokens, and whether it starts the input.
-    Piece { text: &'a str, at_start: bool },
+pub(crate) enum Segment {
+    /// An added token (with the whitespace it strips): exactly one id. The text after it
+    /// starts at `end`.
+    Added { end: usize },
+    /// Text between added tokens: `text[start..end]`.
+    Piece { start: usize, end: usize },
 }
 
 struct Pattern {
@@ -37,7 +38,7 @@ struct Pattern {
 pub(crate) struct PieceSplitter {
     matcher: AhoCorasick,
     patterns: Vec<Pattern>,
-    anchor: String,
+    anchor: Option<String>,
 }
 
 impl PieceSplitter {
@@ -62,11 +63,6 @@ impl PieceSplitter {
                     })
             })
             .map(|t| t.content.clone());
-        let anchor = match anchor {
-            Some(anchor) => anchor,
-            None if raw.is_empty() => String::new(),
-            None => return Err("no added token can anchor a piece counted alone".to_owned()),
-        };
         let matcher = AhoCorasickBuilder::new()
             .match_kind(MatchKind::LeftmostLongest)
             .build(raw.iter().map(|t| t.content.as_str()))
@@ -76,11 +72,7 @@ impl PieceSplitter {
     }
 
     /// Calls `each` with the segments of `text`, in order.
-    pub(crate) fn split<'a, E>(
-        &self,
-        text: &'a str,
-        mut each: impl FnMut(Segment<'a>) -> Result<(), E>,
-    ) -> Result<(), E> {
+    pub(crate) fn split<E>(&self, text: &str, mut each: impl FnMut(Segment) -> Result<(), E>) -> Result<(), E> {
         let mut offset = 0;
         for found in self.matcher.find_iter(text) {
             let pattern = &self.patterns[found.pattern().as_usize()];
@@ -93,29 +85,22 @@ impl PieceSplitter {
                 end += text[end..].len() - text[end..].trim_start().len();
             }
             if offset < start {
-                each(piece(text, offset, start))?;
+                each(Segment::Piece { start: offset, end: start })?;
             }
-            each(Segment::Added)?;
+            each(Segment::Added { end })?;
             offset = end;
         }
         if offset < text.len() {
-            each(piece(text, offset, text.len()))?;
+            each(Segment::Piece { start: offset, end: text.len() })?;
         }
         Ok(())
     }
 
-    /// The text whose encoding counts `piece` as it counts in its place after an added
-    /// token: the anchor, then the piece. Its count is one more than the piece's.
-    pub(crate) fn in_context(&self, piece: &str) -> String {
-        let mut text = String::with_capacity(self.anchor.len() + piece.len());
-        text.push_str(&self.anchor);
-        text.push_str(piece);
-        text
+    /// An added token that no other starts with and that strips nothing, if there is one:
+    /// written before a piece, it stands for the added token before it.
+    pub(crate) fn anchor(&self) -> Option<&str> {
+        self.anchor.as_deref()
     }
-}
-
-fn piece(text: &str, start: usize, end: usize) -> Segment<'_> {
-    Segment::Piece { text: &text[start..end], at_start: start == 0 }
 }
 
 #[cfg(test)]
@@ -135,8 +120,10 @@ mod tests {
         splitter
             .split::<()>(text, |segment| {
                 out.push(match segment {
-                    Segment::Added => "#".to_owned(),
-                    Segment::Piece { text, at_start } => format!("{}{text}", if at_start { "^" } else { "" }),
+                    Segment::Added { .. } => "#".to_owned(),
+                    Segment::Piece { start, end } => {
+                        format!("{}{}", if start == 0 { "^" } else { "" }, &text[start..end])
+                    }
                 });
                 Ok(())
             })
@@ -151,7 +138,7 @@ mod tests {
         assert_eq!(segments(&splitter, "x<a>by<a>z<a>"), ["^x", "#", "y", "#", "z", "#"]);
         assert_eq!(segments(&splitter, "<a><a>"), ["#", "#"]);
         assert_eq!(segments(&splitter, ""), Vec::<String>::new());
-        assert_eq!(splitter.in_context("y"), "<a>by", "the anchor is no prefix of another token");
+        assert_eq!(splitter.anchor(), Some("<a>b"), "the anchor is no prefix of another token");
     }
 
     #[test]
@@ -163,14 +150,16 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!(segments(&splitter, "a \u{3000} <l> b<r> \n c"), ["^a", "#", " b", "#", "c"]);
-        assert_eq!(splitter.in_context("c"), "<p>c");
+        assert_eq!(splitter.anchor(), Some("<p>"));
     }
 
     #[test]
-    fn refuses_single_word_tokens_and_tokenizers_without_an_anchor() {
+    fn refuses_single_word_tokens_and_may_have_no_anchor() {
         assert!(PieceSplitter::new(&tokenizer(&[AddedToken::from("<w>", true).single_word(true)])).is_err());
-        assert!(PieceSplitter::new(&tokenizer(&[AddedToken::from("<r>", true).rstrip(true)])).is_err());
+        let stripping = PieceSplitter::new(&tokenizer(&[AddedToken::from("<r>", true).rstrip(true)])).unwrap();
+        assert_eq!(stripping.anchor(), None);
         let plain = PieceSplitter::new(&tokenizer(&[])).unwrap();
+        assert_eq!(plain.anchor(), None);
         assert_eq!(segments(&plain, "all one piece"), ["^all one piece"]);
     }
 

@@ -107,6 +107,70 @@ impl Text {
     }
 }
 
+/// Snippets that stress pre-tokenizers and normalizers: contractions in every case (and
+/// the long s that case-folds to `s`), digit runs, code, paths after line breaks, runs of
+/// every kind of whitespace, scripts with combining marks, text NFC changes, emoji
+/// sequences, punctuation runs and look-alikes of special tokens.
+pub const HOSTILE_SNIPPETS: [&str; 40] = [
+    "it's",
+    "WE'LL",
+    "they'RE",
+    "I'M",
+    "'S",
+    "ſ",
+    "don\u{2019}t",
+    "1234567",
+    "3.14159",
+    "2024-05-01",
+    "fn main() {\n    println!(\"hi\");\n}",
+    "{\"a\": [1, 2.5e-3, null]}",
+    "https://example.com/a/b?q=1",
+    ".\n/usr/bin",
+    "a/\n/b",
+    "  ",
+    "\t\t",
+    "\r\n",
+    "\n\n\n",
+    " \n ",
+    "\u{3000}",
+    "\u{a0}",
+    "\u{85}",
+    "   \n",
+    "日本語のテキスト、句読点。",
+    "مرحبا بالعالم",
+    "नमस्ते दुनिया",
+    "e\u{301}\u{301}",
+    "\u{212B}ngstr\u{f6}m",
+    "A\u{30a}",
+    "🙂",
+    "👨\u{200d}👩\u{200d}👧",
+    "🇫🇷",
+    "!!!???",
+    "...",
+    "--->",
+    "<|im_end|>",
+    "<s>",
+    "[INST]",
+    "CamelCaseWordsAndALLCAPS",
+];
+
+/// Text of `words` parts: mostly [`Text`] words, with [`HOSTILE_SNIPPETS`] and odd spacing
+/// mixed in.
+pub fn hostile_text(text: &Text, rng: &mut Rng, words: usize) -> String {
+    let mut out = String::new();
+    for i in 0..words {
+        if i > 0 {
+            out.push_str([" ", " ", " ", " ", "\n", "  ", "\t", " \n"][rng.below(8)]);
+        }
+        if rng.below(4) == 0 {
+            out.push_str(HOSTILE_SNIPPETS[rng.below(HOSTILE_SNIPPETS.len())]);
+        } else {
+            out.push_str(&text.sentence(rng, 1));
+        }
+    }
+    out
+}
+
 /// Trains a BPE of `vocab_size` tokens on `corpus` with `pre_tokenizer` and the
 /// [`SPECIAL_TOKENS`], and returns its `tokenizer.json`. A ByteLevel pre-tokenizer (alone
 /// or in a sequence) gets the 256 byte symbols as its initial alphabet and decoder.

@@ -18,6 +18,8 @@ mod hf;
 #[cfg(feature = "hub")]
 mod hub;
 mod pieces;
+#[cfg(test)]
+mod real_vocabularies;
 mod render;
 mod resolve;
 mod split_regex;

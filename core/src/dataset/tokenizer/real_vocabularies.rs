@@ -1,0 +1,180 @@
+//! Differential tests on real vocabularies: cl100k, o200k, GPT-2, Mistral 7B v0.1 (two
+//! conversions) and Tekken, as `transformers` converts them (`scripts/vocab_fixtures.py`
+//! writes them into `$BRIGHTRUN_VOCAB_FIXTURES`; `scripts/test` does it first), with the
+//! ChatML, Llama 3 and Mistral `[INST]` templates. Every conversation's counts must equal the
+//! definition computed with `tokenizers`' own encode of each rendered text.
+//!
+//! Without `BRIGHTRUN_VOCAB_FIXTURES` each test prints SKIPPED and returns, unless `CI` is
+//! set: then it fails, so that a green CI run never means the vocabularies were missing.
+
+use std::path::PathBuf;
+
+use tokenizers::Tokenizer;
+
+use super::*;
+use crate::dataset::conversation::{Message, Role};
+use crate::dataset::test_support::{HOSTILE_SNIPPETS, Rng, Text, hostile_text};
+
+const FIXTURES_VAR: &str = "BRIGHTRUN_VOCAB_FIXTURES";
+
+/// The fixture directory of `name`, or `None` after saying the test is skipped.
+fn fixture(name: &str) -> Option<PathBuf> {
+    match std::env::var_os(FIXTURES_VAR) {
+        Some(dir) => {
+            let dir = PathBuf::from(dir).join(name);
+            assert!(
+                dir.join(TOKENIZER_FILE).is_file(),
+                "{} has no {TOKENIZER_FILE}: run scripts/vocab-fixtures",
+                dir.display()
+            );
+            Some(dir)
+        }
+        None if std::env::var_os("CI").is_some() => {
+            panic!("{FIXTURES_VAR} is not set under CI: scripts/test builds the vocabularies (scripts/vocab-fixtures)")
+        }
+        None => {
+            eprintln!("SKIPPED real-vocabulary test {name}: set {FIXTURES_VAR} (scripts/vocab-fixtures)");
+            None
+        }
+    }
+}
+
+/// How a vocabulary's pieces must be counted: by the byte-level engine or by `tokenizers`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Engine {
+    ByteLevel,
+    Tokenizers,
+}
+
+/// One test per fixture: the engine it must get, and whether its template takes system
+/// messages and any order of roles (Mistral's `[INST]` template takes neither).
+macro_rules! vocabulary_tests {
+    ($($test:ident: $name:literal, $engine:expr, $free_roles:literal;)*) => {$(
+        #[test]
+        fn $test() {
+            check_vocabulary($name, $engine, $free_roles);
+        }
+    )*};
+}
+
+vocabulary_tests! {
+    cl100k_without_added_tokens: "cl100k", Engine::ByteLevel, true;
+    cl100k_with_llama3_template: "cl100k-llama3", Engine::ByteLevel, true;
+    cl100k_with_tiktokens_possessive_regex: "cl100k-possessive", Engine::Tokenizers, true;
+    qwen2_regex_and_nfc: "qwen2-nfc", Engine::ByteLevel, true;
+    o200k: "o200k", Engine::ByteLevel, true;
+    gpt2: "gpt2", Engine::ByteLevel, true;
+    mistral_v1: "mistral-v1", Engine::Tokenizers, false;
+    mistral_v1_legacy_normalizer: "mistral-v1-legacy", Engine::Tokenizers, false;
+    tekken: "tekken", Engine::ByteLevel, false;
+}
+
+/// Conversations of hostile text: a system message where the template takes one, then
+/// alternating user and assistant turns, the last one sometimes a user's.
+fn conversations(seed: u64, count: usize, with_system: bool) -> Vec<Vec<Message>> {
+    let text = Text::new();
+    let mut rng = Rng(seed);
+    (0..count)
+        .map(|_| {
+            let mut messages = Vec::new();
+            if with_system && rng.below(2) == 0 {
+                let words = 5 + rng.below(40);
+                messages.push(Message::new(Role::System, hostile_text(&text, &mut rng, words)));
+            }
+            for turn in 0..2 + rng.below(8) {
+                let role = if turn % 2 == 0 { Role::User } else { Role::Assistant };
+                let words = 1 + rng.below(60);
+                messages.push(Message::new(role, hostile_text(&text, &mut rng, words)));
+            }
+            messages
+        })
+        .collect()
+}
+
+/// The definition of [`HfTokenCounter`], computed with `tokenizers`' encode of each text.
+fn by_definition(counter: &HfTokenCounter, tokenizer: &Tokenizer, messages: &[Message]) -> TokenCount {
+    let tokens = |text: &str| tokenizer.encode(text, false).unwrap().len() as u64;
+    let total = tokens(&counter.render(messages, false).unwrap());
+    let mut trainable = 0;
+    for (i, message) in messages.iter().enumerate() {
+        if message.role == Role::Assistant {
+            let through = counter.render(&messages[..=i], false).unwrap();
+            let before = counter.render(&messages[..i], true).unwrap();
+            trainable += if through.starts_with(&before) {
+                tokens(&through).saturating_sub(tokens(&before))
+            } else {
+                let common: usize =
+                    through.chars().zip(before.chars()).take_while(|(a, b)| a == b).map(|(a, _)| a.len_utf8()).sum();
+                tokens(&through[common..])
+            };
+        }
+    }
+    TokenCount { total, trainable }
+}
+
+fn load(dir: &std::path::Path) -> (HfTokenCounter, Tokenizer) {
+    let spec = dir.to_str().unwrap();
+    let files = resolve_tokenizer(spec, &ResolveOptions::default()).unwrap();
+    let counter = HfTokenCounter::from_files(&files).unwrap();
+    let tokenizer = Tokenizer::from_file(dir.join(TOKENIZER_FILE)).unwrap();
+    (counter, tokenizer)
+}
+
+/// Every conversation counts as the definition says, every snippet alone as `tokenizers`
+/// counts it, and for OpenAI's vocabularies as tiktoken counts it.
+fn check_vocabulary(name: &str, engine: Engine, free_roles: bool) {
+    let Some(dir) = fixture(name) else { return };
+    let (counter, tokenizer) = load(&dir);
+    assert!(counter.is_piecewise(), "{name}");
+    assert_eq!(counter.is_byte_level(), engine == Engine::ByteLevel, "{name}: {counter:?}");
+    for (i, messages) in conversations(1, 120, free_roles).iter().enumerate() {
+        let expected = by_definition(&counter, &tokenizer, messages);
+        assert_eq!(counter.count(messages).unwrap(), expected, "{name}, conversation {i}: {messages:?}");
+    }
+    // Counted again: everything now comes from the caches.
+    for messages in conversations(1, 20, free_roles) {
+        assert_eq!(counter.count(&messages).unwrap(), by_definition(&counter, &tokenizer, &messages), "{name}");
+    }
+    for snippet in HOSTILE_SNIPPETS {
+        for text in [snippet.to_owned(), format!("x {snippet} y"), format!("{snippet}{snippet}\n{snippet}")] {
+            let expected = tokenizer.encode(text.as_str(), false).unwrap().len() as u64;
+            assert_eq!(counter.count_text(&text).unwrap(), expected, "{name}: {text:?}");
+        }
+    }
+    let tiktoken = match name {
+        "cl100k" => tiktoken_rs::cl100k_base().unwrap(),
+        "o200k" => tiktoken_rs::o200k_base().unwrap(),
+        _ => return,
+    };
+    let text = Text::new();
+    let mut rng = Rng(5);
+    for _ in 0..300 {
+        let words = 1 + rng.below(80);
+        // Without ChatML's markers, which o200k's fixture has as added tokens.
+        let sample = hostile_text(&text, &mut rng, words).replace("<|im_end|>", "<im_end>");
+        assert_eq!(
+            counter.count_text(&sample).unwrap(),
+            tiktoken.encode_ordinary(&sample).len() as u64,
+            "{name}: {sample:?}"
+        );
+    }
+}
+
+#[test]
+fn the_quick_brown_fox_on_cl100k_with_chatml() {
+    let Some(dir) = fixture("cl100k") else { return };
+    let (counter, tokenizer) = load(&dir);
+    let answer = "The quick brown fox jumps over the lazy dog.";
+    let messages = [Message::new(Role::User, "Hi"), Message::new(Role::Assistant, answer)];
+    let count = counter.count(&messages).unwrap();
+    let tokens = |text: &str| tokenizer.encode(text, false).unwrap().len() as u64;
+    let prompt = "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n";
+    let rendered = format!("{prompt}{answer}<|im_end|>\n");
+    assert_eq!(counter.render(&messages, false).unwrap(), rendered);
+    assert_eq!(count.total, tokens(&rendered));
+    assert_eq!(count.total, 38, "what the issue measured with tokenizers");
+    assert_eq!(tokens(answer), 10);
+    // The answer, then `<|im_end|>` written as text: its `<|` merges with the full stop.
+    assert_eq!(count.trainable, tokens(&rendered) - tokens(prompt));
+    assert!(count.trainable > 10, "{count:?}");
+}

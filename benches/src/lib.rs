@@ -4,38 +4,42 @@
 
 use brightrun_core::dataset::tokenizer::TokenCount;
 use brightrun_core::dataset::{Message, Role};
+use serde_json::Value;
 use tokenizers::Tokenizer;
 
-/// The naive count of a conversation under ChatML: one `Tokenizer::encode` of each message's
-/// block `<|im_start|>{role}\n{content}<|im_end|>\n`. An assistant message trains on its
-/// block less the header `<|im_start|>assistant\n` (content and end-of-turn marker): on a
-/// ByteLevel BPE, whose pre-tokenizer cuts at the newline, this is the count
-/// `HfTokenCounter` computes from the rendered conversation, with one encode per message.
+/// The reference count of a conversation under ChatML: the counting definition of
+/// `HfTokenCounter` computed the obvious way, with one `Tokenizer::encode` of the whole
+/// rendered conversation for the total and, for each assistant turn, one of the
+/// conversation through the turn and one of the conversation before it with the
+/// generation prompt (`trainable` adds up their differences). Right for every tokenizer,
+/// whether or not ChatML's markers are special tokens in it.
 pub struct NaiveCounter {
     tokenizer: Tokenizer,
-    assistant_header: u64,
 }
 
 impl NaiveCounter {
     /// A counter over `tokenizer`.
-    pub fn new(tokenizer: Tokenizer) -> Result<Self, String> {
-        let assistant_header = encode_len(&tokenizer, "<|im_start|>assistant\n")?;
-        Ok(Self { tokenizer, assistant_header })
+    pub fn new(tokenizer: Tokenizer) -> Self {
+        Self { tokenizer }
     }
 
     /// Counts one conversation.
     pub fn count(&self, messages: &[Message]) -> Result<TokenCount, String> {
-        let mut count = TokenCount::default();
-        for message in messages {
-            let block = format!("<|im_start|>{}\n{}<|im_end|>\n", message.role, message.content);
-            let tokens = encode_len(&self.tokenizer, &block)?;
-            count.total += tokens;
+        let mut count = TokenCount { total: encode_len(&self.tokenizer, &chatml(messages))?, trainable: 0 };
+        for (i, message) in messages.iter().enumerate() {
             if message.role == Role::Assistant {
-                count.trainable += tokens.saturating_sub(self.assistant_header);
+                let through = encode_len(&self.tokenizer, &chatml(&messages[..=i]))?;
+                let before = encode_len(&self.tokenizer, &(chatml(&messages[..i]) + "<|im_start|>assistant\n"))?;
+                count.trainable += through.saturating_sub(before);
             }
         }
         Ok(count)
     }
+}
+
+/// ChatML, as BrightRun's default template renders it.
+fn chatml(messages: &[Message]) -> String {
+    messages.iter().map(|m| format!("<|im_start|>{}\n{}<|im_end|>\n", m.role, m.content)).collect()
 }
 
 fn encode_len(tokenizer: &Tokenizer, text: &str) -> Result<u64, String> {
@@ -45,4 +49,35 @@ fn encode_len(tokenizer: &Tokenizer, text: &str) -> Result<u64, String> {
 /// The sum of two counts.
 pub fn add(a: TokenCount, b: TokenCount) -> TokenCount {
     TokenCount { total: a.total + b.total, trainable: a.trainable + b.trainable }
+}
+
+/// The canonical messages of a record; empty when it has nothing to train on.
+pub fn conversation(line: &str) -> Result<Vec<Message>, String> {
+    let record: Value = serde_json::from_str(line).map_err(|e| format!("a line is not JSON: {e}"))?;
+    let message = |item: &Value| -> Result<Message, String> {
+        let role = item["role"].as_str().and_then(Role::from_name).ok_or("a message without a known role")?;
+        Ok(Message::new(role, item["content"].as_str().ok_or("a message without content")?))
+    };
+    if let Some(messages) = record["messages"].as_array() {
+        return messages.iter().map(message).collect();
+    }
+    let Some(target) = record["target_response"].as_str() else { return Ok(Vec::new()) };
+    let input = record["current_user_input"].as_str().ok_or("a v4 pair without current_user_input")?;
+    let mut messages = Vec::new();
+    if let Some(system) = record["system_prompt"].as_str().filter(|s| !s.trim().is_empty()) {
+        messages.push(Message::new(Role::System, system));
+    }
+    let history = record["conversation_history"].as_array().map(Vec::as_slice).unwrap_or_default();
+    for item in history {
+        messages.push(message(item)?);
+    }
+    if history
+        .last()
+        .is_some_and(|last| last["role"] == "user" && last["content"].as_str().map(str::trim) == Some(input.trim()))
+    {
+        messages.pop();
+    }
+    messages.push(Message::new(Role::User, input));
+    messages.push(Message::new(Role::Assistant, target));
+    Ok(messages)
 }

@@ -13,11 +13,12 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
 use std::mem;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use ahash::RandomState;
 use serde::Serialize;
+
+use super::local_cache::LocalHits;
 
 const SHARDS: usize = 16;
 
@@ -43,8 +44,15 @@ impl KeyHasher {
     }
 
     /// The key of one value.
+    #[cfg(test)]
     pub(crate) fn key<T: Hash + ?Sized>(&self, value: &T) -> u128 {
         combine(self.low.hash_one(value), self.high.hash_one(value))
+    }
+
+    /// The key of a text with a flag, in one pass over the text: what pieces and words are
+    /// remembered by.
+    pub(crate) fn text_key(&self, flag: bool, text: &str) -> u128 {
+        xxhash_rust::xxh3::xxh3_128_with_seed(text.as_bytes(), u64::from(flag))
     }
 
     /// A key that grows with its input: feed values one after the other and read the key of
@@ -105,6 +113,9 @@ type Map = HashMap<u128, u64, BuildHasherDefault<PassThrough>>;
 struct Shard {
     current: Map,
     previous: Map,
+    /// Lookups this shard answered, and those it could not.
+    hits: u64,
+    misses: u64,
 }
 
 /// How often a cache answered.
@@ -124,12 +135,12 @@ impl CacheCounters {
     }
 }
 
-/// A bounded map from 128-bit keys to counts, shared by threads.
+/// A bounded map from 128-bit keys to counts, shared by threads, with each thread's last
+/// lookups in front of it (see [`super::local_cache`]).
 pub(crate) struct CountCache {
     shards: Vec<Mutex<Shard>>,
     generation_capacity: usize,
-    hits: AtomicU64,
-    misses: AtomicU64,
+    local: LocalHits,
 }
 
 impl CountCache {
@@ -140,8 +151,7 @@ impl CountCache {
         Self {
             shards: (0..shards).map(|_| Mutex::new(Shard::default())).collect(),
             generation_capacity: capacity.div_ceil(SHARDS * 2).max(1),
-            hits: AtomicU64::new(0),
-            misses: AtomicU64::new(0),
+            local: LocalHits::new(),
         }
     }
 
@@ -152,12 +162,14 @@ impl CountCache {
 
     /// The count stored under `key`, or `compute()` stored under it. The shard is not locked
     /// while computing, so two threads may compute the same count; both get the same answer.
+    /// A disabled cache computes and counts nothing.
     pub(crate) fn get_or_try_insert<E>(&self, key: u128, compute: impl FnOnce() -> Result<u64, E>) -> Result<u64, E> {
-        if let Some(value) = self.get(key) {
-            self.hits.fetch_add(1, Ordering::Relaxed);
+        if !self.is_enabled() {
+            return compute();
+        }
+        if let Some(value) = self.lookup(key) {
             return Ok(value);
         }
-        self.misses.fetch_add(1, Ordering::Relaxed);
         let value = compute()?;
         self.insert(key, value);
         Ok(value)
@@ -165,26 +177,37 @@ impl CountCache {
 
     /// The count stored under `key`, counted as a hit or a miss.
     pub(crate) fn lookup(&self, key: u128) -> Option<u64> {
-        let found = self.get(key);
-        let counter = if found.is_some() { &self.hits } else { &self.misses };
-        counter.fetch_add(1, Ordering::Relaxed);
+        if let Some(value) = self.local.get(key) {
+            return Some(value);
+        }
+        let found = self.lookup_shared(key);
+        if let Some(value) = found {
+            self.local.put(key, value);
+        }
         found
     }
 
-    fn get(&self, key: u128) -> Option<u64> {
+    /// [`CountCache::lookup`] in the shared maps only; a hit in the previous generation
+    /// moves the entry to the current one.
+    fn lookup_shared(&self, key: u128) -> Option<u64> {
         let mut shard = self.shard(key)?;
-        if let Some(&value) = shard.current.get(&key) {
-            return Some(value);
+        let found = match shard.current.get(&key) {
+            Some(&value) => Some(value),
+            None => shard.previous.remove(&key).inspect(|&value| self.store(&mut shard, key, value)),
+        };
+        match found {
+            Some(_) => shard.hits += 1,
+            None => shard.misses += 1,
         }
-        let value = shard.previous.remove(&key)?;
-        self.store(&mut shard, key, value);
-        Some(value)
+        found
     }
 
     /// Stores `value` under `key`.
     pub(crate) fn insert(&self, key: u128, value: u64) {
         if let Some(mut shard) = self.shard(key) {
             self.store(&mut shard, key, value);
+            drop(shard);
+            self.local.put(key, value);
         }
     }
 
@@ -206,9 +229,15 @@ impl CountCache {
         Some(self.shards[index].lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
     }
 
-    /// Hits and misses so far.
+    /// Hits and misses so far (other threads' hits in their own caches arrive in batches).
     pub(crate) fn counters(&self) -> CacheCounters {
-        CacheCounters { hits: self.hits.load(Ordering::Relaxed), misses: self.misses.load(Ordering::Relaxed) }
+        let mut counters = CacheCounters { hits: self.local.hits(), misses: 0 };
+        for shard in &self.shards {
+            let shard = shard.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            counters.hits += shard.hits;
+            counters.misses += shard.misses;
+        }
+        counters
     }
 
     /// Entries held now, both generations.
@@ -245,13 +274,13 @@ mod tests {
     fn stays_bounded_and_keeps_what_is_used() {
         let cache = CountCache::new(64);
         let hot = KeyHasher::new().key("hot");
-        count(&cache, hot, 1);
+        cache.insert(hot, 1);
         for i in 0..10_000u64 {
-            count(&cache, KeyHasher::new().key(&i), i);
-            count(&cache, hot, 2);
+            cache.insert(KeyHasher::new().key(&i), i);
+            assert_eq!(cache.lookup_shared(hot), Some(1), "an entry in use is never evicted");
         }
         assert!(cache.len() <= 2 * 64 + 2 * SHARDS, "{} entries", cache.len());
-        assert_eq!(count(&cache, hot, 3), 1, "an entry in use is never evicted");
+        assert_eq!(cache.lookup_shared(KeyHasher::new().key(&0u64)), None, "an entry not used since is gone");
     }
 
     #[test]

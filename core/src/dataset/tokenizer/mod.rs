@@ -17,6 +17,7 @@ mod estimated;
 mod hf;
 #[cfg(feature = "hub")]
 mod hub;
+mod local_cache;
 mod pieces;
 #[cfg(test)]
 mod real_vocabularies;

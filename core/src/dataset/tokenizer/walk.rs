@@ -135,7 +135,7 @@ impl TextCounter {
     /// The count of a piece, remembered; a long one is counted word by word where that is
     /// allowed, each word remembered in the word cache.
     fn count_piece(&self, piece: &str, at_start: bool) -> Result<u64, PieceError> {
-        self.pieces.get_or_try_insert(self.keys.key(&(at_start, piece)), || {
+        self.pieces.get_or_try_insert(self.keys.text_key(at_start, piece), || {
             let Some(cuts) = self.cuts.filter(|_| piece.len() >= MIN_CUT_BYTES) else {
                 return self.engine.count(piece, at_start);
             };
@@ -149,6 +149,6 @@ impl TextCounter {
 
     /// The count of a word, remembered (a word counts as a piece would).
     fn count_word(&self, word: &str, at_start: bool) -> Result<u64, PieceError> {
-        self.words.get_or_try_insert(self.keys.key(&(at_start, word)), || self.engine.count(word, at_start))
+        self.words.get_or_try_insert(self.keys.text_key(at_start, word), || self.engine.count(word, at_start))
     }
 }

@@ -21,6 +21,12 @@ struct Merge {
     token: u32,
 }
 
+/// No merge: ranks below it are real.
+const NO_MERGE: Merge = Merge { rank: u32::MAX, token: 0 };
+
+/// Words up to this many bytes are merged in arrays on the stack; longer ones with a heap.
+const SHORT_WORD: usize = 32;
+
 /// A byte-level BPE model reduced to what counting needs.
 #[derive(Debug)]
 pub(crate) struct ByteBpe {
@@ -83,8 +89,46 @@ impl ByteBpe {
             0
         } else if self.whole.contains_key(word) {
             1
+        } else if word.len() <= SHORT_WORD {
+            self.merge_short(word) as u64
         } else {
             self.merge(word).len() as u64
+        }
+    }
+
+    fn merge_of(&self, left: u32, right: u32) -> Merge {
+        self.merges.get(&pair(left, right)).copied().unwrap_or(NO_MERGE)
+    }
+
+    /// The number of tokens of a short `word` after every merge: the same merges as
+    /// [`ByteBpe::merge`] in the same order (the lowest rank first, the leftmost of equal
+    /// ranks), on arrays that keep each adjacent pair's merge.
+    fn merge_short(&self, word: &[u8]) -> usize {
+        let mut tokens = [0u32; SHORT_WORD];
+        let mut merges = [NO_MERGE; SHORT_WORD];
+        let mut len = word.len();
+        for (token, &byte) in tokens.iter_mut().zip(word) {
+            *token = self.byte_tokens[usize::from(byte)];
+        }
+        for i in 0..len - 1 {
+            merges[i] = self.merge_of(tokens[i], tokens[i + 1]);
+        }
+        loop {
+            let (at, best) = merges[..len - 1]
+                .iter()
+                .enumerate()
+                .fold((0, NO_MERGE), |(at, best), (i, m)| if m.rank < best.rank { (i, *m) } else { (at, best) });
+            if best.rank == NO_MERGE.rank {
+                return len;
+            }
+            tokens[at] = best.token;
+            tokens.copy_within(at + 2..len, at + 1);
+            merges.copy_within(at + 2..len, at + 1);
+            len -= 1;
+            if at > 0 {
+                merges[at - 1] = self.merge_of(tokens[at - 1], tokens[at]);
+            }
+            merges[at] = if at + 1 < len { self.merge_of(tokens[at], tokens[at + 1]) } else { NO_MERGE };
         }
     }
 
@@ -154,6 +198,33 @@ mod tests {
         assert_eq!(bpe.merge(b"bcbc"), [257, 257]);
         assert_eq!(bpe.count(b""), 0);
         assert_eq!(bpe.count(b"x"), 1);
+    }
+
+    #[test]
+    fn short_words_merge_as_long_ones_do() {
+        // Every string of a, b, c up to 9 bytes, with merges whose ranks compete.
+        let bpe = model(
+            &["ab", "bc", "ca", "abc", "bca", "cab", "abca", "aa", "aaa"],
+            &[
+                ("a", "a"),
+                ("b", "c"),
+                ("a", "b"),
+                ("c", "a"),
+                ("ab", "c"),
+                ("b", "ca"),
+                ("c", "ab"),
+                ("ab", "ca"),
+                ("aa", "a"),
+            ],
+            false,
+        );
+        let mut words = vec![Vec::new()];
+        for _ in 0..9 {
+            words = words.iter().flat_map(|w: &Vec<u8>| [b'a', b'b', b'c'].map(|c| [&w[..], &[c]].concat())).collect();
+            for word in &words {
+                assert_eq!(bpe.merge_short(word), bpe.merge(word).len(), "{}", String::from_utf8_lossy(word));
+            }
+        }
     }
 
     #[test]

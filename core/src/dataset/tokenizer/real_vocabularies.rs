@@ -112,6 +112,27 @@ fn by_definition(counter: &HfTokenCounter, tokenizer: &Tokenizer, messages: &[Me
     TokenCount { total, trainable }
 }
 
+/// The inputs of the `count_tokens` fuzz target kept in the repository: its seeds and the
+/// minimized inputs it found (`core/fuzz/seeds/count_tokens/`,
+/// `core/src/dataset/tests/regressions/count_tokens/`), cut at NUL into alternating user
+/// and assistant messages as the target cuts them.
+fn fuzz_corpus() -> Vec<(PathBuf, Vec<Message>)> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut corpus = Vec::new();
+    for dir in ["fuzz/seeds/count_tokens", "src/dataset/tests/regressions/count_tokens"] {
+        let Ok(entries) = std::fs::read_dir(root.join(dir)) else { continue };
+        for path in entries.map(|entry| entry.unwrap().path()) {
+            let Ok(text) = std::fs::read_to_string(&path) else { continue };
+            let role = |i: usize| if i % 2 == 0 { Role::User } else { Role::Assistant };
+            let messages = text.split('\0').enumerate().map(|(i, part)| Message::new(role(i), part)).collect();
+            corpus.push((path, messages));
+        }
+    }
+    corpus.sort_by(|a, b| a.0.cmp(&b.0));
+    assert!(corpus.len() >= 7, "the fuzz seeds are missing: {corpus:?}");
+    corpus
+}
+
 fn load(dir: &std::path::Path) -> (HfTokenCounter, Tokenizer) {
     let spec = dir.to_str().unwrap();
     let files = resolve_tokenizer(spec, &ResolveOptions::default()).unwrap();
@@ -134,6 +155,10 @@ fn check_vocabulary(name: &str, engine: Engine, free_roles: bool) {
     // Counted again: everything now comes from the caches.
     for messages in conversations(1, 20, free_roles) {
         assert_eq!(counter.count(&messages).unwrap(), by_definition(&counter, &tokenizer, &messages), "{name}");
+    }
+    for (path, messages) in fuzz_corpus() {
+        let expected = counter.render(&messages, false).ok().map(|_| by_definition(&counter, &tokenizer, &messages));
+        assert_eq!(counter.count(&messages).ok(), expected, "{name}: {}", path.display());
     }
     for snippet in HOSTILE_SNIPPETS {
         for text in [snippet.to_owned(), format!("x {snippet} y"), format!("{snippet}{snippet}\n{snippet}")] {

@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
 # Headline figures of the dataset engine, on generated files of hundreds of megabytes:
 #   (a) `brightrun validate --no-tokens --json`: structure checks, MB/s and peak RSS;
-#   (b) `brightrun validate --tokenizer DIR --json`: exact counts with a trained HF BPE;
-#   (c) the naive baseline: `Tokenizer::encode` on every message, 2 threads (naive-count);
-#       (b) and (c) print their totals, which must be equal;
-#   (d) peak RSS of (a) and (b) on the largest file.
-# Usage: benches/dataset/run.sh [DATA_DIR] (default /tmp/brightrun-bench). CHAT_MB (500) and
-# V4_MB (300) size the files; they are generated once and kept. Needs python3 to read JSON.
+#   (b) `brightrun validate --tokenizer DIR --json`: exact counts with a 16k BPE trained here
+#       and with the real cl100k vocabulary as tokenizer.json (no added tokens: ChatML's
+#       markers are text, as in the issue that found counts wrong), and peak RSS;
+#   (c) the reference: the counting definition computed with `Tokenizer::encode` of every
+#       text it names, 2 threads (naive-count), on the first REFERENCE_MB of each file;
+#       (b) on the same part prints the same totals.
+# Usage: benches/dataset/run.sh [DATA_DIR] (default /tmp/brightrun-bench). CHAT_MB (200),
+# V4_MB (300) and REFERENCE_MB (10) size the files; they are generated once and kept. The
+# cl100k tokenizer.json comes from scripts/vocab-fixtures (the venv of scripts/python-env).
+# Needs python3 to read JSON.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 data=${1:-/tmp/brightrun-bench}
-chat_mb=${CHAT_MB:-500}
+chat_mb=${CHAT_MB:-200}
 v4_mb=${V4_MB:-300}
+reference_mb=${REFERENCE_MB:-10}
 
 cargo build --release --quiet -p brightrun-cli -p brightrun-benches --bins
 # Copied at once: a target folder shared with other checkouts may get their binaries next.
@@ -22,6 +27,11 @@ cp "$built/brightrun" "$built/gen-dataset" "$built/naive-count" "$bin/"
 "$bin/brightrun" validate --help | grep -q -- --tokenizer || { echo "not this checkout's brightrun" >&2; exit 1; }
 "$bin/gen-dataset" "$data" "$chat_mb" "$v4_mb"
 tokenizer="$data/tokenizer"
+cl100k="$(scripts/vocab-fixtures)/cl100k"
+for f in chat v4; do
+    # The first lines of each file, about REFERENCE_MB, for the slow reference.
+    head -c "$((reference_mb * 1000000))" "$data/$f.jsonl" | sed '$d' >"$data/$f-part.jsonl"
+done
 log=$(mktemp)
 out=$(mktemp)
 trap 'rm -f "$log" "$out"' EXIT
@@ -59,13 +69,22 @@ for f in chat v4; do
     measure "validate --no-tokens $f.jsonl" "$data/$f.jsonl" \
         "$bin/brightrun" validate "$data/$f.jsonl" --no-tokens --json --min-examples 0
 done
-echo "== (b) exact tokens: brightrun validate --tokenizer (HF ByteLevel BPE, 16k vocab)"
-echo "== (c) naive: Tokenizer::encode on every message, 2 threads"
+echo "== (b) exact tokens: brightrun validate --tokenizer (all cores)"
 for f in v4 chat; do
-    measure "validate --tokenizer $f.jsonl" "$data/$f.jsonl" \
-        "$bin/brightrun" validate "$data/$f.jsonl" --tokenizer "$tokenizer" --json --min-examples 0
-    totals
-    measure "naive-count $f.jsonl" "$data/$f.jsonl" \
-        "$bin/naive-count" "$data/$f.jsonl" "$tokenizer/tokenizer.json" 2
-    totals
+    for t in "$tokenizer" "$cl100k"; do
+        measure "validate --tokenizer $(basename "$t") $f.jsonl" "$data/$f.jsonl" \
+            "$bin/brightrun" validate "$data/$f.jsonl" --tokenizer "$t" --json --min-examples 0
+        totals
+    done
+done
+echo "== (c) reference: Tokenizer::encode of every text of the definition, 2 threads, first ${reference_mb} MB"
+for f in v4 chat; do
+    for t in "$tokenizer" "$cl100k"; do
+        measure "validate --tokenizer $(basename "$t") $f-part" "$data/$f-part.jsonl" \
+            "$bin/brightrun" validate "$data/$f-part.jsonl" --tokenizer "$t" --json --min-examples 0
+        totals
+        measure "naive-count $(basename "$t") $f-part" "$data/$f-part.jsonl" \
+            "$bin/naive-count" "$data/$f-part.jsonl" "$t/tokenizer.json" 2
+        totals
+    done
 done

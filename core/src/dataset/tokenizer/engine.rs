@@ -42,11 +42,12 @@ pub(crate) enum PieceEngine {
 }
 
 impl PieceEngine {
-    /// The byte-level engine where `tokenizer` allows it, else encoding behind `anchor`, an
+    /// The byte-level engine where `tokenizer` (loaded from `tokenizer_json`) allows it, else
+    /// encoding behind `anchor`, an
     /// added token of the tokenizer (see [`super::pieces::PieceSplitter`]), or behind a
     /// synthetic one added to a copy when there is none.
-    pub(crate) fn new(name: &str, tokenizer: &Tokenizer, anchor: Option<&str>) -> Self {
-        match ByteLevelModel::from_tokenizer(tokenizer) {
+    pub(crate) fn new(name: &str, tokenizer: &Tokenizer, tokenizer_json: &str, anchor: Option<&str>) -> Self {
+        match ByteLevelModel::from_tokenizer(tokenizer, tokenizer_json) {
             Ok(model) => return PieceEngine::ByteLevel(Box::new(model)),
             Err(why) => tracing::debug!(tokenizer = name, %why, "counting pieces with tokenizers"),
         }

@@ -165,7 +165,8 @@ impl HfTokenCounter {
                 None
             }
         };
-        let engine = PieceEngine::new(name, &tokenizer, splitter.as_ref().and_then(PieceSplitter::anchor));
+        let engine =
+            PieceEngine::new(name, &tokenizer, tokenizer_json, splitter.as_ref().and_then(PieceSplitter::anchor));
         Ok(Self {
             name: format!("hf:{name}"),
             renderer: Renderer::new(template, source),

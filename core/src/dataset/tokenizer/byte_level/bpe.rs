@@ -68,11 +68,14 @@ impl ByteBpe {
             *token = *ids.get(&[byte][..]).ok_or_else(|| format!("byte {byte:#04x} has no token"))?;
         }
         let mut merge_map = HashMap::with_hasher(hasher());
+        let mut merged = Vec::new();
         for (rank, (left, right)) in merges.into_iter().enumerate() {
             let id = |bytes: &[u8]| {
                 ids.get(bytes).copied().ok_or_else(|| format!("merge {rank} names a token not in the vocabulary"))
             };
-            let merged: Vec<u8> = left.iter().chain(&right).copied().collect();
+            merged.clear();
+            merged.extend_from_slice(&left);
+            merged.extend_from_slice(&right);
             let rank = u32::try_from(rank).map_err(|_| "more than 2^32 merges".to_owned())?;
             // As in `tokenizers`, a pair listed twice keeps its later rank.
             merge_map.insert(pair(id(&left)?, id(&right)?), Merge { rank, token: id(&merged)? });

@@ -18,6 +18,7 @@
 //! compare both on real vocabularies.
 
 mod bpe;
+mod model_file;
 
 use std::borrow::Cow;
 
@@ -27,7 +28,7 @@ use tokenizers::Tokenizer;
 use unicode_normalization_alignments::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
 use super::split_regex::{GPT2_PATTERN, PieceTooLong, RegexSplitter};
-use bpe::{ByteBpe, VocabEntry};
+use bpe::ByteBpe;
 
 /// Where `ByteLevel`'s `add_prefix_space` puts its space.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,9 +52,9 @@ pub(crate) struct ByteLevelModel {
 }
 
 impl ByteLevelModel {
-    /// The model of `tokenizer`, or why it is not one this module counts exactly.
-    pub(crate) fn from_tokenizer(tokenizer: &Tokenizer) -> Result<Self, String> {
-        let to_json = |value: Result<Json, serde_json::Error>| value.map_err(|e| e.to_string());
+    /// The model of `tokenizer`, loaded from `tokenizer_json`, or why it is not one this
+    /// module counts exactly.
+    pub(crate) fn from_tokenizer(tokenizer: &Tokenizer, tokenizer_json: &str) -> Result<Self, String> {
         let nfc = match tokenizer.get_normalizer().map(serde_json::to_value).transpose().map_err(|e| e.to_string())? {
             None => false,
             Some(n) if n["type"] == "NFC" => true,
@@ -64,8 +65,7 @@ impl ByteLevelModel {
         let (pattern, prefix_space) = pre_tokenization(&pre_tokenizer.ok_or("no pre-tokenizer")?)?;
         let splitter = RegexSplitter::new(&pattern)?;
         let normalized_tokens = normalized_tokens(tokenizer, nfc)?;
-        let model = to_json(serde_json::to_value(tokenizer.get_model()))?;
-        Ok(Self { nfc, normalized_tokens, splitter, prefix_space, bpe: bpe_model(&model)? })
+        Ok(Self { nfc, normalized_tokens, splitter, prefix_space, bpe: model_file::read(tokenizer_json)? })
     }
 
     /// The number of tokens of `text`, a piece of rendered text between two added tokens
@@ -165,81 +165,4 @@ fn normalized_tokens(tokenizer: &Tokenizer, nfc: bool) -> Result<Option<AhoCoras
         .build(tokens.iter().map(|(_, t)| t.content.as_str()))
         .map(Some)
         .map_err(|e| format!("cannot index the added tokens: {e}"))
-}
-
-/// The BPE of a serialized `tokenizers` model.
-fn bpe_model(model: &Json) -> Result<ByteBpe, String> {
-    if model["type"] != "BPE" {
-        return Err(format!("model {} is not BPE", model["type"]));
-    }
-    for option in ["continuing_subword_prefix", "end_of_word_suffix"] {
-        if !model[option].is_null() && model[option] != "" {
-            return Err(format!("BPE with {option} is not reproduced"));
-        }
-    }
-    let decode = byte_decoder();
-    let to_bytes = |token: &str| token.chars().map(&decode).collect::<Option<Vec<u8>>>();
-    let vocab = model["vocab"].as_object().ok_or("the BPE model has no vocabulary")?;
-    // Entries with characters outside the byte-level alphabet can never be produced.
-    let vocabulary: Vec<VocabEntry> = vocab
-        .iter()
-        .filter_map(|(token, id)| Some(VocabEntry { bytes: to_bytes(token)?, id: u32::try_from(id.as_u64()?).ok()? }))
-        .collect();
-    let merges = model["merges"].as_array().ok_or("the BPE model has no merges")?;
-    let merges = merges
-        .iter()
-        .map(|merge| {
-            let (left, right) = match merge {
-                Json::String(line) => line.split_once(' ').ok_or_else(|| format!("merge {line:?} is not a pair"))?,
-                Json::Array(pair) => match pair.as_slice() {
-                    [Json::String(left), Json::String(right)] => (left.as_str(), right.as_str()),
-                    _ => return Err(format!("merge {merge} is not a pair")),
-                },
-                _ => return Err(format!("merge {merge} is not a pair")),
-            };
-            match (to_bytes(left), to_bytes(right)) {
-                (Some(left), Some(right)) => Ok((left, right)),
-                _ => Err(format!("merge {merge} is not byte-level")),
-            }
-        })
-        .collect::<Result<Vec<_>, String>>()?;
-    ByteBpe::new(vocabulary, merges, model["ignore_merges"] == true)
-}
-
-/// The inverse of the byte-level alphabet: GPT-2 writes each byte as a printable
-/// character, the printable Latin-1 bytes as themselves and the others as U+0100 onwards.
-fn byte_decoder() -> impl Fn(char) -> Option<u8> {
-    let mut table = std::collections::HashMap::with_capacity(256);
-    let mut shifted = 0u32;
-    for byte in 0..=255u8 {
-        let printable = matches!(byte, b'!'..=b'~' | 0xA1..=0xAC | 0xAE..=0xFF);
-        let c = if printable {
-            char::from(byte)
-        } else {
-            shifted += 1;
-            char::from_u32(255 + shifted).unwrap_or_default()
-        };
-        table.insert(c, byte);
-    }
-    move |c| table.get(&c).copied()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_byte_alphabet_is_gpt2s() {
-        let decode = byte_decoder();
-        assert_eq!(decode('Ġ'), Some(b' '));
-        assert_eq!(decode('Ċ'), Some(b'\n'));
-        assert_eq!(decode('!'), Some(b'!'));
-        assert_eq!(decode('\u{100}'), Some(0));
-        assert_eq!(decode('\u{143}'), Some(0xAD));
-        assert_eq!(decode('é'), Some(0xE9));
-        assert_eq!(decode('ā'), Some(1));
-        assert_eq!(decode('▁'), None);
-        let all: std::collections::HashSet<u8> = (0..0x200u32).filter_map(char::from_u32).filter_map(&decode).collect();
-        assert_eq!(all.len(), 256);
-    }
 }

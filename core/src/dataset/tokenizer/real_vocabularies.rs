@@ -123,7 +123,7 @@ fn fuzz_corpus() -> Vec<(PathBuf, Vec<Message>)> {
         let Ok(entries) = std::fs::read_dir(root.join(dir)) else { continue };
         for path in entries.map(|entry| entry.unwrap().path()) {
             let Ok(text) = std::fs::read_to_string(&path) else { continue };
-            let role = |i: usize| if i % 2 == 0 { Role::User } else { Role::Assistant };
+            let role = |i: usize| if i.is_multiple_of(2) { Role::User } else { Role::Assistant };
             let messages = text.split('\0').enumerate().map(|(i, part)| Message::new(role(i), part)).collect();
             corpus.push((path, messages));
         }

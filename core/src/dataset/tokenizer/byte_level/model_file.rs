@@ -60,10 +60,13 @@ pub(super) fn read(tokenizer_json: &str) -> Result<ByteBpe, String> {
     ByteBpe::new(vocabulary, merges, model.ignore_merges)
 }
 
+/// A merge: its left and right tokens, as the file writes them.
+type MergePair<'a> = (Cow<'a, str>, Cow<'a, str>);
+
 /// The merges, written as pairs (`[["a", "b"], ...]`, recent files) or as lines
 /// (`["a b", ...]`, older ones).
-fn merges(raw: &RawValue) -> Result<Vec<(Cow<'_, str>, Cow<'_, str>)>, String> {
-    if let Ok(pairs) = serde_json::from_str::<Vec<(Cow<'_, str>, Cow<'_, str>)>>(raw.get()) {
+fn merges(raw: &RawValue) -> Result<Vec<MergePair<'_>>, String> {
+    if let Ok(pairs) = serde_json::from_str::<Vec<MergePair<'_>>>(raw.get()) {
         return Ok(pairs);
     }
     let lines: Vec<Cow<'_, str>> =

@@ -13,14 +13,16 @@
 # Build the Node addon first: (cd bindings-node && npm run build).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-export CARGO_BUILD_TARGET=x86_64-unknown-linux-gnu
+# One target directory for cargo, maturin and napi (napi always passes --target): the
+# host's own triple, so that every step shares what the others built.
+export CARGO_BUILD_TARGET="${CARGO_BUILD_TARGET:-$(rustc -vV | sed -n 's/^host: //p')}"
 size_mb=${1:-100}
 runs=${RUNS:-3}
 python=${PYTHON:-$PWD/.venv/bin/python}
 
 if [ -z "${BRIGHTRUN_CLI:-}" ]; then
   cargo build --release --locked --quiet -p brightrun-cli
-  BRIGHTRUN_CLI="${CARGO_TARGET_DIR:-$PWD/target}/x86_64-unknown-linux-gnu/release/brightrun"
+  BRIGHTRUN_CLI="${CARGO_TARGET_DIR:-$PWD/target}/$CARGO_BUILD_TARGET/release/brightrun"
 fi
 [ -f bindings-node/native.js ] || { echo "build the Node addon first: (cd bindings-node && npm run build)" >&2; exit 1; }
 

@@ -13,6 +13,8 @@
 # Needs python3 to read JSON.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# The scripts' target directory: the host's triple (see scripts/test).
+export CARGO_BUILD_TARGET="${CARGO_BUILD_TARGET:-$(rustc -vV | sed -n 's/^host: //p')}"
 data=${1:-/tmp/brightrun-bench}
 chat_mb=${CHAT_MB:-200}
 v4_mb=${V4_MB:-300}

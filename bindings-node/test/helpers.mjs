@@ -10,7 +10,7 @@ export const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 export function cliPath() {
   if (process.env.BRIGHTRUN_CLI) return process.env.BRIGHTRUN_CLI
   const target = process.env.CARGO_TARGET_DIR ?? join(repo, 'target')
-  const candidate = join(target, 'x86_64-unknown-linux-gnu', 'debug', 'brightrun')
+  const candidate = join(target, process.env.CARGO_BUILD_TARGET ?? '', 'debug', 'brightrun')
   return existsSync(candidate) ? candidate : null
 }
 

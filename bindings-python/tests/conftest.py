@@ -17,12 +17,13 @@ CliJson = Callable[..., Any]
 
 
 def _cli_path() -> Path | None:
-    """$BRIGHTRUN_CLI (scripts/test sets it), else the debug build in the target directory."""
+    """$BRIGHTRUN_CLI (scripts/test sets it), else the debug build in the target directory
+    (under `$CARGO_BUILD_TARGET` when the build named a triple)."""
     explicit = os.environ.get("BRIGHTRUN_CLI")
     if explicit:
         return Path(explicit)
     target = Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target"))
-    candidate = target / "x86_64-unknown-linux-gnu" / "debug" / "brightrun"
+    candidate = target / os.environ.get("CARGO_BUILD_TARGET", "") / "debug" / "brightrun"
     return candidate if candidate.exists() else None
 
 

@@ -7,6 +7,7 @@
 
 pub(crate) mod detect;
 pub(crate) mod json;
+pub(crate) mod message;
 pub(crate) mod v4_document;
 
 mod chat;
@@ -63,14 +64,33 @@ pub(crate) struct ViewMessage<'a> {
     pub content: Cow<'a, str>,
     /// Where it came from, for findings.
     pub at: MessageAt,
+    /// `Some(0)` for an assistant message left out of the loss; `None` otherwise (a weight of
+    /// 1 is the default and is not kept).
+    pub weight: Option<u8>,
 }
 
-/// The canonical chat line the trainer reads: `{"role", "content"}`.
+impl<'a> ViewMessage<'a> {
+    /// A message without a weight.
+    pub fn new(role: Role, content: Cow<'a, str>, at: MessageAt) -> Self {
+        Self { role, content, at, weight: None }
+    }
+
+    /// Whether the loss is computed on it (as [`Message::is_trained`]).
+    pub fn is_trained(&self) -> bool {
+        self.role == Role::Assistant && self.weight != Some(0)
+    }
+}
+
+/// The canonical chat line the trainer reads: `{"role", "content", "weight"?}`, with
+/// `"weight": 0` on an assistant message that is not trained on.
 impl Serialize for ViewMessage<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut message = serializer.serialize_struct("Message", 2)?;
+        let mut message = serializer.serialize_struct("Message", 2 + usize::from(self.weight.is_some()))?;
         message.serialize_field("role", &self.role)?;
         message.serialize_field("content", &self.content)?;
+        if let Some(weight) = self.weight {
+            message.serialize_field("weight", &weight)?;
+        }
         message.end()
     }
 }
@@ -84,6 +104,8 @@ pub(crate) enum Training {
     UserTurn,
     /// A chat record with `weight: 0`.
     ZeroWeight,
+    /// A conversation whose every assistant message has `weight: 0`.
+    ZeroWeightMessages,
 }
 
 /// A record in canonical form, borrowing from its line.
@@ -106,25 +128,30 @@ pub(crate) struct View<'a> {
 }
 
 impl<'a> View<'a> {
-    /// A conversation whose every assistant message is a target (chat, v3).
+    /// A conversation whose every trained assistant message is a target (chat, v3).
     fn conversation(
         messages: Vec<ViewMessage<'a>>,
         split: Option<Split>,
         id: Option<Cow<'a, str>>,
         training: Training,
     ) -> Self {
-        let targets = match training {
-            Training::Trained => messages.iter().filter(|m| m.role == Role::Assistant).count() as u32,
-            Training::UserTurn | Training::ZeroWeight => 0,
-        };
+        let trained = messages.iter().filter(|m| m.is_trained()).count() as u32;
+        let training =
+            if training == Training::Trained && trained == 0 && messages.iter().any(|m| m.role == Role::Assistant) {
+                Training::ZeroWeightMessages
+            } else {
+                training
+            };
+        let targets = if training == Training::Trained { trained } else { 0 };
         View { messages, split, id, conversation_id: None, turn_number: None, training, targets }
     }
 
-    /// A 64-bit hash of the roles and texts: equal conversations, equal hashes.
+    /// A 64-bit hash of the roles, weights and texts: equal conversations, equal hashes.
     pub fn content_hash(&self) -> u64 {
         let mut hasher = Xxh3::new();
         for message in &self.messages {
-            hasher.update(&[message.role as u8]);
+            // A weight of 0 marks the role byte, so unweighted conversations hash as before.
+            hasher.update(&[message.role as u8 | if message.weight == Some(0) { 0x80 } else { 0 }]);
             hasher.update(&(message.content.len() as u64).to_le_bytes());
             hasher.update(message.content.as_bytes());
         }
@@ -133,7 +160,10 @@ impl<'a> View<'a> {
 
     /// The messages as owned canonical messages (what a token counter takes).
     pub fn owned_messages(&self) -> Vec<Message> {
-        self.messages.iter().map(|m| Message::new(m.role, m.content.as_ref())).collect()
+        self.messages
+            .iter()
+            .map(|m| Message { role: m.role, content: m.content.as_ref().to_owned(), weight: m.weight })
+            .collect()
     }
 
     /// The canonical conversation, with where it came from.
@@ -205,8 +235,11 @@ impl RecordCtx<'_, '_> {
     }
 }
 
+/// Roles of tool calling, which is not supported.
+const TOOL_ROLES: [&str; 2] = ["tool", "function"];
+
 /// Reads an array of messages (`messages`, `turns`, `conversation_history`) into `out`,
-/// reporting every malformed item; malformed items are left out.
+/// reporting every malformed item; malformed items are left out (and make the record invalid).
 fn push_messages<'a>(
     items: Vec<Slot<json::RawMessage<'a>>>,
     field: &'static str,
@@ -215,20 +248,109 @@ fn push_messages<'a>(
 ) {
     for (index, item) in items.into_iter().enumerate() {
         let Some(message) = ctx.required(item, FieldPath::Item(field, index)) else { continue };
-        let role_path = FieldPath::ItemField(field, index, "role");
-        let role = ctx.required(message.role, role_path).and_then(|json::Text(name)| {
-            let role = Role::from_name(&name);
-            if role.is_none() {
-                ctx.report(RuleCode::UnknownRole, role_path, || {
-                    format!("role `{name}` is not one of system, user, assistant")
-                });
-            }
-            role
-        });
-        let content = ctx.required(message.content, FieldPath::ItemField(field, index, "content"));
-        if let (Some(role), Some(json::Text(content))) = (role, content) {
-            out.push(ViewMessage { role, content, at: MessageAt::Item(field, index) });
+        let role = message_role(message.role, field, index, ctx);
+        if let Some(key) = message.tool_key
+            && role.is_some()
+        {
+            ctx.report(RuleCode::ToolUseUnsupported, FieldPath::ItemField(field, index, key), || {
+                format!("the message has `{key}`: tool calling is not supported, only text conversations")
+            });
         }
+        if let Some((key, count)) = &message.unknown_key
+            && role.is_some()
+        {
+            ctx.report(RuleCode::UnknownMessageKey, FieldPath::ItemField(field, index, key), || {
+                let more = match count - 1 {
+                    0 => String::new(),
+                    1 => " (and 1 more key)".to_owned(),
+                    n => format!(" (and {n} more keys)"),
+                };
+                format!("`{key}`{more} is not read: only `role`, `content` and `weight` are trained on")
+            });
+        }
+        // A tool call's missing content is part of the tool call, reported above.
+        let content = if message.tool_key.is_some() && !matches!(message.content, Slot::Value(_)) {
+            None
+        } else {
+            message_content(message.content, field, index, ctx)
+        };
+        let weight = role.and_then(|role| message_weight(message.weight, role, field, index, ctx));
+        if let (Some(role), Some(content)) = (role, content) {
+            out.push(ViewMessage { role, content, at: MessageAt::Item(field, index), weight });
+        }
+    }
+}
+
+/// A message's role; tool roles and unknown roles are reported.
+fn message_role(
+    slot: Slot<json::Text<'_>>,
+    field: &'static str,
+    index: usize,
+    ctx: &mut RecordCtx<'_, '_>,
+) -> Option<Role> {
+    let path = FieldPath::ItemField(field, index, "role");
+    let json::Text(name) = ctx.required(slot, path)?;
+    let role = Role::from_name(&name);
+    if role.is_none() {
+        if TOOL_ROLES.contains(&name.as_ref()) {
+            ctx.report(RuleCode::ToolUseUnsupported, path, || {
+                format!("a `{name}` message (a tool's result): tool calling is not supported, only text conversations")
+            });
+        } else {
+            ctx.report(RuleCode::UnknownRole, path, || format!("role `{name}` is not one of system, user, assistant"));
+        }
+    }
+    role
+}
+
+/// A message's text; a list of content parts is reported.
+fn message_content<'a>(
+    slot: Slot<json::RawContent<'a>>,
+    field: &'static str,
+    index: usize,
+    ctx: &mut RecordCtx<'_, '_>,
+) -> Option<Cow<'a, str>> {
+    let path = FieldPath::ItemField(field, index, "content");
+    match ctx.required(slot, path)? {
+        json::RawContent::Text(text) => Some(text),
+        json::RawContent::Parts(parts) => {
+            ctx.report(RuleCode::ContentPartsUnsupported, path, || {
+                let s = if parts.count == 1 { "" } else { "s" };
+                format!(
+                    "`{path}` is a list of {} part{s} ({}); only a string is supported",
+                    parts.count,
+                    parts.kinds.join(", ")
+                )
+            });
+            None
+        }
+    }
+}
+
+/// A message's weight: `Some(0)` for an assistant message not trained on. A weight other
+/// than 0 or 1, or on another role, is reported.
+fn message_weight(
+    slot: Slot<json::Number>,
+    role: Role,
+    field: &'static str,
+    index: usize,
+    ctx: &mut RecordCtx<'_, '_>,
+) -> Option<u8> {
+    let path = FieldPath::ItemField(field, index, "weight");
+    let json::Number(weight) = ctx.optional(slot, path)?;
+    if role != Role::Assistant {
+        ctx.report(RuleCode::MisplacedWeight, path, || {
+            format!("`weight` on a {role} message: only assistant messages are trained on, so only they take one")
+        });
+        return None;
+    }
+    if weight == 0.0 {
+        Some(0)
+    } else {
+        if weight != 1.0 {
+            ctx.report(RuleCode::InvalidWeight, path, || format!("`{path}` is {weight}; only 0 and 1 are allowed"));
+        }
+        None
     }
 }
 
@@ -263,18 +385,39 @@ pub(crate) fn meta_total_pairs(slot: Slot<RawMeta>, kind: MetaKind, ctx: &mut Re
 }
 
 /// Turns a parsed record into its canonical form under the file's `format`, reporting what
-/// is wrong with it, then runs the conversation rules on it.
-pub(crate) fn analyse<'a>(record: RawRecord<'a>, format: DatasetFormat, ctx: &mut RecordCtx<'_, '_>) -> Analysis<'a> {
+/// is wrong with it, then runs the conversation rules on it. In a file whose format was not
+/// recognised (`None`), a record is read by its own shape, or reported as of no known format
+/// (naming its keys from `text`, the record's JSON, when given).
+pub(crate) fn analyse<'a>(
+    record: RawRecord<'a>,
+    format: Option<DatasetFormat>,
+    ctx: &mut RecordCtx<'_, '_>,
+    text: Option<&str>,
+) -> Analysis<'a> {
     let shape = Shape::of(&record);
     if shape == Shape::Meta {
         return Analysis::Meta(meta_total_pairs(record.meta, MetaKind::Line, ctx));
     }
+    let Some(format) = format.or(shape.format()) else {
+        ctx.report(RuleCode::UnknownFormat, FieldPath::Record, || {
+            let known = detect::KNOWN_FORMATS;
+            match (shape, text.and_then(detect::describe_keys)) {
+                (Shape::Unknown, Some(keys)) => {
+                    format!("the record, with {keys}, is of no format BrightRun reads; {known}")
+                }
+                (Shape::Unknown, None) => format!("the record is of no format BrightRun reads; {known}"),
+                _ => format!("the record is {}, and the file's format is not recognised; {known}", shape.describe()),
+            }
+        });
+        return Analysis::Rejected;
+    };
     if let Some(other) = shape.mismatch(format) {
         ctx.report(RuleCode::FormatMismatch, FieldPath::Record, || {
             format!("this record is {other}, but the file is {format}")
         });
         return Analysis::Rejected;
     }
+    let errors_before = ctx.findings.errors();
     let view = match format {
         DatasetFormat::Chat => chat::view(record, ctx),
         DatasetFormat::BrightrunLoraV3 => v3::view(record, ctx),
@@ -282,7 +425,8 @@ pub(crate) fn analyse<'a>(record: RawRecord<'a>, format: DatasetFormat, ctx: &mu
     };
     match view {
         Some(view) => {
-            rules::check_conversation(&view, ctx);
+            let whole = ctx.findings.errors() == errors_before;
+            rules::check_conversation(&view, whole, ctx);
             Analysis::Conversation(view)
         }
         None => Analysis::Rejected,

@@ -4,8 +4,10 @@ mod convert;
 mod formats;
 mod hostile;
 mod input;
+mod peers;
 mod rules;
 mod stats;
+mod weights;
 
 use serde_json::{Value, json};
 
@@ -97,7 +99,7 @@ impl TokenCounter for CharCounter {
             }
             let tokens = message.content.chars().count() as u64;
             count.total += tokens;
-            if message.role == Role::Assistant {
+            if message.is_trained() {
                 count.trainable += tokens;
             }
         }
@@ -115,12 +117,33 @@ fn a_clean_file_has_no_findings() {
 }
 
 #[test]
-fn unknown_formats_cannot_be_validated() {
-    for input in ["hello\nworld\n", "{\"foo\": 1}\n{\"bar\": 2}", "[1, 2]\n"] {
-        let err = validate(input.as_bytes(), &options(), &EstimatedTokenCounter).unwrap_err();
+fn a_file_of_no_known_format_is_a_report_of_what_each_line_is() {
+    /// The lines and codes of the findings expected.
+    type Expected = &'static [(u64, &'static str)];
+    let cases: [(&str, u64, Expected); 3] = [
+        ("hello\n\nworld\n", 2, &[(1, "invalid_json"), (3, "invalid_json")]),
+        ("{\"foo\": 1}\n{\"bar\": 2, \"baz\": []}", 2, &[(1, "unknown_format"), (2, "unknown_format")]),
+        ("[1, 2]\n", 2, &[(1, "json_array_not_jsonl"), (1, "not_an_object"), (1, "not_an_object")]),
+    ];
+    for (input, records, expected) in cases {
+        let report = check(input);
+        assert!(!report.valid, "{input}");
+        assert_eq!(report.format, None, "{input}");
+        let got: Vec<_> = report.findings.iter().map(|f| (f.line.unwrap(), f.code.as_str())).collect();
+        assert_eq!(got, expected, "{input}");
+        assert_eq!(report.stats.records, records, "{input}");
+    }
+    let report = check("{\"bar\": 2, \"baz\": []}");
+    let message = &of_code(&report, "unknown_format")[0].message;
+    assert!(message.contains("keys `bar`, `baz`") && message.contains("chat records need `messages`"), "{message}");
+}
+
+#[test]
+fn a_conversion_of_a_file_of_no_known_format_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    for input in ["hello\nworld\n", "{\"foo\": 1}\n", "[{\"foo\": 1}]"] {
+        let err = super::convert(input.as_bytes(), dir.path(), &super::ConvertOptions::default()).unwrap_err();
         assert!(matches!(err, DatasetError::UnknownFormat { .. }), "{input}: {err}");
         assert!(err.to_string().contains("`messages`"), "{err}");
     }
-    let err = validate(&b"plain text\n"[..], &options(), &EstimatedTokenCounter).unwrap_err();
-    assert!(err.to_string().contains("line 1 is not valid JSON"), "{err}");
 }

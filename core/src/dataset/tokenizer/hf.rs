@@ -17,7 +17,7 @@ use super::resolve::TokenizerFiles;
 use super::template::{CHATML_TEMPLATE, ChatTemplate, TemplateConfig};
 use super::words::{self, Cuts, MIN_CUT_BYTES};
 use super::{TokenCount, TokenCounter, TokenizerError};
-use crate::dataset::conversation::{Message, Role};
+use crate::dataset::conversation::Message;
 
 /// Pieces of text (and words) remembered by default: about 40 bytes each, some 10 MB in
 /// all for each of the two caches.
@@ -328,7 +328,7 @@ impl TokenCounter for HfTokenCounter {
         })?;
         let mut trainable = 0;
         for (i, message) in messages.iter().enumerate() {
-            if message.role != Role::Assistant {
+            if !message.is_trained() {
                 continue;
             }
             trainable += self.cached_turn(keys.get(i + 1).map(|k| k ^ TURN_TAG), || {

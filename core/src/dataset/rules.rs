@@ -61,6 +61,10 @@ pub(crate) fn check_conversation(view: &View<'_>, whole: bool, ctx: &mut RecordC
 }
 
 /// The first control character other than `\n`, `\t` and `\r`, with its 1-based position.
+///
+/// Never inlined: this loop over every byte keeps the code generation measured in
+/// `benches/`, whatever the callers around it become.
+#[inline(never)]
 pub(crate) fn first_control_character(text: &str) -> Option<(usize, char)> {
     // Fast path: C0 controls and DEL are single bytes; C1 controls start with 0xC2. Blocks
     // of 32 bytes are tested without branches, so the compiler can use vector instructions:

@@ -21,22 +21,97 @@ pub(crate) struct RawMessage<'a> {
     pub content: Slot<RawContent<'a>>,
     /// 0 to leave an assistant message out of the loss, 1 (the default) to train on it.
     pub weight: Slot<Number>,
-    /// The first tool-calling key with a value (`tool_calls`, `function_call`,
-    /// `tool_call_id`): tool calling is not supported.
-    pub tool_key: Option<&'static str>,
-    /// The first other key with a value, and how many such keys there are.
-    pub unknown_key: Option<(Cow<'a, str>, usize)>,
+    /// Keys of other kinds, when there are any: rare, so boxed to keep messages small.
+    pub extra: Option<Box<ExtraKeys<'a>>>,
 }
 
-/// Keys of a message that are read, or known and ignored without a finding.
-const MESSAGE_KEYS: [&str; 5] = ["role", "content", "weight", "turn", "emotional_state"];
+/// The keys of a message that BrightRun does not train on, when they hold a value.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct ExtraKeys<'a> {
+    /// The first tool-calling key (`tool_calls`, `function_call`, `tool_call_id`): tool
+    /// calling is not supported.
+    pub tool_key: Option<&'static str>,
+    /// The first other key, and how many other keys there are.
+    pub unknown_key: Option<(Cow<'a, str>, usize)>,
+}
 
 /// Keys of a message that call tools or answer a tool call.
 const TOOL_KEYS: [&str; 3] = ["tool_calls", "function_call", "tool_call_id"];
 
+impl<'a> RawMessage<'a> {
+    /// The tool-calling key the message has, if any.
+    pub fn tool_key(&self) -> Option<&'static str> {
+        self.extra.as_ref().and_then(|extra| extra.tool_key)
+    }
+
+    /// Notes a key that is neither read nor known, whose value is `used`.
+    fn other_key(&mut self, key: Cow<'a, str>, used: Used) {
+        // `"tool_calls": null` or `"refusal": null` loses nothing: no finding.
+        if !used.0 {
+            return;
+        }
+        let extra = self.extra.get_or_insert_with(Box::default);
+        if let Some(tool) = TOOL_KEYS.iter().find(|k| **k == key) {
+            extra.tool_key.get_or_insert(tool);
+        } else {
+            extra.unknown_key.get_or_insert((key, 0)).1 += 1;
+        }
+    }
+}
+
 impl<'de: 'a, 'a> Deserialize<'de> for RawMessage<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_map(RawMessageVisitor(PhantomData))
+    }
+}
+
+/// A key of a message, told apart as it is parsed (what `#[derive(Deserialize)]` does), so
+/// that the common keys cost no string kept.
+enum Key<'a> {
+    Role,
+    Content,
+    Weight,
+    /// v4 history's `turn`.
+    Turn,
+    /// v4 history's `emotional_state`.
+    EmotionalState,
+    Other(Cow<'a, str>),
+}
+
+impl<'a> Key<'a> {
+    fn of(name: &str) -> Option<Key<'a>> {
+        Some(match name {
+            "role" => Key::Role,
+            "content" => Key::Content,
+            "weight" => Key::Weight,
+            "turn" => Key::Turn,
+            "emotional_state" => Key::EmotionalState,
+            _ => return None,
+        })
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Key<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_identifier(KeyVisitor(PhantomData))
+    }
+}
+
+struct KeyVisitor<'a>(PhantomData<&'a ()>);
+
+impl<'de: 'a, 'a> Visitor<'de> for KeyVisitor<'a> {
+    type Value = Key<'a>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a key")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'a>, E> {
+        Ok(Key::of(v).unwrap_or(Key::Other(Cow::Borrowed(v))))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'a>, E> {
+        Ok(Key::of(v).unwrap_or_else(|| Key::Other(Cow::Owned(v.to_owned()))))
     }
 }
 
@@ -50,31 +125,37 @@ impl<'de: 'a, 'a> Visitor<'de> for RawMessageVisitor<'a> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawMessage<'a>, A::Error> {
+        /// Fails on a key seen before: readers disagree about which duplicate wins.
+        fn once<E: de::Error>(seen: bool, key: &'static str) -> Result<(), E> {
+            if seen { Err(E::duplicate_field(key)) } else { Ok(()) }
+        }
         let mut message = RawMessage::default();
-        let mut seen = [false; MESSAGE_KEYS.len()];
-        while let Some(Text(key)) = map.next_key::<Text<'de>>()? {
-            let Some(known) = MESSAGE_KEYS.iter().position(|k| *k == key) else {
-                // `"tool_calls": null` or `"refusal": null` loses nothing: no finding.
-                if !map.next_value::<Used>()?.0 {
-                    continue;
+        let (mut turn, mut emotional_state) = (false, false);
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key {
+                Key::Role => {
+                    once(message.role.is_present(), "role")?;
+                    message.role = map.next_value()?;
                 }
-                if let Some(tool) = TOOL_KEYS.iter().find(|k| **k == key) {
-                    message.tool_key.get_or_insert(tool);
-                } else {
-                    let unknown = message.unknown_key.get_or_insert((key, 0));
-                    unknown.1 += 1;
+                Key::Content => {
+                    once(message.content.is_present(), "content")?;
+                    message.content = map.next_value()?;
                 }
-                continue;
-            };
-            if std::mem::replace(&mut seen[known], true) {
-                return Err(de::Error::duplicate_field(MESSAGE_KEYS[known]));
-            }
-            match known {
-                0 => message.role = map.next_value()?,
-                1 => message.content = map.next_value()?,
-                2 => message.weight = map.next_value()?,
-                _ => {
+                Key::Weight => {
+                    once(message.weight.is_present(), "weight")?;
+                    message.weight = map.next_value()?;
+                }
+                Key::Turn => {
+                    once(std::mem::replace(&mut turn, true), "turn")?;
                     map.next_value::<IgnoredAny>()?;
+                }
+                Key::EmotionalState => {
+                    once(std::mem::replace(&mut emotional_state, true), "emotional_state")?;
+                    map.next_value::<IgnoredAny>()?;
+                }
+                Key::Other(name) => {
+                    let used = map.next_value::<Used>()?;
+                    message.other_key(name, used);
                 }
             }
         }
@@ -152,8 +233,8 @@ impl<'de> Visitor<'de> for UsedVisitor {
 pub(crate) enum RawContent<'a> {
     /// The text.
     Text(Cow<'a, str>),
-    /// A list of parts.
-    Parts(PartKinds),
+    /// A list of parts (rare: boxed, so that text content stays small).
+    Parts(Box<PartKinds>),
 }
 
 /// What a list of content parts holds.
@@ -207,7 +288,7 @@ impl<'de: 'a, 'a> Visitor<'de> for RawContentVisitor<'a> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawContent<'a>, A::Error> {
-        let mut parts = PartKinds::default();
+        let mut parts = Box::<PartKinds>::default();
         while let Some(part) = seq.next_element::<Slot<RawPart<'de>>>()? {
             parts.count += 1;
             let kind = match &part {
@@ -249,13 +330,14 @@ mod tests {
     #[test]
     fn tool_keys_and_other_keys_are_noticed_unless_empty() {
         let m = message(r#"{"role": "assistant", "content": null, "tool_calls": [{"id": "1"}], "name": "x", "y": 1}"#);
-        assert_eq!(m.tool_key, Some("tool_calls"));
-        assert_eq!(m.unknown_key, Some((Cow::Borrowed("name"), 2)));
+        let extra = m.extra.as_deref().unwrap();
+        assert_eq!(extra.tool_key, Some("tool_calls"));
+        assert_eq!(extra.unknown_key, Some((Cow::Borrowed("name"), 2)));
         assert!(matches!(m.content, Slot::Null));
         let m = message(r#"{"role": "assistant", "content": "a", "tool_calls": [], "refusal": null, "audio": {}}"#);
-        assert_eq!((m.tool_key, m.unknown_key), (None, None));
+        assert!(m.extra.is_none());
         let m = message(r#"{"role": "user", "content": "q", "turn": 3, "emotional_state": "calm", "weight": 0}"#);
-        assert_eq!((m.tool_key, m.unknown_key), (None, None));
+        assert!(m.extra.is_none());
         assert!(matches!(m.weight, Slot::Value(Number(w)) if w == 0.0));
     }
 
@@ -265,14 +347,21 @@ mod tests {
         assert!(matches!(m.content, Slot::Value(RawContent::Text(Cow::Borrowed("plain")))));
         let m = message(r#"{"content": [{"type": "text", "text": "a"}, {"type": "text"}, {"type": 3}, 7]}"#);
         let Slot::Value(RawContent::Parts(parts)) = m.content else { panic!("{m:?}") };
-        assert_eq!((parts.count, parts.kinds), (4, vec!["text".to_owned(), "?".to_owned()]));
+        assert_eq!((parts.count, &parts.kinds[..]), (4, &["text".to_owned(), "?".to_owned()][..]));
         let m = message(r#"{"content": {"text": "a"}}"#);
         assert!(matches!(m.content, Slot::Wrong(JsonKind::Object)));
     }
 
     #[test]
     fn a_repeated_key_is_an_error() {
-        let error = serde_json::from_str::<RawMessage<'_>>(r#"{"role": "user", "role": "assistant"}"#).unwrap_err();
-        assert!(error.is_data() && error.to_string().contains("duplicate field `role`"), "{error}");
+        for (json, key) in [
+            (r#"{"role": "user", "role": "assistant"}"#, "role"),
+            (r#"{"content": null, "content": "x"}"#, "content"),
+            (r#"{"turn": 1, "role": "user", "turn": 2}"#, "turn"),
+        ] {
+            let error = serde_json::from_str::<RawMessage<'_>>(json).unwrap_err();
+            assert!(error.is_data() && error.to_string().contains(&format!("duplicate field `{key}`")), "{error}");
+        }
+        assert!(serde_json::from_str::<RawMessage<'_>>(r#"{"x": 1, "x": 2}"#).is_ok(), "unknown keys are not tracked");
     }
 }

@@ -248,36 +248,43 @@ fn push_messages<'a>(
 ) {
     for (index, item) in items.into_iter().enumerate() {
         let Some(message) = ctx.required(item, FieldPath::Item(field, index)) else { continue };
+        let tool_key = message.tool_key();
         let role = message_role(message.role, field, index, ctx);
-        if let Some(key) = message.tool_key
-            && role.is_some()
-        {
-            ctx.report(RuleCode::ToolUseUnsupported, FieldPath::ItemField(field, index, key), || {
-                format!("the message has `{key}`: tool calling is not supported, only text conversations")
-            });
-        }
-        if let Some((key, count)) = &message.unknown_key
-            && role.is_some()
-        {
-            ctx.report(RuleCode::UnknownMessageKey, FieldPath::ItemField(field, index, key), || {
-                let more = match count - 1 {
-                    0 => String::new(),
-                    1 => " (and 1 more key)".to_owned(),
-                    n => format!(" (and {n} more keys)"),
-                };
-                format!("`{key}`{more} is not read: only `role`, `content` and `weight` are trained on")
-            });
+        if let (Some(extra), Some(_)) = (&message.extra, role) {
+            extra_keys(extra, field, index, ctx);
         }
         // A tool call's missing content is part of the tool call, reported above.
-        let content = if message.tool_key.is_some() && !matches!(message.content, Slot::Value(_)) {
+        let content = if tool_key.is_some() && !matches!(message.content, Slot::Value(_)) {
             None
         } else {
             message_content(message.content, field, index, ctx)
         };
-        let weight = role.and_then(|role| message_weight(message.weight, role, field, index, ctx));
+        let weight = match (message.weight, role) {
+            (Slot::Missing, _) | (_, None) => None,
+            (slot, Some(role)) => message_weight(slot, role, field, index, ctx),
+        };
         if let (Some(role), Some(content)) = (role, content) {
             out.push(ViewMessage { role, content, at: MessageAt::Item(field, index), weight });
         }
+    }
+}
+
+/// Reports the keys of a message that are not trained on: tool calls, and any other.
+fn extra_keys(extra: &json::ExtraKeys<'_>, field: &'static str, index: usize, ctx: &mut RecordCtx<'_, '_>) {
+    if let Some(key) = extra.tool_key {
+        ctx.report(RuleCode::ToolUseUnsupported, FieldPath::ItemField(field, index, key), || {
+            format!("the message has `{key}`: tool calling is not supported, only text conversations")
+        });
+    }
+    if let Some((key, count)) = &extra.unknown_key {
+        ctx.report(RuleCode::UnknownMessageKey, FieldPath::ItemField(field, index, key), || {
+            let more = match count - 1 {
+                0 => String::new(),
+                1 => " (and 1 more key)".to_owned(),
+                n => format!(" (and {n} more keys)"),
+            };
+            format!("`{key}`{more} is not read: only `role`, `content` and `weight` are trained on")
+        });
     }
 }
 

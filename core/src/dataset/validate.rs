@@ -189,7 +189,8 @@ impl Merger {
         if self.records == 0 {
             self.findings
                 .add(RuleCode::EmptyFile, Location::file(), FieldPath::Record, || "the file has no records".to_owned());
-        } else if self.stats.training_examples() < options.min_examples {
+        } else if scanned.format.is_some() && self.stats.training_examples() < options.min_examples {
+            // In a file whose format was not recognised every record has its finding already.
             let examples = self.stats.training_examples();
             let min = options.min_examples;
             self.findings.add(RuleCode::TooFewExamples, Location::file(), FieldPath::Record, || {

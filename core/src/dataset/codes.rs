@@ -206,4 +206,19 @@ mod tests {
         }
         assert_eq!(RuleCode::from_code("nope"), None);
     }
+
+    #[test]
+    fn the_user_documentation_lists_every_code_with_its_severity_in_this_order() {
+        let docs = include_str!("../../../docs/formats.md");
+        let table = docs.split("## Every finding code").nth(1).expect("docs/formats.md has the table of codes");
+        let documented: Vec<(&str, &str)> = table
+            .lines()
+            .filter_map(|line| {
+                let mut cells = line.strip_prefix("| `")?.split(" | ");
+                Some((cells.next()?.strip_suffix('`')?, cells.next()?))
+            })
+            .collect();
+        let codes: Vec<(&str, &str)> = RuleCode::ALL.iter().map(|c| (c.as_str(), c.severity().as_str())).collect();
+        assert_eq!(documented, codes);
+    }
 }

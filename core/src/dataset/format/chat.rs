@@ -1,6 +1,6 @@
 //! Chat JSONL: `{"messages": [{"role", "content", "weight"?}...], "weight"?, "split"?}`, the
 //! format of OpenAI, Together and most trainers. A message's `weight` (0 or 1, on assistant
-//! messages) is read with every format's messages ([`super::push_messages`]).
+//! messages) is read with every format's messages ([`super::messages::push_messages`]).
 
 use super::json::{RawRecord, Text};
 use super::{RecordCtx, Training, View, conversation_messages};

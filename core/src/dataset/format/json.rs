@@ -314,7 +314,7 @@ macro_rules! object_shape {
 /// The messages of a conversation, in any format: chat `messages`, v3 `turns`, v4 history.
 pub(crate) type RawMessages<'a> = Slot<Vec<Slot<RawMessage<'a>>>>;
 
-pub(crate) use super::message::{ExtraKeys, RawContent, RawMessage, Used};
+pub(crate) use super::raw_message::{ExtraKeys, RawContent, RawMessage, Used};
 
 /// The `_meta` record of a v4 JSONL file, or a v4 document's `training_file_metadata`.
 #[derive(Debug, Default, Deserialize)]

@@ -438,6 +438,8 @@ export interface Message {
   role: 'system' | 'user' | 'assistant'
   /** What is said. */
   content: string
+  /** `0` for an assistant message that is read but not trained on; absent (as `1`) otherwise. */
+  weight?: 0 | 1
 }
 
 /** Minimum, mean and maximum of messages per conversation. */
@@ -539,11 +541,11 @@ export interface TokenSpread {
 
 /**
  * Validates a dataset file: the report of `brightrun validate --json`, from the same core.
- * Problems in the file are findings of the report (`valid` is false when one is an error);
- * the Promise rejects with a `BrightRunError` only when the file cannot be read or its
- * format recognised (`dataset_not_found`, `unknown_dataset_format`, ...), an option is out
- * of range (`invalid_option`, `unknown_value`) or the tokenizer cannot be loaded
- * (`tokenizer_load_failed`).
+ * Problems in the file are findings of the report (`valid` is false when one is an error),
+ * a file that is not UTF-8 or of no known format included; the Promise rejects with a
+ * `BrightRunError` only when the file cannot be opened or read (`dataset_not_found`,
+ * `invalid_gzip`, ...), an option is out of range (`invalid_option`, `unknown_value`) or
+ * the tokenizer cannot be loaded (`tokenizer_load_failed`).
  */
 export declare function validate(path: string, options?: ValidateOptions | undefined | null): Promise<ValidationReport>
 

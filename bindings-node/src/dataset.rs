@@ -235,11 +235,14 @@ pub struct Message {
     pub role: String,
     /// What is said.
     pub content: String,
+    /// `0` for an assistant message that is read but not trained on; absent (as `1`) otherwise.
+    #[napi(ts_type = "0 | 1")]
+    pub weight: Option<u32>,
 }
 
 impl From<CoreMessage> for Message {
     fn from(m: CoreMessage) -> Self {
-        Self { role: m.role.as_str().to_owned(), content: m.content }
+        Self { role: m.role.as_str().to_owned(), content: m.content, weight: m.weight.map(u32::from) }
     }
 }
 

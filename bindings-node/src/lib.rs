@@ -82,11 +82,11 @@ where
 }
 
 /// Validates a dataset file: the report of `brightrun validate --json`, from the same core.
-/// Problems in the file are findings of the report (`valid` is false when one is an error);
-/// the Promise rejects with a `BrightRunError` only when the file cannot be read or its
-/// format recognised (`dataset_not_found`, `unknown_dataset_format`, ...), an option is out
-/// of range (`invalid_option`, `unknown_value`) or the tokenizer cannot be loaded
-/// (`tokenizer_load_failed`).
+/// Problems in the file are findings of the report (`valid` is false when one is an error),
+/// a file that is not UTF-8 or of no known format included; the Promise rejects with a
+/// `BrightRunError` only when the file cannot be opened or read (`dataset_not_found`,
+/// `invalid_gzip`, ...), an option is out of range (`invalid_option`, `unknown_value`) or
+/// the tokenizer cannot be loaded (`tokenizer_load_failed`).
 #[napi]
 pub async fn validate(path: String, options: Option<ValidateOptions>) -> Result<ValidationReport> {
     let flat = brightrun_core::dataset::FlatValidateOptions::from(options.unwrap_or_default());

@@ -59,6 +59,42 @@ test('an invalid file is a report, not a rejection', async () => {
   assert.ok(lines.has(2) && lines.has(3))
 })
 
+/** A file of `content` in a fresh temporary folder. */
+function fileOf(name, content) {
+  const path = join(mkdtempSync(join(tmpdir(), 'brightrun-')), name)
+  writeFileSync(path, content)
+  return path
+}
+
+for (const [name, content, code] of [
+  ['plain text', 'dear diary\nthis is not a dataset\n', 'invalid_json'],
+  ['prompt/completion', '{"prompt": "q", "completion": "a"}\n', 'unknown_format'],
+  ['UTF-16', Buffer.from('\ufeff{"messages": []}\n', 'utf16le'), 'invalid_utf8'],
+]) {
+  test(`a file of ${name} is a report, not a rejection`, async () => {
+    const path = fileOf('data.jsonl', content)
+    const report = await validate(path)
+    assert.deepEqual(withoutNulls(report), expectedReport(cliJson('validate', path)))
+    assert.equal(report.valid, false)
+    assert.equal(report.format, undefined)
+    assert.deepEqual([report.findings[0].line, report.findings[0].code], [1, code])
+  })
+}
+
+test('message weights are the CLI\'s', async () => {
+  const messages = [
+    { role: 'user', content: 'Hi' },
+    { role: 'assistant', content: 'A weak answer.', weight: 0 },
+    { role: 'user', content: 'Again?' },
+    { role: 'assistant', content: 'A good answer.', weight: 1 },
+  ]
+  const path = fileOf('weighted.jsonl', JSON.stringify({ messages }) + '\n')
+  const report = await validate(path, { minExamples: 1 })
+  assert.deepEqual(withoutNulls(report), expectedReport(cliJson('validate', path, '--min-examples', '1')))
+  assert.deepEqual(report.sampleData[0].messages.map((m) => m.weight), [undefined, 0, undefined, undefined])
+  assert.equal(report.stats.trainingPairs, 1)
+})
+
 test('convert() writes what the CLI writes', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'brightrun-'))
   const summary = await convert(V4, join(dir, 'node'), { validationFraction: 0.2 })
@@ -71,7 +107,7 @@ test('convert() writes what the CLI writes', async () => {
 
 const ERRORS = [
   ['a missing file', () => validate('/nonexistent/data.jsonl'), 'dataset_not_found'],
-  ['a file of no format', () => validate(join(repo, 'README.md')), 'unknown_dataset_format'],
+  ['a conversion of a file of no format', () => convert(join(repo, 'README.md'), tmpdir()), 'unknown_dataset_format'],
   ['a negative maxSeqLen', () => validate(CHAT, { maxSeqLen: -1 }), 'invalid_option'],
   ['an unknown format', () => validate(CHAT, { format: 'csv' }), 'unknown_value'],
   ['a missing tokenizer', () => validate(CHAT, { tokenizer: '/nonexistent/tokenizer.json' }), 'tokenizer_load_failed'],

@@ -30,10 +30,19 @@ test('an uploaded file answers its validation report', async () => {
   assert.equal(report.stats.maxSeqLen, 4096)
 })
 
-test('a file that is no dataset answers 422 with its code', async () => {
+test('a file that is no dataset answers its report, invalid', async () => {
   const response = await handle(upload({ file: new Blob(['hello, world\n']) }))
+  assert.equal(response.status, 200)
+  const report = await response.json()
+  assert.equal(report.valid, false)
+  assert.deepEqual([report.findings[0].line, report.findings[0].code], [1, 'invalid_json'])
+})
+
+test('an upload that cannot be read answers 422 with its code', async () => {
+  const corruptGzip = new Blob([new Uint8Array([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff, 1, 2, 3])])
+  const response = await handle(upload({ file: corruptGzip }))
   assert.equal(response.status, 422)
-  assert.equal((await response.json()).code, 'unknown_dataset_format')
+  assert.equal((await response.json()).code, 'invalid_gzip')
 })
 
 test('a request without a file answers 400', async () => {

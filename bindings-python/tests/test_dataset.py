@@ -63,6 +63,40 @@ def test_an_invalid_file_is_a_report_not_an_error(cli_json: CliJson, invalid_fil
     assert {f.line for f in report.findings if f.severity == "error"} >= {2, 3}
 
 
+@pytest.mark.parametrize(
+    ("content", "code"),
+    [
+        (b"dear diary\nthis is not a dataset\n", "invalid_json"),
+        (b'{"prompt": "q", "completion": "a"}\n', "unknown_format"),
+        (b"\xff\xfe{\x00}\x00\n\x00", "invalid_utf8"),
+    ],
+    ids=["text", "prompt-completion", "utf-16"],
+)
+def test_a_file_of_no_known_format_is_a_report(cli_json: CliJson, tmp_path: Path, content: bytes, code: str) -> None:
+    path = tmp_path / "data.jsonl"
+    path.write_bytes(content)
+    report = brightrun.validate(path)
+    assert report.to_dict() == cli_json("validate", str(path), exit_codes=(1,))
+    assert not report.valid and report.format is None
+    assert (report.findings[0].line, report.findings[0].code) == (1, code)
+
+
+def test_message_weights_are_the_clis(cli_json: CliJson, tmp_path: Path) -> None:
+    path = tmp_path / "weighted.jsonl"
+    messages = [
+        {"role": "user", "content": "Hi"},
+        {"role": "assistant", "content": "A weak answer.", "weight": 0},
+        {"role": "user", "content": "Again?"},
+        {"role": "assistant", "content": "A good answer.", "weight": 1},
+    ]
+    path.write_text(json.dumps({"messages": messages}) + "\n")
+    report = brightrun.validate(path, min_examples=1)
+    assert report.to_dict() == cli_json("validate", str(path), "--min-examples", "1")
+    weights = [(m.weight, m.is_trained) for m in report.sample_data[0].messages]
+    assert weights == [(None, False), (0, False), (None, False), (None, True)]
+    assert report.stats.training_pairs == 1
+
+
 def test_the_report_has_typed_attributes() -> None:
     report = brightrun.validate(DATA / "sample_v4.jsonl")
     stats = report.stats
@@ -120,7 +154,7 @@ def test_convert_is_the_clis(cli_json: CliJson, tmp_path: Path) -> None:
     ("call", "error", "code"),
     [
         (lambda: brightrun.validate("/nonexistent/data.jsonl"), brightrun.DatasetError, "dataset_not_found"),
-        (lambda: brightrun.validate(REPO / "README.md"), brightrun.DatasetError, "unknown_dataset_format"),
+        (lambda: brightrun.convert(REPO / "README.md", "/tmp"), brightrun.DatasetError, "unknown_dataset_format"),
         (lambda: brightrun.validate(CHAT, max_seq_len=-1), brightrun.DatasetError, "invalid_option"),
         (lambda: brightrun.validate(CHAT, format="csv"), brightrun.UnknownValueError, "unknown_value"),  # type: ignore[arg-type]
         (
@@ -130,7 +164,7 @@ def test_convert_is_the_clis(cli_json: CliJson, tmp_path: Path) -> None:
         ),
         (lambda: brightrun.convert(CHAT, "/tmp", validation_fraction=1.5), brightrun.DatasetError, "invalid_option"),
     ],
-    ids=["missing", "not-a-dataset", "max-seq-len", "format", "tokenizer", "fraction"],
+    ids=["missing", "convert-not-a-dataset", "max-seq-len", "format", "tokenizer", "fraction"],
 )
 def test_errors_have_codes(call: Callable[[], object], error: type[brightrun.BrightRunError], code: str) -> None:
     with pytest.raises(error) as caught:

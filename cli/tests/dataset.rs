@@ -79,15 +79,43 @@ fn a_file_that_cannot_be_read_exits_2() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).starts_with("error[dataset_not_found]: "));
 
-    let dir = tempfile::tempdir().unwrap();
-    let path = write(dir.path(), "notes.txt", b"dear diary\nthis is not a dataset\n");
-    let output = brightrun(&["validate", path.to_str().unwrap(), "--json"]);
-    assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).starts_with("error[unknown_dataset_format]: "));
-    assert!(output.stdout.is_empty());
-
     let output = brightrun(&["validate", &sample("sample_v4.jsonl"), "--format", "csv"]);
     assert_eq!(output.status.code(), Some(2), "clap rejects an unknown format");
+}
+
+#[test]
+fn a_file_of_no_known_format_or_not_utf8_is_a_report_that_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let notes = write(dir.path(), "notes.txt", b"dear diary\nthis is not a dataset\n");
+    let prompts = write(dir.path(), "prompts.jsonl", b"{\"prompt\": \"q\", \"completion\": \"a\"}\n");
+    let mut utf16 = vec![0xff, 0xfe];
+    utf16.extend("{\"messages\": []}\n".encode_utf16().flat_map(u16::to_le_bytes));
+    let utf16 = write(dir.path(), "utf16.jsonl", &utf16);
+    let latin1 =
+        write(dir.path(), "latin1.jsonl", b"{\"messages\": [{\"role\": \"user\", \"content\": \"caf\xe9\"}]}\n");
+    for (path, line, code) in [
+        (&notes, 1, "invalid_json"),
+        (&prompts, 1, "unknown_format"),
+        (&utf16, 1, "invalid_utf8"),
+        (&latin1, 1, "invalid_utf8"),
+    ] {
+        let output = brightrun(&["validate", path.to_str().unwrap(), "--json"]);
+        assert_eq!(output.status.code(), Some(1), "{}: {}", path.display(), String::from_utf8_lossy(&output.stderr));
+        let report = json_of(&output);
+        assert_eq!(report["valid"], false);
+        assert_eq!(report["format"], serde_json::Value::Null);
+        let first = &report["findings"][0];
+        assert_eq!((first["line"].as_u64(), first["code"].as_str()), (Some(line), Some(code)), "{report}");
+        assert!(report["stats"]["records"].as_u64().unwrap() >= 1);
+    }
+    let output = brightrun(&["validate", prompts.to_str().unwrap()]);
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains("line 1: error[unknown_format]: the record, with keys `prompt`, `completion`"), "{text}");
+
+    let out = dir.path().join("out");
+    let output = brightrun(&["convert", notes.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2), "a conversion has nothing to write");
+    assert!(String::from_utf8_lossy(&output.stderr).starts_with("error[unknown_dataset_format]: "));
 }
 
 #[test]

@@ -22,3 +22,91 @@ fn trainer_constant(name: &str) -> String {
 fn the_trainer_uses_the_cores_default_chat_template() {
     assert_eq!(trainer_constant("DEFAULT_CHAT_TEMPLATE"), CHATML_TEMPLATE);
 }
+
+/// The chat template of Mistral-7B-Instruct-v0.1: it refuses a conversation the assistant
+/// opens, and any two messages of a role in a row.
+const MISTRAL_TEMPLATE: &str = "{{ bos_token }}{% for message in messages %}\
+    {% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}\
+    {{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}\
+    {% if message['role'] == 'user' %}{{ '[INST] ' + message['content'] + ' [/INST]' }}\
+    {% elif message['role'] == 'assistant' %}{{ message['content'] + eos_token }}\
+    {% else %}{{ raise_exception('Only user and assistant roles are supported!') }}{% endif %}{% endfor %}";
+
+/// Builds the trainer's smoke tokenizer on the canonical `lines` (stdin) with the template
+/// `argv[2]`, saves it to `argv[1]`, and prints each line's `[input ids, trainable ids]` as
+/// the trainer tokenizes it.
+const TRAINER_COUNTS: &str = r#"
+import json, sys
+sys.path.insert(0, "trainer/src")
+from brightrun_trainer import smoke
+from brightrun_trainer.conversation import Conversation
+from brightrun_trainer.data import tokenize
+
+out_dir, template = sys.argv[1], sys.argv[2]
+lines = [json.loads(line) for line in sys.stdin if line.strip()]
+tokenizer = smoke.build_tokenizer(m["content"] for line in lines for m in line["messages"])
+tokenizer.chat_template = template
+tokenizer.save_pretrained(out_dir)
+counts = []
+for number, line in enumerate(lines, start=1):
+    example = tokenize(tokenizer, Conversation.parse(line, f"line {number}"), 1_000_000)
+    counts.append([len(example.input_ids), example.trainable_tokens])
+print(json.dumps(counts))
+"#;
+
+#[test]
+fn the_core_counts_weights_and_assistant_first_turns_as_the_trainer_trains_them() {
+    use std::io::Write;
+    use std::process::Stdio;
+
+    use brightrun_core::dataset::tokenizer::{ResolveOptions, load_token_counter};
+    use brightrun_core::dataset::{ValidateOptions, validate};
+
+    let Some(python) = std::env::var("BRIGHTRUN_TRAINER_PYTHON").ok().filter(|p| !p.trim().is_empty()) else {
+        eprintln!(
+            "SKIPPED: set BRIGHTRUN_TRAINER_PYTHON to the python of the venv with the trainer (scripts/python-env)"
+        );
+        return;
+    };
+    let lines = [
+        serde_json::json!({"messages": [
+            {"role": "user", "content": "I feel stuck at work."},
+            {"role": "assistant", "content": "A first, weaker answer.", "weight": 0},
+            {"role": "user", "content": "Can you say more?"},
+            {"role": "assistant", "content": "What feels most stuck?"}
+        ]}),
+        serde_json::json!({"messages": [
+            {"role": "assistant", "content": "Hello, I am your coach for today."},
+            {"role": "user", "content": "I feel stuck at work."},
+            {"role": "assistant", "content": "What feels most stuck?"}
+        ]}),
+    ];
+    let jsonl: String = lines.iter().map(|line| format!("{line}\n")).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(python)
+        .arg("-c")
+        .arg(TRAINER_COUNTS)
+        .arg(dir.path())
+        .arg(MISTRAL_TEMPLATE)
+        .current_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".."))
+        .env("HF_HUB_OFFLINE", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the trainer's python runs");
+    child.stdin.take().unwrap().write_all(jsonl.as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let trained: Vec<[u64; 2]> = serde_json::from_slice(&output.stdout).unwrap();
+
+    let counter = load_token_counter(dir.path().to_str().unwrap(), &ResolveOptions::from_env()).unwrap();
+    let options = ValidateOptions { min_examples: 0, ..ValidateOptions::default() };
+    for (line, [total, trainable]) in lines.iter().zip(trained) {
+        let report = validate(line.to_string().as_bytes(), &options, counter.as_ref()).unwrap();
+        assert_eq!(report.counts.get("token_count_failed"), None, "{line}: {:?}", report.findings);
+        let stats = &report.stats;
+        assert_eq!((stats.total_tokens, stats.trainable_tokens), (Some(total), Some(trainable)), "{line}");
+        assert!(trainable > 0 && total > trainable, "{line}");
+    }
+}

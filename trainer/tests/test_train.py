@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from brightrun_trainer import exit_codes
-from conftest import smoke_spec
+from conftest import smoke_spec, write_jsonl
 
 pytestmark = pytest.mark.torch
 
@@ -113,6 +113,25 @@ def test_a_dataset_without_trainable_turns_exits_3(tmp_path: Path) -> None:
     code, events = run_worker(tmp_path, smoke_spec(tmp_path, train, None))
     assert code == exit_codes.DATASET_ERROR
     assert events[-1]["event"] == "failed" and events[-1]["error_type"] == "dataset_error"
+
+
+def test_weights_and_assistant_first_conversations_train(tmp_path: Path) -> None:
+    opener = {"role": "assistant", "content": "Hello, I am your coach for today."}
+    rows: list[dict[str, Any]] = [
+        {"messages": [opener, {"role": "user", "content": "I feel stuck."}, {"role": "assistant", "content": "Why?"}]},
+        {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello.", "weight": 0}]},
+        {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Welcome.", "weight": 1}]},
+    ]
+    train = write_jsonl(tmp_path / "train.jsonl", rows)
+    code, events = run_worker(tmp_path, smoke_spec(tmp_path, train, None, max_steps=2))
+    assert code == exit_codes.COMPLETED, events[-1]
+    assert by_name(events, "started")[0]["train_examples"] == 2, "the conversation with only a weight-0 answer is left out"
+
+    rows[1]["messages"][1]["weight"] = 3
+    write_jsonl(train, rows)
+    code, events = run_worker(tmp_path, smoke_spec(tmp_path, train, None, max_steps=2))
+    assert code == exit_codes.DATASET_ERROR
+    assert "train.jsonl line 2: messages[1].weight is 3" in events[-1]["message"]
 
 
 def test_missing_target_modules_are_a_bad_spec(tmp_path: Path, dataset: tuple[Path, Path]) -> None:

@@ -212,9 +212,12 @@ def validate(
         progress: ``True`` shows a tqdm progress bar if tqdm is installed (nothing
             otherwise); a callable is called as ``progress(bytes_read, total_bytes)``.
 
+    A file that is not UTF-8, or whose format is not recognised, is a report too: each line
+    has its finding (``invalid_utf8``, ``unknown_format``, ...) and ``valid`` is false.
+
     Raises:
-        DatasetError: the file cannot be read or its format recognised (``dataset_not_found``,
-            ``unknown_dataset_format``, ...), or an option is out of range (``invalid_option``).
+        DatasetError: the file cannot be opened or read (``dataset_not_found``,
+            ``invalid_gzip``, ...), or an option is out of range (``invalid_option``).
         TokenizerError: the tokenizer cannot be loaded (``tokenizer_load_failed``).
         UnknownValueError: ``format`` is not a format's name.
     """

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from ._results import _Json, _Record
 
@@ -156,10 +156,25 @@ class Message(_Record):
 
     role: Role
     content: str
+    weight: int | None = None
+    """``0`` for an assistant message that is read but not trained on; ``None`` (the
+    default, as ``1``) otherwise."""
 
     @classmethod
     def _from_dict(cls, d: _Json) -> Message:
-        return cls(d["role"], d["content"])
+        return cls(d["role"], d["content"], d.get("weight"))
+
+    @property
+    def is_trained(self) -> bool:
+        """Whether the loss is computed on this message: an assistant message not weighted 0."""
+        return self.role == "assistant" and self.weight != 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """As the core's JSON: ``weight`` only when there is one."""
+        d = super().to_dict()
+        if self.weight is None:
+            del d["weight"]
+        return d
 
 
 @dataclass(frozen=True)

@@ -39,8 +39,15 @@ impl<S: RecordSink> ChunkOutput<S> {
         ChunkOutput { lines: 0, bytes: 0, records: 0, findings: Findings::new(finding_cap), sink }
     }
 
-    /// Checks one parsed record of the file's `format` found at `at`.
-    pub fn record(&mut self, record: Slot<RawRecord<'_>>, format: DatasetFormat, at: Location<'_>) {
+    /// Checks one parsed record of the file's `format` found at `at`; `text` is the record's
+    /// JSON, when at hand, to name its keys if it has no known format.
+    pub fn record(
+        &mut self,
+        record: Slot<RawRecord<'_>>,
+        format: Option<DatasetFormat>,
+        at: Location<'_>,
+        text: Option<&str>,
+    ) {
         let errors_before = self.findings.errors();
         let mut ctx = RecordCtx { findings: &mut self.findings, at };
         let record = match record {
@@ -51,7 +58,7 @@ impl<S: RecordSink> ChunkOutput<S> {
                 return;
             }
         };
-        match analyse(record, format, &mut ctx) {
+        match analyse(record, format, &mut ctx, text) {
             Analysis::Conversation(view) => {
                 self.records += 1;
                 let clean = self.findings.errors() == errors_before;
@@ -86,8 +93,8 @@ pub(crate) fn error_text(error: &serde_json::Error) -> String {
 /// What every chunk of a JSONL file is checked against.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct LineRules {
-    /// The file's format.
-    pub format: DatasetFormat,
+    /// The file's format; `None` when it could not be recognised.
+    pub format: Option<DatasetFormat>,
     /// The longest line accepted, in bytes.
     pub max_line_bytes: usize,
     /// Findings kept per code.
@@ -132,19 +139,38 @@ fn check_line<S: RecordSink>(out: &mut ChunkOutput<S>, line: &[u8], number: u64,
         Err(e) => {
             out.records += 1;
             let column = e.valid_up_to() + 1;
-            out.findings.add(RuleCode::InvalidUtf8, at, FieldPath::Record, || {
-                format!("invalid UTF-8 at column {column} (byte {} of the file)", offset + column as u64 - 1)
+            out.findings.add(RuleCode::InvalidUtf8, at, FieldPath::Record, || match wide_encoding(line, offset) {
+                Some(encoding) => format!("the file is {encoding} (it starts with that byte-order mark), not UTF-8"),
+                None => format!("invalid UTF-8 at column {column} (byte {} of the file)", offset + column as u64 - 1),
             });
             return;
         }
     };
     match serde_json::from_str::<Slot<RawRecord<'_>>>(text) {
-        Ok(record) => out.record(record, rules.format, at),
+        Ok(record) => out.record(record, rules.format, at, Some(text)),
         Err(error) => {
             out.records += 1;
-            out.parse_error(&error, at, "");
+            // A UTF-16 file's lines after the first start with the NUL of its `\n\0` line ends.
+            let note =
+                if line.first() == Some(&0) { "; the line starts with a NUL byte, as in a UTF-16 file" } else { "" };
+            out.parse_error(&error, at, note);
         }
     }
+}
+
+/// The UTF-16 or UTF-32 encoding whose byte-order mark starts `line`, when the line is the
+/// start of the file.
+fn wide_encoding(line: &[u8], offset: u64) -> Option<&'static str> {
+    const MARKS: [(&[u8], &str); 4] = [
+        (&[0xff, 0xfe, 0, 0], "UTF-32 little-endian"),
+        (&[0, 0, 0xfe, 0xff], "UTF-32 big-endian"),
+        (&[0xff, 0xfe], "UTF-16 little-endian"),
+        (&[0xfe, 0xff], "UTF-16 big-endian"),
+    ];
+    if offset != 0 {
+        return None;
+    }
+    MARKS.iter().find(|(mark, _)| line.starts_with(mark)).map(|(_, name)| *name)
 }
 
 fn too_long(findings: &mut Findings, line: u64, offset: u64, bytes: u64, max: usize) {

@@ -59,7 +59,7 @@ rule_codes! {
         "check that records are separated by newlines; split very long conversations";
     /// A line that is not valid UTF-8.
     InvalidUtf8 => "invalid_utf8", Error,
-        "save the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)";
+        "save the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8`, or `-f utf-16` for a UTF-16 file)";
     /// A line that is not valid JSON.
     InvalidJson => "invalid_json", Error,
         "fix the JSON syntax at the given column (quotes, commas, brackets, escapes)";
@@ -69,6 +69,10 @@ rule_codes! {
     /// A record that is not a JSON object.
     NotAnObject => "not_an_object", Error,
         "write each record as a JSON object `{...}` on its own line";
+    /// A record of no format BrightRun reads, in a file whose format could not be recognised.
+    UnknownFormat => "unknown_format", Error,
+        "write one chat record a line: `{\"messages\": [{\"role\": \"user\", \"content\": \"...\"}, \
+         {\"role\": \"assistant\", \"content\": \"...\"}]}`";
     /// A record of another format than the file's.
     FormatMismatch => "format_mismatch", Error,
         "use one format for the whole file; convert the other records or split the file";
@@ -87,6 +91,17 @@ rule_codes! {
     /// A role other than system, user or assistant.
     UnknownRole => "unknown_role", Error,
         "use `system`, `user` or `assistant` (e.g. human -> user, gpt/bot/model -> assistant)";
+    /// Tool calling: a `tool` or `function` message, `tool_calls`, `function_call`, or tool
+    /// definitions (`tools`, `functions`).
+    ToolUseUnsupported => "tool_use_unsupported", Error,
+        "remove the tool calls, tool results and tool definitions, or write the exchange as plain \
+         user and assistant text";
+    /// A message whose content is a list of parts (text, images, audio) instead of a string.
+    ContentPartsUnsupported => "content_parts_unsupported", Error,
+        "write the content as one string: join the text parts; images, audio and files cannot be trained on";
+    /// A message key BrightRun does not read: its value is not trained on.
+    UnknownMessageKey => "unknown_message_key", Warning,
+        "remove the key, or move what the model should see into `content`";
     /// A system message that is not the first message, or a second one.
     MisplacedSystemMessage => "misplaced_system_message", Error,
         "keep a single system message, first; merge the others into it";
@@ -96,6 +111,10 @@ rule_codes! {
     /// The conversation ends with a message the adapter does not learn from.
     LastMessageNotAssistant => "last_message_not_assistant", Warning,
         "end the conversation with the assistant's reply, or drop the trailing messages";
+    /// The first message after the system prompt is the assistant's.
+    AssistantFirst => "assistant_first", Warning,
+        "add the user turn that prompted it, or drop the leading assistant message; templates that \
+         need a user turn first (Mistral, Llama 2) are given an empty one before it";
     /// Two messages of the same role in a row.
     ConsecutiveSameRole => "consecutive_same_role", Warning,
         "merge the two messages: several chat templates (Mistral, Llama 2) require alternating roles";
@@ -123,6 +142,12 @@ rule_codes! {
     /// A `weight` other than 0 or 1.
     InvalidWeight => "invalid_weight", Error,
         "set `weight` to 1 (train on it) or 0 (do not)";
+    /// A `weight` on a system or user message: only assistant messages are trained on.
+    MisplacedWeight => "misplaced_weight", Error,
+        "remove `weight` from system and user messages: they are never trained on";
+    /// A conversation whose every assistant message has `weight: 0`: nothing to learn.
+    AllWeightsZero => "all_weights_zero", Warning,
+        "set `weight` to 1 on the replies to learn from, or remove the conversation";
     /// A `split` other than train or validation.
     InvalidSplit => "invalid_split", Error,
         "set `split` to `train` or `validation`";
@@ -180,5 +205,20 @@ mod tests {
             assert_eq!(RuleCode::from_code(code), Some(rule));
         }
         assert_eq!(RuleCode::from_code("nope"), None);
+    }
+
+    #[test]
+    fn the_user_documentation_lists_every_code_with_its_severity_in_this_order() {
+        let docs = include_str!("../../../docs/formats.md");
+        let table = docs.split("## Every finding code").nth(1).expect("docs/formats.md has the table of codes");
+        let documented: Vec<(&str, &str)> = table
+            .lines()
+            .filter_map(|line| {
+                let mut cells = line.strip_prefix("| `")?.split(" | ");
+                Some((cells.next()?.strip_suffix('`')?, cells.next()?))
+            })
+            .collect();
+        let codes: Vec<(&str, &str)> = RuleCode::ALL.iter().map(|c| (c.as_str(), c.severity().as_str())).collect();
+        assert_eq!(documented, codes);
     }
 }

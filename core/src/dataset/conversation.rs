@@ -48,13 +48,53 @@ pub struct Message {
     pub role: Role,
     /// What is said.
     pub content: String,
+    /// Whether an assistant message is trained on: `Some(0)` not, `Some(1)` or `None` (the
+    /// default) yes. Only 0 and 1 are legal, and only on assistant messages; the validator
+    /// reports anything else. Left out of JSON when `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight: Option<u8>,
 }
 
 impl Message {
-    /// A message.
+    /// A message, with no weight.
     pub fn new(role: Role, content: impl Into<String>) -> Self {
-        Self { role, content: content.into() }
+        Self { role, content: content.into(), weight: None }
     }
+
+    /// The same message with `weight` (0: not trained on).
+    pub fn with_weight(self, weight: u8) -> Self {
+        Self { weight: Some(weight), ..self }
+    }
+
+    /// Whether the loss is computed on this message's tokens: an assistant message whose
+    /// weight is not 0.
+    pub fn is_trained(&self) -> bool {
+        self.role == Role::Assistant && self.weight != Some(0)
+    }
+}
+
+/// The position of the assistant message that opens a conversation, when the first message
+/// after the system prompt is the assistant's (a chat template such as Mistral's or Llama 2's
+/// refuses that: they need the user to speak first).
+pub fn leading_assistant(roles: impl IntoIterator<Item = Role>) -> Option<usize> {
+    roles
+        .into_iter()
+        .enumerate()
+        .find(|(_, role)| *role != Role::System)
+        .filter(|(_, role)| *role == Role::Assistant)
+        .map(|(i, _)| i)
+}
+
+/// `messages` with an empty user message before the assistant message that opens them, as
+/// the trainer renders a conversation that its chat template refuses to start with the
+/// assistant; `None` when the conversation does not open with the assistant.
+pub fn with_empty_user_turn(messages: &[Message]) -> Option<Vec<Message>> {
+    let at = leading_assistant(messages.iter().map(|m| m.role))?;
+    let mut fixed = Vec::with_capacity(messages.len() + 1);
+    fixed.extend_from_slice(&messages[..at]);
+    fixed.push(Message::new(Role::User, ""));
+    fixed.extend_from_slice(&messages[at..]);
+    Some(fixed)
 }
 
 /// Which split a conversation belongs to.
@@ -102,8 +142,48 @@ pub struct Conversation {
 }
 
 impl Conversation {
-    /// Messages whose tokens the loss is computed on: the assistant's.
-    pub fn assistant_messages(&self) -> impl Iterator<Item = &Message> {
-        self.messages.iter().filter(|m| m.role == Role::Assistant)
+    /// Messages whose tokens the loss is computed on: the assistant's, less those of weight 0.
+    pub fn trained_messages(&self) -> impl Iterator<Item = &Message> {
+        self.messages.iter().filter(|m| m.is_trained())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_assistant_messages_not_weighted_zero_are_trained() {
+        assert!(Message::new(Role::Assistant, "a").is_trained());
+        assert!(Message::new(Role::Assistant, "a").with_weight(1).is_trained());
+        assert!(!Message::new(Role::Assistant, "a").with_weight(0).is_trained());
+        assert!(!Message::new(Role::User, "q").is_trained());
+        assert!(!Message::new(Role::System, "s").with_weight(1).is_trained());
+    }
+
+    #[test]
+    fn weight_is_left_out_of_json_when_absent() {
+        let plain = serde_json::to_string(&Message::new(Role::User, "q")).unwrap();
+        assert_eq!(plain, r#"{"role":"user","content":"q"}"#);
+        let untrained = Message::new(Role::Assistant, "a").with_weight(0);
+        let json = serde_json::to_string(&untrained).unwrap();
+        assert_eq!(json, r#"{"role":"assistant","content":"a","weight":0}"#);
+        assert_eq!(serde_json::from_str::<Message>(&json).unwrap(), untrained);
+        assert_eq!(serde_json::from_str::<Message>(&plain).unwrap().weight, None);
+    }
+
+    #[test]
+    fn a_conversation_opened_by_the_assistant_gets_an_empty_user_turn() {
+        use Role::*;
+        assert_eq!(leading_assistant([System, Assistant, User]), Some(1));
+        assert_eq!(leading_assistant([Assistant]), Some(0));
+        assert_eq!(leading_assistant([System, User, Assistant]), None);
+        assert_eq!(leading_assistant([System]), None);
+        let messages =
+            [Message::new(System, "s"), Message::new(Assistant, "Hi!").with_weight(0), Message::new(User, "q")];
+        let fixed = with_empty_user_turn(&messages).unwrap();
+        let roles: Vec<_> = fixed.iter().map(|m| (m.role, m.content.as_str(), m.weight)).collect();
+        assert_eq!(roles, [(System, "s", None), (User, "", None), (Assistant, "Hi!", Some(0)), (User, "q", None)]);
+        assert_eq!(with_empty_user_turn(&fixed), None);
     }
 }

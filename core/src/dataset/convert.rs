@@ -23,7 +23,7 @@ use super::findings::{Findings, Location};
 use super::format::detect::Layout;
 use super::format::{View, ViewMessage};
 use super::reader::{DEFAULT_MAX_LINE_BYTES, Progress, open_file};
-use super::scan::{ScanSettings, Scanned, scan};
+use super::scan::{ScanSettings, Scanned, Unrecognised, scan};
 use crate::model::DatasetFormat;
 
 /// The training split's file name in the output folder.
@@ -159,8 +159,14 @@ fn write_all<R: Read>(
     output: &mut Output,
 ) -> Result<(Scanned, Counts), DatasetError> {
     // Findings are only counted here (a cap of 0): a validation shows them.
-    let settings =
-        ScanSettings::new(options.format, options.max_line_bytes, 0, options.threads, options.progress.clone())?;
+    let settings = ScanSettings::new(
+        options.format,
+        Unrecognised::Fail,
+        options.max_line_bytes,
+        0,
+        options.threads,
+        options.progress.clone(),
+    )?;
     let mut merger = Merger {
         output,
         cross: CrossRecord::new(input_size),

@@ -22,7 +22,7 @@ use super::findings::{FieldPath, Location};
 use super::format::detect::{KNOWN_FORMATS, Layout, Shape};
 use super::format::json::{JsonKind, RawRecord, Slot};
 use super::format::v4_document;
-use super::scan::{ScanSettings, Scanned};
+use super::scan::{ScanSettings, Scanned, Unrecognised};
 use crate::model::DatasetFormat;
 
 /// Records handed to the consumer at a time.
@@ -83,6 +83,7 @@ impl<R: Read> Read for Tracked<R> {
 /// The state of a document being read: the format, the current batch and where to send it.
 pub(crate) struct Handler<'m, S> {
     format: Option<DatasetFormat>,
+    unrecognised: Unrecognised,
     position: Rc<Position>,
     out: ChunkOutput<S>,
     batch: usize,
@@ -109,19 +110,21 @@ impl<S: RecordSink> Handler<'_, S> {
     }
 
     /// Checks one record at `path`, which starts on `line`. Fails (with the reason kept in
-    /// `stop`) when the format cannot be told from the first record of an array.
+    /// `stop`) when the format cannot be told from the first record of an array, unless
+    /// unrecognised records are to be checked one by one.
     fn record(&mut self, record: Slot<RawRecord<'_>>, path: &str, line: u64) -> Result<(), ()> {
         let format = match self.format {
-            Some(format) => format,
+            Some(format) => Some(format),
             None => {
                 let shape = match &record {
                     Slot::Value(record) => Shape::of(record),
                     _ => Shape::Unknown,
                 };
                 match (shape.format(), shape) {
-                    (Some(format), _) => *self.format.insert(format),
+                    (Some(format), _) => Some(*self.format.insert(format)),
                     // A `_meta` record is v4's; the next record decides.
-                    (None, Shape::Meta) => DatasetFormat::BrightrunLoraV4,
+                    (None, Shape::Meta) => Some(DatasetFormat::BrightrunLoraV4),
+                    (None, _) if self.unrecognised == Unrecognised::Check => None,
                     (None, _) => {
                         self.stop = Some(DatasetError::UnknownFormat {
                             reason: format!(
@@ -134,7 +137,7 @@ impl<S: RecordSink> Handler<'_, S> {
                 }
             }
         };
-        self.out.record(record, format, Location { line: Some(line), prefix: Some(path) });
+        self.out.record(record, format, Location { line: Some(line), prefix: Some(path) }, None);
         self.batch += 1;
         if self.batch >= BATCH {
             self.flush();
@@ -334,6 +337,7 @@ pub(crate) fn scan<R: Read, S: RecordSink>(
     let mut reader = Tracked::new(input, Rc::clone(&position));
     let mut handler = Handler {
         format: settings.format,
+        unrecognised: settings.unrecognised,
         position: Rc::clone(&position),
         out: ChunkOutput::new(make_sink(), settings.finding_cap),
         batch: 0,

@@ -1,7 +1,8 @@
 //! Errors of the dataset engine: what stops a validation or a conversion from running at all.
 //!
 //! Problems *in* the file are findings of the report, never errors: an error means the file
-//! could not be read, its format could not be recognised, or the output could not be written.
+//! could not be read, its format could not be recognised for a conversion, or the output
+//! could not be written.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -31,7 +32,8 @@ pub enum DatasetError {
         /// The decoder's reason.
         source: io::Error,
     },
-    /// No record of the first lines has the shape of a known format.
+    /// No record of the first lines has the shape of a known format: a conversion has
+    /// nothing to write. (A validation reports each record instead.)
     #[error("cannot detect the dataset format: {reason}")]
     UnknownFormat {
         /// What was seen, and the formats that were expected.

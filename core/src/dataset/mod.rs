@@ -46,7 +46,7 @@ mod validate;
 mod tests;
 
 pub use codes::RuleCode;
-pub use conversation::{Conversation, Message, Role, Source, Split};
+pub use conversation::{Conversation, Message, Role, Source, Split, leading_assistant, with_empty_user_turn};
 pub use convert::{ConvertOptions, ConvertSummary, TRAIN_FILE, VALIDATION_FILE, convert, convert_path};
 pub use error::DatasetError;
 pub use flat::{FlatConvertOptions, FlatValidateOptions};

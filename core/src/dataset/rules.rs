@@ -5,12 +5,14 @@
 //! [`super::cross_record`]. Codes, severities and suggestions are listed in [`super::codes`].
 
 use super::codes::RuleCode;
-use super::conversation::Role;
+use super::conversation::{Role, leading_assistant};
 use super::findings::FieldPath;
 use super::format::{RecordCtx, Training, View};
 
 /// Checks one conversation's messages: content, roles, order and its assistant target.
-pub(crate) fn check_conversation(view: &View<'_>, ctx: &mut RecordCtx<'_, '_>) {
+/// `whole` is false when the record already has errors (a malformed message may have been
+/// left out of the view): the order of what remains is then not judged.
+pub(crate) fn check_conversation(view: &View<'_>, whole: bool, ctx: &mut RecordCtx<'_, '_>) {
     let mut previous: Option<Role> = None;
     for (position, message) in view.messages.iter().enumerate() {
         let content = message.at.content();
@@ -32,8 +34,18 @@ pub(crate) fn check_conversation(view: &View<'_>, ctx: &mut RecordCtx<'_, '_>) {
         }
         previous = Some(message.role);
     }
+    if view.training == Training::ZeroWeightMessages {
+        ctx.report(RuleCode::AllWeightsZero, FieldPath::Record, || {
+            "every assistant message has `weight: 0`: nothing in this conversation is trained on".to_owned()
+        });
+    }
     if view.training != Training::Trained {
         return;
+    }
+    if whole && let Some(first) = leading_assistant(view.messages.iter().map(|m| m.role)) {
+        ctx.report(RuleCode::AssistantFirst, view.messages[first].at.message(), || {
+            "the conversation opens with the assistant: there is no user turn before its first reply".to_owned()
+        });
     }
     if view.targets == 0 {
         ctx.report(RuleCode::NoAssistantMessage, FieldPath::Record, || {
@@ -49,6 +61,10 @@ pub(crate) fn check_conversation(view: &View<'_>, ctx: &mut RecordCtx<'_, '_>) {
 }
 
 /// The first control character other than `\n`, `\t` and `\r`, with its 1-based position.
+///
+/// Never inlined: this loop over every byte keeps the code generation measured in
+/// `benches/`, whatever the callers around it become.
+#[inline(never)]
 pub(crate) fn first_control_character(text: &str) -> Option<(usize, char)> {
     // Fast path: C0 controls and DEL are single bytes; C1 controls start with 0xC2. Blocks
     // of 32 bytes are tested without branches, so the compiler can use vector instructions:

@@ -18,11 +18,22 @@ use crate::model::DatasetFormat;
 /// Non-blank lines looked at to recognise the format of a JSONL file.
 const DETECT_LINES: usize = 100;
 
+/// What a pass does when no record at the start of a file has a known format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Unrecognised {
+    /// Stop with [`DatasetError::UnknownFormat`] (a conversion has nothing to write).
+    Fail,
+    /// Check every record all the same (a validation reports what each record is).
+    Check,
+}
+
 /// How to read a dataset.
 #[derive(Clone)]
 pub(crate) struct ScanSettings {
     /// The format, or `None` to recognise it.
     pub format: Option<DatasetFormat>,
+    /// What to do when it cannot be recognised.
+    pub unrecognised: Unrecognised,
     /// The longest line accepted, in bytes.
     pub max_line_bytes: usize,
     /// Findings kept per code.
@@ -38,6 +49,7 @@ impl ScanSettings {
     /// 0 is refused (no line could be read).
     pub fn new(
         format: Option<DatasetFormat>,
+        unrecognised: Unrecognised,
         max_line_bytes: usize,
         finding_cap: usize,
         threads: usize,
@@ -50,7 +62,7 @@ impl ScanSettings {
             });
         }
         let threads = if threads == 0 { pipeline::default_threads() } else { threads };
-        Ok(Self { format, max_line_bytes, finding_cap, threads, progress })
+        Ok(Self { format, unrecognised, max_line_bytes, finding_cap, threads, progress })
     }
 }
 
@@ -83,13 +95,14 @@ pub(crate) fn scan<R: Read, S: RecordSink + Send>(
     if layout != Layout::Jsonl {
         return document::scan(chunker.into_reader(head), layout, settings, gzip, make_sink, merge);
     }
-    let format = match settings.format {
-        Some(format) => Some(format),
-        None => detect_format(&mut chunker, &mut head, gzip)?,
+    let format = match (settings.format, detect_format(&mut chunker, &mut head, gzip, settings.format)) {
+        (Some(format), _) => Some(format),
+        (None, Err(DatasetError::UnknownFormat { .. })) if settings.unrecognised == Unrecognised::Check => None,
+        (None, detected) => detected?,
     };
     let rules = LineRules {
-        // Without a format the file has no record, so the format is never used.
-        format: format.unwrap_or(DatasetFormat::Chat),
+        // `None`: each record is checked against its own shape, or reported as unknown.
+        format,
         max_line_bytes: settings.max_line_bytes,
         finding_cap: settings.finding_cap,
     };
@@ -167,12 +180,16 @@ fn clue(line: &[u8], number: u64) -> Clue {
 }
 
 /// The format of the first record that has one, reading more pieces into `head` as needed;
-/// `None` for a file with no non-blank line.
+/// `None` for a file with no non-blank line. With a `forced` format nothing is read.
 fn detect_format<R: Read>(
     chunker: &mut LineChunker<R>,
     head: &mut VecDeque<Piece>,
     gzip: bool,
+    forced: Option<DatasetFormat>,
 ) -> Result<Option<DatasetFormat>, DatasetError> {
+    if forced.is_some() {
+        return Ok(forced);
+    }
     let mut number = 0_u64;
     let mut examined = 0_usize;
     let mut first_problem = None;

@@ -70,7 +70,8 @@ pub struct DatasetStats {
     pub validation_pairs: u64,
     /// v4 pairs whose `target_response` is null: user turns, counted, not trained on.
     pub user_turn_pairs: u64,
-    /// Chat conversations with `weight: 0`, not trained on.
+    /// Conversations not trained on because of `weight: 0`: on the chat record, or on every
+    /// assistant message.
     pub zero_weight_conversations: u64,
     /// Messages per conversation.
     pub messages_per_conversation: Option<Spread>,
@@ -178,7 +179,7 @@ impl StatsAccumulator {
             }
             Training::Trained => {}
             Training::UserTurn => self.user_turn_pairs += 1,
-            Training::ZeroWeight => self.zero_weight += 1,
+            Training::ZeroWeight | Training::ZeroWeightMessages => self.zero_weight += 1,
         }
         if let Some(tokens) = tokens {
             self.total_tokens += tokens.total;

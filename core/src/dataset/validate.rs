@@ -6,14 +6,14 @@ use std::path::Path;
 
 use super::chunk::{ChunkOutput, RecordSink};
 use super::codes::RuleCode;
-use super::conversation::{Conversation, Message};
+use super::conversation::{Conversation, Message, with_empty_user_turn};
 use super::cross_record::{ConversationFact, CrossRecord, Fact, MetaKind};
 use super::error::DatasetError;
 use super::findings::{FieldPath, Findings, Location};
 use super::format::View;
 use super::reader::open_file;
 use super::report::{SAMPLE_SIZE, ValidateOptions, ValidationReport};
-use super::scan::{ScanSettings, Scanned, scan};
+use super::scan::{ScanSettings, Scanned, Unrecognised, scan};
 use super::stats::{FileTotals, StatsAccumulator, TokenInfo};
 use super::tokenizer::{TokenCount, TokenCounter};
 use crate::model::Severity;
@@ -21,9 +21,9 @@ use crate::model::Severity;
 /// Validates a dataset read from `reader` (plain or gzip JSONL, or a v4 JSON document),
 /// counting tokens with `counter`.
 ///
-/// Problems in the file are findings of the report, never errors: an error means the input
-/// could not be read, no record of a known format was found at its start, or an option is
-/// out of range.
+/// Problems in the file are findings of the report, never errors, including an encoding
+/// other than UTF-8 and records of no known format: an error means the input could not be
+/// read (or decompressed), or an option is out of range.
 pub fn validate<R: Read>(
     reader: R,
     options: &ValidateOptions,
@@ -52,6 +52,7 @@ fn validate_sized<R: Read>(
     let tokens = options.count_tokens.then_some(TokenRules { counter, max_seq_len: options.max_seq_len });
     let settings = ScanSettings::new(
         options.format,
+        Unrecognised::Check,
         options.max_line_bytes,
         options.max_findings_per_code,
         options.threads,
@@ -71,8 +72,15 @@ struct TokenRules<'c> {
 
 impl TokenRules<'_> {
     /// Counts a conversation's tokens and checks its length; `None` when counting failed.
+    ///
+    /// A conversation that opens with the assistant and that the chat template refuses is
+    /// counted as the trainer renders it: with an empty user turn before that reply.
     fn count(&self, messages: &[Message], at: Location<'_>, findings: &mut Findings) -> (Option<TokenCount>, bool) {
-        match self.counter.count(messages) {
+        let counted = self.counter.count(messages).or_else(|error| match with_empty_user_turn(messages) {
+            Some(fixed) => self.counter.count(&fixed).map_err(|_| error),
+            None => Err(error),
+        });
+        match counted {
             Ok(count) => {
                 let over = self.max_seq_len.filter(|max| count.total > u64::from(*max));
                 if let Some(max) = over {
@@ -181,7 +189,8 @@ impl Merger {
         if self.records == 0 {
             self.findings
                 .add(RuleCode::EmptyFile, Location::file(), FieldPath::Record, || "the file has no records".to_owned());
-        } else if self.stats.training_examples() < options.min_examples {
+        } else if scanned.format.is_some() && self.stats.training_examples() < options.min_examples {
+            // In a file whose format was not recognised every record has its finding already.
             let examples = self.stats.training_examples();
             let min = options.min_examples;
             self.findings.add(RuleCode::TooFewExamples, Location::file(), FieldPath::Record, || {

@@ -15,15 +15,16 @@ import { pipeline } from 'node:stream/promises'
 const NUMBER_FIELDS = ['maxSeqLen', 'minExamples']
 
 /** Codes of errors that are the upload's fault (answered 422), not the server's. */
-const CLIENT_CODES = new Set(['unknown_dataset_format', 'invalid_gzip', 'invalid_option', 'unknown_value'])
+const CLIENT_CODES = new Set(['invalid_gzip', 'invalid_option', 'unknown_value'])
 
 /**
  * A route handler that validates the file uploaded as the form field `file` and answers
  * the validation report as JSON (`brightrun validate --json`, camelCased). Optional form
  * fields: `format`, `maxSeqLen`, `minExamples`.
  *
- * Answers 200 with the report (valid or not: see `report.valid`), 400 without a file,
- * 422 `{ error, code }` for a file that is no dataset, 500 for anything else.
+ * Answers 200 with the report (valid or not: see `report.valid`; a file that is not UTF-8 or
+ * of no known format is a report too), 400 without a file, 422 `{ error, code }` for an
+ * upload that cannot be read (a corrupt gzip file) or a bad option, 500 for anything else.
  *
  * @param {typeof import('brightrun').validate} validate the package's `validate`
  * @returns {(request: Request) => Promise<Response>}

@@ -6,9 +6,16 @@ the generation prompt) and ``tokens(s)`` the ids of ``s`` encoded without extra 
 tokens:
 
 - the input is ``tokens(render(messages, False))``;
-- assistant message ``i`` is trained on the ids from ``len(tokens(render(messages[:i], True)))``
-  to ``len(tokens(render(messages[:i + 1], False)))``: its content and its end-of-turn
-  marker. Every other id has the label -100 (no loss).
+- assistant message ``i``, unless its ``weight`` is 0, is trained on the ids from
+  ``len(tokens(render(messages[:i], True)))`` to ``len(tokens(render(messages[:i + 1], False)))``:
+  its content and its end-of-turn marker. Every other id has the label -100 (no loss).
+
+A conversation the assistant opens is rendered as it is when the chat template accepts it.
+A template that refuses it (Mistral's and Llama 2's raise "Conversation roles must alternate
+user/assistant/user/assistant/...") is given an empty user message before that first reply,
+the user turn it needs; the reply is still trained on unless its weight is 0. The core counts
+its tokens the same way. Any other conversation a template refuses is a dataset error naming
+its line.
 """
 
 from __future__ import annotations
@@ -21,10 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, Sequence
 
+from brightrun_trainer.conversation import Conversation
 from brightrun_trainer.errors import DatasetError
 
 IGNORE_INDEX = -100
-ROLES = ("system", "user", "assistant")
 
 # The template used when a tokenizer has none: ChatML. The BrightRun core counts tokens with
 # the identical template (`CHATML_TEMPLATE` in core/src/dataset/tokenizer/template.rs; a
@@ -35,9 +42,6 @@ DEFAULT_CHAT_TEMPLATE = (
     "{% endfor %}"
     "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
 )
-
-Messages = list[dict[str, str]]
-
 
 class ChatTokenizer(Protocol):
     """What this module needs of a Hugging Face tokenizer."""
@@ -81,34 +85,20 @@ def fetch(location: str, scratch: Path) -> Path:
     return path
 
 
-def _check_messages(raw: Any, where: str) -> Messages:
-    if not isinstance(raw, dict) or not isinstance(raw.get("messages"), list):
-        raise DatasetError(f"{where}: expected an object with a messages list")
-    messages: Messages = []
-    for index, message in enumerate(raw["messages"]):
-        if (
-            not isinstance(message, dict)
-            or message.get("role") not in ROLES
-            or not isinstance(message.get("content"), str)
-        ):
-            raise DatasetError(f"{where}: messages[{index}] needs a role in {ROLES} and string content")
-        messages.append({"role": message["role"], "content": message["content"]})
-    return messages
-
-
-def load_conversations(path: Path) -> list[Messages]:
+def load_conversations(path: Path) -> list[Conversation]:
     """Reads canonical chat JSONL; any malformed line is a dataset error naming it."""
-    conversations: list[Messages] = []
+    conversations: list[Conversation] = []
     try:
         with path.open(encoding="utf-8") as lines:
             for number, line in enumerate(lines, start=1):
                 if not line.strip():
                     continue
+                where = f"{path.name} line {number}"
                 try:
                     raw = json.loads(line)
                 except json.JSONDecodeError as error:
-                    raise DatasetError(f"{path.name} line {number}: not JSON ({error.msg})") from error
-                conversations.append(_check_messages(raw, f"{path.name} line {number}"))
+                    raise DatasetError(f"{where}: not JSON ({error.msg})") from error
+                conversations.append(Conversation.parse(raw, where))
     except (OSError, UnicodeDecodeError) as error:
         raise DatasetError(f"cannot read {path}: {error}") from error
     return conversations
@@ -127,20 +117,49 @@ def _token_count(tokenizer: ChatTokenizer, text: str) -> int:
     return len(tokenizer.encode(text, add_special_tokens=False)) if text else 0
 
 
-def tokenize(tokenizer: ChatTokenizer, messages: Messages, max_seq_len: int) -> Example:
-    """Input ids and assistant-only labels of one conversation, truncated to ``max_seq_len``."""
-    input_ids = tokenizer.encode(render(tokenizer, messages, False), add_special_tokens=False)
+def renderable(tokenizer: ChatTokenizer, conversation: Conversation) -> tuple[Conversation, str]:
+    """The conversation as it is trained on, with its whole text: with an empty user message
+    first when the assistant opens it and the chat template refuses that (see the module)."""
+    from jinja2 import TemplateError
+
+    try:
+        return conversation, render(tokenizer, conversation.messages, False)
+    except TemplateError as error:
+        fixed = conversation.with_empty_user_turn()
+        if fixed is None:
+            raise _refused(conversation, error) from error
+        try:
+            return fixed, render(tokenizer, fixed.messages, False)
+        except TemplateError:
+            raise _refused(conversation, error) from error
+
+
+def _refused(conversation: Conversation, error: Exception) -> DatasetError:
+    return DatasetError(f"{conversation.where}: the chat template refuses this conversation: {error}")
+
+
+def tokenize(tokenizer: ChatTokenizer, conversation: Conversation, max_seq_len: int) -> Example:
+    """Input ids and labels on the trained assistant turns of one conversation, truncated to
+    ``max_seq_len``."""
+    from jinja2 import TemplateError
+
+    conversation, text = renderable(tokenizer, conversation)
+    messages = conversation.messages
+    input_ids = tokenizer.encode(text, add_special_tokens=False)
     labels = [IGNORE_INDEX] * len(input_ids)
-    for index, message in enumerate(messages):
-        if message["role"] != "assistant":
+    for index, trained in enumerate(conversation.trained):
+        if not trained:
             continue
-        start = _token_count(tokenizer, render(tokenizer, messages[:index], True)) if index else 0
-        end = _token_count(tokenizer, render(tokenizer, messages[: index + 1], False))
+        try:
+            start = _token_count(tokenizer, render(tokenizer, messages[:index], True)) if index else 0
+            end = _token_count(tokenizer, render(tokenizer, messages[: index + 1], False))
+        except TemplateError as error:
+            raise _refused(conversation, error) from error
         labels[start:end] = input_ids[start:end]
     return Example(input_ids=input_ids[:max_seq_len], labels=labels[:max_seq_len])
 
 
-def tokenize_all(tokenizer: ChatTokenizer, conversations: list[Messages], max_seq_len: int) -> list[Example]:
+def tokenize_all(tokenizer: ChatTokenizer, conversations: list[Conversation], max_seq_len: int) -> list[Example]:
     """Tokenizes every conversation that keeps at least one trainable id after truncation."""
-    examples = [tokenize(tokenizer, messages, max_seq_len) for messages in conversations]
+    examples = [tokenize(tokenizer, conversation, max_seq_len) for conversation in conversations]
     return [example for example in examples if example.trainable_tokens > 0]

@@ -1,5 +1,6 @@
-//! Chat JSONL: `{"messages": [{"role", "content"}...], "weight"?, "split"?}`, the format of
-//! OpenAI, Together and most trainers.
+//! Chat JSONL: `{"messages": [{"role", "content", "weight"?}...], "weight"?, "split"?}`, the
+//! format of OpenAI, Together and most trainers. A message's `weight` (0 or 1, on assistant
+//! messages) is read with every format's messages ([`super::messages::push_messages`]).
 
 use super::json::{RawRecord, Text};
 use super::{RecordCtx, Training, View, conversation_messages};
@@ -10,6 +11,13 @@ use crate::dataset::findings::FieldPath;
 /// The canonical form of a chat record; `None` when it has no usable `messages`.
 pub(super) fn view<'a>(record: RawRecord<'a>, ctx: &mut RecordCtx<'_, '_>) -> Option<View<'a>> {
     let split = split(record.split, ctx);
+    for (defined, field) in [(record.tools, "tools"), (record.functions, "functions")] {
+        if defined.0 {
+            ctx.report(RuleCode::ToolUseUnsupported, FieldPath::Field(field), || {
+                format!("the record defines tools (`{field}`): tool calling is not supported, only text conversations")
+            });
+        }
+    }
     let training = match ctx.optional(record.weight, FieldPath::Field("weight")) {
         Some(weight) if weight.0 == 0.0 => Training::ZeroWeight,
         Some(weight) if weight.0 != 1.0 => {

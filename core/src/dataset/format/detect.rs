@@ -121,6 +121,56 @@ impl Shape {
 pub(crate) const KNOWN_FORMATS: &str = "chat records need `messages`, brightrun_lora_v3 records `turns`, \
      brightrun_lora_v4 pairs `current_user_input` and `target_response`";
 
+/// The first keys of the JSON object `text`, for a message: ``keys `prompt`, `completion` ``
+/// (``no keys`` for `{}`); `None` when `text` is not an object.
+pub(crate) fn describe_keys(text: &str) -> Option<String> {
+    let KeyList { keys, count } = serde_json::from_str(text).ok()?;
+    let mut named: Vec<String> = keys.iter().map(|key| format!("`{key}`")).collect();
+    if count > KEYS_NAMED {
+        named.push(format!("{} more", count - KEYS_NAMED));
+    }
+    Some(match count {
+        0 => "no keys".to_owned(),
+        1 => format!("the key {}", named[0]),
+        _ => format!("keys {}", named.join(", ")),
+    })
+}
+
+/// Keys named in a message before the rest are only counted.
+const KEYS_NAMED: usize = 6;
+
+/// The first [`KEYS_NAMED`] keys of an object, and how many it has.
+struct KeyList {
+    keys: Vec<String>,
+    count: usize,
+}
+
+impl<'de> Deserialize<'de> for KeyList {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Keys;
+        impl<'de> serde::de::Visitor<'de> for Keys {
+            type Value = KeyList;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<KeyList, A::Error> {
+                let mut list = KeyList { keys: Vec::new(), count: 0 };
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                    if list.count < KEYS_NAMED {
+                        list.keys.push(key.into_owned());
+                    }
+                    list.count += 1;
+                }
+                Ok(list)
+            }
+        }
+        deserializer.deserialize_map(Keys)
+    }
+}
+
 /// Whether `line` is one whole JSON object.
 fn is_object(line: &[u8]) -> bool {
     matches!(serde_json::from_slice::<Slot<RawRecord<'_>>>(line), Ok(Slot::Value(_)))

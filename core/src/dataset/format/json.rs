@@ -314,17 +314,7 @@ macro_rules! object_shape {
 /// The messages of a conversation, in any format: chat `messages`, v3 `turns`, v4 history.
 pub(crate) type RawMessages<'a> = Slot<Vec<Slot<RawMessage<'a>>>>;
 
-/// One message: `{role, content}` (v4 history items also carry `turn` and `emotional_state`).
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub(crate) struct RawMessage<'a> {
-    /// `system`, `user` or `assistant`.
-    #[serde(borrow)]
-    pub role: Slot<Text<'a>>,
-    /// The text.
-    #[serde(borrow)]
-    pub content: Slot<Text<'a>>,
-}
+pub(crate) use super::raw_message::{ExtraKeys, RawContent, RawMessage, Used};
 
 /// The `_meta` record of a v4 JSONL file, or a v4 document's `training_file_metadata`.
 #[derive(Debug, Default, Deserialize)]
@@ -344,6 +334,10 @@ pub(crate) struct RawRecord<'a> {
     pub messages: RawMessages<'a>,
     /// Chat: 0 to exclude the conversation from training, 1 to include it.
     pub weight: Slot<Number>,
+    /// Chat with tools: the tool definitions (not supported).
+    pub tools: Used,
+    /// Chat with tools, the older name: the function definitions (not supported).
+    pub functions: Used,
     /// Chat: `train` or `validation`.
     #[serde(borrow)]
     pub split: Slot<Text<'a>>,

@@ -7,9 +7,11 @@
 
 pub(crate) mod detect;
 pub(crate) mod json;
+pub(crate) mod raw_message;
 pub(crate) mod v4_document;
 
 mod chat;
+mod messages;
 mod v3;
 mod v4;
 
@@ -19,7 +21,8 @@ use serde::ser::{Serialize, SerializeStruct, Serializer};
 use xxhash_rust::xxh3::Xxh3;
 
 use self::detect::Shape;
-use self::json::{Expected, RawMessages, RawMeta, RawRecord, Slot};
+use self::json::{Expected, RawMeta, RawRecord, Slot};
+use self::messages::{conversation_messages, push_messages};
 use super::codes::RuleCode;
 use super::conversation::{Conversation, Message, Role, Source, Split};
 use super::cross_record::MetaKind;
@@ -63,14 +66,33 @@ pub(crate) struct ViewMessage<'a> {
     pub content: Cow<'a, str>,
     /// Where it came from, for findings.
     pub at: MessageAt,
+    /// `Some(0)` for an assistant message left out of the loss; `None` otherwise (a weight of
+    /// 1 is the default and is not kept).
+    pub weight: Option<u8>,
 }
 
-/// The canonical chat line the trainer reads: `{"role", "content"}`.
+impl<'a> ViewMessage<'a> {
+    /// A message without a weight.
+    pub fn new(role: Role, content: Cow<'a, str>, at: MessageAt) -> Self {
+        Self { role, content, at, weight: None }
+    }
+
+    /// Whether the loss is computed on it (as [`Message::is_trained`]).
+    pub fn is_trained(&self) -> bool {
+        self.role == Role::Assistant && self.weight != Some(0)
+    }
+}
+
+/// The canonical chat line the trainer reads: `{"role", "content", "weight"?}`, with
+/// `"weight": 0` on an assistant message that is not trained on.
 impl Serialize for ViewMessage<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut message = serializer.serialize_struct("Message", 2)?;
+        let mut message = serializer.serialize_struct("Message", 2 + usize::from(self.weight.is_some()))?;
         message.serialize_field("role", &self.role)?;
         message.serialize_field("content", &self.content)?;
+        if let Some(weight) = self.weight {
+            message.serialize_field("weight", &weight)?;
+        }
         message.end()
     }
 }
@@ -84,6 +106,8 @@ pub(crate) enum Training {
     UserTurn,
     /// A chat record with `weight: 0`.
     ZeroWeight,
+    /// A conversation whose every assistant message has `weight: 0`.
+    ZeroWeightMessages,
 }
 
 /// A record in canonical form, borrowing from its line.
@@ -106,25 +130,30 @@ pub(crate) struct View<'a> {
 }
 
 impl<'a> View<'a> {
-    /// A conversation whose every assistant message is a target (chat, v3).
+    /// A conversation whose every trained assistant message is a target (chat, v3).
     fn conversation(
         messages: Vec<ViewMessage<'a>>,
         split: Option<Split>,
         id: Option<Cow<'a, str>>,
         training: Training,
     ) -> Self {
-        let targets = match training {
-            Training::Trained => messages.iter().filter(|m| m.role == Role::Assistant).count() as u32,
-            Training::UserTurn | Training::ZeroWeight => 0,
-        };
+        let trained = messages.iter().filter(|m| m.is_trained()).count() as u32;
+        let training =
+            if training == Training::Trained && trained == 0 && messages.iter().any(|m| m.role == Role::Assistant) {
+                Training::ZeroWeightMessages
+            } else {
+                training
+            };
+        let targets = if training == Training::Trained { trained } else { 0 };
         View { messages, split, id, conversation_id: None, turn_number: None, training, targets }
     }
 
-    /// A 64-bit hash of the roles and texts: equal conversations, equal hashes.
+    /// A 64-bit hash of the roles, weights and texts: equal conversations, equal hashes.
     pub fn content_hash(&self) -> u64 {
         let mut hasher = Xxh3::new();
         for message in &self.messages {
-            hasher.update(&[message.role as u8]);
+            // A weight of 0 marks the role byte, so unweighted conversations hash as before.
+            hasher.update(&[message.role as u8 | if message.weight == Some(0) { 0x80 } else { 0 }]);
             hasher.update(&(message.content.len() as u64).to_le_bytes());
             hasher.update(message.content.as_bytes());
         }
@@ -133,7 +162,10 @@ impl<'a> View<'a> {
 
     /// The messages as owned canonical messages (what a token counter takes).
     pub fn owned_messages(&self) -> Vec<Message> {
-        self.messages.iter().map(|m| Message::new(m.role, m.content.as_ref())).collect()
+        self.messages
+            .iter()
+            .map(|m| Message { role: m.role, content: m.content.as_ref().to_owned(), weight: m.weight })
+            .collect()
     }
 
     /// The canonical conversation, with where it came from.
@@ -205,50 +237,6 @@ impl RecordCtx<'_, '_> {
     }
 }
 
-/// Reads an array of messages (`messages`, `turns`, `conversation_history`) into `out`,
-/// reporting every malformed item; malformed items are left out.
-fn push_messages<'a>(
-    items: Vec<Slot<json::RawMessage<'a>>>,
-    field: &'static str,
-    ctx: &mut RecordCtx<'_, '_>,
-    out: &mut Vec<ViewMessage<'a>>,
-) {
-    for (index, item) in items.into_iter().enumerate() {
-        let Some(message) = ctx.required(item, FieldPath::Item(field, index)) else { continue };
-        let role_path = FieldPath::ItemField(field, index, "role");
-        let role = ctx.required(message.role, role_path).and_then(|json::Text(name)| {
-            let role = Role::from_name(&name);
-            if role.is_none() {
-                ctx.report(RuleCode::UnknownRole, role_path, || {
-                    format!("role `{name}` is not one of system, user, assistant")
-                });
-            }
-            role
-        });
-        let content = ctx.required(message.content, FieldPath::ItemField(field, index, "content"));
-        if let (Some(role), Some(json::Text(content))) = (role, content) {
-            out.push(ViewMessage { role, content, at: MessageAt::Item(field, index) });
-        }
-    }
-}
-
-/// The messages of a conversation held in one array field (chat `messages`, v3 `turns`);
-/// `None` when the field is missing, mistyped or empty (each reported).
-fn conversation_messages<'a>(
-    slot: RawMessages<'a>,
-    field: &'static str,
-    ctx: &mut RecordCtx<'_, '_>,
-) -> Option<Vec<ViewMessage<'a>>> {
-    let items = ctx.required(slot, FieldPath::Field(field))?;
-    if items.is_empty() {
-        ctx.report(RuleCode::EmptyConversation, FieldPath::Field(field), || format!("`{field}` is an empty array"));
-        return None;
-    }
-    let mut messages = Vec::with_capacity(items.len());
-    push_messages(items, field, ctx, &mut messages);
-    Some(messages)
-}
-
 /// Reads a `_meta` record (or a v4 document's `training_file_metadata`): its `total_pairs`.
 pub(crate) fn meta_total_pairs(slot: Slot<RawMeta>, kind: MetaKind, ctx: &mut RecordCtx<'_, '_>) -> Option<u64> {
     let field = kind.field();
@@ -263,18 +251,39 @@ pub(crate) fn meta_total_pairs(slot: Slot<RawMeta>, kind: MetaKind, ctx: &mut Re
 }
 
 /// Turns a parsed record into its canonical form under the file's `format`, reporting what
-/// is wrong with it, then runs the conversation rules on it.
-pub(crate) fn analyse<'a>(record: RawRecord<'a>, format: DatasetFormat, ctx: &mut RecordCtx<'_, '_>) -> Analysis<'a> {
+/// is wrong with it, then runs the conversation rules on it. In a file whose format was not
+/// recognised (`None`), a record is read by its own shape, or reported as of no known format
+/// (naming its keys from `text`, the record's JSON, when given).
+pub(crate) fn analyse<'a>(
+    record: RawRecord<'a>,
+    format: Option<DatasetFormat>,
+    ctx: &mut RecordCtx<'_, '_>,
+    text: Option<&str>,
+) -> Analysis<'a> {
     let shape = Shape::of(&record);
     if shape == Shape::Meta {
         return Analysis::Meta(meta_total_pairs(record.meta, MetaKind::Line, ctx));
     }
+    let Some(format) = format.or(shape.format()) else {
+        ctx.report(RuleCode::UnknownFormat, FieldPath::Record, || {
+            let known = detect::KNOWN_FORMATS;
+            match (shape, text.and_then(detect::describe_keys)) {
+                (Shape::Unknown, Some(keys)) => {
+                    format!("the record, with {keys}, is of no format BrightRun reads; {known}")
+                }
+                (Shape::Unknown, None) => format!("the record is of no format BrightRun reads; {known}"),
+                _ => format!("the record is {}, and the file's format is not recognised; {known}", shape.describe()),
+            }
+        });
+        return Analysis::Rejected;
+    };
     if let Some(other) = shape.mismatch(format) {
         ctx.report(RuleCode::FormatMismatch, FieldPath::Record, || {
             format!("this record is {other}, but the file is {format}")
         });
         return Analysis::Rejected;
     }
+    let errors_before = ctx.findings.errors();
     let view = match format {
         DatasetFormat::Chat => chat::view(record, ctx),
         DatasetFormat::BrightrunLoraV3 => v3::view(record, ctx),
@@ -282,7 +291,8 @@ pub(crate) fn analyse<'a>(record: RawRecord<'a>, format: DatasetFormat, ctx: &mu
     };
     match view {
         Some(view) => {
-            rules::check_conversation(&view, ctx);
+            let whole = ctx.findings.errors() == errors_before;
+            rules::check_conversation(&view, whole, ctx);
             Analysis::Conversation(view)
         }
         None => Analysis::Rejected,

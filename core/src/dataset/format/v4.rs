@@ -39,7 +39,7 @@ pub(super) fn view<'a>(record: RawRecord<'a>, ctx: &mut RecordCtx<'_, '_>) -> Op
 
     let mut messages = Vec::with_capacity(history.as_ref().map_or(0, Vec::len) + 3);
     if let Some(Text(system)) = system.filter(|Text(text)| !text.trim().is_empty()) {
-        messages.push(ViewMessage { role: Role::System, content: system, at: MessageAt::Field("system_prompt") });
+        messages.push(ViewMessage::new(Role::System, system, MessageAt::Field("system_prompt")));
     }
     let history_start = messages.len();
     push_messages(history.unwrap_or_default(), "conversation_history", ctx, &mut messages);
@@ -56,14 +56,10 @@ pub(super) fn view<'a>(record: RawRecord<'a>, ctx: &mut RecordCtx<'_, '_>) -> Op
             });
         }
     }
-    messages.push(ViewMessage { role: Role::User, content: input, at: MessageAt::Field("current_user_input") });
+    messages.push(ViewMessage::new(Role::User, input, MessageAt::Field("current_user_input")));
     let training = match target {
         Some(Text(target)) => {
-            messages.push(ViewMessage {
-                role: Role::Assistant,
-                content: target,
-                at: MessageAt::Field("target_response"),
-            });
+            messages.push(ViewMessage::new(Role::Assistant, target, MessageAt::Field("target_response")));
             Training::Trained
         }
         None => Training::UserTurn,

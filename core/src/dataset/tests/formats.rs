@@ -212,8 +212,16 @@ fn a_json_array_is_reported_and_its_records_still_checked() {
         [("", "json_array_not_jsonl"), ("[1].messages[1].content", "empty_content"), ("[2]", "duplicate_conversation")]
     );
     assert!(of_code(&report, "json_array_not_jsonl")[0].suggestion.as_deref().unwrap().contains("jq -c '.[]'"));
-    let err = validate(&b"[{\"a\": 1}]"[..], &options(), &EstimatedTokenCounter).unwrap_err();
-    assert!(matches!(err, DatasetError::UnknownFormat { .. }), "{err}");
+    let report = check("[{\"a\": 1},\n {\"messages\": \"x\"}]");
+    assert_eq!(
+        located(&report),
+        [
+            (Some(1), None, "json_array_not_jsonl"),
+            (Some(1), Some("[0]"), "unknown_format"),
+            (Some(2), Some("[1].messages"), "wrong_type")
+        ],
+        "the first record of no known format does not stop the others"
+    );
 }
 
 #[test]

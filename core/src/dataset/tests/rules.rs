@@ -24,6 +24,18 @@ fn ok() -> String {
     chat_n(0).to_string()
 }
 
+/// A chat record that calls a tool and answers with its result, as OpenAI's format has it.
+fn tool_calling() -> serde_json::Value {
+    json!({"messages": [
+        {"role": "user", "content": "What is 6 x 7?"},
+        {"role": "assistant", "content": null, "tool_calls": [
+            {"id": "c1", "type": "function", "function": {"name": "multiply", "arguments": "{\"a\": 6, \"b\": 7}"}}
+        ]},
+        {"role": "tool", "tool_call_id": "c1", "content": "42"},
+        {"role": "assistant", "content": "42."}
+    ]})
+}
+
 fn cases() -> Vec<Case> {
     use RuleCode::*;
     let pair = |turn, target: Option<&str>| v4_pair("c1", turn, &[], "hello", target);
@@ -39,6 +51,12 @@ fn cases() -> Vec<Case> {
         case(InvalidJson, format!("{}\n{{\"messages\": [}}", ok()), Some(2), None),
         case(DuplicateKey, format!("{}\n{{\"split\": \"train\", \"split\": \"validation\"}}", ok()), Some(2), None),
         case(NotAnObject, format!("{}\n\n[1, 2]", ok()), Some(3), None),
+        case(
+            UnknownFormat,
+            jsonl(&[json!({"prompt": "q", "completion": "a"}), json!({"prompt": "q2", "completion": "a2"})]),
+            Some(1),
+            None,
+        ),
         case(FormatMismatch, format!("{}\n{}", ok(), json!({"conversation_id": "a", "turns": []})), Some(2), None),
         case(
             MissingField,
@@ -56,6 +74,26 @@ fn cases() -> Vec<Case> {
         ),
         case(UnknownRole, chat(&[("human", "hi"), ("assistant", "yo")]).to_string(), Some(1), Some("messages[0].role")),
         case(
+            ToolUseUnsupported,
+            jsonl(&[ok().into(), tool_calling()]),
+            Some(2),
+            Some("messages[1].tool_calls"),
+        ),
+        case(
+            ContentPartsUnsupported,
+            json!({"messages": [{"role": "user", "content": [{"type": "text", "text": "q"}]}, {"role": "assistant", "content": "a"}]})
+                .to_string(),
+            Some(1),
+            Some("messages[0].content"),
+        ),
+        case(
+            UnknownMessageKey,
+            json!({"messages": [{"role": "user", "content": "q", "name": "ann"}, {"role": "assistant", "content": "a"}]})
+                .to_string(),
+            Some(1),
+            Some("messages[0].name"),
+        ),
+        case(
             MisplacedSystemMessage,
             chat(&[("user", "hi"), ("system", "be nice"), ("assistant", "yo")]).to_string(),
             Some(1),
@@ -67,6 +105,12 @@ fn cases() -> Vec<Case> {
             chat(&[("user", "hi"), ("assistant", "yo"), ("user", "bye")]).to_string(),
             Some(1),
             Some("messages[2]"),
+        ),
+        case(
+            AssistantFirst,
+            chat(&[("system", "s"), ("assistant", "Hi, I am here."), ("user", "hi"), ("assistant", "yo")]).to_string(),
+            Some(1),
+            Some("messages[1]"),
         ),
         case(
             ConsecutiveSameRole,
@@ -105,6 +149,20 @@ fn cases() -> Vec<Case> {
             r#"{"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}], "weight": 0.5}"#,
             Some(1),
             Some("weight"),
+        ),
+        case(
+            MisplacedWeight,
+            json!({"messages": [{"role": "user", "content": "q", "weight": 0}, {"role": "assistant", "content": "a"}]})
+                .to_string(),
+            Some(1),
+            Some("messages[0].weight"),
+        ),
+        case(
+            AllWeightsZero,
+            json!({"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a", "weight": 0}]})
+                .to_string(),
+            Some(1),
+            None,
         ),
         case(
             InvalidSplit,

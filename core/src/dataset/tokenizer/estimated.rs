@@ -1,7 +1,7 @@
 //! The estimate used when no tokenizer is available.
 
 use super::{TokenCount, TokenCounter, TokenizerError};
-use crate::dataset::conversation::{Message, Role};
+use crate::dataset::conversation::Message;
 
 /// Characters per token assumed by the estimate: about 4 for English prose with the BPE
 /// vocabularies of Llama 3, Mistral and Qwen (OpenAI's published rule of thumb).
@@ -28,7 +28,7 @@ impl TokenCounter for EstimatedTokenCounter {
         for message in messages {
             let tokens = (message.content.chars().count() as u64).div_ceil(CHARS_PER_TOKEN) + TOKENS_PER_MESSAGE;
             count.total += tokens;
-            if message.role == Role::Assistant {
+            if message.is_trained() {
                 count.trainable += tokens;
             }
         }
@@ -39,6 +39,7 @@ impl TokenCounter for EstimatedTokenCounter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dataset::conversation::Role;
 
     #[test]
     fn estimates_four_characters_a_token_plus_the_template() {

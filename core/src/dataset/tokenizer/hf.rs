@@ -18,7 +18,7 @@ use super::template::{CHATML_TEMPLATE, ChatTemplate, TemplateConfig};
 use super::walk::TextCounter;
 use super::words;
 use super::{TokenCount, TokenCounter, TokenizerError};
-use crate::dataset::conversation::{Message, Role};
+use crate::dataset::conversation::Message;
 
 /// Pieces of text (and words) remembered by default: about 40 bytes each, some 10 MB in
 /// all for each of the two caches.
@@ -44,7 +44,8 @@ const TURN_TAG: u128 = 2;
 ///   writes every special token the model reads, nothing is added around it. Truncation,
 ///   padding and BPE dropout configured in `tokenizer.json` are ignored.
 /// * `total = tokens(render(messages, add_generation_prompt=False))`.
-/// * `trainable` is the sum, over every message `i` whose role is `assistant`, of
+/// * `trainable` is the sum, over every assistant message `i` that is trained on (every
+///   one but those of weight 0), of
 ///   `tokens(F) - tokens(P)` where `F = render(messages[:i+1], add_generation_prompt=False)`
 ///   and `P = render(messages[:i], add_generation_prompt=True)`: the assistant's content and
 ///   its end-of-turn marker, as the loss sees them. The difference is floored at 0.
@@ -309,7 +310,7 @@ impl TokenCounter for HfTokenCounter {
     fn count(&self, messages: &[Message]) -> Result<TokenCount, TokenizerError> {
         let keys = self.prefix_keys(messages);
         let cached = |key: Option<&u128>, tag: u128| key.and_then(|k| self.turns.lookup(k ^ tag));
-        let trained: Vec<usize> = (0..messages.len()).filter(|&i| messages[i].role == Role::Assistant).collect();
+        let trained: Vec<usize> = (0..messages.len()).filter(|&i| messages[i].is_trained()).collect();
         let total = cached(keys.get(messages.len()), TOTAL_TAG);
         let turns: Vec<Option<u64>> = trained.iter().map(|&i| cached(keys.get(i + 1), TURN_TAG)).collect();
         let missing: Vec<usize> = trained.iter().zip(&turns).filter(|(_, t)| t.is_none()).map(|(i, _)| *i).collect();

@@ -97,7 +97,7 @@ fn by_definition(counter: &HfTokenCounter, tokenizer: &Tokenizer, messages: &[Me
     let total = tokens(&counter.render(messages, false).unwrap());
     let mut trainable = 0;
     for (i, message) in messages.iter().enumerate() {
-        if message.role == Role::Assistant {
+        if message.is_trained() {
             let through = counter.render(&messages[..=i], false).unwrap();
             let before = counter.render(&messages[..i], true).unwrap();
             trainable += if through.starts_with(&before) {

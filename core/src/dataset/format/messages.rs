@@ -1,0 +1,155 @@
+//! Reading a record's array of messages (chat `messages`, v3 `turns`, v4
+//! `conversation_history`) into canonical messages, with a finding for everything in them
+//! that is not trained on: unknown roles, tool calling, content parts, other keys, and
+//! weights other than 0 or 1 on assistant messages.
+
+use std::borrow::Cow;
+
+use super::json::{self, RawMessages, Slot};
+use super::{MessageAt, RecordCtx, ViewMessage};
+use crate::dataset::codes::RuleCode;
+use crate::dataset::conversation::Role;
+use crate::dataset::findings::FieldPath;
+
+/// Roles of tool calling, which is not supported.
+const TOOL_ROLES: [&str; 2] = ["tool", "function"];
+
+/// Reads an array of messages (`messages`, `turns`, `conversation_history`) into `out`,
+/// reporting every malformed item; malformed items are left out (and make the record invalid).
+pub(super) fn push_messages<'a>(
+    items: Vec<Slot<json::RawMessage<'a>>>,
+    field: &'static str,
+    ctx: &mut RecordCtx<'_, '_>,
+    out: &mut Vec<ViewMessage<'a>>,
+) {
+    for (index, item) in items.into_iter().enumerate() {
+        let Some(message) = ctx.required(item, FieldPath::Item(field, index)) else { continue };
+        let tool_key = message.tool_key();
+        let role = message_role(message.role, field, index, ctx);
+        if let (Some(extra), Some(_)) = (&message.extra, role) {
+            extra_keys(extra, field, index, ctx);
+        }
+        // A tool call's missing content is part of the tool call, reported above.
+        let content = if tool_key.is_some() && !matches!(message.content, Slot::Value(_)) {
+            None
+        } else {
+            message_content(message.content, field, index, ctx)
+        };
+        let weight = match (message.weight, role) {
+            (Slot::Missing, _) | (_, None) => None,
+            (slot, Some(role)) => message_weight(slot, role, field, index, ctx),
+        };
+        if let (Some(role), Some(content)) = (role, content) {
+            out.push(ViewMessage { role, content, at: MessageAt::Item(field, index), weight });
+        }
+    }
+}
+
+/// Reports the keys of a message that are not trained on: tool calls, and any other.
+fn extra_keys(extra: &json::ExtraKeys<'_>, field: &'static str, index: usize, ctx: &mut RecordCtx<'_, '_>) {
+    if let Some(key) = extra.tool_key {
+        ctx.report(RuleCode::ToolUseUnsupported, FieldPath::ItemField(field, index, key), || {
+            format!("the message has `{key}`: tool calling is not supported, only text conversations")
+        });
+    }
+    if let Some((key, count)) = &extra.unknown_key {
+        ctx.report(RuleCode::UnknownMessageKey, FieldPath::ItemField(field, index, key), || {
+            let more = match count - 1 {
+                0 => String::new(),
+                1 => " (and 1 more key)".to_owned(),
+                n => format!(" (and {n} more keys)"),
+            };
+            format!("`{key}`{more} is not read: only `role`, `content` and `weight` are trained on")
+        });
+    }
+}
+
+/// A message's role; tool roles and unknown roles are reported.
+fn message_role(
+    slot: Slot<json::Text<'_>>,
+    field: &'static str,
+    index: usize,
+    ctx: &mut RecordCtx<'_, '_>,
+) -> Option<Role> {
+    let path = FieldPath::ItemField(field, index, "role");
+    let json::Text(name) = ctx.required(slot, path)?;
+    let role = Role::from_name(&name);
+    if role.is_none() {
+        if TOOL_ROLES.contains(&name.as_ref()) {
+            ctx.report(RuleCode::ToolUseUnsupported, path, || {
+                format!("a `{name}` message (a tool's result): tool calling is not supported, only text conversations")
+            });
+        } else {
+            ctx.report(RuleCode::UnknownRole, path, || format!("role `{name}` is not one of system, user, assistant"));
+        }
+    }
+    role
+}
+
+/// A message's text; a list of content parts is reported.
+fn message_content<'a>(
+    slot: Slot<json::RawContent<'a>>,
+    field: &'static str,
+    index: usize,
+    ctx: &mut RecordCtx<'_, '_>,
+) -> Option<Cow<'a, str>> {
+    let path = FieldPath::ItemField(field, index, "content");
+    match ctx.required(slot, path)? {
+        json::RawContent::Text(text) => Some(text),
+        json::RawContent::Parts(parts) => {
+            ctx.report(RuleCode::ContentPartsUnsupported, path, || {
+                let s = if parts.count == 1 { "" } else { "s" };
+                format!(
+                    "`{path}` is a list of {} part{s} ({}); only a string is supported",
+                    parts.count,
+                    parts.kinds.join(", ")
+                )
+            });
+            None
+        }
+    }
+}
+
+/// A message's weight: `Some(0)` for an assistant message not trained on. A weight other
+/// than 0 or 1, or on another role, is reported.
+fn message_weight(
+    slot: Slot<json::Number>,
+    role: Role,
+    field: &'static str,
+    index: usize,
+    ctx: &mut RecordCtx<'_, '_>,
+) -> Option<u8> {
+    let path = FieldPath::ItemField(field, index, "weight");
+    let json::Number(weight) = ctx.optional(slot, path)?;
+    if role != Role::Assistant {
+        ctx.report(RuleCode::MisplacedWeight, path, || {
+            format!("`weight` on a {role} message: only assistant messages are trained on, so only they take one")
+        });
+        return None;
+    }
+    if weight == 0.0 {
+        Some(0)
+    } else {
+        if weight != 1.0 {
+            ctx.report(RuleCode::InvalidWeight, path, || format!("`{path}` is {weight}; only 0 and 1 are allowed"));
+        }
+        None
+    }
+}
+
+/// The messages of a conversation held in one array field (chat `messages`, v3 `turns`);
+/// `None` when the field is missing, mistyped or empty (each reported).
+pub(super) fn conversation_messages<'a>(
+    slot: RawMessages<'a>,
+    field: &'static str,
+    ctx: &mut RecordCtx<'_, '_>,
+) -> Option<Vec<ViewMessage<'a>>> {
+    let items = ctx.required(slot, FieldPath::Field(field))?;
+    if items.is_empty() {
+        ctx.report(RuleCode::EmptyConversation, FieldPath::Field(field), || format!("`{field}` is an empty array"));
+        return None;
+    }
+    let mut messages = Vec::with_capacity(items.len());
+    push_messages(items, field, ctx, &mut messages);
+    Some(messages)
+}

@@ -1,0 +1,367 @@
+//! The lenient JSON shape of one message of any format: what is read (`role`, `content`,
+//! `weight`), and what is noticed of the rest (tool calling, content parts, other keys), so
+//! that nothing a user wrote is dropped without a finding.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use super::json::{Expected, JsonKind, Number, Slot, Text};
+
+/// One message: `{role, content, weight?}` (v4 history items also carry `turn` and
+/// `emotional_state`), with what is noticed of the keys BrightRun does not train on.
+#[derive(Debug, Default)]
+pub(crate) struct RawMessage<'a> {
+    /// `system`, `user` or `assistant`.
+    pub role: Slot<Text<'a>>,
+    /// The text (or a list of parts, which is reported).
+    pub content: Slot<RawContent<'a>>,
+    /// 0 to leave an assistant message out of the loss, 1 (the default) to train on it.
+    pub weight: Slot<Number>,
+    /// Keys of other kinds, when there are any: rare, so boxed to keep messages small.
+    pub extra: Option<Box<ExtraKeys<'a>>>,
+}
+
+/// The keys of a message that BrightRun does not train on, when they hold a value.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct ExtraKeys<'a> {
+    /// The first tool-calling key (`tool_calls`, `function_call`, `tool_call_id`): tool
+    /// calling is not supported.
+    pub tool_key: Option<&'static str>,
+    /// The first other key, and how many other keys there are.
+    pub unknown_key: Option<(Cow<'a, str>, usize)>,
+}
+
+/// Keys of a message that call tools or answer a tool call.
+const TOOL_KEYS: [&str; 3] = ["tool_calls", "function_call", "tool_call_id"];
+
+impl<'a> RawMessage<'a> {
+    /// The tool-calling key the message has, if any.
+    pub fn tool_key(&self) -> Option<&'static str> {
+        self.extra.as_ref().and_then(|extra| extra.tool_key)
+    }
+
+    /// Notes a key that is neither read nor known, whose value is `used`.
+    fn other_key(&mut self, key: Cow<'a, str>, used: Used) {
+        // `"tool_calls": null` or `"refusal": null` loses nothing: no finding.
+        if !used.0 {
+            return;
+        }
+        let extra = self.extra.get_or_insert_with(Box::default);
+        if let Some(tool) = TOOL_KEYS.iter().find(|k| **k == key) {
+            extra.tool_key.get_or_insert(tool);
+        } else {
+            extra.unknown_key.get_or_insert((key, 0)).1 += 1;
+        }
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for RawMessage<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(RawMessageVisitor(PhantomData))
+    }
+}
+
+/// A key of a message, told apart as it is parsed (what `#[derive(Deserialize)]` does), so
+/// that the common keys cost no string kept.
+enum Key<'a> {
+    Role,
+    Content,
+    Weight,
+    /// v4 history's `turn`.
+    Turn,
+    /// v4 history's `emotional_state`.
+    EmotionalState,
+    Other(Cow<'a, str>),
+}
+
+impl<'a> Key<'a> {
+    fn of(name: &str) -> Option<Key<'a>> {
+        Some(match name {
+            "role" => Key::Role,
+            "content" => Key::Content,
+            "weight" => Key::Weight,
+            "turn" => Key::Turn,
+            "emotional_state" => Key::EmotionalState,
+            _ => return None,
+        })
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Key<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_identifier(KeyVisitor(PhantomData))
+    }
+}
+
+struct KeyVisitor<'a>(PhantomData<&'a ()>);
+
+impl<'de: 'a, 'a> Visitor<'de> for KeyVisitor<'a> {
+    type Value = Key<'a>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a key")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'a>, E> {
+        Ok(Key::of(v).unwrap_or(Key::Other(Cow::Borrowed(v))))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'a>, E> {
+        Ok(Key::of(v).unwrap_or_else(|| Key::Other(Cow::Owned(v.to_owned()))))
+    }
+}
+
+struct RawMessageVisitor<'a>(PhantomData<&'a ()>);
+
+impl<'de: 'a, 'a> Visitor<'de> for RawMessageVisitor<'a> {
+    type Value = RawMessage<'a>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a message object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawMessage<'a>, A::Error> {
+        /// Fails on a key seen before: readers disagree about which duplicate wins.
+        fn once<E: de::Error>(seen: bool, key: &'static str) -> Result<(), E> {
+            if seen { Err(E::duplicate_field(key)) } else { Ok(()) }
+        }
+        let mut message = RawMessage::default();
+        let (mut turn, mut emotional_state) = (false, false);
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key {
+                Key::Role => {
+                    once(message.role.is_present(), "role")?;
+                    message.role = map.next_value()?;
+                }
+                Key::Content => {
+                    once(message.content.is_present(), "content")?;
+                    message.content = map.next_value()?;
+                }
+                Key::Weight => {
+                    once(message.weight.is_present(), "weight")?;
+                    message.weight = map.next_value()?;
+                }
+                Key::Turn => {
+                    once(std::mem::replace(&mut turn, true), "turn")?;
+                    map.next_value::<IgnoredAny>()?;
+                }
+                Key::EmotionalState => {
+                    once(std::mem::replace(&mut emotional_state, true), "emotional_state")?;
+                    map.next_value::<IgnoredAny>()?;
+                }
+                Key::Other(name) => {
+                    let used = map.next_value::<Used>()?;
+                    message.other_key(name, used);
+                }
+            }
+        }
+        Ok(message)
+    }
+}
+
+/// Whether a value carries anything: not null, and not an empty array or object.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Used(pub bool);
+
+impl<'de> Deserialize<'de> for Used {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(UsedVisitor)
+    }
+}
+
+struct UsedVisitor;
+
+impl<'de> Visitor<'de> for UsedVisitor {
+    type Value = Used;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any value")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Used, E> {
+        Ok(Used(false))
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Used, E> {
+        Ok(Used(false))
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Used, E> {
+        Ok(Used(true))
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Used, E> {
+        Ok(Used(true))
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Used, E> {
+        Ok(Used(true))
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Used, E> {
+        Ok(Used(true))
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Used, E> {
+        Ok(Used(true))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Used, A::Error> {
+        let mut any = false;
+        while seq.next_element::<IgnoredAny>()?.is_some() {
+            any = true;
+        }
+        Ok(Used(any))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Used, A::Error> {
+        let mut any = false;
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {
+            any = true;
+        }
+        Ok(Used(any))
+    }
+}
+
+/// A message's content: a string, or a list of parts (`[{"type": "text", "text": ...},
+/// {"type": "image_url", ...}]`), of which only the count and kinds are kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum RawContent<'a> {
+    /// The text.
+    Text(Cow<'a, str>),
+    /// A list of parts (rare: boxed, so that text content stays small).
+    Parts(Box<PartKinds>),
+}
+
+/// What a list of content parts holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct PartKinds {
+    /// How many parts.
+    pub count: usize,
+    /// Their distinct `type`s in order of appearance (at most [`PartKinds::KEPT`]); a part
+    /// without a string `type` counts as `?`.
+    pub kinds: Vec<String>,
+}
+
+impl PartKinds {
+    /// Distinct kinds kept, for the message.
+    const KEPT: usize = 4;
+}
+
+impl Expected for RawContent<'_> {
+    const EXPECTED: &'static str = "a string";
+
+    fn accepts(kind: JsonKind) -> bool {
+        matches!(kind, JsonKind::String | JsonKind::Array)
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for RawContent<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(RawContentVisitor(PhantomData))
+    }
+}
+
+struct RawContentVisitor<'a>(PhantomData<&'a ()>);
+
+impl<'de: 'a, 'a> Visitor<'de> for RawContentVisitor<'a> {
+    type Value = RawContent<'a>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string or a list of parts")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<RawContent<'a>, E> {
+        Ok(RawContent::Text(Cow::Borrowed(v)))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<RawContent<'a>, E> {
+        Ok(RawContent::Text(Cow::Owned(v.to_owned())))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<RawContent<'a>, E> {
+        Ok(RawContent::Text(Cow::Owned(v)))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawContent<'a>, A::Error> {
+        let mut parts = Box::<PartKinds>::default();
+        while let Some(part) = seq.next_element::<Slot<RawPart<'de>>>()? {
+            parts.count += 1;
+            let kind = match &part {
+                Slot::Value(RawPart { kind: Slot::Value(Text(kind)) }) => kind.as_ref(),
+                _ => "?",
+            };
+            if parts.kinds.len() < PartKinds::KEPT && !parts.kinds.iter().any(|k| k == kind) {
+                parts.kinds.push(kind.to_owned());
+            }
+        }
+        Ok(RawContent::Parts(parts))
+    }
+}
+
+/// One part of a list of content parts: only its `type` is read.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct RawPart<'a> {
+    #[serde(borrow, rename = "type")]
+    kind: Slot<Text<'a>>,
+}
+
+impl Expected for RawPart<'_> {
+    const EXPECTED: &'static str = "an object";
+
+    fn accepts(kind: JsonKind) -> bool {
+        kind == JsonKind::Object
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(json: &str) -> RawMessage<'_> {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn tool_keys_and_other_keys_are_noticed_unless_empty() {
+        let m = message(r#"{"role": "assistant", "content": null, "tool_calls": [{"id": "1"}], "name": "x", "y": 1}"#);
+        let extra = m.extra.as_deref().unwrap();
+        assert_eq!(extra.tool_key, Some("tool_calls"));
+        assert_eq!(extra.unknown_key, Some((Cow::Borrowed("name"), 2)));
+        assert!(matches!(m.content, Slot::Null));
+        let m = message(r#"{"role": "assistant", "content": "a", "tool_calls": [], "refusal": null, "audio": {}}"#);
+        assert!(m.extra.is_none());
+        let m = message(r#"{"role": "user", "content": "q", "turn": 3, "emotional_state": "calm", "weight": 0}"#);
+        assert!(m.extra.is_none());
+        assert!(matches!(m.weight, Slot::Value(Number(w)) if w == 0.0));
+    }
+
+    #[test]
+    fn content_is_text_or_a_summary_of_its_parts() {
+        let m = message(r#"{"content": "plain"}"#);
+        assert!(matches!(m.content, Slot::Value(RawContent::Text(Cow::Borrowed("plain")))));
+        let m = message(r#"{"content": [{"type": "text", "text": "a"}, {"type": "text"}, {"type": 3}, 7]}"#);
+        let Slot::Value(RawContent::Parts(parts)) = m.content else { panic!("{m:?}") };
+        assert_eq!((parts.count, &parts.kinds[..]), (4, &["text".to_owned(), "?".to_owned()][..]));
+        let m = message(r#"{"content": {"text": "a"}}"#);
+        assert!(matches!(m.content, Slot::Wrong(JsonKind::Object)));
+    }
+
+    #[test]
+    fn a_repeated_key_is_an_error() {
+        for (json, key) in [
+            (r#"{"role": "user", "role": "assistant"}"#, "role"),
+            (r#"{"content": null, "content": "x"}"#, "content"),
+            (r#"{"turn": 1, "role": "user", "turn": 2}"#, "turn"),
+        ] {
+            let error = serde_json::from_str::<RawMessage<'_>>(json).unwrap_err();
+            assert!(error.is_data() && error.to_string().contains(&format!("duplicate field `{key}`")), "{error}");
+        }
+        assert!(serde_json::from_str::<RawMessage<'_>>(r#"{"x": 1, "x": 2}"#).is_ok(), "unknown keys are not tracked");
+    }
+}

@@ -1,0 +1,75 @@
+"""One conversation of the canonical chat JSONL, as the trainer learns from it.
+
+A line is ``{"messages": [{"role", "content", "weight"?}...]}``: roles ``system``, ``user``
+and ``assistant``, string content, and ``"weight": 0`` on an assistant message that is read
+but not trained on (the BrightRun core writes it for OpenAI-style weights). The chat
+template sees only ``role`` and ``content``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from brightrun_trainer.errors import DatasetError
+
+ROLES = ("system", "user", "assistant")
+
+Messages = list[dict[str, str]]
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """The messages a chat template renders, and which of them the loss is computed on."""
+
+    messages: Messages
+    """``{"role", "content"}`` dicts, as ``apply_chat_template`` takes them."""
+    trained: tuple[bool, ...]
+    """For each message, whether its tokens are learnt: an assistant message not weighted 0."""
+    where: str
+    """Where it was read (``train.jsonl line 3``), for errors."""
+
+    @classmethod
+    def parse(cls, raw: Any, where: str) -> Conversation:
+        """A conversation from a parsed canonical line; anything else is a dataset error."""
+        if not isinstance(raw, dict) or not isinstance(raw.get("messages"), list):
+            raise DatasetError(f"{where}: expected an object with a messages list")
+        messages: Messages = []
+        trained: list[bool] = []
+        for index, message in enumerate(raw["messages"]):
+            if (
+                not isinstance(message, dict)
+                or message.get("role") not in ROLES
+                or not isinstance(message.get("content"), str)
+            ):
+                raise DatasetError(f"{where}: messages[{index}] needs a role in {ROLES} and string content")
+            role = message["role"]
+            weight = message.get("weight", 1)
+            if "weight" in message and role != "assistant":
+                raise DatasetError(
+                    f"{where}: messages[{index}] is a {role} message with a weight; only assistant messages take one"
+                )
+            if isinstance(weight, bool) or weight not in (0, 1):
+                raise DatasetError(f"{where}: messages[{index}].weight is {weight!r}; expected 0 or 1")
+            messages.append({"role": role, "content": message["content"]})
+            trained.append(role == "assistant" and weight == 1)
+        return cls(messages, tuple(trained), where)
+
+    def leading_assistant(self) -> int | None:
+        """The index of the assistant message that opens the conversation, when the first
+        message after the system prompt is the assistant's."""
+        for index, message in enumerate(self.messages):
+            if message["role"] != "system":
+                return index if message["role"] == "assistant" else None
+        return None
+
+    def with_empty_user_turn(self) -> Conversation | None:
+        """The conversation with an empty user message before the assistant message that opens
+        it, for a chat template that needs the user to speak first; ``None`` when the
+        assistant does not open it."""
+        at = self.leading_assistant()
+        if at is None:
+            return None
+        messages = [*self.messages[:at], {"role": "user", "content": ""}, *self.messages[at:]]
+        trained = (*self.trained[:at], False, *self.trained[at:])
+        return Conversation(messages, trained, self.where)

@@ -2,8 +2,10 @@
 //!
 //! A pair becomes: system = `system_prompt` (if not blank), then the `conversation_history`
 //! turns, then user = `current_user_input`, then assistant = `target_response`. The history's
-//! last item usually repeats the current input: it is not emitted twice. A null
-//! `target_response` is a user turn: kept, counted, not trained on.
+//! last item usually repeats the current input: it is not emitted twice. Only the target is
+//! trained on: the history's answers are context (weight 0), each trained on in the pair
+//! whose target it is. A null `target_response` is a user turn: kept, counted, not trained
+//! on.
 
 use super::json::{Key, RawRecord, Slot, Text};
 use super::{MessageAt, RecordCtx, Training, View, ViewMessage, push_messages};
@@ -43,6 +45,11 @@ pub(super) fn view<'a>(record: RawRecord<'a>, ctx: &mut RecordCtx<'_, '_>) -> Op
     }
     let history_start = messages.len();
     push_messages(history.unwrap_or_default(), "conversation_history", ctx, &mut messages);
+    for message in &mut messages[history_start..] {
+        if message.role == Role::Assistant {
+            message.weight = Some(0);
+        }
+    }
     if messages.len() > history_start
         && let Some(last) = messages.last()
         && last.role == Role::User

@@ -66,6 +66,8 @@ fn v4_pairs_map_to_canonical_conversations_without_repeating_the_input() {
             (Role::Assistant, "Tell me more."),
         ]
     );
+    let trained: Vec<bool> = report.sample_data[1].messages.iter().map(|m| m.is_trained()).collect();
+    assert_eq!(trained, [false, false, false, false, true], "only the target is trained on; the history is context");
     let source = &report.sample_data[1].source;
     assert_eq!((source.line, source.id.as_deref()), (3, Some("c1-2")));
     let user_turn = &report.sample_data[2];

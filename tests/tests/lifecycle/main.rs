@@ -10,5 +10,7 @@ mod world;
 
 mod concurrency;
 mod failures;
+mod hostile;
 mod isolation;
+mod money;
 mod success;

@@ -111,11 +111,18 @@ pub(super) async fn totals<D: Driver>(
         Ok((row.parse::<CostType>("cost_type")?, row.money("amount")?))
     })
     .await?;
-    let by_type: Vec<(CostType, Money)> = CostType::ALL
+    // Sums of whole cents, written as cents (`0.00` for none).
+    let sum = |amounts: &mut dyn Iterator<Item = Money>| {
+        Money::checked_sum(amounts).map(|sum| sum.round_to_cents()).ok_or_else(|| StoreError::InvalidInput {
+            field: "amount",
+            message: format!("the costs of {} to {} add up to more than a decimal holds", period.start, period.end),
+        })
+    };
+    let by_type = CostType::ALL
         .into_iter()
-        .map(|kind| (kind, amounts.iter().filter(|(of, _)| *of == kind).map(|(_, amount)| *amount).sum()))
-        .collect();
-    let total = by_type.iter().map(|(_, amount)| *amount).sum();
+        .map(|kind| Ok((kind, sum(&mut amounts.iter().filter(|(of, _)| *of == kind).map(|(_, amount)| *amount))?)))
+        .collect::<Result<Vec<(CostType, Money)>, StoreError>>()?;
+    let total = sum(&mut by_type.iter().map(|(_, amount)| *amount))?;
     Ok(CostTotals { period, total, by_type })
 }
 

@@ -54,6 +54,12 @@ pub fn seconds_between(start: Timestamp, end: Timestamp) -> f64 {
     micros as f64 / 1e6
 }
 
+/// Percent of the run done at `step` of `total_steps` (a total of 0 counts as 1): always a
+/// number from 0 to 100, whatever the worker reported.
+pub fn progress_percent(step: u64, total_steps: u64) -> f64 {
+    (step as f64 / total_steps.max(1) as f64 * 100.0).clamp(0.0, 100.0)
+}
+
 /// When the run should finish, from the steps done so far and the time they took; `None`
 /// before the first step, when the worker's counts make no sense (more steps done than in
 /// the run) or when the time would be beyond any timestamp.
@@ -181,6 +187,68 @@ mod tests {
         }
         // 100 s a step, 1e11 steps to go: 317,000 years, beyond any timestamp.
         assert_eq!(eta(start, start.plus(TimeDelta::seconds(100)), 1, 100_000_000_000), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn eta_and_progress_of_any_counts_and_times_are_in_range(
+            started in any_time(),
+            elapsed_micros in proptest::prop_oneof![0i64..=10_000_000_000, proptest::num::i64::ANY],
+            step in any_count(),
+            total in any_count(),
+        ) {
+            let now = started.plus(TimeDelta::microseconds(elapsed_micros));
+            let percent = progress_percent(step, total);
+            proptest::prop_assert!((0.0..=100.0).contains(&percent), "{}", percent);
+            if let Some(eta) = eta(started, now, step, total) {
+                proptest::prop_assert!(eta >= now && eta <= Timestamp::MAX);
+                proptest::prop_assert!(step > 0 && step <= total);
+            }
+        }
+
+        #[test]
+        fn an_attempt_of_any_times_costs_whole_cents_or_a_coded_error(
+            started in proptest::option::of(any_time()),
+            ended in any_time(),
+            cents in proptest::prop_oneof![0i64..=1_000_000, proptest::num::i64::ANY],
+            gpus in 1u32..=8,
+        ) {
+            let gpu = GpuSelection {
+                gpu_type: "A100-80GB".into(),
+                gpu_count: gpus,
+                price_per_gpu_hour: Money::new(Decimal::new(cents, 2)),
+            };
+            match attempt_charge(&gpu, started, ended) {
+                Ok(charge) => {
+                    proptest::prop_assert!(charge.seconds >= 0.0 && charge.seconds.is_finite());
+                    proptest::prop_assert_eq!(charge.amount.amount().scale(), crate::model::CENT_DECIMALS);
+                    proptest::prop_assert_eq!(charge.amount, compute_cost(&gpu, charge.billable_hours).unwrap().round_to_cents());
+                }
+                Err(err) => proptest::prop_assert_eq!(crate::ErrorCode::code(&err), "estimate_out_of_range"),
+            }
+        }
+    }
+
+    fn any_time() -> impl proptest::strategy::Strategy<Value = Timestamp> {
+        use proptest::strategy::Strategy;
+        let (first, last) = (Timestamp::MIN.unix_micros(), Timestamp::MAX.unix_micros());
+        proptest::prop_oneof![
+            proptest::strategy::Just(first),
+            proptest::strategy::Just(last),
+            proptest::strategy::Just(Timestamp::now().unix_micros()),
+            first..=last,
+        ]
+        .prop_map(move |micros| Timestamp::MIN.plus(TimeDelta::microseconds(micros - first)))
+    }
+
+    fn any_count() -> impl proptest::strategy::Strategy<Value = u64> {
+        proptest::prop_oneof![
+            proptest::strategy::Just(0u64),
+            proptest::strategy::Just(u64::MAX),
+            proptest::strategy::Just(100_000_000_000u64),
+            proptest::num::u64::ANY,
+            0u64..=1_000,
+        ]
     }
 
     #[test]

@@ -274,4 +274,78 @@ mod tests {
         fields.remove("worker_started_at");
         assert_eq!(serde_json::from_value::<FollowState>(stored).unwrap(), state);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_worker_numbers_are_applied_within_what_the_databases_store(
+            events in proptest::collection::vec(any_event(), 0..40),
+        ) {
+            let job = job();
+            let mut state = FollowState::new(BackendHandle {
+                backend: "local".into(),
+                external_id: "x".into(),
+                data: serde_json::Value::Null,
+            });
+            let lines = events
+                .into_iter()
+                .enumerate()
+                .map(|(i, kind)| {
+                    WorkerLine::Event(crate::backend::WorkerEvent { v: 1, seq: i as u64 + 1, ts: Timestamp::MAX, kind })
+                })
+                .collect();
+            let ready = state.apply(&job, lines, Timestamp::now());
+            let pending = state.flush();
+            for point in ready.iter().chain(pending.iter()) {
+                proptest::prop_assert!(point.step <= MAX_STEPS);
+            }
+            proptest::prop_assert!(state.step <= MAX_STEPS);
+            proptest::prop_assert!(state.total_steps.is_none_or(|total| total <= MAX_STEPS));
+            proptest::prop_assert!(serde_json::to_value(&state).is_ok());
+        }
+    }
+
+    fn any_float() -> impl proptest::strategy::Strategy<Value = Option<f64>> {
+        proptest::option::of(proptest::prop_oneof![
+            proptest::num::f64::ANY,
+            proptest::strategy::Just(f64::NAN),
+            proptest::strategy::Just(f64::INFINITY),
+            proptest::strategy::Just(-1e308),
+        ])
+    }
+
+    fn any_event() -> impl proptest::strategy::Strategy<Value = EventKind> {
+        use proptest::strategy::Strategy;
+        let count = || proptest::prop_oneof![proptest::num::u64::ANY, 0u64..=10];
+        proptest::prop_oneof![
+            (count(), proptest::num::u32::ANY).prop_map(|(total_steps, epochs)| EventKind::Started {
+                total_steps,
+                epochs,
+                device: None,
+                train_examples: None,
+            }),
+            (count(), proptest::option::of(count()), any_float(), any_float(), any_float()).prop_map(
+                |(step, total_steps, epoch, loss, rate)| EventKind::Metric {
+                    step,
+                    total_steps,
+                    epoch,
+                    loss,
+                    learning_rate: rate,
+                    grad_norm: rate,
+                    tokens_per_second: loss,
+                    gpu_memory_used_gb: epoch,
+                    gpu_utilization_percent: rate,
+                }
+            ),
+            (count(), any_float(), any_float()).prop_map(|(step, eval_loss, epoch)| EventKind::Eval {
+                step,
+                eval_loss,
+                epoch
+            }),
+            proptest::option::of(count()).prop_map(|tokens| EventKind::Completed {
+                steps: None,
+                tokens,
+                duration_seconds: None
+            }),
+        ]
+    }
 }

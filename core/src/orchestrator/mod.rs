@@ -34,7 +34,7 @@ use futures_util::FutureExt as _;
 use crate::model::{JobStatus, JobTransition, Money, Timestamp, TrainingJob};
 use crate::service::{BrightRun, ServiceError};
 use crate::store::{JobProgress, Lease, LeaseTarget, StoreError};
-use accounting::{eta, running_cost};
+use accounting::{eta, progress_percent, running_cost};
 
 /// How an orchestrator works.
 #[derive(Debug, Clone, PartialEq)]
@@ -243,7 +243,7 @@ impl Orchestrator {
         let current_cost = running_cost(settled, &job.gpu, state.billed_from(job), now)?;
         let progress = JobProgress {
             stage: state.stage,
-            progress_percent: (state.step as f64 / total as f64 * 100.0).clamp(0.0, 100.0),
+            progress_percent: progress_percent(state.step, total),
             current_epoch: state.epoch.floor().max(0.0) as u32,
             current_step: state.step,
             current_metrics: state.metrics,

@@ -32,7 +32,7 @@ crate::on_both_backends!(
 
 /// Stories played per backend unless `PROPTEST_CASES` says otherwise (each runs real
 /// worker processes, about a second).
-const DEFAULT_CASES: u32 = 12;
+const DEFAULT_CASES: u32 = 16;
 
 /// How an attempt of the test double ends (see `plan:` in the test double).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -61,10 +61,14 @@ pub(super) async fn settle<D: Driver>(db: &D, record: &CostRecord, now: Timestam
         .find(|stored| stored.id == record.id)
         .cloned()
         .ok_or_else(|| StoreError::not_found("cost record", record.id))?;
-    let total = Money::checked_sum(records.iter().map(|r| r.amount)).ok_or_else(|| StoreError::InvalidInput {
-        field: "amount",
-        message: format!("the costs of job {job_id} add up to more than a decimal holds"),
-    })?;
+    // Whole cents, so the sum is too; written with two decimals like every amount shown.
+    let total =
+        Money::checked_sum(records.iter().map(|r| r.amount)).map(|sum| sum.round_to_cents()).ok_or_else(|| {
+            StoreError::InvalidInput {
+                field: "amount",
+                message: format!("the costs of job {job_id} add up to more than a decimal holds"),
+            }
+        })?;
     let statement = Statement::new(
         "UPDATE training_jobs SET current_cost = $3, updated_at = $4 \
          WHERE id = $1 AND user_id = $2 AND status IN ('queued', 'initializing', 'running') RETURNING *",

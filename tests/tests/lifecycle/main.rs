@@ -9,6 +9,7 @@ mod harness;
 mod world;
 
 mod concurrency;
+mod crash;
 mod failures;
 mod hostile;
 mod isolation;

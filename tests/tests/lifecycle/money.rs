@@ -1,26 +1,28 @@
 //! Money over a job's whole life. A property test drives jobs of random stories (attempts
 //! that succeed, crash, fail or hold until cancelled) through random pass boundaries,
 //! pauses, cancels, orchestrator restarts and orchestrators that die in the middle of a
-//! pass, and checks the job's cost against its cost records after every step: at every end
-//! the final cost is their sum. Then the rules one at a time: billing stops at the worker's
+//! pass (after any number of database calls, see [`crate::crash`]), and checks the job's
+//! cost against its cost records after every step: at every end the final cost is their
+//! sum. Then the rules one at a time: billing stops at the worker's
 //! exit, the live cost adds the earlier attempts, the per-job cap is the whole job's.
 
-use std::future::Future;
 use std::sync::Arc;
-use std::task::Poll;
 use std::time::Duration;
 
 use brightrun_core::ErrorCode;
+use brightrun_core::dataset::EstimatedTokenCounter;
 use brightrun_core::estimate::billable_hours;
 use brightrun_core::model::{CostRecord, JobId, JobStatus, Money, Timestamp, TrainingJob};
 use brightrun_core::orchestrator::accounting::seconds_between;
 use brightrun_core::orchestrator::{FollowState, Orchestrator, OrchestratorOptions};
+use brightrun_core::service::BrightRun;
 use brightrun_core::store::{BudgetSettings, Database};
 use chrono::TimeDelta;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use rust_decimal::Decimal;
 
+use crate::crash::DiesAfter;
 use crate::world::{PRICE_PER_GPU_HOUR, World, fast_options, world};
 
 crate::on_both_backends!(
@@ -54,9 +56,9 @@ struct Attempt {
 enum Action {
     /// One whole pass.
     Pass,
-    /// A pass whose orchestrator dies after `polls` polls (its leases then run out); a new
-    /// orchestrator takes over.
-    CrashedPass { polls: u8 },
+    /// A pass whose orchestrator dies after `calls` database calls (its leases then run
+    /// out); a new orchestrator takes over.
+    CrashedPass { calls: u8 },
     /// A new orchestrator takes over between passes.
     Restart,
     /// Time passes; the worker carries on.
@@ -101,7 +103,7 @@ fn any_story() -> impl Strategy<Value = Story> {
     let attempt = (end, 0u8..=8).prop_map(|(end, steps)| Attempt { end, steps });
     let action = prop_oneof![
         6 => Just(Action::Pass),
-        2 => (1u8..=60).prop_map(|polls| Action::CrashedPass { polls }),
+        2 => (0u8..=40).prop_map(|calls| Action::CrashedPass { calls }),
         1 => Just(Action::Restart),
         3 => (0u8..=80).prop_map(|millis| Action::Pause { millis }),
         1 => Just(Action::Cancel),
@@ -132,8 +134,9 @@ async fn play(db: Arc<dyn Database>, story: Story) -> Result<(), TestCaseError> 
             Action::Pass => {
                 orchestrator.run_once().await.map_err(|e| TestCaseError::fail(format!("pass: {e}")))?;
             }
-            Action::CrashedPass { polls } => {
-                die_after(orchestrator.run_once(), polls).await;
+            Action::CrashedPass { calls } => {
+                // Whatever it did before dying stays done; the error it died with is its own.
+                let _ = dying_orchestrator(&w, calls.into()).run_once().await;
                 orchestrator = new_orchestrator(&w);
             }
             Action::Restart => orchestrator = new_orchestrator(&w),
@@ -158,22 +161,27 @@ async fn play(db: Arc<dyn Database>, story: Story) -> Result<(), TestCaseError> 
     Err(TestCaseError::fail(format!("job {id} never finished")))
 }
 
+fn short_leases() -> OrchestratorOptions {
+    OrchestratorOptions { lease: TimeDelta::seconds(2), ..fast_options() }
+}
+
 /// A fresh orchestrator (a new process, as far as leases tell) with short leases, so the
 /// work of one that died is retaken soon.
 fn new_orchestrator(w: &World) -> Orchestrator {
-    Orchestrator::new(w.app.clone(), OrchestratorOptions { lease: TimeDelta::seconds(2), ..fast_options() })
+    Orchestrator::new(w.app.clone(), short_leases())
 }
 
-/// Runs `pass` for `polls` polls, then drops it wherever it is: the orchestrator died there.
-async fn die_after(pass: impl Future, polls: u8) {
-    let mut pass = std::pin::pin!(pass);
-    for _ in 0..polls {
-        let done = std::future::poll_fn(|cx| Poll::Ready(pass.as_mut().poll(cx).is_ready())).await;
-        if done {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    }
+/// An orchestrator over the same parts whose process dies after `calls` database calls.
+fn dying_orchestrator(w: &World, calls: u32) -> Orchestrator {
+    let db: Arc<dyn Database> = Arc::new(DiesAfter::new(w.app.database().clone(), calls));
+    let app = BrightRun::from_parts(
+        db,
+        w.app.blobs().clone(),
+        w.app.backend().clone(),
+        Arc::new(EstimatedTokenCounter),
+        w.app.config().clone(),
+    );
+    Orchestrator::new(app, short_leases())
 }
 
 async fn cancel(w: &World, id: JobId) -> Result<(), TestCaseError> {

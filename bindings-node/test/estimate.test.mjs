@@ -75,7 +75,7 @@ test('returns a Promise and plain typed values', async () => {
   const pending = estimate({ baseModel: MISTRAL, gpu: 'A6000-48GB', tokens: 4_200_000, examples: 2000, datasetBytes: 9_500_000 })
   assert.ok(pending instanceof Promise)
   const e = await pending
-  assert.equal(e.cost.total, '2.088646544992')
+  assert.equal(e.cost.total, '2.09')
   assert.equal(e.cost.currency, 'USD')
   assert.equal(e.cost.billableHours.expected, '4.2598')
   assert.equal(e.tokens.total, 5 * 4_200_000)

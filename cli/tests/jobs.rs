@@ -12,7 +12,7 @@ use common::{Home, file_names, interrupt, json_of, sample, sha256_of};
 #[test]
 fn train_then_list_inspect_download_and_account() {
     let home = Home::test_double("success");
-    let args = ["train", &sample("sample_chat.jsonl"), "--yes", "--gpu", "CPU", "--price-per-gpu-hour", "36"];
+    let args = ["train", &sample("sample_chat.jsonl"), "--yes", "--gpu", "CPU", "--price-per-gpu-hour", "3600"];
     let train = home.json(&args);
     let job = &train["job"];
     assert_eq!(job["status"], "completed", "{job}");
@@ -82,6 +82,29 @@ fn train_then_list_inspect_download_and_account() {
     let cancel = home.run(&["cancel", job_id]);
     assert_eq!(cancel.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&cancel.stderr).contains("error[job_finished]"));
+}
+
+#[test]
+fn a_job_followed_over_many_passes_is_billed_once_in_cents() {
+    // 60 steps of 10 ms: passes report a live cost before the end. The job, whose
+    // final cost was its cost records counted twice.
+    let home = Home::test_double("plan:success:60");
+    let sample = sample("sample_chat.jsonl");
+    let args = ["train", &sample, "--yes", "--gpu", "CPU", "--price-per-gpu-hour", "3600", "--epochs", "12"];
+    let train = home.json(&args);
+    let job = &train["job"];
+    assert_eq!(job["status"], "completed", "{job}");
+    let in_cents = |amount: &str| amount.split_once('.').is_some_and(|(_, cents)| cents.len() == 2);
+    let final_cost = job["final_cost"].as_str().expect("a final cost");
+    assert!(in_cents(final_cost) && final_cost != "0.00", "{final_cost}");
+    assert_eq!(job["current_cost"].as_str(), Some(final_cost));
+    let costs = home.json(&["costs"]);
+    assert_eq!(costs["month"]["total"].as_str(), Some(final_cost), "the records sum to the final cost: {costs}");
+    let estimate = train["estimate"]["cost"]["total"].as_str().expect("an estimate");
+    assert!(in_cents(estimate), "estimates are in cents too: {estimate}");
+    let shown = home.run(&["job", job["id"].as_str().unwrap()]);
+    let text = String::from_utf8_lossy(&shown.stdout);
+    assert!(text.contains(&format!("cost ${final_cost} (estimated ${estimate})")), "{text}");
 }
 
 #[test]

@@ -42,7 +42,12 @@ fn every_catalog_combination_estimates_cleanly() {
                             "a job that fits needs no suggestions"
                         );
                         let json = serde_json::to_value(&e).unwrap();
-                        assert!(json["cost"]["total"].as_str().unwrap().parse::<f64>().unwrap() > 0.0);
+                        // In whole cents: positive, except on the free CPU (storage of a few
+                        // megabytes is less than a cent).
+                        let total = json["cost"]["total"].as_str().unwrap();
+                        assert!(total.split_once('.').is_some_and(|(_, cents)| cents.len() == 2), "{total}");
+                        let free = gpu.default_price_per_hour.amount().is_zero();
+                        assert!(free || total.parse::<f64>().unwrap() > 0.0, "{} {}: {total}", model.id, gpu.name);
                         combinations += 1;
                     }
                 }

@@ -16,6 +16,14 @@ PATH`, where NAME is one of:
 - `bad-sha`: the success story with an artifact whose announced sha256 is wrong.
 - `wait`: like success, but waits for a file `release` beside the spec before finishing
   (tests restart the orchestrator meanwhile).
+- `hostile`: metrics with counts no run has (2^64 - 1 steps, 1e11 total steps), huge and
+  negative floats, a NaN (not JSON: a log line), then waits for `release` and succeeds.
+- `plan:ATTEMPT,ATTEMPT,...`: one story per attempt of the job (the spec's `attempt`; the
+  last one repeats), each `END:STEPS[:wait]`: STEPS metric steps 10 ms apart, then (with
+  `wait`) a wait for `release` beside the spec, then END: `success` (the adapter and
+  `completed`, exit 0), `crash` (exit 1, no event: retried), `fail` (a `dataset_error`,
+  exit 3: not retried) or `hold` (keeps running until SIGTERM). On SIGTERM at any point it
+  saves a partial adapter, prints `cancelled` and exits 143. It gives up after 60 s.
 """
 
 from __future__ import annotations
@@ -64,6 +72,43 @@ def metrics(steps: int, total: int) -> None:
              learning_rate=1e-4, grad_norm=1.0, tokens_per_second=1000.0)
 
 
+def run_plan(plan: list[str], spec: dict, spec_path: Path, out: Path) -> int:
+    attempt = int(spec.get("attempt", 0))
+    end, steps, *flags = plan[min(attempt, len(plan) - 1)].split(":")
+    steps = int(steps)
+    stop = {"now": False}
+    signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
+    deadline = time.monotonic() + 60
+    step = 0
+    while step < steps and not stop["now"]:
+        step += 1
+        emit("metric", step=step, total_steps=max(steps, 1), epoch=step / max(steps, 1), loss=3.0 / step,
+             learning_rate=1e-4, grad_norm=1.0, tokens_per_second=1000.0)
+        time.sleep(0.01)
+    while "wait" in flags and not stop["now"] and not (spec_path.parent / "release").exists():
+        if time.monotonic() > deadline:
+            return 1
+        time.sleep(0.02)
+    while end == "hold" and not stop["now"]:
+        if time.monotonic() > deadline:
+            return 1
+        time.sleep(0.02)
+    if stop["now"]:
+        write_adapter(out, corrupt_sha=False)
+        emit("cancelled", step=step, total_steps=steps, partial_adapter=True)
+        return 143
+    if end == "crash":
+        return 1
+    if end == "fail":
+        emit("failed", error_type="dataset_error", message="test double: the plan says this attempt fails")
+        return 3
+    emit("eval", step=step, epoch=1, eval_loss=1.1)
+    emit("phase", phase="saving")
+    write_adapter(out, corrupt_sha=False)
+    emit("completed", steps=step, epochs=1, train_loss=0.75, eval_loss=1.1, tokens=1000 * step, duration_seconds=0.1)
+    return 0
+
+
 def main() -> int:
     global duplicate
     spec_path = Path(sys.argv[sys.argv.index("--spec") + 1])
@@ -73,6 +118,8 @@ def main() -> int:
     duplicate = scenario == "malformed"
     emit("phase", phase="loading")
     emit("started", job_id=spec["job_id"], total_steps=4, epochs=2, device="cpu", train_examples=8)
+    if scenario.startswith("plan:"):
+        return run_plan(scenario.removeprefix("plan:").split(","), spec, spec_path, out)
     if scenario.startswith("fail-"):
         emit("failed", error_type="test_failure", message=f"test double failing with {scenario}")
         return int(scenario.removeprefix("fail-"))
@@ -97,7 +144,17 @@ def main() -> int:
     if scenario == "malformed":
         print("Loading checkpoint shards: 100%", flush=True)
         print('{"v":1,"seq":"broken"', flush=True)
-    if scenario == "wait":
+    if scenario == "hostile":
+        emit("metric", step=1, total_steps=2**64 - 1, epoch=-5.0, loss=1e308, learning_rate=-1.0, grad_norm=1e308,
+             tokens_per_second=0.0, gpu_utilization_percent=1e308)
+        emit("metric", step=2**64 - 1, total_steps=2**64 - 1, epoch=1e308, loss=-1e308)
+        emit("metric", step=2, total_steps=100_000_000_000, epoch=0.5, loss=float("nan"))
+        emit("metric", step=2, total_steps=100_000_000_000, epoch=0.5, loss=2.0)
+        emit("eval", step=2**64 - 2, eval_loss=1e308)
+        while not (spec_path.parent / "release").exists():
+            time.sleep(0.05)
+        metrics(4, 4)
+    elif scenario == "wait":
         metrics(2, 4)
         while not (spec_path.parent / "release").exists():
             time.sleep(0.05)

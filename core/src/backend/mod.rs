@@ -20,6 +20,8 @@ use std::path::PathBuf;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
+use crate::model::Timestamp;
+
 /// How to find a submitted job again: stored with the job as JSON.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BackendHandle {
@@ -64,6 +66,16 @@ impl BackendStatus {
     }
 }
 
+/// When a worker ran, as its engine recorded it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct WorkerTimes {
+    /// When the worker process started (after any wait for a GPU); `None` if not yet, or
+    /// not known.
+    pub started_at: Option<Timestamp>,
+    /// When the worker exited; `None` while it runs, or if not known.
+    pub ended_at: Option<Timestamp>,
+}
+
 /// Where a collected file can be read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -104,6 +116,14 @@ pub trait GpuBackend: Send + Sync {
 
     /// The job's current state.
     async fn status(&self, handle: &BackendHandle) -> Result<BackendStatus, BackendError>;
+
+    /// When the engine started and stopped the job's worker, as far as it recorded them.
+    /// An attempt is billed from the one to the other; for a time the engine does not know,
+    /// from when the orchestrator first saw the job running, or to when it first saw it done.
+    async fn worker_times(&self, handle: &BackendHandle) -> Result<WorkerTimes, BackendError> {
+        let _ = handle;
+        Ok(WorkerTimes::default())
+    }
 
     /// Worker output after `cursor`: events and log lines, and the next cursor.
     async fn events(&self, handle: &BackendHandle, cursor: EventCursor) -> Result<EventBatch, BackendError>;

@@ -15,10 +15,11 @@ pub struct DatasetProfile {
 }
 
 impl DatasetProfile {
-    /// Optimiser steps of the whole run: ceil(examples / effective batch) x epochs.
+    /// Optimiser steps of the whole run: ceil(examples / effective batch) x epochs,
+    /// saturating at `u64::MAX` for counts no dataset has.
     pub fn total_steps(&self, hyperparameters: &Hyperparameters) -> u64 {
         let batch = hyperparameters.effective_batch_size().max(1);
-        self.training_examples.div_ceil(batch) * u64::from(hyperparameters.epochs)
+        self.training_examples.div_ceil(batch).saturating_mul(u64::from(hyperparameters.epochs))
     }
 }
 

@@ -63,6 +63,14 @@ pub enum CatalogError {
         /// The count asked for.
         count: u32,
     },
+    /// A price per GPU-hour that is negative or beyond any rental rate.
+    #[error("a price per GPU-hour is from $0 to ${max}, not ${price}")]
+    InvalidPrice {
+        /// The price given.
+        price: crate::model::Money,
+        /// The highest price accepted.
+        max: crate::model::Money,
+    },
     /// No base model of that id, and no architecture was given for it.
     #[error(
         "unknown base model `{id}`: choose one of {known}, or describe its architecture \
@@ -101,6 +109,7 @@ impl ErrorCode for CatalogError {
         match self {
             CatalogError::UnknownGpu { .. } => "unknown_gpu",
             CatalogError::InvalidGpuCount { .. } => "invalid_gpu_count",
+            CatalogError::InvalidPrice { .. } => "invalid_price",
             CatalogError::UnknownBaseModel { .. } => "unknown_base_model",
             CatalogError::UnknownPreset { .. } => "unknown_preset",
             CatalogError::InvalidArchitecture { .. } => "invalid_architecture",

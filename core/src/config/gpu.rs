@@ -91,6 +91,10 @@ pub const GPU_CATALOG: &[GpuSpec] = &[
 /// The most GPUs one job may use (one node).
 pub const MAX_GPUS_PER_JOB: u32 = 8;
 
+/// The highest price per GPU-hour accepted, in USD: far above any rental rate, low enough
+/// that no job's cost comes near what a decimal holds.
+pub const MAX_PRICE_PER_GPU_HOUR: Money = Money::new(Decimal::from_parts(10_000, 0, 0, false, 0));
+
 impl GpuSpec {
     /// Looks a GPU up by catalog name, ignoring case (`h100-80gb` works).
     pub fn find(name: &str) -> Result<&'static GpuSpec, CatalogError> {
@@ -123,17 +127,31 @@ pub struct GpuSelection {
 }
 
 impl GpuSelection {
-    /// `count` GPUs of a catalog kind, at `price` or the catalog's default price.
+    /// `count` GPUs of a catalog kind, at `price` (from $0 to [`MAX_PRICE_PER_GPU_HOUR`]) or
+    /// the catalog's default price.
     pub fn new(gpu_type: &str, count: u32, price: Option<Money>) -> Result<Self, CatalogError> {
         let spec = GpuSpec::find(gpu_type)?;
-        if !(1..=MAX_GPUS_PER_JOB).contains(&count) {
-            return Err(CatalogError::InvalidGpuCount { count });
-        }
-        Ok(Self {
+        let selection = Self {
             gpu_type: spec.name.to_owned(),
             gpu_count: count,
             price_per_gpu_hour: price.unwrap_or(spec.default_price_per_hour),
-        })
+        };
+        selection.validate()?;
+        Ok(selection)
+    }
+
+    /// Checks a selection however it was made (its fields are public, and it deserialises):
+    /// a catalog GPU, 1 to [`MAX_GPUS_PER_JOB`] of them, a price from $0 to
+    /// [`MAX_PRICE_PER_GPU_HOUR`]. Returns the catalog entry.
+    pub fn validate(&self) -> Result<&'static GpuSpec, CatalogError> {
+        let spec = self.spec()?;
+        if !(1..=MAX_GPUS_PER_JOB).contains(&self.gpu_count) {
+            return Err(CatalogError::InvalidGpuCount { count: self.gpu_count });
+        }
+        if !(Money::ZERO..=MAX_PRICE_PER_GPU_HOUR).contains(&self.price_per_gpu_hour) {
+            return Err(CatalogError::InvalidPrice { price: self.price_per_gpu_hour, max: MAX_PRICE_PER_GPU_HOUR });
+        }
+        Ok(spec)
     }
 
     /// The catalog entry of the selected GPU.
@@ -172,5 +190,23 @@ mod tests {
         let sel = GpuSelection::new("a100-80gb", 2, Some(own)).unwrap();
         assert_eq!((sel.gpu_type.as_str(), sel.gpu_count, sel.price_per_gpu_hour), ("A100-80GB", 2, own));
         assert_eq!(GpuSelection::new("A100-80GB", 1, None).unwrap().price_per_gpu_hour.to_string(), "1.64");
+    }
+
+    #[test]
+    fn selection_refuses_negative_and_absurd_prices() {
+        for price in ["-0.01", "-3600", "10000.01", "79228162514264337593543950335"] {
+            let err = GpuSelection::new("A100-80GB", 1, Some(price.parse().unwrap())).unwrap_err();
+            assert_eq!(err.code(), "invalid_price", "{price}");
+            assert!(err.to_string().contains("$10000"), "{err}");
+        }
+        for price in ["0", "10000", "3600"] {
+            assert!(GpuSelection::new("A100-80GB", 8, Some(price.parse().unwrap())).is_ok(), "{price}");
+        }
+        // A selection built or read without `new` is checked the same way.
+        let forged =
+            GpuSelection { gpu_type: "A100-80GB".into(), gpu_count: 1, price_per_gpu_hour: "-1".parse().unwrap() };
+        assert_eq!(forged.validate().unwrap_err().code(), "invalid_price");
+        let forged = GpuSelection { gpu_count: 0, ..GpuSelection::new("A100-80GB", 1, None).unwrap() };
+        assert_eq!(forged.validate().unwrap_err().code(), "invalid_gpu_count");
     }
 }

@@ -11,6 +11,6 @@ mod presets;
 pub use advice::{Advice, DatasetProfile, advise};
 pub use base_model::{BASE_MODEL_CATALOG, BaseModel, ModelArchitecture, SMOKE_MODEL_ID};
 pub use error::{CatalogError, FieldError, HyperparameterError};
-pub use gpu::{GPU_CATALOG, GpuSelection, GpuSpec, MAX_GPUS_PER_JOB};
+pub use gpu::{GPU_CATALOG, GpuSelection, GpuSpec, MAX_GPUS_PER_JOB, MAX_PRICE_PER_GPU_HOUR};
 pub use hyperparameters::{DEFAULT_TARGET_MODULES, Hyperparameters, Quantization, ranges};
 pub use presets::{Preset, PresetSummary};

@@ -30,6 +30,14 @@ pub enum EstimateError {
         /// The value given.
         value: f64,
     },
+    /// A figure of the estimate that no sensible job reaches (a duration of more than
+    /// [`MAX_ESTIMATED_HOURS`](super::MAX_ESTIMATED_HOURS), an amount beyond what a decimal
+    /// holds): the inputs are wrong, most often a throughput or price typed out of scale.
+    #[error("the estimated {what} is out of range: check the throughput, price and sizes given")]
+    OutOfRange {
+        /// Which figure (`duration`, `compute cost`, ...).
+        what: &'static str,
+    },
     /// A count given as a number that is not a whole number a count can hold (negative,
     /// fractional, not finite, or too large); front ends whose numbers are floats (JSON,
     /// JavaScript) report their input this way.
@@ -53,6 +61,7 @@ impl ErrorCode for EstimateError {
             EstimateError::NoTokens => "no_tokens",
             EstimateError::InvalidThroughput { .. } => "invalid_throughput",
             EstimateError::InvalidNumber { .. } => "invalid_number",
+            EstimateError::OutOfRange { .. } => "estimate_out_of_range",
         }
     }
 }

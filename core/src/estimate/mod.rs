@@ -16,7 +16,7 @@ mod options;
 mod spread;
 
 pub use assumptions::Assumptions;
-pub use cost::{BILLABLE_HOUR_DECIMALS, CostEstimate, billable_hours, estimate_cost};
+pub use cost::{BILLABLE_HOUR_DECIMALS, CostEstimate, billable_hours, compute_cost, estimate_cost};
 pub use duration::{DurationEstimate, DurationInputs, ThroughputSource, estimate_duration};
 pub use error::EstimateError;
 pub use flops::{FlopsPerToken, flops_per_token};
@@ -31,6 +31,12 @@ pub use spread::Spread;
 use serde::Serialize;
 
 use crate::config::{Advice, DatasetProfile, GpuSelection, Hyperparameters, ModelArchitecture, advise};
+
+/// The longest duration an estimate gives, in hours: the most ten-thousandths of an hour
+/// (the billing unit) a float counts exactly, 2^53 - 1 of them (about 100 million years).
+/// A longer or non-finite duration comes from inputs out of scale (a throughput near zero)
+/// and is [`EstimateError::OutOfRange`].
+pub const MAX_ESTIMATED_HOURS: f64 = 9_007_199_254_740_991.0 / 10_000.0;
 
 /// What the dataset contributes to an estimate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -100,7 +106,7 @@ pub struct Estimate {
 pub fn estimate(request: &EstimateRequest<'_>) -> Result<Estimate, EstimateError> {
     let hp = request.hyperparameters;
     hp.validate()?;
-    let gpu_spec = request.gpu.spec()?;
+    let gpu_spec = request.gpu.validate()?;
     if request.dataset.tokens_per_epoch == 0 {
         return Err(EstimateError::NoTokens);
     }
@@ -131,12 +137,16 @@ pub fn estimate(request: &EstimateRequest<'_>) -> Result<Estimate, EstimateError
         },
         request.assumptions,
     );
+    let hours = duration.total_seconds.map(|s| s / 3600.0);
+    if ![hours.low, hours.expected, hours.high].iter().all(|h| (0.0..=MAX_ESTIMATED_HOURS).contains(h)) {
+        return Err(EstimateError::OutOfRange { what: "duration" });
+    }
     let cost = estimate_cost(
         duration.total_seconds,
         request.gpu,
         request.dataset.dataset_bytes.saturating_add(adapter_bytes),
         request.assumptions,
-    );
+    )?;
     let memory = estimate_memory(
         &MemoryInputs {
             architecture,
@@ -155,7 +165,7 @@ pub fn estimate(request: &EstimateRequest<'_>) -> Result<Estimate, EstimateError
         hyperparameters: hp.clone(),
         tokens,
         lora_parameters,
-        duration_hours: duration.total_seconds.map(|s| s / 3600.0),
+        duration_hours: hours,
         duration,
         cost,
         memory,

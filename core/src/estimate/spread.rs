@@ -28,6 +28,11 @@ impl<T> Spread<T> {
         Spread { low: f(self.low), expected: f(self.expected), high: f(self.high) }
     }
 
+    /// Applies a fallible `f` to each case; the first error, if any.
+    pub fn try_map<U, E>(self, mut f: impl FnMut(T) -> Result<U, E>) -> Result<Spread<U>, E> {
+        Ok(Spread { low: f(self.low)?, expected: f(self.expected)?, high: f(self.high)? })
+    }
+
     /// Combines two spreads case by case.
     pub fn zip<U, V>(self, other: Spread<U>, mut f: impl FnMut(T, U) -> V) -> Spread<V> {
         Spread {

@@ -239,8 +239,165 @@ proptest! {
             (e.cost.billable_hours.expected, e.cost.compute.expected),
             (e.cost.billable_hours.high, e.cost.compute.high),
         ] {
-            prop_assert_eq!(compute.amount(), hours * rate.amount() * gpu_count);
+            let exact = crate::model::Money::new(hours * rate.amount() * gpu_count);
+            prop_assert_eq!(compute, exact.round_to_cents());
+            prop_assert_eq!(compute.amount().scale(), crate::model::CENT_DECIMALS);
         }
         prop_assert_eq!(e.cost.total, e.cost.compute.expected + e.cost.storage);
     }
+
+    #[test]
+    fn hostile_numbers_give_an_estimate_in_range_or_a_coded_error(
+        model in any_catalog_model(),
+        hp in any_hyperparameters(),
+        gpu in any_gpu_name(),
+        gpus in 1u32..=8,
+        tokens in hostile_count(),
+        examples in proptest::option::of(hostile_count()),
+        dataset_bytes in hostile_count(),
+        measured in proptest::option::of(hostile_float()),
+        price in proptest::option::of(hostile_money()),
+    ) {
+        let gpu = match GpuSelection::new(gpu, gpus, price) {
+            Ok(gpu) => gpu,
+            Err(err) => {
+                prop_assert_eq!(crate::ErrorCode::code(&err), "invalid_price");
+                return Ok(());
+            }
+        };
+        let assumptions = Assumptions::default();
+        let request = EstimateRequest {
+            dataset: DatasetSize { tokens_per_epoch: tokens, training_examples: examples, dataset_bytes },
+            measured_tokens_per_second: measured,
+            ..request_for(model, &hp, &gpu, tokens, &assumptions)
+        };
+        match estimate(&request) {
+            Ok(e) => assert_in_range(&e)?,
+            Err(err) => {
+                let code = crate::ErrorCode::code(&err);
+                prop_assert!(["no_tokens", "invalid_throughput", "estimate_out_of_range"].contains(&code), "{}", code);
+            }
+        }
+    }
+
+    #[test]
+    fn hostile_flat_options_give_an_estimate_in_range_or_a_coded_error(
+        model in any_catalog_model(),
+        gpu in any_gpu_name(),
+        tokens in hostile_float(),
+        gpus in proptest::option::of(hostile_float()),
+        examples in proptest::option::of(hostile_float()),
+        dataset_bytes in proptest::option::of(hostile_float()),
+        measured in proptest::option::of(hostile_float()),
+        epochs in proptest::option::of(hostile_float()),
+        batch_size in proptest::option::of(hostile_float()),
+        learning_rate in proptest::option::of(hostile_float()),
+        max_seq_len in proptest::option::of(hostile_float()),
+        price in proptest::option::of(hostile_money()),
+    ) {
+        let options = FlatEstimateOptions {
+            base_model: model.id.to_owned(),
+            gpu: gpu.to_owned(),
+            tokens,
+            gpus,
+            examples,
+            dataset_bytes,
+            measured_tokens_per_second: measured,
+            epochs,
+            batch_size,
+            learning_rate,
+            max_seq_len,
+            price_per_gpu_hour: price.map(|p| p.to_string()),
+            ..FlatEstimateOptions::default()
+        };
+        match options.into_options().and_then(|o| o.estimate()) {
+            Ok(e) => assert_in_range(&e)?,
+            Err(err) => {
+                let code = crate::ErrorCode::code(&err);
+                prop_assert!(
+                    [
+                        "invalid_number",
+                        "invalid_gpu_count",
+                        "invalid_price",
+                        "invalid_hyperparameters",
+                        "no_tokens",
+                        "invalid_throughput",
+                        "estimate_out_of_range",
+                    ]
+                    .contains(&code),
+                    "{}: {}",
+                    code,
+                    err
+                );
+            }
+        }
+    }
+}
+
+/// Counts from everywhere in `u64`, with the edges more often.
+fn hostile_count() -> impl Strategy<Value = u64> {
+    prop_oneof![
+        Just(0u64),
+        Just(1u64),
+        Just(u64::MAX),
+        Just(i64::MAX as u64),
+        Just(MAX_SAFE_INTEGER),
+        Just(100_000_000_000),
+        any::<u64>(),
+        1u64..=10_000_000,
+    ]
+}
+
+/// Floats from everywhere, with the non-finite, tiny, negative and huge ones more often.
+fn hostile_float() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        Just(f64::NAN),
+        Just(f64::INFINITY),
+        Just(f64::NEG_INFINITY),
+        Just(0.0),
+        Just(-0.0),
+        Just(-1.0),
+        Just(f64::MIN_POSITIVE),
+        Just(5e-324),
+        Just(1e-300),
+        Just(1e300),
+        Just(f64::MAX),
+        Just(1e11),
+        any::<f64>(),
+        1.0f64..1e6,
+    ]
+}
+
+/// Amounts of money of every sign, scale and size a decimal holds.
+fn hostile_money() -> impl Strategy<Value = crate::model::Money> {
+    prop_oneof![
+        (any::<i64>(), 0u32..=28).prop_map(|(mantissa, scale)| rust_decimal::Decimal::new(mantissa, scale)),
+        Just(rust_decimal::Decimal::MAX),
+        Just(rust_decimal::Decimal::MIN),
+        (0i64..=1_000_000, 0u32..=4).prop_map(|(mantissa, scale)| rust_decimal::Decimal::new(mantissa, scale)),
+    ]
+    .prop_map(crate::model::Money::new)
+}
+
+/// What every successful estimate keeps to, whatever its inputs: finite durations within
+/// [`MAX_ESTIMATED_HOURS`], in order; money in whole cents, never negative, adding up.
+fn assert_in_range(e: &Estimate) -> Result<(), TestCaseError> {
+    let d = e.duration_hours;
+    for hours in [d.low, d.expected, d.high] {
+        prop_assert!(hours.is_finite() && (0.0..=MAX_ESTIMATED_HOURS).contains(&hours), "{:?}", d);
+    }
+    let c = &e.cost;
+    let money = [c.compute.low, c.compute.expected, c.compute.high, c.storage, c.total].into_iter().chain([
+        c.total_range.low,
+        c.total_range.expected,
+        c.total_range.high,
+    ]);
+    for amount in money {
+        prop_assert!(amount >= crate::model::Money::ZERO, "{}", amount);
+        prop_assert_eq!(amount.amount().scale(), crate::model::CENT_DECIMALS, "{} is not in cents", amount);
+    }
+    prop_assert_eq!(c.total, c.compute.expected + c.storage);
+    prop_assert!(c.total_range.low <= c.total && c.total <= c.total_range.high);
+    prop_assert!(serde_json::to_string(e).is_ok());
+    Ok(())
 }

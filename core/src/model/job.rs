@@ -128,7 +128,7 @@ impl TrainingJob {
             completed_at: None,
             estimated_completion_at: None,
             estimated_total_cost: None,
-            current_cost: Money::ZERO,
+            current_cost: Money::ZERO.round_to_cents(),
             final_cost: None,
             error_type: None,
             error_message: None,

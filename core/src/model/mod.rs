@@ -34,6 +34,6 @@ pub use enum_text::ParseEnumError;
 pub use ids::{ArtifactId, CostRecordId, DatasetId, JobId, NotificationId, UserId};
 pub use job::{CurrentMetrics, JobStage, JobStatus, JobTransition, TrainingJob, TransitionError};
 pub use metrics::MetricsPoint;
-pub use money::{CURRENCY, Money, MoneyParseError};
+pub use money::{CENT_DECIMALS, CURRENCY, Money, MoneyParseError};
 pub use notification::{Notification, NotificationPriority, NotificationType};
 pub use time::Timestamp;

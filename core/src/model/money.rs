@@ -13,10 +13,15 @@ use crate::error::ErrorCode;
 /// The currency of every amount BrightRun computes. GPU providers bill in US dollars.
 pub const CURRENCY: &str = "USD";
 
+/// Decimal places of an amount in whole cents.
+pub const CENT_DECIMALS: u32 = 2;
+
 /// An exact amount of US dollars.
 ///
 /// Serialised as a decimal string (`"12.3456"`) so no JSON reader turns it into a float.
-/// Arithmetic is exact; round only for display with [`Money::round_to_cents`].
+/// Arithmetic is exact. Amounts charged or shown to people are whole cents, rounded once
+/// with [`Money::round_to_cents`]; the `checked_` operations say when a result is beyond
+/// what a decimal holds instead of panicking.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Money(Decimal);
@@ -35,9 +40,27 @@ impl Money {
         self.0
     }
 
-    /// The amount rounded to whole cents, half away from zero (for display and invoices).
+    /// The amount rounded to whole cents, half up (away from zero), written with exactly two
+    /// decimals (`2.5` becomes `2.50`): what a cost record stores and people see.
     pub fn round_to_cents(&self) -> Money {
-        Money(self.0.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero))
+        let mut cents = self.0.round_dp_with_strategy(CENT_DECIMALS, RoundingStrategy::MidpointAwayFromZero);
+        cents.rescale(CENT_DECIMALS);
+        Money(cents)
+    }
+
+    /// The sum, or `None` when it is beyond what a decimal holds.
+    pub fn checked_add(&self, other: Money) -> Option<Money> {
+        self.0.checked_add(other.0).map(Money)
+    }
+
+    /// The amount times an exact factor, or `None` when it is beyond what a decimal holds.
+    pub fn checked_mul(&self, factor: Decimal) -> Option<Money> {
+        self.0.checked_mul(factor).map(Money)
+    }
+
+    /// The sum of `amounts`, or `None` when it is beyond what a decimal holds.
+    pub fn checked_sum(amounts: impl IntoIterator<Item = Money>) -> Option<Money> {
+        amounts.into_iter().try_fold(Money::ZERO, |sum, amount| sum.checked_add(amount))
     }
 
     /// The same amount without trailing zeros (`4.9200` becomes `4.92`); equal in value.
@@ -113,9 +136,32 @@ mod tests {
     }
 
     #[test]
-    fn rounds_half_away_from_zero() {
-        let amount: Money = "2.345".parse().unwrap();
-        assert_eq!(amount.round_to_cents().to_string(), "2.35");
+    fn rounds_half_up_to_two_decimals() {
+        for (exact, cents) in [
+            ("2.345", "2.35"),
+            ("2.3449999", "2.34"),
+            ("2.483142044992", "2.48"),
+            ("0.005", "0.01"),
+            ("0.0049", "0.00"),
+            ("2.5", "2.50"),
+            ("7", "7.00"),
+            ("0", "0.00"),
+        ] {
+            assert_eq!(exact.parse::<Money>().unwrap().round_to_cents().to_string(), cents, "{exact}");
+        }
+        let once: Money = "1.005".parse().unwrap();
+        assert_eq!(once.round_to_cents().round_to_cents(), once.round_to_cents(), "rounding twice changes nothing");
+    }
+
+    #[test]
+    fn checked_arithmetic_reports_overflow() {
+        let max = Money::new(Decimal::MAX);
+        assert_eq!(max.checked_add("1".parse().unwrap()), None);
+        assert_eq!(max.checked_mul(Decimal::TWO), None);
+        assert_eq!(Money::checked_sum([max, max]), None);
+        let sum = Money::checked_sum(["0.10", "0.20"].map(|a| a.parse::<Money>().unwrap())).unwrap();
+        assert_eq!(sum.to_string(), "0.30");
+        assert_eq!(Money::checked_sum([]), Some(Money::ZERO));
     }
 
     #[test]

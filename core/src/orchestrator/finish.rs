@@ -3,7 +3,7 @@
 use chrono::Datelike as _;
 use serde_json::json;
 
-use super::accounting::{budget_crossings, compute_cost, seconds_between};
+use super::accounting::{attempt_charge, budget_crossings, seconds_between};
 use super::follow::FollowState;
 use super::quality::quality_metrics;
 use super::retry::is_transient;
@@ -88,10 +88,24 @@ impl Orchestrator {
         }
     }
 
-    /// Retries a transient failure (bounded), fails a permanent one.
+    /// Retries a transient failure (bounded), fails a permanent one, and fails a job whose
+    /// cost so far already reached its per-job cap: the cap is the whole job's, so another
+    /// attempt would only be stopped again.
     async fn fail_or_retry(&self, job: &TrainingJob, error: &JobError) -> Result<(), ServiceError> {
         if !is_transient(&error.error_type) {
             return self.fail_job(job, error).await;
+        }
+        if let Some(cap) = self.reached_cost_cap(job.user_id, job.current_cost).await? {
+            let error = JobError {
+                error_type: "cost_cap".into(),
+                message: format!(
+                    "{} (not retried: the job had cost ${}, its per-job cost cap is ${})",
+                    error.message,
+                    job.current_cost,
+                    cap.round_to_cents()
+                ),
+            };
+            return self.fail_job(job, &error).await;
         }
         let now = Timestamp::now();
         let outcome = self.app.db.retry_or_fail_job(job.user_id, job.id, error, self.options.max_retries, now).await?;
@@ -118,37 +132,40 @@ impl Orchestrator {
         Ok(())
     }
 
-    /// Records what this attempt cost (once) and returns the job with its cost so far.
+    /// Settles what this attempt cost, from its start to its worker's exit, in one cost
+    /// record (derived id: once per attempt, whatever is repeated) and returns the job, whose
+    /// cost is now the sum of its records. The progress written keeps the attempt's last
+    /// step and metrics.
     async fn account_attempt(&self, job: &TrainingJob, state: &FollowState) -> Result<TrainingJob, ServiceError> {
         let now = Timestamp::now();
-        let seconds = job.started_at.map(|start| seconds_between(start, now)).unwrap_or(0.0);
-        let amount = compute_cost(&job.gpu, seconds);
-        let period = BillingPeriod::containing(now);
+        let ended = state.ended_at.unwrap_or(now);
+        let started = state.billed_from(job);
+        let charge = attempt_charge(&job.gpu, started, ended)?;
+        let period = BillingPeriod::containing(ended);
         let record = CostRecord {
             id: CostRecordId::from_uuid(derived_id(job.id.as_uuid(), &format!("compute/{}", job.retry_count))),
             user_id: job.user_id,
             job_id: Some(job.id),
             cost_type: CostType::Compute,
-            amount,
+            amount: charge.amount,
             currency: crate::model::CURRENCY.into(),
             details: json!({
                 "gpu_type": job.gpu.gpu_type,
                 "gpu_count": job.gpu.gpu_count,
                 "price_per_gpu_hour": job.gpu.price_per_gpu_hour,
-                "billable_hours": billable_hours(seconds),
+                "billable_hours": charge.billable_hours,
+                "started_at": started,
+                "ended_at": ended,
                 "attempt": job.retry_count,
             }),
             billing_period_start: period.start,
             billing_period_end: period.end,
             created_at: now,
         };
-        let newly_recorded = match self.app.db.insert_cost(&record).await {
-            Ok(()) => true,
-            Err(StoreError::Conflict { .. }) => false,
-            Err(e) => return Err(e.into()),
-        };
-        let current_cost = if newly_recorded { job.current_cost + amount } else { job.current_cost };
-        self.check_budget(job, amount, period, now).await?;
+        let settled = self.app.db.settle_job_cost(&record, now).await?;
+        let stored = &settled.record;
+        let stored_period = BillingPeriod { start: stored.billing_period_start, end: stored.billing_period_end };
+        self.check_budget(job, stored.amount, stored_period, now).await?;
         let progress = JobProgress {
             stage: state.stage,
             progress_percent: job.progress_percent,
@@ -156,11 +173,11 @@ impl Orchestrator {
             current_step: state.step,
             current_metrics: state.metrics,
             estimated_completion_at: None,
-            current_cost,
+            current_cost: settled.job.current_cost,
         };
         match self.app.db.update_job_progress(job.user_id, job.id, &progress, now).await {
             Ok(job) => Ok(job),
-            Err(StoreError::StaleState { .. }) => Ok(self.app.db.get_job(job.user_id, job.id).await?),
+            Err(StoreError::StaleState { .. }) => Ok(settled.job),
             Err(e) => Err(e.into()),
         }
     }
@@ -176,7 +193,7 @@ impl Orchestrator {
         let budget = self.app.db.budget(job.user_id).await?;
         let Some(limit) = budget.monthly_budget else { return Ok(()) };
         let after = self.app.db.cost_totals(job.user_id, period).await?.total;
-        let before = Money::new(after.amount() - amount.amount());
+        let before = Money::new(after.amount().checked_sub(amount.amount()).unwrap_or(rust_decimal::Decimal::ZERO));
         for crossing in budget_crossings(before, after, limit, u32::from(budget.alert_threshold_percent)) {
             notify::cost_alert(&*self.app.db, job.user_id, period, crossing, after, limit, now).await?;
         }
@@ -210,7 +227,8 @@ impl Orchestrator {
         }
         let job = self.account_attempt(&job, &state).await?;
         let now = Timestamp::now();
-        let duration_seconds = job.started_at.map(|start| seconds_between(start, now)).unwrap_or(0.0);
+        let ended = state.ended_at.unwrap_or(now);
+        let duration_seconds = state.billed_from(&job).map_or(0.0, |start| seconds_between(start, ended));
         let curve = self.curve(&job).await?;
         let tokens = state.tokens_processed.unwrap_or(0);
         let model = ModelArtifact {

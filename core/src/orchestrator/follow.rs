@@ -38,7 +38,20 @@ pub struct FollowState {
     pub tokens_processed: Option<u64>,
     /// Why the orchestrator stopped the job itself (a cost cap), if it did.
     pub stop_reason: Option<String>,
+    /// When the worker started, as its backend recorded it, once known: billing starts
+    /// here (else when the job was first seen running).
+    #[serde(default)]
+    pub worker_started_at: Option<Timestamp>,
+    /// When the worker exited, fixed the first time the job is seen done (the backend's
+    /// record of the exit, else that moment): billing stops here, however late the job is
+    /// settled, and a restarted orchestrator bills the same.
+    #[serde(default)]
+    pub ended_at: Option<Timestamp>,
 }
+
+/// The most steps a job counts: the databases store counts as signed 64-bit integers, so a
+/// worker's larger count is clamped to this rather than failing every pass.
+pub const MAX_STEPS: u64 = i64::MAX as u64;
 
 impl FollowState {
     /// The state of a job just submitted.
@@ -57,7 +70,15 @@ impl FollowState {
             metrics: None,
             tokens_processed: None,
             stop_reason: None,
+            worker_started_at: None,
+            ended_at: None,
         }
+    }
+
+    /// When billing of this attempt starts: the worker's start, or else when the job was
+    /// first seen running; `None` if neither happened.
+    pub fn billed_from(&self, job: &TrainingJob) -> Option<Timestamp> {
+        self.worker_started_at.or(job.started_at)
     }
 
     /// The state stored with a job, if it was submitted.
@@ -70,7 +91,9 @@ impl FollowState {
         serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
     }
 
-    /// Applies worker output in order; returns the metrics points now complete.
+    /// Applies worker output in order; returns the metrics points now complete. Counts
+    /// beyond [`MAX_STEPS`] are clamped to it; floats from the worker are kept as given
+    /// (JSON has no NaN or infinity), and whatever reads them must expect any value.
     pub fn apply(&mut self, job: &TrainingJob, lines: Vec<WorkerLine>, now: Timestamp) -> Vec<MetricsPoint> {
         let mut ready = Vec::new();
         for line in lines {
@@ -80,7 +103,7 @@ impl FollowState {
             }
             self.last_seq = event.seq;
             match event.kind {
-                EventKind::Started { total_steps, .. } => self.total_steps = Some(total_steps),
+                EventKind::Started { total_steps, .. } => self.total_steps = Some(total_steps.min(MAX_STEPS)),
                 EventKind::Phase { phase } => self.stage = stage_of(&phase).or(self.stage),
                 EventKind::Metric {
                     step,
@@ -102,7 +125,8 @@ impl FollowState {
                         gpu_utilization_percent,
                         gpu_memory_used_gb,
                     };
-                    self.total_steps = total_steps.or(self.total_steps);
+                    let step = step.min(MAX_STEPS);
+                    self.total_steps = total_steps.map(|total| total.min(MAX_STEPS)).or(self.total_steps);
                     self.step = step;
                     self.epoch = epoch.unwrap_or(self.epoch);
                     self.metrics = Some(metrics);
@@ -120,6 +144,7 @@ impl FollowState {
                     }
                 }
                 EventKind::Eval { step, eval_loss, epoch } => {
+                    let step = step.min(MAX_STEPS);
                     if let Some(metrics) = self.metrics.as_mut() {
                         metrics.validation_loss = eval_loss;
                     }
@@ -214,5 +239,113 @@ mod tests {
             (state.total_steps, state.tokens_processed, state.stage),
             (Some(2), Some(100), Some(JobStage::Training))
         );
+    }
+
+    #[test]
+    fn hostile_counts_are_clamped_to_what_the_databases_store() {
+        let job = job();
+        let mut state = FollowState::new(BackendHandle {
+            backend: "local".into(),
+            external_id: "x".into(),
+            data: serde_json::Value::Null,
+        });
+        let events = lines(&[
+            r#""event":"started","total_steps":18446744073709551615,"epochs":1"#,
+            r#""event":"metric","step":18446744073709551615,"total_steps":18446744073709551615,"epoch":1e308,"loss":-1e308"#,
+            r#""event":"metric","step":100000000000,"total_steps":100000000000,"epoch":-5"#,
+            r#""event":"eval","step":18446744073709551614,"eval_loss":1e308"#,
+        ]);
+        let ready = state.apply(&job, events, Timestamp::now());
+        assert_eq!((state.step, state.total_steps), (100_000_000_000, Some(100_000_000_000)));
+        assert_eq!(ready.iter().map(|p| p.step).collect::<Vec<_>>(), [MAX_STEPS, MAX_STEPS]);
+        assert!(ready.iter().chain(state.pending_point.iter()).all(|p| p.step <= MAX_STEPS));
+    }
+
+    #[test]
+    fn a_state_stored_before_the_exit_time_was_kept_still_reads() {
+        let state = FollowState::new(BackendHandle {
+            backend: "local".into(),
+            external_id: "x".into(),
+            data: serde_json::Value::Null,
+        });
+        let mut stored = state.to_value();
+        let fields = stored.as_object_mut().unwrap();
+        fields.remove("ended_at");
+        fields.remove("worker_started_at");
+        assert_eq!(serde_json::from_value::<FollowState>(stored).unwrap(), state);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_worker_numbers_are_applied_within_what_the_databases_store(
+            events in proptest::collection::vec(any_event(), 0..40),
+        ) {
+            let job = job();
+            let mut state = FollowState::new(BackendHandle {
+                backend: "local".into(),
+                external_id: "x".into(),
+                data: serde_json::Value::Null,
+            });
+            let lines = events
+                .into_iter()
+                .enumerate()
+                .map(|(i, kind)| {
+                    WorkerLine::Event(crate::backend::WorkerEvent { v: 1, seq: i as u64 + 1, ts: Timestamp::MAX, kind })
+                })
+                .collect();
+            let ready = state.apply(&job, lines, Timestamp::now());
+            let pending = state.flush();
+            for point in ready.iter().chain(pending.iter()) {
+                proptest::prop_assert!(point.step <= MAX_STEPS);
+            }
+            proptest::prop_assert!(state.step <= MAX_STEPS);
+            proptest::prop_assert!(state.total_steps.is_none_or(|total| total <= MAX_STEPS));
+            proptest::prop_assert!(serde_json::to_value(&state).is_ok());
+        }
+    }
+
+    fn any_float() -> impl proptest::strategy::Strategy<Value = Option<f64>> {
+        proptest::option::of(proptest::prop_oneof![
+            proptest::num::f64::ANY,
+            proptest::strategy::Just(f64::NAN),
+            proptest::strategy::Just(f64::INFINITY),
+            proptest::strategy::Just(-1e308),
+        ])
+    }
+
+    fn any_event() -> impl proptest::strategy::Strategy<Value = EventKind> {
+        use proptest::strategy::Strategy;
+        let count = || proptest::prop_oneof![proptest::num::u64::ANY, 0u64..=10];
+        proptest::prop_oneof![
+            (count(), proptest::num::u32::ANY).prop_map(|(total_steps, epochs)| EventKind::Started {
+                total_steps,
+                epochs,
+                device: None,
+                train_examples: None,
+            }),
+            (count(), proptest::option::of(count()), any_float(), any_float(), any_float()).prop_map(
+                |(step, total_steps, epoch, loss, rate)| EventKind::Metric {
+                    step,
+                    total_steps,
+                    epoch,
+                    loss,
+                    learning_rate: rate,
+                    grad_norm: rate,
+                    tokens_per_second: loss,
+                    gpu_memory_used_gb: epoch,
+                    gpu_utilization_percent: rate,
+                }
+            ),
+            (count(), any_float(), any_float()).prop_map(|(step, eval_loss, epoch)| EventKind::Eval {
+                step,
+                eval_loss,
+                epoch
+            }),
+            proptest::option::of(count()).prop_map(|tokens| EventKind::Completed {
+                steps: None,
+                tokens,
+                duration_seconds: None
+            }),
+        ]
     }
 }

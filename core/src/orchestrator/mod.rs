@@ -19,20 +19,22 @@ pub mod retry;
 mod submission;
 mod validation;
 
-pub use follow::FollowState;
+pub use follow::{FollowState, MAX_STEPS};
 pub use submission::TRAINING_SEED;
 pub use validation::training_examples;
 
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::TimeDelta;
+use futures_util::FutureExt as _;
 
-use crate::model::{JobStatus, JobTransition, Timestamp, TrainingJob};
+use crate::model::{JobStatus, JobTransition, Money, Timestamp, TrainingJob};
 use crate::service::{BrightRun, ServiceError};
 use crate::store::{JobProgress, Lease, LeaseTarget, StoreError};
-use accounting::{compute_cost, eta, seconds_between};
+use accounting::{eta, progress_percent, running_cost};
 
 /// How an orchestrator works.
 #[derive(Debug, Clone, PartialEq)]
@@ -95,12 +97,12 @@ impl Orchestrator {
         &self.holder
     }
 
-    /// One pass over everything due. Per-item failures are logged and counted, never
-    /// stop the pass; the item's lease lapses and a later pass tries again.
+    /// One pass over everything due. Per-item failures, panics included, are logged and
+    /// counted, never stop the pass; the item's lease lapses and a later pass tries again.
     pub async fn run_once(&self) -> Result<PassReport, ServiceError> {
         let mut report = PassReport::default();
         while let Some(dataset) = self.app.db.claim_dataset_for_validation(&self.lease()).await? {
-            match self.validate_dataset(dataset).await {
+            match isolated(self.validate_dataset(dataset)).await {
                 Ok(()) => report.datasets_validated += 1,
                 Err(e) => self.log_failure("validation", &e, &mut report),
             }
@@ -108,7 +110,7 @@ impl Orchestrator {
         let mut claimed = Vec::new();
         while let Some(job) = self.app.db.claim_job(&[JobStatus::Queued], &self.lease()).await? {
             claimed.push((job.user_id, job.id));
-            match self.submit_job(job).await {
+            match isolated(self.submit_job(job)).await {
                 Ok(()) => report.jobs_submitted += 1,
                 Err(e) => self.log_failure("submission", &e, &mut report),
             }
@@ -117,7 +119,7 @@ impl Orchestrator {
             self.app.db.claim_job(&[JobStatus::Initializing, JobStatus::Running], &self.lease()).await?
         {
             claimed.push((job.user_id, job.id));
-            match self.follow(job).await {
+            match isolated(self.follow(job)).await {
                 Ok(()) => report.jobs_followed += 1,
                 Err(e) => self.log_failure("follow", &e, &mut report),
             }
@@ -195,6 +197,7 @@ impl Orchestrator {
                 Err(e) => return Err(e.into()),
             };
         }
+        self.record_worker_times(&mut state, status.is_terminal(), now).await?;
         self.app.db.set_job_backend(job.user_id, job.id, &state.handle.external_id, &state.to_value(), now).await?;
         if status.is_terminal() {
             return self.finish(job, state, status).await;
@@ -205,7 +208,29 @@ impl Orchestrator {
         Ok(())
     }
 
-    /// Writes progress, ETA and live cost; stops a job that passed its cost cap.
+    /// Learns when the worker started and, once it is done, when it ended: each fixed the
+    /// first time it is known (never later than `now`) and stored with the state before
+    /// anything is billed, so every later pass, on any orchestrator, bills the same.
+    async fn record_worker_times(
+        &self,
+        state: &mut FollowState,
+        done: bool,
+        now: Timestamp,
+    ) -> Result<(), ServiceError> {
+        let ended_unknown = done && state.ended_at.is_none();
+        if state.worker_started_at.is_some() && !ended_unknown {
+            return Ok(());
+        }
+        let times = self.app.backend.worker_times(&state.handle).await?;
+        state.worker_started_at = state.worker_started_at.or(times.started_at.map(|started| started.min(now)));
+        if ended_unknown {
+            state.ended_at = Some(times.ended_at.map_or(now, |ended| ended.min(now)));
+        }
+        Ok(())
+    }
+
+    /// Writes progress, ETA and the live cost (the settled attempts plus this one so far);
+    /// stops a job whose whole cost reached its cap.
     async fn record_progress(
         &self,
         job: &TrainingJob,
@@ -214,29 +239,65 @@ impl Orchestrator {
     ) -> Result<(), ServiceError> {
         let total = state.total_steps.unwrap_or(job.total_steps).max(1);
         let started = job.started_at.unwrap_or(now);
-        let attempt_cost = compute_cost(&job.gpu, seconds_between(started, now));
+        let settled = self.settled_cost(job).await?;
+        let current_cost = running_cost(settled, &job.gpu, state.billed_from(job), now)?;
         let progress = JobProgress {
             stage: state.stage,
-            progress_percent: (state.step as f64 / total as f64 * 100.0).min(100.0),
+            progress_percent: progress_percent(state.step, total),
             current_epoch: state.epoch.floor().max(0.0) as u32,
             current_step: state.step,
             current_metrics: state.metrics,
             estimated_completion_at: eta(started, now, state.step, total),
-            current_cost: job.current_cost.max(attempt_cost),
+            current_cost,
         };
         match self.app.db.update_job_progress(job.user_id, job.id, &progress, now).await {
             Ok(_) | Err(StoreError::StaleState { .. }) => {}
             Err(e) => return Err(e.into()),
         }
-        let budget = self.app.db.budget(job.user_id).await?;
-        if let Some(cap) = budget.per_job_cost_cap
-            && attempt_cost >= cap
+        if let Some(cap) = self.reached_cost_cap(job.user_id, current_cost).await?
             && state.stop_reason.is_none()
         {
-            state.stop_reason = Some(format!("stopped at the per-job cost cap of ${cap}"));
+            state.stop_reason = Some(format!(
+                "stopped at the per-job cost cap of ${}: the job had cost ${}",
+                cap.round_to_cents(),
+                current_cost
+            ));
             self.app.db.set_job_backend(job.user_id, job.id, &state.handle.external_id, &state.to_value(), now).await?;
             self.app.backend.cancel(&state.handle).await?;
         }
         Ok(())
+    }
+
+    /// What the job's finished attempts cost: the sum of its cost records.
+    async fn settled_cost(&self, job: &TrainingJob) -> Result<Money, ServiceError> {
+        let records = self.app.db.job_costs(job.user_id, job.id).await?;
+        Money::checked_sum(records.iter().map(|record| record.amount))
+            .ok_or(ServiceError::Estimate(crate::estimate::EstimateError::OutOfRange { what: "job cost" }))
+    }
+
+    /// The user's per-job cost cap, when a job that cost `cost` has reached it.
+    async fn reached_cost_cap(
+        &self,
+        user_id: crate::model::UserId,
+        cost: Money,
+    ) -> Result<Option<Money>, ServiceError> {
+        let budget = self.app.db.budget(user_id).await?;
+        Ok(budget.per_job_cost_cap.filter(|cap| cost >= *cap))
+    }
+}
+
+/// Runs one item's work so that a panic in it becomes that item's error: one bad job (a
+/// hostile number that slipped past every check) never stops the pass for the others.
+async fn isolated(work: impl Future<Output = Result<(), ServiceError>>) -> Result<(), ServiceError> {
+    match AssertUnwindSafe(work).catch_unwind().await {
+        Ok(result) => result,
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|text| (*text).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic without a message".to_owned());
+            Err(ServiceError::internal(format!("the work panicked: {message}")))
+        }
     }
 }

@@ -133,12 +133,13 @@ pub async fn cost_alert(
     budget: Money,
     now: Timestamp,
 ) -> Result<(), StoreError> {
+    let (spent, shown_budget) = (spent.round_to_cents(), budget.round_to_cents());
     let (what, text, priority) = match crossing {
         BudgetCrossing::Threshold { percent } => (
             format!("threshold-{percent}"),
             (
                 format!("{percent}% of your monthly budget used"),
-                format!("You have spent ${} of your ${budget} budget this month.", spent.round_to_cents()),
+                format!("You have spent ${spent} of your ${shown_budget} budget this month."),
             ),
             NotificationPriority::High,
         ),
@@ -146,7 +147,7 @@ pub async fn cost_alert(
             "budget".to_owned(),
             (
                 "Monthly budget exceeded".to_owned(),
-                format!("You have spent ${}, over your ${budget} budget this month.", spent.round_to_cents()),
+                format!("You have spent ${spent}, over your ${shown_budget} budget this month."),
             ),
             NotificationPriority::Urgent,
         ),

@@ -28,8 +28,14 @@ impl BrightRun {
         let month = self.db.cost_totals(user_id, period).await?;
         let budget = self.db.budget(user_id).await?;
         let budget_used_percent = budget.monthly_budget.filter(|b| !b.amount().is_zero()).map(|b| {
-            let ratio = month.total.amount() / b.amount() * rust_decimal::Decimal::ONE_HUNDRED;
-            ratio.to_string().parse::<f64>().unwrap_or(f64::INFINITY)
+            // A tiny budget makes the ratio beyond what a decimal holds: that is "infinitely over".
+            month
+                .total
+                .amount()
+                .checked_div(b.amount())
+                .and_then(|ratio| ratio.checked_mul(rust_decimal::Decimal::ONE_HUNDRED))
+                .and_then(|percent| percent.to_string().parse::<f64>().ok())
+                .unwrap_or(f64::INFINITY)
         });
         Ok(CostSummary { month, budget, budget_used_percent })
     }

@@ -36,6 +36,13 @@ pub enum ServiceError {
     /// The GPU backend failed.
     #[error(transparent)]
     Backend(#[from] BackendError),
+    /// A fault in BrightRun itself (a panic caught at the edge of one job's work); the
+    /// message says where.
+    #[error("internal error: {message}")]
+    Internal {
+        /// What went wrong.
+        message: String,
+    },
     /// Local files (scratch space, the BrightRun home) could not be used.
     #[error("{context}: {source}")]
     Io {
@@ -51,6 +58,11 @@ impl ServiceError {
     /// Input the caller can fix.
     pub fn invalid(code: &'static str, message: impl Into<String>) -> Self {
         Self::InvalidInput { code, message: message.into() }
+    }
+
+    /// A fault in BrightRun itself.
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::Internal { message: message.into() }
     }
 
     /// A local I/O failure with what was being done.
@@ -70,6 +82,7 @@ impl ErrorCode for ServiceError {
             ServiceError::Estimate(e) => e.code(),
             ServiceError::Backend(e) => e.code(),
             ServiceError::Io { .. } => "local_io",
+            ServiceError::Internal { .. } => "internal",
         }
     }
 }

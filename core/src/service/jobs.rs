@@ -7,8 +7,8 @@ use crate::backend::{EventBatch, EventCursor};
 use crate::config::{BaseModel, GpuSelection, Hyperparameters, Preset};
 use crate::estimate::{Assumptions, DatasetSize, Estimate, EstimateRequest, estimate};
 use crate::model::{
-    Dataset, DatasetFormat, DatasetId, DatasetStatus, JobId, JobStatus, JobTransition, MetricsPoint, NotificationType,
-    Timestamp, TrainingJob, UserId,
+    CostRecord, Dataset, DatasetFormat, DatasetId, DatasetStatus, JobId, JobStatus, JobTransition, MetricsPoint,
+    NotificationType, Timestamp, TrainingJob, UserId,
 };
 use crate::orchestrator::{FollowState, notify};
 use crate::store::{JobQuery, MetricSeries, Page};
@@ -66,9 +66,11 @@ impl JobRequest {
     }
 }
 
-/// Optimiser steps of a run over `examples` training examples.
+/// Optimiser steps of a run over `examples` training examples, at most
+/// [`MAX_STEPS`](crate::orchestrator::MAX_STEPS) (what the databases count).
 pub(crate) fn total_steps(examples: u64, hyperparameters: &Hyperparameters) -> u64 {
-    examples.div_ceil(hyperparameters.effective_batch_size().max(1)) * u64::from(hyperparameters.epochs)
+    let profile = crate::config::DatasetProfile { training_examples: examples };
+    profile.total_steps(hyperparameters).min(crate::orchestrator::MAX_STEPS)
 }
 
 impl BrightRun {
@@ -96,8 +98,8 @@ impl BrightRun {
             now,
         );
         job.estimated_total_cost = Some(estimate.cost.total);
-        job.estimated_completion_at = chrono::TimeDelta::try_seconds(estimate.duration.total_seconds.expected as i64)
-            .map(|delta| now.plus(delta));
+        // None when the estimate ends beyond any timestamp (a throughput near zero).
+        job.estimated_completion_at = now.checked_plus_seconds(estimate.duration.total_seconds.expected);
         self.db.insert_job(&job).await?;
         notify::job(&*self.db, &job, NotificationType::JobQueued, now).await?;
         Ok(job)
@@ -146,6 +148,12 @@ impl BrightRun {
                 Ok(job)
             }
         }
+    }
+
+    /// A job's cost records, one per attempt that ran, oldest first: its cost is their sum.
+    pub async fn job_costs(&self, user_id: UserId, id: JobId) -> Result<Vec<CostRecord>, ServiceError> {
+        self.db.get_job(user_id, id).await?;
+        Ok(self.db.job_costs(user_id, id).await?)
     }
 
     /// A job's metric curve downsampled to at most `max_points` for a chart.

@@ -35,7 +35,8 @@ pub use error::StoreError;
 pub use postgres::{DEFAULT_SCHEMA, PostgresOptions, SchemaName};
 pub use query::{
     ArtifactQuery, BudgetSettings, CostTotals, DatasetQuery, DatasetSort, JobError, JobProgress, JobQuery, Lease,
-    LeaseTarget, MetricSeries, NotificationQuery, Page, PageRequest, RetryOutcome, SortDirection, ValidationReport,
+    LeaseTarget, MetricSeries, NotificationQuery, Page, PageRequest, RetryOutcome, Settlement, SortDirection,
+    ValidationReport,
 };
 pub use sqlite::SqliteOptions;
 
@@ -244,6 +245,17 @@ pub trait Database: Send + Sync + std::fmt::Debug {
 
     /// Stores a cost record; its job, if any, must be the same user's.
     async fn insert_cost(&self, record: &CostRecord) -> Result<(), StoreError>;
+
+    /// The cost records of one of the user's jobs, oldest first (none for another user's).
+    async fn job_costs(&self, user_id: UserId, job_id: JobId) -> Result<Vec<CostRecord>, StoreError>;
+
+    /// Settles what one attempt of a job cost: stores `record` (which names the job) unless
+    /// a record with its id is already there, in which case the first one stands; then, unless
+    /// the job is final, sets its `current_cost` to the sum of all its cost records. Repeated
+    /// after a crash, it changes nothing more: a job's settled cost is always the sum of its
+    /// records, never a running total that a repeat could count twice. Not one transaction:
+    /// each step is idempotent and the job's lease holder is its only caller.
+    async fn settle_job_cost(&self, record: &CostRecord, now: Timestamp) -> Result<Settlement, StoreError>;
 
     /// The user's cost records of one billing period, oldest first.
     async fn list_costs(&self, user_id: UserId, period: BillingPeriod) -> Result<Vec<CostRecord>, StoreError>;

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use super::StoreError;
 use crate::model::{
-    ArtifactStatus, BillingPeriod, CostType, CurrentMetrics, DatasetFormat, DatasetId, DatasetStatus, JobId, JobStage,
-    JobStatus, Money, Timestamp, TrainingJob, UserId,
+    ArtifactStatus, BillingPeriod, CostRecord, CostType, CurrentMetrics, DatasetFormat, DatasetId, DatasetStatus,
+    JobId, JobStage, JobStatus, Money, Timestamp, TrainingJob, UserId,
 };
 
 /// Which page of a listing to return. The size is capped at [`PageRequest::MAX_LIMIT`] and
@@ -232,6 +232,18 @@ pub struct RetryOutcome {
     pub job: TrainingJob,
     /// `true`: requeued for another attempt; `false`: failed, its retries spent.
     pub retried: bool,
+}
+
+/// What [`Database::settle_job_cost`](super::Database::settle_job_cost) did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settlement {
+    /// The job as stored now: while it is not final, its `current_cost` is the sum of its
+    /// cost records.
+    pub job: TrainingJob,
+    /// The record as stored: the one given, or the one stored first under its id.
+    pub record: CostRecord,
+    /// Whether this call stored the record (`false`: it was already there).
+    pub newly_recorded: bool,
 }
 
 /// One metric series of the metrics points, for downsampled reads.

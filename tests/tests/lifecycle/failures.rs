@@ -74,6 +74,7 @@ async fn cancel_mid_run_records_the_cost_and_notifies(db: Arc<dyn Database>) {
     let job = w.run_to_end(running.id).await;
     assert_eq!(job.status, JobStatus::Cancelled);
     assert!(job.final_cost.unwrap() > Money::ZERO);
+    assert_eq!(job.final_cost, Some(w.job_cost_records(job.id).await.iter().map(|r| r.amount).sum()));
     assert!(w.notification_types().await.iter().any(|k| k == "job_cancelled"));
     // A finished job cannot be cancelled again.
     assert_eq!(brightrun_core::ErrorCode::code(&w.app.cancel_job(w.user, job.id).await.unwrap_err()), "job_finished");
@@ -99,11 +100,11 @@ async fn a_job_over_its_cost_cap_is_stopped(db: Arc<dyn Database>) {
     let budget = BudgetSettings {
         monthly_budget: None,
         alert_threshold_percent: 80,
-        per_job_cost_cap: Some("0.0036".parse().unwrap()),
+        per_job_cost_cap: Some("0.36".parse().unwrap()),
     };
     w.app.set_budget(w.user, &budget).await.unwrap();
     let job = w.queued_job().await;
-    // $36/h: the cap is 0.36 s of compute, passed by the first progress report.
+    // $3600/h: the cap is 0.36 s of compute, passed by the first progress report.
     let job = w.run_to_end(job.id).await;
     assert_eq!(job.status, JobStatus::Cancelled);
     assert_eq!(job.error_type.as_deref(), Some("cost_cap"));

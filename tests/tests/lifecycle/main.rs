@@ -9,6 +9,9 @@ mod harness;
 mod world;
 
 mod concurrency;
+mod crash;
 mod failures;
+mod hostile;
 mod isolation;
+mod money;
 mod success;

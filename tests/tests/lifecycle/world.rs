@@ -5,14 +5,18 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use brightrun_core::backend::{LocalBackendConfig, LocalProcessBackend};
+use brightrun_core::backend::{GpuBackend, LocalBackendConfig, LocalProcessBackend};
 use brightrun_core::blob::BlobStore;
 use brightrun_core::config::{GpuSelection, Preset};
 use brightrun_core::dataset::EstimatedTokenCounter;
-use brightrun_core::model::{Dataset, DatasetFormat, DatasetStatus, JobId, Money, TrainingJob, UserId};
+use brightrun_core::model::{CostRecord, Dataset, DatasetFormat, DatasetStatus, JobId, Money, TrainingJob, UserId};
 use brightrun_core::orchestrator::{Orchestrator, OrchestratorOptions};
 use brightrun_core::service::{BrightRun, BrightRunConfig, JobRequest, NewDataset};
 use brightrun_core::store::Database;
+
+/// The price of the test jobs: $1 a second of worker time, so that even the test double's
+/// short runs cost whole cents.
+pub const PRICE_PER_GPU_HOUR: &str = "3600.00";
 
 pub struct World {
     pub app: BrightRun,
@@ -27,6 +31,15 @@ fn test_double() -> String {
 }
 
 pub fn world(db: Arc<dyn Database>, scenario: &str) -> World {
+    world_with_backend(db, scenario, |backend| backend)
+}
+
+/// A world whose backend is the local one as `wrap` wraps it.
+pub fn world_with_backend(
+    db: Arc<dyn Database>,
+    scenario: &str,
+    wrap: impl FnOnce(Arc<dyn GpuBackend>) -> Arc<dyn GpuBackend>,
+) -> World {
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path().to_path_buf();
     let mut config = BrightRunConfig::embedded(&home);
@@ -41,7 +54,7 @@ pub fn world(db: Arc<dyn Database>, scenario: &str) -> World {
     .unwrap();
     std::fs::create_dir_all(home.join("storage")).unwrap();
     let blobs = Arc::new(BlobStore::local(home.join("storage")).unwrap());
-    let app = BrightRun::from_parts(db, blobs, Arc::new(backend), Arc::new(EstimatedTokenCounter), config);
+    let app = BrightRun::from_parts(db, blobs, wrap(Arc::new(backend)), Arc::new(EstimatedTokenCounter), config);
     let orchestrator = Orchestrator::new(app.clone(), fast_options());
     World { app, orchestrator, user: UserId::new(), home, _dir: dir }
 }
@@ -95,7 +108,7 @@ impl World {
             preset: Preset::Conservative,
             base_model: "smoke".into(),
             hyperparameters: None,
-            gpu: GpuSelection::new("CPU", 1, Some("36.00".parse::<Money>().unwrap())).unwrap(),
+            gpu: GpuSelection::new("CPU", 1, Some(PRICE_PER_GPU_HOUR.parse::<Money>().unwrap())).unwrap(),
             measured_tokens_per_second: None,
         }
     }
@@ -121,6 +134,16 @@ impl World {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         panic!("job {id} never reached the expected state");
+    }
+
+    /// The job's cost records, oldest first.
+    pub async fn job_cost_records(&self, id: JobId) -> Vec<CostRecord> {
+        self.app.job_costs(self.user, id).await.unwrap()
+    }
+
+    /// The run directory of one attempt of a job (the local backend's).
+    pub fn attempt_dir(&self, id: JobId, attempt: u32) -> PathBuf {
+        self.home.join("runs").join(format!("{id}-{attempt}"))
     }
 
     pub async fn notification_types(&self) -> Vec<String> {

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use brightrun_core::ErrorCode;
-use brightrun_core::model::{ArtifactStatus, BillingPeriod, CostType, JobId, Money, UserId};
+use brightrun_core::model::{ArtifactStatus, BillingPeriod, CostRecord, CostType, JobId, JobTransition, Money, UserId};
 use brightrun_core::store::{ArtifactQuery, BudgetSettings, Database, NotificationQuery, PageRequest};
 
 use crate::fixtures::{artifact, at, cost, dataset, job, notification, t0};
@@ -12,6 +12,7 @@ use crate::on_both_backends;
 on_both_backends!(
     artifacts_round_trip_and_change_status,
     costs_sum_exactly_by_month_and_type,
+    a_job_cost_is_settled_once_per_record_and_is_their_sum,
     notifications_are_read_once
 );
 
@@ -55,8 +56,12 @@ async fn costs_sum_exactly_by_month_and_type(db: Arc<dyn Database>) {
     for i in 0..10 {
         db.insert_cost(&cost(user, Some(trained.id), CostType::Compute, "0.1", at(i))).await.unwrap();
     }
-    db.insert_cost(&cost(user, None, CostType::Storage, "0.000000001", at(11))).await.unwrap();
-    db.insert_cost(&cost(user, None, CostType::DataTransfer, "12345678901234.56789", at(12))).await.unwrap();
+    // Amounts are recorded in whole cents, rounded once by whoever priced them.
+    let sub_cent = db.insert_cost(&cost(user, None, CostType::Storage, "0.000000001", at(11))).await.unwrap_err();
+    assert_eq!(sub_cent.code(), "invalid_input");
+    assert!(sub_cent.to_string().contains("cents"), "{sub_cent}");
+    db.insert_cost(&cost(user, None, CostType::Storage, "0.01", at(11))).await.unwrap();
+    db.insert_cost(&cost(user, None, CostType::DataTransfer, "12345678901234.57", at(12))).await.unwrap();
     let next_month = t0().plus(chrono::TimeDelta::days(40));
     db.insert_cost(&cost(user, Some(trained.id), CostType::Compute, "5", next_month)).await.unwrap();
     let foreign_job = cost(user, Some(JobId::new()), CostType::Compute, "1", at(13));
@@ -66,9 +71,9 @@ async fn costs_sum_exactly_by_month_and_type(db: Arc<dyn Database>) {
     let totals = db.cost_totals(user, period).await.unwrap();
     let money = |text: &str| text.parse::<Money>().unwrap();
     assert_eq!(totals.of(CostType::Compute), money("1"));
-    assert_eq!(totals.of(CostType::Storage), money("0.000000001"));
-    assert_eq!(totals.of(CostType::DataTransfer), money("12345678901234.56789"));
-    assert_eq!(totals.total, money("12345678901235.567890001"));
+    assert_eq!(totals.of(CostType::Storage), money("0.01"));
+    assert_eq!(totals.of(CostType::DataTransfer), money("12345678901234.57"));
+    assert_eq!(totals.total, money("12345678901235.58"));
     let records = db.list_costs(user, period).await.unwrap();
     assert_eq!(records.len(), 12);
     assert_eq!(records[11], cost_like(&records[11]), "round trip");
@@ -87,6 +92,48 @@ async fn costs_sum_exactly_by_month_and_type(db: Arc<dyn Database>) {
     assert_eq!(db.budget(user).await.unwrap(), lowered);
     let bad = BudgetSettings { alert_threshold_percent: 0, ..budget };
     assert_eq!(db.set_budget(user, &bad, at(3)).await.unwrap_err().code(), "invalid_input");
+}
+
+async fn a_job_cost_is_settled_once_per_record_and_is_their_sum(db: Arc<dyn Database>) {
+    let user = UserId::new();
+    let item = dataset(user, "settled");
+    db.insert_dataset(&item).await.unwrap();
+    let trained = job(user, item.id);
+    db.insert_job(&trained).await.unwrap();
+    let money = |text: &str| text.parse::<Money>().unwrap();
+
+    let first = cost(user, Some(trained.id), CostType::Compute, "20.52", at(1));
+    let settled = db.settle_job_cost(&first, at(2)).await.unwrap();
+    assert!(settled.newly_recorded);
+    assert_eq!((settled.record.clone(), settled.job.current_cost), (first.clone(), money("20.52")));
+    assert_eq!(settled.job.updated_at, at(2));
+
+    // The same attempt settled again (a restart, priced later): the first record stands and
+    // nothing is counted twice.
+    let repeat = CostRecord { amount: money("41.04"), created_at: at(3), ..first.clone() };
+    let again = db.settle_job_cost(&repeat, at(3)).await.unwrap();
+    assert!(!again.newly_recorded);
+    assert_eq!((again.record, again.job.current_cost), (first.clone(), money("20.52")));
+
+    let second = cost(user, Some(trained.id), CostType::Compute, "0.30", at(4));
+    assert_eq!(db.settle_job_cost(&second, at(4)).await.unwrap().job.current_cost, money("20.82"));
+    let records = db.job_costs(user, trained.id).await.unwrap();
+    assert_eq!(records, vec![first.clone(), second.clone()]);
+    assert!(db.job_costs(UserId::new(), trained.id).await.unwrap().is_empty(), "another user sees none");
+
+    let stranger = cost(UserId::new(), Some(trained.id), CostType::Compute, "1.00", at(5));
+    assert_eq!(db.settle_job_cost(&stranger, at(5)).await.unwrap_err().code(), "not_found");
+    let sub_cent = cost(user, Some(trained.id), CostType::Compute, "0.001", at(5));
+    assert_eq!(db.settle_job_cost(&sub_cent, at(5)).await.unwrap_err().code(), "invalid_input");
+    let no_job = cost(user, None, CostType::Compute, "1.00", at(5));
+    assert_eq!(db.settle_job_cost(&no_job, at(5)).await.unwrap_err().code(), "invalid_input");
+
+    // A final job keeps the cost it ended with.
+    let cancelled = db.transition_job(user, trained.id, JobTransition::Cancel, None, at(6)).await.unwrap();
+    assert_eq!((cancelled.current_cost, cancelled.final_cost), (money("20.82"), Some(money("20.82"))));
+    let late = cost(user, Some(trained.id), CostType::Compute, "5.00", at(7));
+    let after = db.settle_job_cost(&late, at(7)).await.unwrap().job;
+    assert_eq!((after.current_cost, after.final_cost, after.updated_at), (money("20.82"), Some(money("20.82")), at(6)));
 }
 
 /// The record as inserted: every field but the id is determined by the fixture's inputs.

@@ -20,7 +20,8 @@ use serde::{Deserialize, Serialize};
 use super::error::BackendError;
 use super::event_log::{EventBatch, EventCursor, read_events};
 use super::protocol::{EventKind, WorkerLine, WorkerSpec};
-use super::{ArtifactSource, BackendHandle, BackendStatus, CollectedArtifact, GpuBackend};
+use super::{ArtifactSource, BackendHandle, BackendStatus, CollectedArtifact, GpuBackend, WorkerTimes};
+use crate::model::Timestamp;
 use process::ProcessId;
 
 /// How the local backend runs workers.
@@ -115,6 +116,15 @@ fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), BackendError> {
     std::fs::write(&temporary, contents)
         .and_then(|()| std::fs::rename(&temporary, path))
         .map_err(|e| BackendError::io(format!("writing {}", path.display()), e))
+}
+
+/// When a file was last written, if it exists.
+fn written_at(path: &Path) -> Result<Option<Timestamp>, BackendError> {
+    match std::fs::metadata(path).and_then(|metadata| metadata.modified()) {
+        Ok(modified) => Ok(Some(Timestamp::from_datetime(modified.into()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(BackendError::io(format!("reading {}", path.display()), e)),
+    }
 }
 
 fn read_process(path: &Path) -> Result<Option<ProcessId>, BackendError> {
@@ -225,6 +235,16 @@ impl GpuBackend for LocalProcessBackend {
             }
         }
         Ok(if worker.is_some() { BackendStatus::Running } else { BackendStatus::Queued })
+    }
+
+    /// When the supervisor wrote the worker's pid, just after starting it, and its exit
+    /// code, just after it exited.
+    async fn worker_times(&self, handle: &BackendHandle) -> Result<WorkerTimes, BackendError> {
+        let work_dir = self.work_dir(handle)?;
+        Ok(WorkerTimes {
+            started_at: written_at(&work_dir.join(WORKER_PID_FILE))?,
+            ended_at: written_at(&work_dir.join(EXIT_CODE_FILE))?,
+        })
     }
 
     async fn events(&self, handle: &BackendHandle, cursor: EventCursor) -> Result<EventBatch, BackendError> {

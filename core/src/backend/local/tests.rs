@@ -85,6 +85,30 @@ emit 5 completed ',"steps":2'
 }
 
 #[tokio::test]
+async fn worker_times_are_when_the_worker_started_and_exited_not_when_asked() {
+    let runs = tempfile::tempdir().unwrap();
+    let backend = backend(runs.path(), "while [ ! -e \"$dir/release\" ]; do sleep 0.02; done; exit 1", &["all"]);
+    let spec = spec();
+    let handle = backend.submit(&spec).await.unwrap();
+    wait_for(&backend, &handle, |s| *s == BackendStatus::Running).await;
+    let work_dir = backend.work_dir_of(&spec.job_id, 0);
+    let modified = |name: &str| {
+        let time = std::fs::metadata(work_dir.join(name)).and_then(|m| m.modified()).unwrap();
+        Timestamp::from_datetime(time.into())
+    };
+    let running = backend.worker_times(&handle).await.unwrap();
+    assert_eq!(running, WorkerTimes { started_at: Some(modified(WORKER_PID_FILE)), ended_at: None });
+    std::fs::write(work_dir.join("release"), "").unwrap();
+    wait_for(&backend, &handle, BackendStatus::is_terminal).await;
+    let done = backend.worker_times(&handle).await.unwrap();
+    assert_eq!(done, WorkerTimes { started_at: running.started_at, ended_at: Some(modified(EXIT_CODE_FILE)) });
+    assert!(done.started_at <= done.ended_at);
+    // Asked again later, the answer does not move.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(backend.worker_times(&handle).await.unwrap(), done);
+}
+
+#[tokio::test]
 async fn each_failure_exit_code_is_reported_with_its_meaning() {
     let runs = tempfile::tempdir().unwrap();
     for (code, words) in [(1, "failed"), (2, "job spec"), (3, "dataset"), (4, "out of memory")] {

@@ -2,12 +2,20 @@
 
 use super::rows::{self, RowExt};
 use super::statement::Statement;
-use super::{Driver, fetch_all, fetch_one};
-use crate::model::{BillingPeriod, CostRecord, CostType, Money, Timestamp, UserId};
-use crate::store::{BudgetSettings, CostTotals, StoreError};
+use super::{Driver, fetch_all, fetch_one, jobs};
+use crate::model::{BillingPeriod, CENT_DECIMALS, CostRecord, CostType, JobId, Money, Timestamp, UserId};
+use crate::store::{BudgetSettings, CostTotals, Settlement, StoreError};
 
-/// Inserts the record if its job, when it has one, is the same user's.
+/// Inserts the record if its job, when it has one, is the same user's. The amount must be
+/// in whole cents: it was rounded once, by whoever priced it.
 pub(super) async fn insert<D: Driver>(db: &D, record: &CostRecord) -> Result<(), StoreError> {
+    let amount = record.amount.amount();
+    if amount.round_dp(CENT_DECIMALS) != amount {
+        return Err(StoreError::InvalidInput {
+            field: "amount",
+            message: format!("{amount} is not a whole number of cents: round it (half up) before recording it"),
+        });
+    }
     let statement = Statement::new(
         "INSERT INTO cost_records (id, user_id, job_id, cost_type, amount, currency, details, \
          billing_period_start, billing_period_end, created_at) \
@@ -28,6 +36,53 @@ pub(super) async fn insert<D: Driver>(db: &D, record: &CostRecord) -> Result<(),
         0 => Err(StoreError::not_found("job", record.job_id.map(|id| id.to_string()).unwrap_or_default())),
         _ => Ok(()),
     }
+}
+
+pub(super) async fn of_job<D: Driver>(db: &D, user_id: UserId, job_id: JobId) -> Result<Vec<CostRecord>, StoreError> {
+    let statement =
+        Statement::new("SELECT * FROM cost_records WHERE job_id = $1 AND user_id = $2 ORDER BY created_at, id")
+            .bind(job_id)
+            .bind(user_id);
+    fetch_all(db, statement, rows::cost_record).await
+}
+
+pub(super) async fn settle<D: Driver>(db: &D, record: &CostRecord, now: Timestamp) -> Result<Settlement, StoreError> {
+    let Some(job_id) = record.job_id else {
+        return Err(StoreError::InvalidInput { field: "job_id", message: "a settled cost belongs to a job".into() });
+    };
+    let newly_recorded = match insert(db, record).await {
+        Ok(()) => true,
+        Err(StoreError::Conflict { .. }) => false,
+        Err(e) => return Err(e),
+    };
+    let records = of_job(db, record.user_id, job_id).await?;
+    let stored = records
+        .iter()
+        .find(|stored| stored.id == record.id)
+        .cloned()
+        .ok_or_else(|| StoreError::not_found("cost record", record.id))?;
+    // Whole cents, so the sum is too; written with two decimals like every amount shown.
+    let total =
+        Money::checked_sum(records.iter().map(|r| r.amount)).map(|sum| sum.round_to_cents()).ok_or_else(|| {
+            StoreError::InvalidInput {
+                field: "amount",
+                message: format!("the costs of job {job_id} add up to more than a decimal holds"),
+            }
+        })?;
+    let statement = Statement::new(
+        "UPDATE training_jobs SET current_cost = $3, updated_at = $4 \
+         WHERE id = $1 AND user_id = $2 AND status IN ('queued', 'initializing', 'running') RETURNING *",
+    )
+    .bind(job_id)
+    .bind(record.user_id)
+    .bind(total)
+    .bind(now);
+    let job = match fetch_one(db, statement, rows::job).await? {
+        Some(job) => job,
+        // Final: its cost was settled when it ended and stays as it was.
+        None => jobs::get(db, record.user_id, job_id).await?,
+    };
+    Ok(Settlement { job, record: stored, newly_recorded })
 }
 
 /// The records of `user_id` that fall in `period`, oldest first, selecting `columns`.
@@ -60,11 +115,18 @@ pub(super) async fn totals<D: Driver>(
         Ok((row.parse::<CostType>("cost_type")?, row.money("amount")?))
     })
     .await?;
-    let by_type: Vec<(CostType, Money)> = CostType::ALL
+    // Sums of whole cents, written as cents (`0.00` for none).
+    let sum = |amounts: &mut dyn Iterator<Item = Money>| {
+        Money::checked_sum(amounts).map(|sum| sum.round_to_cents()).ok_or_else(|| StoreError::InvalidInput {
+            field: "amount",
+            message: format!("the costs of {} to {} add up to more than a decimal holds", period.start, period.end),
+        })
+    };
+    let by_type = CostType::ALL
         .into_iter()
-        .map(|kind| (kind, amounts.iter().filter(|(of, _)| *of == kind).map(|(_, amount)| *amount).sum()))
-        .collect();
-    let total = by_type.iter().map(|(_, amount)| *amount).sum();
+        .map(|kind| Ok((kind, sum(&mut amounts.iter().filter(|(of, _)| *of == kind).map(|(_, amount)| *amount))?)))
+        .collect::<Result<Vec<(CostType, Money)>, StoreError>>()?;
+    let total = sum(&mut by_type.iter().map(|(_, amount)| *amount))?;
     Ok(CostTotals { period, total, by_type })
 }
 

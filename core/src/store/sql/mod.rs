@@ -22,7 +22,7 @@ use self::rows::RowExt;
 use self::statement::Statement;
 use super::{
     ArtifactQuery, Backend, BudgetSettings, CostTotals, Database, DatasetQuery, JobError, JobProgress, JobQuery, Lease,
-    LeaseTarget, MetricSeries, NotificationQuery, Page, RetryOutcome, StoreError, ValidationReport,
+    LeaseTarget, MetricSeries, NotificationQuery, Page, RetryOutcome, Settlement, StoreError, ValidationReport,
 };
 use crate::model::{
     ArtifactId, ArtifactStatus, BillingPeriod, CostRecord, Dataset, DatasetId, JobId, JobStatus, JobTransition,
@@ -320,6 +320,14 @@ impl<D: Driver> Database for SqlStore<D> {
 
     async fn insert_cost(&self, record: &CostRecord) -> Result<(), StoreError> {
         costs::insert(&self.driver, record).await
+    }
+
+    async fn job_costs(&self, user_id: UserId, job_id: JobId) -> Result<Vec<CostRecord>, StoreError> {
+        costs::of_job(&self.driver, user_id, job_id).await
+    }
+
+    async fn settle_job_cost(&self, record: &CostRecord, now: Timestamp) -> Result<Settlement, StoreError> {
+        costs::settle(&self.driver, record, now).await
     }
 
     async fn list_costs(&self, user_id: UserId, period: BillingPeriod) -> Result<Vec<CostRecord>, StoreError> {

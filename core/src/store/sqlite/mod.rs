@@ -82,14 +82,16 @@ impl SqliteDriver {
             // The in-memory database lives in its one connection: never close it.
             pool = pool.min_connections(1).idle_timeout(None).max_lifetime(None);
         }
-        let pool = pool.connect_with(connect).await?;
         // sqlx takes no lock around SQLite migrations: two processes opening a new file at
         // once would both apply migration 1 and one would fail. A lock file beside the
-        // database makes them take turns (the second finds the migrations applied).
+        // database makes them take turns (the second finds the migrations applied). It is
+        // taken before the first connection: turning a new file to WAL mode takes SQLite's
+        // exclusive lock, which another process's first connection may meet without waiting.
         let _turn = match &options.path {
             Some(path) => Some(migration_lock(path).await?),
             None => None,
         };
+        let pool = pool.connect_with(connect).await?;
         sqlx::migrate!("migrations/sqlite").run(&pool).await?;
         tracing::debug!(path = ?options.path, "opened the SQLite database");
         Ok(Self { pool })

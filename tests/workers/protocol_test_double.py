@@ -24,12 +24,16 @@ PATH`, where NAME is one of:
   `completed`, exit 0), `crash` (exit 1, no event: retried), `fail` (a `dataset_error`,
   exit 3: not retried) or `hold` (keeps running until SIGTERM). On SIGTERM at any point it
   saves a partial adapter, prints `cancelled` and exits 143. It gives up after 60 s.
+
+`--record FILE` appends one line `JOB_ID ATTEMPT PID` to FILE when the double starts, so a
+test can count the workers each attempt got.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import signal
 import sys
 import time
@@ -115,6 +119,10 @@ def main() -> int:
     spec = json.loads(spec_path.read_text())
     scenario = sys.argv[sys.argv.index("--scenario") + 1]
     out = Path(spec["output"]["dir"])
+    if "--record" in sys.argv:
+        record = Path(sys.argv[sys.argv.index("--record") + 1])
+        with record.open("a", encoding="utf-8") as starts:
+            starts.write(f"{spec['job_id']} {spec.get('attempt', 0)} {os.getpid()}\n")
     duplicate = scenario == "malformed"
     emit("phase", phase="loading")
     emit("started", job_id=spec["job_id"], total_steps=4, epochs=2, device="cpu", train_examples=8)

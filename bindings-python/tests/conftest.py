@@ -16,6 +16,11 @@ REPO = Path(__file__).resolve().parents[2]
 CliJson = Callable[..., Any]
 
 
+def under_ci() -> bool:
+    """Whether this runs under CI, where a missing service fails a test instead of skipping it."""
+    return os.environ.get("CI", "").strip() not in ("", "0", "false")
+
+
 def _cli_path() -> Path | None:
     """$BRIGHTRUN_CLI (scripts/test sets it), else the debug build in the target directory
     (under `$CARGO_BUILD_TARGET` when the build named a triple)."""
@@ -32,7 +37,10 @@ def cli_json() -> CliJson:
     """Runs the CLI with `--json` and returns the parsed output."""
     path = _cli_path()
     if path is None:
-        pytest.skip("no brightrun CLI: build it with `cargo build -p brightrun-cli` or set BRIGHTRUN_CLI")
+        reason = "no brightrun CLI: build it with `cargo build -p brightrun-cli` or set BRIGHTRUN_CLI"
+        if under_ci():
+            pytest.fail(reason)
+        pytest.skip(reason)
     assert path.exists(), f"BRIGHTRUN_CLI points at {path}, which does not exist"
 
     def run(*args: str, exit_codes: tuple[int, ...] = (0,)) -> Any:

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 import brightrun
+from conftest import under_ci
 
 # BrightRun's default template (the core's CHATML_TEMPLATE), for vocabularies without one.
 CHATML = (
@@ -75,7 +76,7 @@ def _fixtures() -> Path:
     root = os.environ.get("BRIGHTRUN_VOCAB_FIXTURES")
     if root:
         return Path(root)
-    if os.environ.get("CI"):
+    if under_ci():
         pytest.fail("BRIGHTRUN_VOCAB_FIXTURES is not set under CI: scripts/test builds the vocabularies")
     pytest.skip("set BRIGHTRUN_VOCAB_FIXTURES (scripts/vocab-fixtures) to compare with transformers")
 

@@ -1,7 +1,8 @@
 //! `brightrun train` with the REAL reference trainer (`trainer/`, PEFT on the CPU smoke
 //! model), end to end: a stored adapter that loads and changes the model, and a cancel in
 //! the middle of a run. Needs the venv with torch: `BRIGHTRUN_TRAINER_PYTHON` names its
-//! python (`scripts/test` sets it); without it each test prints SKIPPED and returns.
+//! python (`scripts/test` sets it); without it each test prints SKIPPED and returns (under
+//! CI it fails).
 
 mod common;
 
@@ -16,8 +17,9 @@ fn trainer_python(test: &str) -> Option<String> {
     match std::env::var("BRIGHTRUN_TRAINER_PYTHON") {
         Ok(python) if !python.trim().is_empty() => Some(python),
         _ => {
-            eprintln!(
-                "SKIPPED {test}: set BRIGHTRUN_TRAINER_PYTHON to the python of the venv with the trainer (scripts/python-env)"
+            brightrun_core::testing::skip(
+                test,
+                "set BRIGHTRUN_TRAINER_PYTHON to the python of the venv with the trainer (scripts/python-env)",
             );
             None
         }

@@ -19,5 +19,8 @@ pub mod model;
 pub mod orchestrator;
 pub mod service;
 pub mod store;
+#[cfg(any(test, feature = "test-support"))]
+#[doc(hidden)]
+pub mod testing;
 
 pub use error::{Error, ErrorCode};

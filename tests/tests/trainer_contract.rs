@@ -63,8 +63,9 @@ fn the_core_counts_weights_and_assistant_first_turns_as_the_trainer_trains_them(
     use brightrun_core::dataset::{ValidateOptions, validate};
 
     let Some(python) = std::env::var("BRIGHTRUN_TRAINER_PYTHON").ok().filter(|p| !p.trim().is_empty()) else {
-        eprintln!(
-            "SKIPPED: set BRIGHTRUN_TRAINER_PYTHON to the python of the venv with the trainer (scripts/python-env)"
+        brightrun_core::testing::skip(
+            "trainer_contract",
+            "set BRIGHTRUN_TRAINER_PYTHON to the python of the venv with the trainer (scripts/python-env)",
         );
         return;
     };

@@ -2,7 +2,6 @@
 //! fresh schema of the database `BRIGHTRUN_TEST_DATABASE_URL` names (so tests run in
 //! parallel). Without that variable the PostgreSQL half says SKIPPED and returns.
 
-use std::io::Write;
 use std::sync::Arc;
 
 use brightrun_core::store::{self, Database, PostgresOptions, SchemaName, SqliteOptions};
@@ -34,13 +33,16 @@ pub async fn sqlite() -> TestDb {
     TestDb { db, cleanup: Cleanup::Sqlite { _dir: dir } }
 }
 
-/// The PostgreSQL URL, or `None` after printing that `test` is SKIPPED.
+/// The PostgreSQL URL, or `None` after printing that `test` is SKIPPED (under CI, the test
+/// fails instead).
 pub fn postgres_url(test: &str) -> Option<String> {
     match std::env::var(DATABASE_URL_VAR) {
         Ok(url) if !url.is_empty() => Some(url),
         _ => {
-            // Straight to stderr, past the test harness's capture, so the skip is seen.
-            let _ = writeln!(std::io::stderr(), "SKIPPED {test} on PostgreSQL: set {DATABASE_URL_VAR} to run it");
+            brightrun_core::testing::skip(
+                &format!("{test} on PostgreSQL"),
+                &format!("set {DATABASE_URL_VAR} to run it"),
+            );
             None
         }
     }

@@ -149,6 +149,11 @@ pub trait Database: Send + Sync + std::fmt::Debug {
     ) -> Result<TrainingJob, StoreError>;
 
     /// Records the backend's id and serialised handle of an initializing or running job.
+    ///
+    /// The handle is stored bound to this job and its current attempt (`retry_count`): both
+    /// databases refuse a row whose handle names another job or attempt, a retry clears it,
+    /// and a read hands it back only while it is bound to its row (else
+    /// [`StoreError::CorruptRow`]).
     async fn set_job_backend(
         &self,
         user_id: UserId,

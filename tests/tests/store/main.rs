@@ -4,8 +4,10 @@
 mod harness;
 
 mod claims;
+mod constraints;
 mod datasets;
 mod fixtures;
+mod handles;
 mod isolation;
 mod jobs;
 mod metrics;

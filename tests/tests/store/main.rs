@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod catalog;
 mod claims;
 mod constraints;
 mod datasets;
@@ -13,4 +14,6 @@ mod jobs;
 mod metrics;
 mod open;
 mod postgres_only;
+mod privileges;
 mod records;
+mod supabase;

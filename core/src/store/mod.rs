@@ -6,8 +6,9 @@
 //! - **SQLite**, the embedded default: one file in WAL mode.
 //! - **PostgreSQL** for production, plain or a Supabase project. The tables live in their own
 //!   schema (default [`DEFAULT_SCHEMA`]) so they never meet a host application's tables; where
-//!   an `auth` schema exists (Supabase), the migrations also install row-level security
-//!   policies that give each user (`auth.uid()`) their own rows only.
+//!   an `auth` schema exists (Supabase), the migrations also install row-level security and
+//!   grants that let a signed-in client (`auth.uid()`) read its own rows and change only what
+//!   a product needs (`docs/security.md`).
 //!
 //! Migrations run on open. Both backends run the same SQL text (`$1` placeholders) and share
 //! the row mapping; they differ only in how a value is encoded: SQLite keeps ids as
@@ -149,6 +150,11 @@ pub trait Database: Send + Sync + std::fmt::Debug {
     ) -> Result<TrainingJob, StoreError>;
 
     /// Records the backend's id and serialised handle of an initializing or running job.
+    ///
+    /// The handle is stored bound to this job and its current attempt (`retry_count`): both
+    /// databases refuse a row whose handle names another job or attempt, a retry clears it,
+    /// and a read hands it back only while it is bound to its row (else
+    /// [`StoreError::CorruptRow`]).
     async fn set_job_backend(
         &self,
         user_id: UserId,

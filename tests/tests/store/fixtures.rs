@@ -57,7 +57,7 @@ pub fn job(user_id: UserId, dataset_id: DatasetId) -> TrainingJob {
     let hyperparameters = Preset::Balanced.hyperparameters("mistralai/Mistral-7B-v0.1");
     let gpu = GpuSelection::new("A100-80GB", 2, Some("1.8912345".parse().unwrap())).unwrap();
     let mut job = TrainingJob::new_queued(user_id, dataset_id, Preset::Balanced, hyperparameters, gpu, 750, t0());
-    job.estimated_total_cost = Some("12.340000001".parse().unwrap());
+    job.estimated_total_cost = Some("12.340".parse().unwrap());
     job
 }
 

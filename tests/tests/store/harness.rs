@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use brightrun_core::store::{self, Database, PostgresOptions, SchemaName, SqliteOptions};
-use sqlx::Executor;
+use sqlx::{Connection, Executor};
 
 /// The variable that names the PostgreSQL test database.
 pub const DATABASE_URL_VAR: &str = "BRIGHTRUN_TEST_DATABASE_URL";
@@ -19,7 +19,7 @@ pub struct TestDb {
 enum Cleanup {
     /// The directory of the database file, removed when dropped.
     Sqlite {
-        _dir: tempfile::TempDir,
+        dir: tempfile::TempDir,
     },
     Postgres {
         url: String,
@@ -27,10 +27,12 @@ enum Cleanup {
     },
 }
 
+const SQLITE_FILE: &str = "brightrun.db";
+
 pub async fn sqlite() -> TestDb {
     let dir = tempfile::tempdir().unwrap();
-    let db = store::open_sqlite(&SqliteOptions::new(dir.path().join("brightrun.db"))).await.unwrap();
-    TestDb { db, cleanup: Cleanup::Sqlite { _dir: dir } }
+    let db = store::open_sqlite(&SqliteOptions::new(dir.path().join(SQLITE_FILE))).await.unwrap();
+    TestDb { db, cleanup: Cleanup::Sqlite { dir } }
 }
 
 /// The PostgreSQL URL, or `None` after printing that `test` is SKIPPED (under CI, the test
@@ -69,6 +71,24 @@ pub async fn admin_execute(url: &str, sql: String) {
 }
 
 impl TestDb {
+    /// Runs `sql` (one or more statements, one connection) on the test's database outside the
+    /// store, as the tables' owner: what only a database administrator could do. Returns the
+    /// rows changed.
+    pub async fn execute_raw(&self, sql: &str) -> Result<u64, sqlx::Error> {
+        match &self.cleanup {
+            Cleanup::Sqlite { dir } => {
+                let options = sqlx::sqlite::SqliteConnectOptions::new().filename(dir.path().join(SQLITE_FILE));
+                let mut connection = sqlx::SqliteConnection::connect_with(&options).await?;
+                Ok(connection.execute(sqlx::AssertSqlSafe(sql.to_owned())).await?.rows_affected())
+            }
+            Cleanup::Postgres { url, schema } => {
+                let mut connection = sqlx::PgConnection::connect(url).await?;
+                let sql = format!("SET search_path TO \"{schema}\"; {sql}");
+                Ok(connection.execute(sqlx::AssertSqlSafe(sql)).await?.rows_affected())
+            }
+        }
+    }
+
     /// Removes the test's schema (a failed test leaves it, to be looked at).
     pub async fn finish(self) {
         drop(self.db);
@@ -79,29 +99,36 @@ impl TestDb {
 }
 
 /// Declares, for each `async fn name(db: Arc<dyn Database>)` of the calling module, a
-/// module `name` with the tests `sqlite` and `postgres`.
+/// module `name` with the tests `sqlite` and `postgres`. With `raw:` first, each function
+/// takes `&TestDb` instead, to reach past the store into the database.
 #[macro_export]
 macro_rules! on_both_backends {
-    ($($name:ident),+ $(,)?) => {
+    (raw: $($name:ident),+ $(,)?) => {
+        $crate::on_both_backends!(@each |test| &test; $($name),+);
+    };
+    (@each |$test:ident| $arg:expr; $($name:ident),+) => {
         $(
             mod $name {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn sqlite() {
-                    let test = $crate::harness::sqlite().await;
-                    super::$name(test.db.clone()).await;
-                    test.finish().await;
+                    let $test = $crate::harness::sqlite().await;
+                    super::$name($arg).await;
+                    $test.finish().await;
                 }
 
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn postgres() {
-                    let Some(test) = $crate::harness::postgres(module_path!()).await
+                    let Some($test) = $crate::harness::postgres(module_path!()).await
                     else {
                         return;
                     };
-                    super::$name(test.db.clone()).await;
-                    test.finish().await;
+                    super::$name($arg).await;
+                    $test.finish().await;
                 }
             }
         )+
+    };
+    ($($name:ident),+ $(,)?) => {
+        $crate::on_both_backends!(@each |test| test.db.clone(); $($name),+);
     };
 }

@@ -65,7 +65,7 @@ async fn transitions_match_the_model_and_refuse_stale_states(db: Arc<dyn Databas
                 current_step: 749,
                 current_metrics: Some(CurrentMetrics { training_loss: Some(0.9), ..CurrentMetrics::default() }),
                 estimated_completion_at: Some(at(10)),
-                current_cost: "3.141592653".parse().unwrap(),
+                current_cost: "3.14".parse().unwrap(),
             };
             model = db.update_job_progress(user, id, &progress, at(8)).await.unwrap();
         }
@@ -73,7 +73,7 @@ async fn transitions_match_the_model_and_refuse_stale_states(db: Arc<dyn Databas
         model.transition(transition, at(minute)).unwrap();
         assert_eq!(stored, model, "{transition}");
     }
-    assert_eq!(model.final_cost, Some("3.141592653".parse().unwrap()));
+    assert_eq!(model.final_cost, Some("3.14".parse().unwrap()));
 
     // A final status has no way out: the conditional update changes nothing.
     let err = db.transition_job(user, id, JobTransition::Cancel, None, at(10)).await.unwrap_err();

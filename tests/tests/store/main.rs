@@ -3,12 +3,17 @@
 
 mod harness;
 
+mod catalog;
 mod claims;
+mod constraints;
 mod datasets;
 mod fixtures;
+mod handles;
 mod isolation;
 mod jobs;
 mod metrics;
 mod open;
 mod postgres_only;
+mod privileges;
 mod records;
+mod supabase;

@@ -147,6 +147,10 @@ impl Driver for PgDriver {
     /// Well under the protocol's 65,535 parameters; fewer round trips matter more here.
     const MAX_INSERT_ARGUMENTS: usize = 12_000;
 
+    fn bound_handle(state: &str) -> String {
+        format!("jsonb_build_object('job_id', id, 'attempt', retry_count, 'state', {state}::jsonb)")
+    }
+
     async fn execute(&self, statement: Statement) -> Result<u64, StoreError> {
         Ok(query(statement).execute(&self.pool).await?.rows_affected())
     }

@@ -3,7 +3,7 @@
 
 use super::rows::{self, RowExt};
 use super::statement::{Statement, count, json};
-use super::{Driver, Filter, fetch_one};
+use super::{Driver, Filter, fetch_one, handle};
 use crate::model::{ArtifactId, JobId, JobStatus, JobTransition, Timestamp, TrainingJob, UserId};
 use crate::store::{JobError, JobProgress, JobQuery, Page, RetryOutcome, StoreError};
 
@@ -79,7 +79,7 @@ pub(super) async fn insert<D: Driver>(db: &D, job: &TrainingJob) -> Result<(), S
     .bind(job.error_message.as_deref())
     .bind(job.retry_count)
     .bind(job.external_job_id.as_deref())
-    .bind(job.backend_handle.clone())
+    .bind(handle::bound(job.id, job.retry_count, job.backend_handle.as_ref()))
     .bind(job.artifact_id)
     .bind(job.created_at)
     .bind(job.updated_at);
@@ -274,10 +274,11 @@ pub(super) async fn set_backend<D: Driver>(
     backend_handle: &serde_json::Value,
     now: Timestamp,
 ) -> Result<TrainingJob, StoreError> {
-    let statement = Statement::new(
-        "UPDATE training_jobs SET external_job_id = $3, backend_handle = $4, updated_at = $5 \
+    let statement = Statement::new(format!(
+        "UPDATE training_jobs SET external_job_id = $3, backend_handle = {}, updated_at = $5 \
          WHERE id = $1 AND user_id = $2 AND status IN ('initializing', 'running') RETURNING *",
-    )
+        D::bound_handle("$4")
+    ))
     .bind(id)
     .bind(user_id)
     .bind(external_job_id)

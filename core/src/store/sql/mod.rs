@@ -3,11 +3,12 @@
 //! [`SqlStore`] builds every statement and maps every row; a [`Driver`] only runs
 //! statements on its pool and encodes and decodes values. The table modules hold the SQL:
 //! [`datasets`], [`jobs`], [`leases`], [`metrics`], [`artifacts`], [`costs`],
-//! [`notifications`].
+//! [`notifications`]; [`handle`] binds a job's backend handle to its job.
 
 mod artifacts;
 mod costs;
 mod datasets;
+mod handle;
 mod jobs;
 mod leases;
 mod metrics;
@@ -45,6 +46,10 @@ pub(crate) trait Driver: Send + Sync + std::fmt::Debug + 'static {
 
     /// The most arguments one multi-row `INSERT` should carry on this backend.
     const MAX_INSERT_ARGUMENTS: usize;
+
+    /// SQL of a backend handle as [`handle`] stores it: the JSON argument `state` (a
+    /// placeholder) stamped with the row's `id` and `retry_count`.
+    fn bound_handle(state: &str) -> String;
 
     /// Runs a statement; returns the number of rows it changed.
     async fn execute(&self, statement: Statement) -> Result<u64, StoreError>;

@@ -159,7 +159,7 @@ pub(crate) fn job(row: &impl RowExt) -> Result<TrainingJob, StoreError> {
         error_message: row.opt_text("error_message")?,
         retry_count: row.count("retry_count")?,
         external_job_id: row.opt_text("external_job_id")?,
-        backend_handle: row.opt_json("backend_handle")?,
+        backend_handle: super::handle::of_row(row)?,
         artifact_id: row.opt_uuid("artifact_id")?.map(Into::into),
         created_at: row.time("created_at")?,
         updated_at: row.time("updated_at")?,

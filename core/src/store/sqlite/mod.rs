@@ -146,6 +146,11 @@ impl Driver for SqliteDriver {
     /// square of the argument count: many short statements beat one long one.
     const MAX_INSERT_ARGUMENTS: usize = 1_200;
 
+    /// The argument is JSON text: `json()` makes it a value rather than a string.
+    fn bound_handle(state: &str) -> String {
+        format!("json_object('job_id', id, 'attempt', retry_count, 'state', json({state}))")
+    }
+
     async fn execute(&self, statement: Statement) -> Result<u64, StoreError> {
         Ok(query(statement).execute(&self.pool).await?.rows_affected())
     }

@@ -50,6 +50,7 @@ pub fn world_with_backend(
         worker_command: config.worker_command.clone(),
         gpu_slots: vec!["all".into()],
         cancel_grace: config.cancel_grace,
+        worker_env: config.worker_env.clone(),
     })
     .unwrap();
     std::fs::create_dir_all(home.join("storage")).unwrap();

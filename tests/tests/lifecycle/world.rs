@@ -60,6 +60,17 @@ pub fn world_with_backend(
     World { app, orchestrator, user: UserId::new(), home, _dir: dir }
 }
 
+/// The run directories of the local backend under `home` (its hidden entries, the GPU
+/// slots and the handle key, are not runs).
+pub fn run_dirs(home: &std::path::Path) -> Vec<PathBuf> {
+    std::fs::read_dir(home.join("runs"))
+        .unwrap()
+        .flatten()
+        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+        .map(|e| e.path())
+        .collect()
+}
+
 pub fn fast_options() -> OrchestratorOptions {
     OrchestratorOptions { poll_interval: Duration::from_millis(20), ..OrchestratorOptions::default() }
 }

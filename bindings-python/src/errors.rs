@@ -34,12 +34,18 @@ pub fn class_name(error: &Error) -> &'static str {
 
 /// The exception for a core error: `brightrun.<Concern>Error(message, code)`.
 pub fn to_py_err(py: Python<'_>, error: &Error) -> PyErr {
-    let message = error.to_string();
-    let code = error.code();
-    let built = py
-        .import(ERRORS_MODULE)
-        .and_then(|module| module.getattr(class_name(error)))
-        .and_then(|class| class.call1((message.as_str(), code)));
+    build(py, class_name(error), &error.to_string(), error.code())
+}
+
+/// A fault of BrightRun itself: `brightrun.InternalError(message, "internal")`.
+pub fn internal(py: Python<'_>, message: &str) -> PyErr {
+    build(py, "InternalError", message, "internal")
+}
+
+/// `brightrun._errors.<class>(message, code)`.
+fn build(py: Python<'_>, class: &str, message: &str, code: &str) -> PyErr {
+    let built =
+        py.import(ERRORS_MODULE).and_then(|module| module.getattr(class)).and_then(|class| class.call1((message, code)));
     match built {
         Ok(exception) => PyErr::from_value(exception),
         // Only a broken installation gets here; keep the code in the message.

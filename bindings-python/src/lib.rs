@@ -9,7 +9,7 @@
 //!   reports; results are the core's own serialisation, the bytes `brightrun ... --json`
 //!   prints, which the Python layer parses (money as `Decimal`).
 //! - **Errors cross as `brightrun` exceptions** with the core's stable code
-//!   ([`errors::to_py_err`]).
+//!   ([`errors::to_py_err`]); a panic is a `brightrun.InternalError` ([`panics`]).
 //! - **Sync functions release the interpreter** while Rust works (`py.detach`); async ones
 //!   return an `asyncio` future completed from the binding's tokio runtime
 //!   ([`runtime::spawn_future`]).
@@ -24,8 +24,11 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod errors;
+mod panics;
 mod progress;
 mod runtime;
+#[cfg(feature = "test-hooks")]
+mod test_hooks;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -51,7 +54,7 @@ where
     T: Serialize + Send,
     F: FnOnce() -> Result<T, brightrun_core::Error> + Send,
 {
-    let value = py.detach(work).map_err(|e| errors::to_py_err(py, &e))?;
+    let value = py.detach(|| panics::catch(work)).map_err(|e| e.into_py_err(py))?;
     to_json(&value)
 }
 
@@ -117,6 +120,8 @@ mod _native {
     /// Hooks the runtime's hand-over of results into interpreter exit.
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
+        #[cfg(feature = "test-hooks")]
+        test_hooks::register(m)?;
         runtime::register_exit_hook(m.py())
     }
 

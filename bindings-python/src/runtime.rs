@@ -19,7 +19,8 @@ use pyo3::prelude::*;
 use serde::Serialize;
 use tokio::runtime::Runtime;
 
-use crate::{errors, to_json};
+use crate::panics::{self, Failure};
+use crate::to_json;
 
 /// The runtime and the process that built it.
 static RUNTIME: Mutex<Option<(u32, Arc<Runtime>)>> = Mutex::new(None);
@@ -53,7 +54,7 @@ pub fn runtime() -> PyResult<Arc<Runtime>> {
 
 /// Runs blocking `work` on the runtime and returns an `asyncio` future, created on the
 /// running event loop, that completes with its result as JSON text or with the
-/// `brightrun` exception for its error.
+/// `brightrun` exception for its error (`brightrun.InternalError` if it panics).
 ///
 /// Raises `RuntimeError` when no event loop is running in this thread, as every native
 /// awaitable does; the Python layer calls this from an `async def`.
@@ -66,7 +67,8 @@ where
     let future = event_loop.call_method0("create_future")?;
     let (event_loop, target) = (event_loop.unbind(), future.clone().unbind());
     runtime()?.spawn_blocking(move || {
-        let outcome = work();
+        // A panic here would end the task and leave the future pending for ever.
+        let outcome = panics::catch(work);
         // None: the interpreter is finalising and nobody is waiting any more.
         with_interpreter(|py| deliver(py, &event_loop, &target, outcome));
     });
@@ -140,10 +142,9 @@ fn deliver<T: Serialize>(
     py: Python<'_>,
     event_loop: &Py<PyAny>,
     future: &Py<PyAny>,
-    outcome: Result<T, brightrun_core::Error>,
+    outcome: Result<T, Failure>,
 ) {
-    let (ok, value): (bool, Py<PyAny>) = match outcome.map_err(|e| errors::to_py_err(py, &e)).and_then(|v| to_json(&v))
-    {
+    let (ok, value): (bool, Py<PyAny>) = match outcome.map_err(|e| e.into_py_err(py)).and_then(|v| to_json(&v)) {
         Ok(json) => (true, pyo3::types::PyString::new(py, &json).into_any().unbind()),
         Err(error) => (false, error.into_value(py).into_any()),
     };

@@ -5,10 +5,11 @@
 
 use brightrun_core::model::UserId;
 use brightrun_core::orchestrator::{Orchestrator, OrchestratorOptions};
-use brightrun_core::service::BrightRun;
+use brightrun_core::service::{BrightRun, BrightRunConfig};
 use uuid::Uuid;
 
 use crate::error::CliError;
+use crate::trainer;
 
 /// The single local user of the embedded default. The core scopes every row by a user id
 /// (a host application passes its authenticated user's); the CLI works for the one person
@@ -32,6 +33,24 @@ pub fn block_on<T>(command: impl Future<Output = Result<T, CliError>>) -> Result
 /// The embedded default at `$BRIGHTRUN_HOME`.
 pub async fn open() -> Result<BrightRun, CliError> {
     Ok(BrightRun::open_default().await?)
+}
+
+/// The embedded default at `$BRIGHTRUN_HOME`, for commands that run workers: fails
+/// (exit 2, `trainer_not_found`, nothing created) when no trainer can run. Applies the
+/// retention rule to the home's runs and scratch space.
+pub async fn open_to_train() -> Result<BrightRun, CliError> {
+    let mut config = BrightRunConfig::from_env()?;
+    trainer::require(&mut config)?;
+    let app = BrightRun::open(config).await?;
+    sweep(&app).await;
+    Ok(app)
+}
+
+/// Applies the retention rule; a failure is a warning (the next sweep tries again).
+pub async fn sweep(app: &BrightRun) {
+    if let Err(e) = app.sweep_local_files().await {
+        eprintln!("warning: the retention sweep of {} failed: {e}", app.config().home.display());
+    }
 }
 
 /// An orchestrator over `app` that polls often (the CLI waits on it in the foreground).

@@ -12,6 +12,7 @@ mod outcome;
 mod output;
 mod progress;
 mod sparkline;
+mod trainer;
 mod transfer;
 mod upload;
 

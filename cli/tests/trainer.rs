@@ -57,7 +57,10 @@ print("adapter loads and changes the logits by", float((after - before).abs().ma
 #[test]
 fn the_real_trainer_stores_an_adapter_that_loads() {
     let Some(python) = trainer_python("the_real_trainer_stores_an_adapter_that_loads") else { return };
-    let home = real_home(&python);
+    // As after the README's set-up: no BRIGHTRUN_WORKER; the CLI finds the trainer in the
+    // venv `scripts/python-env` made.
+    let venv = Path::new(&python).parent().and_then(Path::parent).expect("the trainer's python is in a venv's bin/");
+    let home = Home::discovering_trainer(venv);
     let train = home.json(&["train", &sample("sample_v4.jsonl"), "--yes", "--gpu", "CPU"]);
     let job = &train["job"];
     assert_eq!(job["status"], "completed", "{job}");

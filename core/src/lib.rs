@@ -17,6 +17,7 @@ pub mod error;
 pub mod estimate;
 pub mod model;
 pub mod orchestrator;
+pub(crate) mod private_files;
 pub mod service;
 pub mod store;
 #[cfg(any(test, feature = "test-support"))]

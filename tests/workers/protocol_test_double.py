@@ -18,6 +18,8 @@ PATH`, where NAME is one of:
   (tests restart the orchestrator meanwhile).
 - `hostile`: metrics with counts no run has (2^64 - 1 steps, 1e11 total steps), huge and
   negative floats, a NaN (not JSON: a log line), then waits for `release` and succeeds.
+- `environment`: the success story, after writing its environment variables to
+  `environment.json` beside the spec (tests check what reaches a worker).
 - `plan:ATTEMPT,ATTEMPT,...`: one story per attempt of the job (the spec's `attempt`; the
   last one repeats), each `END:STEPS[:wait]`: STEPS metric steps 10 ms apart, then (with
   `wait`) a wait for `release` beside the spec, then END: `success` (the adapter and
@@ -126,6 +128,8 @@ def main() -> int:
     duplicate = scenario == "malformed"
     emit("phase", phase="loading")
     emit("started", job_id=spec["job_id"], total_steps=4, epochs=2, device="cpu", train_examples=8)
+    if scenario == "environment":
+        (spec_path.parent / "environment.json").write_text(json.dumps(dict(os.environ)))
     if scenario.startswith("plan:"):
         return run_plan(scenario.removeprefix("plan:").split(","), spec, spec_path, out)
     if scenario.startswith("fail-"):

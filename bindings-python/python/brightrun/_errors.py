@@ -17,6 +17,7 @@ __all__ = [
     "DatasetError",
     "EstimateError",
     "HyperparameterError",
+    "InternalError",
     "MoneyError",
     "TokenizerError",
     "TransitionError",
@@ -104,3 +105,9 @@ class StoreError(BrightRunError):
 class StorageError(BrightRunError):
     """Object storage refused or failed. Codes include ``invalid_key``, ``too_large``,
     ``not_found``."""
+
+
+class InternalError(BrightRunError, RuntimeError):
+    """A fault inside BrightRun itself (a bug: a panic in the native code), raised instead
+    of crashing the interpreter or leaving an awaitable pending for ever; the message says
+    where it happened. Code: ``internal``."""

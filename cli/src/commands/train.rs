@@ -91,6 +91,8 @@ async fn train(args: &TrainArgs) -> Result<ExitCode, CliError> {
     let (preset, hyperparameters) =
         defaults::hyperparameters(&args.base_model, args.preset, &args.overrides.overrides());
     hyperparameters.validate()?;
+    // Before anything is uploaded or queued: a job no trainer can run would only fail.
+    let app = local::open_to_train().await?;
     let format = match args.format {
         Some(format) => format,
         None => match detect_format(&args.file, args.json)? {
@@ -98,7 +100,6 @@ async fn train(args: &TrainArgs) -> Result<ExitCode, CliError> {
             Err(report) => return finish_invalid(args, &report, None),
         },
     };
-    let app = local::open().await?;
     let orchestrator = local::orchestrator(&app);
     let dataset = upload::dataset(&app, &args.file, format).await?;
     let status = follow::validate(&app, &orchestrator, dataset.id).await?;

@@ -1,7 +1,7 @@
 //! `brightrun worker`: the orchestrator loop for a host application on the embedded
 //! default (or any app sharing its `$BRIGHTRUN_HOME`), until SIGINT or SIGTERM.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use brightrun_core::orchestrator::{Orchestrator, OrchestratorOptions};
 use clap::Args;
@@ -9,6 +9,9 @@ use tokio::signal::unix::{SignalKind, signal};
 
 use crate::error::CliError;
 use crate::local;
+
+/// How often the retention rule is applied (also once at start).
+const SWEEP_INTERVAL: Duration = Duration::from_secs(60 * 60);
 
 /// Flags of `brightrun worker`.
 #[derive(Debug, Args)]
@@ -19,11 +22,12 @@ pub struct WorkerArgs {
 }
 
 /// Runs `brightrun worker`: validates uploaded datasets, submits queued jobs, follows
-/// running ones; prints a line for each pass that did something. A stop signal ends it
+/// running ones; prints a line for each pass that did something. Fails at once (exit 2)
+/// when no trainer can run; applies the retention rule at start and hourly. A stop signal ends it
 /// between passes (running workers carry on, and the next orchestrator follows them).
 pub fn run(args: &WorkerArgs) -> Result<(), CliError> {
     local::block_on(async {
-        let app = local::open().await?;
+        let app = local::open_to_train().await?;
         let signal_error = |e: std::io::Error| CliError::usage("signal_failed", format!("listening for signals: {e}"));
         let mut interrupt = signal(SignalKind::interrupt()).map_err(signal_error)?;
         let mut terminate = signal(SignalKind::terminate()).map_err(signal_error)?;
@@ -33,7 +37,12 @@ pub fn run(args: &WorkerArgs) -> Result<(), CliError> {
         };
         let orchestrator = Orchestrator::new(app.clone(), options.clone());
         eprintln!("orchestrating {} as {} (Ctrl-C stops)", app.config().home.display(), orchestrator.holder());
+        let mut last_sweep = Instant::now();
         loop {
+            if last_sweep.elapsed() >= SWEEP_INTERVAL {
+                local::sweep(&app).await;
+                last_sweep = Instant::now();
+            }
             match orchestrator.run_once().await {
                 Ok(r) if r.datasets_validated + r.jobs_submitted + r.errors > 0 => eprintln!(
                     "pass: {} datasets validated, {} jobs submitted, {} followed, {} errors",

@@ -11,7 +11,10 @@ use sha2::{Digest, Sha256};
 /// A temporary BrightRun home and the worker command its jobs run.
 pub struct Home {
     dir: tempfile::TempDir,
-    worker: String,
+    /// `BRIGHTRUN_WORKER`, or `None` for the CLI to find the trainer itself.
+    worker: Option<String>,
+    /// More variables for every command.
+    env: Vec<(String, String)>,
 }
 
 /// The repository root.
@@ -27,7 +30,17 @@ pub fn sample(name: &str) -> String {
 impl Home {
     /// A home whose jobs run `worker` (the `BRIGHTRUN_WORKER` command line).
     pub fn new(worker: impl Into<String>) -> Self {
-        Self { dir: tempfile::tempdir().expect("a temporary directory"), worker: worker.into() }
+        Self { dir: tempfile::tempdir().expect("a temporary directory"), worker: Some(worker.into()), env: Vec::new() }
+    }
+
+    /// A home with no `BRIGHTRUN_WORKER` and no active virtualenv, whose CLI finds the
+    /// trainer in `venv` (`BRIGHTRUN_VENV`, as `scripts/python-env` reads it).
+    pub fn discovering_trainer(venv: &Path) -> Self {
+        Self {
+            dir: tempfile::tempdir().expect("a temporary directory"),
+            worker: None,
+            env: vec![("BRIGHTRUN_VENV".into(), venv.display().to_string())],
+        }
     }
 
     /// A home whose jobs run the protocol test double with one scenario.
@@ -47,9 +60,13 @@ impl Home {
         command
             .args(args)
             .env("BRIGHTRUN_HOME", self.dir.path())
-            .env("BRIGHTRUN_WORKER", &self.worker)
             .env_remove("BRIGHTRUN_GPU_SLOTS")
             .stdin(Stdio::null());
+        match &self.worker {
+            Some(worker) => command.env("BRIGHTRUN_WORKER", worker),
+            None => command.env_remove("BRIGHTRUN_WORKER").env_remove("VIRTUAL_ENV"),
+        };
+        command.envs(self.env.iter().map(|(k, v)| (k, v)));
         command
     }
 

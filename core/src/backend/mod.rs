@@ -12,6 +12,7 @@ pub mod protocol;
 
 pub use error::BackendError;
 pub use event_log::{EventBatch, EventCursor};
+pub use local::retention::{RetentionPolicy, SweepReport};
 pub use local::{LocalBackendConfig, LocalProcessBackend};
 pub use protocol::{EventKind, WorkerEvent, WorkerLine, WorkerSpec};
 

@@ -4,6 +4,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::error::ServiceError;
+use crate::backend::local::environment::WorkerEnvironment;
+use crate::backend::local::retention::{RetentionPolicy, parse_age};
 
 /// Environment variable naming the BrightRun home (default `~/.brightrun`).
 pub const HOME_VAR: &str = "BRIGHTRUN_HOME";
@@ -12,6 +14,14 @@ pub const WORKER_VAR: &str = "BRIGHTRUN_WORKER";
 /// Environment variable with the local GPU slots, comma-free names separated by spaces
 /// (`0 1`), or `all` (the default).
 pub const GPU_SLOTS_VAR: &str = "BRIGHTRUN_GPU_SLOTS";
+/// Environment variable with variables the worker gets beyond the default allowlist:
+/// names or prefixes ending in `*`, separated by commas or spaces (`WANDB_PROJECT,MLFLOW_*`).
+pub const WORKER_ENV_VAR: &str = "BRIGHTRUN_WORKER_ENV";
+/// Environment variable with the time a finished run's directory is kept (`7d`, `12h`,
+/// `never`; default 7 days).
+pub const KEEP_RUNS_VAR: &str = "BRIGHTRUN_KEEP_RUNS";
+/// Environment variable with the time an idle scratch entry is kept (default 1 day).
+pub const KEEP_SCRATCH_VAR: &str = "BRIGHTRUN_KEEP_SCRATCH";
 
 /// How a [`BrightRun`](super::BrightRun) is assembled from URLs and local paths.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +38,10 @@ pub struct BrightRunConfig {
     pub gpu_slots: Vec<String>,
     /// Time a cancelled worker has to stop before it is killed.
     pub cancel_grace: Duration,
+    /// Variables the local backend's worker gets beyond the default allowlist.
+    pub worker_env: Vec<String>,
+    /// How long finished runs and scratch space are kept.
+    pub retention: RetentionPolicy,
 }
 
 impl BrightRunConfig {
@@ -41,11 +55,15 @@ impl BrightRunConfig {
             worker_command: ["python3", "-m", "brightrun_trainer"].map(String::from).to_vec(),
             gpu_slots: vec!["all".into()],
             cancel_grace: Duration::from_secs(30),
+            worker_env: Vec::new(),
+            retention: RetentionPolicy::default(),
         }
     }
 
-    /// The embedded default at `$BRIGHTRUN_HOME` (or `~/.brightrun`), with the worker command
-    /// and GPU slots from `$BRIGHTRUN_WORKER` and `$BRIGHTRUN_GPU_SLOTS` when set.
+    /// The embedded default at `$BRIGHTRUN_HOME` (or `~/.brightrun`), with the worker command,
+    /// GPU slots, worker environment and retention from `$BRIGHTRUN_WORKER`,
+    /// `$BRIGHTRUN_GPU_SLOTS`, `$BRIGHTRUN_WORKER_ENV`, `$BRIGHTRUN_KEEP_RUNS` and
+    /// `$BRIGHTRUN_KEEP_SCRATCH` when set.
     pub fn from_env() -> Result<Self, ServiceError> {
         let home = match std::env::var_os(HOME_VAR) {
             Some(home) if !home.is_empty() => PathBuf::from(home),
@@ -64,7 +82,26 @@ impl BrightRunConfig {
         if let Ok(slots) = std::env::var(GPU_SLOTS_VAR) {
             config.gpu_slots = slots.split_whitespace().map(String::from).collect();
         }
+        if let Ok(names) = std::env::var(WORKER_ENV_VAR) {
+            config.worker_env = WorkerEnvironment::parse_extra(&names);
+            WorkerEnvironment::new(&config.worker_env)
+                .map_err(|e| ServiceError::invalid("invalid_worker_env", format!("{WORKER_ENV_VAR}: {e}")))?;
+        }
+        for (var, age) in
+            [(KEEP_RUNS_VAR, &mut config.retention.finished_runs), (KEEP_SCRATCH_VAR, &mut config.retention.scratch)]
+        {
+            if let Ok(text) = std::env::var(var) {
+                *age =
+                    parse_age(&text).map_err(|e| ServiceError::invalid("invalid_retention", format!("{var}: {e}")))?;
+            }
+        }
         Ok(config)
+    }
+
+    /// The SQLite database file the configuration names, if it names one.
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        let rest = self.database_url.strip_prefix("sqlite:")?;
+        (rest != ":memory:").then(|| PathBuf::from(rest.trim_start_matches("//")))
     }
 
     /// Where the local backend keeps its runs.

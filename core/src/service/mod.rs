@@ -16,7 +16,9 @@ mod jobs;
 mod models;
 mod notifications;
 
-pub use config::{BrightRunConfig, GPU_SLOTS_VAR, HOME_VAR, WORKER_VAR};
+pub use config::{
+    BrightRunConfig, GPU_SLOTS_VAR, HOME_VAR, KEEP_RUNS_VAR, KEEP_SCRATCH_VAR, WORKER_ENV_VAR, WORKER_VAR,
+};
 pub use costs::CostSummary;
 pub use datasets::{DatasetUpdate, DatasetUpload, NewDataset};
 pub use error::ServiceError;
@@ -24,11 +26,14 @@ pub use ids::derived_id;
 pub use jobs::{JobDetails, JobRequest};
 pub use models::{ModelDownload, ModelUpdate};
 
+use std::path::Path;
 use std::sync::Arc;
 
+use crate::backend::local::retention::{self, SweepReport};
 use crate::backend::{GpuBackend, LocalBackendConfig, LocalProcessBackend};
 use crate::blob::BlobStore;
 use crate::dataset::{EstimatedTokenCounter, TokenCounter};
+use crate::private_files;
 use crate::store::{self, Database};
 
 /// The parts a BrightRun is made of.
@@ -59,16 +64,24 @@ impl BrightRun {
         Self::open(BrightRunConfig::from_env()?).await
     }
 
-    /// Opens each part from the configuration's URLs and paths (creating the home).
+    /// Opens each part from the configuration's URLs and paths. What it creates (the home,
+    /// a SQLite database file, a local storage directory, scratch space) only its owner
+    /// can read (0700 directories, 0600 files), whatever the umask; what exists is kept.
     pub async fn open(config: BrightRunConfig) -> Result<Self, ServiceError> {
-        std::fs::create_dir_all(&config.home)
-            .map_err(|e| ServiceError::io(format!("creating {}", config.home.display()), e))?;
+        private_dir(&config.home)?;
+        private_dir(&config.scratch_dir())?;
+        if let Some(path) = config.sqlite_path()
+            && path.parent().is_some_and(Path::is_dir)
+        {
+            // SQLite gives its journal and WAL files the database file's mode.
+            private_files::create_file(&path)
+                .map_err(|e| ServiceError::io(format!("creating {}", path.display()), e))?;
+        }
         let db = store::open(&config.database_url).await?;
         let blobs = Arc::new(if config.storage_url.contains("://") {
             BlobStore::from_url(&config.storage_url)?
         } else {
-            std::fs::create_dir_all(&config.storage_url)
-                .map_err(|e| ServiceError::io(format!("creating {}", config.storage_url), e))?;
+            private_dir(Path::new(&config.storage_url))?;
             BlobStore::local(&config.storage_url)?
         });
         let backend = Arc::new(LocalProcessBackend::new(LocalBackendConfig {
@@ -76,6 +89,7 @@ impl BrightRun {
             worker_command: config.worker_command.clone(),
             gpu_slots: config.gpu_slots.clone(),
             cancel_grace: config.cancel_grace,
+            worker_env: config.worker_env.clone(),
         })?);
         Ok(Self::from_parts(db, blobs, backend, Arc::new(EstimatedTokenCounter), config))
     }
@@ -111,4 +125,28 @@ impl BrightRun {
     pub fn config(&self) -> &BrightRunConfig {
         &self.config
     }
+
+    /// Applies the retention rule ([`retention`]) to the local runs and scratch space under
+    /// the home: finished runs older than `config.retention.finished_runs`, the scratch of
+    /// ended runs, idle scratch older than `config.retention.scratch`. Cheap when there is
+    /// nothing to do (two directory listings); run it now and then (`brightrun worker`
+    /// does, hourly).
+    pub async fn sweep_local_files(&self) -> Result<SweepReport, ServiceError> {
+        let (runs, scratch, policy) = (self.config.runs_dir(), self.config.scratch_dir(), self.config.retention);
+        tokio::task::spawn_blocking(move || retention::sweep(&runs, &scratch, &policy, std::time::SystemTime::now()))
+            .await
+            .map_err(|e| ServiceError::internal(format!("the retention sweep stopped: {e}")))?
+            .map_err(ServiceError::from)
+    }
+}
+
+/// Creates a private directory (0700) unless it exists; warns about an existing one that
+/// others can read.
+fn private_dir(dir: &Path) -> Result<(), ServiceError> {
+    let created =
+        private_files::create_dir(dir).map_err(|e| ServiceError::io(format!("creating {}", dir.display()), e))?;
+    if !created && private_files::is_shared(dir).unwrap_or(false) {
+        tracing::warn!(dir = %dir.display(), "readable by other users: `chmod 700` it to keep datasets and adapters private");
+    }
+    Ok(())
 }

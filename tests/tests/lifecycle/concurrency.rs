@@ -6,7 +6,7 @@ use brightrun_core::model::JobStatus;
 use brightrun_core::orchestrator::Orchestrator;
 use brightrun_core::store::{Database, MetricSeries};
 
-use crate::world::{fast_options, world};
+use crate::world::{fast_options, run_dirs, world};
 
 crate::on_both_backends!(two_orchestrators_share_the_work);
 
@@ -42,7 +42,7 @@ async fn two_orchestrators_share_the_work(db: Arc<dyn Database>) {
         let points = w.app.job_metrics(w.user, id, MetricSeries::TrainingLoss, 100).await.unwrap();
         assert_eq!(points.len(), 4);
     }
-    let runs = std::fs::read_dir(w.home.join("runs")).unwrap().flatten().filter(|e| e.file_name() != ".slots").count();
+    let runs = run_dirs(&w.home).len();
     assert_eq!(runs, 2, "each job submitted exactly once");
     let summary = w.app.cost_summary(w.user).await.unwrap();
     let records: Vec<_> = w.app.database().list_costs(w.user, summary.month.period).await.unwrap();

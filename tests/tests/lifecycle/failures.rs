@@ -5,7 +5,7 @@ use std::sync::Arc;
 use brightrun_core::model::{JobStatus, Money};
 use brightrun_core::store::{BudgetSettings, Database};
 
-use crate::world::world;
+use crate::world::{run_dirs, world};
 
 crate::on_both_backends!(
     each_failure_exit_code_fails_without_retry,
@@ -45,8 +45,7 @@ async fn a_crash_is_retried_then_fails(db: Arc<dyn Database>) {
     assert_eq!(job.status, JobStatus::Failed);
     assert_eq!(job.error_type.as_deref(), Some("worker_crashed"));
     assert_eq!(job.retry_count, 2, "two retries, then failed");
-    let attempts =
-        std::fs::read_dir(w.home.join("runs")).unwrap().flatten().filter(|e| e.file_name() != ".slots").count();
+    let attempts = run_dirs(&w.home).len();
     assert_eq!(attempts, 3);
 }
 

@@ -7,7 +7,7 @@ use brightrun_core::model::{ConvergenceQuality, CostType, JobStatus};
 use brightrun_core::orchestrator::Orchestrator;
 use brightrun_core::store::{Database, MetricSeries};
 
-use crate::world::{fast_options, run_to_end, world};
+use crate::world::{fast_options, run_dirs, run_to_end, world};
 
 crate::on_both_backends!(
     completes_with_metrics_adapter_cost_and_notifications,
@@ -79,13 +79,12 @@ async fn a_restarted_orchestrator_carries_on(db: Arc<dyn Database>) {
     // The first orchestrator is gone; a new one (new lease holder) takes over.
     drop(w.orchestrator.clone());
     let second = Orchestrator::new(w.app.clone(), fast_options());
-    let run_dir =
-        std::fs::read_dir(w.home.join("runs")).unwrap().flatten().find(|e| e.file_name() != ".slots").unwrap();
-    std::fs::write(run_dir.path().join("release"), "").unwrap();
+    let run_dir = run_dirs(&w.home).remove(0);
+    std::fs::write(run_dir.join("release"), "").unwrap();
     let job = run_to_end(&second, &w.app, w.user, running.id).await;
     assert_eq!(job.status, JobStatus::Completed, "{:?}", job.error_message);
     let points = w.app.job_metrics(w.user, job.id, MetricSeries::TrainingLoss, 100).await.unwrap();
     assert_eq!(points.iter().map(|p| p.step).collect::<Vec<_>>(), [1, 2, 3, 4]);
-    let runs = std::fs::read_dir(w.home.join("runs")).unwrap().flatten().filter(|e| e.file_name() != ".slots").count();
+    let runs = run_dirs(&w.home).len();
     assert_eq!(runs, 1, "submitted exactly once");
 }

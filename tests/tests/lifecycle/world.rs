@@ -50,6 +50,7 @@ pub fn world_with_backend(
         worker_command: config.worker_command.clone(),
         gpu_slots: vec!["all".into()],
         cancel_grace: config.cancel_grace,
+        worker_env: config.worker_env.clone(),
     })
     .unwrap();
     std::fs::create_dir_all(home.join("storage")).unwrap();
@@ -57,6 +58,17 @@ pub fn world_with_backend(
     let app = BrightRun::from_parts(db, blobs, wrap(Arc::new(backend)), Arc::new(EstimatedTokenCounter), config);
     let orchestrator = Orchestrator::new(app.clone(), fast_options());
     World { app, orchestrator, user: UserId::new(), home, _dir: dir }
+}
+
+/// The run directories of the local backend under `home` (its hidden entries, the GPU
+/// slots and the handle key, are not runs).
+pub fn run_dirs(home: &std::path::Path) -> Vec<PathBuf> {
+    std::fs::read_dir(home.join("runs"))
+        .unwrap()
+        .flatten()
+        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+        .map(|e| e.path())
+        .collect()
 }
 
 pub fn fast_options() -> OrchestratorOptions {

@@ -1,60 +1,68 @@
 //! The local process backend: the embedded default.
 //!
-//! Each job runs the configured worker command as a detached child (see [`supervisor`])
-//! in `runs/<job>/` under the BrightRun home: `spec.json` in, `events.jsonl` (stdout),
-//! `worker.log` (stderr) and `exit_code` out. Everything the backend knows lives in that
-//! directory, so a restarted orchestrator picks up where the last one stopped; a worker
-//! that vanished without an exit code is reported [`BackendStatus::Lost`]. GPU jobs on one
-//! machine run one at a time per GPU set: a job waits in the queue for a free slot.
+//! Each job attempt runs the configured worker command as a detached child (see
+//! [`supervisor`]) in `runs/<job>-<attempt>/` under the BrightRun home: `spec.json` in,
+//! `events.jsonl` (stdout), `worker.log` (stderr) and `exit_code` out. Everything the
+//! backend knows lives in that directory, so a restarted orchestrator picks up where the
+//! last one stopped; a worker that vanished without an exit code is reported
+//! [`BackendStatus::Lost`]. GPU jobs on one machine run one at a time per GPU set: a job
+//! waits in the queue for a free slot.
+//!
+//! Hygiene: a run is launched once ([`launch`]); handles are bound to their job
+//! ([`handle`]); the worker gets an allowlisted environment ([`environment`]), no lock
+//! descriptor, its own process group, and private files; finished runs and scratch space
+//! are swept by a retention rule ([`retention`]). `docs/operations-local.md` has the rules.
 
+pub mod environment;
+mod files;
+pub mod handle;
+mod launch;
 mod process;
+pub mod retention;
 mod supervisor;
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use nix::sys::signal::Signal;
-use serde::{Deserialize, Serialize};
 
 use super::error::BackendError;
 use super::event_log::{EventBatch, EventCursor, read_events};
 use super::protocol::{EventKind, WorkerLine, WorkerSpec};
 use super::{ArtifactSource, BackendHandle, BackendStatus, CollectedArtifact, GpuBackend, WorkerTimes};
-use crate::model::Timestamp;
-use process::ProcessId;
+use environment::WorkerEnvironment;
+use files::{read_optional, read_process, write_atomically, written_at};
+use handle::HandleKey;
+use launch::LaunchRecord;
 
 /// How the local backend runs workers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LocalBackendConfig {
-    /// Directory holding one sub-directory per job (`$BRIGHTRUN_HOME/runs`).
+    /// Directory holding one sub-directory per job attempt (`$BRIGHTRUN_HOME/runs`).
     pub runs_dir: PathBuf,
     /// The worker command; `--spec <path>` is appended.
     pub worker_command: Vec<String>,
     /// GPU sets that run one job each, as `CUDA_VISIBLE_DEVICES` values (`0`, `1`, `0,1`);
     /// `all` runs without restricting devices.
     pub gpu_slots: Vec<String>,
-    /// Time a cancelled worker has to stop after SIGTERM before it is killed.
+    /// Time a cancelled worker has to stop after SIGTERM before it is killed; also the
+    /// time the processes a worker leaves behind have between SIGTERM and SIGKILL.
     pub cancel_grace: Duration,
+    /// Environment variables the worker gets beyond the default allowlist
+    /// ([`environment::DEFAULT_NAMES`], [`environment::DEFAULT_PREFIXES`]): names, or
+    /// prefixes ending in `*`.
+    pub worker_env: Vec<String>,
 }
 
 /// The local process backend.
 #[derive(Debug, Clone)]
 pub struct LocalProcessBackend {
     config: LocalBackendConfig,
-}
-
-/// What the handle of a local job holds: only where its directory is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-struct LocalHandleData {
-    work_dir: PathBuf,
-}
-
-/// The supervisor's identity, written when the job is launched.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-struct LaunchRecord {
-    supervisor: ProcessId,
-    group: i32,
+    environment: WorkerEnvironment,
+    /// The runs directory's handle key, once read or created.
+    key: Arc<OnceLock<HandleKey>>,
 }
 
 const BACKEND_NAME: &str = "local";
@@ -67,7 +75,7 @@ const CANCEL_FILE: &str = "cancel_requested";
 const SLOTS_DIR: &str = ".slots";
 
 impl LocalProcessBackend {
-    /// A backend with this configuration; checks the slot names.
+    /// A backend with this configuration; checks the slot names and the environment.
     pub fn new(config: LocalBackendConfig) -> Result<Self, BackendError> {
         let valid_slot = |s: &String| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == ',');
         if config.gpu_slots.is_empty() || !config.gpu_slots.iter().all(valid_slot) {
@@ -78,57 +86,43 @@ impl LocalProcessBackend {
         if config.worker_command.is_empty() {
             return Err(BackendError::Launch { reason: "no worker command configured".into() });
         }
-        Ok(Self { config })
+        let environment = WorkerEnvironment::new(&config.worker_env)?;
+        Ok(Self { config, environment, key: Arc::default() })
     }
 
     /// The directory of one attempt of a job: `runs/<job>-<attempt>`.
     pub fn work_dir_of(&self, job_id: &crate::model::JobId, attempt: u32) -> PathBuf {
-        self.config.runs_dir.join(format!("{job_id}-{attempt}"))
+        self.config.runs_dir.join(handle::run_name(job_id, attempt))
     }
 
+    /// The environment workers get.
+    pub fn environment(&self) -> &WorkerEnvironment {
+        &self.environment
+    }
+
+    /// The handle key, created if `create` and missing; `None` if missing.
+    fn key(&self, create: bool) -> Result<Option<&HandleKey>, BackendError> {
+        if let Some(key) = self.key.get() {
+            return Ok(Some(key));
+        }
+        let loaded = if create {
+            files::create_dir(&self.config.runs_dir)?;
+            Some(HandleKey::load_or_create(&self.config.runs_dir)?)
+        } else {
+            HandleKey::load(&self.config.runs_dir)?
+        };
+        Ok(loaded.map(|key| self.key.get_or_init(|| key)))
+    }
+
+    /// The run directory of a handle this backend issued for it; refuses any other.
     fn work_dir(&self, handle: &BackendHandle) -> Result<PathBuf, BackendError> {
-        if handle.backend != BACKEND_NAME {
+        let Some(key) = self.key(false)? else {
             return Err(BackendError::InvalidHandle {
-                reason: format!("a {} handle, not a local one", handle.backend),
+                reason: format!("{} has no handle key: no handle was issued here", self.config.runs_dir.display()),
             });
-        }
-        let data: LocalHandleData = serde_json::from_value(handle.data.clone())
-            .map_err(|e| BackendError::InvalidHandle { reason: e.to_string() })?;
-        // Only directories this backend creates are accepted, never a path from elsewhere.
-        let expected = self.config.runs_dir.join(&handle.external_id);
-        if data.work_dir != expected || handle.external_id.contains(['/', '.']) {
-            return Err(BackendError::InvalidHandle { reason: "work directory outside the runs directory".into() });
-        }
-        Ok(data.work_dir)
+        };
+        key.verify(BACKEND_NAME, &self.config.runs_dir, handle)
     }
-}
-
-fn read_optional(path: &Path) -> Result<Option<String>, BackendError> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Ok(Some(text)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(BackendError::io(format!("reading {}", path.display()), e)),
-    }
-}
-
-fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), BackendError> {
-    let temporary = path.with_extension("tmp");
-    std::fs::write(&temporary, contents)
-        .and_then(|()| std::fs::rename(&temporary, path))
-        .map_err(|e| BackendError::io(format!("writing {}", path.display()), e))
-}
-
-/// When a file was last written, if it exists.
-fn written_at(path: &Path) -> Result<Option<Timestamp>, BackendError> {
-    match std::fs::metadata(path).and_then(|metadata| metadata.modified()) {
-        Ok(modified) => Ok(Some(Timestamp::from_datetime(modified.into()))),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(BackendError::io(format!("reading {}", path.display()), e)),
-    }
-}
-
-fn read_process(path: &Path) -> Result<Option<ProcessId>, BackendError> {
-    Ok(read_optional(path)?.and_then(|text| text.trim().parse().ok()).and_then(ProcessId::of))
 }
 
 fn exit_code_status(code: i32, cancel_requested: bool) -> BackendStatus {
@@ -152,49 +146,23 @@ fn describe_exit(code: i32) -> String {
     }
 }
 
+/// Seconds since the Unix epoch, now.
+fn unix_now() -> u64 {
+    SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default()
+}
+
 #[async_trait]
 impl GpuBackend for LocalProcessBackend {
     fn name(&self) -> &'static str {
         BACKEND_NAME
     }
 
+    /// Launches the attempt once: submitting the same job and attempt again (another
+    /// orchestrator, a restarted one) returns the same handle and starts nothing.
     async fn submit(&self, spec: &WorkerSpec) -> Result<BackendHandle, BackendError> {
-        let work_dir = self.work_dir_of(&spec.job_id, spec.attempt);
-        let external_id = work_dir.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
-        let handle = BackendHandle {
-            backend: BACKEND_NAME.into(),
-            external_id,
-            data: serde_json::to_value(LocalHandleData { work_dir: work_dir.clone() })
-                .map_err(|e| BackendError::InvalidHandle { reason: e.to_string() })?,
-        };
-        // Submitting twice (an orchestrator that died after launching) starts nothing new.
-        if work_dir.join(LAUNCH_FILE).exists() {
-            return Ok(handle);
-        }
-        let slots_dir = self.config.runs_dir.join(SLOTS_DIR);
-        for dir in [&work_dir, &slots_dir] {
-            std::fs::create_dir_all(dir).map_err(|e| BackendError::io(format!("creating {}", dir.display()), e))?;
-        }
-        // The worker writes into this run's own directory, whatever the spec said.
-        let mut spec = spec.clone();
-        spec.output.dir = work_dir.join("out").display().to_string();
-        let spec_json = serde_json::to_vec_pretty(&spec).map_err(|e| BackendError::Launch { reason: e.to_string() })?;
-        write_atomically(&work_dir.join(SPEC_FILE), &spec_json)?;
-        let mut worker = self.config.worker_command.clone();
-        worker.extend(["--spec".to_owned(), work_dir.join(SPEC_FILE).display().to_string()]);
-        let supervisor::Launched { pid, group } =
-            supervisor::launch(&work_dir, &slots_dir, &self.config.gpu_slots, &worker)?;
-        let supervisor = ProcessId::of(pid).or_else(|| {
-            // It may already have finished (a failing worker); its exit code tells the rest.
-            work_dir.join(EXIT_CODE_FILE).exists().then_some(ProcessId { pid, start_ticks: 0 })
-        });
-        let Some(supervisor) = supervisor else {
-            return Err(BackendError::Launch { reason: format!("the supervisor (pid {pid}) exited at once") });
-        };
-        let record = serde_json::to_vec(&LaunchRecord { supervisor, group })
-            .map_err(|e| BackendError::Launch { reason: e.to_string() })?;
-        write_atomically(&work_dir.join(LAUNCH_FILE), &record)?;
-        tracing::info!(job = %spec.job_id, pid, "local worker launched");
+        let key = self.key(true)?.ok_or_else(|| BackendError::Launch { reason: "no handle key".into() })?;
+        let handle = key.issue(BACKEND_NAME, &self.config.runs_dir, spec.job_id, spec.attempt);
+        self.launch_once(spec, &self.work_dir_of(&spec.job_id, spec.attempt))?;
         Ok(handle)
     }
 
@@ -206,6 +174,9 @@ impl GpuBackend for LocalProcessBackend {
             return Ok(exit_code_status(code, cancel_requested.is_some()));
         }
         let Some(launch) = read_optional(&work_dir.join(LAUNCH_FILE))? else {
+            if launch::in_progress(&work_dir)? {
+                return Ok(BackendStatus::Queued);
+            }
             return Ok(BackendStatus::Lost { reason: "the job was never launched here".into() });
         };
         let record: LaunchRecord =
@@ -215,6 +186,11 @@ impl GpuBackend for LocalProcessBackend {
             // The exit code may have landed since we looked.
             if let Some(code) = read_optional(&work_dir.join(EXIT_CODE_FILE))? {
                 return Ok(exit_code_status(code.trim().parse().unwrap_or(-1), cancel_requested.is_some()));
+            }
+            // Its supervisor was killed: nothing holds its GPU slot any more, so a worker
+            // left running would share the GPU with the next job. End it.
+            if let Some(worker) = worker {
+                worker.signal_group(worker.pid, Signal::SIGKILL);
             }
             if cancel_requested.is_some() {
                 return Ok(BackendStatus::Cancelled);
@@ -226,12 +202,14 @@ impl GpuBackend for LocalProcessBackend {
         if let Some(requested) = cancel_requested
             && let Ok(at) = requested.trim().parse::<u64>()
         {
-            let elapsed = SystemTime::now()
-                .duration_since(SystemTime::UNIX_EPOCH)
-                .map(|now| now.as_secs().saturating_sub(at))
-                .unwrap_or_default();
-            if worker.is_none() || elapsed >= self.config.cancel_grace.as_secs() {
-                record.supervisor.signal_group(record.group, Signal::SIGKILL);
+            match worker {
+                // Still queued for a slot: nothing to save, stop the supervisor outright.
+                None => record.supervisor.signal_group(record.group, Signal::SIGKILL),
+                // The grace period is over: end the worker and everything it started.
+                Some(worker) if unix_now().saturating_sub(at) >= self.config.cancel_grace.as_secs() => {
+                    worker.signal_group(worker.pid, Signal::SIGKILL);
+                }
+                Some(_) => {}
             }
         }
         Ok(if worker.is_some() { BackendStatus::Running } else { BackendStatus::Queued })
@@ -253,11 +231,12 @@ impl GpuBackend for LocalProcessBackend {
         read_events(&work_dir.join(EVENTS_FILE), cursor, finished)
     }
 
+    /// Asks the worker (only it: its dataloader workers must not die under it) to stop
+    /// with SIGTERM; [`status`](GpuBackend::status) kills its group after the grace period.
     async fn cancel(&self, handle: &BackendHandle) -> Result<(), BackendError> {
         let work_dir = self.work_dir(handle)?;
-        let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default();
         if read_optional(&work_dir.join(CANCEL_FILE))?.is_none() {
-            write_atomically(&work_dir.join(CANCEL_FILE), now.to_string().as_bytes())?;
+            write_atomically(&work_dir.join(CANCEL_FILE), unix_now().to_string().as_bytes())?;
         }
         match read_process(&work_dir.join(WORKER_PID_FILE))? {
             Some(worker) => worker.signal(Signal::SIGTERM),
@@ -288,12 +267,7 @@ impl GpuBackend for LocalProcessBackend {
                 if let WorkerLine::Event(event) = line
                     && let EventKind::Artifact { name, bytes, sha256, .. } = event.kind
                 {
-                    // The file is looked up by its bare name in the adapter directory, never
-                    // at a path the worker chose.
-                    if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
-                        return Err(BackendError::NotCollectable { reason: format!("unsafe artifact name {name:?}") });
-                    }
-                    let path = adapter_dir.join(&name);
+                    let path = artifact_path(&adapter_dir, &name)?;
                     artifacts.retain(|a: &CollectedArtifact| a.name != name);
                     artifacts.push(CollectedArtifact {
                         name,
@@ -309,6 +283,19 @@ impl GpuBackend for LocalProcessBackend {
         }
         Ok(artifacts)
     }
+}
+
+/// Where an announced artifact is: looked up by its bare name in the adapter directory,
+/// never at a path the worker chose, and never through a symbolic link (which could point
+/// at any file of this machine's user).
+fn artifact_path(adapter_dir: &Path, name: &str) -> Result<PathBuf, BackendError> {
+    let unsafe_name = name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.');
+    let path = adapter_dir.join(name);
+    let is_link = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
+    if unsafe_name || is_link {
+        return Err(BackendError::NotCollectable { reason: format!("unsafe artifact name {name:?}") });
+    }
+    Ok(path)
 }
 
 #[cfg(test)]

@@ -44,8 +44,10 @@ pub fn internal(py: Python<'_>, message: &str) -> PyErr {
 
 /// `brightrun._errors.<class>(message, code)`.
 fn build(py: Python<'_>, class: &str, message: &str, code: &str) -> PyErr {
-    let built =
-        py.import(ERRORS_MODULE).and_then(|module| module.getattr(class)).and_then(|class| class.call1((message, code)));
+    let built = py
+        .import(ERRORS_MODULE)
+        .and_then(|module| module.getattr(class))
+        .and_then(|class| class.call1((message, code)));
     match built {
         Ok(exception) => PyErr::from_value(exception),
         // Only a broken installation gets here; keep the code in the message.

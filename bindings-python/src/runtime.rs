@@ -138,12 +138,7 @@ pub fn register_exit_hook(py: Python<'_>) -> PyResult<()> {
 }
 
 /// Hands `outcome` to the event loop's thread, which sets it on `future`.
-fn deliver<T: Serialize>(
-    py: Python<'_>,
-    event_loop: &Py<PyAny>,
-    future: &Py<PyAny>,
-    outcome: Result<T, Failure>,
-) {
+fn deliver<T: Serialize>(py: Python<'_>, event_loop: &Py<PyAny>, future: &Py<PyAny>, outcome: Result<T, Failure>) {
     let (ok, value): (bool, Py<PyAny>) = match outcome.map_err(|e| e.into_py_err(py)).and_then(|v| to_json(&v)) {
         Ok(json) => (true, pyo3::types::PyString::new(py, &json).into_any().unbind()),
         Err(error) => (false, error.into_value(py).into_any()),

@@ -19,6 +19,17 @@ pub enum BlobError {
         /// The cap, in bytes.
         limit: u64,
     },
+    /// An object whose bytes are not the ones expected (their sha256 differs): it was
+    /// replaced since it was checked.
+    #[error("the object at `{key}` changed: its sha256 is {found}, {expected} was expected")]
+    Changed {
+        /// The key.
+        key: String,
+        /// The hex sha256 expected.
+        expected: String,
+        /// The hex sha256 of the bytes read.
+        found: String,
+    },
     /// No object under this key.
     #[error("no object at `{key}`")]
     NotFound {
@@ -60,6 +71,7 @@ impl ErrorCode for BlobError {
             BlobError::InvalidKey { .. } => "invalid_key",
             BlobError::TooLarge { .. } => "too_large",
             BlobError::NotFound { .. } => "not_found",
+            BlobError::Changed { .. } => "object_changed",
             BlobError::InvalidUrl(_) => "invalid_storage_url",
             BlobError::InvalidExpiry { .. } => "invalid_expiry",
             BlobError::NoDirectAccess => "direct_access_unsupported",

@@ -1,4 +1,6 @@
-//! Object keys: `datasets/{user}/{dataset}/{file}` and `models/{user}/{model}/{file}`.
+//! Object keys: `datasets/{user}/{dataset}/{file}` and `models/{user}/{model}/{file}`, and
+//! `datasets/{user}/{dataset}/validated/{sha256}` for the copy of a dataset's file that its
+//! validation read (no signed URL is ever given for it, so it never changes).
 //!
 //! A file name never reaches a key unsanitised: only ASCII letters, digits, `.`, `_` and `-`
 //! are kept (anything else, separators and control characters included, becomes `_`), runs
@@ -49,6 +51,21 @@ impl BlobKey {
     /// `datasets/{user}/{dataset}/{file}`, the file name sanitised.
     pub fn dataset(user_id: UserId, dataset_id: DatasetId, file_name: &str) -> Result<Self, BlobError> {
         Self::build(BlobKind::Dataset, user_id.as_uuid(), dataset_id.as_uuid(), file_name)
+    }
+
+    /// `datasets/{user}/{dataset}/validated/{sha256}`: the copy of the dataset's file that
+    /// its validation read, named by the hex sha256 of its bytes (64 lowercase hex digits,
+    /// else [`BlobError::InvalidKey`]).
+    pub fn validated_dataset(user_id: UserId, dataset_id: DatasetId, sha256: &str) -> Result<Self, BlobError> {
+        if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+            return Err(BlobError::InvalidKey {
+                name: sha256.to_owned(),
+                reason: "a validated copy is named by a sha256 of 64 lowercase hex digits",
+            });
+        }
+        let prefix = BlobKind::Dataset.prefix();
+        let path = Path::from(format!("{prefix}/{user_id}/{dataset_id}/validated/{sha256}"));
+        Ok(Self { kind: BlobKind::Dataset, path })
     }
 
     /// `models/{user}/{model}/{file}`, the file name sanitised.
@@ -150,6 +167,18 @@ mod tests {
         let key = BlobKey::model(user, model, "adapter_model.safetensors").unwrap();
         assert_eq!(key.to_string(), format!("models/{user}/{model}/adapter_model.safetensors"));
         assert_eq!(key.as_str().parse::<BlobKey>().unwrap(), key);
+    }
+
+    #[test]
+    fn a_validated_copy_is_named_by_its_sha256_only() {
+        let (user, dataset) = (UserId::new(), DatasetId::new());
+        let sha = "0123456789abcdef".repeat(4);
+        let key = BlobKey::validated_dataset(user, dataset, &sha).unwrap();
+        assert_eq!(key.as_str(), format!("datasets/{user}/{dataset}/validated/{sha}"));
+        assert_eq!(key.kind(), BlobKind::Dataset);
+        for bad in ["", "../../x", &sha.to_uppercase(), &sha[1..], &format!("{sha}0"), &format!("{}/", &sha[1..])] {
+            assert_eq!(BlobKey::validated_dataset(user, dataset, bad).unwrap_err().code(), "invalid_key", "{bad:?}");
+        }
     }
 
     #[test]

@@ -22,6 +22,7 @@ use super::error::DatasetError;
 use super::findings::{Findings, Location};
 use super::format::detect::Layout;
 use super::format::{View, ViewMessage};
+use super::inflate::InflateLimits;
 use super::reader::{DEFAULT_MAX_LINE_BYTES, Progress, open_file};
 use super::scan::{ScanSettings, Scanned, Unrecognised, scan};
 use crate::model::DatasetFormat;
@@ -47,6 +48,9 @@ pub struct ConvertOptions {
     pub threads: usize,
     /// Told the input bytes read so far, for a progress bar.
     pub progress: Option<Progress>,
+    /// How far a gzip file may inflate; past it the conversion stops with
+    /// [`DatasetError::Inflated`](super::DatasetError::Inflated).
+    pub inflate: InflateLimits,
 }
 
 impl Default for ConvertOptions {
@@ -57,6 +61,7 @@ impl Default for ConvertOptions {
             max_line_bytes: DEFAULT_MAX_LINE_BYTES,
             threads: 0,
             progress: None,
+            inflate: InflateLimits::default(),
         }
     }
 }
@@ -69,6 +74,7 @@ impl std::fmt::Debug for ConvertOptions {
             .field("max_line_bytes", &self.max_line_bytes)
             .field("threads", &self.threads)
             .field("progress", &self.progress.as_ref().map(|_| "callback"))
+            .field("inflate", &self.inflate)
             .finish()
     }
 }
@@ -165,7 +171,7 @@ fn write_all<R: Read>(
         options.max_line_bytes,
         0,
         options.threads,
-        options.progress.clone(),
+        (options.progress.clone(), options.inflate),
     )?;
     let mut merger = Merger {
         output,

@@ -7,6 +7,7 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
+use super::inflate::InflatedTooFar;
 use crate::error::ErrorCode;
 
 /// A validation or conversion that could not run.
@@ -32,6 +33,10 @@ pub enum DatasetError {
         /// The decoder's reason.
         source: io::Error,
     },
+    /// A gzip input that inflates past its limits (a "gzip bomb", or a file too large once
+    /// decompressed): nothing more of it was read.
+    #[error(transparent)]
+    Inflated(#[from] InflatedTooFar),
     /// No record of the first lines has the shape of a known format: a conversion has
     /// nothing to write. (A validation reports each record instead.)
     #[error("cannot detect the dataset format: {reason}")]
@@ -68,8 +73,12 @@ impl DatasetError {
         Self::Write { path: path.to_owned(), source }
     }
 
-    /// A read failure; from a gzip input, a corrupt stream is told apart from an I/O failure.
+    /// A read failure; from a gzip input, a corrupt stream or one that inflates too far is
+    /// told apart from an I/O failure.
     pub(crate) fn read(source: io::Error, gzip: bool) -> Self {
+        if let Some(inflated) = source.get_ref().and_then(|inner| inner.downcast_ref::<InflatedTooFar>()) {
+            return Self::Inflated(inflated.clone());
+        }
         let corrupt = matches!(
             source.kind(),
             io::ErrorKind::InvalidInput | io::ErrorKind::InvalidData | io::ErrorKind::UnexpectedEof
@@ -85,6 +94,7 @@ impl ErrorCode for DatasetError {
             DatasetError::Open { .. } => "dataset_unreadable",
             DatasetError::Read { .. } => "dataset_read_failed",
             DatasetError::Gzip { .. } => "invalid_gzip",
+            DatasetError::Inflated(_) => "decompressed_too_large",
             DatasetError::UnknownFormat { .. } => "unknown_dataset_format",
             DatasetError::InvalidOption { .. } => "invalid_option",
             DatasetError::Write { .. } => "dataset_write_failed",

@@ -30,6 +30,7 @@ mod error;
 mod findings;
 mod flat;
 mod format;
+mod inflate;
 mod pipeline;
 mod reader;
 mod report;
@@ -51,6 +52,7 @@ pub use convert::{ConvertOptions, ConvertSummary, TRAIN_FILE, VALIDATION_FILE, c
 pub use error::DatasetError;
 pub use flat::{FlatConvertOptions, FlatValidateOptions};
 pub use format::detect::Layout;
+pub use inflate::{InflateLimits, InflatedTooFar};
 pub use reader::{DEFAULT_MAX_LINE_BYTES, Progress};
 pub use report::{SAMPLE_SIZE, ValidateOptions, ValidationReport};
 pub use stats::{DatasetStats, RoleCounts, Spread, TokenSpread};

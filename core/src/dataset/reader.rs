@@ -17,6 +17,7 @@ use std::sync::Arc;
 use flate2::read::MultiGzDecoder;
 
 use super::error::DatasetError;
+use super::inflate::{InflateLimits, Inflating};
 
 /// Called with the number of input bytes read so far (compressed bytes for a gzip file), for
 /// a progress bar over the file's size.
@@ -75,21 +76,31 @@ impl<R: Read> Read for Counted<R> {
     }
 }
 
+/// A gzip decoder of the counted input.
+type GzipDecoder<R> = MultiGzDecoder<BufReader<Counted<R>>>;
+
 /// The input, decompressed when it is gzip.
 pub(crate) enum Decoded<R: Read> {
     /// Read as is.
     Plain(BufReader<Counted<R>>),
-    /// A gzip stream (several members are read one after the other, as `gunzip` does).
-    Gzip(MultiGzDecoder<BufReader<Counted<R>>>),
+    /// A gzip stream (several members are read one after the other, as `gunzip` does), held
+    /// to its inflate limits.
+    Gzip(Box<Inflating<GzipDecoder<R>>>),
 }
 
 impl<R: Read> Decoded<R> {
-    /// Wraps `reader`, looking at its first bytes for the gzip magic.
-    pub fn new(reader: R, progress: Option<Progress>) -> io::Result<Self> {
+    /// Wraps `reader`, looking at its first bytes for the gzip magic; a gzip input may
+    /// inflate as far as `inflate` allows.
+    pub fn new(reader: R, progress: Option<Progress>, inflate: InflateLimits) -> io::Result<Self> {
         let mut buffered =
             BufReader::with_capacity(READ_BLOCK, Counted { inner: reader, read: 0, reported: 0, progress });
         let gzip = buffered.fill_buf()?.starts_with(&GZIP_MAGIC);
-        Ok(if gzip { Decoded::Gzip(MultiGzDecoder::new(buffered)) } else { Decoded::Plain(buffered) })
+        let compressed = |decoder: &GzipDecoder<R>| decoder.get_ref().get_ref().read;
+        Ok(if gzip {
+            Decoded::Gzip(Box::new(Inflating::new(MultiGzDecoder::new(buffered), compressed, inflate)))
+        } else {
+            Decoded::Plain(buffered)
+        })
     }
 
     /// Whether the input is gzip, to tell a corrupt stream from an I/O failure.
@@ -331,7 +342,7 @@ mod tests {
     use super::*;
 
     fn chunker(bytes: &[u8], max_line: usize, chunk_bytes: usize) -> LineChunker<&[u8]> {
-        let mut chunker = LineChunker::new(Decoded::new(bytes, None).unwrap(), max_line);
+        let mut chunker = LineChunker::new(Decoded::new(bytes, None, InflateLimits::default()).unwrap(), max_line);
         chunker.chunk_bytes = chunk_bytes;
         chunker
     }
@@ -387,8 +398,8 @@ mod tests {
         let gz = encoder.finish().unwrap();
         let got = all_lines(chunker(&gz, 100, 4));
         assert_eq!(got.iter().map(|(l, _)| l.clone().unwrap()).collect::<Vec<_>>(), ["{\"a\":1}", "{\"b\":2}"]);
-        assert!(Decoded::new(&gz[..], None).unwrap().is_gzip());
-        assert!(!Decoded::new(&b"{}"[..], None).unwrap().is_gzip());
+        assert!(Decoded::new(&gz[..], None, InflateLimits::default()).unwrap().is_gzip());
+        assert!(!Decoded::new(&b"{}"[..], None, InflateLimits::default()).unwrap().is_gzip());
     }
 
     #[test]
@@ -404,7 +415,7 @@ mod tests {
         let sink = seen.clone();
         let progress: Progress = Arc::new(move |n| sink.lock().unwrap().push(n));
         let data = vec![b'\n'; 3 << 20];
-        let mut c = LineChunker::new(Decoded::new(&data[..], Some(progress)).unwrap(), 100);
+        let mut c = LineChunker::new(Decoded::new(&data[..], Some(progress), InflateLimits::default()).unwrap(), 100);
         while c.next_piece().unwrap().is_some() {}
         let seen = seen.lock().unwrap();
         assert_eq!(seen.last(), Some(&(3 << 20)));

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::conversation::Conversation;
 use super::format::detect::Layout;
+use super::inflate::InflateLimits;
 use super::reader::{DEFAULT_MAX_LINE_BYTES, Progress};
 use super::stats::DatasetStats;
 use crate::model::{DatasetFormat, ValidationFinding};
@@ -34,6 +35,9 @@ pub struct ValidateOptions {
     pub threads: usize,
     /// Told the input bytes read so far, for a progress bar.
     pub progress: Option<Progress>,
+    /// How far a gzip file may inflate; past it the validation stops with
+    /// [`DatasetError::Inflated`](super::DatasetError::Inflated).
+    pub inflate: InflateLimits,
 }
 
 impl Default for ValidateOptions {
@@ -47,6 +51,7 @@ impl Default for ValidateOptions {
             count_tokens: true,
             threads: 0,
             progress: None,
+            inflate: InflateLimits::default(),
         }
     }
 }
@@ -62,6 +67,7 @@ impl fmt::Debug for ValidateOptions {
             .field("count_tokens", &self.count_tokens)
             .field("threads", &self.threads)
             .field("progress", &self.progress.as_ref().map(|_| "callback"))
+            .field("inflate", &self.inflate)
             .finish()
     }
 }

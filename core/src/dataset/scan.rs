@@ -11,6 +11,7 @@ use super::document;
 use super::error::DatasetError;
 use super::format::detect::{KNOWN_FORMATS, Layout, Shape, sniff_layout};
 use super::format::json::{RawRecord, Slot};
+use super::inflate::InflateLimits;
 use super::pipeline;
 use super::reader::{Decoded, LineChunker, Piece, Progress, lines};
 use crate::model::DatasetFormat;
@@ -42,6 +43,8 @@ pub(crate) struct ScanSettings {
     pub threads: usize,
     /// Told the input bytes read so far.
     pub progress: Option<Progress>,
+    /// How far a gzip input may inflate.
+    pub inflate: InflateLimits,
 }
 
 impl ScanSettings {
@@ -53,7 +56,7 @@ impl ScanSettings {
         max_line_bytes: usize,
         finding_cap: usize,
         threads: usize,
-        progress: Option<Progress>,
+        (progress, inflate): (Option<Progress>, InflateLimits),
     ) -> Result<Self, DatasetError> {
         if max_line_bytes == 0 {
             return Err(DatasetError::InvalidOption {
@@ -62,7 +65,7 @@ impl ScanSettings {
             });
         }
         let threads = if threads == 0 { pipeline::default_threads() } else { threads };
-        Ok(Self { format, unrecognised, max_line_bytes, finding_cap, threads, progress })
+        Ok(Self { format, unrecognised, max_line_bytes, finding_cap, threads, progress, inflate })
     }
 }
 
@@ -87,7 +90,8 @@ pub(crate) fn scan<R: Read, S: RecordSink + Send>(
     make_sink: &(dyn Fn() -> S + Sync),
     merge: &mut dyn FnMut(ChunkOutput<S>),
 ) -> Result<Scanned, DatasetError> {
-    let input = Decoded::new(reader, settings.progress.clone()).map_err(|e| DatasetError::read(e, false))?;
+    let input =
+        Decoded::new(reader, settings.progress.clone(), settings.inflate).map_err(|e| DatasetError::read(e, false))?;
     let gzip = input.is_gzip();
     let mut chunker = LineChunker::new(input, settings.max_line_bytes);
     let mut head = VecDeque::new();

@@ -258,6 +258,7 @@ pub fn fuzz_options(byte: u8) -> ValidateOptions {
         max_seq_len: Some(64),
         min_examples: 1,
         progress: None,
+        inflate: crate::dataset::InflateLimits::default(),
     }
 }
 

@@ -56,7 +56,7 @@ fn validate_sized<R: Read>(
         options.max_line_bytes,
         options.max_findings_per_code,
         options.threads,
-        options.progress.clone(),
+        (options.progress.clone(), options.inflate),
     )?;
     let make_sink = || ValidateSink::new(tokens.as_ref());
     let mut merger = Merger::new(options.max_findings_per_code, input_size);

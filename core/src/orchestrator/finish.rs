@@ -4,7 +4,9 @@ use chrono::Datelike as _;
 use serde_json::json;
 
 use super::accounting::{attempt_charge, budget_crossings, seconds_between};
+use super::failpoints::failpoint;
 use super::follow::FollowState;
+use super::lease::{Hold, Pass};
 use super::quality::quality_metrics;
 use super::retry::is_transient;
 use super::{Orchestrator, files, notify};
@@ -13,7 +15,7 @@ use crate::blob::BlobKey;
 use crate::estimate::billable_hours;
 use crate::model::{
     ArtifactConfiguration, ArtifactFile, ArtifactId, ArtifactStatus, BillingPeriod, CostRecord, CostRecordId, CostType,
-    ModelArtifact, Money, NotificationType, Timestamp, TrainingJob, TrainingSummary,
+    JobTransition, ModelArtifact, Money, NotificationType, Timestamp, TrainingJob, TrainingSummary,
 };
 use crate::service::{ServiceError, derived_id};
 use crate::store::{JobError, JobProgress, MetricSeries, StoreError};
@@ -22,16 +24,37 @@ use crate::store::{JobError, JobProgress, MetricSeries, StoreError};
 const QUALITY_POINTS: usize = 2_000;
 
 impl Orchestrator {
-    /// Acts on a backend status that says the job's worker is done.
+    /// Acts on a backend status that says the job's worker is done, then clears the
+    /// attempt's scratch space.
     pub(super) async fn finish(
         &self,
+        pass: &Pass,
+        hold: &Hold,
         job: TrainingJob,
         mut state: FollowState,
         status: BackendStatus,
     ) -> Result<(), ServiceError> {
         if let Some(point) = state.flush() {
-            self.app.db.insert_metrics(job.user_id, job.id, &[point]).await?;
+            failpoint!(self, "finish.last_point");
+            pass.db.insert_metrics(job.user_id, job.id, &[point]).await?;
         }
+        let attempt = job.retry_count;
+        let id = job.id;
+        self.judge(pass, hold, job, state, status).await?;
+        failpoint!(self, "finish.cleanup");
+        self.remove_work_dir(&self.work_dir(&super::submission::attempt_work(id, attempt))).await;
+        Ok(())
+    }
+
+    /// The verdict on a finished worker: completed, failed, retried or cancelled.
+    async fn judge(
+        &self,
+        pass: &Pass,
+        hold: &Hold,
+        job: TrainingJob,
+        state: FollowState,
+        status: BackendStatus,
+    ) -> Result<(), ServiceError> {
         match status {
             BackendStatus::Succeeded if !state.completed_seen => {
                 let error = JobError {
@@ -40,31 +63,26 @@ impl Orchestrator {
                               the adapter may be incomplete, so it was not kept"
                         .into(),
                 };
-                self.account_attempt(&job, &state).await?;
-                self.fail_job(&job, &error).await
+                let job = self.account_attempt(pass, &job, &state).await?;
+                self.fail_job(pass, &job, &error).await
             }
-            BackendStatus::Succeeded => self.complete(job, state).await,
+            BackendStatus::Succeeded => self.complete(pass, hold, job, state).await,
             BackendStatus::Cancelled => {
-                let job = self.account_attempt(&job, &state).await?;
+                let job = self.account_attempt(pass, &job, &state).await?;
                 let error = state.stop_reason.map(|message| JobError { error_type: "cost_cap".into(), message });
-                let job = match self
-                    .app
+                let now = Timestamp::now();
+                let cancelled = notify::after(&job, JobTransition::Cancel, error.as_ref(), now);
+                let notification = notify::job_notification(&cancelled, NotificationType::JobCancelled, now);
+                failpoint!(self, "finish.cancel");
+                let (user_id, id) = (job.user_id, job.id);
+                match pass
                     .db
-                    .transition_job(
-                        job.user_id,
-                        job.id,
-                        crate::model::JobTransition::Cancel,
-                        error.as_ref(),
-                        Timestamp::now(),
-                    )
+                    .transition_job(user_id, id, JobTransition::Cancel, error.as_ref(), Some(&notification), now)
                     .await
                 {
-                    Ok(job) => job,
-                    Err(StoreError::StaleState { .. }) => self.app.db.get_job(job.user_id, job.id).await?,
-                    Err(e) => return Err(e.into()),
-                };
-                notify::job(&*self.app.db, &job, NotificationType::JobCancelled, Timestamp::now()).await?;
-                Ok(())
+                    Ok(_) | Err(StoreError::StaleState { .. }) => Ok(()),
+                    Err(e) => Err(e.into()),
+                }
             }
             BackendStatus::Failed { exit_code, reason } => {
                 let error = state.failure.clone().unwrap_or_else(|| JobError {
@@ -77,12 +95,12 @@ impl Orchestrator {
                     .into(),
                     message: reason,
                 });
-                let job = self.account_attempt(&job, &state).await?;
-                self.fail_or_retry(&job, &error).await
+                let job = self.account_attempt(pass, &job, &state).await?;
+                self.fail_or_retry(pass, &job, &error).await
             }
             BackendStatus::Lost { reason } => {
-                let job = self.account_attempt(&job, &state).await?;
-                self.fail_or_retry(&job, &JobError { error_type: "lost".into(), message: reason }).await
+                let job = self.account_attempt(pass, &job, &state).await?;
+                self.fail_or_retry(pass, &job, &JobError { error_type: "lost".into(), message: reason }).await
             }
             BackendStatus::Queued | BackendStatus::Running => Ok(()),
         }
@@ -91,11 +109,11 @@ impl Orchestrator {
     /// Retries a transient failure (bounded), fails a permanent one, and fails a job whose
     /// cost so far already reached its per-job cap: the cap is the whole job's, so another
     /// attempt would only be stopped again.
-    async fn fail_or_retry(&self, job: &TrainingJob, error: &JobError) -> Result<(), ServiceError> {
+    async fn fail_or_retry(&self, pass: &Pass, job: &TrainingJob, error: &JobError) -> Result<(), ServiceError> {
         if !is_transient(&error.error_type) {
-            return self.fail_job(job, error).await;
+            return self.fail_job(pass, job, error).await;
         }
-        if let Some(cap) = self.reached_cost_cap(job.user_id, job.current_cost).await? {
+        if let Some(cap) = self.reached_cost_cap(pass, job.user_id, job.current_cost).await? {
             let error = JobError {
                 error_type: "cost_cap".into(),
                 message: format!(
@@ -105,38 +123,44 @@ impl Orchestrator {
                     cap.round_to_cents()
                 ),
             };
-            return self.fail_job(job, &error).await;
+            return self.fail_job(pass, job, &error).await;
         }
         let now = Timestamp::now();
-        let outcome = self.app.db.retry_or_fail_job(job.user_id, job.id, error, self.options.max_retries, now).await?;
-        if !outcome.retried {
-            notify::job(&*self.app.db, &outcome.job, NotificationType::JobFailed, now).await?;
-        }
+        let failed = notify::after(job, JobTransition::Fail, Some(error), now);
+        let if_failed = notify::job_notification(&failed, NotificationType::JobFailed, now);
+        failpoint!(self, "finish.retry");
+        let (user_id, id, max_retries) = (job.user_id, job.id, self.options.max_retries);
+        pass.db.retry_or_fail_job(user_id, id, error, max_retries, Some(&if_failed), now).await?;
         Ok(())
     }
 
-    /// Fails a job for good and tells its owner.
-    pub(super) async fn fail_job(&self, job: &TrainingJob, error: &JobError) -> Result<(), ServiceError> {
+    /// Fails a job for good and tells its owner, in one write.
+    pub(super) async fn fail_job(&self, pass: &Pass, job: &TrainingJob, error: &JobError) -> Result<(), ServiceError> {
         let now = Timestamp::now();
-        let failed = match self
-            .app
+        let failed = notify::after(job, JobTransition::Fail, Some(error), now);
+        let notification = notify::job_notification(&failed, NotificationType::JobFailed, now);
+        failpoint!(self, "finish.fail");
+        match pass
             .db
-            .transition_job(job.user_id, job.id, crate::model::JobTransition::Fail, Some(error), now)
+            .transition_job(job.user_id, job.id, JobTransition::Fail, Some(error), Some(&notification), now)
             .await
         {
-            Ok(job) => job,
-            Err(StoreError::StaleState { .. }) => return Ok(()),
-            Err(e) => return Err(e.into()),
-        };
-        notify::job(&*self.app.db, &failed, NotificationType::JobFailed, now).await?;
-        Ok(())
+            // Cancelled meanwhile: nothing to fail.
+            Ok(_) | Err(StoreError::StaleState { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Settles what this attempt cost, from its start to its worker's exit, in one cost
     /// record (derived id: once per attempt, whatever is repeated) and returns the job, whose
     /// cost is now the sum of its records. The progress written keeps the attempt's last
     /// step and metrics.
-    async fn account_attempt(&self, job: &TrainingJob, state: &FollowState) -> Result<TrainingJob, ServiceError> {
+    async fn account_attempt(
+        &self,
+        pass: &Pass,
+        job: &TrainingJob,
+        state: &FollowState,
+    ) -> Result<TrainingJob, ServiceError> {
         let now = Timestamp::now();
         let ended = state.ended_at.unwrap_or(now);
         let started = state.billed_from(job);
@@ -162,10 +186,12 @@ impl Orchestrator {
             billing_period_end: period.end,
             created_at: now,
         };
-        let settled = self.app.db.settle_job_cost(&record, now).await?;
+        failpoint!(self, "finish.settle");
+        let settled = pass.db.settle_job_cost(&record, now).await?;
         let stored = &settled.record;
         let stored_period = BillingPeriod { start: stored.billing_period_start, end: stored.billing_period_end };
-        self.check_budget(job, stored.amount, stored_period, now).await?;
+        failpoint!(self, "finish.budget");
+        self.check_budget(pass, job, stored.amount, stored_period, now).await?;
         let progress = JobProgress {
             stage: state.stage,
             progress_percent: job.progress_percent,
@@ -175,7 +201,8 @@ impl Orchestrator {
             estimated_completion_at: None,
             current_cost: settled.job.current_cost,
         };
-        match self.app.db.update_job_progress(job.user_id, job.id, &progress, now).await {
+        failpoint!(self, "finish.progress");
+        match pass.db.update_job_progress(job.user_id, job.id, &progress, now).await {
             Ok(job) => Ok(job),
             Err(StoreError::StaleState { .. }) => Ok(settled.job),
             Err(e) => Err(e.into()),
@@ -185,23 +212,31 @@ impl Orchestrator {
     /// Sends a cost alert when this cost pushed the month over a budget line.
     async fn check_budget(
         &self,
+        pass: &Pass,
         job: &TrainingJob,
         amount: Money,
         period: BillingPeriod,
         now: Timestamp,
     ) -> Result<(), ServiceError> {
-        let budget = self.app.db.budget(job.user_id).await?;
+        let budget = pass.db.budget(job.user_id).await?;
         let Some(limit) = budget.monthly_budget else { return Ok(()) };
-        let after = self.app.db.cost_totals(job.user_id, period).await?.total;
+        let after = pass.db.cost_totals(job.user_id, period).await?.total;
         let before = Money::new(after.amount().checked_sub(amount.amount()).unwrap_or(rust_decimal::Decimal::ZERO));
         for crossing in budget_crossings(before, after, limit, u32::from(budget.alert_threshold_percent)) {
-            notify::cost_alert(&*self.app.db, job.user_id, period, crossing, after, limit, now).await?;
+            notify::cost_alert(&*pass.db, job.user_id, period, crossing, after, limit, now).await?;
         }
         Ok(())
     }
 
     /// Copies and verifies the adapter, records the model and the cost, completes the job.
-    async fn complete(&self, job: TrainingJob, state: FollowState) -> Result<(), ServiceError> {
+    async fn complete(
+        &self,
+        pass: &Pass,
+        hold: &Hold,
+        job: TrainingJob,
+        state: FollowState,
+    ) -> Result<(), ServiceError> {
+        failpoint!(self, "finish.collect");
         let collected = self.app.backend.collect(&state.handle).await?;
         let model_id = ArtifactId::from_uuid(derived_id(job.id.as_uuid(), "artifact"));
         let mut files = Vec::with_capacity(collected.len());
@@ -210,8 +245,10 @@ impl Orchestrator {
                 return Err(ServiceError::invalid("unsupported_artifact", "only local artifact files are collected"));
             };
             let key = BlobKey::model(job.user_id, model_id, &artifact.name)?;
-            let uploaded = files::upload_hashed(&self.app.blobs, &key, path.clone()).await?;
+            failpoint!(self, "finish.upload");
+            let uploaded = hold.guard(files::upload_hashed(&self.app.blobs, &key, path.clone())).await??;
             if uploaded.sha256 != artifact.sha256 || uploaded.bytes != artifact.bytes {
+                failpoint!(self, "finish.mismatch");
                 self.app.blobs.delete(&key).await?;
                 let error = JobError {
                     error_type: "artifact_mismatch".into(),
@@ -220,16 +257,17 @@ impl Orchestrator {
                         artifact.name, artifact.sha256, artifact.bytes, uploaded.sha256, uploaded.bytes
                     ),
                 };
-                self.account_attempt(&job, &state).await?;
-                return self.fail_job(&job, &error).await;
+                let job = self.account_attempt(pass, &job, &state).await?;
+                return self.fail_job(pass, &job, &error).await;
             }
             files.push(ArtifactFile { name: artifact.name.clone(), bytes: uploaded.bytes, sha256: uploaded.sha256 });
         }
-        let job = self.account_attempt(&job, &state).await?;
+        let job = self.account_attempt(pass, &job, &state).await?;
         let now = Timestamp::now();
         let ended = state.ended_at.unwrap_or(now);
         let duration_seconds = state.billed_from(&job).map_or(0.0, |start| seconds_between(start, ended));
-        let curve = self.curve(&job).await?;
+        failpoint!(self, "finish.curve");
+        let curve = self.curve(pass, &job).await?;
         let tokens = state.tokens_processed.unwrap_or(0);
         let model = ModelArtifact {
             id: model_id,
@@ -268,28 +306,26 @@ impl Orchestrator {
             updated_at: now,
             deleted_at: None,
         };
-        match self.app.db.insert_artifact(&model).await {
+        failpoint!(self, "finish.artifact");
+        match pass.db.insert_artifact(&model).await {
             Ok(()) | Err(StoreError::Conflict { .. }) => {}
             Err(e) => return Err(e.into()),
         }
-        self.app.db.set_job_artifact(job.user_id, job.id, model_id, now).await?;
-        let job = match self
-            .app
-            .db
-            .transition_job(job.user_id, job.id, crate::model::JobTransition::Complete, None, now)
-            .await
+        failpoint!(self, "finish.link_artifact");
+        let job = pass.db.set_job_artifact(job.user_id, job.id, model_id, now).await?;
+        let completed = notify::after(&job, JobTransition::Complete, None, now);
+        let notification = notify::job_notification(&completed, NotificationType::JobComplete, now);
+        failpoint!(self, "finish.complete");
+        match pass.db.transition_job(job.user_id, job.id, JobTransition::Complete, None, Some(&notification), now).await
         {
-            Ok(job) => job,
-            Err(StoreError::StaleState { .. }) => return Ok(()),
-            Err(e) => return Err(e.into()),
-        };
-        notify::job(&*self.app.db, &job, NotificationType::JobComplete, now).await?;
-        Ok(())
+            Ok(_) | Err(StoreError::StaleState { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// The training and validation curves, downsampled, merged in step order.
-    async fn curve(&self, job: &TrainingJob) -> Result<Vec<crate::model::MetricsPoint>, ServiceError> {
-        let db = &self.app.db;
+    async fn curve(&self, pass: &Pass, job: &TrainingJob) -> Result<Vec<crate::model::MetricsPoint>, ServiceError> {
+        let db = &pass.db;
         let mut points =
             db.metrics_downsampled(job.user_id, job.id, MetricSeries::TrainingLoss, QUALITY_POINTS).await?;
         let validation =

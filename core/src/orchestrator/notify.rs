@@ -1,17 +1,19 @@
 //! The notifications the orchestrator and the service send, each written once.
 //!
 //! A notification's id is derived from what it is about (the job and attempt, the dataset,
-//! the billing month), so a step repeated after a crash finds it already there.
+//! the billing month), so a step repeated after a crash finds it already there. The
+//! notification of a status change is built from the record as the change leaves it and
+//! stored with the change, in one transaction ([`job_notification`], [`dataset_notification`]).
 
 use serde_json::json;
 
 use super::accounting::BudgetCrossing;
 use crate::model::{
-    BillingPeriod, Dataset, DatasetStatus, Money, Notification, NotificationId, NotificationPriority, NotificationType,
-    Timestamp, TrainingJob, UserId,
+    BillingPeriod, Dataset, DatasetStatus, JobTransition, Money, Notification, NotificationId, NotificationPriority,
+    NotificationType, Timestamp, TrainingJob, UserId,
 };
 use crate::service::derived_id;
-use crate::store::{Database, StoreError};
+use crate::store::{Database, JobError, StoreError};
 
 async fn insert_once(db: &dyn Database, notification: Notification) -> Result<(), StoreError> {
     match db.insert_notification(&notification).await {
@@ -56,6 +58,11 @@ pub async fn job(
     kind: NotificationType,
     now: Timestamp,
 ) -> Result<(), StoreError> {
+    insert_once(db, job_notification(job, kind, now)).await
+}
+
+/// The notification of `kind` about `job`, as the job is after what it announces.
+pub fn job_notification(job: &TrainingJob, kind: NotificationType, now: Timestamp) -> Notification {
     let cost = job.final_cost.unwrap_or(job.current_cost).round_to_cents();
     let (text, priority) = match kind {
         NotificationType::JobQueued => (
@@ -88,11 +95,24 @@ pub async fn job(
     let id = derived_id(job.id.as_uuid(), &format!("{kind}/{}", job.retry_count));
     let metadata = json!({ "job_id": job.id, "status": job.status, "error_type": job.error_type });
     let ((title, message), action_url) = (text, format!("/jobs/{}", job.id));
-    insert_once(db, Draft { kind, priority, title, message, action_url, metadata }.to(job.user_id, id, now)).await
+    Draft { kind, priority, title, message, action_url, metadata }.to(job.user_id, id, now)
 }
 
-/// Tells the dataset's owner how its validation ended.
-pub async fn dataset(db: &dyn Database, dataset: &Dataset, now: Timestamp) -> Result<(), StoreError> {
+/// `job` as `transition` (recording `error`) leaves it: what its notification tells. An
+/// illegal transition leaves it as it is (the store refuses it, and the notification with it).
+pub fn after(job: &TrainingJob, transition: JobTransition, error: Option<&JobError>, now: Timestamp) -> TrainingJob {
+    let mut next = job.clone();
+    if next.transition(transition, now).is_ok()
+        && let Some(error) = error
+    {
+        next.error_type = Some(error.error_type.clone());
+        next.error_message = Some(error.message.clone());
+    }
+    next
+}
+
+/// The notification that tells the dataset's owner how its validation ended.
+pub fn dataset_notification(dataset: &Dataset, now: Timestamp) -> Notification {
     let ready = dataset.status == DatasetStatus::Ready;
     let (kind, text, priority) = if ready {
         (
@@ -120,7 +140,7 @@ pub async fn dataset(db: &dyn Database, dataset: &Dataset, now: Timestamp) -> Re
     let id = derived_id(dataset.id.as_uuid(), &format!("{kind}/{validated}"));
     let metadata = json!({ "dataset_id": dataset.id, "status": dataset.status });
     let ((title, message), action_url) = (text, format!("/datasets/{}", dataset.id));
-    insert_once(db, Draft { kind, priority, title, message, action_url, metadata }.to(dataset.user_id, id, now)).await
+    Draft { kind, priority, title, message, action_url, metadata }.to(dataset.user_id, id, now)
 }
 
 /// Tells a user that the month's spending crossed a budget line.

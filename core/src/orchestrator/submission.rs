@@ -1,49 +1,138 @@
-//! Submitting queued jobs to the backend.
+//! Submitting queued jobs to the backend: each launch claimed in the database first, tried a
+//! bounded number of times, and failed with a clear code when it cannot succeed.
 
+use std::path::Path;
+use std::sync::Arc;
+
+use super::failpoints::failpoint;
 use super::follow::FollowState;
+use super::launch_record::LaunchRecord;
+use super::lease::{Hold, Outcome, Pass};
+use super::pinning::pinned_dataset_key;
+use super::retry::{DATASET_NOT_PINNED, Failure, LAUNCH_FAILED, backoff};
 use super::validation::training_examples;
 use super::{Orchestrator, files};
-use crate::backend::WorkerSpec;
 use crate::backend::protocol::{PROTOCOL_VERSION, SpecDataset, SpecOutput};
+use crate::backend::{BackendHandle, WorkerSpec};
 use crate::dataset::{ConvertOptions, convert_path};
-use crate::model::{JobStatus, JobTransition, Timestamp, TrainingJob};
+use crate::model::{JobId, JobStatus, JobTransition, Timestamp, TrainingJob};
 use crate::service::ServiceError;
 use crate::store::{JobError, StoreError};
 
 /// The seed every job trains with, so a retried attempt repeats the first.
 pub const TRAINING_SEED: u64 = 42;
 
+/// The scratch work of one attempt of a job, every holder's: `job-<id>-<attempt>`.
+pub(super) fn attempt_work(id: JobId, attempt: u32) -> String {
+    format!("job-{id}-{attempt}")
+}
+
 impl Orchestrator {
     /// Takes a queued job to `initializing` and launches it.
-    pub(super) async fn submit_job(&self, job: TrainingJob) -> Result<(), ServiceError> {
+    pub(super) async fn submit_job(
+        &self,
+        pass: &Pass,
+        hold: Arc<Hold>,
+        job: TrainingJob,
+    ) -> Result<Outcome, ServiceError> {
         let now = Timestamp::now();
-        let job = match self.app.db.transition_job(job.user_id, job.id, JobTransition::Initialize, None, now).await {
+        failpoint!(self, "submit.initialize");
+        let job = match pass.db.transition_job(job.user_id, job.id, JobTransition::Initialize, None, None, now).await {
             Ok(job) => job,
             // Cancelled (or taken) since it was claimed: nothing to do.
-            Err(StoreError::StaleState { .. }) => return Ok(()),
+            Err(StoreError::StaleState { .. }) => return Ok(Outcome::Done),
             Err(e) => return Err(e.into()),
         };
-        self.launch(job).await
+        self.launch(pass, &hold, job).await
     }
 
-    /// Prepares the job's data and hands the worker spec to the backend. Run again for a
-    /// job left initializing without a handle (its orchestrator died before storing it):
-    /// backends treat a repeated submit of the same attempt as the same job.
-    pub(super) async fn launch(&self, job: TrainingJob) -> Result<(), ServiceError> {
-        let dataset = match self.app.db.get_dataset(job.user_id, job.dataset_id).await {
+    /// One try of the launch of the job's current attempt: claims it in the database (a
+    /// [`LaunchRecord`]), prepares the data and asks the backend. Run again for a job left
+    /// initializing without a handle (its orchestrator died meanwhile): the backend treats a
+    /// repeated submit of the same attempt as the same job. A permanent failure fails the
+    /// job; a transient one is tried again later, until the tries run out.
+    pub(super) async fn launch(&self, pass: &Pass, hold: &Hold, job: TrainingJob) -> Result<Outcome, ServiceError> {
+        let now = Timestamp::now();
+        let mut record = LaunchRecord::next_try(&job, &pass.holder, now);
+        if record.launch.tries > self.options.max_tries {
+            failpoint!(self, "launch.give_up");
+            let error = gave_up(record.launch.tries - 1, record.launch.last_error.as_ref());
+            self.fail_job(pass, &job, &error).await?;
+            return Ok(Outcome::Done);
+        }
+        failpoint!(self, "launch.record");
+        match pass.db.set_job_backend(job.user_id, job.id, None, &record.to_value(), now).await {
+            Ok(_) => {}
+            // Cancelled meanwhile: nothing to launch.
+            Err(StoreError::StaleState { .. }) => return Ok(Outcome::Done),
+            Err(e) => return Err(e.into()),
+        }
+        let work = self.work_dir(&attempt_work(job.id, job.retry_count));
+        let mine = work.join(pass.dir_name());
+        let failure = match self.prepare_and_submit(pass, hold, &job, &mine).await {
+            Ok(handle) => return self.store_handle(pass, &job, handle).await.map(|()| Outcome::Done),
+            Err(failure) => failure,
+        };
+        // A dead orchestrator does nothing more, not even tidying up.
+        self.alive()?;
+        match failure {
+            Failure::Stop(e) => Err(e),
+            Failure::Permanent(error) => {
+                self.remove_work_dir(&mine).await;
+                self.fail_job(pass, &job, &error).await?;
+                Ok(Outcome::Done)
+            }
+            Failure::Transient(error) => {
+                self.remove_work_dir(&mine).await;
+                tracing::warn!(job = %job.id, tries = record.launch.tries, error = %error.message, "launch failed");
+                record.launch.last_error = Some(error);
+                if record.launch.tries >= self.options.max_tries {
+                    let error = gave_up(record.launch.tries, record.launch.last_error.as_ref());
+                    self.fail_job(pass, &job, &error).await?;
+                    return Ok(Outcome::Done);
+                }
+                failpoint!(self, "launch.retry_later");
+                match pass.db.set_job_backend(job.user_id, job.id, None, &record.to_value(), Timestamp::now()).await {
+                    Ok(_) | Err(StoreError::StaleState { .. }) => {}
+                    Err(e) => return Err(e.into()),
+                }
+                Ok(Outcome::RetryAt(now.plus(backoff(self.options.retry_backoff, record.launch.tries))))
+            }
+        }
+    }
+
+    /// Downloads the dataset's validated copy, converts it and asks the backend to start the
+    /// worker, all in `dir` (this holder's own scratch space for the attempt).
+    async fn prepare_and_submit(
+        &self,
+        pass: &Pass,
+        hold: &Hold,
+        job: &TrainingJob,
+        dir: &Path,
+    ) -> Result<BackendHandle, Failure> {
+        let dataset = match pass.db.get_dataset(job.user_id, job.dataset_id).await {
             Ok(dataset) => dataset,
             Err(StoreError::NotFound { .. }) => {
-                let error = JobError {
+                let message = "the job's dataset was deleted before it could start";
+                return Err(Failure::Permanent(JobError {
                     error_type: "dataset_error".into(),
-                    message: "the job's dataset was deleted before it could start".into(),
-                };
-                return self.fail_job(&job, &error).await;
+                    message: message.into(),
+                }));
             }
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(Failure::Stop(e.into())),
         };
-        let data_dir = self.scratch_dir(&format!("job-{}-{}", job.id, job.retry_count))?;
-        let input = data_dir.join("input");
-        files::download_to(&self.app.blobs, &self.app.dataset_key(&dataset)?, &input).await?;
+        let Some((key, sha256)) = pinned_dataset_key(&dataset) else {
+            let message = format!(
+                "dataset {} has no validated copy to train on (validated by an older version): upload it again",
+                dataset.id
+            );
+            return Err(Failure::Permanent(JobError { error_type: DATASET_NOT_PINNED.into(), message }));
+        };
+        let _ = tokio::fs::remove_dir_all(dir).await;
+        let input = dir.join("input");
+        let expect = files::Expect { max_bytes: self.app.blobs.limits().dataset_bytes, sha256: Some(&sha256) };
+        failpoint!(self, "launch.download");
+        hold.guard(files::download_to(&self.app.blobs, &key, &input, expect)).await??;
         let options = ConvertOptions {
             format: Some(dataset.format),
             validation_fraction: if dataset.total_validation_pairs > 0 {
@@ -53,16 +142,15 @@ impl Orchestrator {
             },
             ..ConvertOptions::default()
         };
-        let out = data_dir.clone();
-        let summary = tokio::task::spawn_blocking(move || convert_path(&input, &out, &options))
-            .await
-            .map_err(|e| ServiceError::io("converting", std::io::Error::other(e.to_string())))??;
+        let out = dir.to_owned();
+        failpoint!(self, "launch.convert");
+        let converted = hold.guard(tokio::task::spawn_blocking(move || convert_path(&input, &out, &options))).await?;
+        let summary = converted
+            .map_err(|e| ServiceError::internal(format!("the conversion crashed: {e}")))?
+            .map_err(ServiceError::from)?;
         if summary.train_conversations == 0 {
-            let error = JobError {
-                error_type: "dataset_error".into(),
-                message: "the dataset has no trainable conversation left after conversion".into(),
-            };
-            return self.fail_job(&job, &error).await;
+            let message = "the dataset has no trainable conversation left after conversion".into();
+            return Err(Failure::Permanent(JobError { error_type: "dataset_error".into(), message }));
         }
         let spec = WorkerSpec {
             v: PROTOCOL_VERSION,
@@ -75,30 +163,57 @@ impl Orchestrator {
                 validation: (summary.validation_conversations > 0)
                     .then(|| summary.validation_file.display().to_string()),
             },
-            output: SpecOutput { dir: data_dir.join("output").display().to_string(), upload_urls: Default::default() },
+            output: SpecOutput { dir: dir.join("output").display().to_string(), upload_urls: Default::default() },
             seed: TRAINING_SEED,
             logging_steps: 1,
             max_steps: None,
         };
-        tracing::info!(job = %job.id, examples = training_examples(&dataset), "submitting");
-        let handle = self.app.backend.submit(&spec).await?;
+        tracing::info!(job = %job.id, attempt = job.retry_count, examples = training_examples(&dataset), "submitting");
+        // Still the holder: a submit is never abandoned half-way, so check before it.
+        hold.check()?;
+        failpoint!(self, "launch.submit");
+        Ok(self.app.backend.submit(&spec).await.map_err(ServiceError::from)?)
+    }
+
+    /// Stores the backend's handle in place of the launch record; stops the worker if the
+    /// job was cancelled while it was being submitted.
+    async fn store_handle(&self, pass: &Pass, job: &TrainingJob, handle: BackendHandle) -> Result<(), ServiceError> {
         let state = FollowState::new(handle.clone());
-        match self
-            .app
-            .db
-            .set_job_backend(job.user_id, job.id, &handle.external_id, &state.to_value(), Timestamp::now())
-            .await
-        {
+        failpoint!(self, "launch.store_handle");
+        let external_id = Some(handle.external_id.as_str());
+        match pass.db.set_job_backend(job.user_id, job.id, external_id, &state.to_value(), Timestamp::now()).await {
             Ok(_) => Ok(()),
             Err(StoreError::StaleState { .. }) => {
-                // Cancelled while it was being submitted: stop what was started.
-                let current = self.app.db.get_job(job.user_id, job.id).await?;
+                let current = pass.db.get_job(job.user_id, job.id).await?;
                 if current.status == JobStatus::Cancelled {
+                    failpoint!(self, "launch.cancel_submitted");
                     self.app.backend.cancel(&handle).await?;
                 }
                 Ok(())
             }
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// Removes a scratch directory; a failure is only logged (the space is reused or
+    /// removed with the attempt).
+    pub(super) async fn remove_work_dir(&self, dir: &Path) {
+        match tokio::fs::remove_dir_all(dir).await {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => tracing::warn!(dir = %dir.display(), error = %e, "could not remove a scratch directory"),
+        }
+    }
+}
+
+/// The error of a launch that failed each of its `tries`, the last with `last_error`.
+fn gave_up(tries: u32, last_error: Option<&JobError>) -> JobError {
+    let last = last_error.map_or_else(
+        || "each try was cut short (the orchestrator running it stopped)".to_owned(),
+        |error| format!("the last error ({}): {}", error.error_type, error.message),
+    );
+    JobError {
+        error_type: LAUNCH_FAILED.into(),
+        message: format!("the worker could not be launched after {tries} tries; {last}"),
     }
 }

@@ -143,9 +143,9 @@ impl BrightRun {
             )),
             _ => {
                 let now = Timestamp::now();
-                let job = self.db.transition_job(user_id, id, JobTransition::Cancel, None, now).await?;
-                notify::job(&*self.db, &job, NotificationType::JobCancelled, now).await?;
-                Ok(job)
+                let cancelled = notify::after(&job, JobTransition::Cancel, None, now);
+                let notification = notify::job_notification(&cancelled, NotificationType::JobCancelled, now);
+                Ok(self.db.transition_job(user_id, id, JobTransition::Cancel, None, Some(&notification), now).await?)
             }
         }
     }

@@ -27,6 +27,18 @@ pub enum StoreError {
         /// What the row's state is now, for a person.
         reason: String,
     },
+    /// An orchestrator's write to a row whose lease it no longer holds: another orchestrator
+    /// took the row over (its lease had lapsed) or the row was released. Nothing was written;
+    /// the writer must stop working on the row.
+    #[error("{entity} {id} is no longer leased to `{holder}`: another orchestrator took it over")]
+    LeaseLost {
+        /// The kind of row.
+        entity: &'static str,
+        /// Its id.
+        id: String,
+        /// The holder that tried to write.
+        holder: String,
+    },
     /// A row with this id already exists.
     #[error("{entity} {id} already exists")]
     Conflict {
@@ -92,6 +104,7 @@ impl ErrorCode for StoreError {
         match self {
             StoreError::NotFound { .. } => "not_found",
             StoreError::StaleState { .. } => "stale_state",
+            StoreError::LeaseLost { .. } => "lease_lost",
             StoreError::Conflict { .. } => "conflict",
             StoreError::InvalidInput { .. } => "invalid_input",
             StoreError::InvalidSchemaName(_) => "invalid_schema_name",
@@ -121,5 +134,7 @@ mod tests {
         let stale = StoreError::StaleState { entity: "job", id: "1".into(), reason: "it is completed".into() };
         assert_eq!(stale.code(), "stale_state");
         assert_eq!(stale.to_string(), "job 1 changed under this operation: it is completed");
+        let lost = StoreError::LeaseLost { entity: "job", id: "1".into(), holder: "o-1".into() };
+        assert_eq!(lost.code(), "lease_lost");
     }
 }

@@ -20,6 +20,12 @@
 //! of the orchestrators ([`Database::claim_dataset_for_validation`],
 //! [`Database::claim_job`]) are the only ones that cross users; they return the row with its
 //! owner, and renewing or releasing the lease names that owner again.
+//!
+//! An orchestrator writes through [`Database::fenced`]: the same database, where every write
+//! to a job or a dataset, and to the records that belong to a job (metrics points, cost
+//! records, its artifact), happens only while the orchestrator still holds the row's lease,
+//! else [`StoreError::LeaseLost`] and nothing is written. An orchestrator whose lease lapsed
+//! and was taken over can therefore never overwrite the work of the one that took over.
 
 mod error;
 pub mod lttb;
@@ -68,6 +74,20 @@ pub trait Database: Send + Sync + std::fmt::Debug {
     /// The engine behind this database.
     fn backend(&self) -> Backend;
 
+    /// The same database as the orchestrator holding leases as `holder` writes it: each write
+    /// to a job or dataset row ([`Database::update_dataset`], [`Database::record_validation`],
+    /// [`Database::save_validation_report`], [`Database::transition_job`],
+    /// [`Database::retry_or_fail_job`], [`Database::update_job_progress`],
+    /// [`Database::set_job_backend`], [`Database::set_job_artifact`]) and each write of a job's
+    /// records ([`Database::insert_metrics`], [`Database::insert_cost`],
+    /// [`Database::settle_job_cost`], [`Database::insert_artifact`]) checks, in the same
+    /// statement or transaction, that `holder` holds the row's lease; if it does not, nothing
+    /// is written and the call is [`StoreError::LeaseLost`]. A status that forbids the write
+    /// is still [`StoreError::StaleState`], whoever holds the row. Reads, claims, the lease
+    /// calls and the other writes (new rows, the user's own settings, notifications, which
+    /// are idempotent by id) are as on `self`.
+    fn fenced(&self, holder: &str) -> Arc<dyn Database>;
+
     // ----- datasets -----
 
     /// Stores a new dataset. An existing id is [`StoreError::Conflict`].
@@ -77,8 +97,19 @@ pub trait Database: Send + Sync + std::fmt::Debug {
     async fn get_dataset(&self, user_id: UserId, id: DatasetId) -> Result<Dataset, StoreError>;
 
     /// Writes every field of `dataset` but its id, owner and creation time, to the row of
-    /// `dataset.user_id` (not deleted); returns the row as stored.
+    /// `dataset.user_id` (not deleted); returns the row as stored. A dataset that leaves
+    /// `validating` gives its validation lease up.
     async fn update_dataset(&self, dataset: &Dataset) -> Result<Dataset, StoreError>;
+
+    /// Stores the verdict of a validation in one transaction: `dataset` as
+    /// [`Database::update_dataset`] writes it, its full `report`, and the `notification` that
+    /// tells its owner (unless one with its id exists). All of it is written, or none.
+    async fn record_validation(
+        &self,
+        dataset: &Dataset,
+        report: Option<&ValidationReport>,
+        notification: Option<&Notification>,
+    ) -> Result<Dataset, StoreError>;
 
     /// Soft-deletes a dataset at `now`: it disappears from every read.
     async fn delete_dataset(&self, user_id: UserId, id: DatasetId, now: Timestamp) -> Result<(), StoreError>;
@@ -99,7 +130,8 @@ pub trait Database: Send + Sync + std::fmt::Debug {
     async fn validation_report(&self, user_id: UserId, id: DatasetId) -> Result<Option<ValidationReport>, StoreError>;
 
     /// Claims the oldest dataset awaiting validation (status `validating`) that no live lease
-    /// holds. Two orchestrators never get the same dataset while the lease lasts.
+    /// holds. Two orchestrators never get the same dataset while the lease lasts, and a
+    /// holder never claims again a row it holds itself, even once its lease lapsed.
     async fn claim_dataset_for_validation(&self, lease: &Lease) -> Result<Option<Dataset>, StoreError>;
 
     // ----- jobs -----
@@ -118,25 +150,30 @@ pub trait Database: Send + Sync + std::fmt::Debug {
     /// (`... WHERE id = $1 AND user_id = $2 AND status IN (transition.allowed_from())`), with
     /// the same effects on the record as [`TrainingJob::transition`]; `error` is recorded
     /// with it. A job no longer in an allowed status is [`StoreError::StaleState`] and is not
-    /// changed. A final status releases the job's lease.
+    /// changed. A final status releases the job's lease. `notification`, when given, is
+    /// stored in the same transaction (unless one with its id exists): the change and the
+    /// message that announces it are written together or not at all.
     async fn transition_job(
         &self,
         user_id: UserId,
         id: JobId,
         transition: JobTransition,
         error: Option<&JobError>,
+        notification: Option<&Notification>,
         now: Timestamp,
     ) -> Result<TrainingJob, StoreError>;
 
     /// After a transient failure of an initializing or running job: requeues it and counts a
     /// retry while fewer than `max_retries` were made (releasing its lease), else fails it,
-    /// as [`TrainingJob::retry_after_transient_failure`] does.
+    /// as [`TrainingJob::retry_after_transient_failure`] does, storing `if_failed` with the
+    /// failure in the same transaction.
     async fn retry_or_fail_job(
         &self,
         user_id: UserId,
         id: JobId,
         error: &JobError,
         max_retries: u32,
+        if_failed: Option<&Notification>,
         now: Timestamp,
     ) -> Result<RetryOutcome, StoreError>;
 
@@ -149,7 +186,8 @@ pub trait Database: Send + Sync + std::fmt::Debug {
         now: Timestamp,
     ) -> Result<TrainingJob, StoreError>;
 
-    /// Records the backend's id and serialised handle of an initializing or running job.
+    /// Records the backend's id (`None` before the backend knows the job) and serialised
+    /// handle of an initializing or running job.
     ///
     /// The handle is stored bound to this job and its current attempt (`retry_count`): both
     /// databases refuse a row whose handle names another job or attempt, a retry clears it,
@@ -159,7 +197,7 @@ pub trait Database: Send + Sync + std::fmt::Debug {
         &self,
         user_id: UserId,
         id: JobId,
-        external_job_id: &str,
+        external_job_id: Option<&str>,
         backend_handle: &serde_json::Value,
         now: Timestamp,
     ) -> Result<TrainingJob, StoreError>;
@@ -175,7 +213,7 @@ pub trait Database: Send + Sync + std::fmt::Debug {
 
     /// Claims the longest-queued job in one of `statuses` that no live lease holds
     /// (`queued` to submit it; `initializing` or `running` to follow a job whose orchestrator
-    /// died).
+    /// died). A holder never claims again a row it holds itself, even once its lease lapsed.
     async fn claim_job(&self, statuses: &[JobStatus], lease: &Lease) -> Result<Option<TrainingJob>, StoreError>;
 
     // ----- leases -----

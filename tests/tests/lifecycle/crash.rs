@@ -19,16 +19,17 @@ use brightrun_core::store::{
     LeaseTarget, MetricSeries, NotificationQuery, Page, RetryOutcome, Settlement, StoreError, ValidationReport,
 };
 
-/// A database that answers `calls` calls, then fails every one.
+/// A database that answers `calls` calls, then fails every one (its fenced views share
+/// the count: they are the same process).
 #[derive(Debug)]
 pub struct DiesAfter {
     inner: Arc<dyn Database>,
-    calls_left: AtomicU32,
+    calls_left: Arc<AtomicU32>,
 }
 
 impl DiesAfter {
     pub fn new(inner: Arc<dyn Database>, calls: u32) -> Self {
-        Self { inner, calls_left: AtomicU32::new(calls) }
+        Self { inner, calls_left: Arc::new(AtomicU32::new(calls)) }
     }
 
     fn call(&self) -> Result<(), StoreError> {
@@ -48,6 +49,10 @@ macro_rules! dies_after {
                 self.inner.backend()
             }
 
+            fn fenced(&self, holder: &str) -> Arc<dyn Database> {
+                Arc::new(DiesAfter { inner: self.inner.fenced(holder), calls_left: self.calls_left.clone() })
+            }
+
             $(
                 async fn $name(&self, $($arg: $ty),*) -> Result<$out, StoreError> {
                     self.call()?;
@@ -62,6 +67,11 @@ dies_after! {
     fn insert_dataset(dataset: &Dataset) -> ();
     fn get_dataset(user_id: UserId, id: DatasetId) -> Dataset;
     fn update_dataset(dataset: &Dataset) -> Dataset;
+    fn record_validation(
+        dataset: &Dataset,
+        report: Option<&ValidationReport>,
+        notification: Option<&Notification>
+    ) -> Dataset;
     fn delete_dataset(user_id: UserId, id: DatasetId, now: Timestamp) -> ();
     fn list_datasets(user_id: UserId, query: &DatasetQuery) -> Page<Dataset>;
     fn save_validation_report(user_id: UserId, id: DatasetId, report: &ValidationReport, now: Timestamp) -> ();
@@ -75,14 +85,22 @@ dies_after! {
         id: JobId,
         transition: JobTransition,
         error: Option<&JobError>,
+        notification: Option<&Notification>,
         now: Timestamp
     ) -> TrainingJob;
-    fn retry_or_fail_job(user_id: UserId, id: JobId, error: &JobError, max_retries: u32, now: Timestamp) -> RetryOutcome;
+    fn retry_or_fail_job(
+        user_id: UserId,
+        id: JobId,
+        error: &JobError,
+        max_retries: u32,
+        if_failed: Option<&Notification>,
+        now: Timestamp
+    ) -> RetryOutcome;
     fn update_job_progress(user_id: UserId, id: JobId, progress: &JobProgress, now: Timestamp) -> TrainingJob;
     fn set_job_backend(
         user_id: UserId,
         id: JobId,
-        external_job_id: &str,
+        external_job_id: Option<&str>,
         backend_handle: &serde_json::Value,
         now: Timestamp
     ) -> TrainingJob;

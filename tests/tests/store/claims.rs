@@ -88,7 +88,7 @@ async fn an_expired_lease_is_retaken_and_the_old_holder_is_refused(db: Arc<dyn D
     // The first orchestrator claims both, then dies.
     assert!(db.claim_dataset_for_validation(&lease("first", at(0))).await.unwrap().is_some());
     let claimed = db.claim_job(&[JobStatus::Queued], &lease("first", at(0))).await.unwrap().unwrap();
-    db.transition_job(user, claimed.id, JobTransition::Initialize, None, at(0)).await.unwrap();
+    db.transition_job(user, claimed.id, JobTransition::Initialize, None, None, at(0)).await.unwrap();
     let active = [JobStatus::Queued, JobStatus::Initializing, JobStatus::Running];
     let before_expiry = at(0).plus(TimeDelta::seconds(29));
     assert!(db.claim_dataset_for_validation(&lease("second", before_expiry)).await.unwrap().is_none());
@@ -117,6 +117,6 @@ async fn an_expired_lease_is_retaken_and_the_old_holder_is_refused(db: Arc<dyn D
     assert_eq!(third.id, queued.id, "released work is free at once");
 
     // A final status releases the lease.
-    db.transition_job(user, queued.id, JobTransition::Cancel, None, at(6)).await.unwrap();
+    db.transition_job(user, queued.id, JobTransition::Cancel, None, None, at(6)).await.unwrap();
     db.release_lease(job_target, "third").await.unwrap();
 }

@@ -55,8 +55,8 @@ async fn prices_and_job_costs_are_non_negative_and_costs_in_cents(db: Arc<dyn Da
     fine.gpu.price_per_gpu_hour = money("0.0001234");
     fine.estimated_total_cost = Some(money("7.500"));
     db.insert_job(&fine).await.unwrap();
-    db.transition_job(user, fine.id, JobTransition::Initialize, None, at(1)).await.unwrap();
-    db.transition_job(user, fine.id, JobTransition::Start, None, at(2)).await.unwrap();
+    db.transition_job(user, fine.id, JobTransition::Initialize, None, None, at(1)).await.unwrap();
+    db.transition_job(user, fine.id, JobTransition::Start, None, None, at(2)).await.unwrap();
     let progress = |cost: &str| JobProgress { progress_percent: 5.0, current_cost: money(cost), ..Default::default() };
     for bad in ["0.005", "-1"] {
         refused(

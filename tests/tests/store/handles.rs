@@ -24,8 +24,8 @@ async fn submitted(test: &TestDb, handle: &serde_json::Value) -> TrainingJob {
     test.db.insert_dataset(&data).await.unwrap();
     let queued = job(user, data.id);
     test.db.insert_job(&queued).await.unwrap();
-    test.db.transition_job(user, queued.id, JobTransition::Initialize, None, at(1)).await.unwrap();
-    test.db.set_job_backend(user, queued.id, "ext-1", handle, at(2)).await.unwrap()
+    test.db.transition_job(user, queued.id, JobTransition::Initialize, None, None, at(1)).await.unwrap();
+    test.db.set_job_backend(user, queued.id, Some("ext-1"), handle, at(2)).await.unwrap()
 }
 
 fn local_handle(run: &str) -> serde_json::Value {
@@ -51,11 +51,11 @@ async fn a_handle_reads_back_as_given_and_a_retry_clears_it(test: &TestDb) {
     assert_eq!(test.db.get_job(user, id).await.unwrap().backend_handle.as_ref(), Some(&handle));
 
     let error = JobError { error_type: "backend_unavailable".into(), message: "503".into() };
-    let retried = test.db.retry_or_fail_job(user, id, &error, 3, at(3)).await.unwrap();
+    let retried = test.db.retry_or_fail_job(user, id, &error, 3, None, at(3)).await.unwrap();
     assert_eq!((retried.retried, retried.job.backend_handle, retried.job.retry_count), (true, None, 1));
-    test.db.transition_job(user, id, JobTransition::Initialize, None, at(4)).await.unwrap();
+    test.db.transition_job(user, id, JobTransition::Initialize, None, None, at(4)).await.unwrap();
     let second = local_handle("run-a-1");
-    let stored = test.db.set_job_backend(user, id, "ext-2", &second, at(5)).await.unwrap();
+    let stored = test.db.set_job_backend(user, id, Some("ext-2"), &second, at(5)).await.unwrap();
     assert_eq!(stored.backend_handle.as_ref(), Some(&second));
     assert_eq!(test.db.get_job(user, id).await.unwrap(), stored);
 

@@ -56,13 +56,13 @@ async fn another_users_rows_are_not_found_and_never_changed(db: Arc<dyn Database
     not_found(db.get_job(bob, run.id).await);
     assert_eq!(db.list_jobs(bob, &JobQuery::default()).await.unwrap().total, 0);
     for transition in JobTransition::ALL {
-        not_found(db.transition_job(bob, run.id, transition, None, at(2)).await);
+        not_found(db.transition_job(bob, run.id, transition, None, None, at(2)).await);
     }
     let error = JobError { error_type: "x".into(), message: "y".into() };
-    not_found(db.retry_or_fail_job(bob, run.id, &error, 3, at(2)).await);
+    not_found(db.retry_or_fail_job(bob, run.id, &error, 3, None, at(2)).await);
     let progress = JobProgress { progress_percent: 50.0, current_cost: Money::ZERO, ..JobProgress::default() };
     not_found(db.update_job_progress(bob, run.id, &progress, at(2)).await);
-    not_found(db.set_job_backend(bob, run.id, "x", &serde_json::json!({}), at(2)).await);
+    not_found(db.set_job_backend(bob, run.id, Some("x"), &serde_json::json!({}), at(2)).await);
     not_found(db.set_job_artifact(bob, run.id, adapter.id, at(2)).await);
 
     // Leases: bob can neither renew nor release alice's rows, even with a claim of his own.

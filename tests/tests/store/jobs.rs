@@ -43,7 +43,7 @@ async fn a_job_round_trips_and_lists(db: Arc<dyn Database>) {
     let mut second = job(user, queued.dataset_id);
     second.created_at = at(1);
     db.insert_job(&second).await.unwrap();
-    db.transition_job(user, second.id, JobTransition::Cancel, None, at(2)).await.unwrap();
+    db.transition_job(user, second.id, JobTransition::Cancel, None, None, at(2)).await.unwrap();
     let all = db.list_jobs(user, &JobQuery::default()).await.unwrap();
     assert_eq!((all.total, all.items[0].id, all.items[1].id), (2, second.id, queued.id), "newest first");
     let cancelled = JobQuery { status: Some(JobStatus::Cancelled), ..JobQuery::default() };
@@ -69,14 +69,14 @@ async fn transitions_match_the_model_and_refuse_stale_states(db: Arc<dyn Databas
             };
             model = db.update_job_progress(user, id, &progress, at(8)).await.unwrap();
         }
-        let stored = db.transition_job(user, id, transition, None, at(minute)).await.unwrap();
+        let stored = db.transition_job(user, id, transition, None, None, at(minute)).await.unwrap();
         model.transition(transition, at(minute)).unwrap();
         assert_eq!(stored, model, "{transition}");
     }
     assert_eq!(model.final_cost, Some("3.14".parse().unwrap()));
 
     // A final status has no way out: the conditional update changes nothing.
-    let err = db.transition_job(user, id, JobTransition::Cancel, None, at(10)).await.unwrap_err();
+    let err = db.transition_job(user, id, JobTransition::Cancel, None, None, at(10)).await.unwrap_err();
     assert_eq!(err.code(), "stale_state");
     assert!(err.to_string().contains("completed, a final status"), "{err}");
     assert_eq!(db.get_job(user, id).await.unwrap(), model);
@@ -84,15 +84,15 @@ async fn transitions_match_the_model_and_refuse_stale_states(db: Arc<dyn Databas
     // Two orchestrators race to initialize the same queued job: exactly one wins.
     let other = queued_job(&db).await;
     let (first, second) = tokio::join!(
-        db.transition_job(other.user_id, other.id, JobTransition::Initialize, None, at(1)),
-        db.transition_job(other.user_id, other.id, JobTransition::Initialize, None, at(1)),
+        db.transition_job(other.user_id, other.id, JobTransition::Initialize, None, None, at(1)),
+        db.transition_job(other.user_id, other.id, JobTransition::Initialize, None, None, at(1)),
     );
     assert_eq!([first.is_ok(), second.is_ok()].iter().filter(|ok| **ok).count(), 1);
 
     // Failing records the error, like the model's `fail`.
     let mut failing = queued_job(&db).await;
     let stored =
-        db.transition_job(failing.user_id, failing.id, JobTransition::Fail, Some(&oom()), at(3)).await.unwrap();
+        db.transition_job(failing.user_id, failing.id, JobTransition::Fail, Some(&oom()), None, at(3)).await.unwrap();
     failing.fail("out_of_memory", "CUDA out of memory", at(3)).unwrap();
     assert_eq!(stored, failing);
 }
@@ -101,12 +101,16 @@ async fn retries_are_counted_until_spent(db: Arc<dyn Database>) {
     let mut model = queued_job(&db).await;
     let (user, id) = (model.user_id, model.id);
     let error = JobError { error_type: "backend_unavailable".into(), message: "503".into() };
-    assert_eq!(db.retry_or_fail_job(user, id, &error, 2, at(1)).await.unwrap_err().code(), "stale_state", "queued");
+    assert_eq!(
+        db.retry_or_fail_job(user, id, &error, 2, None, at(1)).await.unwrap_err().code(),
+        "stale_state",
+        "queued"
+    );
 
     for (minute, expect_retry) in [(2, true), (4, true), (6, false)] {
-        db.transition_job(user, id, JobTransition::Initialize, None, at(minute)).await.unwrap();
+        db.transition_job(user, id, JobTransition::Initialize, None, None, at(minute)).await.unwrap();
         model.transition(JobTransition::Initialize, at(minute)).unwrap();
-        let outcome = db.retry_or_fail_job(user, id, &error, 2, at(minute + 1)).await.unwrap();
+        let outcome = db.retry_or_fail_job(user, id, &error, 2, None, at(minute + 1)).await.unwrap();
         let retried = model.retry_after_transient_failure("backend_unavailable", "503", 2, at(minute + 1)).unwrap();
         assert_eq!((outcome.retried, &outcome.job), (expect_retry, &model));
         assert_eq!(retried, expect_retry);
@@ -115,7 +119,7 @@ async fn retries_are_counted_until_spent(db: Arc<dyn Database>) {
         }
     }
     assert_eq!((model.status, model.retry_count), (JobStatus::Failed, 2));
-    assert_eq!(db.retry_or_fail_job(user, id, &error, 2, at(9)).await.unwrap_err().code(), "stale_state");
+    assert_eq!(db.retry_or_fail_job(user, id, &error, 2, None, at(9)).await.unwrap_err().code(), "stale_state");
 }
 
 async fn progress_backend_and_artifact_of_a_running_job(db: Arc<dyn Database>) {
@@ -124,12 +128,12 @@ async fn progress_backend_and_artifact_of_a_running_job(db: Arc<dyn Database>) {
     let progress = JobProgress { progress_percent: 10.0, current_cost: Money::ZERO, ..JobProgress::default() };
     assert_eq!(db.update_job_progress(user, id, &progress, at(1)).await.unwrap_err().code(), "stale_state");
     let handle = serde_json::json!({"kind": "local", "pid": 4242});
-    assert_eq!(db.set_job_backend(user, id, "local-1", &handle, at(1)).await.unwrap_err().code(), "stale_state");
+    assert_eq!(db.set_job_backend(user, id, Some("local-1"), &handle, at(1)).await.unwrap_err().code(), "stale_state");
 
-    db.transition_job(user, id, JobTransition::Initialize, None, at(1)).await.unwrap();
-    let stored = db.set_job_backend(user, id, "local-1", &handle, at(2)).await.unwrap();
+    db.transition_job(user, id, JobTransition::Initialize, None, None, at(1)).await.unwrap();
+    let stored = db.set_job_backend(user, id, Some("local-1"), &handle, at(2)).await.unwrap();
     assert_eq!((stored.external_job_id.as_deref(), stored.backend_handle.as_ref()), (Some("local-1"), Some(&handle)));
-    db.transition_job(user, id, JobTransition::Start, None, at(3)).await.unwrap();
+    db.transition_job(user, id, JobTransition::Start, None, None, at(3)).await.unwrap();
 
     let bad = JobProgress { progress_percent: 120.0, ..progress };
     assert_eq!(db.update_job_progress(user, id, &bad, at(4)).await.unwrap_err().code(), "invalid_input");

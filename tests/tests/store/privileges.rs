@@ -93,9 +93,9 @@ async fn seed(db: &Arc<dyn Database>, user: UserId) {
     db.insert_dataset(&data).await.unwrap();
     let run = job(user, data.id);
     db.insert_job(&run).await.unwrap();
-    db.transition_job(user, run.id, JobTransition::Initialize, None, at(1)).await.unwrap();
+    db.transition_job(user, run.id, JobTransition::Initialize, None, None, at(1)).await.unwrap();
     let handle = serde_json::json!({"handle": {"backend": "local", "external_id": format!("{}-0", run.id)}});
-    let running = db.set_job_backend(user, run.id, "local-1", &handle, at(2)).await.unwrap();
+    let running = db.set_job_backend(user, run.id, Some("local-1"), &handle, at(2)).await.unwrap();
     db.insert_metrics(user, run.id, &[point(run.id, 1), point(run.id, 2)]).await.unwrap();
     db.insert_artifact(&artifact(&running)).await.unwrap();
     db.insert_cost(&cost(user, Some(run.id), CostType::Compute, "4.20", at(3))).await.unwrap();

@@ -129,7 +129,7 @@ async fn a_job_cost_is_settled_once_per_record_and_is_their_sum(db: Arc<dyn Data
     assert_eq!(db.settle_job_cost(&no_job, at(5)).await.unwrap_err().code(), "invalid_input");
 
     // A final job keeps the cost it ended with.
-    let cancelled = db.transition_job(user, trained.id, JobTransition::Cancel, None, at(6)).await.unwrap();
+    let cancelled = db.transition_job(user, trained.id, JobTransition::Cancel, None, None, at(6)).await.unwrap();
     assert_eq!((cancelled.current_cost, cancelled.final_cost), (money("20.82"), Some(money("20.82"))));
     let late = cost(user, Some(trained.id), CostType::Compute, "5.00", at(7));
     let after = db.settle_job_cost(&late, at(7)).await.unwrap().job;

@@ -106,6 +106,35 @@ fn a_corrupt_gzip_file_is_an_error_not_a_report() {
 }
 
 #[test]
+fn a_gzip_bomb_is_stopped_by_the_ratio_and_a_huge_gzip_by_the_size() {
+    use crate::ErrorCode;
+    use crate::dataset::{ConvertOptions, InflateLimits, convert};
+    // 64 MiB of blank lines compress about a thousand times.
+    let bomb = gzip(&vec![b'\n'; 64 << 20]);
+    assert!(bomb.len() < 1 << 20, "{} compressed bytes", bomb.len());
+    let err = validate(&bomb[..], &options(), &EstimatedTokenCounter).unwrap_err();
+    assert!(matches!(err, DatasetError::Inflated(_)), "{err}");
+    assert_eq!(err.code(), "decompressed_too_large");
+    assert!(err.to_string().contains("100 times"), "{err}");
+    let dir = tempfile::tempdir().unwrap();
+    let err = convert(&bomb[..], dir.path(), &ConvertOptions::default()).unwrap_err();
+    assert_eq!(err.code(), "decompressed_too_large", "{err}");
+
+    // An ordinary dataset inflates a few times: within the ratio, but not within 2 MiB.
+    let plain = jsonl(&(0..40_000).map(chat_n).collect::<Vec<_>>());
+    let compressed = gzip(plain.as_bytes());
+    assert!(plain.len() > 3 << 20 && plain.len() < 50 * compressed.len(), "{} / {}", plain.len(), compressed.len());
+    assert!(validate(&compressed[..], &options(), &EstimatedTokenCounter).is_ok());
+    let small =
+        ValidateOptions { inflate: InflateLimits { max_bytes: 2 << 20, ..InflateLimits::default() }, ..options() };
+    let err = validate(&compressed[..], &small, &EstimatedTokenCounter).unwrap_err();
+    assert_eq!(err.code(), "decompressed_too_large");
+    assert!(err.to_string().contains(&format!("{} bytes", 2 << 20)), "{err}");
+    // The same bytes uncompressed are not gzip: no inflate limit applies to them.
+    assert!(validate(plain.as_bytes(), &small, &EstimatedTokenCounter).is_ok());
+}
+
+#[test]
 fn a_missing_file_is_an_error() {
     let err = validate_path("/no/such/file.jsonl", &options(), &EstimatedTokenCounter).unwrap_err();
     use crate::ErrorCode;

@@ -1,14 +1,15 @@
 //! The `model_artifacts` table.
 
+use super::fence::{Fence, execute_fenced};
 use super::statement::{Statement, json};
 use super::{Driver, Filter, fetch_one, rows};
 use crate::model::{ArtifactId, ArtifactStatus, ModelArtifact, Timestamp, UserId};
-use crate::store::{ArtifactQuery, Page, StoreError};
+use crate::store::{ArtifactQuery, LeaseTarget, Page, StoreError};
 
 const ENTITY: &str = "artifact";
 
 /// Inserts the artifact if its job is the same user's and trained the same dataset.
-pub(super) async fn insert<D: Driver>(db: &D, artifact: &ModelArtifact) -> Result<(), StoreError> {
+pub(super) async fn insert<D: Driver>(db: &D, artifact: &ModelArtifact, fence: Fence<'_>) -> Result<(), StoreError> {
     let statement = Statement::new(
         "INSERT INTO model_artifacts (id, user_id, job_id, dataset_id, name, description, status, base_model, \
          quality_metrics, training_summary, configuration, storage_path, files, parent_model_id, created_at, \
@@ -33,8 +34,10 @@ pub(super) async fn insert<D: Driver>(db: &D, artifact: &ModelArtifact) -> Resul
     .bind(artifact.created_at)
     .bind(artifact.updated_at)
     .bind(artifact.deleted_at);
-    match db.execute(statement).await.map_err(|err| err.on_insert(ENTITY, artifact.id))? {
-        0 => Err(StoreError::not_found("job", artifact.job_id)),
+    let target = LeaseTarget::Job { user_id: artifact.user_id, id: artifact.job_id };
+    let changed = execute_fenced(db, target, fence, vec![statement]).await;
+    match changed.map_err(|err| err.on_insert(ENTITY, artifact.id))?[..] {
+        [0] => Err(StoreError::not_found("job", artifact.job_id)),
         _ => Ok(()),
     }
 }

@@ -1,14 +1,15 @@
 //! The `cost_records` and `budget_settings` tables.
 
+use super::fence::{Fence, execute_fenced};
 use super::rows::{self, RowExt};
 use super::statement::Statement;
 use super::{Driver, fetch_all, fetch_one, jobs};
 use crate::model::{BillingPeriod, CENT_DECIMALS, CostRecord, CostType, JobId, Money, Timestamp, UserId};
-use crate::store::{BudgetSettings, CostTotals, Settlement, StoreError};
+use crate::store::{BudgetSettings, CostTotals, LeaseTarget, Settlement, StoreError};
 
 /// Inserts the record if its job, when it has one, is the same user's. The amount must be
 /// in whole cents: it was rounded once, by whoever priced it.
-pub(super) async fn insert<D: Driver>(db: &D, record: &CostRecord) -> Result<(), StoreError> {
+pub(super) async fn insert<D: Driver>(db: &D, record: &CostRecord, fence: Fence<'_>) -> Result<(), StoreError> {
     let amount = record.amount.amount();
     if amount.round_dp(CENT_DECIMALS) != amount {
         return Err(StoreError::InvalidInput {
@@ -32,7 +33,14 @@ pub(super) async fn insert<D: Driver>(db: &D, record: &CostRecord) -> Result<(),
     .bind(record.billing_period_start)
     .bind(record.billing_period_end)
     .bind(record.created_at);
-    match db.execute(statement).await.map_err(|err| err.on_insert("cost record", record.id))? {
+    let changed = match record.job_id {
+        Some(job_id) => {
+            let target = LeaseTarget::Job { user_id: record.user_id, id: job_id };
+            execute_fenced(db, target, fence, vec![statement]).await.map(|changed| changed.iter().sum())
+        }
+        None => db.execute(statement).await,
+    };
+    match changed.map_err(|err| err.on_insert("cost record", record.id))? {
         0 => Err(StoreError::not_found("job", record.job_id.map(|id| id.to_string()).unwrap_or_default())),
         _ => Ok(()),
     }
@@ -46,11 +54,16 @@ pub(super) async fn of_job<D: Driver>(db: &D, user_id: UserId, job_id: JobId) ->
     fetch_all(db, statement, rows::cost_record).await
 }
 
-pub(super) async fn settle<D: Driver>(db: &D, record: &CostRecord, now: Timestamp) -> Result<Settlement, StoreError> {
+pub(super) async fn settle<D: Driver>(
+    db: &D,
+    record: &CostRecord,
+    fence: Fence<'_>,
+    now: Timestamp,
+) -> Result<Settlement, StoreError> {
     let Some(job_id) = record.job_id else {
         return Err(StoreError::InvalidInput { field: "job_id", message: "a settled cost belongs to a job".into() });
     };
-    let newly_recorded = match insert(db, record).await {
+    let newly_recorded = match insert(db, record, fence).await {
         Ok(()) => true,
         Err(StoreError::Conflict { .. }) => false,
         Err(e) => return Err(e),
@@ -69,18 +82,27 @@ pub(super) async fn settle<D: Driver>(db: &D, record: &CostRecord, now: Timestam
                 message: format!("the costs of job {job_id} add up to more than a decimal holds"),
             }
         })?;
-    let statement = Statement::new(
+    let mut statement = Statement::new(
         "UPDATE training_jobs SET current_cost = $3, updated_at = $4 \
-         WHERE id = $1 AND user_id = $2 AND status IN ('queued', 'initializing', 'running') RETURNING *",
+         WHERE id = $1 AND user_id = $2 AND status IN ('queued', 'initializing', 'running')",
     )
     .bind(job_id)
     .bind(record.user_id)
     .bind(total)
     .bind(now);
+    fence.restrict(&mut statement);
+    statement.push(" RETURNING *");
     let job = match fetch_one(db, statement, rows::job).await? {
         Some(job) => job,
-        // Final: its cost was settled when it ended and stays as it was.
-        None => jobs::get(db, record.user_id, job_id).await?,
+        None => {
+            let job = jobs::get(db, record.user_id, job_id).await?;
+            if !job.status.is_final() {
+                // Not final, so not leased to this writer any more.
+                return Err(fence.lost("job", job_id));
+            }
+            // Final: its cost was settled when it ended and stays as it was.
+            job
+        }
     };
     Ok(Settlement { job, record: stored, newly_recorded })
 }

@@ -1,8 +1,10 @@
 //! The `datasets` table.
 
+use super::fence::Fence;
+use super::rows::RowExt;
 use super::statement::{Statement, count, json};
-use super::{Driver, Filter, fetch_one, rows};
-use crate::model::{Dataset, DatasetId, Timestamp, UserId};
+use super::{Driver, Filter, fetch_one, notifications, rows};
+use crate::model::{Dataset, DatasetId, Notification, Timestamp, UserId};
 use crate::store::{DatasetQuery, DatasetSort, Page, SortDirection, StoreError, ValidationReport};
 
 const ENTITY: &str = "dataset";
@@ -53,8 +55,10 @@ pub(super) async fn get<D: Driver>(db: &D, user_id: UserId, id: DatasetId) -> Re
     fetch_one(db, statement, rows::dataset).await?.ok_or_else(|| StoreError::not_found(ENTITY, id))
 }
 
-pub(super) async fn update<D: Driver>(db: &D, dataset: &Dataset) -> Result<Dataset, StoreError> {
-    // A dataset that leaves `validating` no longer needs its validation lease.
+/// The update of every field of `dataset` but its id, owner and creation time, on the row
+/// of `dataset.user_id` (not deleted; fenced, leased to the writer). A dataset that leaves
+/// `validating` no longer needs its validation lease: it is released.
+fn update_statement(dataset: &Dataset, fence: Fence<'_>) -> Result<Statement, StoreError> {
     let statement = Statement::new(
         "UPDATE datasets SET name = $3, description = $4, format = $5, status = $6, storage_path = $7, \
          file_name = $8, file_size = $9, total_training_pairs = $10, total_validation_pairs = $11, \
@@ -63,12 +67,56 @@ pub(super) async fn update<D: Driver>(db: &D, dataset: &Dataset) -> Result<Datas
          validated_at = $19, updated_at = $20, \
          claimed_by = CASE WHEN $6 = 'validating' THEN claimed_by END, \
          lease_expires_at = CASE WHEN $6 = 'validating' THEN lease_expires_at END \
-         WHERE id = $1 AND user_id = $2 AND deleted_at IS NULL RETURNING *",
+         WHERE id = $1 AND user_id = $2 AND deleted_at IS NULL",
     )
     .bind(dataset.id)
     .bind(dataset.user_id);
-    let statement = bind_fields(statement, dataset)?.bind(dataset.updated_at);
-    fetch_one(db, statement, rows::dataset).await?.ok_or_else(|| StoreError::not_found(ENTITY, dataset.id))
+    let mut statement = bind_fields(statement, dataset)?.bind(dataset.updated_at);
+    fence.restrict(&mut statement);
+    Ok(statement)
+}
+
+/// Why a write to dataset `id` changed nothing: it is not the user's (or is deleted), or,
+/// fenced, its lease is not the writer's.
+async fn refused<D: Driver>(db: &D, user_id: UserId, id: DatasetId, fence: Fence<'_>) -> StoreError {
+    let statement =
+        Statement::new("SELECT claimed_by FROM datasets WHERE id = $1 AND user_id = $2 AND deleted_at IS NULL")
+            .bind(id)
+            .bind(user_id);
+    match fetch_one(db, statement, |row| row.opt_text("claimed_by")).await {
+        Ok(Some(holder)) if !fence.admits(holder.as_deref()) => fence.lost(ENTITY, id),
+        Ok(_) => StoreError::not_found(ENTITY, id),
+        Err(err) => err,
+    }
+}
+
+pub(super) async fn update<D: Driver>(db: &D, dataset: &Dataset, fence: Fence<'_>) -> Result<Dataset, StoreError> {
+    let mut statement = update_statement(dataset, fence)?;
+    statement.push(" RETURNING *");
+    match fetch_one(db, statement, rows::dataset).await? {
+        Some(stored) => Ok(stored),
+        None => Err(refused(db, dataset.user_id, dataset.id, fence).await),
+    }
+}
+
+/// Stores the verdict of a validation: `dataset` as [`update`] does, its full report and the
+/// notification that tells its owner, in one transaction (all or nothing).
+pub(super) async fn record_validation<D: Driver>(
+    db: &D,
+    dataset: &Dataset,
+    report: Option<&ValidationReport>,
+    notification: Option<&Notification>,
+    fence: Fence<'_>,
+) -> Result<Dataset, StoreError> {
+    let mut then = Vec::new();
+    then.extend(
+        report.map(|report| report_statement(dataset.user_id, dataset.id, report, Fence::NONE, dataset.updated_at)),
+    );
+    then.extend(notification.map(notifications::insert_once));
+    match db.execute_guarded(update_statement(dataset, fence)?, then).await? {
+        Some(_) => get(db, dataset.user_id, dataset.id).await,
+        None => Err(refused(db, dataset.user_id, dataset.id, fence).await),
+    }
 }
 
 pub(super) async fn delete<D: Driver>(
@@ -130,18 +178,19 @@ fn escape_like(text: &str) -> String {
     escaped
 }
 
-pub(super) async fn save_report<D: Driver>(
-    db: &D,
+/// The write of a dataset's full validation report.
+fn report_statement(
     user_id: UserId,
     id: DatasetId,
     report: &ValidationReport,
+    fence: Fence<'_>,
     now: Timestamp,
-) -> Result<(), StoreError> {
+) -> Statement {
     let (inline, path) = match report {
         ValidationReport::Inline(report) => (Some(report.clone()), None),
         ValidationReport::Stored { path } => (None, Some(path.as_str())),
     };
-    let statement = Statement::new(
+    let mut statement = Statement::new(
         "UPDATE datasets SET validation_report = $3, validation_report_path = $4, updated_at = $5 \
          WHERE id = $1 AND user_id = $2 AND deleted_at IS NULL",
     )
@@ -150,8 +199,20 @@ pub(super) async fn save_report<D: Driver>(
     .bind(inline)
     .bind(path)
     .bind(now);
-    match db.execute(statement).await? {
-        0 => Err(StoreError::not_found(ENTITY, id)),
+    fence.restrict(&mut statement);
+    statement
+}
+
+pub(super) async fn save_report<D: Driver>(
+    db: &D,
+    user_id: UserId,
+    id: DatasetId,
+    report: &ValidationReport,
+    fence: Fence<'_>,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    match db.execute(report_statement(user_id, id, report, fence, now)).await? {
+        0 => Err(refused(db, user_id, id, fence).await),
         _ => Ok(()),
     }
 }
@@ -168,7 +229,6 @@ pub(super) async fn report<D: Driver>(
     .bind(id)
     .bind(user_id);
     let found = fetch_one(db, statement, |row| {
-        use super::rows::RowExt;
         Ok(match (row.opt_json("validation_report")?, row.opt_text("validation_report_path")?) {
             (Some(report), _) => Some(ValidationReport::Inline(report)),
             (None, Some(path)) => Some(ValidationReport::Stored { path }),

@@ -1,10 +1,11 @@
 //! The `training_jobs` table: inserts, reads and the conditional updates of the job state
 //! machine.
 
+use super::fence::Fence;
 use super::rows::{self, RowExt};
 use super::statement::{Statement, count, json};
-use super::{Driver, Filter, fetch_one, handle};
-use crate::model::{ArtifactId, JobId, JobStatus, JobTransition, Timestamp, TrainingJob, UserId};
+use super::{Driver, Filter, fetch_one, handle, notifications};
+use crate::model::{ArtifactId, JobId, JobStatus, JobTransition, Notification, Timestamp, TrainingJob, UserId};
 use crate::store::{JobError, JobProgress, JobQuery, Page, RetryOutcome, StoreError};
 
 const ENTITY: &str = "job";
@@ -135,17 +136,21 @@ struct Change<'a> {
     max_retries: Option<u32>,
     /// The error recorded with the change.
     error: Option<&'a JobError>,
+    /// The notification stored with the change, in the same transaction.
+    notification: Option<&'a Notification>,
 }
 
-/// The conditional update of one change; `None` when the row is not in a state it allows.
+/// The conditional update of one change; `None` when the row is not in a state it allows
+/// (or, fenced, not leased to the writer).
 async fn conditional<D: Driver>(
     db: &D,
     user_id: UserId,
     id: JobId,
     change: Change<'_>,
+    fence: Fence<'_>,
     now: Timestamp,
 ) -> Result<Option<TrainingJob>, StoreError> {
-    let Change { transition, allowed, max_retries, error } = change;
+    let Change { transition, allowed, max_retries, error, notification } = change;
     let mut statement = Statement::new("UPDATE training_jobs SET status = $3, stage = NULL, updated_at = $4")
         .bind(id)
         .bind(user_id)
@@ -163,47 +168,66 @@ async fn conditional<D: Driver>(
         let max = statement.arg(max_retries);
         statement.push(&format!(" AND retry_count < {max}"));
     }
-    statement.push(" RETURNING *");
-    fetch_one(db, statement, rows::job).await
+    fence.restrict(&mut statement);
+    let Some(notification) = notification else {
+        statement.push(" RETURNING *");
+        return fetch_one(db, statement, rows::job).await;
+    };
+    match db.execute_guarded(statement, vec![notifications::insert_once(notification)]).await? {
+        Some(_) => get(db, user_id, id).await.map(Some),
+        None => Ok(None),
+    }
 }
 
 /// Why a conditional update of job `id` changed nothing: the job is not the user's (or does
-/// not exist), or it is in another state than `expected` says.
+/// not exist), it is in another state than `expected` accepts (`Some(reason)`), or, for a
+/// fenced write, its lease is not the writer's.
 async fn refused<D: Driver>(
     db: &D,
     user_id: UserId,
     id: JobId,
-    expected: impl FnOnce(JobStatus) -> String,
+    fence: Fence<'_>,
+    expected: impl FnOnce(JobStatus) -> Option<String>,
 ) -> StoreError {
-    let statement =
-        Statement::new("SELECT status FROM training_jobs WHERE id = $1 AND user_id = $2").bind(id).bind(user_id);
-    match fetch_one(db, statement, |row| row.parse::<JobStatus>("status")).await {
-        Ok(Some(status)) => StoreError::StaleState { entity: ENTITY, id: id.to_string(), reason: expected(status) },
+    let statement = Statement::new("SELECT status, claimed_by FROM training_jobs WHERE id = $1 AND user_id = $2")
+        .bind(id)
+        .bind(user_id);
+    let found = fetch_one(db, statement, |row| Ok((row.parse::<JobStatus>("status")?, row.opt_text("claimed_by")?)));
+    match found.await {
+        Ok(Some((status, holder))) => match expected(status) {
+            Some(reason) => StoreError::StaleState { entity: ENTITY, id: id.to_string(), reason },
+            None if !fence.admits(holder.as_deref()) => fence.lost(ENTITY, id),
+            None => StoreError::StaleState {
+                entity: ENTITY,
+                id: id.to_string(),
+                reason: format!("job is {status} and changed concurrently"),
+            },
+        },
         Ok(None) => StoreError::not_found(ENTITY, id),
         Err(err) => err,
     }
 }
 
-/// The reason a transition was refused, from the job's status now.
-fn transition_refused(transition: JobTransition) -> impl FnOnce(JobStatus) -> String {
-    move |status| match status.apply(transition) {
-        Err(err) => err.to_string(),
-        Ok(_) => format!("job is {status} and its retries are spent"),
-    }
+/// The reason a transition was refused, from the job's status now; `None` when the status
+/// allows it.
+fn transition_refused(transition: JobTransition) -> impl FnOnce(JobStatus) -> Option<String> {
+    move |status| status.apply(transition).err().map(|err| err.to_string())
 }
 
 pub(super) async fn transition<D: Driver>(
     db: &D,
     user_id: UserId,
     id: JobId,
-    transition: JobTransition,
-    error: Option<&JobError>,
+    change: (JobTransition, Option<&JobError>, Option<&Notification>),
+    fence: Fence<'_>,
     now: Timestamp,
 ) -> Result<TrainingJob, StoreError> {
-    let change = Change { transition, allowed: transition.allowed_from(), max_retries: None, error };
-    match conditional(db, user_id, id, change, now).await? {
+    let (transition, error, notification) = change;
+    let allowed = transition.allowed_from();
+    let change = Change { transition, allowed, max_retries: None, error, notification };
+    match conditional(db, user_id, id, change, fence, now).await? {
         Some(job) => Ok(job),
-        None => Err(refused(db, user_id, id, transition_refused(transition)).await),
+        None => Err(refused(db, user_id, id, fence, transition_refused(transition)).await),
     }
 }
 
@@ -211,22 +235,29 @@ pub(super) async fn retry_or_fail<D: Driver>(
     db: &D,
     user_id: UserId,
     id: JobId,
-    error: &JobError,
-    max_retries: u32,
+    (error, max_retries, if_failed): (&JobError, u32, Option<&Notification>),
+    fence: Fence<'_>,
     now: Timestamp,
 ) -> Result<RetryOutcome, StoreError> {
     let retry = JobTransition::RetryTransient;
     let allowed = retry.allowed_from();
-    let change = Change { transition: retry, allowed, max_retries: Some(max_retries), error: Some(error) };
-    if let Some(job) = conditional(db, user_id, id, change, now).await? {
+    let change =
+        Change { transition: retry, allowed, max_retries: Some(max_retries), error: Some(error), notification: None };
+    if let Some(job) = conditional(db, user_id, id, change, fence, now).await? {
         return Ok(RetryOutcome { job, retried: true });
     }
     // Not retried: either the retries are spent (fail it) or the job is not in a retryable
     // state (fail nothing).
-    let change = Change { transition: JobTransition::Fail, allowed, max_retries: None, error: Some(error) };
-    match conditional(db, user_id, id, change, now).await? {
+    let change = Change {
+        transition: JobTransition::Fail,
+        allowed,
+        max_retries: None,
+        error: Some(error),
+        notification: if_failed,
+    };
+    match conditional(db, user_id, id, change, fence, now).await? {
         Some(job) => Ok(RetryOutcome { job, retried: false }),
-        None => Err(refused(db, user_id, id, transition_refused(retry)).await),
+        None => Err(refused(db, user_id, id, fence, transition_refused(retry)).await),
     }
 }
 
@@ -235,6 +266,7 @@ pub(super) async fn update_progress<D: Driver>(
     user_id: UserId,
     id: JobId,
     progress: &JobProgress,
+    fence: Fence<'_>,
     now: Timestamp,
 ) -> Result<TrainingJob, StoreError> {
     if !(0.0..=100.0).contains(&progress.progress_percent) {
@@ -243,10 +275,10 @@ pub(super) async fn update_progress<D: Driver>(
             message: format!("{} is not between 0 and 100", progress.progress_percent),
         });
     }
-    let statement = Statement::new(
+    let mut statement = Statement::new(
         "UPDATE training_jobs SET stage = $3, progress_percent = $4, current_epoch = $5, current_step = $6, \
          current_metrics = $7, estimated_completion_at = $8, current_cost = $9, updated_at = $10 \
-         WHERE id = $1 AND user_id = $2 AND status = 'running' RETURNING *",
+         WHERE id = $1 AND user_id = $2 AND status = 'running'",
     )
     .bind(id)
     .bind(user_id)
@@ -258,10 +290,15 @@ pub(super) async fn update_progress<D: Driver>(
     .bind(progress.estimated_completion_at)
     .bind(progress.current_cost)
     .bind(now);
+    fence.restrict(&mut statement);
+    statement.push(" RETURNING *");
     match fetch_one(db, statement, rows::job).await? {
         Some(job) => Ok(job),
         None => {
-            Err(refused(db, user_id, id, |status| format!("job is {status}: only a running job has progress")).await)
+            let expected = |status| {
+                (status != JobStatus::Running).then(|| format!("job is {status}: only a running job has progress"))
+            };
+            Err(refused(db, user_id, id, fence, expected).await)
         }
     }
 }
@@ -270,13 +307,14 @@ pub(super) async fn set_backend<D: Driver>(
     db: &D,
     user_id: UserId,
     id: JobId,
-    external_job_id: &str,
+    external_job_id: Option<&str>,
     backend_handle: &serde_json::Value,
+    fence: Fence<'_>,
     now: Timestamp,
 ) -> Result<TrainingJob, StoreError> {
-    let statement = Statement::new(format!(
+    let mut statement = Statement::new(format!(
         "UPDATE training_jobs SET external_job_id = $3, backend_handle = {}, updated_at = $5 \
-         WHERE id = $1 AND user_id = $2 AND status IN ('initializing', 'running') RETURNING *",
+         WHERE id = $1 AND user_id = $2 AND status IN ('initializing', 'running')",
         D::bound_handle("$4")
     ))
     .bind(id)
@@ -284,11 +322,16 @@ pub(super) async fn set_backend<D: Driver>(
     .bind(external_job_id)
     .bind(backend_handle.clone())
     .bind(now);
+    fence.restrict(&mut statement);
+    statement.push(" RETURNING *");
     match fetch_one(db, statement, rows::job).await? {
         Some(job) => Ok(job),
         None => {
-            let reason = |status| format!("job is {status}: only an initializing or running job has a backend");
-            Err(refused(db, user_id, id, reason).await)
+            let expected = |status| {
+                (!matches!(status, JobStatus::Initializing | JobStatus::Running))
+                    .then(|| format!("job is {status}: only an initializing or running job has a backend"))
+            };
+            Err(refused(db, user_id, id, fence, expected).await)
         }
     }
 }
@@ -298,23 +341,29 @@ pub(super) async fn set_artifact<D: Driver>(
     user_id: UserId,
     id: JobId,
     artifact_id: ArtifactId,
+    fence: Fence<'_>,
     now: Timestamp,
 ) -> Result<TrainingJob, StoreError> {
-    let statement = Statement::new(
+    let mut statement = Statement::new(
         "UPDATE training_jobs SET artifact_id = $3, updated_at = $4 \
          WHERE id = $1 AND user_id = $2 AND status = 'running' \
-         AND EXISTS (SELECT 1 FROM model_artifacts WHERE id = $3 AND user_id = $2 AND deleted_at IS NULL) \
-         RETURNING *",
+         AND EXISTS (SELECT 1 FROM model_artifacts WHERE id = $3 AND user_id = $2 AND deleted_at IS NULL)",
     )
     .bind(id)
     .bind(user_id)
     .bind(artifact_id)
     .bind(now);
+    fence.restrict(&mut statement);
+    statement.push(" RETURNING *");
     if let Some(job) = fetch_one(db, statement, rows::job).await? {
         return Ok(job);
     }
-    match get(db, user_id, id).await?.status {
-        JobStatus::Running => Err(StoreError::not_found("artifact", artifact_id)),
+    let job = get(db, user_id, id).await?;
+    match job.status {
+        JobStatus::Running => match refused(db, user_id, id, fence, |_| None).await {
+            lost @ StoreError::LeaseLost { .. } => Err(lost),
+            _ => Err(StoreError::not_found("artifact", artifact_id)),
+        },
         status => Err(StoreError::StaleState {
             entity: ENTITY,
             id: id.to_string(),

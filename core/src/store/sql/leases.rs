@@ -5,7 +5,10 @@
 //! claimer's until `lease.expires_at`. On PostgreSQL the subquery locks the row it picks and
 //! skips rows other claimers have locked (`FOR UPDATE SKIP LOCKED`), and re-checks a row that
 //! changed before it could lock it; on SQLite the single writer runs the statement whole.
+//! A claimer never takes back a row it holds itself, even once that lease lapsed: a pass
+//! that holds a row is working on it, or gave it up for now (a retry later).
 
+use super::fence::target_row;
 use super::rows::{self, RowExt};
 use super::statement::Statement;
 use super::{Driver, fetch_one};
@@ -17,7 +20,7 @@ pub(super) async fn claim_dataset<D: Driver>(db: &D, lease: &Lease) -> Result<Op
         "UPDATE datasets SET claimed_by = $1, lease_expires_at = $2 \
          WHERE id = (SELECT id FROM datasets \
              WHERE status = 'validating' AND deleted_at IS NULL \
-             AND (claimed_by IS NULL OR lease_expires_at <= $3) \
+             AND (claimed_by IS NULL OR (lease_expires_at <= $3 AND claimed_by <> $1)) \
              ORDER BY created_at, id LIMIT 1{}) \
          RETURNING *",
         D::CLAIM_LOCK
@@ -39,7 +42,7 @@ pub(super) async fn claim_job<D: Driver>(
     let mut statement = Statement::new(
         "UPDATE training_jobs SET claimed_by = $1, lease_expires_at = $2 \
          WHERE id = (SELECT id FROM training_jobs \
-             WHERE (claimed_by IS NULL OR lease_expires_at <= $3) AND status IN ",
+             WHERE (claimed_by IS NULL OR (lease_expires_at <= $3 AND claimed_by <> $1)) AND status IN ",
     )
     .bind(lease.holder.as_str())
     .bind(lease.expires_at)
@@ -47,14 +50,6 @@ pub(super) async fn claim_job<D: Driver>(
     statement.push_list(statuses.iter().map(|status| status.as_str()));
     statement.push(" ORDER BY queued_at, id LIMIT 1").push(D::CLAIM_LOCK).push(") RETURNING *");
     fetch_one(db, statement, rows::job).await
-}
-
-/// The table, the entity name and the key of a lease target.
-fn target_row(target: LeaseTarget) -> (&'static str, &'static str, uuid::Uuid, uuid::Uuid) {
-    match target {
-        LeaseTarget::Dataset { user_id, id } => ("datasets", "dataset", *id.as_uuid(), *user_id.as_uuid()),
-        LeaseTarget::Job { user_id, id } => ("training_jobs", "job", *id.as_uuid(), *user_id.as_uuid()),
-    }
 }
 
 pub(super) async fn renew<D: Driver>(db: &D, target: LeaseTarget, lease: &Lease) -> Result<(), StoreError> {

@@ -1,13 +1,14 @@
 //! The `metrics_points` and `metrics_rollups` tables: batched, idempotent writes that keep
 //! the rollups merged; range reads; downsampled reads.
 
+use super::fence::{Fence, execute_fenced};
 use super::rollups;
 use super::rows::{self, RowExt};
 use super::statement::{Statement, Value, count};
 use super::{Driver, fetch_all, fetch_one};
 use crate::model::{JobId, MetricsPoint, UserId};
 use crate::store::lttb::lttb;
-use crate::store::{MAX_METRICS_RANGE, MetricSeries, StoreError};
+use crate::store::{LeaseTarget, MAX_METRICS_RANGE, MetricSeries, StoreError};
 
 /// The arguments of one point.
 const POINT_ARGUMENTS: usize = 12;
@@ -29,6 +30,7 @@ pub(super) async fn insert<D: Driver>(
     user_id: UserId,
     job_id: JobId,
     points: &[MetricsPoint],
+    fence: Fence<'_>,
 ) -> Result<u64, StoreError> {
     if let Some(other) = points.iter().find(|point| point.job_id != job_id) {
         return Err(StoreError::InvalidInput {
@@ -69,7 +71,7 @@ pub(super) async fn insert<D: Driver>(
     }
     let point_statements = statements.len();
     statements.extend(rollup_statements::<D>(user_id, job_id, points));
-    let changed = db.execute_all(statements).await?;
+    let changed = execute_fenced(db, LeaseTarget::Job { user_id, id: job_id }, fence, statements).await?;
     Ok(changed[..point_statements].iter().sum())
 }
 

@@ -8,6 +8,7 @@
 mod artifacts;
 mod costs;
 mod datasets;
+mod fence;
 mod handle;
 mod jobs;
 mod leases;
@@ -17,8 +18,11 @@ mod rollups;
 pub(crate) mod rows;
 pub(crate) mod statement;
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 
+use self::fence::Fence;
 use self::rows::RowExt;
 use self::statement::Statement;
 use super::{
@@ -56,6 +60,16 @@ pub(crate) trait Driver: Send + Sync + std::fmt::Debug + 'static {
 
     /// Runs statements in one transaction; returns the rows each changed.
     async fn execute_all(&self, statements: Vec<Statement>) -> Result<Vec<u64>, StoreError>;
+
+    /// Runs `guard` and, only if it changed a row, `statements` after it, in one transaction;
+    /// returns the rows each of `statements` changed, or `None` when the guard changed
+    /// nothing (then nothing else ran). A guard that updates a row also locks it (on
+    /// PostgreSQL) until the transaction ends, so no one changes it in between.
+    async fn execute_guarded(
+        &self,
+        guard: Statement,
+        statements: Vec<Statement>,
+    ) -> Result<Option<Vec<u64>>, StoreError>;
 
     /// The first row of a query, if any.
     async fn fetch_optional(&self, statement: Statement) -> Result<Option<Self::Row>, StoreError>;
@@ -132,15 +146,21 @@ impl Filter {
     }
 }
 
-/// The [`Database`] of one backend.
+/// The [`Database`] of one backend, unfenced or fenced by one holder's leases.
 #[derive(Debug)]
 pub(crate) struct SqlStore<D> {
-    driver: D,
+    driver: Arc<D>,
+    holder: Option<Arc<str>>,
 }
 
 impl<D: Driver> SqlStore<D> {
     pub(crate) fn new(driver: D) -> Self {
-        Self { driver }
+        Self { driver: Arc::new(driver), holder: None }
+    }
+
+    /// The fence of this store's writes.
+    fn fence(&self) -> Fence<'_> {
+        self.holder.as_deref().map_or(Fence::NONE, Fence::holder)
     }
 }
 
@@ -150,24 +170,37 @@ impl<D: Driver> Database for SqlStore<D> {
         D::BACKEND
     }
 
+    fn fenced(&self, holder: &str) -> Arc<dyn Database> {
+        Arc::new(SqlStore { driver: self.driver.clone(), holder: Some(Arc::from(holder)) })
+    }
+
     async fn insert_dataset(&self, dataset: &Dataset) -> Result<(), StoreError> {
-        datasets::insert(&self.driver, dataset).await
+        datasets::insert(&*self.driver, dataset).await
     }
 
     async fn get_dataset(&self, user_id: UserId, id: DatasetId) -> Result<Dataset, StoreError> {
-        datasets::get(&self.driver, user_id, id).await
+        datasets::get(&*self.driver, user_id, id).await
     }
 
     async fn update_dataset(&self, dataset: &Dataset) -> Result<Dataset, StoreError> {
-        datasets::update(&self.driver, dataset).await
+        datasets::update(&*self.driver, dataset, self.fence()).await
+    }
+
+    async fn record_validation(
+        &self,
+        dataset: &Dataset,
+        report: Option<&ValidationReport>,
+        notification: Option<&Notification>,
+    ) -> Result<Dataset, StoreError> {
+        datasets::record_validation(&*self.driver, dataset, report, notification, self.fence()).await
     }
 
     async fn delete_dataset(&self, user_id: UserId, id: DatasetId, now: Timestamp) -> Result<(), StoreError> {
-        datasets::delete(&self.driver, user_id, id, now).await
+        datasets::delete(&*self.driver, user_id, id, now).await
     }
 
     async fn list_datasets(&self, user_id: UserId, query: &DatasetQuery) -> Result<Page<Dataset>, StoreError> {
-        datasets::list(&self.driver, user_id, query).await
+        datasets::list(&*self.driver, user_id, query).await
     }
 
     async fn save_validation_report(
@@ -177,27 +210,27 @@ impl<D: Driver> Database for SqlStore<D> {
         report: &ValidationReport,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        datasets::save_report(&self.driver, user_id, id, report, now).await
+        datasets::save_report(&*self.driver, user_id, id, report, self.fence(), now).await
     }
 
     async fn validation_report(&self, user_id: UserId, id: DatasetId) -> Result<Option<ValidationReport>, StoreError> {
-        datasets::report(&self.driver, user_id, id).await
+        datasets::report(&*self.driver, user_id, id).await
     }
 
     async fn claim_dataset_for_validation(&self, lease: &Lease) -> Result<Option<Dataset>, StoreError> {
-        leases::claim_dataset(&self.driver, lease).await
+        leases::claim_dataset(&*self.driver, lease).await
     }
 
     async fn insert_job(&self, job: &TrainingJob) -> Result<(), StoreError> {
-        jobs::insert(&self.driver, job).await
+        jobs::insert(&*self.driver, job).await
     }
 
     async fn get_job(&self, user_id: UserId, id: JobId) -> Result<TrainingJob, StoreError> {
-        jobs::get(&self.driver, user_id, id).await
+        jobs::get(&*self.driver, user_id, id).await
     }
 
     async fn list_jobs(&self, user_id: UserId, query: &JobQuery) -> Result<Page<TrainingJob>, StoreError> {
-        jobs::list(&self.driver, user_id, query).await
+        jobs::list(&*self.driver, user_id, query).await
     }
 
     async fn transition_job(
@@ -206,9 +239,10 @@ impl<D: Driver> Database for SqlStore<D> {
         id: JobId,
         transition: JobTransition,
         error: Option<&JobError>,
+        notification: Option<&Notification>,
         now: Timestamp,
     ) -> Result<TrainingJob, StoreError> {
-        jobs::transition(&self.driver, user_id, id, transition, error, now).await
+        jobs::transition(&*self.driver, user_id, id, (transition, error, notification), self.fence(), now).await
     }
 
     async fn retry_or_fail_job(
@@ -217,9 +251,10 @@ impl<D: Driver> Database for SqlStore<D> {
         id: JobId,
         error: &JobError,
         max_retries: u32,
+        if_failed: Option<&Notification>,
         now: Timestamp,
     ) -> Result<RetryOutcome, StoreError> {
-        jobs::retry_or_fail(&self.driver, user_id, id, error, max_retries, now).await
+        jobs::retry_or_fail(&*self.driver, user_id, id, (error, max_retries, if_failed), self.fence(), now).await
     }
 
     async fn update_job_progress(
@@ -229,18 +264,18 @@ impl<D: Driver> Database for SqlStore<D> {
         progress: &JobProgress,
         now: Timestamp,
     ) -> Result<TrainingJob, StoreError> {
-        jobs::update_progress(&self.driver, user_id, id, progress, now).await
+        jobs::update_progress(&*self.driver, user_id, id, progress, self.fence(), now).await
     }
 
     async fn set_job_backend(
         &self,
         user_id: UserId,
         id: JobId,
-        external_job_id: &str,
+        external_job_id: Option<&str>,
         backend_handle: &serde_json::Value,
         now: Timestamp,
     ) -> Result<TrainingJob, StoreError> {
-        jobs::set_backend(&self.driver, user_id, id, external_job_id, backend_handle, now).await
+        jobs::set_backend(&*self.driver, user_id, id, external_job_id, backend_handle, self.fence(), now).await
     }
 
     async fn set_job_artifact(
@@ -250,23 +285,23 @@ impl<D: Driver> Database for SqlStore<D> {
         artifact_id: ArtifactId,
         now: Timestamp,
     ) -> Result<TrainingJob, StoreError> {
-        jobs::set_artifact(&self.driver, user_id, id, artifact_id, now).await
+        jobs::set_artifact(&*self.driver, user_id, id, artifact_id, self.fence(), now).await
     }
 
     async fn claim_job(&self, statuses: &[JobStatus], lease: &Lease) -> Result<Option<TrainingJob>, StoreError> {
-        leases::claim_job(&self.driver, statuses, lease).await
+        leases::claim_job(&*self.driver, statuses, lease).await
     }
 
     async fn renew_lease(&self, target: LeaseTarget, lease: &Lease) -> Result<(), StoreError> {
-        leases::renew(&self.driver, target, lease).await
+        leases::renew(&*self.driver, target, lease).await
     }
 
     async fn release_lease(&self, target: LeaseTarget, holder: &str) -> Result<(), StoreError> {
-        leases::release(&self.driver, target, holder).await
+        leases::release(&*self.driver, target, holder).await
     }
 
     async fn insert_metrics(&self, user_id: UserId, job_id: JobId, points: &[MetricsPoint]) -> Result<u64, StoreError> {
-        metrics::insert(&self.driver, user_id, job_id, points).await
+        metrics::insert(&*self.driver, user_id, job_id, points, self.fence()).await
     }
 
     async fn metrics_range(
@@ -277,7 +312,7 @@ impl<D: Driver> Database for SqlStore<D> {
         to_step: u64,
         limit: u32,
     ) -> Result<Vec<MetricsPoint>, StoreError> {
-        metrics::range(&self.driver, user_id, job_id, from_step, to_step, limit).await
+        metrics::range(&*self.driver, user_id, job_id, from_step, to_step, limit).await
     }
 
     async fn metrics_downsampled(
@@ -287,19 +322,19 @@ impl<D: Driver> Database for SqlStore<D> {
         series: MetricSeries,
         max_points: usize,
     ) -> Result<Vec<MetricsPoint>, StoreError> {
-        metrics::downsampled(&self.driver, user_id, job_id, series, max_points).await
+        metrics::downsampled(&*self.driver, user_id, job_id, series, max_points).await
     }
 
     async fn insert_artifact(&self, artifact: &ModelArtifact) -> Result<(), StoreError> {
-        artifacts::insert(&self.driver, artifact).await
+        artifacts::insert(&*self.driver, artifact, self.fence()).await
     }
 
     async fn get_artifact(&self, user_id: UserId, id: ArtifactId) -> Result<ModelArtifact, StoreError> {
-        artifacts::get(&self.driver, user_id, id).await
+        artifacts::get(&*self.driver, user_id, id).await
     }
 
     async fn list_artifacts(&self, user_id: UserId, query: &ArtifactQuery) -> Result<Page<ModelArtifact>, StoreError> {
-        artifacts::list(&self.driver, user_id, query).await
+        artifacts::list(&*self.driver, user_id, query).await
     }
 
     async fn set_artifact_status(
@@ -309,7 +344,7 @@ impl<D: Driver> Database for SqlStore<D> {
         status: ArtifactStatus,
         now: Timestamp,
     ) -> Result<ModelArtifact, StoreError> {
-        artifacts::set_status(&self.driver, user_id, id, status, now).await
+        artifacts::set_status(&*self.driver, user_id, id, status, now).await
     }
 
     async fn rename_artifact(
@@ -320,39 +355,39 @@ impl<D: Driver> Database for SqlStore<D> {
         description: Option<&str>,
         now: Timestamp,
     ) -> Result<ModelArtifact, StoreError> {
-        artifacts::rename(&self.driver, user_id, id, name, description, now).await
+        artifacts::rename(&*self.driver, user_id, id, name, description, now).await
     }
 
     async fn insert_cost(&self, record: &CostRecord) -> Result<(), StoreError> {
-        costs::insert(&self.driver, record).await
+        costs::insert(&*self.driver, record, self.fence()).await
     }
 
     async fn job_costs(&self, user_id: UserId, job_id: JobId) -> Result<Vec<CostRecord>, StoreError> {
-        costs::of_job(&self.driver, user_id, job_id).await
+        costs::of_job(&*self.driver, user_id, job_id).await
     }
 
     async fn settle_job_cost(&self, record: &CostRecord, now: Timestamp) -> Result<Settlement, StoreError> {
-        costs::settle(&self.driver, record, now).await
+        costs::settle(&*self.driver, record, self.fence(), now).await
     }
 
     async fn list_costs(&self, user_id: UserId, period: BillingPeriod) -> Result<Vec<CostRecord>, StoreError> {
-        costs::list(&self.driver, user_id, period).await
+        costs::list(&*self.driver, user_id, period).await
     }
 
     async fn cost_totals(&self, user_id: UserId, period: BillingPeriod) -> Result<CostTotals, StoreError> {
-        costs::totals(&self.driver, user_id, period).await
+        costs::totals(&*self.driver, user_id, period).await
     }
 
     async fn budget(&self, user_id: UserId) -> Result<BudgetSettings, StoreError> {
-        costs::budget(&self.driver, user_id).await
+        costs::budget(&*self.driver, user_id).await
     }
 
     async fn set_budget(&self, user_id: UserId, budget: &BudgetSettings, now: Timestamp) -> Result<(), StoreError> {
-        costs::set_budget(&self.driver, user_id, budget, now).await
+        costs::set_budget(&*self.driver, user_id, budget, now).await
     }
 
     async fn insert_notification(&self, notification: &Notification) -> Result<(), StoreError> {
-        notifications::insert(&self.driver, notification).await
+        notifications::insert(&*self.driver, notification).await
     }
 
     async fn list_notifications(
@@ -360,11 +395,11 @@ impl<D: Driver> Database for SqlStore<D> {
         user_id: UserId,
         query: &NotificationQuery,
     ) -> Result<Page<Notification>, StoreError> {
-        notifications::list(&self.driver, user_id, query).await
+        notifications::list(&*self.driver, user_id, query).await
     }
 
     async fn unread_notifications(&self, user_id: UserId) -> Result<u64, StoreError> {
-        notifications::unread(&self.driver, user_id).await
+        notifications::unread(&*self.driver, user_id).await
     }
 
     async fn mark_notification_read(
@@ -373,10 +408,10 @@ impl<D: Driver> Database for SqlStore<D> {
         id: NotificationId,
         now: Timestamp,
     ) -> Result<Notification, StoreError> {
-        notifications::mark_read(&self.driver, user_id, id, now).await
+        notifications::mark_read(&*self.driver, user_id, id, now).await
     }
 
     async fn mark_all_notifications_read(&self, user_id: UserId, now: Timestamp) -> Result<u64, StoreError> {
-        notifications::mark_all_read(&self.driver, user_id, now).await
+        notifications::mark_all_read(&*self.driver, user_id, now).await
     }
 }

@@ -7,8 +7,9 @@ use crate::store::{NotificationQuery, Page, StoreError};
 
 const ENTITY: &str = "notification";
 
-pub(super) async fn insert<D: Driver>(db: &D, notification: &Notification) -> Result<(), StoreError> {
-    let statement = Statement::new(
+/// The insert of a notification, with `on_conflict` after it.
+fn insert_statement(notification: &Notification, on_conflict: &str) -> Statement {
+    let mut statement = Statement::new(
         "INSERT INTO notifications (id, user_id, notification_type, title, message, priority, read, read_at, \
          action_url, metadata, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
@@ -23,7 +24,18 @@ pub(super) async fn insert<D: Driver>(db: &D, notification: &Notification) -> Re
     .bind(notification.action_url.as_deref())
     .bind(notification.metadata.clone())
     .bind(notification.created_at);
-    db.execute(statement).await.map_err(|err| err.on_insert(ENTITY, notification.id))?;
+    statement.push(on_conflict);
+    statement
+}
+
+/// Stores a notification unless one with its id is there already: the insert that goes
+/// with the change it announces, in one transaction.
+pub(super) fn insert_once(notification: &Notification) -> Statement {
+    insert_statement(notification, " ON CONFLICT (id) DO NOTHING")
+}
+
+pub(super) async fn insert<D: Driver>(db: &D, notification: &Notification) -> Result<(), StoreError> {
+    db.execute(insert_statement(notification, "")).await.map_err(|err| err.on_insert(ENTITY, notification.id))?;
     Ok(())
 }
 

@@ -167,6 +167,24 @@ impl Driver for SqliteDriver {
         Ok(changed)
     }
 
+    async fn execute_guarded(
+        &self,
+        guard: Statement,
+        statements: Vec<Statement>,
+    ) -> Result<Option<Vec<u64>>, StoreError> {
+        let mut transaction = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        if query(guard).execute(&mut *transaction).await?.rows_affected() == 0 {
+            transaction.rollback().await?;
+            return Ok(None);
+        }
+        let mut changed = Vec::with_capacity(statements.len());
+        for statement in statements {
+            changed.push(query(statement).execute(&mut *transaction).await?.rows_affected());
+        }
+        transaction.commit().await?;
+        Ok(Some(changed))
+    }
+
     async fn fetch_optional(&self, statement: Statement) -> Result<Option<SqliteRow>, StoreError> {
         Ok(query(statement).fetch_optional(&self.pool).await?)
     }

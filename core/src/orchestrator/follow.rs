@@ -190,20 +190,7 @@ fn stage_of(phase: &str) -> Option<JobStage> {
 mod tests {
     use super::*;
     use crate::backend::protocol::parse_line;
-    use crate::config::{GpuSelection, Preset};
-    use crate::model::{DatasetId, UserId};
-
-    fn job() -> TrainingJob {
-        TrainingJob::new_queued(
-            UserId::new(),
-            DatasetId::new(),
-            Preset::Balanced,
-            Preset::Balanced.hyperparameters("smoke"),
-            GpuSelection::new("CPU", 1, None).unwrap(),
-            4,
-            Timestamp::now(),
-        )
-    }
+    use crate::orchestrator::smoke_job as job;
 
     fn lines(events: &[&str]) -> Vec<WorkerLine> {
         events

@@ -69,21 +69,7 @@ impl LaunchRecord {
 mod tests {
     use super::*;
     use crate::backend::BackendHandle;
-    use crate::config::{GpuSelection, Preset};
-    use crate::model::{DatasetId, UserId};
-    use crate::orchestrator::FollowState;
-
-    fn job() -> TrainingJob {
-        TrainingJob::new_queued(
-            UserId::new(),
-            DatasetId::new(),
-            Preset::Balanced,
-            Preset::Balanced.hyperparameters("smoke"),
-            GpuSelection::new("CPU", 1, None).unwrap(),
-            4,
-            Timestamp::now(),
-        )
-    }
+    use crate::orchestrator::{FollowState, smoke_job as job};
 
     #[test]
     fn tries_count_up_within_an_attempt_and_start_again_with_the_next() {

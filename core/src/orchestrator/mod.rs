@@ -202,13 +202,7 @@ impl Orchestrator {
 
     /// Validates datasets awaiting validation, at most [`OrchestratorOptions::max_claims_per_pass`].
     async fn validation_pass(&self) -> Result<PassReport, ServiceError> {
-        let pass = self.pass("v");
-        let mut report = PassReport::default();
-        let mut held = Vec::new();
-        let result = self.validation_work(&pass, &mut report, &mut held).await;
-        self.alive()?;
-        self.give_up(&pass, held).await?;
-        result.map(|()| report)
+        self.run_pass("v", async |pass, report, held| self.validation_work(pass, report, held).await).await
     }
 
     async fn validation_work(
@@ -230,10 +224,20 @@ impl Orchestrator {
     /// Submits queued jobs, then follows submitted ones; at most
     /// [`OrchestratorOptions::max_claims_per_pass`] of each.
     async fn job_pass(&self) -> Result<PassReport, ServiceError> {
-        let pass = self.pass("j");
+        self.run_pass("j", async |pass, report, held| self.job_work(pass, report, held).await).await
+    }
+
+    /// Runs `work` in a new pass of `kind`, then gives up the rows it still holds (even when
+    /// the work failed part way).
+    async fn run_pass(
+        &self,
+        kind: &str,
+        work: impl AsyncFnOnce(&Pass, &mut PassReport, &mut Vec<(LeaseTarget, Outcome)>) -> Result<(), ServiceError>,
+    ) -> Result<PassReport, ServiceError> {
+        let pass = self.pass(kind);
         let mut report = PassReport::default();
         let mut held = Vec::new();
-        let result = self.job_work(&pass, &mut report, &mut held).await;
+        let result = work(&pass, &mut report, &mut held).await;
         self.alive()?;
         self.give_up(&pass, held).await?;
         result.map(|()| report)
@@ -328,4 +332,20 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
         .map(|text| (*text).to_owned())
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "a panic without a message".to_owned())
+}
+
+/// A queued one-CPU job of the smoke model, for the orchestrator's unit tests.
+#[cfg(test)]
+pub(crate) fn smoke_job() -> crate::model::TrainingJob {
+    use crate::config::{GpuSelection, Preset};
+    use crate::model::{DatasetId, Timestamp, TrainingJob, UserId};
+    TrainingJob::new_queued(
+        UserId::new(),
+        DatasetId::new(),
+        Preset::Balanced,
+        Preset::Balanced.hyperparameters("smoke"),
+        GpuSelection::new("CPU", 1, None).expect("the CPU is in the catalog"),
+        4,
+        Timestamp::now(),
+    )
 }

@@ -76,11 +76,12 @@ async fn check_gave_up(w: &Harnessed, dataset: &Dataset, code: &str) {
 
 async fn a_passing_storage_failure_during_validation_is_tried_again(db: Arc<dyn Database>) {
     let w = world(db);
-    w.store.fail_reads("chats.jsonl", MAX_TRIES - 1);
     let dataset = w.uploaded_dataset(&chat_dataset(12)).await;
+    let uploaded = w.store.reads_of("chats.jsonl");
+    w.store.fail_reads("chats.jsonl", MAX_TRIES - 1);
     let dataset = w.validate_with(&w.orchestrator, dataset.id).await;
     assert_eq!(dataset.status, DatasetStatus::Ready, "{:?}", dataset.validation_errors);
-    assert_eq!(w.store.reads_of("chats.jsonl"), MAX_TRIES as usize);
+    assert_eq!(w.store.reads_of("chats.jsonl") - uploaded, MAX_TRIES as usize);
     assert_eq!(dataset.total_training_pairs + dataset.total_validation_pairs, 12);
     assert_eq!(notification_kinds(&w.notifications().await), ["dataset_ready"]);
 }
@@ -92,7 +93,8 @@ async fn a_validator_that_crashes_every_time_ends_in_error_and_stays_there(db: A
     let dataset = w.validate_with(&w.orchestrator, dataset.id).await;
     check_gave_up(&w, &dataset, "validator_crashed").await;
     assert!(dataset.validation_errors[0].message.contains("the token counter crashed"));
-    assert_eq!(w.store.reads_of("chats.jsonl"), MAX_TRIES as usize);
+    // One read by the upload's own check, then one per try.
+    assert_eq!(w.store.reads_of("chats.jsonl"), 1 + MAX_TRIES as usize);
     // Never claimed again.
     let (reads, counts) = (w.store.reads_of("chats.jsonl"), counter.0.load(Ordering::SeqCst));
     for _ in 0..5 {
@@ -157,7 +159,7 @@ async fn training_reads_the_validated_bytes_not_a_replaced_upload(db: Arc<dyn Da
             .unwrap();
     let conversations = |split: &str| given[split]["conversations"].as_u64().unwrap_or(0);
     assert_eq!(conversations("train") + conversations("validation"), 12, "trained on the validated file: {given}");
-    assert_eq!(w.store.reads_of("chats.jsonl"), 1, "the upload itself was read once, by its validation");
+    assert_eq!(w.store.reads_of("chats.jsonl"), 2, "the upload was read by its own check and its validation, never since");
 }
 
 async fn a_changed_validated_copy_fails_the_launch(db: Arc<dyn Database>) {

@@ -155,11 +155,14 @@ async fn training_reads_the_validated_bytes_not_a_replaced_upload(db: Arc<dyn Da
     let job = w.run_to_end(job.id).await;
     assert_eq!(job.status, JobStatus::Completed, "{:?}", job.error_message);
     let given: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(w.attempt_dir(job.id, 0).join("dataset.json")).unwrap())
-            .unwrap();
+        serde_json::from_str(&std::fs::read_to_string(w.attempt_dir(job.id, 0).join("dataset.json")).unwrap()).unwrap();
     let conversations = |split: &str| given[split]["conversations"].as_u64().unwrap_or(0);
     assert_eq!(conversations("train") + conversations("validation"), 12, "trained on the validated file: {given}");
-    assert_eq!(w.store.reads_of("chats.jsonl"), 2, "the upload was read by its own check and its validation, never since");
+    assert_eq!(
+        w.store.reads_of("chats.jsonl"),
+        2,
+        "the upload was read by its own check and its validation, never since"
+    );
 }
 
 async fn a_changed_validated_copy_fails_the_launch(db: Arc<dyn Database>) {

@@ -106,15 +106,14 @@ fn case(name: &str) -> Case {
         attempts: 1,
     };
     match name {
-        "follow.stop_at_cap" | "finish.cancel" => Case {
-            scenario: "plan:hold:2",
-            cost_cap: true,
-            ends: (JobStatus::Cancelled, Some("cost_cap")),
-            ..plain
-        },
+        "follow.stop_at_cap" | "finish.cancel" => {
+            Case { scenario: "plan:hold:2", cost_cap: true, ends: (JobStatus::Cancelled, Some("cost_cap")), ..plain }
+        }
         "finish.retry" => Case { scenario: "plan:crash:1,success:1", attempts: 2, ..plain },
         "finish.fail" => Case { scenario: "plan:fail:1", ends: (JobStatus::Failed, Some("dataset_error")), ..plain },
-        "finish.mismatch" => Case { scenario: "bad-sha", ends: (JobStatus::Failed, Some("artifact_mismatch")), ..plain },
+        "finish.mismatch" => {
+            Case { scenario: "bad-sha", ends: (JobStatus::Failed, Some("artifact_mismatch")), ..plain }
+        }
         "validate.retry_later" => Case { failed_upload_reads: 1, ..plain },
         "launch.retry_later" => Case { failed_submits: 1, ..plain },
         "launch.cancel_submitted" => {
@@ -215,9 +214,15 @@ async fn run_until_dead(w: &Harnessed, dying: &Orchestrator, job: Option<&Traini
             if now.status.is_final() {
                 return;
             }
-        } else if w.app.list_datasets(w.user, &Default::default()).await.unwrap().items.iter().all(|d| {
-            d.status != DatasetStatus::Validating
-        }) {
+        } else if w
+            .app
+            .list_datasets(w.user, &Default::default())
+            .await
+            .unwrap()
+            .items
+            .iter()
+            .all(|d| d.status != DatasetStatus::Validating)
+        {
             return;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;

@@ -125,7 +125,8 @@ async fn a_worker_that_wrote_more_than_a_pass_reads_is_read_to_its_end(db: Arc<d
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     let written = std::fs::metadata(dir.join("events.jsonl")).unwrap().len();
-    let one_pass = (crate::world::fast_options().max_event_batches * brightrun_core::backend::event_log::MAX_BATCH_BYTES) as u64;
+    let one_pass =
+        (crate::world::fast_options().max_event_batches * brightrun_core::backend::event_log::MAX_BATCH_BYTES) as u64;
     assert!(written > one_pass, "the worker wrote {written} bytes, no more than a pass reads ({one_pass})");
     let job = w.run_to_end(job.id).await;
     assert_eq!(job.status, JobStatus::Completed, "{:?} {:?}", job.error_type, job.error_message);

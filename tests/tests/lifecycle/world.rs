@@ -504,7 +504,10 @@ impl GpuBackend for TestBackend {
         match fail {
             Some(true) => return Err(BackendError::Launch { reason: "the trainer cannot be started".into() }),
             Some(false) => {
-                return Err(BackendError::io("spawning the worker", std::io::Error::other("Resource temporarily unavailable")));
+                return Err(BackendError::io(
+                    "spawning the worker",
+                    std::io::Error::other("Resource temporarily unavailable"),
+                ));
             }
             None => {}
         }

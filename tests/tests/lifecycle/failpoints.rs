@@ -147,7 +147,6 @@ async fn die_at(db: Arc<dyn Database>, name: &'static str) {
     let mut setup = Setup::new(case.scenario);
     setup.options = options(&case);
     let w = world_with(db, setup);
-    w.store.fail_reads("chats.jsonl", case.failed_upload_reads);
     w.backend.fail_submits(case.failed_submits, false);
     if case.cancel_after_submit {
         w.backend.cancel_after_submit(w.user);
@@ -162,6 +161,8 @@ async fn die_at(db: Arc<dyn Database>, name: &'static str) {
     }
     let fresh = || Orchestrator::new(w.app.clone(), options(&case));
     let dataset = w.uploaded_dataset(&chat_dataset(12)).await;
+    // After the upload's own check of its object: the validation's reads fail.
+    w.store.fail_reads("chats.jsonl", case.failed_upload_reads);
 
     let dataset = if name.starts_with("validate.") {
         let dying = fresh();
@@ -192,7 +193,13 @@ async fn die_at(db: Arc<dyn Database>, name: &'static str) {
     let job = run_to_final(&w, &survivor, &job).await;
 
     // How it ended.
-    assert_eq!((job.status, job.error_type.as_deref()), case.ends, "{:?}", job.error_message);
+    assert_eq!(
+        (job.status, job.error_type.as_deref()),
+        case.ends,
+        "{:?} after {} retries",
+        job.error_message,
+        job.retry_count
+    );
     assert_eq!(job.retry_count, case.attempts.saturating_sub(1), "retries");
     if case.attempts == 0 {
         assert!(w.worker_starts().is_empty(), "no worker for a launch that gave up");

@@ -109,7 +109,13 @@ fn case(name: &str) -> Case {
         "follow.stop_at_cap" | "finish.cancel" => {
             Case { scenario: "plan:hold:2", cost_cap: true, ends: (JobStatus::Cancelled, Some("cost_cap")), ..plain }
         }
-        "finish.retry" => Case { scenario: "plan:crash:1,success:1", attempts: 2, ..plain },
+        // A completed job keeps the error of the attempt that was retried.
+        "finish.retry" => Case {
+            scenario: "plan:crash:1,success:1",
+            attempts: 2,
+            ends: (JobStatus::Completed, Some("worker_crashed")),
+            ..plain
+        },
         "finish.fail" => Case { scenario: "plan:fail:1", ends: (JobStatus::Failed, Some("dataset_error")), ..plain },
         "finish.mismatch" => {
             Case { scenario: "bad-sha", ends: (JobStatus::Failed, Some("artifact_mismatch")), ..plain }

@@ -18,6 +18,8 @@ PATH`, where NAME is one of:
   (tests restart the orchestrator meanwhile).
 - `hostile`: metrics with counts no run has (2^64 - 1 steps, 1e11 total steps), huge and
   negative floats, a NaN (not JSON: a log line), then waits for `release` and succeeds.
+- `flood`: the success story with 20 MiB of log lines (and its metrics) printed before the
+  adapter: more than an orchestrator reads in one pass, so the verdict must read to the end.
 - `environment`: the success story, after writing its environment variables to
   `environment.json` beside the spec (tests check what reaches a worker).
 - `plan:ATTEMPT,ATTEMPT,...`: one story per attempt of the job (the spec's `attempt`; the
@@ -28,7 +30,9 @@ PATH`, where NAME is one of:
   saves a partial adapter, prints `cancelled` and exits 143. It gives up after 60 s.
 
 `--record FILE` appends one line `JOB_ID ATTEMPT PID` to FILE when the double starts, so a
-test can count the workers each attempt got.
+test can count the workers each attempt got. Every run writes `dataset.json` beside the spec:
+the conversations of its train and validation files and their sha256, so a test can tell
+what the worker was given to train on.
 """
 
 from __future__ import annotations
@@ -126,6 +130,13 @@ def main() -> int:
         with record.open("a", encoding="utf-8") as starts:
             starts.write(f"{spec['job_id']} {spec.get('attempt', 0)} {os.getpid()}\n")
     duplicate = scenario == "malformed"
+    given = {}
+    for split in ("train", "validation"):
+        path = spec.get("dataset", {}).get(split)
+        if path and Path(path).exists():
+            data = Path(path).read_bytes()
+            given[split] = {"conversations": len(data.splitlines()), "sha256": hashlib.sha256(data).hexdigest()}
+    (spec_path.parent / "dataset.json").write_text(json.dumps(given))
     emit("phase", phase="loading")
     emit("started", job_id=spec["job_id"], total_steps=4, epochs=2, device="cpu", train_examples=8)
     if scenario == "environment":
@@ -174,6 +185,12 @@ def main() -> int:
              tokens_per_second=1000.0)
         emit("metric", step=4, total_steps=4, epoch=2.0, loss=0.75, learning_rate=1e-4, grad_norm=1.0,
              tokens_per_second=1000.0)
+    elif scenario == "flood":
+        line = "log " + "x" * 1019 + "\n"
+        sys.stdout.write(line * 10 * 1024)
+        metrics(4, 4)
+        sys.stdout.write(line * 10 * 1024)
+        sys.stdout.flush()
     else:
         metrics(4, 4)
     emit("eval", step=4, epoch=2, eval_loss=1.1)

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use brightrun_core::model::{JobStatus, Money};
 use brightrun_core::store::{BudgetSettings, Database};
 
-use crate::world::{run_dirs, world};
+use crate::world::{Setup, run_dirs, world, world_with};
 
 crate::on_both_backends!(
     each_failure_exit_code_fails_without_retry,
@@ -16,6 +16,7 @@ crate::on_both_backends!(
     cancel_mid_run_records_the_cost_and_notifies,
     a_budget_alert_is_sent_once,
     a_job_over_its_cost_cap_is_stopped,
+    a_worker_that_wrote_more_than_a_pass_reads_is_read_to_its_end,
 );
 
 async fn each_failure_exit_code_fails_without_retry(db: Arc<dyn Database>) {
@@ -108,4 +109,27 @@ async fn a_job_over_its_cost_cap_is_stopped(db: Arc<dyn Database>) {
     assert_eq!(job.status, JobStatus::Cancelled);
     assert_eq!(job.error_type.as_deref(), Some("cost_cap"));
     assert!(job.error_message.unwrap().contains("cost cap"));
+}
+
+async fn a_worker_that_wrote_more_than_a_pass_reads_is_read_to_its_end(db: Arc<dyn Database>) {
+    let w = world_with(db, Setup::new("flood"));
+    let job = w.queued_job().await;
+    // Submitted, then not looked at again until the worker is gone: the first look at it
+    // sees it done, with 20 MiB of output unread and `completed` at its very end.
+    assert_eq!(w.orchestrator.run_once().await.unwrap().jobs_submitted, 1);
+    let dir = w.attempt_dir(job.id, 0);
+    for _ in 0..1500 {
+        if dir.join("exit_code").exists() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let written = std::fs::metadata(dir.join("events.jsonl")).unwrap().len();
+    let one_pass =
+        (crate::world::fast_options().max_event_batches * brightrun_core::backend::event_log::MAX_BATCH_BYTES) as u64;
+    assert!(written > one_pass, "the worker wrote {written} bytes, no more than a pass reads ({one_pass})");
+    let job = w.run_to_end(job.id).await;
+    assert_eq!(job.status, JobStatus::Completed, "{:?} {:?}", job.error_type, job.error_message);
+    let points = w.app.job_metrics(w.user, job.id, brightrun_core::store::MetricSeries::TrainingLoss, 100).await;
+    assert_eq!(points.unwrap().len(), 4);
 }

@@ -12,8 +12,12 @@ mod world;
 
 mod concurrency;
 mod crash;
+mod datasets;
+mod failpoints;
 mod failures;
 mod hostile;
 mod isolation;
+mod launch;
+mod leases;
 mod money;
 mod success;

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::error::ErrorCode;
+use crate::error_code::{Code, ErrorCode};
 
 /// One invalid field: its name, the value given and what is allowed.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -41,8 +41,8 @@ fn join(fields: &[FieldError]) -> String {
 }
 
 impl ErrorCode for HyperparameterError {
-    fn code(&self) -> &'static str {
-        "invalid_hyperparameters"
+    fn error_code(&self) -> Code {
+        Code::InvalidHyperparameters
     }
 }
 

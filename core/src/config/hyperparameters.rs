@@ -206,7 +206,7 @@ fn check_float(errors: &mut Vec<FieldError>, field: &'static str, value: f64, ra
 mod tests {
     use super::*;
     use crate::config::Preset;
-    use crate::error::ErrorCode;
+    use crate::error_code::ErrorCode;
 
     fn balanced() -> Hyperparameters {
         Preset::Balanced.hyperparameters("mistralai/Mistral-7B-v0.1")

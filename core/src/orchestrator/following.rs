@@ -5,9 +5,10 @@ use std::sync::Arc;
 
 use super::accounting::{eta, progress_percent, running_cost};
 use super::failpoints::failpoint;
-use super::follow::FollowState;
 use super::lease::{Hold, Outcome, Pass};
-use super::{Orchestrator, notify};
+use super::Orchestrator;
+use crate::service::FollowState;
+use crate::service::notify;
 use crate::model::{JobStatus, JobTransition, Money, NotificationType, Timestamp, TrainingJob, UserId};
 use crate::service::ServiceError;
 use crate::store::{JobProgress, StoreError};

@@ -15,7 +15,7 @@ use crate::model::{Timestamp, TrainingJob};
 use crate::store::JobError;
 
 /// An attempt's launch in progress, as stored with its job (under the key `launch`, so it
-/// never reads as a submitted job's [`FollowState`](super::FollowState)).
+/// never reads as a submitted job's [`FollowState`](crate::service::FollowState)).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LaunchRecord {
     /// The launch.
@@ -71,7 +71,7 @@ mod tests {
     use crate::backend::BackendHandle;
     use crate::config::{GpuSelection, Preset};
     use crate::model::{DatasetId, UserId};
-    use crate::orchestrator::FollowState;
+    use crate::service::FollowState;
 
     fn job() -> TrainingJob {
         TrainingJob::new_queued(

@@ -18,11 +18,9 @@ pub mod accounting;
 mod failpoints;
 mod files;
 mod finish;
-mod follow;
 mod following;
 mod launch_record;
 mod lease;
-pub(crate) mod notify;
 mod pinning;
 pub mod quality;
 pub mod retry;
@@ -31,11 +29,11 @@ mod validation;
 
 #[cfg(any(test, feature = "failpoints"))]
 pub use failpoints::{FAILPOINTS, Failpoints};
-pub use follow::{FollowState, MAX_STEPS};
 pub use launch_record::LaunchRecord;
 pub use pinning::pinned_dataset_key;
 pub use submission::TRAINING_SEED;
-pub use validation::training_examples;
+/// The state of a followed job and the step cap, where the orchestrator's users have found them.
+pub use crate::service::{FollowState, MAX_STEPS};
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;

@@ -25,7 +25,8 @@ pub use memory::{
     FitSuggestion, MemoryBreakdown, MemoryEstimate, MemoryInputs, bytes_per_parameter, estimate_memory,
     memory_breakdown,
 };
-pub use options::{EstimateOptions, FlatEstimateOptions, HyperparameterOverrides, MAX_SAFE_INTEGER, read_model_config};
+pub use crate::config::HyperparameterOverrides;
+pub use options::{EstimateOptions, FlatEstimateOptions, MAX_SAFE_INTEGER, read_model_config};
 pub use spread::Spread;
 
 use serde::Serialize;

@@ -9,9 +9,9 @@ use crate::backend::BackendError;
 use crate::blob::BlobError;
 use crate::config::{CatalogError, HyperparameterError};
 use crate::dataset::{DatasetError, TokenizerError};
+use crate::error_code::{Code, ErrorCode};
 use crate::estimate::EstimateError;
 use crate::model::{MoneyParseError, ParseEnumError, TransitionError};
-use crate::error_code::{Code, ErrorCode};
 use crate::store::StoreError;
 
 /// Any error of the core, for callers who want a single error type.
@@ -204,7 +204,11 @@ mod tests {
     fn every_code_returned_is_registered_for_its_type_and_every_registered_code_is_returned() {
         let returned = representatives();
         for (error_type, code) in &returned {
-            assert!(Code::ALL.iter().any(|known| known.as_str() == code.as_str()), "`{}` is not registered", code.as_str());
+            assert!(
+                Code::ALL.iter().any(|known| known.as_str() == code.as_str()),
+                "`{}` is not registered",
+                code.as_str()
+            );
             assert!(
                 code.error_types().contains(error_type),
                 "`{}` is returned by {error_type}, but the registry says {:?}",

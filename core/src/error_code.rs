@@ -121,10 +121,10 @@ macro_rules! error_codes {
 error_codes! {
     /// Hyperparameters out of range or inconsistent; every bad field is listed with its range.
     InvalidHyperparameters => "invalid_hyperparameters", InvalidInput, [HyperparameterError],
-        "give each listed field a value in its range (`brightrun catalog` lists them)";
+        "give each listed field a value in its range (`brightrun estimate --help` lists them)";
     /// A GPU that is not in the GPU catalog.
     UnknownGpu => "unknown_gpu", InvalidInput, [CatalogError],
-        "choose a GPU of the catalog (`brightrun catalog`)";
+        "choose a GPU of the catalog (`brightrun gpus`)";
     /// A GPU count outside 1 to 8.
     InvalidGpuCount => "invalid_gpu_count", InvalidInput, [CatalogError],
         "ask for 1 to 8 GPUs";
@@ -133,7 +133,7 @@ error_codes! {
         "give the price in dollars per GPU-hour, from 0 to 10000";
     /// A base model that is not in the catalog, and no architecture was given for it.
     UnknownBaseModel => "unknown_base_model", InvalidInput, [CatalogError],
-        "choose a model of the catalog, or pass the model's Hugging Face config.json";
+        "choose a model of the catalog (`brightrun base-models`), or pass its Hugging Face config.json";
     /// A preset that does not exist.
     UnknownPreset => "unknown_preset", InvalidInput, [CatalogError],
         "use conservative, balanced, aggressive or custom";

@@ -85,12 +85,14 @@ impl Args for HyperparameterFlags {
             };
             let flag = Arg::new(spec.name).long(long_flag(spec.name)).help(help);
             match spec.kind {
-                ValueKind::Switch => command.arg(flag.action(ArgAction::SetTrue).conflicts_with(negated(spec.name))).arg(
-                    Arg::new(negated(spec.name))
-                        .long(format!("no-{}", long_flag(spec.name)))
-                        .action(ArgAction::SetTrue)
-                        .help(format!("Turn {} off", long_flag(spec.name))),
-                ),
+                ValueKind::Switch => {
+                    command.arg(flag.action(ArgAction::SetTrue).conflicts_with(negated(spec.name))).arg(
+                        Arg::new(negated(spec.name))
+                            .long(format!("no-{}", long_flag(spec.name)))
+                            .action(ArgAction::SetTrue)
+                            .help(format!("Turn {} off", long_flag(spec.name))),
+                    )
+                }
                 ValueKind::Names => command.arg(flag.value_name("NAME,...")),
                 ValueKind::Float | ValueKind::Integer | ValueKind::Choice => command.arg(flag),
             }
@@ -215,4 +217,54 @@ pub fn report(e: &Estimate, preset: Preset) -> String {
         line(format!("warning[{}]: {}: {}", warning.code, warning.message, warning.reason));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use brightrun_core::config::Quantization;
+    use clap::{CommandFactory as _, Parser};
+
+    use super::*;
+
+    #[derive(Debug, Parser)]
+    struct Flags {
+        #[command(flatten)]
+        flags: HyperparameterFlags,
+    }
+
+    fn parse(args: &[&str]) -> Result<HyperparameterOverrides, clap::Error> {
+        Flags::try_parse_from(["brightrun"].iter().chain(args)).map(|parsed| parsed.flags.overrides())
+    }
+
+    #[test]
+    fn every_hyperparameter_has_a_flag_with_its_doc_and_range() {
+        let help = Flags::command().render_help().to_string();
+        for spec in &HYPERPARAMETERS {
+            assert!(help.contains(&format!("--{}", long_flag(spec.name))), "--{} missing:\n{help}", spec.name);
+        }
+        assert!(help.contains("--no-gradient-checkpointing"), "{help}");
+        assert!(help.contains("LoRA rank `r` (1 to 512)"), "{help}");
+    }
+
+    #[test]
+    fn flags_override_what_they_name_and_bad_values_are_usage_errors() {
+        let overrides = parse(&[
+            "--learning-rate=1e-4",
+            "--lora-rank",
+            "64",
+            "--target-modules",
+            "q_proj,v_proj",
+            "--quantization",
+            "4bit",
+            "--no-gradient-checkpointing",
+        ])
+        .unwrap();
+        assert_eq!((overrides.learning_rate, overrides.lora_rank), (Some(1e-4), Some(64)));
+        assert_eq!(overrides.target_modules, Some(vec!["q_proj".to_owned(), "v_proj".to_owned()]));
+        assert_eq!((overrides.quantization, overrides.gradient_checkpointing), (Some(Quantization::Nf4), Some(false)));
+        assert_eq!(parse(&["--gradient-checkpointing"]).unwrap().gradient_checkpointing, Some(true));
+        assert_eq!(parse(&[]).unwrap(), HyperparameterOverrides::default());
+        assert!(parse(&["--lora-rank", "many"]).is_err());
+        assert!(parse(&["--gradient-checkpointing", "--no-gradient-checkpointing"]).is_err());
+    }
 }

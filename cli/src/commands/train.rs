@@ -87,8 +87,7 @@ pub fn run(args: &TrainArgs) -> Result<ExitCode, CliError> {
 async fn train(args: &TrainArgs) -> Result<ExitCode, CliError> {
     let gpu = GpuSelection::new(&defaults::gpu_type(args.gpu.as_deref())?, args.gpus, args.price_per_gpu_hour)?;
     BaseModel::find(&args.base_model)?;
-    let (preset, hyperparameters) =
-        args.preset.resolve(&args.base_model, &args.overrides.overrides());
+    let (preset, hyperparameters) = args.preset.resolve(&args.base_model, &args.overrides.overrides());
     hyperparameters.validate()?;
     // Before anything is uploaded or queued: a job no trainer can run would only fail.
     let app = local::open_to_train().await?;

@@ -39,11 +39,7 @@ pub fn run(args: &WorkerArgs) -> Result<(), CliError> {
         let orchestrator = Orchestrator::new(app.clone(), options.clone());
         let config = app.config();
         let database = config.database_url.split(':').next().unwrap_or_default();
-        eprintln!(
-            "orchestrating {} on {database} as {} (Ctrl-C stops)",
-            config.home.display(),
-            orchestrator.holder()
-        );
+        eprintln!("orchestrating {} on {database} as {} (Ctrl-C stops)", config.home.display(), orchestrator.holder());
         let mut last_sweep = Instant::now();
         loop {
             if last_sweep.elapsed() >= SWEEP_INTERVAL {

@@ -105,15 +105,15 @@ pub enum CatalogError {
 }
 
 impl ErrorCode for CatalogError {
-    fn code(&self) -> &'static str {
+    fn error_code(&self) -> Code {
         match self {
-            CatalogError::UnknownGpu { .. } => "unknown_gpu",
-            CatalogError::InvalidGpuCount { .. } => "invalid_gpu_count",
-            CatalogError::InvalidPrice { .. } => "invalid_price",
-            CatalogError::UnknownBaseModel { .. } => "unknown_base_model",
-            CatalogError::UnknownPreset { .. } => "unknown_preset",
-            CatalogError::InvalidArchitecture { .. } => "invalid_architecture",
-            CatalogError::UnreadableModelConfig { .. } => "unreadable_model_config",
+            CatalogError::UnknownGpu { .. } => Code::UnknownGpu,
+            CatalogError::InvalidGpuCount { .. } => Code::InvalidGpuCount,
+            CatalogError::InvalidPrice { .. } => Code::InvalidPrice,
+            CatalogError::UnknownBaseModel { .. } => Code::UnknownBaseModel,
+            CatalogError::UnknownPreset { .. } => Code::UnknownPreset,
+            CatalogError::InvalidArchitecture { .. } => Code::InvalidArchitecture,
+            CatalogError::UnreadableModelConfig { .. } => Code::UnreadableModelConfig,
         }
     }
 }

@@ -183,14 +183,9 @@ impl HyperparameterSpec {
             _ => None,
         }
     }
-
-    /// The value `hyperparameters` holds for it, as text (`2e-4`, `q_proj,v_proj`, `true`).
-    pub fn value_text(&self, hyperparameters: &Hyperparameters) -> String {
-        hyperparameters.value_text(self.name).unwrap_or_default()
-    }
 }
 
-/// How each type of the table is checked, parsed from text and shown.
+/// How each type of the table is described, checked and parsed from text.
 trait Declared: Sized {
     const KIND: ValueKind;
     const CHOICES: &'static [&'static str] = &[];
@@ -200,7 +195,7 @@ trait Declared: Sized {
         if let (Some(number), Some((min, max))) = (self.number(), range) {
             // `contains` is false for NaN, so a NaN is reported like any other out-of-range value.
             if !(min..=max).contains(&number) {
-                errors.push(FieldError::new(field, self.text(), format!("{min} to {max}")));
+                errors.push(FieldError::new(field, number.to_string(), format!("{min} to {max}")));
             }
         }
     }
@@ -209,9 +204,6 @@ trait Declared: Sized {
     fn number(&self) -> Option<f64> {
         None
     }
-
-    /// The value as text, as a flag takes it.
-    fn text(&self) -> String;
 
     /// Reads the value from text, as a flag gives it.
     fn parse(text: &str) -> Result<Self, String>;
@@ -224,10 +216,6 @@ impl Declared for f64 {
         Some(*self)
     }
 
-    fn text(&self) -> String {
-        self.to_string()
-    }
-
     fn parse(text: &str) -> Result<Self, String> {
         text.trim().parse().map_err(|e| format!("`{text}` is not a number: {e}"))
     }
@@ -238,10 +226,6 @@ impl Declared for u32 {
 
     fn number(&self) -> Option<f64> {
         Some(f64::from(*self))
-    }
-
-    fn text(&self) -> String {
-        self.to_string()
     }
 
     fn parse(text: &str) -> Result<Self, String> {
@@ -273,10 +257,6 @@ impl Declared for Vec<String> {
         }
     }
 
-    fn text(&self) -> String {
-        self.join(",")
-    }
-
     fn parse(text: &str) -> Result<Self, String> {
         Ok(text.split(',').map(|name| name.trim().to_owned()).collect())
     }
@@ -284,11 +264,8 @@ impl Declared for Vec<String> {
 
 impl Declared for Quantization {
     const KIND: ValueKind = ValueKind::Choice;
-    const CHOICES: &'static [&'static str] = &["none", "8bit", "4bit"];
-
-    fn text(&self) -> String {
-        self.as_str().to_owned()
-    }
+    const CHOICES: &'static [&'static str] =
+        &[Quantization::None.as_str(), Quantization::Int8.as_str(), Quantization::Nf4.as_str()];
 
     fn parse(text: &str) -> Result<Self, String> {
         text.parse()
@@ -298,17 +275,13 @@ impl Declared for Quantization {
 impl Declared for bool {
     const KIND: ValueKind = ValueKind::Switch;
 
-    fn text(&self) -> String {
-        self.to_string()
-    }
-
     fn parse(text: &str) -> Result<Self, String> {
         text.trim().parse().map_err(|_| format!("`{text}` is neither true nor false"))
     }
 }
 
 /// Builds [`HYPERPARAMETERS`], the range checks, [`HyperparameterOverrides`] and the
-/// by-name reads and writes from the table of [`with_hyperparameters!`].
+/// setting by name from the table of [`with_hyperparameters!`].
 macro_rules! declare_hyperparameters {
     (@range) => { None };
     (@range $min:literal $max:literal) => { Some(($min as f64, $max as f64)) };
@@ -354,13 +327,6 @@ macro_rules! declare_hyperparameters {
         impl Hyperparameters {
             fn check_declared(&self, errors: &mut Vec<FieldError>) {
                 $(self.$name.check(stringify!($name), declare_hyperparameters!(@range $($min $max)?), errors);)+
-            }
-
-            fn value_text(&self, name: &str) -> Option<String> {
-                match name {
-                    $(stringify!($name) => Some(self.$name.text()),)+
-                    _ => None,
-                }
             }
         }
     };
@@ -436,6 +402,44 @@ mod tests {
         hp.target_modules.clear();
         let HyperparameterError::Invalid(fields) = hp.validate().unwrap_err();
         assert_eq!(fields.len(), 2);
+    }
+
+    #[test]
+    fn the_table_names_every_field_but_the_base_model() {
+        let value = serde_json::to_value(balanced()).unwrap();
+        let mut fields: Vec<&str> =
+            value.as_object().unwrap().keys().map(String::as_str).filter(|name| *name != "base_model").collect();
+        let mut names: Vec<&str> = HYPERPARAMETERS.iter().map(|spec| spec.name).collect();
+        fields.sort_unstable();
+        names.sort_unstable();
+        assert_eq!(fields, names);
+        let lora_rank = HYPERPARAMETERS.iter().find(|spec| spec.name == "lora_rank").unwrap();
+        assert_eq!((lora_rank.kind, lora_rank.allowed().as_deref()), (ValueKind::Integer, Some("1 to 512")));
+        let quantization = HYPERPARAMETERS.iter().find(|spec| spec.name == "quantization").unwrap();
+        assert_eq!(quantization.allowed().as_deref(), Some("none, 8bit or 4bit"));
+        assert!(HYPERPARAMETERS.iter().all(|spec| !spec.doc.is_empty() && !spec.doc.starts_with(' ')));
+    }
+
+    #[test]
+    fn overrides_are_set_by_name_from_text_and_replace_only_what_they_name() {
+        let mut overrides = HyperparameterOverrides::default();
+        for (name, text) in [
+            ("learning_rate", "3e-4"),
+            ("lora_rank", "64"),
+            ("target_modules", "q_proj, v_proj"),
+            ("quantization", "qlora"),
+            ("gradient_checkpointing", "false"),
+        ] {
+            overrides.set_text(name, text).unwrap();
+        }
+        let mut hp = balanced();
+        overrides.apply(&mut hp);
+        assert_eq!((hp.learning_rate, hp.lora_rank, hp.quantization), (3e-4, 64, Quantization::Nf4));
+        assert_eq!((hp.target_modules.join(","), hp.gradient_checkpointing), ("q_proj,v_proj".to_owned(), false));
+        assert_eq!(hp.epochs, balanced().epochs);
+        assert!(overrides.set_text("lora_rank", "-1").unwrap_err().contains("whole number"));
+        assert!(overrides.set_text("quantization", "3bit").is_err());
+        assert!(overrides.set_text("base_model", "x").unwrap_err().contains("not a hyperparameter"));
     }
 
     #[test]

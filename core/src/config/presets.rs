@@ -5,8 +5,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use super::error::CatalogError;
 use super::base_model::SMOKE_MODEL_ID;
+use super::error::CatalogError;
 use super::hyperparameters::{DEFAULT_TARGET_MODULES, HyperparameterOverrides, Hyperparameters, Quantization};
 
 /// A preset: three tuned starting points, or `custom` for hand-set values.

@@ -9,9 +9,9 @@ use super::lease::{Hold, Pass};
 use super::quality::quality_metrics;
 use super::retry::is_transient;
 use super::{Orchestrator, files};
-use crate::error_code::Code;
 use crate::backend::{ArtifactSource, BackendStatus};
 use crate::blob::BlobKey;
+use crate::error_code::Code;
 use crate::estimate::billable_hours;
 use crate::model::{
     ArtifactConfiguration, ArtifactFile, ArtifactId, ArtifactStatus, BillingPeriod, CostRecord, CostRecordId, CostType,
@@ -242,7 +242,10 @@ impl Orchestrator {
         let mut files = Vec::with_capacity(collected.len());
         for artifact in &collected {
             let ArtifactSource::LocalPath { path } = &artifact.source else {
-                return Err(ServiceError::invalid(Code::UnsupportedArtifact, "only local artifact files are collected"));
+                return Err(ServiceError::invalid(
+                    Code::UnsupportedArtifact,
+                    "only local artifact files are collected",
+                ));
             };
             let key = BlobKey::model(job.user_id, model_id, &artifact.name)?;
             failpoint!(self, "finish.upload");

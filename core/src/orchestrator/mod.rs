@@ -27,13 +27,13 @@ pub mod retry;
 mod submission;
 mod validation;
 
+/// The state of a followed job and the step cap, where the orchestrator's users have found them.
+pub use crate::service::{FollowState, MAX_STEPS};
 #[cfg(any(test, feature = "failpoints"))]
 pub use failpoints::{FAILPOINTS, Failpoints};
 pub use launch_record::LaunchRecord;
 pub use pinning::pinned_dataset_key;
 pub use submission::TRAINING_SEED;
-/// The state of a followed job and the step cap, where the orchestrator's users have found them.
-pub use crate::service::{FollowState, MAX_STEPS};
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;

@@ -5,7 +5,6 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::failpoints::failpoint;
-use crate::service::FollowState;
 use super::launch_record::LaunchRecord;
 use super::lease::{Hold, Outcome, Pass};
 use super::pinning::pinned_dataset_key;
@@ -15,6 +14,7 @@ use crate::backend::protocol::{PROTOCOL_VERSION, SpecDataset, SpecOutput};
 use crate::backend::{BackendHandle, WorkerSpec};
 use crate::dataset::{ConvertOptions, convert_path};
 use crate::model::{JobId, JobStatus, JobTransition, Timestamp, TrainingJob};
+use crate::service::FollowState;
 use crate::service::ServiceError;
 use crate::store::{JobError, StoreError};
 

@@ -16,11 +16,11 @@ use super::failpoints::failpoint;
 use super::lease::{Hold, Outcome, Pass};
 use super::retry::{Failure, VALIDATION_FAILED, VALIDATION_INTERRUPTED, VALIDATOR_CRASHED, backoff};
 use super::{Orchestrator, files};
-use crate::service::notify;
 use crate::blob::BlobKey;
 use crate::dataset::{TokenCounter, ValidateOptions, ValidationReport, validate_path};
 use crate::model::{Dataset, DatasetStatus, Severity, Timestamp, ValidationFinding};
 use crate::service::ServiceError;
+use crate::service::notify;
 use crate::store::{JobError, ValidationReport as StoredReport};
 
 impl Orchestrator {
@@ -209,4 +209,3 @@ fn apply_report(dataset: &mut Dataset, report: &ValidationReport, now: Timestamp
     dataset.sample_data = serde_json::to_value(&report.sample_data).ok();
     dataset.validated_at = Some(now);
 }
-

@@ -4,9 +4,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::error::ServiceError;
-use crate::error_code::Code;
 use crate::backend::local::environment::WorkerEnvironment;
 use crate::backend::local::retention::{RetentionPolicy, parse_age};
+use crate::error_code::Code;
 
 /// Environment variable naming the BrightRun home (default `~/.brightrun`).
 pub const HOME_VAR: &str = "BRIGHTRUN_HOME";
@@ -105,8 +105,8 @@ impl BrightRunConfig {
             [(KEEP_RUNS_VAR, &mut config.retention.finished_runs), (KEEP_SCRATCH_VAR, &mut config.retention.scratch)]
         {
             if let Ok(text) = std::env::var(var) {
-                *age =
-                    parse_age(&text).map_err(|e| ServiceError::invalid(Code::InvalidRetention, format!("{var}: {e}")))?;
+                *age = parse_age(&text)
+                    .map_err(|e| ServiceError::invalid(Code::InvalidRetention, format!("{var}: {e}")))?;
             }
         }
         Ok(config)

@@ -69,7 +69,10 @@ impl BrightRun {
     /// Replaces the user's budget settings.
     pub async fn set_budget(&self, user_id: UserId, budget: &BudgetSettings) -> Result<BudgetSettings, ServiceError> {
         if !(1..=100).contains(&budget.alert_threshold_percent) {
-            return Err(ServiceError::invalid(Code::InvalidBudget, "the alert threshold is a percentage from 1 to 100"));
+            return Err(ServiceError::invalid(
+                Code::InvalidBudget,
+                "the alert threshold is a percentage from 1 to 100",
+            ));
         }
         let negative = |m: Option<crate::model::Money>| m.is_some_and(|m| m < crate::model::Money::ZERO);
         if negative(budget.monthly_budget) || negative(budget.per_job_cost_cap) {

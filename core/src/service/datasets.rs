@@ -7,10 +7,10 @@ use futures_util::{Stream, TryStreamExt as _};
 use serde::Serialize;
 
 use super::{BrightRun, ServiceError};
-use crate::error_code::Code;
 use crate::blob::{Access, BlobKey, Location};
-use crate::model::{Dataset, DatasetFormat, DatasetId, DatasetStatus, Timestamp, UserId};
 use crate::dataset::ValidationReport;
+use crate::error_code::Code;
+use crate::model::{Dataset, DatasetFormat, DatasetId, DatasetStatus, Timestamp, UserId};
 use crate::store::{DatasetQuery, Page, StoreError, ValidationReport as StoredReport};
 
 /// The longest dataset name, in characters.
@@ -168,7 +168,11 @@ impl BrightRun {
 
     /// The full validation report of one of the user's datasets (every finding the row's
     /// capped list leaves out), once its validation saved one.
-    pub async fn dataset_report(&self, user_id: UserId, id: DatasetId) -> Result<Option<ValidationReport>, ServiceError> {
+    pub async fn dataset_report(
+        &self,
+        user_id: UserId,
+        id: DatasetId,
+    ) -> Result<Option<ValidationReport>, ServiceError> {
         let value = match self.db.validation_report(user_id, id).await? {
             None => return Ok(None),
             Some(StoredReport::Inline(value)) => value,

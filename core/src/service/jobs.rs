@@ -3,9 +3,9 @@
 use serde::Serialize;
 
 use super::{BrightRun, FollowState, MAX_STEPS, ServiceError, notify};
-use crate::error_code::Code;
 use crate::backend::{EventBatch, EventCursor};
 use crate::config::{BaseModel, GpuSelection, Hyperparameters, Preset};
+use crate::error_code::Code;
 use crate::estimate::{Assumptions, DatasetSize, Estimate, EstimateRequest, estimate};
 use crate::model::{
     CostRecord, Dataset, DatasetFormat, DatasetId, DatasetStatus, JobId, JobStatus, JobTransition, MetricsPoint,

@@ -4,12 +4,12 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use super::FollowState;
 use super::datasets::{MAX_NAME_CHARS, checked_description, checked_text};
 use super::{BrightRun, ServiceError};
-use crate::error_code::Code;
-use crate::blob::{Access, BlobKey, Location};
-use super::FollowState;
 use crate::backend::ArtifactSource;
+use crate::blob::{Access, BlobKey, Location};
+use crate::error_code::Code;
 use crate::model::{ArtifactId, ArtifactStatus, JobId, ModelArtifact, Timestamp, UserId};
 use crate::store::{ArtifactQuery, Page};
 

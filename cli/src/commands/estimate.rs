@@ -80,10 +80,10 @@ impl Args for HyperparameterFlags {
     fn augment_args(command: clap::Command) -> clap::Command {
         HYPERPARAMETERS.iter().fold(command, |command, spec| {
             let help = match spec.allowed() {
-                Some(allowed) => format!("{} ({allowed})", spec.doc),
+                Some(allowed) => format!("{} ({allowed})", spec.doc.trim_end_matches('.')),
                 None => spec.doc.to_owned(),
             };
-            let flag = Arg::new(spec.name).long(long_flag(spec.name)).help(help);
+            let flag = Arg::new(spec.name).long(long_flag(spec.name)).value_name(spec.name.to_uppercase()).help(help);
             match spec.kind {
                 ValueKind::Switch => {
                     command.arg(flag.action(ArgAction::SetTrue).conflicts_with(negated(spec.name))).arg(

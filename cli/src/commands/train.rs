@@ -13,7 +13,7 @@ use brightrun_core::config::{BaseModel, GpuSelection, Preset, SMOKE_MODEL_ID};
 use brightrun_core::dataset::{EstimatedTokenCounter, ValidateOptions, ValidationReport, validate_path};
 use brightrun_core::estimate::Estimate;
 use brightrun_core::model::{Dataset, DatasetFormat, DatasetStatus, JobStatus, Money};
-use brightrun_core::service::{BrightRun, JobRequest};
+use brightrun_core::service::JobRequest;
 use clap::Args;
 use serde::Serialize;
 

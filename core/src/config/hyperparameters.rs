@@ -101,40 +101,42 @@ pub struct Hyperparameters {
 /// learning_rate: f64, flat [f64], range 1e-7 ..= 1e-2;
 /// ```
 ///
-/// with an optional `, ts "..."` (the TypeScript type of a value named by text). The core
+/// with an optional `, ts "..."` (the TypeScript type of a value named by text). The docs are
+/// `#[doc = "..."]` attributes, not `///` comments, so that the Node binding's generated
+/// TypeScript reads them as plain strings. The core
 /// builds [`HYPERPARAMETERS`], the validation, [`HyperparameterOverrides`] and the flat
 /// estimate options from it; the CLI its flags, the Node binding its options.
 #[macro_export]
 macro_rules! with_hyperparameters {
     ($callback:ident) => {
         $callback! {
-            /// Peak learning rate of the schedule.
+            #[doc = "Peak learning rate of the schedule."]
             learning_rate: f64, flat [f64], range 1e-7 ..= 1e-2;
-            /// Examples per micro-batch, across all GPUs of the job.
+            #[doc = "Examples per micro-batch, across all GPUs of the job."]
             batch_size: u32, flat [f64], range 1 ..= 512;
-            /// Passes over the training split.
+            #[doc = "Passes over the training split."]
             epochs: u32, flat [f64], range 1 ..= 100;
-            /// LoRA rank `r`.
+            #[doc = "LoRA rank `r`."]
             lora_rank: u32, flat [f64], range 1 ..= 512;
-            /// LoRA scaling numerator `alpha` (the update is scaled by `alpha / r`).
+            #[doc = "LoRA scaling numerator `alpha` (the update is scaled by `alpha / r`)."]
             lora_alpha: u32, flat [f64], range 1 ..= 1024;
-            /// Dropout applied to the LoRA input.
+            #[doc = "Dropout applied to the LoRA input."]
             lora_dropout: f64, flat [f64], range 0 ..= 0.5;
-            /// Optimiser steps of linear learning-rate warmup.
+            #[doc = "Optimiser steps of linear learning-rate warmup."]
             warmup_steps: u32, flat [f64], range 0 ..= 100_000;
-            /// AdamW weight decay.
+            #[doc = "AdamW weight decay."]
             weight_decay: f64, flat [f64], range 0 ..= 1;
-            /// Micro-batches accumulated into one optimiser step.
+            #[doc = "Micro-batches accumulated into one optimiser step."]
             gradient_accumulation_steps: u32, flat [f64], range 1 ..= 1024;
-            /// Gradient clipping norm.
+            #[doc = "Gradient clipping norm."]
             max_grad_norm: f64, flat [f64], range 0.01 ..= 100;
-            /// Longest example in tokens; longer ones are truncated by the trainer.
+            #[doc = "Longest example in tokens; longer ones are truncated by the trainer."]
             max_seq_len: u32, flat [f64], range 64 ..= 262_144;
-            /// Module names LoRA adapts (`q_proj`, `v_proj`, ...); the range is their count.
+            #[doc = "Module names LoRA adapts (`q_proj`, `v_proj`, ...); the range is their count."]
             target_modules: Vec<String>, flat [Vec<String>], range 1 ..= 32;
-            /// Storage of the frozen base weights: none (bf16), 8bit or 4bit (QLoRA NF4).
+            #[doc = "Storage of the frozen base weights: none (bf16), 8bit or 4bit (QLoRA NF4)."]
             quantization: $crate::config::Quantization, flat [String], ts "'none' | '8bit' | '4bit'";
-            /// Recompute activations in the backward pass to save memory.
+            #[doc = "Recompute activations in the backward pass to save memory."]
             gradient_checkpointing: bool, flat [bool];
         }
     };

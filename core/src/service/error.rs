@@ -13,7 +13,7 @@ pub enum ServiceError {
     /// The caller's input is wrong; the message says what and how to fix it.
     #[error("{message}")]
     InvalidInput {
-        /// Stable code of the problem (`invalid_name`, `dataset_not_ready`, ...).
+        /// Registered code of the problem (`invalid_text`, `dataset_not_ready`, ...).
         code: Code,
         /// What is wrong.
         message: String,

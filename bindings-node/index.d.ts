@@ -273,19 +273,19 @@ export interface EstimateOptions {
   measuredTokensPerSecond?: number
   /** Path of the model's `config.json`, for a base model outside the catalog. */
   modelConfig?: string
-  /** Peak learning rate. */
+  /** Peak learning rate of the schedule. */
   learningRate?: number
-  /** Examples per micro-batch. */
+  /** Examples per micro-batch, across all GPUs of the job. */
   batchSize?: number
   /** Passes over the training split. */
   epochs?: number
-  /** LoRA rank. */
+  /** LoRA rank `r`. */
   loraRank?: number
-  /** LoRA alpha. */
+  /** LoRA scaling numerator `alpha` (the update is scaled by `alpha / r`). */
   loraAlpha?: number
-  /** LoRA dropout. */
+  /** Dropout applied to the LoRA input. */
   loraDropout?: number
-  /** Warmup steps. */
+  /** Optimiser steps of linear learning-rate warmup. */
   warmupSteps?: number
   /** AdamW weight decay. */
   weightDecay?: number
@@ -293,11 +293,11 @@ export interface EstimateOptions {
   gradientAccumulationSteps?: number
   /** Gradient clipping norm. */
   maxGradNorm?: number
-  /** Longest example in tokens. */
+  /** Longest example in tokens; longer ones are truncated by the trainer. */
   maxSeqLen?: number
-  /** Module names LoRA adapts, e.g. `['q_proj', 'v_proj']`. */
+  /** Module names LoRA adapts (`q_proj`, `v_proj`, ...); the range is their count. */
   targetModules?: Array<string>
-  /** Storage of the frozen base weights: bf16, 8-bit, or 4-bit NF4 (QLoRA). */
+  /** Storage of the frozen base weights: none (bf16), 8bit or 4bit (QLoRA NF4). */
   quantization?: 'none' | '8bit' | '4bit'
   /** Recompute activations in the backward pass to save memory. */
   gradientCheckpointing?: boolean

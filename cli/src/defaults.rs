@@ -1,10 +1,6 @@
-//! What `brightrun train` uses when a flag is left out: the GPU this machine has, and
-//! values for the smoke model that train in seconds.
+//! What `brightrun train` uses when `--gpu` is left out: the GPU this machine has.
 
 use std::process::Command;
-
-use brightrun_core::config::{Hyperparameters, Preset, SMOKE_MODEL_ID};
-use brightrun_core::estimate::HyperparameterOverrides;
 
 use crate::error::CliError;
 
@@ -74,41 +70,6 @@ pub fn catalog_gpu(line: &str) -> Option<&'static str> {
     }
 }
 
-/// The smoke model's values, replacing those of any preset that only suit a real model:
-/// a tiny randomly initialised model needs a high learning rate, a short warmup and no
-/// dropout, and learns in a few epochs of small batches. On the sample datasets (24
-/// conversations) that is 18 to 24 optimiser steps: seconds on a CPU.
-fn smoke_values(hyperparameters: &mut Hyperparameters) {
-    hyperparameters.learning_rate = 5e-3;
-    hyperparameters.batch_size = 4;
-    hyperparameters.epochs = 4;
-    hyperparameters.lora_rank = 8;
-    hyperparameters.lora_alpha = 16;
-    hyperparameters.lora_dropout = 0.0;
-    hyperparameters.warmup_steps = 2;
-    hyperparameters.weight_decay = 0.0;
-    hyperparameters.max_seq_len = 1024;
-    hyperparameters.gradient_checkpointing = false;
-    hyperparameters.target_modules =
-        ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"].map(String::from).to_vec();
-}
-
-/// The job's preset and values: the preset's (the smoke model's own for `smoke`), then the
-/// flags. A job whose values are not exactly its preset's is recorded as `custom`.
-pub fn hyperparameters(
-    base_model: &str,
-    preset: Preset,
-    overrides: &HyperparameterOverrides,
-) -> (Preset, Hyperparameters) {
-    let mut values = preset.hyperparameters(base_model);
-    if base_model.eq_ignore_ascii_case(SMOKE_MODEL_ID) {
-        smoke_values(&mut values);
-    }
-    overrides.apply(&mut values);
-    let recorded = if values == preset.hyperparameters(base_model) { preset } else { Preset::Custom };
-    (recorded, values)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,18 +83,5 @@ mod tests {
         assert_eq!(catalog_gpu("NVIDIA RTX A6000, 49140"), Some("A6000-48GB"));
         assert_eq!(catalog_gpu("NVIDIA L40S, 46068"), Some("L40S-48GB"));
         assert_eq!(catalog_gpu("NVIDIA GeForce RTX 4090, 24564"), None);
-    }
-
-    #[test]
-    fn the_smoke_model_gets_quick_values_and_flags_win() {
-        let none = HyperparameterOverrides::default();
-        let (preset, values) = hyperparameters("smoke", Preset::Balanced, &none);
-        assert_eq!((preset, values.learning_rate, values.warmup_steps), (Preset::Custom, 5e-3, 2));
-        values.validate().unwrap();
-        let (preset, values) = hyperparameters("Qwen/Qwen3-8B", Preset::Balanced, &none);
-        assert_eq!((preset, values), (Preset::Balanced, Preset::Balanced.hyperparameters("Qwen/Qwen3-8B")));
-        let epochs = HyperparameterOverrides { epochs: Some(2), ..Default::default() };
-        let (preset, values) = hyperparameters("smoke", Preset::Balanced, &epochs);
-        assert_eq!((preset, values.epochs), (Preset::Custom, 2));
     }
 }

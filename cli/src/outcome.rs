@@ -4,10 +4,8 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use brightrun_core::backend::ArtifactSource;
-use brightrun_core::blob::Location;
 use brightrun_core::model::{JobStatus, ModelArtifact, TrainingJob};
-use brightrun_core::orchestrator::FollowState;
+use brightrun_core::service::FollowState;
 use brightrun_core::service::{BrightRun, ModelDownload};
 use serde::Serialize;
 
@@ -54,7 +52,7 @@ impl JobOutcome {
         let curves = Curves::read(app, job.id).await?;
         let (model, files) = match job.artifact_id {
             Some(id) => (Some(app.get_model(LOCAL_USER, id).await?), adapter::files(app, id).await?),
-            None => (None, partial_adapter(app, &job).await),
+            None => (None, app.job_leftover_files(LOCAL_USER, job.id).await?),
         };
         let adapter_dir = adapter::local_dir(&files);
         let partial_adapter = model.is_none() && !files.is_empty();
@@ -155,22 +153,4 @@ pub fn job_lines(job: &TrainingJob) -> String {
         let _ = writeln!(out, "Error      {}: {message}", job.error_type.as_deref().unwrap_or("error"));
     }
     out
-}
-
-/// The partial adapter a cancelled run left in its backend (empty when there is none).
-async fn partial_adapter(app: &BrightRun, job: &TrainingJob) -> Vec<ModelDownload> {
-    let Some(state) = FollowState::of(job) else { return Vec::new() };
-    let Ok(collected) = app.backend().collect(&state.handle).await else { return Vec::new() };
-    collected
-        .into_iter()
-        .filter_map(|a| match a.source {
-            ArtifactSource::LocalPath { path } if path.is_file() => Some(ModelDownload {
-                name: a.name,
-                bytes: a.bytes,
-                sha256: a.sha256,
-                location: Location::LocalPath(path),
-            }),
-            _ => None,
-        })
-        .collect()
 }

@@ -14,6 +14,7 @@ pub mod blob;
 pub mod config;
 pub mod dataset;
 pub mod error;
+pub mod error_code;
 pub mod estimate;
 pub mod model;
 pub mod orchestrator;
@@ -24,4 +25,5 @@ pub mod store;
 #[doc(hidden)]
 pub mod testing;
 
-pub use error::{Error, ErrorCode};
+pub use error::Error;
+pub use error_code::ErrorCode;

@@ -2,10 +2,11 @@
 
 use std::path::PathBuf;
 
-use brightrun_core::config::{Preset, Quantization};
-use brightrun_core::estimate::{Estimate, EstimateOptions, HyperparameterOverrides};
+use brightrun_core::config::{HYPERPARAMETERS, HyperparameterOverrides, Preset, ValueKind};
+use brightrun_core::estimate::{Estimate, EstimateOptions};
 use brightrun_core::model::Money;
-use clap::Args;
+use clap::error::ErrorKind;
+use clap::{Arg, ArgAction, ArgMatches, Args, FromArgMatches};
 
 use crate::error::CliError;
 use crate::output::print_json;
@@ -50,70 +51,81 @@ pub struct EstimateArgs {
     json: bool,
 }
 
-/// Flags named after the hyperparameter fields; each overrides the preset's value (also
-/// taken by `brightrun train`).
-#[derive(Debug, Args)]
+/// One flag a hyperparameter of the core's table ([`HYPERPARAMETERS`]), named after its field
+/// (`--lora-rank`), its help the table's doc line and range; each overrides the preset's
+/// value (also taken by `brightrun train`). A switch has a `--no-` flag beside it.
+#[derive(Debug, Clone, Default)]
 pub struct HyperparameterFlags {
-    #[arg(long)]
-    learning_rate: Option<f64>,
-    #[arg(long)]
-    batch_size: Option<u32>,
-    #[arg(long)]
-    epochs: Option<u32>,
-    #[arg(long)]
-    lora_rank: Option<u32>,
-    #[arg(long)]
-    lora_alpha: Option<u32>,
-    #[arg(long)]
-    lora_dropout: Option<f64>,
-    #[arg(long)]
-    warmup_steps: Option<u32>,
-    #[arg(long)]
-    weight_decay: Option<f64>,
-    #[arg(long)]
-    gradient_accumulation_steps: Option<u32>,
-    #[arg(long)]
-    max_grad_norm: Option<f64>,
-    #[arg(long)]
-    max_seq_len: Option<u32>,
-    /// Comma-separated module names, e.g. q_proj,v_proj.
-    #[arg(long, value_delimiter = ',')]
-    target_modules: Option<Vec<String>>,
-    /// none, 8bit or 4bit (QLoRA).
-    #[arg(long)]
-    quantization: Option<Quantization>,
-    /// Turn gradient checkpointing on (the presets' default).
-    #[arg(long, conflicts_with = "no_gradient_checkpointing")]
-    gradient_checkpointing: bool,
-    /// Turn gradient checkpointing off.
-    #[arg(long)]
-    no_gradient_checkpointing: bool,
+    overrides: HyperparameterOverrides,
 }
 
 impl HyperparameterFlags {
     /// The flags given, as the core's overrides.
     pub fn overrides(&self) -> HyperparameterOverrides {
-        let gradient_checkpointing = match (self.gradient_checkpointing, self.no_gradient_checkpointing) {
-            (true, _) => Some(true),
-            (_, true) => Some(false),
-            _ => None,
-        };
-        HyperparameterOverrides {
-            learning_rate: self.learning_rate,
-            batch_size: self.batch_size,
-            epochs: self.epochs,
-            lora_rank: self.lora_rank,
-            lora_alpha: self.lora_alpha,
-            lora_dropout: self.lora_dropout,
-            warmup_steps: self.warmup_steps,
-            weight_decay: self.weight_decay,
-            gradient_accumulation_steps: self.gradient_accumulation_steps,
-            max_grad_norm: self.max_grad_norm,
-            max_seq_len: self.max_seq_len,
-            target_modules: self.target_modules.clone(),
-            quantization: self.quantization,
-            gradient_checkpointing,
+        self.overrides.clone()
+    }
+}
+
+/// The flag of a field (`lora_rank` -> `lora-rank`).
+fn long_flag(name: &str) -> String {
+    name.replace('_', "-")
+}
+
+/// The id of a switch's `--no-` flag.
+fn negated(name: &str) -> String {
+    format!("no_{name}")
+}
+
+impl Args for HyperparameterFlags {
+    fn augment_args(command: clap::Command) -> clap::Command {
+        HYPERPARAMETERS.iter().fold(command, |command, spec| {
+            let help = match spec.allowed() {
+                Some(allowed) => format!("{} ({allowed})", spec.doc.trim_end_matches('.')),
+                None => spec.doc.to_owned(),
+            };
+            let flag = Arg::new(spec.name).long(long_flag(spec.name)).value_name(spec.name.to_uppercase()).help(help);
+            match spec.kind {
+                ValueKind::Switch => {
+                    command.arg(flag.action(ArgAction::SetTrue).conflicts_with(negated(spec.name))).arg(
+                        Arg::new(negated(spec.name))
+                            .long(format!("no-{}", long_flag(spec.name)))
+                            .action(ArgAction::SetTrue)
+                            .help(format!("Turn {} off", long_flag(spec.name))),
+                    )
+                }
+                ValueKind::Names => command.arg(flag.value_name("NAME,...")),
+                ValueKind::Float | ValueKind::Integer | ValueKind::Choice => command.arg(flag),
+            }
+        })
+    }
+
+    fn augment_args_for_update(command: clap::Command) -> clap::Command {
+        Self::augment_args(command)
+    }
+}
+
+impl FromArgMatches for HyperparameterFlags {
+    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+        let mut overrides = HyperparameterOverrides::default();
+        for spec in &HYPERPARAMETERS {
+            let text = match spec.kind {
+                ValueKind::Switch if matches.get_flag(spec.name) => Some("true"),
+                ValueKind::Switch if matches.get_flag(&negated(spec.name)) => Some("false"),
+                ValueKind::Switch => None,
+                _ => matches.get_one::<String>(spec.name).map(String::as_str),
+            };
+            if let Some(text) = text {
+                overrides.set_text(spec.name, text).map_err(|reason| {
+                    clap::Error::raw(ErrorKind::ValueValidation, format!("--{}: {reason}\n", long_flag(spec.name)))
+                })?;
+            }
         }
+        Ok(Self { overrides })
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(matches)?;
+        Ok(())
     }
 }
 
@@ -205,4 +217,54 @@ pub fn report(e: &Estimate, preset: Preset) -> String {
         line(format!("warning[{}]: {}: {}", warning.code, warning.message, warning.reason));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use brightrun_core::config::Quantization;
+    use clap::{CommandFactory as _, Parser};
+
+    use super::*;
+
+    #[derive(Debug, Parser)]
+    struct Flags {
+        #[command(flatten)]
+        flags: HyperparameterFlags,
+    }
+
+    fn parse(args: &[&str]) -> Result<HyperparameterOverrides, clap::Error> {
+        Flags::try_parse_from(["brightrun"].iter().chain(args)).map(|parsed| parsed.flags.overrides())
+    }
+
+    #[test]
+    fn every_hyperparameter_has_a_flag_with_its_doc_and_range() {
+        let help = Flags::command().render_help().to_string();
+        for spec in &HYPERPARAMETERS {
+            assert!(help.contains(&format!("--{}", long_flag(spec.name))), "--{} missing:\n{help}", spec.name);
+        }
+        assert!(help.contains("--no-gradient-checkpointing"), "{help}");
+        assert!(help.contains("LoRA rank `r` (1 to 512)"), "{help}");
+    }
+
+    #[test]
+    fn flags_override_what_they_name_and_bad_values_are_usage_errors() {
+        let overrides = parse(&[
+            "--learning-rate=1e-4",
+            "--lora-rank",
+            "64",
+            "--target-modules",
+            "q_proj,v_proj",
+            "--quantization",
+            "4bit",
+            "--no-gradient-checkpointing",
+        ])
+        .unwrap();
+        assert_eq!((overrides.learning_rate, overrides.lora_rank), (Some(1e-4), Some(64)));
+        assert_eq!(overrides.target_modules, Some(vec!["q_proj".to_owned(), "v_proj".to_owned()]));
+        assert_eq!((overrides.quantization, overrides.gradient_checkpointing), (Some(Quantization::Nf4), Some(false)));
+        assert_eq!(parse(&["--gradient-checkpointing"]).unwrap().gradient_checkpointing, Some(true));
+        assert_eq!(parse(&[]).unwrap(), HyperparameterOverrides::default());
+        assert!(parse(&["--lora-rank", "many"]).is_err());
+        assert!(parse(&["--gradient-checkpointing", "--no-gradient-checkpointing"]).is_err());
+    }
 }

@@ -13,8 +13,7 @@ use brightrun_core::config::{BaseModel, GpuSelection, Preset, SMOKE_MODEL_ID};
 use brightrun_core::dataset::{EstimatedTokenCounter, ValidateOptions, ValidationReport, validate_path};
 use brightrun_core::estimate::Estimate;
 use brightrun_core::model::{Dataset, DatasetFormat, DatasetStatus, JobStatus, Money};
-use brightrun_core::service::{BrightRun, JobRequest};
-use brightrun_core::store::ValidationReport as StoredReport;
+use brightrun_core::service::JobRequest;
 use clap::Args;
 use serde::Serialize;
 
@@ -88,8 +87,7 @@ pub fn run(args: &TrainArgs) -> Result<ExitCode, CliError> {
 async fn train(args: &TrainArgs) -> Result<ExitCode, CliError> {
     let gpu = GpuSelection::new(&defaults::gpu_type(args.gpu.as_deref())?, args.gpus, args.price_per_gpu_hour)?;
     BaseModel::find(&args.base_model)?;
-    let (preset, hyperparameters) =
-        defaults::hyperparameters(&args.base_model, args.preset, &args.overrides.overrides());
+    let (preset, hyperparameters) = args.preset.resolve(&args.base_model, &args.overrides.overrides());
     hyperparameters.validate()?;
     // Before anything is uploaded or queued: a job no trainer can run would only fail.
     let app = local::open_to_train().await?;
@@ -104,7 +102,7 @@ async fn train(args: &TrainArgs) -> Result<ExitCode, CliError> {
     let dataset = upload::dataset(&app, &args.file, format).await?;
     let status = follow::validate(&app, &orchestrator, dataset.id).await?;
     let dataset = app.get_dataset(LOCAL_USER, dataset.id).await?;
-    let validation = stored_report(&app, &dataset).await?;
+    let validation = app.dataset_report(LOCAL_USER, dataset.id).await?;
     let mut report = TrainReport { dataset, validation, estimate: None, outcome: None, interrupted: false };
     if status != DatasetStatus::Ready {
         return match &report.validation {
@@ -163,15 +161,6 @@ fn detect_format(path: &Path, json: bool) -> Result<Result<DatasetFormat, Valida
     }
     let report = result?;
     Ok(report.format.ok_or(report))
-}
-
-/// The orchestrator's full validation report of the dataset, when it stored one inline.
-async fn stored_report(app: &BrightRun, dataset: &Dataset) -> Result<Option<ValidationReport>, CliError> {
-    let stored = app.database().validation_report(LOCAL_USER, dataset.id).await.map_err(CliError::from)?;
-    Ok(match stored {
-        Some(StoredReport::Inline(value)) => serde_json::from_value(value).ok(),
-        _ => None,
-    })
 }
 
 /// An invalid dataset: its findings, exit 1.

@@ -1,5 +1,6 @@
 //! `brightrun worker`: the orchestrator loop for a host application on the embedded
-//! default (or any app sharing its `$BRIGHTRUN_HOME`), until SIGINT or SIGTERM.
+//! default (or any app sharing its `$BRIGHTRUN_HOME`), or on the production parts that
+//! `$BRIGHTRUN_DATABASE_URL` and `$BRIGHTRUN_STORAGE_URL` name, until SIGINT or SIGTERM.
 
 use std::time::{Duration, Instant};
 
@@ -36,7 +37,9 @@ pub fn run(args: &WorkerArgs) -> Result<(), CliError> {
             ..OrchestratorOptions::default()
         };
         let orchestrator = Orchestrator::new(app.clone(), options.clone());
-        eprintln!("orchestrating {} as {} (Ctrl-C stops)", app.config().home.display(), orchestrator.holder());
+        let config = app.config();
+        let database = config.database_url.split(':').next().unwrap_or_default();
+        eprintln!("orchestrating {} on {database} as {} (Ctrl-C stops)", config.home.display(), orchestrator.holder());
         let mut last_sweep = Instant::now();
         loop {
             if last_sweep.elapsed() >= SWEEP_INTERVAL {

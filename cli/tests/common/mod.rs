@@ -49,6 +49,12 @@ impl Home {
         Self::new(format!("python3 {} --scenario {scenario}", double.display()))
     }
 
+    /// The same home with `name=value` set for every command.
+    pub fn with_env(mut self, name: &str, value: &str) -> Self {
+        self.env.push((name.into(), value.into()));
+        self
+    }
+
     /// The home directory.
     pub fn path(&self) -> &Path {
         self.dir.path()

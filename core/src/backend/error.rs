@@ -1,6 +1,6 @@
 //! Errors of the backend concern.
 
-use crate::error::ErrorCode;
+use crate::error_code::{Code, ErrorCode};
 
 /// A backend that cannot do what was asked.
 #[derive(Debug, thiserror::Error)]
@@ -50,13 +50,13 @@ impl BackendError {
 }
 
 impl ErrorCode for BackendError {
-    fn code(&self) -> &'static str {
+    fn error_code(&self) -> Code {
         match self {
-            BackendError::Io { .. } => "backend_io",
-            BackendError::InvalidHandle { .. } => "invalid_backend_handle",
-            BackendError::Launch { .. } => "worker_launch_failed",
-            BackendError::Engine { .. } => "backend_engine_failed",
-            BackendError::NotCollectable { .. } => "nothing_to_collect",
+            BackendError::Io { .. } => Code::BackendIo,
+            BackendError::InvalidHandle { .. } => Code::InvalidBackendHandle,
+            BackendError::Launch { .. } => Code::WorkerLaunchFailed,
+            BackendError::Engine { .. } => Code::BackendEngineFailed,
+            BackendError::NotCollectable { .. } => Code::NothingToCollect,
         }
     }
 }

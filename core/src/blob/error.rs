@@ -1,6 +1,6 @@
 //! The errors of object storage, each with a stable code.
 
-use crate::error::ErrorCode;
+use crate::error_code::{Code, ErrorCode};
 
 /// A failed object-storage operation.
 #[derive(Debug, thiserror::Error)]
@@ -66,17 +66,17 @@ impl From<object_store::Error> for BlobError {
 }
 
 impl ErrorCode for BlobError {
-    fn code(&self) -> &'static str {
+    fn error_code(&self) -> Code {
         match self {
-            BlobError::InvalidKey { .. } => "invalid_key",
-            BlobError::TooLarge { .. } => "too_large",
-            BlobError::NotFound { .. } => "not_found",
-            BlobError::Changed { .. } => "object_changed",
-            BlobError::InvalidUrl(_) => "invalid_storage_url",
-            BlobError::InvalidExpiry { .. } => "invalid_expiry",
-            BlobError::NoDirectAccess => "direct_access_unsupported",
-            BlobError::Source(_) => "upload_interrupted",
-            BlobError::Storage(_) => "storage_error",
+            BlobError::InvalidKey { .. } => Code::InvalidKey,
+            BlobError::TooLarge { .. } => Code::TooLarge,
+            BlobError::NotFound { .. } => Code::NotFound,
+            BlobError::Changed { .. } => Code::ObjectChanged,
+            BlobError::InvalidUrl(_) => Code::InvalidStorageUrl,
+            BlobError::InvalidExpiry { .. } => Code::InvalidExpiry,
+            BlobError::NoDirectAccess => Code::DirectAccessUnsupported,
+            BlobError::Source(_) => Code::UploadInterrupted,
+            BlobError::Storage(_) => Code::StorageError,
         }
     }
 }

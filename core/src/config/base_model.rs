@@ -237,7 +237,7 @@ impl ModelArchitecture {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::ErrorCode;
+    use crate::error_code::ErrorCode;
 
     #[test]
     fn catalog_parameter_counts_match_the_shapes() {

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::error::ErrorCode;
+use crate::error_code::{Code, ErrorCode};
 
 /// One invalid field: its name, the value given and what is allowed.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -41,8 +41,8 @@ fn join(fields: &[FieldError]) -> String {
 }
 
 impl ErrorCode for HyperparameterError {
-    fn code(&self) -> &'static str {
-        "invalid_hyperparameters"
+    fn error_code(&self) -> Code {
+        Code::InvalidHyperparameters
     }
 }
 
@@ -105,15 +105,15 @@ pub enum CatalogError {
 }
 
 impl ErrorCode for CatalogError {
-    fn code(&self) -> &'static str {
+    fn error_code(&self) -> Code {
         match self {
-            CatalogError::UnknownGpu { .. } => "unknown_gpu",
-            CatalogError::InvalidGpuCount { .. } => "invalid_gpu_count",
-            CatalogError::InvalidPrice { .. } => "invalid_price",
-            CatalogError::UnknownBaseModel { .. } => "unknown_base_model",
-            CatalogError::UnknownPreset { .. } => "unknown_preset",
-            CatalogError::InvalidArchitecture { .. } => "invalid_architecture",
-            CatalogError::UnreadableModelConfig { .. } => "unreadable_model_config",
+            CatalogError::UnknownGpu { .. } => Code::UnknownGpu,
+            CatalogError::InvalidGpuCount { .. } => Code::InvalidGpuCount,
+            CatalogError::InvalidPrice { .. } => Code::InvalidPrice,
+            CatalogError::UnknownBaseModel { .. } => Code::UnknownBaseModel,
+            CatalogError::UnknownPreset { .. } => Code::UnknownPreset,
+            CatalogError::InvalidArchitecture { .. } => Code::InvalidArchitecture,
+            CatalogError::UnreadableModelConfig { .. } => Code::UnreadableModelConfig,
         }
     }
 }

@@ -163,7 +163,7 @@ impl GpuSelection {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::ErrorCode;
+    use crate::error_code::ErrorCode;
 
     #[test]
     fn catalog_has_the_required_gpus() {

@@ -1,7 +1,6 @@
 //! Training hyperparameters and their allowed ranges.
 
 use std::fmt;
-use std::ops::RangeInclusive;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
@@ -91,35 +90,251 @@ pub struct Hyperparameters {
     pub gradient_checkpointing: bool,
 }
 
-/// The allowed range of every numeric hyperparameter, as shown in error messages and docs.
-pub mod ranges {
-    use std::ops::RangeInclusive;
-
-    /// Learning rate.
-    pub const LEARNING_RATE: RangeInclusive<f64> = 1e-7..=1e-2;
-    /// Batch size.
-    pub const BATCH_SIZE: RangeInclusive<u32> = 1..=512;
-    /// Epochs.
-    pub const EPOCHS: RangeInclusive<u32> = 1..=100;
-    /// LoRA rank.
-    pub const LORA_RANK: RangeInclusive<u32> = 1..=512;
-    /// LoRA alpha.
-    pub const LORA_ALPHA: RangeInclusive<u32> = 1..=1024;
-    /// LoRA dropout.
-    pub const LORA_DROPOUT: RangeInclusive<f64> = 0.0..=0.5;
-    /// Warmup steps.
-    pub const WARMUP_STEPS: RangeInclusive<u32> = 0..=100_000;
-    /// Weight decay.
-    pub const WEIGHT_DECAY: RangeInclusive<f64> = 0.0..=1.0;
-    /// Gradient accumulation steps.
-    pub const GRADIENT_ACCUMULATION_STEPS: RangeInclusive<u32> = 1..=1024;
-    /// Maximum gradient norm.
-    pub const MAX_GRAD_NORM: RangeInclusive<f64> = 0.01..=100.0;
-    /// Maximum sequence length.
-    pub const MAX_SEQ_LEN: RangeInclusive<u32> = 64..=262_144;
-    /// Number of target modules.
-    pub const TARGET_MODULES: RangeInclusive<usize> = 1..=32;
+/// The table of every hyperparameter a caller may set: name, type, the type a loosely typed
+/// front end (JSON, Python, JavaScript) passes, allowed range and doc line, declared once.
+///
+/// `with_hyperparameters!(callback)` expands to `callback! { ... }` with one entry a field of
+/// [`Hyperparameters`] (all but `base_model`), in this form:
+///
+/// ```text
+/// #[doc = "Peak learning rate of the schedule."]
+/// learning_rate: f64, flat [f64], range 1e-7 ..= 1e-2;
+/// ```
+///
+/// with an optional `, ts "..."` (the TypeScript type of a value named by text). The docs are
+/// `#[doc = "..."]` attributes, not `///` comments, so that the Node binding's generated
+/// TypeScript reads them as plain strings. The core
+/// builds [`HYPERPARAMETERS`], the validation, [`HyperparameterOverrides`] and the flat
+/// estimate options from it; the CLI its flags, the Node binding its options.
+#[macro_export]
+macro_rules! with_hyperparameters {
+    ($callback:ident) => {
+        $callback! {
+            #[doc = "Peak learning rate of the schedule."]
+            learning_rate: f64, flat [f64], range 1e-7 ..= 1e-2;
+            #[doc = "Examples per micro-batch, across all GPUs of the job."]
+            batch_size: u32, flat [f64], range 1 ..= 512;
+            #[doc = "Passes over the training split."]
+            epochs: u32, flat [f64], range 1 ..= 100;
+            #[doc = "LoRA rank `r`."]
+            lora_rank: u32, flat [f64], range 1 ..= 512;
+            #[doc = "LoRA scaling numerator `alpha` (the update is scaled by `alpha / r`)."]
+            lora_alpha: u32, flat [f64], range 1 ..= 1024;
+            #[doc = "Dropout applied to the LoRA input."]
+            lora_dropout: f64, flat [f64], range 0 ..= 0.5;
+            #[doc = "Optimiser steps of linear learning-rate warmup."]
+            warmup_steps: u32, flat [f64], range 0 ..= 100_000;
+            #[doc = "AdamW weight decay."]
+            weight_decay: f64, flat [f64], range 0 ..= 1;
+            #[doc = "Micro-batches accumulated into one optimiser step."]
+            gradient_accumulation_steps: u32, flat [f64], range 1 ..= 1024;
+            #[doc = "Gradient clipping norm."]
+            max_grad_norm: f64, flat [f64], range 0.01 ..= 100;
+            #[doc = "Longest example in tokens; longer ones are truncated by the trainer."]
+            max_seq_len: u32, flat [f64], range 64 ..= 262_144;
+            #[doc = "Module names LoRA adapts (`q_proj`, `v_proj`, ...); the range is their count."]
+            target_modules: Vec<String>, flat [Vec<String>], range 1 ..= 32;
+            #[doc = "Storage of the frozen base weights: none (bf16), 8bit or 4bit (QLoRA NF4)."]
+            quantization: $crate::config::Quantization, flat [String], ts "'none' | '8bit' | '4bit'";
+            #[doc = "Recompute activations in the backward pass to save memory."]
+            gradient_checkpointing: bool, flat [bool];
+        }
+    };
 }
+
+/// The kind of value a hyperparameter holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ValueKind {
+    /// A real number.
+    Float,
+    /// A whole number.
+    Integer,
+    /// A list of names (given as one comma-separated text).
+    Names,
+    /// One of a few names.
+    Choice,
+    /// On or off.
+    Switch,
+}
+
+/// One hyperparameter of the table: what front ends show and accept.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct HyperparameterSpec {
+    /// The field, as named in JSON and flags (`lora_rank`, `--lora-rank`, `loraRank`).
+    pub name: &'static str,
+    /// What it holds.
+    pub kind: ValueKind,
+    /// The allowed values (a count of names for [`ValueKind::Names`]), when a range applies.
+    pub range: Option<(f64, f64)>,
+    /// The allowed names, for [`ValueKind::Choice`].
+    pub choices: &'static [&'static str],
+    /// What it is, in one line.
+    pub doc: &'static str,
+}
+
+impl HyperparameterSpec {
+    /// The allowed values in words (`1 to 512`, `none, 8bit or 4bit`), if restricted.
+    pub fn allowed(&self) -> Option<String> {
+        match (self.range, self.choices) {
+            (Some((min, max)), _) => Some(format!("{min} to {max}")),
+            (None, [first, .., last]) => {
+                let middle = &self.choices[1..self.choices.len() - 1];
+                Some(middle.iter().fold(first.to_string(), |text, name| format!("{text}, {name}")) + " or " + last)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// How each type of the table is described, checked and parsed from text.
+trait Declared: Sized {
+    const KIND: ValueKind;
+    const CHOICES: &'static [&'static str] = &[];
+
+    /// Reports `self` in `errors` when it is out of `range`.
+    fn check(&self, field: &'static str, range: Option<(f64, f64)>, errors: &mut Vec<FieldError>) {
+        if let (Some(number), Some((min, max))) = (self.number(), range) {
+            // `contains` is false for NaN, so a NaN is reported like any other out-of-range value.
+            if !(min..=max).contains(&number) {
+                errors.push(FieldError::new(field, number.to_string(), format!("{min} to {max}")));
+            }
+        }
+    }
+
+    /// The value as a number, for the range check.
+    fn number(&self) -> Option<f64> {
+        None
+    }
+
+    /// Reads the value from text, as a flag gives it.
+    fn parse(text: &str) -> Result<Self, String>;
+}
+
+impl Declared for f64 {
+    const KIND: ValueKind = ValueKind::Float;
+
+    fn number(&self) -> Option<f64> {
+        Some(*self)
+    }
+
+    fn parse(text: &str) -> Result<Self, String> {
+        text.trim().parse().map_err(|e| format!("`{text}` is not a number: {e}"))
+    }
+}
+
+impl Declared for u32 {
+    const KIND: ValueKind = ValueKind::Integer;
+
+    fn number(&self) -> Option<f64> {
+        Some(f64::from(*self))
+    }
+
+    fn parse(text: &str) -> Result<Self, String> {
+        text.trim().parse().map_err(|e| format!("`{text}` is not a whole number from 0 to {}: {e}", u32::MAX))
+    }
+}
+
+impl Declared for Vec<String> {
+    const KIND: ValueKind = ValueKind::Names;
+
+    fn check(&self, field: &'static str, range: Option<(f64, f64)>, errors: &mut Vec<FieldError>) {
+        let count = self.len() as f64;
+        if let Some((min, max)) = range
+            && !(min..=max).contains(&count)
+        {
+            errors.push(FieldError::new(field, format!("{} modules", self.len()), format!("{min} to {max}")));
+        }
+        for module in self {
+            let valid = !module.is_empty()
+                && module.len() <= 64
+                && module.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+            if !valid {
+                errors.push(FieldError::new(
+                    field,
+                    format!("{module:?}"),
+                    "module names of letters, digits, `_` and `.` (at most 64), e.g. q_proj",
+                ));
+            }
+        }
+    }
+
+    fn parse(text: &str) -> Result<Self, String> {
+        Ok(text.split(',').map(|name| name.trim().to_owned()).collect())
+    }
+}
+
+impl Declared for Quantization {
+    const KIND: ValueKind = ValueKind::Choice;
+    const CHOICES: &'static [&'static str] =
+        &[Quantization::None.as_str(), Quantization::Int8.as_str(), Quantization::Nf4.as_str()];
+
+    fn parse(text: &str) -> Result<Self, String> {
+        text.parse()
+    }
+}
+
+impl Declared for bool {
+    const KIND: ValueKind = ValueKind::Switch;
+
+    fn parse(text: &str) -> Result<Self, String> {
+        text.trim().parse().map_err(|_| format!("`{text}` is neither true nor false"))
+    }
+}
+
+/// Builds [`HYPERPARAMETERS`], the range checks, [`HyperparameterOverrides`] and the
+/// setting by name from the table of [`with_hyperparameters!`].
+macro_rules! declare_hyperparameters {
+    (@range) => { None };
+    (@range $min:literal $max:literal) => { Some(($min as f64, $max as f64)) };
+    ($(#[doc = $doc:literal] $name:ident: $ty:ty, flat [$($flat:tt)+]
+        $(, range $min:literal ..= $max:literal)? $(, ts $ts:literal)?;)+) => {
+        /// Every hyperparameter a caller may set, in the order of [`Hyperparameters`]' fields.
+        pub const HYPERPARAMETERS: [HyperparameterSpec; [$(stringify!($name)),+].len()] = [$(HyperparameterSpec {
+            name: stringify!($name),
+            kind: <$ty as Declared>::KIND,
+            range: declare_hyperparameters!(@range $($min $max)?),
+            choices: <$ty as Declared>::CHOICES,
+            doc: $doc.trim_ascii(),
+        }),+];
+
+        /// Hyperparameters that replace a preset's values; `None` keeps the preset's.
+        ///
+        /// The fields are named after [`Hyperparameters`]' fields, as are the CLI flags
+        /// (`--lora-rank`) and the bindings' options (`lora_rank=`, `loraRank:`).
+        #[derive(Debug, Clone, PartialEq, Default)]
+        pub struct HyperparameterOverrides {
+            $(#[doc = $doc] pub $name: Option<$ty>,)+
+        }
+
+        impl HyperparameterOverrides {
+            /// Replaces each of `hyperparameters`' fields that is overridden.
+            pub fn apply(&self, hyperparameters: &mut Hyperparameters) {
+                $(if let Some(value) = &self.$name {
+                    hyperparameters.$name.clone_from(value);
+                })+
+            }
+
+            /// Sets the hyperparameter `name` from text, as a flag gives it (`2e-4`,
+            /// `q_proj,v_proj`, `4bit`, `false`); says what is wrong when it cannot be read.
+            pub fn set_text(&mut self, name: &str, text: &str) -> Result<(), String> {
+                match name {
+                    $(stringify!($name) => self.$name = Some(Declared::parse(text)?),)+
+                    _ => return Err(format!("`{name}` is not a hyperparameter")),
+                }
+                Ok(())
+            }
+        }
+
+        impl Hyperparameters {
+            fn check_declared(&self, errors: &mut Vec<FieldError>) {
+                $(self.$name.check(stringify!($name), declare_hyperparameters!(@range $($min $max)?), errors);)+
+            }
+        }
+    };
+}
+
+with_hyperparameters!(declare_hyperparameters);
 
 /// The target modules used when none are given: the attention projections of
 /// Llama-, Mistral- and Qwen-style models, as in the LoRA paper.
@@ -136,23 +351,7 @@ impl Hyperparameters {
                 "a Hugging Face model id such as mistralai/Mistral-7B-v0.1",
             ));
         }
-        check_float(&mut errors, "learning_rate", self.learning_rate, ranges::LEARNING_RATE);
-        check_int(&mut errors, "batch_size", self.batch_size, ranges::BATCH_SIZE);
-        check_int(&mut errors, "epochs", self.epochs, ranges::EPOCHS);
-        check_int(&mut errors, "lora_rank", self.lora_rank, ranges::LORA_RANK);
-        check_int(&mut errors, "lora_alpha", self.lora_alpha, ranges::LORA_ALPHA);
-        check_float(&mut errors, "lora_dropout", self.lora_dropout, ranges::LORA_DROPOUT);
-        check_int(&mut errors, "warmup_steps", self.warmup_steps, ranges::WARMUP_STEPS);
-        check_float(&mut errors, "weight_decay", self.weight_decay, ranges::WEIGHT_DECAY);
-        check_int(
-            &mut errors,
-            "gradient_accumulation_steps",
-            self.gradient_accumulation_steps,
-            ranges::GRADIENT_ACCUMULATION_STEPS,
-        );
-        check_float(&mut errors, "max_grad_norm", self.max_grad_norm, ranges::MAX_GRAD_NORM);
-        check_int(&mut errors, "max_seq_len", self.max_seq_len, ranges::MAX_SEQ_LEN);
-        self.check_target_modules(&mut errors);
+        self.check_declared(&mut errors);
         if errors.is_empty() { Ok(()) } else { Err(HyperparameterError::Invalid(errors)) }
     }
 
@@ -160,53 +359,13 @@ impl Hyperparameters {
     pub fn effective_batch_size(&self) -> u64 {
         u64::from(self.batch_size) * u64::from(self.gradient_accumulation_steps)
     }
-
-    fn check_target_modules(&self, errors: &mut Vec<FieldError>) {
-        let count = self.target_modules.len();
-        if !ranges::TARGET_MODULES.contains(&count) {
-            errors.push(FieldError::new(
-                "target_modules",
-                format!("{count} modules"),
-                describe_range(&ranges::TARGET_MODULES),
-            ));
-        }
-        for module in &self.target_modules {
-            let valid = !module.is_empty()
-                && module.len() <= 64
-                && module.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
-            if !valid {
-                errors.push(FieldError::new(
-                    "target_modules",
-                    format!("{module:?}"),
-                    "module names of letters, digits, `_` and `.` (at most 64), e.g. q_proj",
-                ));
-            }
-        }
-    }
-}
-
-fn describe_range<T: fmt::Display>(range: &RangeInclusive<T>) -> String {
-    format!("{} to {}", range.start(), range.end())
-}
-
-fn check_int(errors: &mut Vec<FieldError>, field: &'static str, value: u32, range: RangeInclusive<u32>) {
-    if !range.contains(&value) {
-        errors.push(FieldError::new(field, value.to_string(), describe_range(&range)));
-    }
-}
-
-fn check_float(errors: &mut Vec<FieldError>, field: &'static str, value: f64, range: RangeInclusive<f64>) {
-    // `contains` is false for NaN, so a NaN is reported like any other out-of-range value.
-    if !range.contains(&value) {
-        errors.push(FieldError::new(field, value.to_string(), describe_range(&range)));
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::config::Preset;
-    use crate::error::ErrorCode;
+    use crate::error_code::ErrorCode;
 
     fn balanced() -> Hyperparameters {
         Preset::Balanced.hyperparameters("mistralai/Mistral-7B-v0.1")
@@ -245,6 +404,44 @@ mod tests {
         hp.target_modules.clear();
         let HyperparameterError::Invalid(fields) = hp.validate().unwrap_err();
         assert_eq!(fields.len(), 2);
+    }
+
+    #[test]
+    fn the_table_names_every_field_but_the_base_model() {
+        let value = serde_json::to_value(balanced()).unwrap();
+        let mut fields: Vec<&str> =
+            value.as_object().unwrap().keys().map(String::as_str).filter(|name| *name != "base_model").collect();
+        let mut names: Vec<&str> = HYPERPARAMETERS.iter().map(|spec| spec.name).collect();
+        fields.sort_unstable();
+        names.sort_unstable();
+        assert_eq!(fields, names);
+        let lora_rank = HYPERPARAMETERS.iter().find(|spec| spec.name == "lora_rank").unwrap();
+        assert_eq!((lora_rank.kind, lora_rank.allowed().as_deref()), (ValueKind::Integer, Some("1 to 512")));
+        let quantization = HYPERPARAMETERS.iter().find(|spec| spec.name == "quantization").unwrap();
+        assert_eq!(quantization.allowed().as_deref(), Some("none, 8bit or 4bit"));
+        assert!(HYPERPARAMETERS.iter().all(|spec| !spec.doc.is_empty() && !spec.doc.starts_with(' ')));
+    }
+
+    #[test]
+    fn overrides_are_set_by_name_from_text_and_replace_only_what_they_name() {
+        let mut overrides = HyperparameterOverrides::default();
+        for (name, text) in [
+            ("learning_rate", "3e-4"),
+            ("lora_rank", "64"),
+            ("target_modules", "q_proj, v_proj"),
+            ("quantization", "qlora"),
+            ("gradient_checkpointing", "false"),
+        ] {
+            overrides.set_text(name, text).unwrap();
+        }
+        let mut hp = balanced();
+        overrides.apply(&mut hp);
+        assert_eq!((hp.learning_rate, hp.lora_rank, hp.quantization), (3e-4, 64, Quantization::Nf4));
+        assert_eq!((hp.target_modules.join(","), hp.gradient_checkpointing), ("q_proj,v_proj".to_owned(), false));
+        assert_eq!(hp.epochs, balanced().epochs);
+        assert!(overrides.set_text("lora_rank", "-1").unwrap_err().contains("whole number"));
+        assert!(overrides.set_text("quantization", "3bit").is_err());
+        assert!(overrides.set_text("base_model", "x").unwrap_err().contains("not a hyperparameter"));
     }
 
     #[test]

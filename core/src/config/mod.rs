@@ -12,5 +12,8 @@ pub use advice::{Advice, DatasetProfile, advise};
 pub use base_model::{BASE_MODEL_CATALOG, BaseModel, ModelArchitecture, SMOKE_MODEL_ID};
 pub use error::{CatalogError, FieldError, HyperparameterError};
 pub use gpu::{GPU_CATALOG, GpuSelection, GpuSpec, MAX_GPUS_PER_JOB, MAX_PRICE_PER_GPU_HOUR};
-pub use hyperparameters::{DEFAULT_TARGET_MODULES, Hyperparameters, Quantization, ranges};
+pub use hyperparameters::{
+    DEFAULT_TARGET_MODULES, HYPERPARAMETERS, HyperparameterOverrides, HyperparameterSpec, Hyperparameters,
+    Quantization, ValueKind,
+};
 pub use presets::{Preset, PresetSummary};

@@ -8,7 +8,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use super::inflate::InflatedTooFar;
-use crate::error::ErrorCode;
+use crate::error_code::{Code, ErrorCode};
 
 /// A validation or conversion that could not run.
 #[derive(Debug, thiserror::Error)]
@@ -88,16 +88,16 @@ impl DatasetError {
 }
 
 impl ErrorCode for DatasetError {
-    fn code(&self) -> &'static str {
+    fn error_code(&self) -> Code {
         match self {
-            DatasetError::Open { source, .. } if source.kind() == io::ErrorKind::NotFound => "dataset_not_found",
-            DatasetError::Open { .. } => "dataset_unreadable",
-            DatasetError::Read { .. } => "dataset_read_failed",
-            DatasetError::Gzip { .. } => "invalid_gzip",
-            DatasetError::Inflated(_) => "decompressed_too_large",
-            DatasetError::UnknownFormat { .. } => "unknown_dataset_format",
-            DatasetError::InvalidOption { .. } => "invalid_option",
-            DatasetError::Write { .. } => "dataset_write_failed",
+            DatasetError::Open { source, .. } if source.kind() == io::ErrorKind::NotFound => Code::DatasetNotFound,
+            DatasetError::Open { .. } => Code::DatasetUnreadable,
+            DatasetError::Read { .. } => Code::DatasetReadFailed,
+            DatasetError::Gzip { .. } => Code::InvalidGzip,
+            DatasetError::Inflated(_) => Code::DecompressedTooLarge,
+            DatasetError::UnknownFormat { .. } => Code::UnknownDatasetFormat,
+            DatasetError::InvalidOption { .. } => Code::InvalidOption,
+            DatasetError::Write { .. } => Code::DatasetWriteFailed,
         }
     }
 }

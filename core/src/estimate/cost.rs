@@ -100,7 +100,7 @@ pub fn estimate_cost(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::ErrorCode;
+    use crate::error_code::ErrorCode;
 
     #[test]
     fn billable_hours_round_up_to_a_ten_thousandth() {

@@ -1,7 +1,7 @@
 //! Errors of the estimation concern.
 
 use crate::config::{CatalogError, HyperparameterError};
-use crate::error::ErrorCode;
+use crate::error_code::{Code, ErrorCode};
 
 /// An estimate that cannot be made from its inputs.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -53,15 +53,15 @@ pub enum EstimateError {
 }
 
 impl ErrorCode for EstimateError {
-    fn code(&self) -> &'static str {
+    fn error_code(&self) -> Code {
         match self {
-            EstimateError::Hyperparameters(e) => e.code(),
-            EstimateError::Catalog(e) => e.code(),
-            EstimateError::UnknownTargetModule { .. } => "unknown_target_module",
-            EstimateError::NoTokens => "no_tokens",
-            EstimateError::InvalidThroughput { .. } => "invalid_throughput",
-            EstimateError::InvalidNumber { .. } => "invalid_number",
-            EstimateError::OutOfRange { .. } => "estimate_out_of_range",
+            EstimateError::Hyperparameters(e) => e.error_code(),
+            EstimateError::Catalog(e) => e.error_code(),
+            EstimateError::UnknownTargetModule { .. } => Code::UnknownTargetModule,
+            EstimateError::NoTokens => Code::NoTokens,
+            EstimateError::InvalidThroughput { .. } => Code::InvalidThroughput,
+            EstimateError::InvalidNumber { .. } => Code::InvalidNumber,
+            EstimateError::OutOfRange { .. } => Code::EstimateOutOfRange,
         }
     }
 }

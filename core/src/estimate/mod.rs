@@ -15,6 +15,7 @@ mod memory;
 mod options;
 mod spread;
 
+pub use crate::config::HyperparameterOverrides;
 pub use assumptions::Assumptions;
 pub use cost::{BILLABLE_HOUR_DECIMALS, CostEstimate, billable_hours, compute_cost, estimate_cost};
 pub use duration::{DurationEstimate, DurationInputs, ThroughputSource, estimate_duration};
@@ -25,7 +26,7 @@ pub use memory::{
     FitSuggestion, MemoryBreakdown, MemoryEstimate, MemoryInputs, bytes_per_parameter, estimate_memory,
     memory_breakdown,
 };
-pub use options::{EstimateOptions, FlatEstimateOptions, HyperparameterOverrides, MAX_SAFE_INTEGER, read_model_config};
+pub use options::{EstimateOptions, FlatEstimateOptions, MAX_SAFE_INTEGER, read_model_config};
 pub use spread::Spread;
 
 use serde::Serialize;

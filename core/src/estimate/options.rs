@@ -16,72 +16,10 @@ use serde::Deserialize;
 use super::{Assumptions, DatasetSize, Estimate, EstimateError, EstimateRequest, estimate};
 use crate::Error;
 use crate::config::{
-    BaseModel, CatalogError, FieldError, GpuSelection, HyperparameterError, Hyperparameters, ModelArchitecture, Preset,
-    Quantization,
+    BaseModel, CatalogError, FieldError, GpuSelection, HyperparameterError, HyperparameterOverrides, Hyperparameters,
+    ModelArchitecture, Preset, Quantization,
 };
 use crate::model::Money;
-
-/// Hyperparameters that replace the preset's values; `None` keeps the preset's.
-///
-/// The fields are named after [`Hyperparameters`]' fields, as are the CLI flags
-/// (`--lora-rank`) and the binding's options (`lora_rank=`, `loraRank:`).
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct HyperparameterOverrides {
-    /// Peak learning rate.
-    pub learning_rate: Option<f64>,
-    /// Examples per micro-batch.
-    pub batch_size: Option<u32>,
-    /// Passes over the training split.
-    pub epochs: Option<u32>,
-    /// LoRA rank.
-    pub lora_rank: Option<u32>,
-    /// LoRA alpha.
-    pub lora_alpha: Option<u32>,
-    /// LoRA dropout.
-    pub lora_dropout: Option<f64>,
-    /// Warmup steps.
-    pub warmup_steps: Option<u32>,
-    /// AdamW weight decay.
-    pub weight_decay: Option<f64>,
-    /// Micro-batches per optimiser step.
-    pub gradient_accumulation_steps: Option<u32>,
-    /// Gradient clipping norm.
-    pub max_grad_norm: Option<f64>,
-    /// Longest example in tokens.
-    pub max_seq_len: Option<u32>,
-    /// Module names LoRA adapts.
-    pub target_modules: Option<Vec<String>>,
-    /// Storage of the frozen base weights.
-    pub quantization: Option<Quantization>,
-    /// Recompute activations in the backward pass.
-    pub gradient_checkpointing: Option<bool>,
-}
-
-impl HyperparameterOverrides {
-    /// Replaces each of `hyperparameters`' fields that is overridden.
-    pub fn apply(&self, hyperparameters: &mut Hyperparameters) {
-        fn set<T: Clone>(field: &mut T, value: &Option<T>) {
-            if let Some(value) = value {
-                *field = value.clone();
-            }
-        }
-        let hp = hyperparameters;
-        set(&mut hp.learning_rate, &self.learning_rate);
-        set(&mut hp.batch_size, &self.batch_size);
-        set(&mut hp.epochs, &self.epochs);
-        set(&mut hp.lora_rank, &self.lora_rank);
-        set(&mut hp.lora_alpha, &self.lora_alpha);
-        set(&mut hp.lora_dropout, &self.lora_dropout);
-        set(&mut hp.warmup_steps, &self.warmup_steps);
-        set(&mut hp.weight_decay, &self.weight_decay);
-        set(&mut hp.gradient_accumulation_steps, &self.gradient_accumulation_steps);
-        set(&mut hp.max_grad_norm, &self.max_grad_norm);
-        set(&mut hp.max_seq_len, &self.max_seq_len);
-        set(&mut hp.target_modules, &self.target_modules);
-        set(&mut hp.quantization, &self.quantization);
-        set(&mut hp.gradient_checkpointing, &self.gradient_checkpointing);
-    }
-}
 
 /// Everything `brightrun estimate` takes, as plain values.
 #[derive(Debug, Clone, PartialEq)]
@@ -137,11 +75,10 @@ impl EstimateOptions {
         }
     }
 
-    /// The preset's hyperparameters for the base model, with the overrides applied.
+    /// The preset's hyperparameters for the base model (the smoke model's own for it), with
+    /// the overrides applied: the values a job of these options trains with.
     pub fn hyperparameters(&self) -> Hyperparameters {
-        let mut hyperparameters = self.preset.hyperparameters(&self.base_model);
-        self.overrides.apply(&mut hyperparameters);
-        hyperparameters
+        self.preset.resolve(&self.base_model, &self.overrides).1
     }
 
     /// Estimates with the default [`Assumptions`].
@@ -180,106 +117,98 @@ pub fn read_model_config(path: &Path) -> Result<ModelArchitecture, CatalogError>
     ModelArchitecture::from_hf_config(&config)
 }
 
-/// An estimate's options the way front ends without Rust's types hold them: names and
-/// amounts as text, counts as numbers that may be floats (JSON, JavaScript, Python).
-///
-/// Field names are [`EstimateOptions`]' and [`HyperparameterOverrides`]' (snake_case, as
-/// in JSON); everything but `base_model`, `gpu` and `tokens` is optional. The Python
-/// binding deserialises it from JSON, the Node binding fills it from its options object;
-/// [`FlatEstimateOptions::into_options`] checks and converts every field, so both report
-/// bad input with the same codes and messages.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct FlatEstimateOptions {
-    /// Base model by Hugging Face id.
-    pub base_model: String,
-    /// GPU type, a catalog name.
-    pub gpu: String,
-    /// Tokens in one epoch: a whole number.
-    pub tokens: f64,
-    /// Number of GPUs (default 1).
-    pub gpus: Option<f64>,
-    /// Preset name (default `balanced`).
-    pub preset: Option<String>,
-    /// Price per GPU-hour as decimal text (`"2.49"`).
-    pub price_per_gpu_hour: Option<String>,
-    /// Training examples.
-    pub examples: Option<f64>,
-    /// Dataset bytes (default 0).
-    pub dataset_bytes: Option<f64>,
-    /// Measured tokens per second of one GPU.
-    pub measured_tokens_per_second: Option<f64>,
-    /// Path of the model's `config.json`.
-    pub model_config: Option<PathBuf>,
-    /// Peak learning rate.
-    pub learning_rate: Option<f64>,
-    /// Examples per micro-batch.
-    pub batch_size: Option<f64>,
-    /// Passes over the training split.
-    pub epochs: Option<f64>,
-    /// LoRA rank.
-    pub lora_rank: Option<f64>,
-    /// LoRA alpha.
-    pub lora_alpha: Option<f64>,
-    /// LoRA dropout.
-    pub lora_dropout: Option<f64>,
-    /// Warmup steps.
-    pub warmup_steps: Option<f64>,
-    /// AdamW weight decay.
-    pub weight_decay: Option<f64>,
-    /// Micro-batches per optimiser step.
-    pub gradient_accumulation_steps: Option<f64>,
-    /// Gradient clipping norm.
-    pub max_grad_norm: Option<f64>,
-    /// Longest example in tokens.
-    pub max_seq_len: Option<f64>,
-    /// Module names LoRA adapts.
-    pub target_modules: Option<Vec<String>>,
-    /// `none`, `8bit` or `4bit` (or an alias such as `qlora`).
-    pub quantization: Option<String>,
-    /// Recompute activations in the backward pass.
-    pub gradient_checkpointing: Option<bool>,
+/// Declares [`FlatEstimateOptions`] with one field a hyperparameter of the table.
+macro_rules! flat_estimate_options {
+    ($(#[doc = $doc:literal] $name:ident: $ty:ty, flat [$($flat:tt)+]
+        $(, range $min:literal ..= $max:literal)? $(, ts $ts:literal)?;)+) => {
+        /// An estimate's options the way front ends without Rust's types hold them: names and
+        /// amounts as text, counts as numbers that may be floats (JSON, JavaScript, Python).
+        ///
+        /// Field names are [`EstimateOptions`]' and [`HyperparameterOverrides`]' (snake_case, as
+        /// in JSON); everything but `base_model`, `gpu` and `tokens` is optional. The Python
+        /// binding deserialises it from JSON, the Node binding fills it from its options object;
+        /// [`FlatEstimateOptions::into_options`] checks and converts every field, so both report
+        /// bad input with the same codes and messages.
+        #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+        #[serde(default, deny_unknown_fields)]
+        pub struct FlatEstimateOptions {
+            /// Base model by Hugging Face id.
+            pub base_model: String,
+            /// GPU type, a catalog name.
+            pub gpu: String,
+            /// Tokens in one epoch: a whole number.
+            pub tokens: f64,
+            /// Number of GPUs (default 1).
+            pub gpus: Option<f64>,
+            /// Preset name (default `balanced`).
+            pub preset: Option<String>,
+            /// Price per GPU-hour as decimal text (`"2.49"`).
+            pub price_per_gpu_hour: Option<String>,
+            /// Training examples.
+            pub examples: Option<f64>,
+            /// Dataset bytes (default 0).
+            pub dataset_bytes: Option<f64>,
+            /// Measured tokens per second of one GPU.
+            pub measured_tokens_per_second: Option<f64>,
+            /// Path of the model's `config.json`.
+            pub model_config: Option<PathBuf>,
+            $(#[doc = $doc] pub $name: Option<$($flat)+>,)+
+        }
+
+        impl FlatEstimateOptions {
+            /// The core's options. Counts must be whole numbers (`invalid_number`); the preset,
+            /// price and quantization are parsed by the core (`unknown_preset`, `invalid_money`,
+            /// `invalid_hyperparameters`); ranges are checked later, by the estimate itself.
+            pub fn into_options(self) -> Result<EstimateOptions, Error> {
+                let u32_field = |field: &str, value: Option<f64>| value.map(|v| whole_u32(field, v)).transpose();
+                let u64_field =
+                    |field: &str, value: Option<f64>| value.map(|v| whole_number(field, v, MAX_SAFE_INTEGER)).transpose();
+                Ok(EstimateOptions {
+                    tokens: whole_number("tokens", self.tokens, MAX_SAFE_INTEGER)?,
+                    gpus: u32_field("gpus", self.gpus)?.unwrap_or(1),
+                    preset: self.preset.as_deref().map(str::parse::<Preset>).transpose()?.unwrap_or(Preset::Balanced),
+                    price_per_gpu_hour: self.price_per_gpu_hour.as_deref().map(str::parse::<Money>).transpose()?,
+                    examples: u64_field("examples", self.examples)?,
+                    dataset_bytes: u64_field("dataset_bytes", self.dataset_bytes)?.unwrap_or(0),
+                    measured_tokens_per_second: self.measured_tokens_per_second,
+                    model_config: self.model_config,
+                    overrides: HyperparameterOverrides {
+                        $($name: self.$name.map(|value| FromFlat::from_flat(stringify!($name), value)).transpose()?,)+
+                    },
+                    base_model: self.base_model,
+                    gpu: self.gpu,
+                })
+            }
+        }
+    };
 }
 
-impl FlatEstimateOptions {
-    /// The core's options. Counts must be whole numbers (`invalid_number`); the preset,
-    /// price and quantization are parsed by the core (`unknown_preset`, `invalid_money`,
-    /// `invalid_hyperparameters`); ranges are checked later, by the estimate itself.
-    pub fn into_options(self) -> Result<EstimateOptions, Error> {
-        let u32_field = |field: &str, value: Option<f64>| value.map(|v| whole_u32(field, v)).transpose();
-        let u64_field =
-            |field: &str, value: Option<f64>| value.map(|v| whole_number(field, v, MAX_SAFE_INTEGER)).transpose();
-        Ok(EstimateOptions {
-            tokens: whole_number("tokens", self.tokens, MAX_SAFE_INTEGER)?,
-            gpus: u32_field("gpus", self.gpus)?.unwrap_or(1),
-            preset: self.preset.as_deref().map(str::parse::<Preset>).transpose()?.unwrap_or(Preset::Balanced),
-            price_per_gpu_hour: self.price_per_gpu_hour.as_deref().map(str::parse::<Money>).transpose()?,
-            examples: u64_field("examples", self.examples)?,
-            dataset_bytes: u64_field("dataset_bytes", self.dataset_bytes)?.unwrap_or(0),
-            measured_tokens_per_second: self.measured_tokens_per_second,
-            model_config: self.model_config,
-            overrides: HyperparameterOverrides {
-                learning_rate: self.learning_rate,
-                batch_size: u32_field("batch_size", self.batch_size)?,
-                epochs: u32_field("epochs", self.epochs)?,
-                lora_rank: u32_field("lora_rank", self.lora_rank)?,
-                lora_alpha: u32_field("lora_alpha", self.lora_alpha)?,
-                lora_dropout: self.lora_dropout,
-                warmup_steps: u32_field("warmup_steps", self.warmup_steps)?,
-                weight_decay: self.weight_decay,
-                gradient_accumulation_steps: u32_field(
-                    "gradient_accumulation_steps",
-                    self.gradient_accumulation_steps,
-                )?,
-                max_grad_norm: self.max_grad_norm,
-                max_seq_len: u32_field("max_seq_len", self.max_seq_len)?,
-                target_modules: self.target_modules,
-                quantization: self.quantization.as_deref().map(parse_quantization).transpose()?,
-                gradient_checkpointing: self.gradient_checkpointing,
-            },
-            base_model: self.base_model,
-            gpu: self.gpu,
-        })
+crate::with_hyperparameters!(flat_estimate_options);
+
+/// A hyperparameter's value from what a loosely typed front end holds (`F`).
+trait FromFlat<F>: Sized {
+    /// The value of `field`, or the error that names it.
+    fn from_flat(field: &str, value: F) -> Result<Self, Error>;
+}
+
+/// Values that front ends hold as they are.
+impl<T> FromFlat<T> for T {
+    fn from_flat(_: &str, value: T) -> Result<Self, Error> {
+        Ok(value)
+    }
+}
+
+/// Counts: whole numbers (`invalid_number`).
+impl FromFlat<f64> for u32 {
+    fn from_flat(field: &str, value: f64) -> Result<Self, Error> {
+        Ok(whole_u32(field, value)?)
+    }
+}
+
+/// Quantization by name (`invalid_hyperparameters`).
+impl FromFlat<String> for Quantization {
+    fn from_flat(_: &str, name: String) -> Result<Self, Error> {
+        Ok(parse_quantization(&name)?)
     }
 }
 

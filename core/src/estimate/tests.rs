@@ -102,7 +102,7 @@ fn a_measured_throughput_overrides_the_flops_model() {
 
 #[test]
 fn bad_inputs_are_errors_with_codes() {
-    use crate::error::ErrorCode;
+    use crate::error_code::ErrorCode;
     let model = BaseModel::find("Qwen/Qwen3-8B").unwrap();
     let gpu = GpuSelection::new("L40S-48GB", 1, None).unwrap();
     let assumptions = Assumptions::default();

@@ -128,6 +128,18 @@ pub struct Dataset {
     pub deleted_at: Option<Timestamp>,
 }
 
+impl Dataset {
+    /// Training examples of a validated dataset (conversations with a target in the training
+    /// split), from its statistics; the pair count when they are missing.
+    pub fn training_examples(&self) -> u64 {
+        self.statistics
+            .as_ref()
+            .and_then(|s| s.get("training_examples"))
+            .and_then(serde_json::Value::as_u64)
+            .unwrap_or(self.total_training_pairs)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

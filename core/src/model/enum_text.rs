@@ -5,7 +5,7 @@
 //! `#[serde(rename_all = "snake_case")]`; the tests of each enum check that serde and
 //! `as_str()` agree.
 
-use crate::error::ErrorCode;
+use crate::error_code::{Code, ErrorCode};
 
 /// A name that is not one of an enum's values.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -17,8 +17,8 @@ pub struct ParseEnumError {
 }
 
 impl ErrorCode for ParseEnumError {
-    fn code(&self) -> &'static str {
-        "unknown_value"
+    fn error_code(&self) -> Code {
+        Code::UnknownValue
     }
 }
 

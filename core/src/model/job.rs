@@ -221,6 +221,22 @@ impl TrainingJob {
     }
 }
 
+/// A queued one-CPU job of the smoke model, for the unit tests.
+#[cfg(test)]
+pub(crate) fn smoke_job() -> TrainingJob {
+    use crate::config::{GpuSelection, Preset};
+    use crate::model::{DatasetId, UserId};
+    TrainingJob::new_queued(
+        UserId::new(),
+        DatasetId::new(),
+        Preset::Balanced,
+        Preset::Balanced.hyperparameters("smoke"),
+        GpuSelection::new("CPU", 1, None).expect("the CPU is in the catalog"),
+        4,
+        Timestamp::now(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeDelta;

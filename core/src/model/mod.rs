@@ -33,6 +33,8 @@ pub use dataset::{Dataset, DatasetFormat, DatasetStatus, Severity, ValidationFin
 pub use enum_text::ParseEnumError;
 pub use ids::{ArtifactId, CostRecordId, DatasetId, JobId, NotificationId, UserId};
 pub use job::{CurrentMetrics, JobStage, JobStatus, JobTransition, TrainingJob, TransitionError};
+#[cfg(test)]
+pub(crate) use job::smoke_job;
 pub use metrics::MetricsPoint;
 pub use money::{CENT_DECIMALS, CURRENCY, Money, MoneyParseError};
 pub use notification::{Notification, NotificationPriority, NotificationType};

@@ -8,7 +8,7 @@ use std::str::FromStr;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 
-use crate::error::ErrorCode;
+use crate::error_code::{Code, ErrorCode};
 
 /// The currency of every amount BrightRun computes. GPU providers bill in US dollars.
 pub const CURRENCY: &str = "USD";
@@ -110,8 +110,8 @@ pub struct MoneyParseError {
 }
 
 impl ErrorCode for MoneyParseError {
-    fn code(&self) -> &'static str {
-        "invalid_money"
+    fn error_code(&self) -> Code {
+        Code::InvalidMoney
     }
 }
 

@@ -7,10 +7,14 @@
 //! attempt runs, that attempt's cost so far.
 
 use rust_decimal::Decimal;
+use serde_json::json;
 
 use crate::config::GpuSelection;
 use crate::estimate::{EstimateError, billable_hours, compute_cost};
-use crate::model::{Money, Timestamp};
+use crate::model::{BillingPeriod, Money, NotificationPriority, NotificationType, Timestamp, UserId};
+use crate::service::derived_id;
+use crate::service::notify::{Draft, insert_once};
+use crate::store::{Database, StoreError};
 
 /// What one attempt costs from `started` to `ended`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -100,6 +104,42 @@ pub fn budget_crossings(before: Money, after: Money, budget: Money, threshold_pe
         crossings.push(BudgetCrossing::Budget);
     }
     crossings
+}
+
+/// Tells a user that the month's spending crossed a budget line.
+pub(crate) async fn cost_alert(
+    db: &dyn Database,
+    user_id: UserId,
+    period: BillingPeriod,
+    crossing: BudgetCrossing,
+    spent: Money,
+    budget: Money,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let (spent, shown_budget) = (spent.round_to_cents(), budget.round_to_cents());
+    let (what, text, priority) = match crossing {
+        BudgetCrossing::Threshold { percent } => (
+            format!("threshold-{percent}"),
+            (
+                format!("{percent}% of your monthly budget used"),
+                format!("You have spent ${spent} of your ${shown_budget} budget this month."),
+            ),
+            NotificationPriority::High,
+        ),
+        BudgetCrossing::Budget => (
+            "budget".to_owned(),
+            (
+                "Monthly budget exceeded".to_owned(),
+                format!("You have spent ${spent}, over your ${shown_budget} budget this month."),
+            ),
+            NotificationPriority::Urgent,
+        ),
+    };
+    let id = derived_id(user_id.as_uuid(), &format!("cost_alert/{}/{what}", period.start));
+    let metadata = json!({ "period_start": period.start, "spent": spent, "budget": budget });
+    let ((title, message), action_url) = (text, "/costs".to_owned());
+    let draft = Draft { kind: NotificationType::CostAlert, priority, title, message, action_url, metadata };
+    insert_once(db, draft.to(user_id, id, now)).await
 }
 
 #[cfg(test)]

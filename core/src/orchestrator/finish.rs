@@ -3,21 +3,21 @@
 use chrono::Datelike as _;
 use serde_json::json;
 
-use super::accounting::{attempt_charge, budget_crossings, seconds_between};
+use super::accounting::{attempt_charge, budget_crossings, cost_alert, seconds_between};
 use super::failpoints::failpoint;
-use super::follow::FollowState;
 use super::lease::{Hold, Pass};
 use super::quality::quality_metrics;
 use super::retry::is_transient;
-use super::{Orchestrator, files, notify};
+use super::{Orchestrator, files};
 use crate::backend::{ArtifactSource, BackendStatus};
 use crate::blob::BlobKey;
+use crate::error_code::Code;
 use crate::estimate::billable_hours;
 use crate::model::{
     ArtifactConfiguration, ArtifactFile, ArtifactId, ArtifactStatus, BillingPeriod, CostRecord, CostRecordId, CostType,
     JobTransition, ModelArtifact, Money, NotificationType, Timestamp, TrainingJob, TrainingSummary,
 };
-use crate::service::{ServiceError, derived_id};
+use crate::service::{FollowState, ServiceError, derived_id, notify};
 use crate::store::{JobError, JobProgress, MetricSeries, StoreError};
 
 /// Points of each curve read back to grade a finished run.
@@ -223,7 +223,7 @@ impl Orchestrator {
         let after = pass.db.cost_totals(job.user_id, period).await?.total;
         let before = Money::new(after.amount().checked_sub(amount.amount()).unwrap_or(rust_decimal::Decimal::ZERO));
         for crossing in budget_crossings(before, after, limit, u32::from(budget.alert_threshold_percent)) {
-            notify::cost_alert(&*pass.db, job.user_id, period, crossing, after, limit, now).await?;
+            cost_alert(&*pass.db, job.user_id, period, crossing, after, limit, now).await?;
         }
         Ok(())
     }
@@ -242,7 +242,10 @@ impl Orchestrator {
         let mut files = Vec::with_capacity(collected.len());
         for artifact in &collected {
             let ArtifactSource::LocalPath { path } = &artifact.source else {
-                return Err(ServiceError::invalid("unsupported_artifact", "only local artifact files are collected"));
+                return Err(ServiceError::invalid(
+                    Code::UnsupportedArtifact,
+                    "only local artifact files are collected",
+                ));
             };
             let key = BlobKey::model(job.user_id, model_id, &artifact.name)?;
             failpoint!(self, "finish.upload");

@@ -3,13 +3,14 @@
 
 use std::sync::Arc;
 
+use super::Orchestrator;
 use super::accounting::{eta, progress_percent, running_cost};
 use super::failpoints::failpoint;
-use super::follow::FollowState;
 use super::lease::{Hold, Outcome, Pass};
-use super::{Orchestrator, notify};
 use crate::model::{JobStatus, JobTransition, Money, NotificationType, Timestamp, TrainingJob, UserId};
+use crate::service::FollowState;
 use crate::service::ServiceError;
+use crate::service::notify;
 use crate::store::{JobProgress, StoreError};
 
 /// Metrics points written at once while reading a long output.

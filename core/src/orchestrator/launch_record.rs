@@ -15,7 +15,7 @@ use crate::model::{Timestamp, TrainingJob};
 use crate::store::JobError;
 
 /// An attempt's launch in progress, as stored with its job (under the key `launch`, so it
-/// never reads as a submitted job's [`FollowState`](super::FollowState)).
+/// never reads as a submitted job's [`FollowState`](crate::service::FollowState)).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LaunchRecord {
     /// The launch.
@@ -69,7 +69,8 @@ impl LaunchRecord {
 mod tests {
     use super::*;
     use crate::backend::BackendHandle;
-    use crate::orchestrator::{FollowState, smoke_job as job};
+    use crate::model::smoke_job as job;
+    use crate::service::FollowState;
 
     #[test]
     fn tries_count_up_within_an_attempt_and_start_again_with_the_next() {

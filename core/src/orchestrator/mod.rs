@@ -18,24 +18,22 @@ pub mod accounting;
 mod failpoints;
 mod files;
 mod finish;
-mod follow;
 mod following;
 mod launch_record;
 mod lease;
-pub(crate) mod notify;
 mod pinning;
 pub mod quality;
 pub mod retry;
 mod submission;
 mod validation;
 
+/// The state of a followed job and the step cap, where the orchestrator's users have found them.
+pub use crate::service::{FollowState, MAX_STEPS};
 #[cfg(any(test, feature = "failpoints"))]
 pub use failpoints::{FAILPOINTS, Failpoints};
-pub use follow::{FollowState, MAX_STEPS};
 pub use launch_record::LaunchRecord;
 pub use pinning::pinned_dataset_key;
 pub use submission::TRAINING_SEED;
-pub use validation::training_examples;
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
@@ -332,20 +330,4 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
         .map(|text| (*text).to_owned())
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "a panic without a message".to_owned())
-}
-
-/// A queued one-CPU job of the smoke model, for the orchestrator's unit tests.
-#[cfg(test)]
-pub(crate) fn smoke_job() -> crate::model::TrainingJob {
-    use crate::config::{GpuSelection, Preset};
-    use crate::model::{DatasetId, Timestamp, TrainingJob, UserId};
-    TrainingJob::new_queued(
-        UserId::new(),
-        DatasetId::new(),
-        Preset::Balanced,
-        Preset::Balanced.hyperparameters("smoke"),
-        GpuSelection::new("CPU", 1, None).expect("the CPU is in the catalog"),
-        4,
-        Timestamp::now(),
-    )
 }

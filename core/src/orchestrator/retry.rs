@@ -16,7 +16,7 @@ use chrono::TimeDelta;
 use crate::backend::BackendError;
 use crate::blob::BlobError;
 use crate::dataset::DatasetError;
-use crate::error::ErrorCode;
+use crate::error_code::ErrorCode;
 use crate::service::ServiceError;
 use crate::store::JobError;
 

@@ -5,17 +5,16 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::failpoints::failpoint;
-use super::follow::FollowState;
 use super::launch_record::LaunchRecord;
 use super::lease::{Hold, Outcome, Pass};
 use super::pinning::pinned_dataset_key;
 use super::retry::{DATASET_NOT_PINNED, Failure, LAUNCH_FAILED, backoff};
-use super::validation::training_examples;
 use super::{Orchestrator, files};
 use crate::backend::protocol::{PROTOCOL_VERSION, SpecDataset, SpecOutput};
 use crate::backend::{BackendHandle, WorkerSpec};
 use crate::dataset::{ConvertOptions, convert_path};
 use crate::model::{JobId, JobStatus, JobTransition, Timestamp, TrainingJob};
+use crate::service::FollowState;
 use crate::service::ServiceError;
 use crate::store::{JobError, StoreError};
 
@@ -168,7 +167,7 @@ impl Orchestrator {
             logging_steps: 1,
             max_steps: None,
         };
-        tracing::info!(job = %job.id, attempt = job.retry_count, examples = training_examples(&dataset), "submitting");
+        tracing::info!(job = %job.id, attempt = job.retry_count, examples = dataset.training_examples(), "submitting");
         // Still the holder: a submit is never abandoned half-way, so check before it.
         hold.check()?;
         failpoint!(self, "launch.submit");

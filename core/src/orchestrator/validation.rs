@@ -15,11 +15,12 @@ use std::sync::Arc;
 use super::failpoints::failpoint;
 use super::lease::{Hold, Outcome, Pass};
 use super::retry::{Failure, VALIDATION_FAILED, VALIDATION_INTERRUPTED, VALIDATOR_CRASHED, backoff};
-use super::{Orchestrator, files, notify};
+use super::{Orchestrator, files};
 use crate::blob::BlobKey;
 use crate::dataset::{TokenCounter, ValidateOptions, ValidationReport, validate_path};
 use crate::model::{Dataset, DatasetStatus, Severity, Timestamp, ValidationFinding};
 use crate::service::ServiceError;
+use crate::service::notify;
 use crate::store::{JobError, ValidationReport as StoredReport};
 
 impl Orchestrator {
@@ -207,15 +208,4 @@ fn apply_report(dataset: &mut Dataset, report: &ValidationReport, now: Timestamp
     dataset.validation_errors = report.findings.clone();
     dataset.sample_data = serde_json::to_value(&report.sample_data).ok();
     dataset.validated_at = Some(now);
-}
-
-/// Training examples of a validated dataset (conversations with a target in the training
-/// split), from its statistics; the pair count when they are missing.
-pub fn training_examples(dataset: &Dataset) -> u64 {
-    dataset
-        .statistics
-        .as_ref()
-        .and_then(|s| s.get("training_examples"))
-        .and_then(serde_json::Value::as_u64)
-        .unwrap_or(dataset.total_training_pairs)
 }

@@ -6,9 +6,16 @@ use std::time::Duration;
 use super::error::ServiceError;
 use crate::backend::local::environment::WorkerEnvironment;
 use crate::backend::local::retention::{RetentionPolicy, parse_age};
+use crate::error_code::Code;
 
 /// Environment variable naming the BrightRun home (default `~/.brightrun`).
 pub const HOME_VAR: &str = "BRIGHTRUN_HOME";
+/// Environment variable with the database URL (`sqlite://PATH` or `postgres://...`; default
+/// `brightrun.db` in the home).
+pub const DATABASE_URL_VAR: &str = "BRIGHTRUN_DATABASE_URL";
+/// Environment variable with the object storage (a local directory, or
+/// `s3://bucket?endpoint=...&region=...`; default `storage/` in the home).
+pub const STORAGE_URL_VAR: &str = "BRIGHTRUN_STORAGE_URL";
 /// Environment variable with the worker command line (default `python3 -m brightrun_trainer`).
 pub const WORKER_VAR: &str = "BRIGHTRUN_WORKER";
 /// Environment variable with the local GPU slots, comma-free names separated by spaces
@@ -60,7 +67,9 @@ impl BrightRunConfig {
         }
     }
 
-    /// The embedded default at `$BRIGHTRUN_HOME` (or `~/.brightrun`), with the worker command,
+    /// The embedded default at `$BRIGHTRUN_HOME` (or `~/.brightrun`), with the database and
+    /// storage from `$BRIGHTRUN_DATABASE_URL` and `$BRIGHTRUN_STORAGE_URL` (production parts,
+    /// e.g. PostgreSQL and S3), and the worker command,
     /// GPU slots, worker environment and retention from `$BRIGHTRUN_WORKER`,
     /// `$BRIGHTRUN_GPU_SLOTS`, `$BRIGHTRUN_WORKER_ENV`, `$BRIGHTRUN_KEEP_RUNS` and
     /// `$BRIGHTRUN_KEEP_SCRATCH` when set.
@@ -68,14 +77,19 @@ impl BrightRunConfig {
         let home = match std::env::var_os(HOME_VAR) {
             Some(home) if !home.is_empty() => PathBuf::from(home),
             _ => std::env::home_dir()
-                .ok_or_else(|| ServiceError::invalid("no_home", format!("set {HOME_VAR}: no home directory found")))?
+                .ok_or_else(|| ServiceError::invalid(Code::NoHome, format!("set {HOME_VAR}: no home directory found")))?
                 .join(".brightrun"),
         };
         let mut config = Self::embedded(&home);
+        for (var, url) in [(DATABASE_URL_VAR, &mut config.database_url), (STORAGE_URL_VAR, &mut config.storage_url)] {
+            if let Some(value) = std::env::var(var).ok().filter(|value| !value.trim().is_empty()) {
+                *url = value;
+            }
+        }
         if let Ok(worker) = std::env::var(WORKER_VAR) {
             let words: Vec<String> = worker.split_whitespace().map(String::from).collect();
             if words.is_empty() {
-                return Err(ServiceError::invalid("invalid_worker", format!("{WORKER_VAR} is empty")));
+                return Err(ServiceError::invalid(Code::InvalidWorker, format!("{WORKER_VAR} is empty")));
             }
             config.worker_command = words;
         }
@@ -85,14 +99,14 @@ impl BrightRunConfig {
         if let Ok(names) = std::env::var(WORKER_ENV_VAR) {
             config.worker_env = WorkerEnvironment::parse_extra(&names);
             WorkerEnvironment::new(&config.worker_env)
-                .map_err(|e| ServiceError::invalid("invalid_worker_env", format!("{WORKER_ENV_VAR}: {e}")))?;
+                .map_err(|e| ServiceError::invalid(Code::InvalidWorkerEnv, format!("{WORKER_ENV_VAR}: {e}")))?;
         }
         for (var, age) in
             [(KEEP_RUNS_VAR, &mut config.retention.finished_runs), (KEEP_SCRATCH_VAR, &mut config.retention.scratch)]
         {
             if let Ok(text) = std::env::var(var) {
-                *age =
-                    parse_age(&text).map_err(|e| ServiceError::invalid("invalid_retention", format!("{var}: {e}")))?;
+                *age = parse_age(&text)
+                    .map_err(|e| ServiceError::invalid(Code::InvalidRetention, format!("{var}: {e}")))?;
             }
         }
         Ok(config)

@@ -4,6 +4,7 @@ use chrono::{Datelike, Months};
 use serde::Serialize;
 
 use super::{BrightRun, ServiceError};
+use crate::error_code::Code;
 use crate::model::{BillingPeriod, Timestamp, UserId};
 use crate::store::{BudgetSettings, CostTotals};
 
@@ -44,7 +45,7 @@ impl BrightRun {
     pub async fn cost_history(&self, user_id: UserId, months: u32) -> Result<Vec<CostTotals>, ServiceError> {
         if months == 0 || months > MAX_HISTORY_MONTHS {
             return Err(ServiceError::invalid(
-                "invalid_months",
+                Code::InvalidMonths,
                 format!("a cost history covers 1 to {MAX_HISTORY_MONTHS} months"),
             ));
         }
@@ -68,11 +69,14 @@ impl BrightRun {
     /// Replaces the user's budget settings.
     pub async fn set_budget(&self, user_id: UserId, budget: &BudgetSettings) -> Result<BudgetSettings, ServiceError> {
         if !(1..=100).contains(&budget.alert_threshold_percent) {
-            return Err(ServiceError::invalid("invalid_budget", "the alert threshold is a percentage from 1 to 100"));
+            return Err(ServiceError::invalid(
+                Code::InvalidBudget,
+                "the alert threshold is a percentage from 1 to 100",
+            ));
         }
         let negative = |m: Option<crate::model::Money>| m.is_some_and(|m| m < crate::model::Money::ZERO);
         if negative(budget.monthly_budget) || negative(budget.per_job_cost_cap) {
-            return Err(ServiceError::invalid("invalid_budget", "budgets and caps cannot be negative"));
+            return Err(ServiceError::invalid(Code::InvalidBudget, "budgets and caps cannot be negative"));
         }
         self.db.set_budget(user_id, budget, Timestamp::now()).await?;
         Ok(*budget)

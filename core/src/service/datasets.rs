@@ -3,13 +3,15 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures_util::Stream;
+use futures_util::{Stream, TryStreamExt as _};
 use serde::Serialize;
 
 use super::{BrightRun, ServiceError};
 use crate::blob::{Access, BlobKey, Location};
+use crate::dataset::ValidationReport;
+use crate::error_code::Code;
 use crate::model::{Dataset, DatasetFormat, DatasetId, DatasetStatus, Timestamp, UserId};
-use crate::store::{DatasetQuery, Page};
+use crate::store::{DatasetQuery, Page, StoreError, ValidationReport as StoredReport};
 
 /// The longest dataset name, in characters.
 pub const MAX_NAME_CHARS: usize = 200;
@@ -58,13 +60,13 @@ pub struct DatasetUpdate {
 pub(crate) fn checked_text(field: &'static str, value: &str, max_chars: usize) -> Result<String, ServiceError> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
-        return Err(ServiceError::invalid("invalid_text", format!("{field} must not be empty")));
+        return Err(ServiceError::invalid(Code::InvalidText, format!("{field} must not be empty")));
     }
     if trimmed.chars().count() > max_chars {
-        return Err(ServiceError::invalid("invalid_text", format!("{field} is longer than {max_chars} characters")));
+        return Err(ServiceError::invalid(Code::InvalidText, format!("{field} is longer than {max_chars} characters")));
     }
     if trimmed.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-        return Err(ServiceError::invalid("invalid_text", format!("{field} contains control characters")));
+        return Err(ServiceError::invalid(Code::InvalidText, format!("{field} contains control characters")));
     }
     Ok(trimmed.to_owned())
 }
@@ -81,7 +83,7 @@ impl BrightRun {
         let cap = self.blobs.limits().dataset_bytes;
         if new.declared_size == 0 || new.declared_size > cap {
             return Err(ServiceError::invalid(
-                "invalid_size",
+                Code::InvalidSize,
                 format!("a dataset file must be 1 byte to {cap} bytes, not {}", new.declared_size),
             ));
         }
@@ -141,7 +143,7 @@ impl BrightRun {
         let key = self.dataset_key(&dataset)?;
         let meta = self.blobs.head(&key).await.map_err(|e| match e {
             crate::blob::BlobError::NotFound { .. } => {
-                ServiceError::invalid("upload_missing", "no file was uploaded for this dataset yet")
+                ServiceError::invalid(Code::UploadMissing, "no file was uploaded for this dataset yet")
             }
             other => other.into(),
         })?;
@@ -149,7 +151,7 @@ impl BrightRun {
         if meta.size == 0 || meta.size > cap {
             self.blobs.delete(&key).await?;
             return Err(ServiceError::invalid(
-                "invalid_size",
+                Code::InvalidSize,
                 format!("the uploaded file has {} bytes; a dataset must have 1 to {cap}; upload it again", meta.size),
             ));
         }
@@ -162,6 +164,28 @@ impl BrightRun {
     /// One of the user's datasets.
     pub async fn get_dataset(&self, user_id: UserId, id: DatasetId) -> Result<Dataset, ServiceError> {
         Ok(self.db.get_dataset(user_id, id).await?)
+    }
+
+    /// The full validation report of one of the user's datasets (every finding the row's
+    /// capped list leaves out), once its validation saved one.
+    pub async fn dataset_report(
+        &self,
+        user_id: UserId,
+        id: DatasetId,
+    ) -> Result<Option<ValidationReport>, ServiceError> {
+        let value = match self.db.validation_report(user_id, id).await? {
+            None => return Ok(None),
+            Some(StoredReport::Inline(value)) => value,
+            Some(StoredReport::Stored { path }) => {
+                // Read under the caller's own keys only, whatever the row says.
+                let name = path.rsplit('/').next().unwrap_or_default();
+                let download = self.blobs.download(&BlobKey::dataset(user_id, id, name)?).await?;
+                let bytes: Vec<Bytes> = download.stream.try_collect().await?;
+                serde_json::from_slice(&bytes.concat()).map_err(|e| StoreError::corrupt("validation_report_path", e))?
+            }
+        };
+        let report = serde_json::from_value(value).map_err(|e| StoreError::corrupt("validation_report", e))?;
+        Ok(Some(report))
     }
 
     /// A page of the user's datasets.
@@ -199,7 +223,7 @@ impl BrightRun {
         let dataset = self.db.get_dataset(user_id, id).await?;
         if dataset.status != DatasetStatus::Uploading {
             return Err(ServiceError::invalid(
-                "dataset_not_uploading",
+                Code::DatasetNotUploading,
                 format!("dataset {id} is {}: its file was already received", dataset.status),
             ));
         }

@@ -3,7 +3,7 @@
 use crate::backend::BackendError;
 use crate::blob::BlobError;
 use crate::dataset::{DatasetError, TokenizerError};
-use crate::error::ErrorCode;
+use crate::error_code::{Code, ErrorCode};
 use crate::estimate::EstimateError;
 use crate::store::StoreError;
 
@@ -13,8 +13,8 @@ pub enum ServiceError {
     /// The caller's input is wrong; the message says what and how to fix it.
     #[error("{message}")]
     InvalidInput {
-        /// Stable code of the problem (`invalid_name`, `dataset_not_ready`, ...).
-        code: &'static str,
+        /// Registered code of the problem (`invalid_text`, `dataset_not_ready`, ...).
+        code: Code,
         /// What is wrong.
         message: String,
     },
@@ -56,7 +56,7 @@ pub enum ServiceError {
 
 impl ServiceError {
     /// Input the caller can fix.
-    pub fn invalid(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn invalid(code: Code, message: impl Into<String>) -> Self {
         Self::InvalidInput { code, message: message.into() }
     }
 
@@ -72,17 +72,17 @@ impl ServiceError {
 }
 
 impl ErrorCode for ServiceError {
-    fn code(&self) -> &'static str {
+    fn error_code(&self) -> Code {
         match self {
-            ServiceError::InvalidInput { code, .. } => code,
-            ServiceError::Store(e) => e.code(),
-            ServiceError::Blob(e) => e.code(),
-            ServiceError::Dataset(e) => e.code(),
-            ServiceError::Tokenizer(e) => e.code(),
-            ServiceError::Estimate(e) => e.code(),
-            ServiceError::Backend(e) => e.code(),
-            ServiceError::Io { .. } => "local_io",
-            ServiceError::Internal { .. } => "internal",
+            ServiceError::InvalidInput { code, .. } => *code,
+            ServiceError::Store(e) => e.error_code(),
+            ServiceError::Blob(e) => e.error_code(),
+            ServiceError::Dataset(e) => e.error_code(),
+            ServiceError::Tokenizer(e) => e.error_code(),
+            ServiceError::Estimate(e) => e.error_code(),
+            ServiceError::Backend(e) => e.error_code(),
+            ServiceError::Io { .. } => Code::LocalIo,
+            ServiceError::Internal { .. } => Code::Internal,
         }
     }
 }

@@ -2,15 +2,15 @@
 
 use serde::Serialize;
 
-use super::{BrightRun, ServiceError};
+use super::{BrightRun, FollowState, MAX_STEPS, ServiceError, notify};
 use crate::backend::{EventBatch, EventCursor};
 use crate::config::{BaseModel, GpuSelection, Hyperparameters, Preset};
+use crate::error_code::Code;
 use crate::estimate::{Assumptions, DatasetSize, Estimate, EstimateRequest, estimate};
 use crate::model::{
     CostRecord, Dataset, DatasetFormat, DatasetId, DatasetStatus, JobId, JobStatus, JobTransition, MetricsPoint,
     NotificationType, Timestamp, TrainingJob, UserId,
 };
-use crate::orchestrator::{FollowState, notify};
 use crate::store::{JobQuery, MetricSeries, Page};
 
 /// The most points a chart read returns.
@@ -67,10 +67,10 @@ impl JobRequest {
 }
 
 /// Optimiser steps of a run over `examples` training examples, at most
-/// [`MAX_STEPS`](crate::orchestrator::MAX_STEPS) (what the databases count).
+/// [`MAX_STEPS`] (what the databases count).
 pub(crate) fn total_steps(examples: u64, hyperparameters: &Hyperparameters) -> u64 {
     let profile = crate::config::DatasetProfile { training_examples: examples };
-    profile.total_steps(hyperparameters).min(crate::orchestrator::MAX_STEPS)
+    profile.total_steps(hyperparameters).min(MAX_STEPS)
 }
 
 impl BrightRun {
@@ -87,7 +87,7 @@ impl BrightRun {
         let now = Timestamp::now();
         let hyperparameters = request.hyperparameters();
         // The trainer batches conversations (training examples), not assistant turns.
-        let steps = total_steps(crate::orchestrator::training_examples(&dataset), &hyperparameters);
+        let steps = total_steps(dataset.training_examples(), &hyperparameters);
         let mut job = TrainingJob::new_queued(
             user_id,
             dataset.id,
@@ -138,7 +138,7 @@ impl BrightRun {
                 Ok(self.db.get_job(user_id, id).await?)
             }
             (status, _) if status.is_final() => Err(ServiceError::invalid(
-                "job_finished",
+                Code::JobFinished,
                 format!("job {id} is already {status}: there is nothing to cancel"),
             )),
             _ => {
@@ -186,7 +186,7 @@ impl BrightRun {
         let dataset = self.db.get_dataset(user_id, id).await?;
         if dataset.status != DatasetStatus::Ready || !dataset.training_ready {
             return Err(ServiceError::invalid(
-                "dataset_not_ready",
+                Code::DatasetNotReady,
                 format!("dataset {id} is {}: only a validated, ready dataset can be trained on", dataset.status),
             ));
         }
@@ -202,7 +202,7 @@ impl BrightRun {
             gpu: &request.gpu,
             dataset: DatasetSize {
                 tokens_per_epoch: dataset.total_tokens,
-                training_examples: Some(crate::orchestrator::training_examples(dataset)),
+                training_examples: Some(dataset.training_examples()),
                 dataset_bytes: dataset.file_size,
             },
             measured_tokens_per_second: request.measured_tokens_per_second,

@@ -11,17 +11,21 @@ mod config;
 mod costs;
 mod datasets;
 mod error;
+mod follow;
 mod ids;
 mod jobs;
 mod models;
 mod notifications;
+pub(crate) mod notify;
 
 pub use config::{
-    BrightRunConfig, GPU_SLOTS_VAR, HOME_VAR, KEEP_RUNS_VAR, KEEP_SCRATCH_VAR, WORKER_ENV_VAR, WORKER_VAR,
+    BrightRunConfig, DATABASE_URL_VAR, GPU_SLOTS_VAR, HOME_VAR, KEEP_RUNS_VAR, KEEP_SCRATCH_VAR, STORAGE_URL_VAR,
+    WORKER_ENV_VAR, WORKER_VAR,
 };
 pub use costs::CostSummary;
 pub use datasets::{DatasetUpdate, DatasetUpload, NewDataset};
 pub use error::ServiceError;
+pub use follow::{FollowState, MAX_STEPS};
 pub use ids::derived_id;
 pub use jobs::{JobDetails, JobRequest};
 pub use models::{ModelDownload, ModelUpdate};

@@ -4,10 +4,13 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use super::FollowState;
 use super::datasets::{MAX_NAME_CHARS, checked_description, checked_text};
 use super::{BrightRun, ServiceError};
+use crate::backend::ArtifactSource;
 use crate::blob::{Access, BlobKey, Location};
-use crate::model::{ArtifactId, ArtifactStatus, ModelArtifact, Timestamp, UserId};
+use crate::error_code::Code;
+use crate::model::{ArtifactId, ArtifactStatus, JobId, ModelArtifact, Timestamp, UserId};
 use crate::store::{ArtifactQuery, Page};
 
 /// The longest a download link may live.
@@ -38,6 +41,27 @@ pub struct ModelDownload {
 }
 
 impl BrightRun {
+    /// The files a job's run left in its backend that are not (yet) a stored model: the
+    /// partial adapter of a cancelled run. Only files the backend keeps on this machine are
+    /// listed; none when the job was never submitted or its backend has nothing to collect.
+    pub async fn job_leftover_files(&self, user_id: UserId, id: JobId) -> Result<Vec<ModelDownload>, ServiceError> {
+        let job = self.db.get_job(user_id, id).await?;
+        let Some(state) = FollowState::of(&job) else { return Ok(Vec::new()) };
+        let Ok(collected) = self.backend.collect(&state.handle).await else { return Ok(Vec::new()) };
+        Ok(collected
+            .into_iter()
+            .filter_map(|artifact| match artifact.source {
+                ArtifactSource::LocalPath { path } if path.is_file() => Some(ModelDownload {
+                    name: artifact.name,
+                    bytes: artifact.bytes,
+                    sha256: artifact.sha256,
+                    location: Location::LocalPath(path),
+                }),
+                _ => None,
+            })
+            .collect())
+    }
+
     /// A page of the user's models, newest first.
     pub async fn list_models(
         &self,
@@ -87,7 +111,7 @@ impl BrightRun {
     ) -> Result<Vec<ModelDownload>, ServiceError> {
         if expires_in.is_zero() || expires_in > MAX_DOWNLOAD_LIFETIME {
             return Err(ServiceError::invalid(
-                "invalid_expiry",
+                Code::InvalidExpiry,
                 format!("a download link lives 1 second to {} seconds", MAX_DOWNLOAD_LIFETIME.as_secs()),
             ));
         }

@@ -1,6 +1,6 @@
 //! The errors of the database layer, each with a stable code.
 
-use crate::error::ErrorCode;
+use crate::error_code::{Code, ErrorCode};
 
 /// A failed database operation.
 ///
@@ -100,22 +100,22 @@ impl StoreError {
 }
 
 impl ErrorCode for StoreError {
-    fn code(&self) -> &'static str {
+    fn error_code(&self) -> Code {
         match self {
-            StoreError::NotFound { .. } => "not_found",
-            StoreError::StaleState { .. } => "stale_state",
-            StoreError::LeaseLost { .. } => "lease_lost",
-            StoreError::Conflict { .. } => "conflict",
-            StoreError::InvalidInput { .. } => "invalid_input",
-            StoreError::InvalidSchemaName(_) => "invalid_schema_name",
-            StoreError::InvalidUrl(_) => "invalid_database_url",
-            StoreError::CorruptRow { .. } => "corrupt_row",
-            StoreError::Migration(_) => "migration_failed",
+            StoreError::NotFound { .. } => Code::NotFound,
+            StoreError::StaleState { .. } => Code::StaleState,
+            StoreError::LeaseLost { .. } => Code::LeaseLost,
+            StoreError::Conflict { .. } => Code::Conflict,
+            StoreError::InvalidInput { .. } => Code::InvalidInput,
+            StoreError::InvalidSchemaName(_) => Code::InvalidSchemaName,
+            StoreError::InvalidUrl(_) => Code::InvalidDatabaseUrl,
+            StoreError::CorruptRow { .. } => Code::CorruptRow,
+            StoreError::Migration(_) => Code::MigrationFailed,
             StoreError::Database(sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::Tls(_)) => {
-                "database_unavailable"
+                Code::DatabaseUnavailable
             }
-            StoreError::Database(sqlx::Error::Database(db)) if db.is_check_violation() => "constraint_violation",
-            StoreError::Database(_) => "database_error",
+            StoreError::Database(sqlx::Error::Database(db)) if db.is_check_violation() => Code::ConstraintViolation,
+            StoreError::Database(_) => Code::DatabaseError,
         }
     }
 }

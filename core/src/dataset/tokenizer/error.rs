@@ -1,6 +1,6 @@
 //! Errors of the tokenizer concern.
 
-use crate::error::ErrorCode;
+use crate::error_code::{Code, ErrorCode};
 
 /// A tokenizer that cannot be loaded or cannot count.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -28,11 +28,11 @@ pub enum TokenizerError {
 }
 
 impl ErrorCode for TokenizerError {
-    fn code(&self) -> &'static str {
+    fn error_code(&self) -> Code {
         match self {
-            TokenizerError::Load { .. } => "tokenizer_load_failed",
-            TokenizerError::Template { .. } => "chat_template_failed",
-            TokenizerError::Encode { .. } => "tokenization_failed",
+            TokenizerError::Load { .. } => Code::TokenizerLoadFailed,
+            TokenizerError::Template { .. } => Code::ChatTemplateFailed,
+            TokenizerError::Encode { .. } => Code::TokenizationFailed,
         }
     }
 }

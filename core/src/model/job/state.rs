@@ -16,7 +16,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::ErrorCode;
+use crate::error_code::{Code, ErrorCode};
 use crate::model::JobId;
 use crate::model::enum_text::impl_enum_text;
 
@@ -210,8 +210,8 @@ impl fmt::Display for TransitionError {
 impl std::error::Error for TransitionError {}
 
 impl ErrorCode for TransitionError {
-    fn code(&self) -> &'static str {
-        "illegal_transition"
+    fn error_code(&self) -> Code {
+        Code::IllegalTransition
     }
 }
 

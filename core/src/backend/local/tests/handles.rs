@@ -4,7 +4,7 @@ use super::*;
 
 /// Every operation that takes a handle, with the error code it answered.
 async fn codes(backend: &LocalProcessBackend, handle: &BackendHandle) -> Vec<Result<(), &'static str>> {
-    use crate::error::ErrorCode as _;
+    use crate::error_code::ErrorCode as _;
     let code = |e: BackendError| e.code();
     vec![
         backend.status(handle).await.map(drop).map_err(code),

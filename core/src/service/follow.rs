@@ -190,7 +190,7 @@ fn stage_of(phase: &str) -> Option<JobStage> {
 mod tests {
     use super::*;
     use crate::backend::protocol::parse_line;
-    use crate::orchestrator::smoke_job as job;
+    use crate::model::smoke_job as job;
 
     fn lines(events: &[&str]) -> Vec<WorkerLine> {
         events

@@ -1,4 +1,4 @@
-//! The notifications the orchestrator and the service send, each written once.
+//! The notifications the service and the orchestrator send, each written once.
 //!
 //! A notification's id is derived from what it is about (the job and attempt, the dataset,
 //! the billing month), so a step repeated after a crash finds it already there. The
@@ -7,15 +7,15 @@
 
 use serde_json::json;
 
-use super::accounting::BudgetCrossing;
+use super::derived_id;
 use crate::model::{
-    BillingPeriod, Dataset, DatasetStatus, JobTransition, Money, Notification, NotificationId, NotificationPriority,
-    NotificationType, Timestamp, TrainingJob, UserId,
+    Dataset, DatasetStatus, JobTransition, Notification, NotificationId, NotificationPriority, NotificationType,
+    Timestamp, TrainingJob, UserId,
 };
-use crate::service::derived_id;
 use crate::store::{Database, JobError, StoreError};
 
-async fn insert_once(db: &dyn Database, notification: Notification) -> Result<(), StoreError> {
+/// Stores `notification` unless it is already there (its id says what it is about).
+pub(crate) async fn insert_once(db: &dyn Database, notification: Notification) -> Result<(), StoreError> {
     match db.insert_notification(&notification).await {
         Ok(()) | Err(StoreError::Conflict { .. }) => Ok(()),
         Err(e) => Err(e),
@@ -23,17 +23,18 @@ async fn insert_once(db: &dyn Database, notification: Notification) -> Result<()
 }
 
 /// What a notification says, before it is addressed.
-struct Draft {
-    kind: NotificationType,
-    priority: NotificationPriority,
-    title: String,
-    message: String,
-    action_url: String,
-    metadata: serde_json::Value,
+pub(crate) struct Draft {
+    pub(crate) kind: NotificationType,
+    pub(crate) priority: NotificationPriority,
+    pub(crate) title: String,
+    pub(crate) message: String,
+    pub(crate) action_url: String,
+    pub(crate) metadata: serde_json::Value,
 }
 
 impl Draft {
-    fn to(self, user_id: UserId, id: uuid::Uuid, now: Timestamp) -> Notification {
+    /// The notification addressed to `user_id` under `id`.
+    pub(crate) fn to(self, user_id: UserId, id: uuid::Uuid, now: Timestamp) -> Notification {
         Notification {
             id: NotificationId::from_uuid(id),
             user_id,
@@ -141,40 +142,4 @@ pub fn dataset_notification(dataset: &Dataset, now: Timestamp) -> Notification {
     let metadata = json!({ "dataset_id": dataset.id, "status": dataset.status });
     let ((title, message), action_url) = (text, format!("/datasets/{}", dataset.id));
     Draft { kind, priority, title, message, action_url, metadata }.to(dataset.user_id, id, now)
-}
-
-/// Tells a user that the month's spending crossed a budget line.
-pub async fn cost_alert(
-    db: &dyn Database,
-    user_id: UserId,
-    period: BillingPeriod,
-    crossing: BudgetCrossing,
-    spent: Money,
-    budget: Money,
-    now: Timestamp,
-) -> Result<(), StoreError> {
-    let (spent, shown_budget) = (spent.round_to_cents(), budget.round_to_cents());
-    let (what, text, priority) = match crossing {
-        BudgetCrossing::Threshold { percent } => (
-            format!("threshold-{percent}"),
-            (
-                format!("{percent}% of your monthly budget used"),
-                format!("You have spent ${spent} of your ${shown_budget} budget this month."),
-            ),
-            NotificationPriority::High,
-        ),
-        BudgetCrossing::Budget => (
-            "budget".to_owned(),
-            (
-                "Monthly budget exceeded".to_owned(),
-                format!("You have spent ${spent}, over your ${shown_budget} budget this month."),
-            ),
-            NotificationPriority::Urgent,
-        ),
-    };
-    let id = derived_id(user_id.as_uuid(), &format!("cost_alert/{}/{what}", period.start));
-    let metadata = json!({ "period_start": period.start, "spent": spent, "budget": budget });
-    let ((title, message), action_url) = (text, "/costs".to_owned());
-    let draft = Draft { kind: NotificationType::CostAlert, priority, title, message, action_url, metadata };
-    insert_once(db, draft.to(user_id, id, now)).await
 }

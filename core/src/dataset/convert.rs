@@ -81,6 +81,7 @@ impl std::fmt::Debug for ConvertOptions {
 
 /// What a conversion wrote and skipped.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ConvertSummary {
     /// The input's format; `None` for a file without records.
     pub format: Option<DatasetFormat>,

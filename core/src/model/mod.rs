@@ -22,6 +22,8 @@ mod job;
 mod metrics;
 mod money;
 mod notification;
+#[cfg(feature = "schema")]
+mod schema;
 mod time;
 
 pub use artifact::{
@@ -36,4 +38,6 @@ pub use job::{CurrentMetrics, JobStage, JobStatus, JobTransition, TrainingJob, T
 pub use metrics::MetricsPoint;
 pub use money::{CENT_DECIMALS, CURRENCY, Money, MoneyParseError};
 pub use notification::{Notification, NotificationPriority, NotificationType};
+#[cfg(feature = "schema")]
+pub use schema::{DateText, DecimalText};
 pub use time::Timestamp;

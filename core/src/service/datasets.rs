@@ -36,6 +36,7 @@ pub struct NewDataset {
 
 /// A created dataset and where to put its file.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DatasetUpload {
     /// The dataset, status `uploading`.
     pub dataset: Dataset,

@@ -15,6 +15,7 @@ mod ids;
 mod jobs;
 mod models;
 mod notifications;
+mod reports;
 
 pub use config::{
     BrightRunConfig, GPU_SLOTS_VAR, HOME_VAR, KEEP_RUNS_VAR, KEEP_SCRATCH_VAR, WORKER_ENV_VAR, WORKER_VAR,

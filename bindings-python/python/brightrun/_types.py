@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, ClassVar, Literal, cast
 
 from ._codec import (
@@ -31,7 +32,7 @@ from ._codec import (
     to_tuple,
 )
 
-_ = (date, datetime, Decimal, field, to_any, to_bool, to_date, to_decimal, to_float, to_int, to_map, to_optional, to_pair, to_time, to_tuple)
+_ = (date, datetime, Decimal, Path, field, to_any, to_bool, to_date, to_decimal, to_float, to_int, to_map, to_optional, to_pair, to_time, to_tuple)
 
 Access = Literal["download", "upload"]
 """What the holder of a location may do."""
@@ -242,13 +243,13 @@ class ConvertSummary(Record):
     train_conversations: int
     """Conversations written to the training file."""
 
-    train_file: str
+    train_file: Path
     """The training file written."""
 
     validation_conversations: int
     """Conversations written to the validation file."""
 
-    validation_file: str
+    validation_file: Path
     """The validation file written (empty when no conversation went to validation)."""
 
     @classmethod
@@ -262,9 +263,9 @@ class ConvertSummary(Record):
             skipped_overlap=to_int(d["skipped_overlap"]),
             skipped_untrained=to_int(d["skipped_untrained"]),
             train_conversations=to_int(d["train_conversations"]),
-            train_file=to_str(d["train_file"]),
+            train_file=Path(to_str(d["train_file"])),
             validation_conversations=to_int(d["validation_conversations"]),
-            validation_file=to_str(d["validation_file"]),
+            validation_file=Path(to_str(d["validation_file"])),
         )
 
 
@@ -1123,7 +1124,8 @@ class LocationLocalPath(Record):
 
     kind: Literal["local_path"]
 
-    path: str
+    path: Path
+    """A local file path."""
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> LocationLocalPath:
@@ -1131,7 +1133,7 @@ class LocationLocalPath(Record):
         d = to_object(data)
         return cls(
             kind=cast(Literal["local_path"], to_choice(d["kind"], ("local_path",))),
-            path=to_str(d["path"]),
+            path=Path(to_str(d["path"])),
         )
 
 

@@ -66,6 +66,7 @@ enum LocationJson {
         expires_at: Timestamp,
     },
     LocalPath {
+        #[cfg_attr(feature = "schema", schemars(with = "crate::model::PathText"))]
         path: PathBuf,
     },
 }

@@ -88,8 +88,10 @@ pub struct ConvertSummary {
     /// How the input was laid out.
     pub layout: Layout,
     /// The training file written.
+    #[cfg_attr(feature = "schema", schemars(with = "crate::model::PathText"))]
     pub train_file: PathBuf,
     /// The validation file written (empty when no conversation went to validation).
+    #[cfg_attr(feature = "schema", schemars(with = "crate::model::PathText"))]
     pub validation_file: PathBuf,
     /// Conversations written to the training file.
     pub train_conversations: u64,

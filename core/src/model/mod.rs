@@ -39,5 +39,5 @@ pub use metrics::MetricsPoint;
 pub use money::{CENT_DECIMALS, CURRENCY, Money, MoneyParseError};
 pub use notification::{Notification, NotificationPriority, NotificationType};
 #[cfg(feature = "schema")]
-pub use schema::{DateText, DecimalText};
+pub use schema::{DateText, DecimalText, PathText};
 pub use time::Timestamp;

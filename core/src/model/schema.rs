@@ -79,6 +79,23 @@ impl JsonSchema for DateText {
     }
 }
 
+/// A local file path: the schema of the `PathBuf` fields.
+pub struct PathText;
+
+impl JsonSchema for PathText {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> Cow<'static, str> {
+        "Path".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({ "type": "string", "format": "path", "description": "A local file path." })
+    }
+}
+
 macro_rules! uuid_schema {
     ($($name:ident),*) => {$(
         impl JsonSchema for $name {

@@ -33,7 +33,7 @@ fn add<T: JsonSchema>(generator: &mut SchemaGenerator, roots: &mut Vec<Value>) {
 
 /// The schema document: every root type and everything it refers to, under `$defs`.
 fn schema() -> Value {
-    let mut generator = SchemaSettings::draft2020_12().into_generator();
+    let mut generator = SchemaSettings::draft2020_12().for_serialize().into_generator();
     let mut roots = Vec::new();
     let (g, r) = (&mut generator, &mut roots);
     add::<Dataset>(g, r);

@@ -167,8 +167,6 @@ class BillingPeriod(Record):
 class BudgetSettings(Record):
     """A user's spending limits."""
 
-    _OPTIONAL: ClassVar[frozenset[str]] = frozenset({"monthly_budget", "per_job_cost_cap"})
-
     alert_threshold_percent: int
     """Alert when the month's spending reaches this percentage of the budget (1 to 100)."""
 
@@ -184,8 +182,8 @@ class BudgetSettings(Record):
         d = to_object(data)
         return cls(
             alert_threshold_percent=to_int(d["alert_threshold_percent"]),
-            monthly_budget=to_optional(d.get("monthly_budget"), lambda v1: to_decimal(v1)),
-            per_job_cost_cap=to_optional(d.get("per_job_cost_cap"), lambda v1: to_decimal(v1)),
+            monthly_budget=to_optional(d["monthly_budget"], lambda v1: to_decimal(v1)),
+            per_job_cost_cap=to_optional(d["per_job_cost_cap"], lambda v1: to_decimal(v1)),
         )
 
 ConvergenceQuality = Literal["excellent", "good", "fair", "poor"]
@@ -221,8 +219,6 @@ class Conversation(Record):
 class ConvertSummary(Record):
     """What a conversion wrote and skipped."""
 
-    _OPTIONAL: ClassVar[frozenset[str]] = frozenset({"format"})
-
     format: DatasetFormat | None
     """The input's format; `None` for a file without records."""
 
@@ -257,7 +253,7 @@ class ConvertSummary(Record):
         """A ``ConvertSummary`` from the core's JSON object."""
         d = to_object(data)
         return cls(
-            format=to_optional(d.get("format"), lambda v1: cast(DatasetFormat, to_choice(v1, _DATASETFORMAT))),
+            format=to_optional(d["format"], lambda v1: cast(DatasetFormat, to_choice(v1, _DATASETFORMAT))),
             layout=cast(Layout, to_choice(d["layout"], _LAYOUT)),
             skipped_invalid=to_int(d["skipped_invalid"]),
             skipped_overlap=to_int(d["skipped_overlap"]),
@@ -325,8 +321,6 @@ class CostEstimate(Record):
 class CostRecord(Record):
     """One charge, attributed to a billing month."""
 
-    _OPTIONAL: ClassVar[frozenset[str]] = frozenset({"job_id"})
-
     amount: Decimal
     """The exact amount."""
 
@@ -370,7 +364,7 @@ class CostRecord(Record):
             currency=to_str(d["currency"]),
             details=to_any(d["details"]),
             id=to_str(d["id"]),
-            job_id=to_optional(d.get("job_id"), lambda v1: to_str(v1)),
+            job_id=to_optional(d["job_id"], lambda v1: to_str(v1)),
             user_id=to_str(d["user_id"]),
         )
 
@@ -378,8 +372,6 @@ class CostRecord(Record):
 @dataclass(frozen=True)
 class CostSummary(Record):
     """This month's spending against the budget."""
-
-    _OPTIONAL: ClassVar[frozenset[str]] = frozenset({"budget_used_percent"})
 
     budget: BudgetSettings
     """The user's budget settings."""
@@ -396,7 +388,7 @@ class CostSummary(Record):
         d = to_object(data)
         return cls(
             budget=BudgetSettings.from_dict(d["budget"]),
-            budget_used_percent=to_optional(d.get("budget_used_percent"), lambda v1: to_float(v1)),
+            budget_used_percent=to_optional(d["budget_used_percent"], lambda v1: to_float(v1)),
             month=CostTotals.from_dict(d["month"]),
         )
 
@@ -433,8 +425,6 @@ _COSTTYPE = ("compute", "storage", "data_transfer",)
 class CurrentMetrics(Record):
     """The latest training metrics of a job (also the values of one stored metrics point)."""
 
-    _OPTIONAL: ClassVar[frozenset[str]] = frozenset({"gpu_memory_used_gb", "gpu_utilization_percent", "grad_norm", "learning_rate", "tokens_per_second", "training_loss", "validation_loss"})
-
     gpu_memory_used_gb: float | None
     """GPU memory in use, in GiB, on the fullest GPU."""
 
@@ -461,21 +451,19 @@ class CurrentMetrics(Record):
         """A ``CurrentMetrics`` from the core's JSON object."""
         d = to_object(data)
         return cls(
-            gpu_memory_used_gb=to_optional(d.get("gpu_memory_used_gb"), lambda v1: to_float(v1)),
-            gpu_utilization_percent=to_optional(d.get("gpu_utilization_percent"), lambda v1: to_float(v1)),
-            grad_norm=to_optional(d.get("grad_norm"), lambda v1: to_float(v1)),
-            learning_rate=to_optional(d.get("learning_rate"), lambda v1: to_float(v1)),
-            tokens_per_second=to_optional(d.get("tokens_per_second"), lambda v1: to_float(v1)),
-            training_loss=to_optional(d.get("training_loss"), lambda v1: to_float(v1)),
-            validation_loss=to_optional(d.get("validation_loss"), lambda v1: to_float(v1)),
+            gpu_memory_used_gb=to_optional(d["gpu_memory_used_gb"], lambda v1: to_float(v1)),
+            gpu_utilization_percent=to_optional(d["gpu_utilization_percent"], lambda v1: to_float(v1)),
+            grad_norm=to_optional(d["grad_norm"], lambda v1: to_float(v1)),
+            learning_rate=to_optional(d["learning_rate"], lambda v1: to_float(v1)),
+            tokens_per_second=to_optional(d["tokens_per_second"], lambda v1: to_float(v1)),
+            training_loss=to_optional(d["training_loss"], lambda v1: to_float(v1)),
+            validation_loss=to_optional(d["validation_loss"], lambda v1: to_float(v1)),
         )
 
 
 @dataclass(frozen=True)
 class Dataset(Record):
     """A dataset: one uploaded training file of one user."""
-
-    _OPTIONAL: ClassVar[frozenset[str]] = frozenset({"avg_tokens_per_example", "avg_turns_per_conversation", "deleted_at", "description", "sample_data", "statistics", "storage_path", "validated_at"})
 
     avg_tokens_per_example: float | None
     """Mean number of tokens per training example."""
@@ -548,27 +536,27 @@ class Dataset(Record):
         """A ``Dataset`` from the core's JSON object."""
         d = to_object(data)
         return cls(
-            avg_tokens_per_example=to_optional(d.get("avg_tokens_per_example"), lambda v1: to_float(v1)),
-            avg_turns_per_conversation=to_optional(d.get("avg_turns_per_conversation"), lambda v1: to_float(v1)),
+            avg_tokens_per_example=to_optional(d["avg_tokens_per_example"], lambda v1: to_float(v1)),
+            avg_turns_per_conversation=to_optional(d["avg_turns_per_conversation"], lambda v1: to_float(v1)),
             created_at=to_time(d["created_at"]),
-            deleted_at=to_optional(d.get("deleted_at"), lambda v1: to_time(v1)),
-            description=to_optional(d.get("description"), lambda v1: to_str(v1)),
+            deleted_at=to_optional(d["deleted_at"], lambda v1: to_time(v1)),
+            description=to_optional(d["description"], lambda v1: to_str(v1)),
             file_name=to_str(d["file_name"]),
             file_size=to_int(d["file_size"]),
             format=cast(DatasetFormat, to_choice(d["format"], _DATASETFORMAT)),
             id=to_str(d["id"]),
             name=to_str(d["name"]),
-            sample_data=to_any(d.get("sample_data")),
-            statistics=to_any(d.get("statistics")),
+            sample_data=to_any(d["sample_data"]),
+            statistics=to_any(d["statistics"]),
             status=cast(DatasetStatus, to_choice(d["status"], _DATASETSTATUS)),
-            storage_path=to_optional(d.get("storage_path"), lambda v1: to_str(v1)),
+            storage_path=to_optional(d["storage_path"], lambda v1: to_str(v1)),
             total_tokens=to_int(d["total_tokens"]),
             total_training_pairs=to_int(d["total_training_pairs"]),
             total_validation_pairs=to_int(d["total_validation_pairs"]),
             training_ready=to_bool(d["training_ready"]),
             updated_at=to_time(d["updated_at"]),
             user_id=to_str(d["user_id"]),
-            validated_at=to_optional(d.get("validated_at"), lambda v1: to_time(v1)),
+            validated_at=to_optional(d["validated_at"], lambda v1: to_time(v1)),
             validation_errors=to_tuple(d["validation_errors"], lambda v1: ValidationFinding.from_dict(v1)),
         )
 
@@ -580,8 +568,6 @@ _DATASETFORMAT = ("brightrun_lora_v4", "brightrun_lora_v3", "chat",)
 @dataclass(frozen=True)
 class DatasetStats(Record):
     """The statistics of a validation report. A file with errors still has them."""
-
-    _OPTIONAL: ClassVar[frozenset[str]] = frozenset({"max_seq_len", "messages_per_conversation", "source_conversations", "tokenizer", "tokens_per_conversation", "total_tokens", "trainable_tokens", "validation_tokens"})
 
     bytes: int
     """Bytes of the file (decompressed)."""
@@ -665,24 +651,24 @@ class DatasetStats(Record):
             conversations=to_int(d["conversations"]),
             duplicates=to_int(d["duplicates"]),
             lines=to_int(d["lines"]),
-            max_seq_len=to_optional(d.get("max_seq_len"), lambda v1: to_int(v1)),
-            messages_per_conversation=to_optional(d.get("messages_per_conversation"), lambda v1: Spread.from_dict(v1)),
+            max_seq_len=to_optional(d["max_seq_len"], lambda v1: to_int(v1)),
+            messages_per_conversation=to_optional(d["messages_per_conversation"], lambda v1: Spread.from_dict(v1)),
             over_max_seq_len=to_int(d["over_max_seq_len"]),
             records=to_int(d["records"]),
             roles=RoleCounts.from_dict(d["roles"]),
-            source_conversations=to_optional(d.get("source_conversations"), lambda v1: to_int(v1)),
-            tokenizer=to_optional(d.get("tokenizer"), lambda v1: to_str(v1)),
+            source_conversations=to_optional(d["source_conversations"], lambda v1: to_int(v1)),
+            tokenizer=to_optional(d["tokenizer"], lambda v1: to_str(v1)),
             tokens_exact=to_bool(d["tokens_exact"]),
-            tokens_per_conversation=to_optional(d.get("tokens_per_conversation"), lambda v1: TokenSpread.from_dict(v1)),
-            total_tokens=to_optional(d.get("total_tokens"), lambda v1: to_int(v1)),
+            tokens_per_conversation=to_optional(d["tokens_per_conversation"], lambda v1: TokenSpread.from_dict(v1)),
+            total_tokens=to_optional(d["total_tokens"], lambda v1: to_int(v1)),
             train_validation_overlap=to_int(d["train_validation_overlap"]),
-            trainable_tokens=to_optional(d.get("trainable_tokens"), lambda v1: to_int(v1)),
+            trainable_tokens=to_optional(d["trainable_tokens"], lambda v1: to_int(v1)),
             training_examples=to_int(d["training_examples"]),
             training_pairs=to_int(d["training_pairs"]),
             user_turn_pairs=to_int(d["user_turn_pairs"]),
             validation_examples=to_int(d["validation_examples"]),
             validation_pairs=to_int(d["validation_pairs"]),
-            validation_tokens=to_optional(d.get("validation_tokens"), lambda v1: to_int(v1)),
+            validation_tokens=to_optional(d["validation_tokens"], lambda v1: to_int(v1)),
             zero_weight_conversations=to_int(d["zero_weight_conversations"]),
         )
 
@@ -727,8 +713,6 @@ class DatasetSummary(Record):
 class DatasetUpload(Record):
     """A created dataset and where to put its file."""
 
-    _OPTIONAL: ClassVar[frozenset[str]] = frozenset({"upload"})
-
     dataset: Dataset
     """The dataset, status `uploading`."""
 
@@ -744,7 +728,7 @@ class DatasetUpload(Record):
         d = to_object(data)
         return cls(
             dataset=Dataset.from_dict(d["dataset"]),
-            upload=to_optional(d.get("upload"), lambda v1: _read_Location(v1)),
+            upload=to_optional(d["upload"], lambda v1: _read_Location(v1)),
         )
 
 
@@ -1059,8 +1043,6 @@ class Hyperparameters(Record):
 class JobDetails(Record):
     """A job with its dataset."""
 
-    _OPTIONAL: ClassVar[frozenset[str]] = frozenset({"dataset"})
-
     dataset: DatasetSummary | None
     """Its dataset (even if since deleted, as it was)."""
 
@@ -1072,7 +1054,7 @@ class JobDetails(Record):
         """A ``JobDetails`` from the core's JSON object."""
         d = to_object(data)
         return cls(
-            dataset=to_optional(d.get("dataset"), lambda v1: DatasetSummary.from_dict(v1)),
+            dataset=to_optional(d["dataset"], lambda v1: DatasetSummary.from_dict(v1)),
             job=TrainingJob.from_dict(d["job"]),
         )
 
@@ -1258,8 +1240,6 @@ class MetricsPoint(Record):
     `epoch`; in Rust they are the same [`CurrentMetrics`] a job keeps as its latest values.
     """
 
-    _OPTIONAL: ClassVar[frozenset[str]] = frozenset({"gpu_memory_used_gb", "gpu_utilization_percent", "grad_norm", "learning_rate", "tokens_per_second", "training_loss", "validation_loss"})
-
     epoch: float
     """Fractional epoch at this step (`1.5` is halfway through the second epoch)."""
 
@@ -1299,16 +1279,16 @@ class MetricsPoint(Record):
         d = to_object(data)
         return cls(
             epoch=to_float(d["epoch"]),
-            gpu_memory_used_gb=to_optional(d.get("gpu_memory_used_gb"), lambda v1: to_float(v1)),
-            gpu_utilization_percent=to_optional(d.get("gpu_utilization_percent"), lambda v1: to_float(v1)),
-            grad_norm=to_optional(d.get("grad_norm"), lambda v1: to_float(v1)),
+            gpu_memory_used_gb=to_optional(d["gpu_memory_used_gb"], lambda v1: to_float(v1)),
+            gpu_utilization_percent=to_optional(d["gpu_utilization_percent"], lambda v1: to_float(v1)),
+            grad_norm=to_optional(d["grad_norm"], lambda v1: to_float(v1)),
             job_id=to_str(d["job_id"]),
-            learning_rate=to_optional(d.get("learning_rate"), lambda v1: to_float(v1)),
+            learning_rate=to_optional(d["learning_rate"], lambda v1: to_float(v1)),
             recorded_at=to_time(d["recorded_at"]),
             step=to_int(d["step"]),
-            tokens_per_second=to_optional(d.get("tokens_per_second"), lambda v1: to_float(v1)),
-            training_loss=to_optional(d.get("training_loss"), lambda v1: to_float(v1)),
-            validation_loss=to_optional(d.get("validation_loss"), lambda v1: to_float(v1)),
+            tokens_per_second=to_optional(d["tokens_per_second"], lambda v1: to_float(v1)),
+            training_loss=to_optional(d["training_loss"], lambda v1: to_float(v1)),
+            validation_loss=to_optional(d["validation_loss"], lambda v1: to_float(v1)),
         )
 
 
@@ -1363,8 +1343,6 @@ class ModelArchitecture(Record):
 @dataclass(frozen=True)
 class ModelArtifact(Record):
     """A trained LoRA adapter (PEFT files) with its provenance and quality."""
-
-    _OPTIONAL: ClassVar[frozenset[str]] = frozenset({"deleted_at", "description", "parent_model_id"})
 
     base_model: str
     """The base model the adapter applies to (Hugging Face id)."""
@@ -1426,13 +1404,13 @@ class ModelArtifact(Record):
             configuration=ArtifactConfiguration.from_dict(d["configuration"]),
             created_at=to_time(d["created_at"]),
             dataset_id=to_str(d["dataset_id"]),
-            deleted_at=to_optional(d.get("deleted_at"), lambda v1: to_time(v1)),
-            description=to_optional(d.get("description"), lambda v1: to_str(v1)),
+            deleted_at=to_optional(d["deleted_at"], lambda v1: to_time(v1)),
+            description=to_optional(d["description"], lambda v1: to_str(v1)),
             files=to_tuple(d["files"], lambda v1: ArtifactFile.from_dict(v1)),
             id=to_str(d["id"]),
             job_id=to_str(d["job_id"]),
             name=to_str(d["name"]),
-            parent_model_id=to_optional(d.get("parent_model_id"), lambda v1: to_str(v1)),
+            parent_model_id=to_optional(d["parent_model_id"], lambda v1: to_str(v1)),
             quality_metrics=QualityMetrics.from_dict(d["quality_metrics"]),
             status=cast(ArtifactStatus, to_choice(d["status"], _ARTIFACTSTATUS)),
             storage_path=to_str(d["storage_path"]),
@@ -1474,8 +1452,6 @@ class ModelDownload(Record):
 class Notification(Record):
     """A message to one user."""
 
-    _OPTIONAL: ClassVar[frozenset[str]] = frozenset({"action_url", "read_at"})
-
     action_url: str | None
     """Where the host app should link to (`/jobs/{id}`)."""
 
@@ -1514,7 +1490,7 @@ class Notification(Record):
         """A ``Notification`` from the core's JSON object."""
         d = to_object(data)
         return cls(
-            action_url=to_optional(d.get("action_url"), lambda v1: to_str(v1)),
+            action_url=to_optional(d["action_url"], lambda v1: to_str(v1)),
             created_at=to_time(d["created_at"]),
             id=to_str(d["id"]),
             message=to_str(d["message"]),
@@ -1522,7 +1498,7 @@ class Notification(Record):
             notification_type=cast(NotificationType, to_choice(d["notification_type"], _NOTIFICATIONTYPE)),
             priority=cast(NotificationPriority, to_choice(d["priority"], _NOTIFICATIONPRIORITY)),
             read=to_bool(d["read"]),
-            read_at=to_optional(d.get("read_at"), lambda v1: to_time(v1)),
+            read_at=to_optional(d["read_at"], lambda v1: to_time(v1)),
             title=to_str(d["title"]),
             user_id=to_str(d["user_id"]),
         )
@@ -1648,8 +1624,6 @@ class PresetSummary(Record):
 class QualityMetrics(Record):
     """The quality figures of a trained adapter."""
 
-    _OPTIONAL: ClassVar[frozenset[str]] = frozenset({"best_epoch", "best_validation_loss", "convergence_quality", "final_training_loss", "final_validation_loss", "perplexity"})
-
     best_epoch: int | None
     """The epoch (1-based) with the lowest validation loss."""
 
@@ -1673,12 +1647,12 @@ class QualityMetrics(Record):
         """A ``QualityMetrics`` from the core's JSON object."""
         d = to_object(data)
         return cls(
-            best_epoch=to_optional(d.get("best_epoch"), lambda v1: to_int(v1)),
-            best_validation_loss=to_optional(d.get("best_validation_loss"), lambda v1: to_float(v1)),
-            convergence_quality=to_optional(d.get("convergence_quality"), lambda v1: cast(ConvergenceQuality, to_choice(v1, _CONVERGENCEQUALITY))),
-            final_training_loss=to_optional(d.get("final_training_loss"), lambda v1: to_float(v1)),
-            final_validation_loss=to_optional(d.get("final_validation_loss"), lambda v1: to_float(v1)),
-            perplexity=to_optional(d.get("perplexity"), lambda v1: to_float(v1)),
+            best_epoch=to_optional(d["best_epoch"], lambda v1: to_int(v1)),
+            best_validation_loss=to_optional(d["best_validation_loss"], lambda v1: to_float(v1)),
+            convergence_quality=to_optional(d["convergence_quality"], lambda v1: cast(ConvergenceQuality, to_choice(v1, _CONVERGENCEQUALITY))),
+            final_training_loss=to_optional(d["final_training_loss"], lambda v1: to_float(v1)),
+            final_validation_loss=to_optional(d["final_validation_loss"], lambda v1: to_float(v1)),
+            perplexity=to_optional(d["perplexity"], lambda v1: to_float(v1)),
         )
 
 Quantization = Literal["none", "8bit", "4bit"]
@@ -1722,8 +1696,6 @@ _SEVERITY = ("error", "warning", "info",)
 class Source(Record):
     """Where a conversation came from in its file: what every finding points at."""
 
-    _OPTIONAL: ClassVar[frozenset[str]] = frozenset({"id", "path"})
-
     id: str | None
     """The record's own id, when the format has one (`id`, `conversation_id`)."""
 
@@ -1740,9 +1712,9 @@ class Source(Record):
         """A ``Source`` from the core's JSON object."""
         d = to_object(data)
         return cls(
-            id=to_optional(d.get("id"), lambda v1: to_str(v1)),
+            id=to_optional(d["id"], lambda v1: to_str(v1)),
             line=to_int(d["line"]),
-            path=to_optional(d.get("path"), lambda v1: to_str(v1)),
+            path=to_optional(d["path"], lambda v1: to_str(v1)),
         )
 
 Split = Literal["train", "validation"]
@@ -1921,8 +1893,6 @@ class TokenSpread(Record):
 class TrainingJob(Record):
     """A training job: one LoRA fine-tuning run of one dataset on one GPU selection."""
 
-    _OPTIONAL: ClassVar[frozenset[str]] = frozenset({"artifact_id", "backend_handle", "completed_at", "current_metrics", "error_message", "error_type", "estimated_completion_at", "estimated_total_cost", "external_job_id", "final_cost", "stage", "started_at"})
-
     artifact_id: str | None
     """The adapter produced, once collected."""
 
@@ -2015,21 +1985,21 @@ class TrainingJob(Record):
         """A ``TrainingJob`` from the core's JSON object."""
         d = to_object(data)
         return cls(
-            artifact_id=to_optional(d.get("artifact_id"), lambda v1: to_str(v1)),
-            backend_handle=to_any(d.get("backend_handle")),
-            completed_at=to_optional(d.get("completed_at"), lambda v1: to_time(v1)),
+            artifact_id=to_optional(d["artifact_id"], lambda v1: to_str(v1)),
+            backend_handle=to_any(d["backend_handle"]),
+            completed_at=to_optional(d["completed_at"], lambda v1: to_time(v1)),
             created_at=to_time(d["created_at"]),
             current_cost=to_decimal(d["current_cost"]),
             current_epoch=to_int(d["current_epoch"]),
-            current_metrics=to_optional(d.get("current_metrics"), lambda v1: CurrentMetrics.from_dict(v1)),
+            current_metrics=to_optional(d["current_metrics"], lambda v1: CurrentMetrics.from_dict(v1)),
             current_step=to_int(d["current_step"]),
             dataset_id=to_str(d["dataset_id"]),
-            error_message=to_optional(d.get("error_message"), lambda v1: to_str(v1)),
-            error_type=to_optional(d.get("error_type"), lambda v1: to_str(v1)),
-            estimated_completion_at=to_optional(d.get("estimated_completion_at"), lambda v1: to_time(v1)),
-            estimated_total_cost=to_optional(d.get("estimated_total_cost"), lambda v1: to_decimal(v1)),
-            external_job_id=to_optional(d.get("external_job_id"), lambda v1: to_str(v1)),
-            final_cost=to_optional(d.get("final_cost"), lambda v1: to_decimal(v1)),
+            error_message=to_optional(d["error_message"], lambda v1: to_str(v1)),
+            error_type=to_optional(d["error_type"], lambda v1: to_str(v1)),
+            estimated_completion_at=to_optional(d["estimated_completion_at"], lambda v1: to_time(v1)),
+            estimated_total_cost=to_optional(d["estimated_total_cost"], lambda v1: to_decimal(v1)),
+            external_job_id=to_optional(d["external_job_id"], lambda v1: to_str(v1)),
+            final_cost=to_optional(d["final_cost"], lambda v1: to_decimal(v1)),
             gpu=GpuSelection.from_dict(d["gpu"]),
             hyperparameters=Hyperparameters.from_dict(d["hyperparameters"]),
             id=to_str(d["id"]),
@@ -2037,8 +2007,8 @@ class TrainingJob(Record):
             progress_percent=to_float(d["progress_percent"]),
             queued_at=to_time(d["queued_at"]),
             retry_count=to_int(d["retry_count"]),
-            stage=to_optional(d.get("stage"), lambda v1: cast(JobStage, to_choice(v1, _JOBSTAGE))),
-            started_at=to_optional(d.get("started_at"), lambda v1: to_time(v1)),
+            stage=to_optional(d["stage"], lambda v1: cast(JobStage, to_choice(v1, _JOBSTAGE))),
+            started_at=to_optional(d["started_at"], lambda v1: to_time(v1)),
             status=cast(JobStatus, to_choice(d["status"], _JOBSTATUS)),
             total_epochs=to_int(d["total_epochs"]),
             total_steps=to_int(d["total_steps"]),
@@ -2091,8 +2061,6 @@ class TrainingSummary(Record):
 class ValidationFinding(Record):
     """One problem or remark found while validating a dataset file."""
 
-    _OPTIONAL: ClassVar[frozenset[str]] = frozenset({"line", "path", "suggestion"})
-
     code: str
     """Stable snake_case code of the rule (`missing_target_response`)."""
 
@@ -2117,19 +2085,17 @@ class ValidationFinding(Record):
         d = to_object(data)
         return cls(
             code=to_str(d["code"]),
-            line=to_optional(d.get("line"), lambda v1: to_int(v1)),
+            line=to_optional(d["line"], lambda v1: to_int(v1)),
             message=to_str(d["message"]),
-            path=to_optional(d.get("path"), lambda v1: to_str(v1)),
+            path=to_optional(d["path"], lambda v1: to_str(v1)),
             severity=cast(Severity, to_choice(d["severity"], _SEVERITY)),
-            suggestion=to_optional(d.get("suggestion"), lambda v1: to_str(v1)),
+            suggestion=to_optional(d["suggestion"], lambda v1: to_str(v1)),
         )
 
 
 @dataclass(frozen=True)
 class ValidationReport(Record):
     """The outcome of validating a dataset file."""
-
-    _OPTIONAL: ClassVar[frozenset[str]] = frozenset({"format"})
 
     counts: dict[str, int]
     """Every finding counted by code."""
@@ -2173,7 +2139,7 @@ class ValidationReport(Record):
             errors=to_int(d["errors"]),
             findings=to_tuple(d["findings"], lambda v1: ValidationFinding.from_dict(v1)),
             findings_truncated=to_bool(d["findings_truncated"]),
-            format=to_optional(d.get("format"), lambda v1: cast(DatasetFormat, to_choice(v1, _DATASETFORMAT))),
+            format=to_optional(d["format"], lambda v1: cast(DatasetFormat, to_choice(v1, _DATASETFORMAT))),
             infos=to_int(d["infos"]),
             layout=cast(Layout, to_choice(d["layout"], _LAYOUT)),
             sample_data=to_tuple(d["sample_data"], lambda v1: Conversation.from_dict(v1)),
@@ -2186,8 +2152,6 @@ class ValidationReport(Record):
 @dataclass(frozen=True)
 class WorkerEventStarted(Record):
     """Training has started."""
-
-    _OPTIONAL: ClassVar[frozenset[str]] = frozenset({"device", "train_examples"})
 
     seq: int
     """Sequence number, from 1: a re-read event has a `seq` already seen."""
@@ -2220,11 +2184,11 @@ class WorkerEventStarted(Record):
             seq=to_int(d["seq"]),
             ts=to_time(d["ts"]),
             v=to_int(d["v"]),
-            device=to_optional(d.get("device"), lambda v1: to_str(v1)),
+            device=to_optional(d["device"], lambda v1: to_str(v1)),
             epochs=to_int(d["epochs"]),
             event=cast(Literal["started"], to_choice(d["event"], ("started",))),
             total_steps=to_int(d["total_steps"]),
-            train_examples=to_optional(d.get("train_examples"), lambda v1: to_int(v1)),
+            train_examples=to_optional(d["train_examples"], lambda v1: to_int(v1)),
         )
 
 
@@ -2262,8 +2226,6 @@ class WorkerEventPhase(Record):
 @dataclass(frozen=True)
 class WorkerEventMetric(Record):
     """Training metrics at an optimiser step."""
-
-    _OPTIONAL: ClassVar[frozenset[str]] = frozenset({"epoch", "gpu_memory_used_gb", "gpu_utilization_percent", "grad_norm", "learning_rate", "loss", "tokens_per_second", "total_steps"})
 
     seq: int
     """Sequence number, from 1: a re-read event has a `seq` already seen."""
@@ -2311,24 +2273,22 @@ class WorkerEventMetric(Record):
             seq=to_int(d["seq"]),
             ts=to_time(d["ts"]),
             v=to_int(d["v"]),
-            epoch=to_optional(d.get("epoch"), lambda v1: to_float(v1)),
+            epoch=to_optional(d["epoch"], lambda v1: to_float(v1)),
             event=cast(Literal["metric"], to_choice(d["event"], ("metric",))),
-            gpu_memory_used_gb=to_optional(d.get("gpu_memory_used_gb"), lambda v1: to_float(v1)),
-            gpu_utilization_percent=to_optional(d.get("gpu_utilization_percent"), lambda v1: to_float(v1)),
-            grad_norm=to_optional(d.get("grad_norm"), lambda v1: to_float(v1)),
-            learning_rate=to_optional(d.get("learning_rate"), lambda v1: to_float(v1)),
-            loss=to_optional(d.get("loss"), lambda v1: to_float(v1)),
+            gpu_memory_used_gb=to_optional(d["gpu_memory_used_gb"], lambda v1: to_float(v1)),
+            gpu_utilization_percent=to_optional(d["gpu_utilization_percent"], lambda v1: to_float(v1)),
+            grad_norm=to_optional(d["grad_norm"], lambda v1: to_float(v1)),
+            learning_rate=to_optional(d["learning_rate"], lambda v1: to_float(v1)),
+            loss=to_optional(d["loss"], lambda v1: to_float(v1)),
             step=to_int(d["step"]),
-            tokens_per_second=to_optional(d.get("tokens_per_second"), lambda v1: to_float(v1)),
-            total_steps=to_optional(d.get("total_steps"), lambda v1: to_int(v1)),
+            tokens_per_second=to_optional(d["tokens_per_second"], lambda v1: to_float(v1)),
+            total_steps=to_optional(d["total_steps"], lambda v1: to_int(v1)),
         )
 
 
 @dataclass(frozen=True)
 class WorkerEventEval(Record):
     """Validation loss."""
-
-    _OPTIONAL: ClassVar[frozenset[str]] = frozenset({"epoch", "eval_loss"})
 
     seq: int
     """Sequence number, from 1: a re-read event has a `seq` already seen."""
@@ -2358,8 +2318,8 @@ class WorkerEventEval(Record):
             seq=to_int(d["seq"]),
             ts=to_time(d["ts"]),
             v=to_int(d["v"]),
-            epoch=to_optional(d.get("epoch"), lambda v1: to_float(v1)),
-            eval_loss=to_optional(d.get("eval_loss"), lambda v1: to_float(v1)),
+            epoch=to_optional(d["epoch"], lambda v1: to_float(v1)),
+            eval_loss=to_optional(d["eval_loss"], lambda v1: to_float(v1)),
             event=cast(Literal["eval"], to_choice(d["event"], ("eval",))),
             step=to_int(d["step"]),
         )
@@ -2368,8 +2328,6 @@ class WorkerEventEval(Record):
 @dataclass(frozen=True)
 class WorkerEventArtifact(Record):
     """A file of the adapter, written."""
-
-    _OPTIONAL: ClassVar[frozenset[str]] = frozenset({"path"})
 
     seq: int
     """Sequence number, from 1: a re-read event has a `seq` already seen."""
@@ -2405,7 +2363,7 @@ class WorkerEventArtifact(Record):
             bytes=to_int(d["bytes"]),
             event=cast(Literal["artifact"], to_choice(d["event"], ("artifact",))),
             name=to_str(d["name"]),
-            path=to_optional(d.get("path"), lambda v1: to_str(v1)),
+            path=to_optional(d["path"], lambda v1: to_str(v1)),
             sha256=to_str(d["sha256"]),
         )
 
@@ -2413,8 +2371,6 @@ class WorkerEventArtifact(Record):
 @dataclass(frozen=True)
 class WorkerEventCompleted(Record):
     """The run finished successfully."""
-
-    _OPTIONAL: ClassVar[frozenset[str]] = frozenset({"duration_seconds", "steps", "tokens"})
 
     seq: int
     """Sequence number, from 1: a re-read event has a `seq` already seen."""
@@ -2444,10 +2400,10 @@ class WorkerEventCompleted(Record):
             seq=to_int(d["seq"]),
             ts=to_time(d["ts"]),
             v=to_int(d["v"]),
-            duration_seconds=to_optional(d.get("duration_seconds"), lambda v1: to_float(v1)),
+            duration_seconds=to_optional(d["duration_seconds"], lambda v1: to_float(v1)),
             event=cast(Literal["completed"], to_choice(d["event"], ("completed",))),
-            steps=to_optional(d.get("steps"), lambda v1: to_int(v1)),
-            tokens=to_optional(d.get("tokens"), lambda v1: to_int(v1)),
+            steps=to_optional(d["steps"], lambda v1: to_int(v1)),
+            tokens=to_optional(d["tokens"], lambda v1: to_int(v1)),
         )
 
 
@@ -2490,8 +2446,6 @@ class WorkerEventFailed(Record):
 class WorkerEventCancelled(Record):
     """The run stopped on request."""
 
-    _OPTIONAL: ClassVar[frozenset[str]] = frozenset({"partial_adapter", "step"})
-
     seq: int
     """Sequence number, from 1: a re-read event has a `seq` already seen."""
 
@@ -2503,7 +2457,7 @@ class WorkerEventCancelled(Record):
 
     event: Literal["cancelled"]
 
-    partial_adapter: bool | None
+    partial_adapter: bool
     """Whether a partial adapter was saved."""
 
     step: int | None
@@ -2518,8 +2472,8 @@ class WorkerEventCancelled(Record):
             ts=to_time(d["ts"]),
             v=to_int(d["v"]),
             event=cast(Literal["cancelled"], to_choice(d["event"], ("cancelled",))),
-            partial_adapter=to_optional(d.get("partial_adapter"), lambda v0: to_bool(v0)),
-            step=to_optional(d.get("step"), lambda v1: to_int(v1)),
+            partial_adapter=to_bool(d["partial_adapter"]),
+            step=to_optional(d["step"], lambda v1: to_int(v1)),
         )
 
 

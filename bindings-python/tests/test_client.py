@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import io
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ from client_support import CHAT, failing_worker, trainer_python
 from conftest import CliJson
 
 # Few, short steps: the smoke model trains them on a CPU in seconds.
-QUICK = {"epochs": 1, "batch_size": 4, "max_seq_len": 512}
+QUICK: dict[str, Any] = {"epochs": 1, "batch_size": 4, "max_seq_len": 512}
 
 
 @pytest.fixture(scope="module")
@@ -180,7 +180,7 @@ def test_a_failed_worker_fails_the_job(
 def test_another_users_ids_are_not_found(br: BrightRun, trained: dict[str, Any]) -> None:
     other = br.for_user(str(uuid.uuid4()))
     job = trained["job"]
-    for call, id in [
+    calls: list[tuple[Callable[[str], object], str | None]] = [
         (other.datasets.retrieve, trained["dataset"].id),
         (other.datasets.report, trained["dataset"].id),
         (other.jobs.retrieve, job.id),
@@ -188,7 +188,9 @@ def test_another_users_ids_are_not_found(br: BrightRun, trained: dict[str, Any])
         (other.jobs.events, job.id),
         (other.models.retrieve, job.artifact_id),
         (other.models.download_urls, job.artifact_id),
-    ]:
+    ]
+    for call, id in calls:
+        assert id is not None
         with pytest.raises(NotFoundError) as error:
             call(id)
         assert error.value.code == "not_found"

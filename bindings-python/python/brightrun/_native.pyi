@@ -10,6 +10,7 @@ Every function returns the core's JSON text, the same the CLI prints with ``--js
 import asyncio
 import os
 from collections.abc import Callable
+from typing import final
 
 __all__ = [
     "Client",
@@ -60,6 +61,7 @@ def convert_async(
 ) -> asyncio.Future[str]:
     """An ``asyncio`` future of :func:`convert`'s JSON, computed on the binding's runtime."""
 
+@final
 class Client:
     """An open BrightRun: the core service and, while it runs, a background orchestrator.
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, ClassVar, Literal, cast
 
+from ._behaviour import MessageBehaviour
 from ._codec import (
     Record,
     to_any,
@@ -1204,7 +1205,7 @@ class MemoryEstimate(Record):
 
 
 @dataclass(frozen=True)
-class Message(Record):
+class Message(MessageBehaviour, Record):
     """One message of a conversation."""
 
     _OPTIONAL: ClassVar[frozenset[str]] = frozenset({"weight"})

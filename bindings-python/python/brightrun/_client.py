@@ -14,6 +14,7 @@ import json
 import os
 import sys
 import time
+import weakref
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -73,6 +74,9 @@ class _Base:
         self._user = user
         self._owner = owner
         self._closed = False
+        if owner:
+            # A client dropped (or left open at exit) stops its orchestrator cleanly too.
+            weakref.finalize(self, native.stop_worker)
 
     @property
     def user_id(self) -> str:

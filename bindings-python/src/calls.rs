@@ -347,7 +347,7 @@ async fn datasets_upload(app: &BrightRun, user: UserId, args: Value) -> Outcome 
 /// A file's bytes in chunks of 256 KiB.
 fn chunks(file: tokio::fs::File) -> impl Stream<Item = Result<Bytes, std::io::Error>> + Send {
     futures_util::stream::unfold(Some(file), |state| async move {
-        let Some(mut file) = state else { return None };
+        let mut file = state?;
         let mut buffer = vec![0u8; 256 * 1024];
         match file.read(&mut buffer).await {
             Ok(0) => None,

@@ -4,7 +4,10 @@
 //! pickling); this module only decides which class a core error becomes and builds it with
 //! the error's message and stable code.
 
+use brightrun_core::blob::BlobError;
 use brightrun_core::estimate::EstimateError;
+use brightrun_core::service::ServiceError;
+use brightrun_core::store::StoreError;
 use brightrun_core::{Error, ErrorCode};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
@@ -35,6 +38,59 @@ pub fn class_name(error: &Error) -> &'static str {
 /// The exception for a core error: `brightrun.<Concern>Error(message, code)`.
 pub fn to_py_err(py: Python<'_>, error: &Error) -> PyErr {
     build(py, class_name(error), &error.to_string(), error.code())
+}
+
+/// An error of native work: a core function's or a service call's.
+#[derive(Debug)]
+pub enum NativeError {
+    /// A core function failed (estimate, validate, convert, option parsing).
+    Core(Error),
+    /// A service call failed.
+    Service(ServiceError),
+}
+
+impl From<Error> for NativeError {
+    fn from(error: Error) -> Self {
+        NativeError::Core(error)
+    }
+}
+
+impl From<ServiceError> for NativeError {
+    fn from(error: ServiceError) -> Self {
+        NativeError::Service(error)
+    }
+}
+
+impl NativeError {
+    /// The `brightrun` exception for it.
+    pub fn to_py_err(&self, py: Python<'_>) -> PyErr {
+        match self {
+            NativeError::Core(error) => to_py_err(py, error),
+            NativeError::Service(error) => build(py, service_class_name(error), &error.to_string(), error.code()),
+        }
+    }
+}
+
+/// The name of the `brightrun` exception class for a service error. A missing row or object,
+/// and another user's (which the core reports the same way), is a `NotFoundError`, which is
+/// also a `LookupError`.
+pub fn service_class_name(error: &ServiceError) -> &'static str {
+    match error {
+        ServiceError::Store(StoreError::NotFound { .. }) | ServiceError::Blob(BlobError::NotFound { .. }) => {
+            "NotFoundError"
+        }
+        ServiceError::InvalidInput { .. } => "InvalidRequestError",
+        ServiceError::Store(_) => "StoreError",
+        ServiceError::Blob(_) => "StorageError",
+        ServiceError::Dataset(_) => "DatasetError",
+        ServiceError::Tokenizer(_) => "TokenizerError",
+        ServiceError::Estimate(EstimateError::Hyperparameters(_)) => "HyperparameterError",
+        ServiceError::Estimate(EstimateError::Catalog(_)) => "CatalogError",
+        ServiceError::Estimate(_) => "EstimateError",
+        ServiceError::Backend(_) => "BackendError",
+        ServiceError::Internal { .. } => "InternalError",
+        ServiceError::Io { .. } => "LocalFilesError",
+    }
 }
 
 /// A fault of BrightRun itself: `brightrun.InternalError(message, "internal")`.

@@ -23,6 +23,8 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod calls;
+mod client;
 mod errors;
 mod panics;
 mod progress;
@@ -49,10 +51,11 @@ fn to_json<T: Serialize + ?Sized>(value: &T) -> PyResult<String> {
 }
 
 /// Runs `work` with the interpreter released, and serialises its result.
-fn run_detached<T, F>(py: Python<'_>, work: F) -> PyResult<String>
+fn run_detached<T, E, F>(py: Python<'_>, work: F) -> PyResult<String>
 where
     T: Serialize + Send,
-    F: FnOnce() -> Result<T, brightrun_core::Error> + Send,
+    E: Into<errors::NativeError>,
+    F: FnOnce() -> Result<T, E> + Send,
 {
     let value = py.detach(|| panics::catch(work)).map_err(|e| e.into_py_err(py))?;
     to_json(&value)
@@ -118,6 +121,9 @@ mod _native {
     use super::*;
 
     /// Hooks the runtime's hand-over of results into interpreter exit.
+    #[pymodule_export]
+    use crate::client::Client;
+
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
         #[cfg(feature = "test-hooks")]

@@ -12,8 +12,8 @@ use crate::errors;
 
 /// Why native work gave no result.
 pub enum Failure {
-    /// The core reported an error.
-    Error(brightrun_core::Error),
+    /// The core or the service reported an error.
+    Error(errors::NativeError),
     /// The work panicked, with this message.
     Panic(String),
 }
@@ -22,7 +22,7 @@ impl Failure {
     /// The `brightrun` exception for it.
     pub fn into_py_err(self, py: Python<'_>) -> PyErr {
         match self {
-            Failure::Error(error) => errors::to_py_err(py, &error),
+            Failure::Error(error) => error.to_py_err(py),
             Failure::Panic(message) => errors::internal(py, &format!("a bug in brightrun's native code: {message}")),
         }
     }
@@ -30,9 +30,9 @@ impl Failure {
 
 /// Runs `work`, turning a panic into [`Failure::Panic`]. The work's values are dropped
 /// with the panic, so nothing half-changed is seen again (the unwind-safety concern).
-pub fn catch<T>(work: impl FnOnce() -> Result<T, brightrun_core::Error>) -> Result<T, Failure> {
+pub fn catch<T, E: Into<errors::NativeError>>(work: impl FnOnce() -> Result<T, E>) -> Result<T, Failure> {
     match catch_unwind(AssertUnwindSafe(work)) {
-        Ok(outcome) => outcome.map_err(Failure::Error),
+        Ok(outcome) => outcome.map_err(|e| Failure::Error(e.into())),
         Err(payload) => Err(Failure::Panic(message(payload.as_ref()))),
     }
 }

@@ -44,6 +44,7 @@ pub fn runtime() -> PyResult<Arc<Runtime>> {
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(WORKER_THREADS)
+        .enable_all()
         .thread_name("brightrun-runtime")
         .build()
         .map(Arc::new)
@@ -58,10 +59,11 @@ pub fn runtime() -> PyResult<Arc<Runtime>> {
 ///
 /// Raises `RuntimeError` when no event loop is running in this thread, as every native
 /// awaitable does; the Python layer calls this from an `async def`.
-pub fn spawn_future<'py, T, F>(py: Python<'py>, work: F) -> PyResult<Bound<'py, PyAny>>
+pub fn spawn_future<'py, T, E, F>(py: Python<'py>, work: F) -> PyResult<Bound<'py, PyAny>>
 where
     T: Serialize,
-    F: FnOnce() -> Result<T, brightrun_core::Error> + Send + 'static,
+    E: Into<crate::errors::NativeError>,
+    F: FnOnce() -> Result<T, E> + Send + 'static,
 {
     let event_loop = py.import("asyncio")?.call_method0("get_running_loop")?;
     let future = event_loop.call_method0("create_future")?;

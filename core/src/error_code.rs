@@ -317,6 +317,15 @@ error_codes! {
     /// Local files (scratch space, the BrightRun home) could not be used.
     LocalIo => "local_io", Dependency, [ServiceError],
         "check the BrightRun home (disk space, permissions)";
+    /// A binding's call with arguments of the wrong shape; the message names the field.
+    InvalidArguments => "invalid_arguments", InvalidInput, [ServiceError],
+        "pass the arguments the method's documentation lists, with the types it gives";
+    /// A user id that is not a UUID.
+    InvalidUserId => "invalid_user_id", InvalidInput, [ServiceError],
+        "scope the client to the user's id as a UUID (for_user / forUser)";
+    /// A binding asked the native code for an operation it does not have.
+    UnknownOperation => "unknown_operation", InvalidInput, [ServiceError],
+        "install the binding and native module of the same version";
     /// A fault in BrightRun itself; the message says where.
     Internal => "internal", Internal, [ServiceError],
         "report it with the message: it is a bug";

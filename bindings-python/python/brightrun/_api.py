@@ -73,17 +73,17 @@ Money = Decimal | str | int | float
 
 def presets() -> list[Preset]:
     """The hyperparameter presets (``conservative``, ``balanced``, ``aggressive``, ``custom``)."""
-    return [Preset._from_dict(p) for p in json.loads(_native.presets())]
+    return [Preset.from_dict(p) for p in json.loads(_native.presets())]
 
 
 def gpus() -> list[Gpu]:
     """The GPUs the estimator knows, with data-sheet figures and default prices."""
-    return [Gpu._from_dict(g) for g in json.loads(_native.gpus())]
+    return [Gpu.from_dict(g) for g in json.loads(_native.gpus())]
 
 
 def base_models() -> list[BaseModel]:
     """The base models the estimator knows by Hugging Face id."""
-    return [BaseModel._from_dict(m) for m in json.loads(_native.base_models())]
+    return [BaseModel.from_dict(m) for m in json.loads(_native.base_models())]
 
 
 def estimate(
@@ -122,7 +122,7 @@ def estimate(
         BrightRunError: a subclass per concern, with the core's ``code``.
     """
     options = _options(locals(), hyperparameter_overrides)
-    return Estimate._from_dict(json.loads(_native.estimate(json.dumps(options))))
+    return Estimate.from_dict(json.loads(_native.estimate(json.dumps(options))))
 
 
 async def estimate_async(
@@ -141,7 +141,7 @@ async def estimate_async(
     """:func:`estimate` without blocking the event loop: the work runs on the binding's
     runtime while the loop goes on."""
     options = _options(locals(), hyperparameter_overrides)
-    return Estimate._from_dict(json.loads(await _native.estimate_async(json.dumps(options))))
+    return Estimate.from_dict(json.loads(await _native.estimate_async(json.dumps(options))))
 
 
 def _options(arguments: dict[str, Any], overrides: HyperparameterOverrides) -> _Options:
@@ -223,7 +223,7 @@ def validate(
     """
     options = _validate_options(format, tokenizer, max_seq_len, min_examples)
     with _progress_callback(path, progress) as callback:
-        return ValidationReport._from_dict(json.loads(_native.validate(path, options, callback)))
+        return ValidationReport.from_dict(json.loads(_native.validate(path, options, callback)))
 
 
 async def validate_async(
@@ -238,7 +238,7 @@ async def validate_async(
     runtime. An exception raised by a ``progress`` callback is reported as unraisable."""
     options = _validate_options(format, tokenizer, max_seq_len, min_examples)
     with _progress_callback(path, progress) as callback:
-        return ValidationReport._from_dict(json.loads(await _native.validate_async(path, options, callback)))
+        return ValidationReport.from_dict(json.loads(await _native.validate_async(path, options, callback)))
 
 
 def convert(
@@ -269,7 +269,7 @@ def convert(
     """
     options = _convert_options(validation_fraction, format)
     with _progress_callback(path, progress) as callback:
-        return ConvertSummary._from_dict(json.loads(_native.convert(path, out_dir, options, callback)))
+        return ConvertSummary.from_dict(json.loads(_native.convert(path, out_dir, options, callback)))
 
 
 async def convert_async(
@@ -282,7 +282,7 @@ async def convert_async(
     """:func:`convert` without blocking the event loop."""
     options = _convert_options(validation_fraction, format)
     with _progress_callback(path, progress) as callback:
-        return ConvertSummary._from_dict(json.loads(await _native.convert_async(path, out_dir, options, callback)))
+        return ConvertSummary.from_dict(json.loads(await _native.convert_async(path, out_dir, options, callback)))
 
 
 def _validate_options(

@@ -18,6 +18,9 @@ __all__ = [
     "EstimateError",
     "HyperparameterError",
     "InternalError",
+    "InvalidRequestError",
+    "LocalFilesError",
+    "NotFoundError",
     "MoneyError",
     "TokenizerError",
     "TransitionError",
@@ -111,3 +114,20 @@ class InternalError(BrightRunError, RuntimeError):
     """A fault inside BrightRun itself (a bug: a panic in the native code), raised instead
     of crashing the interpreter or leaving an awaitable pending for ever; the message says
     where it happened. Code: ``internal``."""
+
+
+class NotFoundError(BrightRunError, LookupError):
+    """A dataset, job, model or notification that does not exist, was deleted, or belongs
+    to another user (the service never tells these apart). Code: ``not_found``."""
+
+
+class InvalidRequestError(BrightRunError, ValueError):
+    """A client call the service refuses as asked: a bad name, size or budget, a dataset
+    that is not ready, a job that is already finished, a malformed argument. Codes include
+    ``invalid_arguments``, ``invalid_text``, ``invalid_size``, ``dataset_not_ready``,
+    ``job_finished``, ``invalid_budget``, ``invalid_expiry``, ``upload_missing``."""
+
+
+class LocalFilesError(BrightRunError, OSError):
+    """The BrightRun home, its scratch space or a local file cannot be used. Code:
+    ``local_io``."""

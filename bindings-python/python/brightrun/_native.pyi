@@ -10,8 +10,10 @@ Every function returns the core's JSON text, the same the CLI prints with ``--js
 import asyncio
 import os
 from collections.abc import Callable
+from typing import final
 
 __all__ = [
+    "Client",
     "base_models",
     "convert",
     "convert_async",
@@ -58,3 +60,33 @@ def convert_async(
     path: _Path, out_dir: _Path, options: str, progress: _Progress | None = None
 ) -> asyncio.Future[str]:
     """An ``asyncio`` future of :func:`convert`'s JSON, computed on the binding's runtime."""
+
+@final
+class Client:
+    """An open BrightRun: the core service and, while it runs, a background orchestrator.
+
+    ``options`` is a JSON object: ``home``, ``database_url``, ``storage_url`` and
+    ``worker_command``, each optional (the environment's configuration otherwise)."""
+
+    def __new__(cls, options: str) -> Client: ...
+    def describe(self) -> str:
+        """The service's parts as JSON: home, database, storage URL, worker command."""
+
+    def call(self, method: str, user: str, args: str) -> str:
+        """Runs a service operation (``"datasets.list"``, ...) for ``user`` with ``args``
+        as a JSON object; returns the core's JSON. Releases the GIL meanwhile."""
+
+    def call_async(self, method: str, user: str, args: str) -> asyncio.Future[str]:
+        """An ``asyncio`` future of :meth:`call`'s JSON, computed on the binding's runtime."""
+
+    def start_worker(self) -> None:
+        """Starts the background orchestrator unless it runs."""
+
+    def worker_running(self) -> bool:
+        """Whether the background orchestrator runs."""
+
+    def stop_worker(self) -> None:
+        """Stops the background orchestrator after its pass in progress and waits for it."""
+
+    def run_once(self) -> str:
+        """One orchestrator pass; its counts as JSON."""

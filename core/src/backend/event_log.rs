@@ -19,11 +19,13 @@ pub const MAX_BATCH_BYTES: usize = 1 << 20;
 /// Where the next read starts: a byte offset into the worker's output, stored with the job
 /// so a restarted orchestrator continues where the last one stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(transparent)]
 pub struct EventCursor(pub u64);
 
 /// Lines read in one call, and the cursor after them.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct EventBatch {
     /// Events and log lines, in order.
     pub lines: Vec<WorkerLine>,

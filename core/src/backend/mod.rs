@@ -25,6 +25,7 @@ use crate::model::Timestamp;
 
 /// How to find a submitted job again: stored with the job as JSON.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct BackendHandle {
     /// The backend that issued it (`local`, `runpod`, ...).
     pub backend: String,
@@ -36,6 +37,7 @@ pub struct BackendHandle {
 
 /// The engine's view of a job.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum BackendStatus {
     /// Accepted, waiting for a GPU.
@@ -69,6 +71,7 @@ impl BackendStatus {
 
 /// When a worker ran, as its engine recorded it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct WorkerTimes {
     /// When the worker process started (after any wait for a GPU); `None` if not yet, or
     /// not known.
@@ -79,6 +82,7 @@ pub struct WorkerTimes {
 
 /// Where a collected file can be read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ArtifactSource {
     /// A file on this machine.
@@ -95,6 +99,7 @@ pub enum ArtifactSource {
 
 /// One file of the adapter, as the worker announced it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CollectedArtifact {
     /// File name.
     pub name: String,

@@ -13,6 +13,7 @@ pub const PROTOCOL_VERSION: u32 = 1;
 
 /// Where the worker reads its data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SpecDataset {
     /// Canonical chat JSONL of the training split: a local path or an http(s) URL.
     pub train: String,
@@ -22,6 +23,7 @@ pub struct SpecDataset {
 
 /// Where the worker writes the adapter.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SpecOutput {
     /// Directory on the worker's machine; the adapter goes to `dir/adapter/`.
     pub dir: String,
@@ -32,6 +34,7 @@ pub struct SpecOutput {
 
 /// The job spec: everything a worker needs to train one adapter.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct WorkerSpec {
     /// Always [`PROTOCOL_VERSION`].
     pub v: u32,
@@ -58,6 +61,7 @@ pub struct WorkerSpec {
 
 /// What a worker event says.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum EventKind {
     /// Training has started.
@@ -162,6 +166,7 @@ pub enum EventKind {
 
 /// One event of a worker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct WorkerEvent {
     /// Protocol version.
     pub v: u32,
@@ -175,8 +180,10 @@ pub struct WorkerEvent {
 }
 
 /// A line of worker output: an event, or anything else (a log line, or a malformed event,
-/// which is logged rather than trusted).
-#[derive(Debug, Clone, PartialEq)]
+/// which is logged rather than trusted). As JSON: `{"event": {...}}` or `{"log": "..."}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
 pub enum WorkerLine {
     /// A well-formed protocol v1 event.
     Event(WorkerEvent),

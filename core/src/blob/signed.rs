@@ -21,6 +21,7 @@ pub const MAX_SIGNED_URL_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600)
 
 /// What the holder of a location may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Access {
     /// Read the object (`GET`).
@@ -32,6 +33,7 @@ pub enum Access {
 /// Where an object can be reached directly. As JSON: `{"kind": "signed_url", "url",
 /// "access", "expires_at"}` or `{"kind": "local_path", "path"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(into = "LocationJson", from = "LocationJson")]
 pub enum Location {
     /// A pre-signed URL: `GET` it to download, `PUT` the bytes to upload, until `expires_at`.
@@ -54,10 +56,19 @@ pub enum Location {
 /// [`Location`] as JSON. serde cannot tag a newtype variant holding a string internally
 /// (`LocalPath(PathBuf)` failed to serialize), so the path gets a field of its own.
 #[derive(Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case", tag = "kind")]
 enum LocationJson {
-    SignedUrl { url: Url, access: Access, expires_at: Timestamp },
-    LocalPath { path: PathBuf },
+    SignedUrl {
+        #[cfg_attr(feature = "schema", schemars(with = "String"))]
+        url: Url,
+        access: Access,
+        expires_at: Timestamp,
+    },
+    LocalPath {
+        #[cfg_attr(feature = "schema", schemars(with = "crate::model::PathText"))]
+        path: PathBuf,
+    },
 }
 
 impl From<Location> for LocationJson {

@@ -9,6 +9,7 @@ use super::hyperparameters::Hyperparameters;
 
 /// What the advice needs to know about the dataset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DatasetProfile {
     /// Training examples (conversations with an assistant target) in the training split.
     pub training_examples: u64,
@@ -25,6 +26,7 @@ impl DatasetProfile {
 
 /// One warning about a hyperparameter choice.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Advice {
     /// Stable code, e.g. `warmup_longer_than_run`.
     pub code: &'static str,

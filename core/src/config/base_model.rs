@@ -11,6 +11,7 @@ use super::error::CatalogError;
 
 /// The shape of a decoder-only transformer, as far as training cost and memory depend on it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ModelArchitecture {
     /// Total parameters, embeddings included.
     pub parameters: u64,
@@ -34,6 +35,7 @@ pub struct ModelArchitecture {
 
 /// A catalog entry: a Hub id and its architecture.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct BaseModel {
     /// Hugging Face Hub id.
     pub id: &'static str,

@@ -18,6 +18,7 @@ use crate::model::Money;
 
 /// One kind of GPU.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GpuSpec {
     /// Catalog name (`A100-80GB`).
     pub name: &'static str,
@@ -117,6 +118,7 @@ impl FromStr for &'static GpuSpec {
 
 /// The GPUs a job runs on: a kind, a count and the price actually paid.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GpuSelection {
     /// Catalog name of the GPU.
     pub gpu_type: String,

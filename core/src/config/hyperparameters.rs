@@ -9,6 +9,7 @@ use super::error::{FieldError, HyperparameterError};
 
 /// How the frozen base weights are stored on the GPU during training.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Quantization {
     /// bf16 weights (2 bytes a parameter): plain LoRA.
@@ -57,6 +58,7 @@ impl FromStr for Quantization {
 
 /// Everything that shapes one LoRA training run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Hyperparameters {
     /// Hugging Face Hub id (or local directory) of the base model.
     pub base_model: String,

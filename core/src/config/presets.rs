@@ -11,6 +11,7 @@ use super::hyperparameters::{DEFAULT_TARGET_MODULES, HyperparameterOverrides, Hy
 
 /// A preset: three tuned starting points, or `custom` for hand-set values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Preset {
     /// Small steps, low rank: the safest choice for a first run or a small dataset.
@@ -93,6 +94,7 @@ impl Preset {
 
 /// A preset as the catalogs list it: `brightrun presets --json` and the bindings' `presets()`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PresetSummary {
     /// The preset's name.
     pub name: Preset,

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// Who speaks a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Instructions that frame the conversation; at most one, first.
@@ -43,6 +44,7 @@ impl fmt::Display for Role {
 
 /// One message of a conversation.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Message {
     /// Who speaks.
     pub role: Role,
@@ -99,6 +101,7 @@ pub fn with_empty_user_turn(messages: &[Message]) -> Option<Vec<Message>> {
 
 /// Which split a conversation belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Split {
     /// Trained on.
@@ -120,6 +123,7 @@ impl Split {
 
 /// Where a conversation came from in its file: what every finding points at.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Source {
     /// 1-based line of the record (JSONL), or of its start (a JSON document).
     pub line: u64,
@@ -132,6 +136,7 @@ pub struct Source {
 
 /// A conversation in canonical form: what the trainer learns from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Conversation {
     /// The messages in order: an optional system message, then user and assistant turns.
     pub messages: Vec<Message>,

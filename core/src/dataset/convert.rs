@@ -81,14 +81,17 @@ impl std::fmt::Debug for ConvertOptions {
 
 /// What a conversion wrote and skipped.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ConvertSummary {
     /// The input's format; `None` for a file without records.
     pub format: Option<DatasetFormat>,
     /// How the input was laid out.
     pub layout: Layout,
     /// The training file written.
+    #[cfg_attr(feature = "schema", schemars(with = "crate::model::PathText"))]
     pub train_file: PathBuf,
     /// The validation file written (empty when no conversation went to validation).
+    #[cfg_attr(feature = "schema", schemars(with = "crate::model::PathText"))]
     pub validation_file: PathBuf,
     /// Conversations written to the training file.
     pub train_conversations: u64,

@@ -74,6 +74,7 @@ impl fmt::Debug for ValidateOptions {
 
 /// The outcome of validating a dataset file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ValidationReport {
     /// Whether the file can be trained on: no finding of severity error.
     pub valid: bool,

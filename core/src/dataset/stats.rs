@@ -11,6 +11,7 @@ use super::tokenizer::TokenCount;
 
 /// Minimum, mean and maximum of a per-conversation quantity.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Spread {
     /// The smallest.
     pub min: u64,
@@ -22,6 +23,7 @@ pub struct Spread {
 
 /// The distribution of tokens per conversation. Quantiles are exact, by nearest rank.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TokenSpread {
     /// The shortest conversation.
     pub min: u64,
@@ -37,6 +39,7 @@ pub struct TokenSpread {
 
 /// Messages by role, over all conversations.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RoleCounts {
     /// System messages.
     pub system: u64,
@@ -48,6 +51,7 @@ pub struct RoleCounts {
 
 /// The statistics of a validation report. A file with errors still has them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DatasetStats {
     /// Lines of the file, blank lines counted.
     pub lines: u64,

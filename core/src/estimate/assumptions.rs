@@ -15,6 +15,7 @@ use crate::model::Money;
 
 /// Constants of the duration, cost and memory models.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Assumptions {
     /// Model-FLOPs utilisation: achieved FLOP/s over the GPU's dense bf16 peak.
     pub utilization: Spread<f64>,
@@ -37,6 +38,7 @@ pub struct Assumptions {
     /// USD per GB-month of object storage (dataset and adapter), S3 standard class.
     pub storage_price_per_gb_month: Money,
     /// Months of storage charged in an estimate.
+    #[cfg_attr(feature = "schema", schemars(with = "crate::model::DecimalText"))]
     pub storage_months: Decimal,
     /// GiB each GPU loses to the CUDA context, cuBLAS workspaces and kernels.
     pub memory_fixed_overhead_gb: f64,

@@ -23,6 +23,7 @@ pub const BILLABLE_HOUR_DECIMALS: u32 = 4;
 
 /// The cost of a job and what it is made of. Money is in whole cents.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CostEstimate {
     /// Always `USD`.
     pub currency: &'static str,
@@ -31,12 +32,15 @@ pub struct CostEstimate {
     /// GPUs billed.
     pub gpu_count: u32,
     /// Wall-clock hours billed, rounded up to 0.0001 h.
+    #[cfg_attr(feature = "schema", schemars(with = "crate::estimate::Spread<crate::model::DecimalText>"))]
     pub billable_hours: Spread<Decimal>,
     /// Billable hours x GPUs.
+    #[cfg_attr(feature = "schema", schemars(with = "crate::estimate::Spread<crate::model::DecimalText>"))]
     pub gpu_hours: Spread<Decimal>,
     /// Compute cost: billable hours x price x GPUs, in cents.
     pub compute: Spread<Money>,
     /// Gigabytes stored (dataset and adapter).
+    #[cfg_attr(feature = "schema", schemars(with = "crate::model::DecimalText"))]
     pub storage_gb: Decimal,
     /// Storage cost for the assumed months, in cents.
     pub storage: Money,

@@ -15,6 +15,7 @@ use crate::config::{GpuSpec, ModelArchitecture, Quantization};
 
 /// Where the throughput figure came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ThroughputSource {
     /// Computed from FLOPs, the GPU's peak and the utilisation assumption.
@@ -25,6 +26,7 @@ pub enum ThroughputSource {
 
 /// The duration of a job and what it is made of.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DurationEstimate {
     /// Wall-clock seconds from submission to the adapter being saved.
     pub total_seconds: Spread<f64>,

@@ -13,6 +13,7 @@ use crate::config::{Hyperparameters, ModelArchitecture};
 
 /// The FLOPs of one trained token, with the terms that make it up.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FlopsPerToken {
     /// Dense matmul FLOPs through the frozen weights (forward, backward, recomputation).
     pub frozen_matmul: f64,

@@ -42,6 +42,7 @@ pub fn bytes_per_parameter(quantization: Quantization) -> f64 {
 
 /// The memory one GPU needs, term by term, in GiB.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct MemoryBreakdown {
     /// Frozen base weights on this GPU.
     pub weights_gb: f64,
@@ -112,6 +113,7 @@ pub fn memory_breakdown(inputs: &MemoryInputs<'_>, assumptions: &Assumptions) ->
 
 /// A single change that makes a job fit, with what it would then need.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FitSuggestion {
     /// Stable code: `gradient_checkpointing`, `quantization_4bit`, `quantization_8bit`,
     /// `more_gpus`, `smaller_batch`, `shorter_sequences`, `larger_gpu`.
@@ -124,6 +126,7 @@ pub struct FitSuggestion {
 
 /// Whether the job fits, by how much, and what would make it fit.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct MemoryEstimate {
     /// GiB needed on each GPU.
     pub required_gb: f64,

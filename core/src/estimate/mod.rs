@@ -41,6 +41,7 @@ pub const MAX_ESTIMATED_HOURS: f64 = 9_007_199_254_740_991.0 / 10_000.0;
 
 /// What the dataset contributes to an estimate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DatasetSize {
     /// Tokens in one epoch of the training split (every token the model reads).
     pub tokens_per_epoch: u64,
@@ -71,6 +72,7 @@ pub struct EstimateRequest<'a> {
 
 /// The tokens a job trains on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TokenCounts {
     /// Tokens in one epoch.
     pub per_epoch: u64,
@@ -80,6 +82,7 @@ pub struct TokenCounts {
 
 /// A complete estimate: time, money and memory, with warnings.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Estimate {
     /// The base model, as given in the hyperparameters.
     pub base_model: String,

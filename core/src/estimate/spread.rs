@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 /// `utilization` of `{low: 0.5, expected: 0.4, high: 0.28}` means the shortest (low) duration
 /// assumes 50% utilisation.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(rename = "Spread_for_{T}"))]
 pub struct Spread<T> {
     /// The optimistic case: shortest, cheapest, smallest.
     pub low: T,

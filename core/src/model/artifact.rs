@@ -9,6 +9,7 @@ use crate::config::{GpuSelection, Hyperparameters, Preset};
 
 /// Where an artifact is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ArtifactStatus {
     /// In object storage, downloadable.
@@ -27,6 +28,7 @@ impl_enum_text!(ArtifactStatus, "artifact status", {
 
 /// How well the training loss converged, judged from the loss curve.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ConvergenceQuality {
     /// Smooth, steady decrease; validation loss follows training loss.
@@ -48,6 +50,7 @@ impl_enum_text!(ConvergenceQuality, "convergence quality", {
 
 /// The quality figures of a trained adapter.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct QualityMetrics {
     /// Training loss at the last step.
     pub final_training_loss: Option<f64>,
@@ -65,10 +68,12 @@ pub struct QualityMetrics {
 
 /// What the training run took.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TrainingSummary {
     /// Wall-clock seconds from start to completion.
     pub duration_seconds: f64,
     /// GPU-hours billed: duration times GPU count, exact.
+    #[cfg_attr(feature = "schema", schemars(with = "crate::model::DecimalText"))]
     pub gpu_hours: Decimal,
     /// Optimiser steps taken.
     pub total_steps: u64,
@@ -84,6 +89,7 @@ pub struct TrainingSummary {
 
 /// The configuration the adapter was trained with.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ArtifactConfiguration {
     /// The preset the hyperparameters started from.
     pub preset: Preset,
@@ -95,6 +101,7 @@ pub struct ArtifactConfiguration {
 
 /// One file of an adapter (`adapter_model.safetensors`, `adapter_config.json`, ...).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ArtifactFile {
     /// File name inside the artifact's storage prefix.
     pub name: String,
@@ -106,6 +113,7 @@ pub struct ArtifactFile {
 
 /// A trained LoRA adapter (PEFT files) with its provenance and quality.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ModelArtifact {
     /// The artifact's id.
     pub id: ArtifactId,

@@ -8,6 +8,7 @@ use super::{CostRecordId, JobId, Money, Timestamp, UserId};
 
 /// What a cost is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CostType {
     /// GPU time of a training job.
@@ -26,6 +27,7 @@ impl_enum_text!(CostType, "cost type", {
 
 /// One charge, attributed to a billing month.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CostRecord {
     /// The record's id.
     pub id: CostRecordId,
@@ -42,8 +44,10 @@ pub struct CostRecord {
     /// How the amount was computed (GPU type, count, hours, rate, ...).
     pub details: serde_json::Value,
     /// First day of the billing period.
+    #[cfg_attr(feature = "schema", schemars(with = "crate::model::DateText"))]
     pub billing_period_start: NaiveDate,
     /// Last day of the billing period (inclusive).
+    #[cfg_attr(feature = "schema", schemars(with = "crate::model::DateText"))]
     pub billing_period_end: NaiveDate,
     /// When the row was created.
     pub created_at: Timestamp,
@@ -51,10 +55,13 @@ pub struct CostRecord {
 
 /// A billing period: one calendar month in UTC, both ends inclusive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct BillingPeriod {
     /// The first day of the month.
+    #[cfg_attr(feature = "schema", schemars(with = "crate::model::DateText"))]
     pub start: NaiveDate,
     /// The last day of the month.
+    #[cfg_attr(feature = "schema", schemars(with = "crate::model::DateText"))]
     pub end: NaiveDate,
 }
 

@@ -7,6 +7,7 @@ use super::{DatasetId, Timestamp, UserId};
 
 /// The file format of a dataset, detected from its first records (one format per file).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DatasetFormat {
     /// BrightRun LoRA v4: one training pair per JSONL line, or one full JSON document.
@@ -25,6 +26,7 @@ impl_enum_text!(DatasetFormat, "dataset format", {
 
 /// Where a dataset is in its life: uploaded, checked, then usable or not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DatasetStatus {
     /// The file is being uploaded to object storage.
@@ -46,6 +48,7 @@ impl_enum_text!(DatasetStatus, "dataset status", {
 
 /// How serious a validation finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// The dataset cannot be trained on until this is fixed.
@@ -64,6 +67,7 @@ impl_enum_text!(Severity, "severity", {
 
 /// One problem or remark found while validating a dataset file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ValidationFinding {
     /// The file's real 1-based line number (blank lines counted), when the finding has one.
     pub line: Option<u64>,
@@ -81,6 +85,7 @@ pub struct ValidationFinding {
 
 /// A dataset: one uploaded training file of one user.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Dataset {
     /// The dataset's id.
     pub id: DatasetId,

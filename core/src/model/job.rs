@@ -14,6 +14,7 @@ use crate::config::{GpuSelection, Hyperparameters, Preset};
 
 /// The latest training metrics of a job (also the values of one stored metrics point).
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CurrentMetrics {
     /// Training loss.
     pub training_loss: Option<f64>,
@@ -33,6 +34,7 @@ pub struct CurrentMetrics {
 
 /// A training job: one LoRA fine-tuning run of one dataset on one GPU selection.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TrainingJob {
     /// The job's id.
     pub id: JobId,

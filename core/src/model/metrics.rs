@@ -9,6 +9,7 @@ use super::{CurrentMetrics, JobId, Timestamp};
 /// In JSON and in the database the metric values are plain columns beside `step` and
 /// `epoch`; in Rust they are the same [`CurrentMetrics`] a job keeps as its latest values.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct MetricsPoint {
     /// The job.
     pub job_id: JobId,

@@ -22,6 +22,8 @@ mod job;
 mod metrics;
 mod money;
 mod notification;
+#[cfg(feature = "schema")]
+mod schema;
 mod time;
 
 pub use artifact::{
@@ -32,10 +34,12 @@ pub use cost::{BillingPeriod, CostRecord, CostType};
 pub use dataset::{Dataset, DatasetFormat, DatasetStatus, Severity, ValidationFinding};
 pub use enum_text::ParseEnumError;
 pub use ids::{ArtifactId, CostRecordId, DatasetId, JobId, NotificationId, UserId};
-pub use job::{CurrentMetrics, JobStage, JobStatus, JobTransition, TrainingJob, TransitionError};
 #[cfg(test)]
 pub(crate) use job::smoke_job;
+pub use job::{CurrentMetrics, JobStage, JobStatus, JobTransition, TrainingJob, TransitionError};
 pub use metrics::MetricsPoint;
 pub use money::{CENT_DECIMALS, CURRENCY, Money, MoneyParseError};
 pub use notification::{Notification, NotificationPriority, NotificationType};
+#[cfg(feature = "schema")]
+pub use schema::{DateText, DecimalText, PathText};
 pub use time::Timestamp;

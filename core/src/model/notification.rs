@@ -7,6 +7,7 @@ use super::{NotificationId, Timestamp, UserId};
 
 /// What a notification is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum NotificationType {
     /// A job was queued.
@@ -43,6 +44,7 @@ impl_enum_text!(NotificationType, "notification type", {
 
 /// How urgently a notification should reach the user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum NotificationPriority {
     /// Informational.
@@ -64,6 +66,7 @@ impl_enum_text!(NotificationPriority, "notification priority", {
 
 /// A message to one user.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Notification {
     /// The notification's id.
     pub id: NotificationId,

@@ -13,6 +13,7 @@ pub const MAX_HISTORY_MONTHS: u32 = 36;
 
 /// This month's spending against the budget.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CostSummary {
     /// The month's totals, by type.
     pub month: CostTotals,

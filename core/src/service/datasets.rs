@@ -38,6 +38,7 @@ pub struct NewDataset {
 
 /// A created dataset and where to put its file.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DatasetUpload {
     /// The dataset, status `uploading`.
     pub dataset: Dataset,
@@ -167,12 +168,14 @@ impl BrightRun {
     }
 
     /// The full validation report of one of the user's datasets (every finding the row's
-    /// capped list leaves out), once its validation saved one.
+    /// capped list leaves out), once its validation saved one; another user's dataset is
+    /// not found.
     pub async fn dataset_report(
         &self,
         user_id: UserId,
         id: DatasetId,
     ) -> Result<Option<ValidationReport>, ServiceError> {
+        self.db.get_dataset(user_id, id).await?;
         let value = match self.db.validation_report(user_id, id).await? {
             None => return Ok(None),
             Some(StoredReport::Inline(value)) => value,

@@ -35,6 +35,7 @@ pub struct JobRequest {
 
 /// What a job page shows about its dataset.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DatasetSummary {
     /// The dataset.
     pub id: DatasetId,
@@ -50,6 +51,7 @@ pub struct DatasetSummary {
 
 /// A job with its dataset.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct JobDetails {
     /// The job.
     pub job: TrainingJob,

@@ -29,6 +29,7 @@ pub struct ModelUpdate {
 
 /// Where to download one file of a model.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ModelDownload {
     /// The file name (`adapter_model.safetensors`, ...).
     pub name: String,

@@ -14,6 +14,7 @@ use crate::model::{
 /// the offset at [`PageRequest::MAX_OFFSET`], so no request makes the database scan without
 /// bound.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PageRequest {
     /// Rows per page, 1 to [`PageRequest::MAX_LIMIT`] (larger values are lowered to it).
     pub limit: u32,
@@ -60,6 +61,8 @@ impl Default for PageRequest {
 
 /// One page of a listing and the number of rows that match the filter in all pages.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(rename = "Page_for_{T}"))]
 pub struct Page<T> {
     /// The rows of this page.
     pub items: Vec<T>,
@@ -69,6 +72,7 @@ pub struct Page<T> {
 
 /// Ascending or descending order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SortDirection {
     /// Smallest first.
@@ -80,6 +84,7 @@ pub enum SortDirection {
 
 /// The column a dataset listing is sorted by (ties are broken by id).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DatasetSort {
     /// Creation time.
@@ -95,6 +100,7 @@ pub enum DatasetSort {
 
 /// Filters, order and page of a dataset listing. Deleted datasets are never listed.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DatasetQuery {
     /// Only datasets in this status.
     pub status: Option<DatasetStatus>,
@@ -115,6 +121,7 @@ pub struct DatasetQuery {
 
 /// Filters and page of a job listing, newest first.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct JobQuery {
     /// Only jobs in this status.
     pub status: Option<JobStatus>,
@@ -126,6 +133,7 @@ pub struct JobQuery {
 
 /// Filters and page of an artifact listing, newest first. Deleted artifacts are never listed.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ArtifactQuery {
     /// Only artifacts in this status.
     pub status: Option<ArtifactStatus>,
@@ -137,6 +145,7 @@ pub struct ArtifactQuery {
 
 /// Filter and page of a notification listing, newest first.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct NotificationQuery {
     /// Only notifications not read yet.
     pub unread_only: bool,
@@ -147,6 +156,7 @@ pub struct NotificationQuery {
 /// The full validation report of a dataset: inline JSON, or where it is stored when it is
 /// too large for a row.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ValidationReport {
     /// The report itself.
@@ -161,6 +171,7 @@ pub enum ValidationReport {
 /// A claim on a row by one orchestrator, until `expires_at`. After that any orchestrator
 /// may take the row over, so a crashed one's work is retaken.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Lease {
     /// Who holds the claim: a unique id per orchestrator process.
     pub holder: String,
@@ -179,6 +190,7 @@ impl Lease {
 
 /// The row a lease is held on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum LeaseTarget {
     /// A dataset being validated.
@@ -199,6 +211,7 @@ pub enum LeaseTarget {
 
 /// The error recorded with a failed or retried job.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct JobError {
     /// Stable code of the error (`out_of_memory`).
     pub error_type: String,
@@ -208,6 +221,7 @@ pub struct JobError {
 
 /// The progress of a running job, as its backend reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct JobProgress {
     /// What the job is doing.
     pub stage: Option<JobStage>,
@@ -248,6 +262,7 @@ pub struct Settlement {
 
 /// One metric series of the metrics points, for downsampled reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MetricSeries {
     /// Training loss.
@@ -308,6 +323,7 @@ impl MetricSeries {
 
 /// A user's spending limits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct BudgetSettings {
     /// The most the user wants to spend in a calendar month; `None` for no limit.
     pub monthly_budget: Option<Money>,
@@ -334,6 +350,7 @@ impl Default for BudgetSettings {
 
 /// The costs of one billing period, exact, in total and by type.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CostTotals {
     /// The period.
     pub period: BillingPeriod,

@@ -58,7 +58,12 @@ pub fn fresh_schema() -> String {
 pub async fn postgres(test: &str) -> Option<TestDb> {
     let url = postgres_url(test)?;
     let schema = fresh_schema();
-    let options = PostgresOptions::new(&url).schema(SchemaName::new(&schema).unwrap()).max_connections(8);
+    // Connections idle for a second close: a test that leaves its pool behind (a failpoint
+    // kills an orchestrator with work in flight) must not hold the server's few.
+    let options = PostgresOptions::new(&url)
+        .schema(SchemaName::new(&schema).unwrap())
+        .max_connections(8)
+        .idle_timeout(std::time::Duration::from_secs(1));
     let db = store::open_postgres(&options).await.unwrap();
     Some(TestDb { db, cleanup: Cleanup::Postgres { url, schema } })
 }

@@ -22,6 +22,7 @@ use crate::model::enum_text::impl_enum_text;
 
 /// The status of a training job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum JobStatus {
     /// Accepted, waiting to be submitted to a GPU backend.
@@ -70,6 +71,7 @@ impl JobStatus {
 
 /// What a running job is doing: a refinement of [`JobStatus::Running`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum JobStage {
     /// Accepted by the backend, waiting for a GPU in the engine's own queue.
@@ -97,6 +99,7 @@ impl_enum_text!(JobStage, "job stage", {
 
 /// A change of a job's status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum JobTransition {
     /// queued → initializing: submission to the backend begins.

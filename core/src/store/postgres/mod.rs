@@ -34,6 +34,7 @@ pub struct PostgresOptions {
     schema: SchemaName,
     max_connections: u32,
     acquire_timeout: Duration,
+    idle_timeout: Duration,
 }
 
 impl PostgresOptions {
@@ -45,6 +46,7 @@ impl PostgresOptions {
             schema: SchemaName::default(),
             max_connections: 10,
             acquire_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(600),
         }
     }
 
@@ -66,6 +68,13 @@ impl PostgresOptions {
         self.acquire_timeout = acquire_timeout;
         self
     }
+
+    /// How long a connection may sit unused in the pool before it is closed (default 10
+    /// minutes): a short one gives connections back to a server with few to spare.
+    pub fn idle_timeout(mut self, idle_timeout: Duration) -> Self {
+        self.idle_timeout = idle_timeout;
+        self
+    }
 }
 
 impl fmt::Debug for PostgresOptions {
@@ -75,6 +84,7 @@ impl fmt::Debug for PostgresOptions {
             .field("schema", &self.schema)
             .field("max_connections", &self.max_connections)
             .field("acquire_timeout", &self.acquire_timeout)
+            .field("idle_timeout", &self.idle_timeout)
             .finish_non_exhaustive()
     }
 }
@@ -95,6 +105,7 @@ impl PgDriver {
         let pool = PgPoolOptions::new()
             .max_connections(options.max_connections)
             .acquire_timeout(options.acquire_timeout)
+            .idle_timeout(options.idle_timeout)
             .after_connect(move |connection, _| {
                 let set_path = schema.set_search_path();
                 Box::pin(async move {

@@ -1,0 +1,38 @@
+"""A dataset's file as a local path: a path as given, a binary file object copied first."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import BinaryIO
+
+from ._errors import InvalidRequestError
+
+DatasetFile = str | os.PathLike[str] | BinaryIO
+"""A dataset: a path, or a binary file object (``open(path, "rb")``, ``io.BytesIO``)."""
+
+
+@contextmanager
+def local_file(file: DatasetFile, file_name: str | None) -> Iterator[tuple[Path, str]]:
+    """The file's path and name; a file object is copied into a temporary file first."""
+    if isinstance(file, str | os.PathLike):
+        path = Path(file)
+        if not path.is_file():
+            raise InvalidRequestError(f"{path} is not a file", "dataset_not_found")
+        yield path, file_name or path.name
+        return
+    if not hasattr(file, "read"):
+        raise TypeError(f"a dataset is a path or a binary file object, not {type(file).__name__}")
+    name = file_name or Path(str(getattr(file, "name", "") or "dataset.jsonl")).name
+    with tempfile.TemporaryDirectory(prefix="brightrun-upload-") as scratch:
+        path = Path(scratch) / name
+        with open(path, "wb") as copy:
+            try:
+                shutil.copyfileobj(file, copy)
+            except TypeError as error:
+                raise TypeError("open the dataset in binary mode ('rb')") from error
+        yield path, name

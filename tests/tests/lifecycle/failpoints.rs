@@ -23,6 +23,9 @@ use crate::world::{Harnessed, Setup, chat_dataset, fast_options, world_with};
 /// Failpoint cases run at once per backend.
 const AT_ONCE: usize = 4;
 
+/// A case that has not ended by then is stuck: it fails, named, instead of hanging the run.
+const CASE_LIMIT: Duration = Duration::from_secs(180);
+
 mod every_failpoint_is_survived {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn sqlite() {
@@ -47,7 +50,8 @@ async fn every_failpoint(postgres: bool) {
                 } else {
                     crate::harness::sqlite().await
                 };
-                die_at(test.db.clone(), name).await;
+                let ended = tokio::time::timeout(CASE_LIMIT, die_at(test.db.clone(), name)).await;
+                assert!(ended.is_ok(), "stuck: not ended after {CASE_LIMIT:?}");
                 test.finish().await;
             });
             (name, run.await)

@@ -10,6 +10,11 @@ use common::{Home, interrupt, sample};
 
 const TEST_DATABASE_VAR: &str = "BRIGHTRUN_TEST_DATABASE_URL";
 
+/// Held by each test that runs an orchestrator: the CLI has no schema option, so these tests
+/// share the database's `brightrun` schema, and two orchestrators over one schema with two
+/// homes' storage would each claim the other's rows and find no files for them.
+static ONE_ORCHESTRATOR: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// The test database's URL, or `None` after saying why the test is skipped.
 fn database_url(test: &str) -> Option<String> {
     let url = std::env::var(TEST_DATABASE_VAR).ok().filter(|url| !url.is_empty());
@@ -22,6 +27,7 @@ fn database_url(test: &str) -> Option<String> {
 #[test]
 fn train_and_list_jobs_on_postgresql_from_any_home() {
     let Some(url) = database_url("train_and_list_jobs_on_postgresql_from_any_home") else { return };
+    let _alone = ONE_ORCHESTRATOR.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let home = Home::test_double("success").with_env("BRIGHTRUN_DATABASE_URL", &url);
     let train = home.json(&["train", &sample("sample_chat.jsonl"), "--yes"]);
     assert_eq!(train["job"]["status"], "completed", "{train}");
@@ -40,6 +46,7 @@ fn train_and_list_jobs_on_postgresql_from_any_home() {
 #[test]
 fn worker_orchestrates_on_postgresql_until_interrupted() {
     let Some(url) = database_url("worker_orchestrates_on_postgresql_until_interrupted") else { return };
+    let _alone = ONE_ORCHESTRATOR.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let home = Home::test_double("success").with_env("BRIGHTRUN_DATABASE_URL", &url);
     let mut worker = home.spawn(&["worker", "--poll-interval-ms", "50"]);
     // Time for the migrations and a few passes over the database.

@@ -86,9 +86,12 @@ impl Hold {
     /// no database statement in flight: a download, a blocking task, a wait).
     pub async fn guard<T>(&self, work: impl Future<Output = T>) -> Result<T, ServiceError> {
         let mut lost = self.lost.subscribe();
+        // Biased, loss first: once the lease is lost no work is waited for, even work that
+        // is ready at once (an unbiased select picks among ready branches at random).
         tokio::select! {
-            out = work => Ok(out),
+            biased;
             _ = lost.wait_for(Option::is_some) => Err(self.lost_error()),
+            out = work => Ok(out),
         }
     }
 

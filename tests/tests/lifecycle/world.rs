@@ -91,24 +91,7 @@ pub fn chat_dataset(n: usize) -> String {
 impl World {
     /// A dataset uploaded through the service and validated by the orchestrator.
     pub async fn ready_dataset(&self) -> Dataset {
-        let body = chat_dataset(12);
-        let upload = self
-            .app
-            .create_dataset(
-                self.user,
-                NewDataset {
-                    name: "support chats".into(),
-                    description: None,
-                    format: DatasetFormat::Chat,
-                    file_name: "chats.jsonl".into(),
-                    declared_size: body.len() as u64,
-                },
-            )
-            .await
-            .unwrap();
-        let chunks = futures_util::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from(body))]);
-        let dataset = self.app.upload_dataset(self.user, upload.dataset.id, chunks).await.unwrap();
-        assert_eq!(dataset.status, DatasetStatus::Validating);
+        let dataset = self.uploaded_dataset(&chat_dataset(12)).await;
         let report = self.orchestrator.run_once().await.unwrap();
         assert_eq!(report.datasets_validated, 1);
         let dataset = self.app.get_dataset(self.user, dataset.id).await.unwrap();

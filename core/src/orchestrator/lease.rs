@@ -122,8 +122,24 @@ impl Orchestrator {
         F: Future<Output = Result<T, ServiceError>>,
     {
         let hold = Arc::new(Hold::new(target, &pass.holder));
-        let work = start(hold.clone());
-        let mut work = std::pin::pin!(work);
+        let (done, finished) = watch::channel(false);
+        // On the heap: the work of a pass is a large future.
+        let work = Box::pin(async {
+            let out = start(hold.clone()).await;
+            done.send_replace(true);
+            out
+        });
+        // The work and the heartbeat are polled side by side, never one inside the other: a
+        // renewal waits for the row's lock while the work's own transaction may hold it, so
+        // the work must go on meanwhile (else neither would). A renewal in flight when the
+        // work ends is finished, not dropped: no statement is abandoned half-way.
+        let (out, ()) = tokio::join!(work, self.heartbeat(pass, target, &hold, finished));
+        out
+    }
+
+    /// Renews the lease of `target` every third of the lease until `finished`; loses `hold`
+    /// when the row was taken over or could not be renewed before the lease would lapse.
+    async fn heartbeat(&self, pass: &Pass, target: LeaseTarget, hold: &Hold, mut finished: watch::Receiver<bool>) {
         let lease = self.options.lease.to_std().unwrap_or(Duration::from_secs(60));
         let mut ticker = tokio::time::interval((lease / 3).max(Duration::from_millis(10)));
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -132,23 +148,20 @@ impl Orchestrator {
         loop {
             tokio::select! {
                 biased;
-                out = &mut work => return out,
-                _ = ticker.tick() => {
-                    if hold.check().is_err() || self.alive().is_err() {
-                        // Lost, or dead: nothing to renew; the work stops at its next check.
-                        continue;
-                    }
-                    match pass.db.renew_lease(target, &pass.lease()).await {
-                        Ok(()) => renewed = tokio::time::Instant::now(),
-                        Err(e @ (StoreError::StaleState { .. } | StoreError::NotFound { .. })) => {
-                            hold.lose(e.to_string());
-                        }
-                        Err(e) if renewed.elapsed() >= lease * 2 / 3 => {
-                            hold.lose(format!("the lease could not be renewed before it lapses: {e}"));
-                        }
-                        Err(e) => tracing::warn!(error = %e, "renewing a lease failed; trying again"),
-                    }
+                _ = finished.wait_for(|done| *done) => return,
+                _ = ticker.tick() => {}
+            }
+            if hold.check().is_err() || self.alive().is_err() {
+                // Lost, or dead: nothing to renew; the work stops at its next check.
+                continue;
+            }
+            match pass.db.renew_lease(target, &pass.lease()).await {
+                Ok(()) => renewed = tokio::time::Instant::now(),
+                Err(e @ (StoreError::StaleState { .. } | StoreError::NotFound { .. })) => hold.lose(e.to_string()),
+                Err(e) if renewed.elapsed() >= lease * 2 / 3 => {
+                    hold.lose(format!("the lease could not be renewed before it lapses: {e}"));
                 }
+                Err(e) => tracing::warn!(error = %e, "renewing a lease failed; trying again"),
             }
         }
     }

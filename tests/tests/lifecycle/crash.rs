@@ -1,5 +1,7 @@
 //! An orchestrator that dies in the middle of a pass, as a process does: after a number
-//! of database calls, every further call fails as if its connection were gone.
+//! of database calls, every further call fails as if its connection were gone. (The
+//! database in between, [`Intercepted`], also serves other tests that need a hook around
+//! the real store's calls.)
 //!
 //! Each store call is one statement or one transaction, so a process that dies during a
 //! call leaves the database as if it had died just before or just after it: stopping
@@ -19,51 +21,81 @@ use brightrun_core::store::{
     LeaseTarget, MetricSeries, NotificationQuery, Page, RetryOutcome, Settlement, StoreError, ValidationReport,
 };
 
-/// A database that answers `calls` calls, then fails every one (its fenced views share
-/// the count: they are the same process).
-#[derive(Debug)]
-pub struct DiesAfter {
-    inner: Arc<dyn Database>,
-    calls_left: Arc<AtomicU32>,
+/// What runs around each call of an [`Intercepted`] database.
+#[async_trait::async_trait]
+pub trait Intercept: std::fmt::Debug + Clone + Send + Sync + 'static {
+    /// Runs `call`, the store method `name` of the real database, or fails it instead.
+    async fn around<T: Send>(
+        &self,
+        name: &'static str,
+        call: impl std::future::Future<Output = Result<T, StoreError>> + Send,
+    ) -> Result<T, StoreError>;
 }
 
-impl DiesAfter {
-    pub fn new(inner: Arc<dyn Database>, calls: u32) -> Self {
-        Self { inner, calls_left: Arc::new(AtomicU32::new(calls)) }
-    }
+/// A real database with `hook` around every call (its fenced views share the hook: they
+/// are the same process).
+#[derive(Debug)]
+pub struct Intercepted<H> {
+    inner: Arc<dyn Database>,
+    hook: H,
+}
 
-    fn call(&self) -> Result<(), StoreError> {
-        match self.calls_left.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| left.checked_sub(1)) {
-            Ok(_) => Ok(()),
+impl<H: Intercept> Intercepted<H> {
+    pub fn new(inner: Arc<dyn Database>, hook: H) -> Self {
+        Self { inner, hook }
+    }
+}
+
+/// A database that answers `calls` calls, then fails every one.
+pub type DiesAfter = Intercepted<CallsLeft>;
+
+impl DiesAfter {
+    pub fn dying_after(inner: Arc<dyn Database>, calls: u32) -> Self {
+        Intercepted::new(inner, CallsLeft(Arc::new(AtomicU32::new(calls))))
+    }
+}
+
+/// The calls a [`DiesAfter`] database still answers.
+#[derive(Debug, Clone)]
+pub struct CallsLeft(Arc<AtomicU32>);
+
+#[async_trait::async_trait]
+impl Intercept for CallsLeft {
+    async fn around<T: Send>(
+        &self,
+        _: &'static str,
+        call: impl std::future::Future<Output = Result<T, StoreError>> + Send,
+    ) -> Result<T, StoreError> {
+        match self.0.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| left.checked_sub(1)) {
+            Ok(_) => call.await,
             Err(_) => Err(StoreError::Database(sqlx::Error::PoolClosed)),
         }
     }
 }
 
-/// The `Database` impl: each method counts the call, then asks the real database.
-macro_rules! dies_after {
+/// The `Database` impl: each method runs the real one inside the hook.
+macro_rules! intercepted {
     ($(fn $name:ident($($arg:ident: $ty:ty),*) -> $out:ty;)+) => {
         #[async_trait::async_trait]
-        impl Database for DiesAfter {
+        impl<H: Intercept> Database for Intercepted<H> {
             fn backend(&self) -> Backend {
                 self.inner.backend()
             }
 
             fn fenced(&self, holder: &str) -> Arc<dyn Database> {
-                Arc::new(DiesAfter { inner: self.inner.fenced(holder), calls_left: self.calls_left.clone() })
+                Arc::new(Intercepted { inner: self.inner.fenced(holder), hook: self.hook.clone() })
             }
 
             $(
                 async fn $name(&self, $($arg: $ty),*) -> Result<$out, StoreError> {
-                    self.call()?;
-                    self.inner.$name($($arg),*).await
+                    self.hook.around(stringify!($name), self.inner.$name($($arg),*)).await
                 }
             )+
         }
     };
 }
 
-dies_after! {
+intercepted! {
     fn insert_dataset(dataset: &Dataset) -> ();
     fn get_dataset(user_id: UserId, id: DatasetId) -> Dataset;
     fn update_dataset(dataset: &Dataset) -> Dataset;
@@ -88,6 +120,7 @@ dies_after! {
         notification: Option<&Notification>,
         now: Timestamp
     ) -> TrainingJob;
+    fn request_job_cancel(user_id: UserId, id: JobId, notification: &Notification, now: Timestamp) -> TrainingJob;
     fn retry_or_fail_job(
         user_id: UserId,
         id: JobId,

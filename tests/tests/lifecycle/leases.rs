@@ -1,5 +1,6 @@
 //! Leases that hold: work that outlasts its lease keeps its row (the heartbeat renews it),
-//! and work whose lease is taken stops, its writes refused.
+//! a renewal that waits on the work's own row lock does not stall the work, and work whose
+//! lease is taken stops, its writes refused.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,13 +10,17 @@ use brightrun_core::model::{
     DatasetStatus, JobStatus, Notification, NotificationId, NotificationPriority, NotificationType, Timestamp,
 };
 use brightrun_core::orchestrator::{Orchestrator, OrchestratorOptions};
-use brightrun_core::store::{Database, Lease, LeaseTarget};
+use brightrun_core::store::{Database, Lease, LeaseTarget, StoreError};
 use chrono::TimeDelta;
 
+use crate::crash::{Intercept, Intercepted};
 use crate::harness::TestDb;
 use crate::world::{Harnessed, Setup, chat_dataset, fast_options, world_with};
 
-crate::on_both_backends!(a_step_longer_than_the_lease_keeps_its_row);
+crate::on_both_backends!(
+    a_step_longer_than_the_lease_keeps_its_row,
+    a_renewal_waiting_on_the_works_own_row_lock_does_not_stall_it,
+);
 crate::on_both_backends!(raw: a_taken_lease_stops_the_work_and_refuses_its_writes);
 
 /// The lease of these tests: the held steps below last several of them.
@@ -172,4 +177,51 @@ async fn a_taken_lease_stops_the_work_and_refuses_its_writes(test: &TestDb) {
     assert_eq!(dataset.status, DatasetStatus::Ready, "{:?}", dataset.validation_errors);
     let kinds: Vec<String> = w.notifications().await.iter().map(|n| n.notification_type.to_string()).collect();
     assert_eq!(kinds, ["dataset_ready"]);
+}
+
+/// PostgreSQL's row lock, modelled around the calls that take it: a fenced write
+/// (`insert_metrics`, a transaction whose guard locks the job's row) keeps the lock a while
+/// after its statements, as a client between its last statement and `COMMIT` does, and a
+/// renewal (an `UPDATE` of the row) waits for it.
+#[derive(Debug, Clone)]
+struct RowLock {
+    lock: Arc<tokio::sync::Mutex<()>>,
+    held_for: Duration,
+}
+
+#[async_trait::async_trait]
+impl Intercept for RowLock {
+    async fn around<T: Send>(
+        &self,
+        name: &'static str,
+        call: impl std::future::Future<Output = Result<T, StoreError>> + Send,
+    ) -> Result<T, StoreError> {
+        match name {
+            "insert_metrics" => {
+                let _locked = self.lock.lock().await;
+                let out = call.await;
+                tokio::time::sleep(self.held_for).await;
+                out
+            }
+            "renew_lease" => {
+                let _locked = self.lock.lock().await;
+                call.await
+            }
+            _ => call.await,
+        }
+    }
+}
+
+/// A heartbeat that ran inside the work's poll would wait on a lock only the work, no
+/// longer polled, could release: the pass would stall for good (it did on PostgreSQL).
+async fn a_renewal_waiting_on_the_works_own_row_lock_does_not_stall_it(db: Arc<dyn Database>) {
+    // Held longer than a third of the lease: a renewal is due while the lock is held.
+    let hook = RowLock { lock: Arc::default(), held_for: LEASE.to_std().unwrap() };
+    let w = world(Arc::new(Intercepted::new(db, hook)));
+    let dataset = w.uploaded_dataset(&chat_dataset(12)).await;
+    let dataset = w.validate_with(&w.orchestrator, dataset.id).await;
+    let job = w.app.create_job(w.user, &w.job_request(&dataset)).await.unwrap();
+    let ended = tokio::time::timeout(Duration::from_secs(120), w.run_to_end(job.id)).await;
+    let job = ended.expect("the pass stalled: its renewal waited on the row lock its own work held");
+    assert_eq!(job.status, JobStatus::Completed, "{:?}", job.error_message);
 }

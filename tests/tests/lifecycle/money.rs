@@ -173,7 +173,7 @@ fn new_orchestrator(w: &World) -> Orchestrator {
 
 /// An orchestrator over the same parts whose process dies after `calls` database calls.
 fn dying_orchestrator(w: &World, calls: u32) -> Orchestrator {
-    let db: Arc<dyn Database> = Arc::new(DiesAfter::new(w.app.database().clone(), calls));
+    let db: Arc<dyn Database> = Arc::new(DiesAfter::dying_after(w.app.database().clone(), calls));
     let app = BrightRun::from_parts(
         db,
         w.app.blobs().clone(),

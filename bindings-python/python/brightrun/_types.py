@@ -1900,6 +1900,11 @@ class TrainingJob(Record):
     backend_handle: Any
     """The backend's serialised handle of the current attempt, so polling survives a restart."""
 
+    cancel_requested_at: datetime | None
+    """When its owner asked to cancel the job while it was being launched or ran: the
+    orchestrator stops its worker and the job ends `cancelled` once the worker is gone.
+    """
+
     completed_at: datetime | None
     """When the job reached a final status."""
 
@@ -1988,6 +1993,7 @@ class TrainingJob(Record):
         return cls(
             artifact_id=to_optional(d["artifact_id"], lambda v1: to_str(v1)),
             backend_handle=to_any(d["backend_handle"]),
+            cancel_requested_at=to_optional(d["cancel_requested_at"], lambda v1: to_time(v1)),
             completed_at=to_optional(d["completed_at"], lambda v1: to_time(v1)),
             created_at=to_time(d["created_at"]),
             current_cost=to_decimal(d["current_cost"]),

@@ -21,7 +21,7 @@ use std::path::PathBuf;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use crate::model::Timestamp;
+use crate::model::{JobId, Timestamp};
 
 /// How to find a submitted job again: stored with the job as JSON.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -119,6 +119,12 @@ pub trait GpuBackend: Send + Sync {
 
     /// Starts (or queues) a worker for `spec`.
     async fn submit(&self, spec: &WorkerSpec) -> Result<BackendHandle, BackendError>;
+
+    /// The handle of the worker [`submit`](Self::submit) started for attempt `attempt` of
+    /// job `job_id`, if it was asked to start one; starts nothing. How a launch cut short
+    /// (its orchestrator died between asking the engine and recording the answer) is found
+    /// again, so that a job cancelled meanwhile does not leave its worker running.
+    async fn find(&self, job_id: JobId, attempt: u32) -> Result<Option<BackendHandle>, BackendError>;
 
     /// The job's current state.
     async fn status(&self, handle: &BackendHandle) -> Result<BackendStatus, BackendError>;

@@ -90,6 +90,9 @@ pub struct TrainingJob {
     pub backend_handle: Option<serde_json::Value>,
     /// The adapter produced, once collected.
     pub artifact_id: Option<ArtifactId>,
+    /// When its owner asked to cancel the job while it was being launched or ran: the
+    /// orchestrator stops its worker and the job ends `cancelled` once the worker is gone.
+    pub cancel_requested_at: Option<Timestamp>,
     /// When the row was created.
     pub created_at: Timestamp,
     /// When the row last changed.
@@ -138,6 +141,7 @@ impl TrainingJob {
             external_job_id: None,
             backend_handle: None,
             artifact_id: None,
+            cancel_requested_at: None,
             created_at: now,
             updated_at: now,
         }

@@ -24,6 +24,7 @@ mod armed {
     /// Every failpoint, in the order a job meets them.
     pub const FAILPOINTS: &[&str] = &[
         "submit.initialize",
+        "launch.find",
         "launch.give_up",
         "launch.record",
         "launch.download",
@@ -33,6 +34,7 @@ mod armed {
         "launch.cancel_submitted",
         "launch.retry_later",
         "follow.status",
+        "follow.cancel",
         "follow.events",
         "follow.metrics",
         "follow.start",

@@ -55,6 +55,13 @@ impl Orchestrator {
         state: FollowState,
         status: BackendStatus,
     ) -> Result<(), ServiceError> {
+        // A worker its owner asked to stop ends cancelled, however it went: not retried.
+        let status = match status {
+            BackendStatus::Failed { .. } | BackendStatus::Lost { .. } if job.cancel_requested_at.is_some() => {
+                BackendStatus::Cancelled
+            }
+            status => status,
+        };
         match status {
             BackendStatus::Succeeded if !state.completed_seen => {
                 let error = JobError {
@@ -70,19 +77,7 @@ impl Orchestrator {
             BackendStatus::Cancelled => {
                 let job = self.account_attempt(pass, &job, &state).await?;
                 let error = state.stop_reason.map(|message| JobError { error_type: "cost_cap".into(), message });
-                let now = Timestamp::now();
-                let cancelled = notify::after(&job, JobTransition::Cancel, error.as_ref(), now);
-                let notification = notify::job_notification(&cancelled, NotificationType::JobCancelled, now);
-                failpoint!(self, "finish.cancel");
-                let (user_id, id) = (job.user_id, job.id);
-                match pass
-                    .db
-                    .transition_job(user_id, id, JobTransition::Cancel, error.as_ref(), Some(&notification), now)
-                    .await
-                {
-                    Ok(_) | Err(StoreError::StaleState { .. }) => Ok(()),
-                    Err(e) => Err(e.into()),
-                }
+                self.cancel_job(pass, &job, error.as_ref()).await
             }
             BackendStatus::Failed { exit_code, reason } => {
                 let error = state.failure.clone().unwrap_or_else(|| JobError {
@@ -132,6 +127,25 @@ impl Orchestrator {
         let (user_id, id, max_retries) = (job.user_id, job.id, self.options.max_retries);
         pass.db.retry_or_fail_job(user_id, id, error, max_retries, Some(&if_failed), now).await?;
         Ok(())
+    }
+
+    /// Cancels a job (`error` says why, when the orchestrator stopped it itself) and tells
+    /// its owner, in one write.
+    pub(super) async fn cancel_job(
+        &self,
+        pass: &Pass,
+        job: &TrainingJob,
+        error: Option<&JobError>,
+    ) -> Result<(), ServiceError> {
+        let now = Timestamp::now();
+        let cancelled = notify::after(job, JobTransition::Cancel, error, now);
+        let notification = notify::job_notification(&cancelled, NotificationType::JobCancelled, now);
+        failpoint!(self, "finish.cancel");
+        match pass.db.transition_job(job.user_id, job.id, JobTransition::Cancel, error, Some(&notification), now).await
+        {
+            Ok(_) | Err(StoreError::StaleState { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Fails a job for good and tells its owner, in one write.

@@ -27,6 +27,11 @@ impl Orchestrator {
         failpoint!(self, "follow.status");
         let status = self.app.backend.status(&state.handle).await?;
         let done = status.is_terminal();
+        if job.cancel_requested_at.is_some() && !done && !state.cancel_sent {
+            failpoint!(self, "follow.cancel");
+            self.app.backend.cancel(&state.handle).await?;
+            state.cancel_sent = true;
+        }
         self.read_events(pass, &hold, &job, &mut state, done).await?;
         let now = Timestamp::now();
         let mut job = job;

@@ -13,7 +13,7 @@ use super::{Orchestrator, files};
 use crate::backend::protocol::{PROTOCOL_VERSION, SpecDataset, SpecOutput};
 use crate::backend::{BackendHandle, WorkerSpec};
 use crate::dataset::{ConvertOptions, convert_path};
-use crate::model::{JobId, JobStatus, JobTransition, Timestamp, TrainingJob};
+use crate::model::{JobId, JobTransition, Timestamp, TrainingJob};
 use crate::service::FollowState;
 use crate::service::ServiceError;
 use crate::store::{JobError, StoreError};
@@ -51,6 +51,9 @@ impl Orchestrator {
     /// repeated submit of the same attempt as the same job. A permanent failure fails the
     /// job; a transient one is tried again later, until the tries run out.
     pub(super) async fn launch(&self, pass: &Pass, hold: &Hold, job: TrainingJob) -> Result<Outcome, ServiceError> {
+        if job.cancel_requested_at.is_some() {
+            return self.cancel_launch(pass, job).await;
+        }
         let now = Timestamp::now();
         let mut record = LaunchRecord::next_try(&job, &pass.holder, now);
         if record.launch.tries > self.options.max_tries {
@@ -174,24 +177,41 @@ impl Orchestrator {
         Ok(self.app.backend.submit(&spec).await.map_err(ServiceError::from)?)
     }
 
-    /// Stores the backend's handle in place of the launch record; stops the worker if the
-    /// job was cancelled while it was being submitted.
+    /// Stores the backend's handle in place of the launch record; asks the worker to stop
+    /// at once if its owner cancelled the job meanwhile (the follower asks again if this
+    /// orchestrator dies first).
     async fn store_handle(&self, pass: &Pass, job: &TrainingJob, handle: BackendHandle) -> Result<(), ServiceError> {
         let state = FollowState::new(handle.clone());
         failpoint!(self, "launch.store_handle");
         let external_id = Some(handle.external_id.as_str());
-        match pass.db.set_job_backend(job.user_id, job.id, external_id, &state.to_value(), Timestamp::now()).await {
-            Ok(_) => Ok(()),
-            Err(StoreError::StaleState { .. }) => {
-                let current = pass.db.get_job(job.user_id, job.id).await?;
-                if current.status == JobStatus::Cancelled {
-                    failpoint!(self, "launch.cancel_submitted");
-                    self.app.backend.cancel(&handle).await?;
-                }
-                Ok(())
-            }
-            Err(e) => Err(e.into()),
+        let stored = match pass
+            .db
+            .set_job_backend(job.user_id, job.id, external_id, &state.to_value(), Timestamp::now())
+            .await
+        {
+            Ok(stored) => stored.cancel_requested_at.is_some(),
+            // Ended meanwhile by another writer: nothing will follow this worker.
+            Err(StoreError::StaleState { .. }) => true,
+            Err(e) => return Err(e.into()),
+        };
+        if stored {
+            failpoint!(self, "launch.cancel_submitted");
+            self.app.backend.cancel(&handle).await?;
         }
+        Ok(())
+    }
+
+    /// A job cancelled before its worker was recorded. A worker an earlier try started
+    /// (its orchestrator died before recording it) is recorded, asked to stop and followed
+    /// to its end, so what it ran is billed; without one the job is cancelled now.
+    async fn cancel_launch(&self, pass: &Pass, job: TrainingJob) -> Result<Outcome, ServiceError> {
+        failpoint!(self, "launch.find");
+        if let Some(handle) = self.app.backend.find(job.id, job.retry_count).await? {
+            self.store_handle(pass, &job, handle).await?;
+            return Ok(Outcome::Done);
+        }
+        self.cancel_job(pass, &job, None).await?;
+        Ok(Outcome::Done)
     }
 
     /// Removes a scratch directory; a failure is only logged (the space is reused or

@@ -47,6 +47,10 @@ pub struct FollowState {
     /// settled, and a restarted orchestrator bills the same.
     #[serde(default)]
     pub ended_at: Option<Timestamp>,
+    /// Whether the worker was asked to stop because its owner cancelled the job
+    /// ([`TrainingJob::cancel_requested_at`]): asked once, then followed to its end.
+    #[serde(default)]
+    pub cancel_sent: bool,
 }
 
 /// The most steps a job counts: the databases store counts as signed 64-bit integers, so a
@@ -72,6 +76,7 @@ impl FollowState {
             stop_reason: None,
             worker_started_at: None,
             ended_at: None,
+            cancel_sent: false,
         }
     }
 

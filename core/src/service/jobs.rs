@@ -11,7 +11,7 @@ use crate::model::{
     CostRecord, Dataset, DatasetFormat, DatasetId, DatasetStatus, JobId, JobStatus, JobTransition, MetricsPoint,
     NotificationType, Timestamp, TrainingJob, UserId,
 };
-use crate::store::{JobQuery, MetricSeries, Page};
+use crate::store::{JobQuery, MetricSeries, Page, StoreError};
 
 /// The most points a chart read returns.
 pub const MAX_CHART_POINTS: usize = 5_000;
@@ -118,7 +118,7 @@ impl BrightRun {
                 training_pairs: d.total_training_pairs,
                 total_tokens: d.total_tokens,
             }),
-            Err(crate::store::StoreError::NotFound { .. }) => None,
+            Err(StoreError::NotFound { .. }) => None,
             Err(e) => return Err(e.into()),
         };
         Ok(JobDetails { job, dataset })
@@ -129,27 +129,32 @@ impl BrightRun {
         Ok(self.db.list_jobs(user_id, query).await?)
     }
 
-    /// Cancels a job: a queued one at once; a submitted one through its backend (the
-    /// worker saves a partial adapter), after which the orchestrator records the final cost.
+    /// Cancels a job. A queued one is cancelled at once. For one being launched or running
+    /// the request is recorded ([`TrainingJob::cancel_requested_at`]) and the job returned
+    /// as it is: the orchestrator that holds it asks its worker to stop on its next pass (the
+    /// worker saves a partial adapter), a worker whose launch was in flight included, and
+    /// ends the job `cancelled` with its final cost once the worker is gone. Nothing here
+    /// waits on the backend. A finished job is a [`Code::JobFinished`] error.
     pub async fn cancel_job(&self, user_id: UserId, id: JobId) -> Result<TrainingJob, ServiceError> {
         let job = self.db.get_job(user_id, id).await?;
-        let handle = FollowState::of(&job).map(|state| state.handle);
-        match (job.status, handle) {
-            (JobStatus::Initializing | JobStatus::Running, Some(handle)) => {
-                self.backend.cancel(&handle).await?;
-                Ok(self.db.get_job(user_id, id).await?)
-            }
-            (status, _) if status.is_final() => Err(ServiceError::invalid(
+        let finished = |status: JobStatus| {
+            ServiceError::invalid(
                 Code::JobFinished,
                 format!("job {id} is already {status}: there is nothing to cancel"),
-            )),
-            _ => {
-                let now = Timestamp::now();
-                let cancelled = notify::after(&job, JobTransition::Cancel, None, now);
-                let notification = notify::job_notification(&cancelled, NotificationType::JobCancelled, now);
-                Ok(self.db.transition_job(user_id, id, JobTransition::Cancel, None, Some(&notification), now).await?)
-            }
+            )
+        };
+        if job.status.is_final() {
+            return Err(finished(job.status));
         }
+        let now = Timestamp::now();
+        let cancelled = notify::after(&job, JobTransition::Cancel, None, now);
+        let notification = notify::job_notification(&cancelled, NotificationType::JobCancelled, now);
+        let job = match self.db.request_job_cancel(user_id, id, &notification, now).await {
+            Ok(job) => job,
+            Err(StoreError::StaleState { .. }) => return Err(finished(self.db.get_job(user_id, id).await?.status)),
+            Err(e) => return Err(e.into()),
+        };
+        Ok(job)
     }
 
     /// A job's cost records, one per attempt that ran, oldest first: its cost is their sum.

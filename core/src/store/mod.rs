@@ -163,6 +163,20 @@ pub trait Database: Send + Sync + std::fmt::Debug {
         now: Timestamp,
     ) -> Result<TrainingJob, StoreError>;
 
+    /// Cancels a job for its owner. A queued job is cancelled at once, `notification` stored
+    /// with the change. An initializing or running job may have a worker starting or running
+    /// that only the orchestrator holding it can stop: the request is recorded
+    /// (`cancel_requested_at`, the first request's time) and the job is returned as it is; the
+    /// orchestrator stops the worker and ends the job `cancelled`. A job in a final status is
+    /// [`StoreError::StaleState`].
+    async fn request_job_cancel(
+        &self,
+        user_id: UserId,
+        id: JobId,
+        notification: &Notification,
+        now: Timestamp,
+    ) -> Result<TrainingJob, StoreError>;
+
     /// After a transient failure of an initializing or running job: requeues it and counts a
     /// retry while fewer than `max_retries` were made (releasing its lease), else fails it,
     /// as [`TrainingJob::retry_after_transient_failure`] does, storing `if_failed` with the

@@ -50,8 +50,9 @@ async fn every_failpoint(postgres: bool) {
                 } else {
                     crate::harness::sqlite().await
                 };
-                let ended = tokio::time::timeout(CASE_LIMIT, die_at(test.db.clone(), name)).await;
-                assert!(ended.is_ok(), "stuck: not ended after {CASE_LIMIT:?}");
+                let trace = Trace::default();
+                let ended = tokio::time::timeout(CASE_LIMIT, die_at(test.db.clone(), name, &trace)).await;
+                assert!(ended.is_ok(), "stuck: not ended after {CASE_LIMIT:?}; last: {}", trace.last());
                 test.finish().await;
             });
             (name, run.await)
@@ -77,6 +78,52 @@ fn panic_text(error: tokio::task::JoinError) -> String {
     }
 }
 
+/// Where a case is: what a stuck case reports.
+#[derive(Debug, Default)]
+struct Trace {
+    text: std::sync::Mutex<String>,
+    started: std::sync::Mutex<Option<std::time::Instant>>,
+}
+
+impl Trace {
+    fn set(&self, text: String) {
+        *self.text.lock().unwrap() = text;
+    }
+
+    /// A pass begins.
+    fn enter(&self, orchestrator: &str, pass: u32) {
+        *self.started.lock().unwrap() = Some(std::time::Instant::now());
+        self.set(format!("{orchestrator} orchestrator in pass {pass}"));
+    }
+
+    /// The pass ended.
+    fn passed(&self) {
+        let took = self.started.lock().unwrap().take().map(|at| at.elapsed());
+        let text = format!("{} (ended after {took:?})", self.text.lock().unwrap());
+        self.set(text);
+    }
+
+    /// The job as seen after a pass.
+    fn saw(&self, job: &TrainingJob) {
+        let text = format!(
+            "{}; job {} step {} retries {} cancel requested {} handle {}",
+            self.text.lock().unwrap(),
+            job.status,
+            job.current_step,
+            job.retry_count,
+            job.cancel_requested_at.is_some(),
+            job.backend_handle.as_ref().map_or("none".into(), |h| h.to_string().chars().take(160).collect::<String>()),
+        );
+        self.set(text);
+    }
+
+    /// The last thing known, and for how long a pass in progress has run.
+    fn last(&self) -> String {
+        let running = self.started.lock().unwrap().map(|at| at.elapsed());
+        format!("{} (a pass running for {running:?})", self.text.lock().unwrap())
+    }
+}
+
 /// What a failpoint needs to be reached, and how its job must end.
 struct Case {
     scenario: &'static str,
@@ -86,8 +133,8 @@ struct Case {
     failed_upload_reads: u32,
     /// Transient submit failures before the launch succeeds.
     failed_submits: u32,
-    /// The user cancels the job as soon as its worker was submitted.
-    cancel_after_submit: bool,
+    /// When the user cancels the job, if they do.
+    cancel: Cancel,
     /// An orchestrator that dies at this failpoint first (then the leases lapse).
     die_first_at: Option<&'static str>,
     max_tries: u32,
@@ -97,13 +144,25 @@ struct Case {
     attempts: u32,
 }
 
+/// When the user cancels the job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cancel {
+    Never,
+    /// As soon as its worker was submitted, before the handle is stored.
+    AfterSubmit,
+    /// Once the first dying orchestrator died.
+    AfterFirstDeath,
+    /// Once it is seen running (before the worker is released).
+    WhenRunning,
+}
+
 fn case(name: &str) -> Case {
     let plain = Case {
         scenario: "plan:success:2:wait",
         cost_cap: false,
         failed_upload_reads: 0,
         failed_submits: 0,
-        cancel_after_submit: false,
+        cancel: Cancel::Never,
         die_first_at: None,
         max_tries: 5,
         ends: (JobStatus::Completed, None),
@@ -126,9 +185,18 @@ fn case(name: &str) -> Case {
         }
         "validate.retry_later" => Case { failed_upload_reads: 1, ..plain },
         "launch.retry_later" => Case { failed_submits: 1, ..plain },
-        "launch.cancel_submitted" => {
-            Case { scenario: "success", cancel_after_submit: true, ends: (JobStatus::Cancelled, None), ..plain }
-        }
+        // (A worker that waits: one that finished before the cancel reached it would rightly
+        // end the job completed.)
+        "launch.cancel_submitted" => Case { cancel: Cancel::AfterSubmit, ends: (JobStatus::Cancelled, None), ..plain },
+        // The worker was started but its orchestrator died before recording it, and the user
+        // cancelled meanwhile: the next orchestrator finds the worker and stops it.
+        "launch.find" => Case {
+            die_first_at: Some("launch.store_handle"),
+            cancel: Cancel::AfterFirstDeath,
+            ends: (JobStatus::Cancelled, None),
+            ..plain
+        },
+        "follow.cancel" => Case { cancel: Cancel::WhenRunning, ends: (JobStatus::Cancelled, None), ..plain },
         // A try cut short at the last allowed: the next orchestrator gives up.
         "launch.give_up" => Case {
             die_first_at: Some("launch.submit"),
@@ -152,13 +220,13 @@ fn options(case: &Case) -> OrchestratorOptions {
 
 /// Runs the scenario of `name` with an orchestrator that dies there, then a fresh one to
 /// the end, and checks every invariant.
-async fn die_at(db: Arc<dyn Database>, name: &'static str) {
+async fn die_at(db: Arc<dyn Database>, name: &'static str, trace: &Trace) {
     let case = case(name);
     let mut setup = Setup::new(case.scenario);
     setup.options = options(&case);
     let w = world_with(db, setup);
     w.backend.fail_submits(case.failed_submits, false);
-    if case.cancel_after_submit {
+    if case.cancel == Cancel::AfterSubmit {
         w.backend.cancel_after_submit(w.user);
     }
     if case.cost_cap {
@@ -177,7 +245,7 @@ async fn die_at(db: Arc<dyn Database>, name: &'static str) {
     let dataset = if name.starts_with("validate.") {
         let dying = fresh();
         dying.failpoints().arm(name, 1);
-        run_until_dead(&w, &dying, None).await;
+        run_until_dead(&w, &dying, None, case.cancel, trace).await;
         assert_reached(&dying, name);
         w.validate_with(&fresh(), dataset.id).await
     } else {
@@ -191,16 +259,19 @@ async fn die_at(db: Arc<dyn Database>, name: &'static str) {
         if let Some(first) = case.die_first_at {
             let dying = fresh();
             dying.failpoints().arm(first, 1);
-            run_until_dead(&w, &dying, Some(&job)).await;
+            run_until_dead(&w, &dying, Some(&job), case.cancel, trace).await;
             assert_reached(&dying, first);
+            if case.cancel == Cancel::AfterFirstDeath {
+                w.app.cancel_job(w.user, job.id).await.unwrap();
+            }
         }
         let dying = fresh();
         dying.failpoints().arm(name, 1);
-        run_until_dead(&w, &dying, Some(&job)).await;
+        run_until_dead(&w, &dying, Some(&job), case.cancel, trace).await;
         assert_reached(&dying, name);
     }
     let survivor = fresh();
-    let job = run_to_final(&w, &survivor, &job).await;
+    let job = run_to_final(&w, &survivor, &job, trace).await;
 
     // How it ended.
     assert_eq!(
@@ -219,14 +290,21 @@ async fn die_at(db: Arc<dyn Database>, name: &'static str) {
 
 /// Passes of a dying orchestrator until it dies (releasing a waiting worker once it was
 /// seen running), or until everything ended without it dying.
-async fn run_until_dead(w: &Harnessed, dying: &Orchestrator, job: Option<&TrainingJob>) {
-    for _ in 0..1500 {
+async fn run_until_dead(w: &Harnessed, dying: &Orchestrator, job: Option<&TrainingJob>, cancel: Cancel, trace: &Trace) {
+    for pass in 0..1500 {
+        trace.enter("dying", pass);
         let _ = dying.run_once().await;
+        trace.passed();
         if dying.failpoints().is_dead() {
             return;
         }
         if let Some(job) = job {
             let now = w.app.get_job(w.user, job.id).await.unwrap().job;
+            trace.saw(&now);
+            if cancel == Cancel::WhenRunning && now.status == JobStatus::Running && now.cancel_requested_at.is_none() {
+                w.app.cancel_job(w.user, job.id).await.unwrap();
+                continue;
+            }
             release_when_seen_running(w, &now);
             if now.status.is_final() {
                 return;
@@ -255,9 +333,9 @@ fn assert_reached(dying: &Orchestrator, name: &str) {
 }
 
 /// A `wait` worker finishes once it was seen running at its second step: the progress of a
-/// running job is written first.
+/// running job is written first. One its owner cancelled waits for the stop.
 fn release_when_seen_running(w: &Harnessed, job: &TrainingJob) {
-    if job.status == JobStatus::Running && job.current_step >= 2 {
+    if job.status == JobStatus::Running && job.current_step >= 2 && job.cancel_requested_at.is_none() {
         let dir = w.attempt_dir(job.id, job.retry_count);
         if dir.exists() {
             let _ = std::fs::write(dir.join("release"), "");
@@ -265,10 +343,13 @@ fn release_when_seen_running(w: &Harnessed, job: &TrainingJob) {
     }
 }
 
-async fn run_to_final(w: &Harnessed, orchestrator: &Orchestrator, job: &TrainingJob) -> TrainingJob {
-    for _ in 0..1500 {
+async fn run_to_final(w: &Harnessed, orchestrator: &Orchestrator, job: &TrainingJob, trace: &Trace) -> TrainingJob {
+    for pass in 0..1500 {
+        trace.enter("survivor", pass);
         orchestrator.run_once().await.unwrap();
+        trace.passed();
         let now = w.app.get_job(w.user, job.id).await.unwrap().job;
+        trace.saw(&now);
         release_when_seen_running(w, &now);
         if now.status.is_final() {
             return now;

@@ -102,6 +102,14 @@ impl GpuBackend for PanicsOn {
         self.inner.submit(spec).await
     }
 
+    async fn find(
+        &self,
+        job_id: brightrun_core::model::JobId,
+        attempt: u32,
+    ) -> Result<Option<BackendHandle>, BackendError> {
+        self.inner.find(job_id, attempt).await
+    }
+
     async fn status(&self, handle: &BackendHandle) -> Result<BackendStatus, BackendError> {
         let poisoned = self.poisoned.lock().unwrap().clone();
         if poisoned.as_deref() == Some(handle.external_id.as_str()) {

@@ -16,6 +16,7 @@ crate::on_both_backends!(
     a_trainer_that_cannot_start_fails_the_launch_at_once,
     a_passing_launch_failure_is_tried_again,
     a_launch_that_keeps_failing_gives_up_after_its_tries,
+    a_job_cancelled_between_launch_tries_ends_without_a_worker,
 );
 
 const MAX_TRIES: u32 = 3;
@@ -91,4 +92,24 @@ async fn a_launch_that_keeps_failing_gives_up_after_its_tries(db: Arc<dyn Databa
     assert_eq!(w.backend.submit_count(), MAX_TRIES);
     assert_eq!(w.worker_starts().len(), 0);
     assert_eq!(failed_notifications(&w).await, 1);
+}
+
+async fn a_job_cancelled_between_launch_tries_ends_without_a_worker(db: Arc<dyn Database>) {
+    let w = world(db);
+    w.backend.fail_submits(1, false);
+    let job = queued(&w).await;
+    w.orchestrator.run_once().await.unwrap();
+    let waiting = w.app.get_job(w.user, job.id).await.unwrap().job;
+    assert_eq!((waiting.status, w.backend.submit_count()), (JobStatus::Initializing, 1), "the first try failed");
+    // Being launched: the request is recorded, and the orchestrator acts on it.
+    let requested = w.app.cancel_job(w.user, job.id).await.unwrap();
+    assert_eq!(requested.status, JobStatus::Initializing);
+    assert!(requested.cancel_requested_at.is_some());
+    let job = w.run_to_end(job.id).await;
+    assert_eq!((job.status, job.error_type.as_deref()), (JobStatus::Cancelled, None));
+    assert_eq!((w.backend.submit_count(), w.worker_starts().len()), (1, 0), "not launched again");
+    assert_eq!(job.final_cost, Some(brightrun_core::model::Money::ZERO.round_to_cents()));
+    let cancelled =
+        w.notifications().await.iter().filter(|n| n.notification_type.to_string() == "job_cancelled").count();
+    assert_eq!(cancelled, 1);
 }

@@ -504,6 +504,14 @@ impl GpuBackend for TestBackend {
         Ok(handle)
     }
 
+    async fn find(
+        &self,
+        job_id: brightrun_core::model::JobId,
+        attempt: u32,
+    ) -> Result<Option<brightrun_core::backend::BackendHandle>, brightrun_core::backend::BackendError> {
+        self.inner.find(job_id, attempt).await
+    }
+
     async fn status(
         &self,
         handle: &brightrun_core::backend::BackendHandle,

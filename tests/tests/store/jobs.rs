@@ -8,7 +8,7 @@ use brightrun_core::model::{
 };
 use brightrun_core::store::{Database, JobError, JobProgress, JobQuery};
 
-use crate::fixtures::{artifact, at, dataset, job};
+use crate::fixtures::{artifact, at, dataset, job, notification};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -16,6 +16,7 @@ on_both_backends!(
     transitions_match_the_model_and_refuse_stale_states,
     retries_are_counted_until_spent,
     progress_backend_and_artifact_of_a_running_job,
+    a_cancel_ends_a_queued_job_and_is_recorded_for_a_launched_one,
 );
 
 /// A user with one dataset and one queued job, both stored.
@@ -163,4 +164,36 @@ async fn progress_backend_and_artifact_of_a_running_job(db: Arc<dyn Database>) {
     let stored = db.set_job_artifact(user, id, adapter.id, at(5)).await.unwrap();
     assert_eq!(stored.artifact_id, Some(adapter.id));
     assert_eq!(db.get_job(user, id).await.unwrap(), stored);
+}
+
+async fn a_cancel_ends_a_queued_job_and_is_recorded_for_a_launched_one(db: Arc<dyn Database>) {
+    // Queued: cancelled at once, with its notification in the same write.
+    let queued = queued_job(&db).await;
+    let user = queued.user_id;
+    let told = notification(user, 1);
+    let cancelled = db.request_job_cancel(user, queued.id, &told, at(1)).await.unwrap();
+    assert_eq!(
+        (cancelled.status, cancelled.completed_at, cancelled.cancel_requested_at),
+        (JobStatus::Cancelled, Some(at(1)), None)
+    );
+    assert_eq!(db.list_notifications(user, &Default::default()).await.unwrap().total, 1);
+    let again = db.request_job_cancel(user, queued.id, &notification(user, 2), at(2)).await.unwrap_err();
+    assert_eq!(again.code(), "stale_state", "a final job is not cancelled again");
+
+    // Being launched: recorded once (the first request's time), the status left to the
+    // orchestrator; nothing is announced yet.
+    let launched = job(user, queued.dataset_id);
+    db.insert_job(&launched).await.unwrap();
+    db.transition_job(user, launched.id, JobTransition::Initialize, None, None, at(3)).await.unwrap();
+    let requested = db.request_job_cancel(user, launched.id, &notification(user, 4), at(4)).await.unwrap();
+    assert_eq!((requested.status, requested.cancel_requested_at), (JobStatus::Initializing, Some(at(4))));
+    let repeated = db.request_job_cancel(user, launched.id, &notification(user, 5), at(5)).await.unwrap();
+    assert_eq!(repeated.cancel_requested_at, Some(at(4)));
+    assert_eq!(db.get_job(user, launched.id).await.unwrap(), repeated);
+    assert_eq!(db.list_notifications(user, &Default::default()).await.unwrap().total, 1);
+    // It survives the worker's start; only the owner's own jobs can be asked.
+    let running = db.transition_job(user, launched.id, JobTransition::Start, None, None, at(6)).await.unwrap();
+    assert_eq!(running.cancel_requested_at, Some(at(4)));
+    let intruder = db.request_job_cancel(UserId::new(), launched.id, &notification(user, 7), at(7)).await.unwrap_err();
+    assert_eq!(intruder.code(), "not_found");
 }

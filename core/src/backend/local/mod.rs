@@ -166,6 +166,14 @@ impl GpuBackend for LocalProcessBackend {
         Ok(handle)
     }
 
+    async fn find(&self, job_id: crate::model::JobId, attempt: u32) -> Result<Option<BackendHandle>, BackendError> {
+        // The run directory is made before anything is started in it; no key, no handle
+        // was ever issued here.
+        let Some(key) = self.key(false)? else { return Ok(None) };
+        let handle = key.issue(BACKEND_NAME, &self.config.runs_dir, job_id, attempt);
+        Ok(self.work_dir_of(&job_id, attempt).exists().then_some(handle))
+    }
+
     async fn status(&self, handle: &BackendHandle) -> Result<BackendStatus, BackendError> {
         let work_dir = self.work_dir(handle)?;
         let cancel_requested = read_optional(&work_dir.join(CANCEL_FILE))?;

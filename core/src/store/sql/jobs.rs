@@ -10,7 +10,7 @@ use crate::store::{JobError, JobProgress, JobQuery, Page, RetryOutcome, StoreErr
 
 const ENTITY: &str = "job";
 
-const COLUMNS: [&str; 31] = [
+const COLUMNS: [&str; 32] = [
     "id",
     "user_id",
     "dataset_id",
@@ -40,6 +40,7 @@ const COLUMNS: [&str; 31] = [
     "external_job_id",
     "backend_handle",
     "artifact_id",
+    "cancel_requested_at",
     "created_at",
     "updated_at",
 ];
@@ -82,6 +83,7 @@ pub(super) async fn insert<D: Driver>(db: &D, job: &TrainingJob) -> Result<(), S
     .bind(job.external_job_id.as_deref())
     .bind(handle::bound(job.id, job.retry_count, job.backend_handle.as_ref()))
     .bind(job.artifact_id)
+    .bind(job.cancel_requested_at)
     .bind(job.created_at)
     .bind(job.updated_at);
     match db.execute(statement).await.map_err(|err| err.on_insert(ENTITY, job.id))? {
@@ -228,6 +230,40 @@ pub(super) async fn transition<D: Driver>(
     match conditional(db, user_id, id, change, fence, now).await? {
         Some(job) => Ok(job),
         None => Err(refused(db, user_id, id, fence, transition_refused(transition)).await),
+    }
+}
+
+/// Cancels a queued job at once (with its notification); records the request on an
+/// initializing or running one, for the orchestrator that holds it to act on.
+pub(super) async fn request_cancel<D: Driver>(
+    db: &D,
+    user_id: UserId,
+    id: JobId,
+    notification: &Notification,
+    now: Timestamp,
+) -> Result<TrainingJob, StoreError> {
+    let cancel = JobTransition::Cancel;
+    let change = Change {
+        transition: cancel,
+        allowed: &[JobStatus::Queued],
+        max_retries: None,
+        error: None,
+        notification: Some(notification),
+    };
+    if let Some(job) = conditional(db, user_id, id, change, Fence::NONE, now).await? {
+        return Ok(job);
+    }
+    // Not queued (any more): a launch may be in flight, so only its holder can stop it.
+    let statement = Statement::new(
+        "UPDATE training_jobs SET cancel_requested_at = COALESCE(cancel_requested_at, $3), updated_at = $3 \
+         WHERE id = $1 AND user_id = $2 AND status IN ('initializing', 'running') RETURNING *",
+    )
+    .bind(id)
+    .bind(user_id)
+    .bind(now);
+    match fetch_one(db, statement, rows::job).await? {
+        Some(job) => Ok(job),
+        None => Err(refused(db, user_id, id, Fence::NONE, transition_refused(cancel)).await),
     }
 }
 

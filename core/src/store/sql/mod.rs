@@ -245,6 +245,16 @@ impl<D: Driver> Database for SqlStore<D> {
         jobs::transition(&*self.driver, user_id, id, (transition, error, notification), self.fence(), now).await
     }
 
+    async fn request_job_cancel(
+        &self,
+        user_id: UserId,
+        id: JobId,
+        notification: &Notification,
+        now: Timestamp,
+    ) -> Result<TrainingJob, StoreError> {
+        jobs::request_cancel(&*self.driver, user_id, id, notification, now).await
+    }
+
     async fn retry_or_fail_job(
         &self,
         user_id: UserId,

@@ -161,6 +161,7 @@ pub(crate) fn job(row: &impl RowExt) -> Result<TrainingJob, StoreError> {
         external_job_id: row.opt_text("external_job_id")?,
         backend_handle: super::handle::of_row(row)?,
         artifact_id: row.opt_uuid("artifact_id")?.map(Into::into),
+        cancel_requested_at: row.opt_time("cancel_requested_at")?,
         created_at: row.time("created_at")?,
         updated_at: row.time("updated_at")?,
     })

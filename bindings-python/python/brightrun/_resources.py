@@ -238,9 +238,11 @@ class Jobs:
         return self._client._run(_ops.job_details(id))
 
     def cancel(self, id: str) -> TrainingJob:
-        """Cancels a job: a queued one at once, a running one through its backend (the
-        worker saves a partial adapter). Raises ``InvalidRequestError`` (``job_finished``)
-        for a finished job."""
+        """Cancels a job: a queued one at once. For one being launched or running the
+        request is recorded (``cancel_requested_at``) and the job returned as it is; the
+        orchestrator stops its worker (which saves a partial adapter) and the job ends
+        ``cancelled`` with its final cost: :meth:`wait` for it. Raises
+        ``InvalidRequestError`` (``job_finished``) for a finished job."""
         return self._client._run(_ops.job_cancel(id))
 
     def events(self, id: str, after: int | None = None) -> EventBatch:

@@ -17,9 +17,10 @@ pub struct CancelArgs {
     json: bool,
 }
 
-/// Runs `brightrun cancel`: a queued job is cancelled at once; a running one is asked to
-/// stop (its worker saves a partial adapter), and the orchestrator that follows it
-/// (`brightrun train` or `brightrun worker`) records the end and the final cost.
+/// Runs `brightrun cancel`: a queued job is cancelled at once; for one being launched or
+/// running the request is recorded, and the orchestrator that follows it (`brightrun train`
+/// or `brightrun worker`) stops its worker (which saves a partial adapter) and records the
+/// end and the final cost.
 pub fn run(args: &CancelArgs) -> Result<(), CliError> {
     local::block_on(async {
         let app = local::open().await?;
@@ -31,7 +32,7 @@ pub fn run(args: &CancelArgs) -> Result<(), CliError> {
             println!("job {} cancelled", job.id);
         } else {
             println!(
-                "job {} is stopping after its current step; `brightrun train` or `brightrun worker` records the end",
+                "job {}: cancel requested; it stops after its current step once `brightrun train` or `brightrun worker` follows it",
                 job.id
             );
         }

@@ -16,11 +16,8 @@ import pytest
 
 import brightrun
 from brightrun import BrightRun, NotFoundError
-from client_support import CHAT, failing_worker, trainer_python
+from client_support import CHAT, QUICK, failing_worker, trainer_python
 from conftest import CliJson
-
-# Few, short steps: the smoke model trains them on a CPU in seconds.
-QUICK: dict[str, Any] = {"epochs": 1, "batch_size": 4, "max_seq_len": 512}
 
 
 @pytest.fixture(scope="module")

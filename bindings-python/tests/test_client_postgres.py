@@ -1,10 +1,9 @@
 """The client on PostgreSQL (BRIGHTRUN_TEST_DATABASE_URL) + local storage: the calls that
 need no training, each test as a fresh user so that runs never see each other's rows.
-S3 storage is not covered here yet."""
+Training on PostgreSQL + S3: test_client_s3.py."""
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from decimal import Decimal
@@ -13,18 +12,12 @@ import pytest
 
 import brightrun
 from brightrun import BrightRun
-from client_support import CHAT
-from conftest import under_ci
+from client_support import CHAT, postgres_url
 
 
 @pytest.fixture(scope="module")
 def pg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrightRun]:
-    url = os.environ.get("BRIGHTRUN_TEST_DATABASE_URL")
-    if not url:
-        reason = "BRIGHTRUN_TEST_DATABASE_URL is not set"
-        if under_ci():
-            pytest.fail(reason)
-        pytest.skip(reason)
+    url = postgres_url()
     home = tmp_path_factory.mktemp("pg-home")
     # No orchestrator here: the database is shared, and one would claim other runs' work.
     with BrightRun(home=home, database_url=url, storage_url=str(home / "storage")) as client:

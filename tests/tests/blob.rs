@@ -11,9 +11,8 @@ use brightrun_core::model::{ArtifactId, DatasetId, Timestamp, UserId};
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt, TryStreamExt};
 
-const ACCESS_KEY: &str = "brightrun-test";
-const SECRET_KEY: &str = "brightrun-test-secret";
-const BUCKET: &str = "brightrun";
+use brightrun_tests::s3::SECRET_KEY;
+
 const MIB: usize = 1024 * 1024;
 
 /// `total` bytes of a repeating pattern.
@@ -98,29 +97,13 @@ async fn urls_name_a_store_or_are_refused() {
     BlobStore::from_url(&url).unwrap().upload(&key, stream_of(b"{}", 1)).await.unwrap();
 }
 
-/// An S3 server on 127.0.0.1 that checks signatures; files under `root/BUCKET`.
+/// The tests' S3 server on 127.0.0.1, in this process; files under `root/BUCKET`.
 async fn start_s3(root: &Path) -> String {
-    std::fs::create_dir_all(root.join(BUCKET)).unwrap();
-    let mut builder = s3s::service::S3ServiceBuilder::new(s3s_fs::FileSystem::new(root).unwrap());
-    builder.set_auth(s3s::auth::SimpleAuth::from_single(ACCESS_KEY, SECRET_KEY));
-    let service = builder.build();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        loop {
-            let Ok((socket, _)) = listener.accept().await else { return };
-            let service = service.clone();
-            tokio::spawn(async move {
-                let io = hyper_util::rt::TokioIo::new(socket);
-                let _ = hyper::server::conn::http1::Builder::new().serve_connection(io, service).await;
-            });
-        }
-    });
-    format!("http://{address}")
+    brightrun_tests::s3::start(root).await.unwrap()
 }
 
 fn s3_url(endpoint: &str, secret: &str) -> String {
-    format!("s3://{BUCKET}?endpoint={endpoint}&region=us-east-1&access_key_id={ACCESS_KEY}&secret_access_key={secret}")
+    brightrun_tests::s3::storage_url(endpoint, secret)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -51,6 +51,23 @@ pub struct BrightRunConfig {
     pub retention: RetentionPolicy,
 }
 
+/// The worker command of `$BRIGHTRUN_WORKER`: split as a POSIX shell would (quotes and
+/// escapes, no expansion), its program made absolute when it is a relative path
+/// (`.venv/bin/python`), since workers run in their own run directory.
+pub fn worker_command(text: &str) -> Result<Vec<String>, ServiceError> {
+    let invalid = |reason: String| ServiceError::invalid(Code::InvalidWorker, format!("{WORKER_VAR}: {reason}"));
+    let mut words = shell_words::split(text).map_err(|e| invalid(format!("{e} in {text:?}")))?;
+    let Some(program) = words.first_mut() else {
+        return Err(invalid("it is empty: give the worker command, e.g. `python3 -m brightrun_trainer`".into()));
+    };
+    let path = std::path::Path::new(program.as_str());
+    if path.is_relative() && path.components().count() > 1 {
+        let cwd = std::env::current_dir().map_err(|e| invalid(format!("cannot resolve {program}: {e}")))?;
+        *program = cwd.join(path).display().to_string();
+    }
+    Ok(words)
+}
+
 impl BrightRunConfig {
     /// The embedded default under `home`: `brightrun.db`, `storage/`, `runs/`, the local
     /// backend running the reference trainer.
@@ -87,11 +104,7 @@ impl BrightRunConfig {
             }
         }
         if let Ok(worker) = std::env::var(WORKER_VAR) {
-            let words: Vec<String> = worker.split_whitespace().map(String::from).collect();
-            if words.is_empty() {
-                return Err(ServiceError::invalid(Code::InvalidWorker, format!("{WORKER_VAR} is empty")));
-            }
-            config.worker_command = words;
+            config.worker_command = worker_command(&worker)?;
         }
         if let Ok(slots) = std::env::var(GPU_SLOTS_VAR) {
             config.gpu_slots = slots.split_whitespace().map(String::from).collect();
@@ -126,5 +139,26 @@ impl BrightRunConfig {
     /// Scratch space for downloads and conversions.
     pub fn scratch_dir(&self) -> PathBuf {
         self.home.join("scratch")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_worker_command_is_split_as_a_shell_would_and_its_relative_program_made_absolute() {
+        let words = worker_command("python3 -m brightrun_trainer").unwrap();
+        assert_eq!(words, ["python3", "-m", "brightrun_trainer"], "a program on PATH stays as it is");
+        let quoted = worker_command("'/opt/my env/bin/python' -m brightrun_trainer --flag=\"a b\"").unwrap();
+        assert_eq!(quoted, ["/opt/my env/bin/python", "-m", "brightrun_trainer", "--flag=a b"]);
+        let relative = worker_command(".venv/bin/python -m brightrun_trainer").unwrap();
+        let expected = std::env::current_dir().unwrap().join(".venv/bin/python");
+        assert_eq!(relative[0], expected.display().to_string());
+        for bad in ["", "   ", "python3 'unclosed"] {
+            let error = worker_command(bad).unwrap_err();
+            assert_eq!(crate::ErrorCode::code(&error), "invalid_worker", "{bad:?}");
+            assert!(error.to_string().contains(WORKER_VAR), "{error}");
+        }
     }
 }

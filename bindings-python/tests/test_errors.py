@@ -93,3 +93,43 @@ def test_errors_pickle_with_their_code() -> None:
     assert type(copy) is brightrun.CatalogError
     assert (copy.code, str(copy)) == (caught.value.code, str(caught.value))
     assert repr(copy).startswith("CatalogError('unknown GPU") and "code='unknown_gpu'" in repr(copy)
+
+
+REPO = Path(__file__).resolve().parents[2]
+PACKAGE = REPO / "bindings-python" / "python" / "brightrun"
+
+
+def _registry() -> dict[str, str]:
+    """The registry of codes, from docs/errors.md (generated from the core's): code -> the
+    types that return it."""
+    rows = (line.split("|") for line in (REPO / "docs" / "errors.md").read_text().splitlines())
+    return {row[1].strip(" `"): row[4].strip() for row in rows if len(row) > 5 and row[1].strip().startswith("`")}
+
+
+def _codes_raised_by_the_package() -> set[str]:
+    """Every code the Python layer raises itself: the second argument of a call to a class
+    named ``...Error``, when it is a string literal."""
+    import ast
+
+    codes = set()
+    for source in PACKAGE.glob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text())):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id.endswith("Error")
+                and len(node.args) >= 2
+                and isinstance(node.args[1], ast.Constant)
+                and isinstance(node.args[1].value, str)
+            ):
+                codes.add(node.args[1].value)
+    return codes
+
+
+def test_every_code_the_package_raises_is_registered_and_every_client_code_is_raised() -> None:
+    registry = _registry()
+    raised = _codes_raised_by_the_package()
+    assert "checksum_mismatch" in raised, "the scan finds the package's own codes"
+    assert sorted(raised - registry.keys()) == [], "codes raised here but missing from the core's registry"
+    client_codes = {code for code, types in registry.items() if types == "`Client`"}
+    assert sorted(client_codes - raised) == [], "client codes of the registry this package never raises"

@@ -5,7 +5,9 @@
 //! error type of the crate returns one of these codes from [`ErrorCode::error_code`], so a
 //! code can only be returned once it is registered here with its meaning and remedy.
 //! Codes never change meaning once released: hosts match on them, log them and translate
-//! them. `docs/errors.md` is generated from this table.
+//! them. `docs/errors.md` is generated from this table. The codes whose type is `Client`
+//! are raised by the Python and Node clients themselves (a download, a closed client); their
+//! tests check every code they raise against `docs/errors.md`.
 
 /// A stable, machine-readable name for a failure.
 pub trait ErrorCode {
@@ -329,6 +331,15 @@ error_codes! {
     /// A fault in BrightRun itself; the message says where.
     Internal => "internal", Internal, [ServiceError],
         "report it with the message: it is a bug";
+    /// A call on a client (Python or Node) that was closed.
+    ClientClosed => "client_closed", Conflict, [Client],
+        "open a new client: a closed one answers nothing";
+    /// A downloaded model file whose size or sha256 differs from the model's record; nothing was kept.
+    ChecksumMismatch => "checksum_mismatch", Dependency, [Client],
+        "download again; if it happens again the stored file changed: find out what writes to the bucket";
+    /// A model file could not be read from its storage during a download.
+    DownloadFailed => "download_failed", Dependency, [Client],
+        "check the network and the storage, then download again";
 }
 
 #[cfg(test)]

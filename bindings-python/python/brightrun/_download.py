@@ -35,7 +35,7 @@ def _open(download: ModelDownload) -> BinaryIO:
     if isinstance(location, LocationSignedUrl):
         response: BinaryIO = urllib.request.urlopen(location.url)  # noqa: S310 (a signed https URL)
         return response
-    raise StorageError(f"no way to read {download.name}", "no_direct_access")
+    raise StorageError(f"no way to read {download.name}", "direct_access_unsupported")
 
 
 def save(downloads: Iterable[ModelDownload], out_dir: str | os.PathLike[str]) -> list[Path]:

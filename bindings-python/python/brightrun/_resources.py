@@ -61,7 +61,7 @@ class _Async(Protocol):
 
 def _format_of(report: ValidationReport, path: Path) -> str:
     if report.format is None:
-        raise DatasetError(f"{path}: the dataset's format is not recognised; pass format=", "unknown_format")
+        raise DatasetError(f"{path}: the dataset's format is not recognised; pass format=", "unknown_dataset_format")
     return report.format
 
 

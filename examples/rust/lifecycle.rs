@@ -12,6 +12,7 @@
 
 use std::time::Duration;
 
+use brightrun_core::blob::Location;
 use brightrun_core::config::{GpuSelection, Preset};
 use brightrun_core::dataset::{EstimatedTokenCounter, ValidateOptions, validate_path};
 use brightrun_core::model::{DatasetStatus, UserId};
@@ -68,25 +69,31 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let estimate = app.estimate_job(user, &request).await?;
     println!("estimate: {:.3} h, ${}", estimate.duration_hours.expected, estimate.cost.total.round_to_cents());
     let job = app.create_job(user, &request).await?;
+    let mut last = (String::new(), u64::MAX);
     let job = loop {
         orchestrator.run_once().await?;
         let job = app.get_job(user, job.id).await?.job;
         if job.status.is_final() {
             break job;
         }
-        println!(
-            "  {} step {}/{} loss {:?}",
-            job.status,
-            job.current_step,
-            job.total_steps,
-            job.current_metrics.and_then(|m| m.training_loss)
-        );
+        // A line per change only.
+        if last == (job.status.to_string(), job.current_step) {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            continue;
+        }
+        last = (job.status.to_string(), job.current_step);
+        let loss = job.current_metrics.and_then(|m| m.training_loss).map_or("-".into(), |l| format!("{l:.3}"));
+        println!("  {} step {}/{} loss {loss}", job.status, job.current_step, job.total_steps);
         tokio::time::sleep(Duration::from_millis(500)).await;
     };
     println!("job {}: {} {}", job.id, job.status, job.error_message.unwrap_or_default());
     if let Some(model_id) = job.artifact_id {
         for file in app.model_downloads(user, model_id, Duration::from_secs(3600)).await? {
-            println!("  {} ({} bytes): {:?}", file.name, file.bytes, file.location);
+            let at = match &file.location {
+                Location::SignedUrl { url, .. } => url.to_string(),
+                Location::LocalPath(path) => path.display().to_string(),
+            };
+            println!("  {} ({} bytes) {at}", file.name, file.bytes);
         }
     }
     Ok(())

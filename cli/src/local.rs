@@ -3,19 +3,13 @@
 //! Everything lives under `$BRIGHTRUN_HOME` (default `~/.brightrun`): the SQLite database,
 //! the storage directory, the runs of the local process backend and scratch space.
 
-use brightrun_core::model::UserId;
 use brightrun_core::orchestrator::{Orchestrator, OrchestratorOptions};
 use brightrun_core::service::{BrightRun, BrightRunConfig};
-use uuid::Uuid;
 
 use crate::error::CliError;
 use crate::trainer;
 
-/// The single local user of the embedded default. The core scopes every row by a user id
-/// (a host application passes its authenticated user's); the CLI works for the one person
-/// at the keyboard, so every CLI command reads and writes the rows of this fixed id. A
-/// program that shares a `$BRIGHTRUN_HOME` with the CLI uses this id to see the same rows.
-pub const LOCAL_USER: UserId = UserId::from_uuid(Uuid::from_u128(0x0000_0000_0000_4000_8000_6272_6967_6874));
+pub use brightrun_core::service::LOCAL_USER;
 
 /// A multi-threaded tokio runtime for one command.
 pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {

@@ -7,6 +7,7 @@ use super::error::ServiceError;
 use crate::backend::local::environment::WorkerEnvironment;
 use crate::backend::local::retention::{RetentionPolicy, parse_age};
 use crate::error_code::Code;
+use crate::model::UserId;
 
 /// Environment variable naming the BrightRun home (default `~/.brightrun`).
 pub const HOME_VAR: &str = "BRIGHTRUN_HOME";
@@ -50,6 +51,12 @@ pub struct BrightRunConfig {
     /// How long finished runs and scratch space are kept.
     pub retention: RetentionPolicy,
 }
+
+/// The single local user of the embedded default. The core scopes every row by a user id
+/// (a host application passes its authenticated user's); the CLI and the bindings' clients
+/// act for the one person at the keyboard unless told otherwise, so they read and write the
+/// rows of this fixed id, and a program sharing a `$BRIGHTRUN_HOME` sees the same rows.
+pub const LOCAL_USER: UserId = UserId::from_uuid(uuid::Uuid::from_u128(0x0000_0000_0000_4000_8000_6272_6967_6874));
 
 /// The worker command of `$BRIGHTRUN_WORKER`: split as a POSIX shell would (quotes and
 /// escapes, no expansion), its program made absolute when it is a relative path

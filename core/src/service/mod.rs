@@ -19,8 +19,8 @@ mod notifications;
 pub(crate) mod notify;
 
 pub use config::{
-    BrightRunConfig, DATABASE_URL_VAR, GPU_SLOTS_VAR, HOME_VAR, KEEP_RUNS_VAR, KEEP_SCRATCH_VAR, STORAGE_URL_VAR,
-    WORKER_ENV_VAR, WORKER_VAR, worker_command,
+    BrightRunConfig, DATABASE_URL_VAR, GPU_SLOTS_VAR, HOME_VAR, KEEP_RUNS_VAR, KEEP_SCRATCH_VAR, LOCAL_USER,
+    STORAGE_URL_VAR, WORKER_ENV_VAR, WORKER_VAR, worker_command,
 };
 pub use costs::CostSummary;
 pub use datasets::{DatasetUpdate, DatasetUpload, NewDataset};

@@ -5,70 +5,21 @@
 //! by name with its arguments as a JSON object and returns the core's JSON: the Python
 //! layer (`brightrun._client`) gives each operation its typed signature and result.
 
-use std::path::PathBuf;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use brightrun_core::orchestrator::{Orchestrator, OrchestratorOptions};
-use brightrun_core::service::{BrightRun, BrightRunConfig, ServiceError};
+use brightrun_core::service::operations::{self, OpenOptions};
+use brightrun_core::service::{BrightRun, ServiceError};
 use pyo3::prelude::*;
-use serde::Deserialize;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::{calls, panics, runtime, to_json};
+use crate::errors::NativeError;
+use crate::{panics, runtime, to_json};
 
 /// How often the background orchestrator looks for work.
 const POLL_INTERVAL: Duration = Duration::from_millis(250);
-
-/// Where the service keeps things: the JSON object `brightrun.BrightRun` sends.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct OpenOptions {
-    /// Another home than `$BRIGHTRUN_HOME`.
-    home: Option<PathBuf>,
-    /// `sqlite://...` or `postgres://...` instead of the home's SQLite file.
-    database_url: Option<String>,
-    /// A directory or `s3://...` instead of the home's storage directory.
-    storage_url: Option<String>,
-    /// The worker command of the local backend, when `$BRIGHTRUN_WORKER` does not set it.
-    worker_command: Option<Vec<String>>,
-}
-
-impl OpenOptions {
-    /// The configuration: the environment's, with these options on top.
-    fn config(self) -> Result<BrightRunConfig, ServiceError> {
-        let from_env = BrightRunConfig::from_env()?;
-        let mut config = match &self.home {
-            Some(home) => BrightRunConfig {
-                worker_command: from_env.worker_command.clone(),
-                gpu_slots: from_env.gpu_slots.clone(),
-                worker_env: from_env.worker_env.clone(),
-                retention: from_env.retention,
-                ..BrightRunConfig::embedded(home)
-            },
-            None => from_env,
-        };
-        if let Some(url) = self.database_url {
-            config.database_url = url;
-        }
-        if let Some(url) = self.storage_url {
-            config.storage_url = url;
-        }
-        if let Some(command) = self.worker_command
-            && std::env::var_os(brightrun_core::service::WORKER_VAR).is_none()
-        {
-            if command.is_empty() {
-                return Err(ServiceError::invalid(
-                    brightrun_core::error_code::Code::InvalidWorker,
-                    "the worker command is empty",
-                ));
-            }
-            config.worker_command = command;
-        }
-        Ok(config)
-    }
-}
 
 /// An orchestrator running on the runtime, and how to stop it.
 struct Worker {
@@ -128,14 +79,14 @@ impl Client {
     fn call(&self, py: Python<'_>, method: &str, user: &str, args: &str) -> PyResult<String> {
         let (app, method, user, args) = (self.app.clone(), method.to_owned(), user.to_owned(), args.to_owned());
         let runtime = runtime::runtime()?;
-        crate::run_detached(py, move || runtime.block_on(calls::call(&app, &method, &user, &args)))
+        crate::run_detached(py, move || runtime.block_on(call(&app, &method, &user, &args)))
     }
 
     /// [`Client::call`] on the binding's runtime: an `asyncio` future of the same JSON.
     fn call_async<'py>(&self, py: Python<'py>, method: &str, user: &str, args: &str) -> PyResult<Bound<'py, PyAny>> {
         let (app, method, user, args) = (self.app.clone(), method.to_owned(), user.to_owned(), args.to_owned());
         let handle = runtime::runtime()?.handle().clone();
-        runtime::spawn_future(py, move || handle.block_on(calls::call(&app, &method, &user, &args)))
+        runtime::spawn_future(py, move || handle.block_on(call(&app, &method, &user, &args)))
     }
 
     /// Starts the orchestrator in the background (validation, launching, following jobs),
@@ -191,4 +142,9 @@ impl Client {
             "errors": report.errors,
         }))
     }
+}
+
+/// The core's operation by name ([`operations::call`]), its errors as the binding's.
+async fn call(app: &BrightRun, method: &str, user: &str, args: &str) -> Result<serde_json::Value, NativeError> {
+    operations::call(app, method, user, args).await.map_err(NativeError::from)
 }

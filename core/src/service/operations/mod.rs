@@ -1,41 +1,93 @@
-//! The service operations by name: arguments from a JSON object, results as the core's JSON.
+//! The service's operations by name, for bindings: arguments as a JSON object, results as
+//! the core's JSON (the bytes `brightrun ... --json` prints).
 //!
-//! Each operation reads its arguments into a small struct (unknown or mistyped arguments
-//! are an `invalid_arguments` error naming the problem) and calls one service method for
-//! the given user. A malformed id is reported like a missing one (`not_found`).
+//! A binding needs one native entry point, [`call`], instead of one per operation: the
+//! Python and Node clients both send `("jobs.create", user, {"dataset_id": ..., ...})` and
+//! read back the same JSON, so an operation is added (and checked) once, here. Each
+//! operation reads its arguments into a small struct (an unknown or mistyped argument is
+//! an `invalid_arguments` error naming it) and calls one [`BrightRun`] method for the
+//! user. A malformed id is reported like a missing one (`not_found`).
+//!
+//! [`OpenOptions`] is the other half: how a binding's `open` options become a
+//! [`BrightRunConfig`](super::BrightRunConfig).
+//!
+//! ```no_run
+//! # async fn demo(app: brightrun_core::service::BrightRun) -> Result<(), brightrun_core::service::OperationError> {
+//! use brightrun_core::service::operations;
+//!
+//! let user = "00000000-0000-4000-8000-627269676874";
+//! let page = operations::call(&app, "datasets.list", user, r#"{"limit": 5}"#).await?;
+//! assert!(page["items"].is_array());
+//! # Ok(()) }
+//! ```
 
-use std::path::PathBuf;
+mod args;
+mod error;
+mod jobs;
+mod open;
+
+pub use error::OperationError;
+pub use jobs::job_request;
+pub use open::OpenOptions;
+
 use std::str::FromStr;
 use std::time::Duration;
 
-use brightrun_core::backend::EventCursor;
-use brightrun_core::config::{GpuSelection, Preset};
-use brightrun_core::error_code::Code;
-use brightrun_core::estimate::FlatEstimateOptions;
-use brightrun_core::model::{
-    ArtifactId, ArtifactStatus, DatasetFormat, DatasetId, DatasetStatus, JobId, JobStatus, Money, NotificationId,
-    UserId,
-};
-use brightrun_core::service::{BrightRun, DatasetUpdate, JobRequest, ModelUpdate, NewDataset, ServiceError};
-use brightrun_core::store::{
-    ArtifactQuery, BudgetSettings, DatasetQuery, JobQuery, MetricSeries, NotificationQuery, PageRequest, StoreError,
-};
 use bytes::Bytes;
 use futures_util::Stream;
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::io::AsyncReadExt as _;
 
-use crate::errors::NativeError;
+use self::args::*;
+use super::{BrightRun, DatasetUpdate, ModelUpdate, NewDataset, ServiceError};
+use crate::backend::EventCursor;
+use crate::error_code::Code;
+use crate::model::{ArtifactId, DatasetId, JobId, Money, NotificationId, UserId};
+use crate::store::{ArtifactQuery, BudgetSettings, DatasetQuery, JobQuery, NotificationQuery, PageRequest, StoreError};
 
-type Outcome = Result<Value, NativeError>;
+type Outcome = Result<Value, OperationError>;
 
-/// Runs `method` for `user` with `args` (a JSON object).
+/// The names of every operation [`call`] runs.
+pub const OPERATIONS: &[&str] = &[
+    "datasets.create",
+    "datasets.upload",
+    "datasets.list",
+    "datasets.retrieve",
+    "datasets.update",
+    "datasets.delete",
+    "datasets.report",
+    "jobs.estimate",
+    "jobs.create",
+    "jobs.list",
+    "jobs.retrieve",
+    "jobs.details",
+    "jobs.cancel",
+    "jobs.costs",
+    "jobs.events",
+    "jobs.metrics",
+    "models.list",
+    "models.retrieve",
+    "models.update",
+    "models.download_urls",
+    "costs.summary",
+    "costs.history",
+    "costs.budget",
+    "costs.set_budget",
+    "notifications.list",
+    "notifications.unread_count",
+    "notifications.mark_read",
+    "notifications.mark_all_read",
+];
+
+/// Runs the operation `method` for `user` (a UUID) with `args` (a JSON object, snake_case)
+/// and returns its result as the core's JSON.
+///
+/// Errors: `invalid_user_id`, `invalid_arguments` (not JSON, an unknown or mistyped
+/// argument), `unknown_operation`, `not_found` (a malformed, missing or another user's id),
+/// and whatever the service call reports.
 pub async fn call(app: &BrightRun, method: &str, user: &str, args: &str) -> Outcome {
-    let user: UserId = user
-        .parse()
-        .map_err(|_| ServiceError::invalid(Code::InvalidUserId, format!("{user:?} is not a user id (a UUID)")))?;
+    let user = user_id(user)?;
     let args: Value = serde_json::from_str(args).map_err(|e| invalid(format!("arguments are not JSON: {e}")))?;
     match method {
         "datasets.create" => datasets_create(app, user, args).await,
@@ -140,12 +192,23 @@ pub async fn call(app: &BrightRun, method: &str, user: &str, args: &str) -> Outc
     }
 }
 
+/// The user id of a call: a UUID, else `invalid_user_id`.
+pub fn user_id(text: &str) -> Result<UserId, ServiceError> {
+    text.parse().map_err(|_| ServiceError::invalid(Code::InvalidUserId, format!("{text:?} is not a user id (a UUID)")))
+}
+
+/// A dataset id given by a caller: one that is not a UUID names no row, so it is `not_found`.
+pub fn dataset_id(text: &str) -> Result<DatasetId, ServiceError> {
+    parse_id("dataset", text)
+}
+
 /// A service result as JSON.
 fn done<T: serde::Serialize>(result: Result<T, ServiceError>) -> Outcome {
     let value = result?;
     serde_json::to_value(value).map_err(|e| ServiceError::internal(format!("cannot serialise a result: {e}")).into())
 }
 
+/// An `invalid_arguments` error.
 fn invalid(message: String) -> ServiceError {
     ServiceError::invalid(Code::InvalidArguments, message)
 }
@@ -172,145 +235,6 @@ fn page(limit: Option<u32>, offset: Option<u64>) -> PageRequest {
     PageRequest { limit: limit.unwrap_or(PageRequest::DEFAULT_LIMIT), offset: offset.unwrap_or(0) }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ListDatasets {
-    status: Option<DatasetStatus>,
-    format: Option<DatasetFormat>,
-    search: Option<String>,
-    limit: Option<u32>,
-    offset: Option<u64>,
-}
-
-/// A name or description change; a `description` of `null` clears it.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Update {
-    #[allow(dead_code)]
-    id: String,
-    name: Option<String>,
-    #[serde(default, deserialize_with = "present")]
-    description: Option<Option<String>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct UpdateModel {
-    #[allow(dead_code)]
-    id: String,
-    name: Option<String>,
-    #[serde(default, deserialize_with = "present")]
-    description: Option<Option<String>>,
-    status: Option<ArtifactStatus>,
-}
-
-/// A field that is present (even as `null`) is `Some`.
-fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(d).map(Some)
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ListJobs {
-    status: Option<JobStatus>,
-    dataset_id: Option<String>,
-    limit: Option<u32>,
-    offset: Option<u64>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Events {
-    #[allow(dead_code)]
-    id: String,
-    after: Option<u64>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Metrics {
-    #[allow(dead_code)]
-    id: String,
-    series: Option<MetricSeries>,
-    max_points: Option<usize>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ListModels {
-    status: Option<ArtifactStatus>,
-    job_id: Option<String>,
-    limit: Option<u32>,
-    offset: Option<u64>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Downloads {
-    #[allow(dead_code)]
-    id: String,
-    expires_in: Option<u64>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct History {
-    months: Option<u32>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Budget {
-    monthly: Option<String>,
-    alert_threshold_percent: Option<u8>,
-    per_job_cap: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ListNotifications {
-    unread: Option<bool>,
-    limit: Option<u32>,
-    offset: Option<u64>,
-}
-
-/// A job: `dataset_id` and the estimate's options (`FlatEstimateOptions`: base model,
-/// GPU, count, price, preset and any hyperparameter).
-fn job_request(mut args: Value) -> Result<JobRequest, NativeError> {
-    let dataset = args.as_object_mut().and_then(|a| a.remove("dataset_id"));
-    let dataset_id = match dataset {
-        Some(Value::String(text)) => parse_id::<DatasetId>("dataset", &text)?,
-        _ => return Err(invalid("dataset_id is missing (a string)".into()).into()),
-    };
-    let flat: FlatEstimateOptions = parse(args)?;
-    let options = flat.into_options()?;
-    let defaults = options.preset.hyperparameters(&options.base_model);
-    let mut hyperparameters = defaults.clone();
-    options.overrides.apply(&mut hyperparameters);
-    hyperparameters.validate().map_err(brightrun_core::Error::from)?;
-    let preset = if hyperparameters == defaults { options.preset } else { Preset::Custom };
-    let gpu = GpuSelection::new(&options.gpu, options.gpus, options.price_per_gpu_hour)
-        .map_err(brightrun_core::Error::from)?;
-    Ok(JobRequest {
-        dataset_id,
-        preset,
-        base_model: options.base_model,
-        hyperparameters: Some(hyperparameters),
-        gpu,
-        measured_tokens_per_second: options.measured_tokens_per_second,
-    })
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CreateDataset {
-    name: String,
-    description: Option<String>,
-    format: DatasetFormat,
-    file_name: String,
-    size: u64,
-}
-
 /// Creates a dataset awaiting its file.
 async fn datasets_create(app: &BrightRun, user: UserId, args: Value) -> Outcome {
     let a: CreateDataset = parse(args)?;
@@ -319,22 +243,15 @@ async fn datasets_create(app: &BrightRun, user: UserId, args: Value) -> Outcome 
         description: a.description,
         format: a.format,
         file_name: a.file_name,
-        declared_size: a.size,
+        declared_size: a.size.unwrap_or(app.blobs().limits().dataset_bytes),
     };
     done(app.create_dataset(user, new).await)
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Upload {
-    id: String,
-    path: PathBuf,
-}
-
 /// Streams the local file `path` into a dataset awaiting its file, and confirms it.
 async fn datasets_upload(app: &BrightRun, user: UserId, args: Value) -> Outcome {
-    let a: Upload = parse(args)?;
-    let id = parse_id::<DatasetId>("dataset", &a.id)?;
+    let a: Upload = parse(args.clone())?;
+    let id = id::<DatasetId>("dataset", &args)?;
     let file = tokio::fs::File::open(&a.path)
         .await
         .map_err(|e| ServiceError::io(format!("opening {}", a.path.display()), e))?;

@@ -52,10 +52,12 @@ function read(value, shape) {
   return value
 }
 
-/** A reader of JSON text as `shape`; `list` reads an array of it. */
+/** A reader of JSON text as `shape`; `list` reads an array of it. `null` (nothing yet,
+ * such as the report of a dataset not yet validated) is `undefined`. */
 function reader(shape, { list = false } = {}) {
   return (text) => {
     const value = JSON.parse(text)
+    if (value === null) return undefined
     return list ? value.map((item) => read(item, shape)) : read(value, shape)
   }
 }

@@ -7,35 +7,21 @@
 //! camelCase signature and typed result.
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
 
-use brightrun_core::orchestrator::{Orchestrator, OrchestratorOptions};
-use brightrun_core::service::operations::{self, OpenOptions};
+use brightrun_core::service::operations::{self, Background, OpenOptions};
 use brightrun_core::service::{BrightRun, ServiceError};
 use napi::Result;
 use napi_derive::napi;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
-use crate::errors::{coded, internal, to_json};
+use crate::errors::{coded, to_json};
 use crate::upload::NativeUpload;
-
-/// How often the background orchestrator looks for work.
-const POLL_INTERVAL: Duration = Duration::from_millis(250);
-
-/// An orchestrator running on the runtime, and how to stop it.
-struct Worker {
-    stop: oneshot::Sender<()>,
-    task: JoinHandle<()>,
-    outcome: oneshot::Receiver<std::result::Result<(), ServiceError>>,
-}
 
 /// The native half of `BrightRun`: an open service and its background orchestrator. Use
 /// `BrightRun.open()`, which wraps it; this class is its low-level door.
 #[napi]
 pub struct NativeClient {
     app: BrightRun,
-    worker: Mutex<Option<Worker>>,
+    worker: Mutex<Option<Background>>,
 }
 
 /// Opens the service from its options as JSON (`home`, `database_url`, `storage_url`,
@@ -54,12 +40,8 @@ pub async fn open_client(options: String) -> Result<NativeClient> {
 }
 
 impl NativeClient {
-    fn worker(&self) -> MutexGuard<'_, Option<Worker>> {
+    fn worker(&self) -> MutexGuard<'_, Option<Background>> {
         self.worker.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn orchestrator(&self) -> Orchestrator {
-        Orchestrator::new(self.app.clone(), OrchestratorOptions { poll_interval: POLL_INTERVAL, ..Default::default() })
     }
 }
 
@@ -69,13 +51,7 @@ impl NativeClient {
     /// password), storage URL, worker command.
     #[napi]
     pub fn describe(&self) -> Result<String> {
-        let config = self.app.config();
-        to_json(&serde_json::json!({
-            "home": config.home,
-            "database": config.database_url.split(':').next().unwrap_or_default(),
-            "storage_url": config.storage_url,
-            "worker_command": config.worker_command,
-        }))
+        to_json(&operations::describe(&self.app))
     }
 
     /// Runs the service operation `method` (`datasets.list`, `jobs.create`, ...) for `user`
@@ -100,27 +76,18 @@ impl NativeClient {
     #[napi]
     pub fn start_worker(&self) {
         let mut worker = self.worker();
-        if worker.as_ref().is_some_and(|w| !w.task.is_finished()) {
+        if worker.as_ref().is_some_and(Background::running) {
             return;
         }
-        let orchestrator = self.orchestrator();
-        let (stop, stopped) = oneshot::channel::<()>();
-        let (report, outcome) = oneshot::channel();
-        let task = napi::bindgen_prelude::spawn(async move {
-            let stopped = orchestrator
-                .run(async {
-                    let _ = stopped.await;
-                })
-                .await;
-            let _ = report.send(stopped);
-        });
-        *worker = Some(Worker { stop, task, outcome });
+        let (background, work) = Background::start(&self.app);
+        napi::bindgen_prelude::spawn(work);
+        *worker = Some(background);
     }
 
     /// Whether the background orchestrator runs.
     #[napi]
     pub fn worker_running(&self) -> bool {
-        self.worker().as_ref().is_some_and(|w| !w.task.is_finished())
+        self.worker().as_ref().is_some_and(Background::running)
     }
 
     /// Stops the background orchestrator after its pass in progress and waits for it;
@@ -128,22 +95,13 @@ impl NativeClient {
     #[napi]
     pub async fn stop_worker(&self) -> Result<()> {
         let Some(worker) = self.worker().take() else { return Ok(()) };
-        let _ = worker.stop.send(());
-        match worker.outcome.await {
-            Ok(outcome) => outcome.map_err(|e| coded(&e)),
-            Err(_) => Err(internal("the background orchestrator stopped without an outcome (it panicked)")),
-        }
+        worker.stop().await.map_err(|e| coded(&e))
     }
 
     /// One orchestrator pass (validation, launching, following), as JSON counts.
     #[napi]
     pub async fn run_once(&self) -> Result<String> {
-        let report = self.orchestrator().run_once().await.map_err(|e| coded(&e))?;
-        to_json(&serde_json::json!({
-            "datasets_validated": report.datasets_validated,
-            "jobs_submitted": report.jobs_submitted,
-            "jobs_followed": report.jobs_followed,
-            "errors": report.errors,
-        }))
+        let report = operations::orchestrator(&self.app).run_once().await.map_err(|e| coded(&e))?;
+        to_json(&operations::pass_report(&report))
     }
 }

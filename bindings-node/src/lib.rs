@@ -35,7 +35,7 @@ use brightrun_core::dataset::{FlatConvertOptions, FlatValidateOptions};
 use napi::Result;
 use napi_derive::napi;
 
-pub use crate::client::NativeClient;
+pub use crate::client::{NativeClient, open_client};
 use crate::errors::{blocking, to_json};
 pub use crate::options::{ConvertOptions, EstimateOptions, ValidateOptions};
 pub use crate::upload::NativeUpload;

@@ -8,8 +8,9 @@
 //! an `invalid_arguments` error naming it) and calls one [`BrightRun`] method for the
 //! user. A malformed id is reported like a missing one (`not_found`).
 //!
-//! [`OpenOptions`] is the other half: how a binding's `open` options become a
-//! [`BrightRunConfig`](super::BrightRunConfig).
+//! [`OpenOptions`] is how a binding's `open` options become a
+//! [`BrightRunConfig`](super::BrightRunConfig), and [`Background`] the orchestrator a
+//! binding runs beside its host.
 //!
 //! ```no_run
 //! # async fn demo(app: brightrun_core::service::BrightRun) -> Result<(), brightrun_core::service::OperationError> {
@@ -22,10 +23,12 @@
 //! ```
 
 mod args;
+mod background;
 mod error;
 mod jobs;
 mod open;
 
+pub use background::{Background, POLL_INTERVAL, describe, orchestrator, pass_report};
 pub use error::OperationError;
 pub use jobs::job_request;
 pub use open::OpenOptions;

@@ -276,3 +276,6 @@ fn chunks(file: tokio::fs::File) -> impl Stream<Item = Result<Bytes, std::io::Er
         }
     })
 }
+
+#[cfg(test)]
+mod tests;

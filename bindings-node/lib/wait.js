@@ -32,7 +32,7 @@ function deadline(timeoutMs, what) {
   const end = timeoutMs === undefined ? Infinity : Date.now() + timeoutMs
   return {
     check() {
-      if (Date.now() > end) throw new BrightRunError(`${what} did not finish within ${timeoutMs} ms`, 'timeout')
+      if (Date.now() >= end) throw new BrightRunError(`${what} did not finish within ${timeoutMs} ms`, 'timeout')
     },
   }
 }

@@ -10,7 +10,11 @@
 
 const native = require('../native.js')
 const { BrightRunError, codedAsync, invalidArguments, restore } = require('./errors.js')
-const { Costs, Datasets, Jobs, Models, Notifications } = require('./resources.js')
+const { Costs } = require('./costs.js')
+const { Datasets } = require('./datasets.js')
+const { Jobs } = require('./jobs.js')
+const { Models } = require('./models.js')
+const { Notifications } = require('./notifications.js')
 const { checkSignal, sleep } = require('./wait.js')
 
 /** The one user of the embedded default: the CLI's rows (`brightrun jobs` and so on). */

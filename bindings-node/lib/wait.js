@@ -37,4 +37,19 @@ function deadline(timeoutMs, what) {
   }
 }
 
-module.exports = { checkSignal, sleep, deadline }
+/** Milliseconds between two polls of a wait. */
+const POLL_MS = 500
+
+/** Polls `retrieve` until `done` says so; `onProgress` gets every value read. */
+async function poll(retrieve, done, { signal, timeoutMs, onProgress, pollIntervalMs = POLL_MS } = {}, what) {
+  const end = deadline(timeoutMs, what)
+  for (;;) {
+    const value = await retrieve()
+    if (onProgress) await onProgress(value)
+    if (done(value)) return value
+    end.check()
+    await sleep(pollIntervalMs, signal)
+  }
+}
+
+module.exports = { checkSignal, sleep, deadline, poll, POLL_MS }

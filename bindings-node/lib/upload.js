@@ -18,13 +18,15 @@ const detectFormat = codedAsync(native.detectFormat)
 
 /** Bytes of the head used to recognise the format of data without a file. */
 const HEAD_BYTES = 64 * 1024
-/** Bytes read from a file at a time. */
+/** Bytes read from a file (or handed to the addon from memory) at a time. */
 const FILE_CHUNK = 256 * 1024
 
 /** Chunks as `Buffer`s, from a Buffer/Uint8Array, a ReadableStream, or an (async) iterable. */
 async function* chunksOf(data) {
   if (data instanceof Uint8Array) {
-    yield Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+    // Bytes in memory cross into the addon a slice at a time: one copy of a slice, not of all.
+    const bytes = toBuffer(data)
+    for (let start = 0; start < bytes.length; start += FILE_CHUNK) yield bytes.subarray(start, start + FILE_CHUNK)
     return
   }
   if (typeof data === 'string') throw invalidArguments('data must be bytes (a Buffer, a stream or an iterable of chunks), not a string')

@@ -81,9 +81,12 @@ async function withHead(data) {
 }
 
 /** The format of data from its head, or the caller's. */
-async function formatOf(head, format) {
+async function formatOf(head, complete, format) {
   if (format) return format
-  const detected = await detectFormat(head)
+  const detected = await detectFormat(head, complete).catch((error) => {
+    // A head cut short (a gzip stream, a JSON document) reads as broken: ask for the format.
+    throw new BrightRunError(`the dataset's format cannot be recognised from its first bytes (${error.message}): pass format`, 'unknown_format')
+  })
   if (!detected) {
     throw new BrightRunError(
       'the dataset\'s format is not recognised from its first records: pass format (chat, brightrun_lora_v3, brightrun_lora_v4)',
@@ -112,7 +115,7 @@ async function describe({ path, data, fileName, format }, validate) {
   if (!fileName) throw invalidArguments('fileName is required with data (the name of the file the data is)')
   const source = await withHead(data)
   try {
-    format = await formatOf(source.head, format)
+    format = await formatOf(source.head, source.ended, format)
   } catch (error) {
     await source.close()
     throw error

@@ -87,13 +87,14 @@ pub async fn convert(path: String, out_dir: String, options: Option<ConvertOptio
     to_json(&summary)
 }
 
-/// The format of a dataset from its first bytes (whole lines), as the validator recognises
-/// it; `null` when they show none (too few bytes, or a format that needs the whole file).
+/// The format of a dataset from its first bytes, as the validator recognises it; `null`
+/// when they show none. Unless `complete` (the whole file), only whole lines are read.
 #[napi(skip_typescript)]
-pub async fn detect_format(head: napi::bindgen_prelude::Uint8Array) -> Result<Option<String>> {
+pub async fn detect_format(head: napi::bindgen_prelude::Uint8Array, complete: bool) -> Result<Option<String>> {
     let head = head.to_vec();
     let work = move || {
-        let end = head.iter().rposition(|&b| b == b'\n').map_or(head.len(), |i| i + 1);
+        let whole_lines = head.iter().rposition(|&b| b == b'\n').map_or(head.len(), |i| i + 1);
+        let end = if complete { head.len() } else { whole_lines };
         let options = brightrun_core::dataset::FlatValidateOptions { min_examples: Some(0.0), ..Default::default() }
             .to_options(None)?;
         let options = brightrun_core::dataset::ValidateOptions { count_tokens: false, ..options };

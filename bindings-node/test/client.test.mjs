@@ -7,6 +7,7 @@ import { createHash, randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
+import { gzipSync } from 'node:zlib'
 import { after, before, describe, test } from 'node:test'
 
 import { BrightRun, BrightRunError, LOCAL_USER, NotFoundError } from '../index.mjs'
@@ -168,6 +169,9 @@ describe('BrightRun on the embedded default with the real trainer', () => {
     })
     const fromWeb = await br.datasets.create({ data: web, fileName: 'web.jsonl' })
     const fromNode = await br.datasets.create({ data: Readable.from(chunks), fileName: 'node.jsonl', format: 'chat' })
+    const gzipped = await br.datasets.create({ data: gzipSync(bytes), fileName: 'chat.jsonl.gz' })
+    assert.equal(gzipped.format, 'chat')
+    await br.datasets.delete(gzipped.id)
     for (const d of [fromWeb, fromNode]) {
       assert.equal(d.fileSize, bytes.length)
       const validated = await br.datasets.wait(d.id)

@@ -11,19 +11,31 @@
 
 import type {
   BaseModel,
+  CostHistoryArgs,
+  CreateDatasetArgs,
+  DatasetFormat,
+  DownloadUrlsArgs,
+  JobArgs,
+  JobEventsArgs,
+  JobMetricsArgs,
+  ListDatasetsArgs,
+  ListJobsArgs,
+  ListModelsArgs,
+  ListNotificationsArgs,
+  OpenOptions,
+  SetBudgetArgs,
+  UpdateDatasetArgs,
+  UpdateModelArgs,
   BudgetSettings,
   ConvertSummary,
   CostRecord,
   CostSummary,
   CostTotals,
   Dataset,
-  DatasetFormat,
-  DatasetStatus,
   Estimate,
   EventBatch,
   GpuSpec,
   JobDetails,
-  JobStatus,
   MetricsPoint,
   ModelArtifact,
   ModelDownload,
@@ -37,7 +49,6 @@ import type {
   ValidationFinding,
   ValidationReport,
   WorkerLine,
-  ArtifactStatus,
 } from './types.js'
 
 export type * from './types.js'
@@ -87,21 +98,14 @@ export declare function convert(path: string, outDir: string, options?: ConvertO
 /** The one user of the embedded default: the CLI's rows. */
 export declare const LOCAL_USER: string
 
-/** How `BrightRun.open` finds its parts; every option has a default. */
-export interface OpenOptions {
-  /** Another home than `$BRIGHTRUN_HOME` (default `~/.brightrun`). */
-  home?: string
-  /** `sqlite://PATH` or `postgres://...` instead of the home's SQLite file. */
-  databaseUrl?: string
-  /** A directory or `s3://bucket?endpoint=...` instead of the home's storage. */
-  storageUrl?: string
-  /**
-   * Run the orchestrator in the background while open: default true without a database URL
-   * (or with a SQLite one), false with PostgreSQL (run `brightrun worker` or `runWorker`).
-   */
+/**
+ * How `BrightRun.open` finds its parts (every option has a default): the core's
+ * `OpenOptions`, and `worker`: run the orchestrator in the background while open (default
+ * true without a database URL or with a SQLite one, false with PostgreSQL, where
+ * `brightrun worker` or `runWorker` runs it).
+ */
+export interface BrightRunOptions extends OpenOptions {
   worker?: boolean
-  /** The training worker's command line, unless `$BRIGHTRUN_WORKER` sets it. */
-  workerCommand?: string[]
 }
 
 /** Stops a long call: an `AbortSignal`. */
@@ -119,51 +123,37 @@ export interface WaitOptions<T> extends Abortable {
   pollIntervalMs?: number
 }
 
-/** A page of a list. */
-export interface PageOptions {
-  limit?: number
-  offset?: number
-}
+/** An amount of money in USD: a decimal string such as `"2.50"` (exact), or a number. */
+export type Money = string | number
 
 /** Bytes to upload: a Buffer, a web ReadableStream or any (async) iterable of chunks. */
 export type DatasetData = Uint8Array | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> | Iterable<Uint8Array>
 
-/** A new dataset: a file by `path`, or `data` with its `fileName`. */
-export interface CreateDatasetOptions extends Abortable {
+/**
+ * A new dataset: a file by `path`, or `data` with its `fileName`; the name defaults to the
+ * file's, the format is recognised from the first records unless given.
+ */
+export interface CreateDatasetOptions extends Abortable, Partial<Pick<CreateDatasetArgs, 'name' | 'description' | 'format' | 'fileName'>> {
   path?: string
   data?: DatasetData
-  /** The file's name (default: the path's); required with `data`. */
-  fileName?: string
-  /** A name to show (default: the file name). */
-  name?: string
-  description?: string
-  /** The format (default: recognised from the first records). */
-  format?: DatasetFormat
 }
 
-/** Hyperparameters by their camelCase names (`learningRate`, `loraRank`, `epochs`, ...). */
-export type HyperparameterOptions = Partial<Omit<EstimateOptions, 'baseModel' | 'gpu' | 'tokens' | 'gpus' | 'preset' | 'pricePerGpuHour' | 'examples' | 'datasetBytes' | 'measuredTokensPerSecond' | 'modelConfig'>>
-
-/** An estimate or a job on a ready dataset. */
-export interface JobOptions extends HyperparameterOptions {
-  datasetId: string
-  /** Default `balanced`. */
-  preset?: 'conservative' | 'balanced' | 'aggressive' | 'custom'
-  /** Default `smoke` (the tiny CPU model of the tests). */
-  baseModel?: string
-  /** Default `CPU`. */
-  gpu?: string
-  gpus?: number
-  /** USD per GPU-hour, a decimal string (or a number). */
-  pricePerGpuHour?: string | number
+/**
+ * An estimate or a job on a ready dataset: the core's `JobArgs` (any hyperparameter,
+ * camelCase; `preset` default `balanced`, `baseModel` default `smoke`, `gpu` default `CPU`),
+ * the tokens coming from the dataset.
+ */
+export interface JobOptions extends Omit<JobArgs, 'tokens' | 'examples' | 'datasetBytes' | 'pricePerGpuHour'> {
+  /** USD per GPU-hour instead of the catalog's. */
+  pricePerGpuHour?: Money
 }
 
 /** `brightrun.datasets`. */
 export interface Datasets {
   create(options: CreateDatasetOptions): Promise<Dataset>
-  list(options?: PageOptions & { status?: DatasetStatus; format?: DatasetFormat; search?: string }): Promise<PageDataset>
+  list(options?: ListDatasetsArgs): Promise<PageDataset>
   retrieve(id: string): Promise<Dataset>
-  update(id: string, changes: { name?: string; description?: string | null }): Promise<Dataset>
+  update(id: string, changes: Omit<UpdateDatasetArgs, 'id'>): Promise<Dataset>
   delete(id: string): Promise<void>
   report(id: string): Promise<ValidationReport | undefined>
   wait(id: string, options?: WaitOptions<Dataset>): Promise<Dataset>
@@ -173,23 +163,23 @@ export interface Datasets {
 export interface Jobs {
   estimate(options: JobOptions): Promise<Estimate>
   create(options: JobOptions): Promise<TrainingJob>
-  list(options?: PageOptions & { status?: JobStatus; datasetId?: string }): Promise<PageTrainingJob>
+  list(options?: ListJobsArgs): Promise<PageTrainingJob>
   retrieve(id: string): Promise<TrainingJob>
   details(id: string): Promise<JobDetails>
   cancel(id: string): Promise<TrainingJob>
   costs(id: string): Promise<CostRecord[]>
   eventPage(id: string, after?: number): Promise<EventBatch>
-  events(id: string, options?: Abortable & { after?: number; pollIntervalMs?: number }): AsyncGenerator<WorkerLine, void, void>
-  metrics(id: string, options?: { maxPoints?: number; series?: string }): Promise<MetricsPoint[]>
+  events(id: string, options?: Abortable & Omit<JobEventsArgs, 'id'> & { pollIntervalMs?: number }): AsyncGenerator<WorkerLine, void, void>
+  metrics(id: string, options?: Omit<JobMetricsArgs, 'id'>): Promise<MetricsPoint[]>
   wait(id: string, options?: WaitOptions<TrainingJob>): Promise<TrainingJob>
 }
 
 /** `brightrun.models`. */
 export interface Models {
-  list(options?: PageOptions & { status?: ArtifactStatus; jobId?: string }): Promise<PageModelArtifact>
+  list(options?: ListModelsArgs): Promise<PageModelArtifact>
   retrieve(id: string): Promise<ModelArtifact>
-  update(id: string, changes: { name?: string; description?: string | null; status?: ArtifactStatus }): Promise<ModelArtifact>
-  downloadUrls(id: string, options?: { expiresIn?: number }): Promise<ModelDownload[]>
+  update(id: string, changes: Omit<UpdateModelArgs, 'id'>): Promise<ModelArtifact>
+  downloadUrls(id: string, options?: Omit<DownloadUrlsArgs, 'id'>): Promise<ModelDownload[]>
   /** Every file into `outDir`, each checked against its size and sha256; the paths written. */
   download(id: string, outDir: string, options?: Abortable): Promise<string[]>
 }
@@ -197,14 +187,14 @@ export interface Models {
 /** `brightrun.costs`. */
 export interface Costs {
   summary(): Promise<CostSummary>
-  history(options?: { months?: number }): Promise<CostTotals[]>
+  history(options?: CostHistoryArgs): Promise<CostTotals[]>
   budget(): Promise<BudgetSettings>
-  setBudget(options: { monthly?: string | number; alertThresholdPercent?: number; perJobCap?: string | number }): Promise<BudgetSettings>
+  setBudget(options: Omit<SetBudgetArgs, 'monthly' | 'perJobCap'> & { monthly?: Money; perJobCap?: Money }): Promise<BudgetSettings>
 }
 
 /** `brightrun.notifications`. */
 export interface Notifications {
-  list(options?: PageOptions & { unread?: boolean }): Promise<PageNotification>
+  list(options?: ListNotificationsArgs): Promise<PageNotification>
   unreadCount(): Promise<number>
   markRead(id: string): Promise<Notification>
   markAllRead(): Promise<number>
@@ -216,7 +206,7 @@ export interface Notifications {
  */
 export declare class BrightRun {
   private constructor()
-  static open(options?: OpenOptions): Promise<BrightRun>
+  static open(options?: BrightRunOptions): Promise<BrightRun>
   /** Configured by BRIGHTRUN_HOME, BRIGHTRUN_DATABASE_URL, BRIGHTRUN_STORAGE_URL, BRIGHTRUN_RUN_WORKER. */
   static fromEnv(): Promise<BrightRun>
   readonly datasets: Datasets

@@ -133,6 +133,12 @@ export interface CostEstimate {
   totalRange: SpreadMoney
 }
 
+/** `costs.history`: monthly totals. */
+export interface CostHistoryArgs {
+  /** Months back from this one (default 12). */
+  months?: number | null
+}
+
 /** One charge, attributed to a billing month. */
 export interface CostRecord {
   /** The exact amount. */
@@ -179,6 +185,23 @@ export interface CostTotals {
 
 /** What a cost is for. */
 export type CostType = "compute" | "storage" | "data_transfer"
+
+/**
+ * `datasets.create`: a dataset awaiting its file. Without `size` (a stream of unknown
+ * length) the store's cap is declared; the upload records the real size.
+ */
+export interface CreateDatasetArgs {
+  /** A description. */
+  description?: string | null
+  /** The file's name. */
+  fileName: string
+  /** The file's format. */
+  format: DatasetFormat
+  /** A name to show. */
+  name: string
+  /** The file's size in bytes, when known. */
+  size?: number | null
+}
 
 /** The latest training metrics of a job (also the values of one stored metrics point). */
 export interface CurrentMetrics {
@@ -334,6 +357,14 @@ export interface DatasetUpload {
   upload?: Location
 }
 
+/** `models.download_urls`: where to download each file of a model. */
+export interface DownloadUrlsArgs {
+  /** Seconds a signed URL stays valid (default 3600). */
+  expiresIn?: number | null
+  /** The model. */
+  id: string
+}
+
 /** The duration of a job and what it is made of. */
 export interface DurationEstimate {
   /** Training FLOPs of one token. */
@@ -407,6 +438,96 @@ export interface FitSuggestion {
   requiredGb: number
 }
 
+/** The options of a conversion with JSON (or JavaScript) types; see [`FlatValidateOptions`]. */
+export interface FlatConvertOptions {
+  /** The format's name, instead of recognising it. */
+  format?: string | null
+  /** Share of the conversations without a `split` that go to validation: 0 to 1 excluded. */
+  validationFraction?: number | null
+}
+
+/**
+ * An estimate's options the way front ends without Rust's types hold them: names and
+ * amounts as text, counts as numbers that may be floats (JSON, JavaScript, Python).
+ *
+ * Field names are [`EstimateOptions`]' and [`HyperparameterOverrides`]' (snake_case, as
+ * in JSON); everything but `base_model`, `gpu` and `tokens` is optional. The Python
+ * binding deserialises it from JSON, the Node binding fills it from its options object;
+ * [`FlatEstimateOptions::into_options`] checks and converts every field, so both report
+ * bad input with the same codes and messages.
+ */
+export interface FlatEstimateOptions {
+  /** Base model by Hugging Face id. */
+  baseModel?: string
+  /** Examples per micro-batch, across all GPUs of the job. */
+  batchSize?: number | null
+  /** Dataset bytes (default 0). */
+  datasetBytes?: number | null
+  /** Passes over the training split. */
+  epochs?: number | null
+  /** Training examples. */
+  examples?: number | null
+  /** GPU type, a catalog name. */
+  gpu?: string
+  /** Number of GPUs (default 1). */
+  gpus?: number | null
+  /** Micro-batches accumulated into one optimiser step. */
+  gradientAccumulationSteps?: number | null
+  /** Recompute activations in the backward pass to save memory. */
+  gradientCheckpointing?: boolean | null
+  /** Peak learning rate of the schedule. */
+  learningRate?: number | null
+  /** LoRA scaling numerator `alpha` (the update is scaled by `alpha / r`). */
+  loraAlpha?: number | null
+  /** Dropout applied to the LoRA input. */
+  loraDropout?: number | null
+  /** LoRA rank `r`. */
+  loraRank?: number | null
+  /** Gradient clipping norm. */
+  maxGradNorm?: number | null
+  /** Longest example in tokens; longer ones are truncated by the trainer. */
+  maxSeqLen?: number | null
+  /** Measured tokens per second of one GPU. */
+  measuredTokensPerSecond?: number | null
+  /** Path of the model's `config.json`. */
+  modelConfig?: string | null
+  /** Preset name (default `balanced`). */
+  preset?: string | null
+  /** Price per GPU-hour as decimal text (`"2.49"`). */
+  pricePerGpuHour?: string | null
+  /** Storage of the frozen base weights: none (bf16), 8bit or 4bit (QLoRA NF4). */
+  quantization?: string | null
+  /** Module names LoRA adapts (`q_proj`, `v_proj`, ...); the range is their count. */
+  targetModules?: Array<string> | null
+  /** Tokens in one epoch: a whole number. */
+  tokens?: number
+  /** Optimiser steps of linear learning-rate warmup. */
+  warmupSteps?: number | null
+  /** AdamW weight decay. */
+  weightDecay?: number | null
+}
+
+/**
+ * The options of a validation with JSON (or JavaScript) types: numbers are floats and must
+ * be whole (`invalid_option`), the format is its name (`unknown_value`), and the tokenizer
+ * a Hugging Face model id or a `tokenizer.json` path (`tokenizer_load_failed`). Unset
+ * fields take the CLI's defaults: the format detected, `max_seq_len` 2048, `min_examples` 10,
+ * tokens estimated.
+ */
+export interface FlatValidateOptions {
+  /** The format's name (`chat`, `brightrun_lora_v3`, `brightrun_lora_v4`). */
+  format?: string | null
+  /** Conversations longer than this many tokens are reported. */
+  maxSeqLen?: number | null
+  /** Fewer training examples than this is an error. */
+  minExamples?: number | null
+  /**
+   * A Hugging Face model id or the path of a `tokenizer.json`, to count tokens exactly;
+   * found in the local caches only (see [`ResolveOptions::from_env`]).
+   */
+  tokenizer?: string | null
+}
+
 /** The FLOPs of one trained token, with the terms that make it up. */
 export interface FlopsPerToken {
   /** Forward, backward and weight-gradient FLOPs of the adapter. */
@@ -477,12 +598,87 @@ export interface Hyperparameters {
   weightDecay: number
 }
 
+/**
+ * `jobs.estimate` and `jobs.create`: the dataset, and the estimate's options (base
+ * model, GPU, count, price, preset and any hyperparameter; the dataset gives the tokens).
+ */
+export interface JobArgs {
+  /** Base model by Hugging Face id. */
+  baseModel?: string
+  /** Examples per micro-batch, across all GPUs of the job. */
+  batchSize?: number | null
+  /** Dataset bytes (default 0). */
+  datasetBytes?: number | null
+  /** The dataset (status `ready`). */
+  datasetId: string
+  /** Passes over the training split. */
+  epochs?: number | null
+  /** Training examples. */
+  examples?: number | null
+  /** GPU type, a catalog name. */
+  gpu?: string
+  /** Number of GPUs (default 1). */
+  gpus?: number | null
+  /** Micro-batches accumulated into one optimiser step. */
+  gradientAccumulationSteps?: number | null
+  /** Recompute activations in the backward pass to save memory. */
+  gradientCheckpointing?: boolean | null
+  /** Peak learning rate of the schedule. */
+  learningRate?: number | null
+  /** LoRA scaling numerator `alpha` (the update is scaled by `alpha / r`). */
+  loraAlpha?: number | null
+  /** Dropout applied to the LoRA input. */
+  loraDropout?: number | null
+  /** LoRA rank `r`. */
+  loraRank?: number | null
+  /** Gradient clipping norm. */
+  maxGradNorm?: number | null
+  /** Longest example in tokens; longer ones are truncated by the trainer. */
+  maxSeqLen?: number | null
+  /** Measured tokens per second of one GPU. */
+  measuredTokensPerSecond?: number | null
+  /** Path of the model's `config.json`. */
+  modelConfig?: string | null
+  /** Preset name (default `balanced`). */
+  preset?: string | null
+  /** Price per GPU-hour as decimal text (`"2.49"`). */
+  pricePerGpuHour?: string | null
+  /** Storage of the frozen base weights: none (bf16), 8bit or 4bit (QLoRA NF4). */
+  quantization?: string | null
+  /** Module names LoRA adapts (`q_proj`, `v_proj`, ...); the range is their count. */
+  targetModules?: Array<string> | null
+  /** Tokens in one epoch: a whole number. */
+  tokens?: number
+  /** Optimiser steps of linear learning-rate warmup. */
+  warmupSteps?: number | null
+  /** AdamW weight decay. */
+  weightDecay?: number | null
+}
+
 /** A job with its dataset. */
 export interface JobDetails {
   /** Its dataset (even if since deleted, as it was). */
   dataset?: DatasetSummary
   /** The job. */
   job: TrainingJob
+}
+
+/** `jobs.events`: the worker's output after a cursor. */
+export interface JobEventsArgs {
+  /** The cursor of the previous page (default: from the start). */
+  after?: number | null
+  /** The job. */
+  id: string
+}
+
+/** `jobs.metrics`: a job's metrics, downsampled. */
+export interface JobMetricsArgs {
+  /** The job. */
+  id: string
+  /** The most points (2 to 5,000; default 500). */
+  maxPoints?: number | null
+  /** The series whose shape the downsampling keeps (default `training_loss`). */
+  series?: MetricSeries | null
 }
 
 /** What a running job is doing: a refinement of [`JobStatus::Running`]. */
@@ -493,6 +689,54 @@ export type JobStatus = "queued" | "initializing" | "running" | "completed" | "f
 
 /** How the records of a file are laid out. */
 export type Layout = "jsonl" | "json_document" | "json_array"
+
+/** `datasets.list`: a page of the user's datasets, newest first. */
+export interface ListDatasetsArgs {
+  /** Only datasets of this format. */
+  format?: DatasetFormat | null
+  /** Rows of the page (default 20). */
+  limit?: number | null
+  /** Rows skipped before the page. */
+  offset?: number | null
+  /** Only datasets whose name contains this text. */
+  search?: string | null
+  /** Only datasets of this status. */
+  status?: DatasetStatus | null
+}
+
+/** `jobs.list`: a page of the user's jobs, newest first. */
+export interface ListJobsArgs {
+  /** Only jobs of this dataset. */
+  datasetId?: string | null
+  /** Rows of the page (default 20). */
+  limit?: number | null
+  /** Rows skipped before the page. */
+  offset?: number | null
+  /** Only jobs of this status. */
+  status?: JobStatus | null
+}
+
+/** `models.list`: a page of the user's models, newest first. */
+export interface ListModelsArgs {
+  /** Only the model of this job. */
+  jobId?: string | null
+  /** Rows of the page (default 20). */
+  limit?: number | null
+  /** Rows skipped before the page. */
+  offset?: number | null
+  /** Only models of this status. */
+  status?: ArtifactStatus | null
+}
+
+/** `notifications.list`: a page of the user's notifications, newest first. */
+export interface ListNotificationsArgs {
+  /** Rows of the page (default 20). */
+  limit?: number | null
+  /** Rows skipped before the page. */
+  offset?: number | null
+  /** Only unread ones. */
+  unread?: boolean | null
+}
 
 /**
  * Where an object can be reached directly. As JSON: `{"kind": "signed_url", "url",
@@ -565,6 +809,9 @@ export interface Message {
    */
   weight?: number
 }
+
+/** One metric series of the metrics points, for downsampled reads. */
+export type MetricSeries = "training_loss" | "validation_loss" | "learning_rate" | "grad_norm" | "tokens_per_second" | "gpu_utilization" | "gpu_memory"
 
 /**
  * The metrics of one job at one optimiser step (unique per job and step).
@@ -701,6 +948,29 @@ export type NotificationPriority = "low" | "normal" | "high" | "urgent"
 /** What a notification is about. */
 export type NotificationType = "job_queued" | "job_started" | "job_complete" | "job_failed" | "job_cancelled" | "dataset_ready" | "dataset_error" | "cost_alert" | "system"
 
+/**
+ * Where the service keeps things: the JSON object a binding's `open` sends (snake_case).
+ * Every field is optional; the environment ([`BrightRunConfig::from_env`]) fills the rest.
+ *
+ * ```
+ * use brightrun_core::service::operations::OpenOptions;
+ *
+ * let options: OpenOptions = serde_json::from_str(r#"{"home": "/tmp/brightrun-doc"}"#).unwrap();
+ * let config = options.config().unwrap();
+ * assert!(config.database_url.starts_with("sqlite://"));
+ * ```
+ */
+export interface OpenOptions {
+  /** `sqlite://...` or `postgres://...` instead of the home's SQLite file. */
+  databaseUrl?: string | null
+  /** Another home than `$BRIGHTRUN_HOME`. */
+  home?: string | null
+  /** A directory or `s3://...` instead of the home's storage directory. */
+  storageUrl?: string | null
+  /** The worker command of the local backend, when `$BRIGHTRUN_WORKER` does not set it. */
+  workerCommand?: Array<string> | null
+}
+
 /** One page of a listing and the number of rows that match the filter in all pages. */
 export interface PageDataset {
   /** The rows of this page. */
@@ -776,6 +1046,16 @@ export interface RoleCounts {
   system: number
   /** User messages. */
   user: number
+}
+
+/** `costs.set_budget`: the budget, amounts as decimal strings; an absent amount is unlimited. */
+export interface SetBudgetArgs {
+  /** The share of the budget at which the user is alerted, in percent (default 80). */
+  alertThresholdPercent?: number | null
+  /** The monthly budget in USD. */
+  monthly?: string | null
+  /** The most one job may cost, in USD. */
+  perJobCap?: string | null
 }
 
 /** How serious a validation finding is. */
@@ -958,6 +1238,36 @@ export interface TrainingSummary {
   tokensProcessed: number
   /** Optimiser steps taken. */
   totalSteps: number
+}
+
+/** `datasets.update`: a name or description change; a `description` of `null` clears it. */
+export interface UpdateDatasetArgs {
+  /** A new description (`null` clears it). */
+  description?: string | null
+  /** The dataset. */
+  id: string
+  /** A new name. */
+  name?: string | null
+}
+
+/** `models.update`: a name, description or status change. */
+export interface UpdateModelArgs {
+  /** A new description (`null` clears it). */
+  description?: string | null
+  /** The model. */
+  id: string
+  /** A new name. */
+  name?: string | null
+  /** A new status (`archived`, ...). */
+  status?: ArtifactStatus | null
+}
+
+/** `datasets.upload`: the local file to stream into a dataset awaiting its file. */
+export interface UploadDatasetArgs {
+  /** The dataset (status `uploading`). */
+  id: string
+  /** The local file. */
+  path: string
 }
 
 /** One problem or remark found while validating a dataset file. */

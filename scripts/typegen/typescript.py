@@ -1,5 +1,5 @@
 """Writes the Node package's types from the schema: bindings-node/types.d.ts (a TypeScript
-declaration of every record and result, camelCase) and bindings-node/lib/shapes.js (the
+declaration of every record, result, option and operation argument, camelCase) and bindings-node/lib/shapes.js (the
 table the JS layer reads the core's JSON with).
 
 The core's JSON is snake_case; the package's objects are camelCase. Only field names are
@@ -49,6 +49,10 @@ def key(name: str) -> str:
 class TypeScript(Schema):
     """Turns the schema's definitions into TypeScript declarations and shapes."""
 
+    def __init__(self, schema: dict[str, Any]) -> None:
+        super().__init__(schema)
+        self.options: set[str] = set(schema.get("x-options", []))
+
     # --- types ---------------------------------------------------------------------------
 
     def ts(self, schema: Any) -> str:
@@ -95,15 +99,20 @@ class TypeScript(Schema):
         parts = [p for p in text.split(" | ") if p != "null"]
         return " | ".join(parts) or "never"
 
-    def interface(self, name: str, schema: dict[str, Any], description: str | None) -> list[str]:
+    def interface(self, name: str, schema: dict[str, Any], description: str | None, sent: bool = False) -> list[str]:
+        """An interface of a record. A record the bindings `sent` (an option, an operation's
+        arguments) keeps `null` where the core reads it (a description `null` clears it), and
+        a field with a default is optional."""
         required = set(schema.get("required", []))
         lines = [""] + jsdoc(description or f"`{name}` of the core.", "")
         lines.append(f"export interface {name} {{")
         for field, prop in schema.get("properties", {}).items():
             text = self.ts(prop)
-            optional = field not in required or "null" in text.split(" | ")
+            nullable = "null" in text.split(" | ")
+            defaulted = sent and isinstance(prop, dict) and "default" in prop
+            optional = field not in required or nullable or defaulted
             lines += jsdoc(prop.get("description") if isinstance(prop, dict) else None, "  ")
-            lines.append(f"  {key(camel(field))}{'?' if optional else ''}: {self.without_null(text)}")
+            lines.append(f"  {key(camel(field))}{'?' if optional else ''}: {text if sent else self.without_null(text)}")
         lines.append("}")
         return lines
 
@@ -126,7 +135,7 @@ class TypeScript(Schema):
             description = schema.get("description") if isinstance(schema, dict) else None
             kind = self.kind(name)
             if kind == "record":
-                out += self.interface(ts_name, schema, description)
+                out += self.interface(ts_name, schema, description, sent=name in self.options)
             elif kind == "union":
                 tag, variants = self.tagged(schema) or ("", [])
                 members = []

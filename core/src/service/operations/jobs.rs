@@ -2,23 +2,18 @@
 
 use serde_json::Value;
 
-use super::{OperationError, invalid, parse, parse_id};
+use super::{JobArgs, OperationError, parse, parse_id};
 use crate::config::{GpuSelection, Preset};
-use crate::estimate::FlatEstimateOptions;
 use crate::model::DatasetId;
 use crate::service::JobRequest;
 
 /// A job request from its JSON arguments: `dataset_id` and the estimate's options
-/// ([`FlatEstimateOptions`]: base model, GPU, count, price, preset and any hyperparameter).
+/// ([`FlatEstimateOptions`](crate::estimate::FlatEstimateOptions): base model, GPU, count, price, preset and any hyperparameter).
 /// Hyperparameters that differ from the preset's make the preset `custom`.
-pub fn job_request(mut args: Value) -> Result<JobRequest, OperationError> {
-    let dataset = args.as_object_mut().and_then(|a| a.remove("dataset_id"));
-    let dataset_id = match dataset {
-        Some(Value::String(text)) => parse_id::<DatasetId>("dataset", &text)?,
-        _ => return Err(invalid("dataset_id is missing (a string)".into()).into()),
-    };
-    let flat: FlatEstimateOptions = parse(args)?;
-    let options = flat.into_options()?;
+pub fn job_request(args: Value) -> Result<JobRequest, OperationError> {
+    let args: JobArgs = parse(args)?;
+    let dataset_id = parse_id::<DatasetId>("dataset", &args.dataset_id)?;
+    let options = args.options.into_options()?;
     let defaults = options.preset.hyperparameters(&options.base_model);
     let mut hyperparameters = defaults.clone();
     options.overrides.apply(&mut hyperparameters);

@@ -28,6 +28,11 @@ mod error;
 mod jobs;
 mod open;
 
+pub use args::{
+    CostHistoryArgs, CreateDatasetArgs, DownloadUrlsArgs, JobArgs, JobEventsArgs, JobMetricsArgs, ListDatasetsArgs,
+    ListJobsArgs, ListModelsArgs, ListNotificationsArgs, SetBudgetArgs, UpdateDatasetArgs, UpdateModelArgs,
+    UploadDatasetArgs,
+};
 pub use background::{Background, POLL_INTERVAL, describe, orchestrator, pass_report};
 pub use error::OperationError;
 pub use jobs::job_request;
@@ -42,7 +47,6 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::io::AsyncReadExt as _;
 
-use self::args::*;
 use super::{BrightRun, DatasetUpdate, ModelUpdate, NewDataset, ServiceError};
 use crate::backend::EventCursor;
 use crate::error_code::Code;
@@ -96,7 +100,7 @@ pub async fn call(app: &BrightRun, method: &str, user: &str, args: &str) -> Outc
         "datasets.create" => datasets_create(app, user, args).await,
         "datasets.upload" => datasets_upload(app, user, args).await,
         "datasets.list" => {
-            let a: ListDatasets = parse(args)?;
+            let a: ListDatasetsArgs = parse(args)?;
             let query = DatasetQuery {
                 status: a.status,
                 format: a.format,
@@ -108,7 +112,7 @@ pub async fn call(app: &BrightRun, method: &str, user: &str, args: &str) -> Outc
         }
         "datasets.retrieve" => done(app.get_dataset(user, id::<DatasetId>("dataset", &args)?).await),
         "datasets.update" => {
-            let a: Update = parse(args.clone())?;
+            let a: UpdateDatasetArgs = parse(args.clone())?;
             let update = DatasetUpdate { name: a.name, description: a.description };
             done(app.update_dataset(user, id::<DatasetId>("dataset", &args)?, update).await)
         }
@@ -126,7 +130,7 @@ pub async fn call(app: &BrightRun, method: &str, user: &str, args: &str) -> Outc
             done(app.create_job(user, &request).await)
         }
         "jobs.list" => {
-            let a: ListJobs = parse(args)?;
+            let a: ListJobsArgs = parse(args)?;
             let dataset_id = a.dataset_id.as_deref().map(|d| parse_id::<DatasetId>("dataset", d)).transpose()?;
             let query = JobQuery { status: a.status, dataset_id, page: page(a.limit, a.offset) };
             done(app.list_jobs(user, &query).await)
@@ -136,41 +140,41 @@ pub async fn call(app: &BrightRun, method: &str, user: &str, args: &str) -> Outc
         "jobs.cancel" => done(app.cancel_job(user, id::<JobId>("job", &args)?).await),
         "jobs.costs" => done(app.job_costs(user, id::<JobId>("job", &args)?).await),
         "jobs.events" => {
-            let a: Events = parse(args.clone())?;
+            let a: JobEventsArgs = parse(args.clone())?;
             let cursor = EventCursor(a.after.unwrap_or(0));
             done(app.job_events(user, id::<JobId>("job", &args)?, cursor).await)
         }
         "jobs.metrics" => {
-            let a: Metrics = parse(args.clone())?;
+            let a: JobMetricsArgs = parse(args.clone())?;
             let id = id::<JobId>("job", &args)?;
             let series = a.series.unwrap_or_default();
             done(app.job_metrics(user, id, series, a.max_points.unwrap_or(500)).await)
         }
         "models.list" => {
-            let a: ListModels = parse(args)?;
+            let a: ListModelsArgs = parse(args)?;
             let job_id = a.job_id.as_deref().map(|j| parse_id::<JobId>("job", j)).transpose()?;
             let query = ArtifactQuery { status: a.status, job_id, page: page(a.limit, a.offset) };
             done(app.list_models(user, &query).await)
         }
         "models.retrieve" => done(app.get_model(user, id::<ArtifactId>("model", &args)?).await),
         "models.update" => {
-            let a: UpdateModel = parse(args.clone())?;
+            let a: UpdateModelArgs = parse(args.clone())?;
             let update = ModelUpdate { name: a.name, description: a.description, status: a.status };
             done(app.update_model(user, id::<ArtifactId>("model", &args)?, update).await)
         }
         "models.download_urls" => {
-            let a: Downloads = parse(args.clone())?;
+            let a: DownloadUrlsArgs = parse(args.clone())?;
             let expires_in = Duration::from_secs(a.expires_in.unwrap_or(3600));
             done(app.model_downloads(user, id::<ArtifactId>("model", &args)?, expires_in).await)
         }
         "costs.summary" => done(app.cost_summary(user).await),
         "costs.history" => {
-            let a: History = parse(args)?;
+            let a: CostHistoryArgs = parse(args)?;
             done(app.cost_history(user, a.months.unwrap_or(12)).await)
         }
         "costs.budget" => done(app.budget(user).await),
         "costs.set_budget" => {
-            let a: Budget = parse(args)?;
+            let a: SetBudgetArgs = parse(args)?;
             let money = |field: &str, value: Option<String>| {
                 value.map(|v| Money::from_str(&v).map_err(|e| invalid(format!("{field}: {e}")))).transpose()
             };
@@ -182,7 +186,7 @@ pub async fn call(app: &BrightRun, method: &str, user: &str, args: &str) -> Outc
             done(app.set_budget(user, &budget).await)
         }
         "notifications.list" => {
-            let a: ListNotifications = parse(args)?;
+            let a: ListNotificationsArgs = parse(args)?;
             let query = NotificationQuery { unread_only: a.unread.unwrap_or(false), page: page(a.limit, a.offset) };
             done(app.list_notifications(user, &query).await)
         }
@@ -240,7 +244,7 @@ fn page(limit: Option<u32>, offset: Option<u64>) -> PageRequest {
 
 /// Creates a dataset awaiting its file.
 async fn datasets_create(app: &BrightRun, user: UserId, args: Value) -> Outcome {
-    let a: CreateDataset = parse(args)?;
+    let a: CreateDatasetArgs = parse(args)?;
     let new = NewDataset {
         name: a.name,
         description: a.description,
@@ -253,7 +257,7 @@ async fn datasets_create(app: &BrightRun, user: UserId, args: Value) -> Outcome 
 
 /// Streams the local file `path` into a dataset awaiting its file, and confirms it.
 async fn datasets_upload(app: &BrightRun, user: UserId, args: Value) -> Outcome {
-    let a: Upload = parse(args.clone())?;
+    let a: UploadDatasetArgs = parse(args.clone())?;
     let id = id::<DatasetId>("dataset", &args)?;
     let file = tokio::fs::File::open(&a.path)
         .await

@@ -18,6 +18,7 @@ use crate::service::{BrightRunConfig, ServiceError, WORKER_VAR};
 /// assert!(config.database_url.starts_with("sqlite://"));
 /// ```
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct OpenOptions {
     /// Another home than `$BRIGHTRUN_HOME`.

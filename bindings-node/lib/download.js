@@ -22,7 +22,7 @@ async function open(download, signal) {
     }
     return Readable.fromWeb(response.body)
   }
-  throw new BrightRunError(`no way to read ${download.name}`, 'no_direct_access')
+  throw new BrightRunError(`no way to read ${download.name}`, 'direct_access_unsupported')
 }
 
 /**

@@ -85,12 +85,12 @@ async function formatOf(head, complete, format) {
   if (format) return format
   const detected = await detectFormat(head, complete).catch((error) => {
     // A head cut short (a gzip stream, a JSON document) reads as broken: ask for the format.
-    throw new BrightRunError(`the dataset's format cannot be recognised from its first bytes (${error.message}): pass format`, 'unknown_format')
+    throw new BrightRunError(`the dataset's format cannot be recognised from its first bytes (${error.message}): pass format`, 'unknown_dataset_format')
   })
   if (!detected) {
     throw new BrightRunError(
       'the dataset\'s format is not recognised from its first records: pass format (chat, brightrun_lora_v3, brightrun_lora_v4)',
-      'unknown_format',
+      'unknown_dataset_format',
     )
   }
   return detected
@@ -105,7 +105,7 @@ async function describe({ path, data, fileName, format }, validate) {
     })
     if (!format) {
       const report = await validate(path)
-      if (!report.format) throw new BrightRunError(`${path}: the dataset's format is not recognised; pass format`, 'unknown_format')
+      if (!report.format) throw new BrightRunError(`${path}: the dataset's format is not recognised; pass format`, 'unknown_dataset_format')
       format = report.format
     }
     const file = createReadStream(path, { highWaterMark: FILE_CHUNK })

@@ -245,7 +245,7 @@ describe('BrightRun on the embedded default with the real trainer', () => {
     await assert.rejects(br.jobs.estimate({ datasetId: id, gpu: 'TPU-9000' }), { code: 'unknown_gpu' })
     await assert.rejects(br.jobs.create({ datasetId: id, loraRnak: 8 }), { code: 'invalid_arguments', message: /lora_rnak/ })
     await assert.rejects(br.costs.setBudget({ monthly: '-1' }), { code: 'invalid_budget' })
-    await assert.rejects(br.datasets.create({ data: Buffer.from('hello'), fileName: 'x.txt' }), { code: 'unknown_format' })
+    await assert.rejects(br.datasets.create({ data: Buffer.from('hello'), fileName: 'x.txt' }), { code: 'unknown_dataset_format' })
     await assert.rejects(br.datasets.create({ data: Buffer.from('x') }), { code: 'invalid_arguments' })
     await assert.rejects(BrightRun.open({ hom: home }), { code: 'invalid_arguments' })
     await assert.rejects(br.forUser('nobody').jobs.list(), { code: 'invalid_user_id' })

@@ -4,7 +4,7 @@
 // CLI's --json for the same home.
 import assert from 'node:assert/strict'
 import { createHash, randomUUID } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { gzipSync } from 'node:zlib'
@@ -189,15 +189,23 @@ describe('BrightRun on the embedded default with the real trainer', () => {
     if (!ready(t)) return
     const controller = new AbortController()
     const before = (await br.datasets.list({ limit: 100 })).total
+    // More than one part (8 MiB), so the store has begun a multipart upload when it aborts.
+    const bytes = readFileSync(CHAT)
     async function* slow() {
-      yield readFileSync(CHAT)
+      for (let sent = 0; sent < 12 * 1024 * 1024; sent += bytes.length) yield bytes
       controller.abort()
-      yield Buffer.from('\n')
+      yield bytes
     }
     await assert.rejects(br.datasets.create({ data: slow(), fileName: 'aborted.jsonl', signal: controller.signal }), {
       name: 'AbortError',
     })
-    assert.equal((await br.datasets.list({ limit: 100 })).total, before)
+    const left = await br.datasets.list({ limit: 100 })
+    assert.equal(left.total, before)
+    // Nothing half-written: no stored file (or multipart staging file) of the aborted upload.
+    const stored = join(home, 'storage', 'datasets', LOCAL_USER)
+    const files = existsSync(stored) ? readdirSync(stored, { recursive: true }) : []
+    assert.ok(files.length > 0)
+    assert.deepEqual(files.filter((path) => path.includes('aborted')), [])
   })
 
   test('a running job is cancelled', async (t) => {

@@ -2,4 +2,19 @@
 // `BrightRunError` is the same class whichever way the package was loaded.
 import brightrun from './index.js'
 
-export const { BrightRunError, __napiBindingTarget, presets, gpus, baseModels, estimate, validate, convert } = brightrun
+export const {
+  BrightRun,
+  BrightRunError,
+  LOCAL_USER,
+  NativeClient,
+  NativeUpload,
+  NotFoundError,
+  __napiBindingTarget,
+  openClient,
+  presets,
+  gpus,
+  baseModels,
+  estimate,
+  validate,
+  convert,
+} = brightrun

@@ -1,19 +1,21 @@
 //! Node bindings of BrightRun: the native addon under the npm package `brightrun`.
 //!
-//! napi-rs generates `index.d.ts` from these items (committed, checked for drift in CI);
-//! the package's thin JS layer (`index.js`, `index.mjs`) re-exports them and turns errors
-//! into `BrightRunError`s with a `code`.
+//! The package's JS layer (`index.js`, `lib/`) is the public API; this addon does the work
+//! and answers in the core's own JSON, which the JS layer reads into camelCase objects with
+//! tables generated from the core's schema (`scripts/generate-types`), so no result type is
+//! restated here.
 //!
-//! - **Names are camelCase** in options and results (napi renames the Rust fields).
-//! - **Money is a decimal string**; counters are numbers, exact up to 2^53 - 1.
+//! - **Results cross as JSON text**: the bytes `brightrun ... --json` prints. Money stays
+//!   an exact decimal string; counters become numbers (exact up to 2^53 - 1).
 //! - **Errors carry the core's code in their message**, `[code] message`: napi cannot give
 //!   an async rejection its own `code`, so the JS layer parses it back out.
-//! - **Anything that does I/O returns a Promise** (`estimate` may read a model config);
-//!   the in-memory catalogs are synchronous.
+//! - **Anything that does I/O returns a Promise**; the in-memory catalogs are synchronous.
+//! - **The client is [`client::NativeClient`]**: the core service by operation name
+//!   (`brightrun_core::service::operations`, shared with the Python binding), the
+//!   background orchestrator, and streamed dataset uploads ([`upload::NativeUpload`]).
 //!
-//! Adding a function is a few lines: a `#[napi]` fn that calls the core (inside
-//! `spawn_blocking` when it blocks), maps errors with [`coded`], and converts the result
-//! with a `From` impl in [`results`]; then one line in `index.js`.
+//! Functions whose JS wrapper has another signature (JSON in, typed objects out) are
+//! `skip_typescript`: `dts-header.d.ts` declares what the JS layer exports.
 
 /// mimalloc for the Rust side, as in the CLI: about twice as fast as the system allocator
 /// for the validator's small allocations. Only this library's allocations use it; the
@@ -21,84 +23,85 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-mod dataset;
+mod client;
+mod errors;
 mod options;
-mod results;
+mod upload;
 
 use std::path::PathBuf;
 
 use brightrun_core::config::{BASE_MODEL_CATALOG, GPU_CATALOG, Preset as CorePreset};
-use brightrun_core::{Error as CoreError, ErrorCode};
-use napi::{Error, Result, Status};
+use brightrun_core::dataset::{FlatConvertOptions, FlatValidateOptions};
+use napi::Result;
 use napi_derive::napi;
 
-pub use crate::dataset::{ConvertOptions, ConvertSummary, ValidateOptions, ValidationReport};
-pub use crate::options::EstimateOptions;
-pub use crate::results::{BaseModel, Estimate, Gpu, Preset};
+pub use crate::client::{NativeClient, open_client};
+use crate::errors::{blocking, to_json};
+pub use crate::options::{ConvertOptions, EstimateOptions, ValidateOptions};
+pub use crate::upload::NativeUpload;
 
-/// A core error as a JS error whose message starts with the stable code: `[code] message`.
-fn coded(error: &CoreError) -> Error {
-    Error::new(Status::GenericFailure, format!("[{}] {error}", error.code()))
+/// The hyperparameter presets, as the JSON of `brightrun presets --json`.
+#[napi(skip_typescript)]
+pub fn presets() -> Result<String> {
+    to_json(&CorePreset::summaries())
 }
 
-/// The hyperparameter presets: `conservative`, `balanced`, `aggressive`, `custom`.
-#[napi]
-pub fn presets() -> Vec<Preset> {
-    CorePreset::summaries().into_iter().map(Preset::from).collect()
+/// The GPU catalog, as the JSON of `brightrun gpus --json`.
+#[napi(skip_typescript)]
+pub fn gpus() -> Result<String> {
+    to_json(&GPU_CATALOG)
 }
 
-/// The GPUs the estimator knows, with data-sheet figures and default prices.
-#[napi]
-pub fn gpus() -> Vec<Gpu> {
-    GPU_CATALOG.iter().map(Gpu::from).collect()
+/// The base-model catalog, as the JSON of `brightrun base-models --json`.
+#[napi(skip_typescript)]
+pub fn base_models() -> Result<String> {
+    to_json(&BASE_MODEL_CATALOG)
 }
 
-/// The base models the estimator knows by Hugging Face id.
-#[napi]
-pub fn base_models() -> Vec<BaseModel> {
-    BASE_MODEL_CATALOG.iter().map(BaseModel::from).collect()
-}
-
-/// Estimates the duration, cost and GPU memory of a LoRA training job: the same estimate
-/// as `brightrun estimate`, from the same core. Rejects with a `BrightRunError` whose
-/// `code` is the core's (`unknown_gpu`, `invalid_hyperparameters`, ...).
-#[napi]
-pub async fn estimate(options: EstimateOptions) -> Result<Estimate> {
+/// The estimate of `brightrun estimate --json`, from the same core; rejects with the
+/// core's code (`unknown_gpu`, `invalid_hyperparameters`, ...).
+#[napi(skip_typescript)]
+pub async fn estimate(options: EstimateOptions) -> Result<String> {
     let flat = options.into_flat();
-    let work = move || flat.into_options().and_then(|options| options.estimate()).map(Estimate::from);
-    blocking("estimate", work).await
+    let estimate = blocking("estimate", move || flat.into_options().and_then(|options| options.estimate())).await?;
+    to_json(&estimate)
 }
 
-/// Runs blocking core `work` on tokio's blocking pool; core errors become coded errors.
-async fn blocking<T, F>(what: &str, work: F) -> Result<T>
-where
-    T: Send + 'static,
-    F: FnOnce() -> std::result::Result<T, CoreError> + Send + 'static,
-{
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|e| Error::new(Status::GenericFailure, format!("the {what} task failed: {e}")))?
-        .map_err(|e| coded(&e))
+/// The report of `brightrun validate --json`. Problems in the file are findings; the
+/// Promise rejects only when the file cannot be read, an option is out of range or the
+/// tokenizer cannot be loaded.
+#[napi(skip_typescript)]
+pub async fn validate(path: String, options: Option<ValidateOptions>) -> Result<String> {
+    let flat = FlatValidateOptions::from(options.unwrap_or_default());
+    let report = blocking("validate", move || flat.validate(&PathBuf::from(path), None)).await?;
+    to_json(&report)
 }
 
-/// Validates a dataset file: the report of `brightrun validate --json`, from the same core.
-/// Problems in the file are findings of the report (`valid` is false when one is an error),
-/// a file that is not UTF-8 or of no known format included; the Promise rejects with a
-/// `BrightRunError` only when the file cannot be opened or read (`dataset_not_found`,
-/// `invalid_gzip`, ...), an option is out of range (`invalid_option`, `unknown_value`) or
-/// the tokenizer cannot be loaded (`tokenizer_load_failed`).
-#[napi]
-pub async fn validate(path: String, options: Option<ValidateOptions>) -> Result<ValidationReport> {
-    let flat = brightrun_core::dataset::FlatValidateOptions::from(options.unwrap_or_default());
-    blocking("validate", move || flat.validate(&PathBuf::from(path), None).map(ValidationReport::from)).await
+/// The summary of `brightrun convert --json`: `train.jsonl` and `validation.jsonl` in
+/// `outDir` (created if needed).
+#[napi(skip_typescript)]
+pub async fn convert(path: String, out_dir: String, options: Option<ConvertOptions>) -> Result<String> {
+    let flat = FlatConvertOptions::from(options.unwrap_or_default());
+    let summary =
+        blocking("convert", move || flat.convert(&PathBuf::from(path), &PathBuf::from(out_dir), None)).await?;
+    to_json(&summary)
 }
 
-/// Converts a dataset into the `train.jsonl` and `validation.jsonl` the trainer reads, in
-/// `outDir` (created if needed), as `brightrun convert --json` does. Records with errors
-/// and conversations with nothing to train on are skipped and counted.
-#[napi]
-pub async fn convert(path: String, out_dir: String, options: Option<ConvertOptions>) -> Result<ConvertSummary> {
-    let flat = brightrun_core::dataset::FlatConvertOptions::from(options.unwrap_or_default());
-    let work = move || flat.convert(&PathBuf::from(path), &PathBuf::from(out_dir), None).map(ConvertSummary::from);
-    blocking("convert", work).await
+/// The format of a dataset from its first bytes, as the validator recognises it; `null`
+/// when they show none. Unless `complete` (the whole file), only whole lines are read.
+#[napi(skip_typescript)]
+pub async fn detect_format(head: napi::bindgen_prelude::Uint8Array, complete: bool) -> Result<Option<String>> {
+    let head = head.to_vec();
+    let work = move || {
+        let whole_lines = head.iter().rposition(|&b| b == b'\n').map_or(head.len(), |i| i + 1);
+        let end = if complete { head.len() } else { whole_lines };
+        let options = brightrun_core::dataset::FlatValidateOptions { min_examples: Some(0.0), ..Default::default() }
+            .to_options(None)?;
+        let options = brightrun_core::dataset::ValidateOptions { count_tokens: false, ..options };
+        let counter = brightrun_core::dataset::EstimatedTokenCounter;
+        Ok(brightrun_core::dataset::validate(std::io::Cursor::new(&head[..end]), &options, &counter)
+            .map_err(brightrun_core::Error::from)?
+            .format)
+    };
+    Ok(blocking("detect_format", work).await?.map(|format| format.to_string()))
 }

@@ -1,7 +1,11 @@
-//! The options object of `estimate`, as JavaScript passes it.
+//! The options objects of `estimate`, `validate` and `convert`, as JavaScript passes them.
+//!
+//! They stay napi objects (not JSON) so that napi checks their JS types and a `NaN` or a
+//! fraction reaches the core's checks, which report it with the core's codes.
 
 use std::path::PathBuf;
 
+use brightrun_core::dataset::{FlatConvertOptions, FlatValidateOptions};
 use brightrun_core::estimate::FlatEstimateOptions;
 use napi::Either;
 use napi_derive::napi;
@@ -66,3 +70,43 @@ macro_rules! estimate_options {
 }
 
 brightrun_core::with_hyperparameters!(estimate_options);
+
+/// How to validate: the CLI's `brightrun validate` flags, camelCased.
+#[napi(object)]
+#[derive(Debug, Clone, Default)]
+pub struct ValidateOptions {
+    /// The format, instead of recognising it from the first records.
+    #[napi(ts_type = "DatasetFormat")]
+    pub format: Option<String>,
+    /// A Hugging Face model id (found in the local caches) or the path of a
+    /// `tokenizer.json`, to count tokens exactly; tokens are estimated without one.
+    pub tokenizer: Option<String>,
+    /// Report conversations longer than this many tokens (default 2048).
+    pub max_seq_len: Option<f64>,
+    /// Fewer training examples than this is an error (default 10).
+    pub min_examples: Option<f64>,
+}
+
+impl From<ValidateOptions> for FlatValidateOptions {
+    fn from(o: ValidateOptions) -> Self {
+        Self { format: o.format, tokenizer: o.tokenizer, max_seq_len: o.max_seq_len, min_examples: o.min_examples }
+    }
+}
+
+/// How to convert: the CLI's `brightrun convert` flags, camelCased.
+#[napi(object)]
+#[derive(Debug, Clone, Default)]
+pub struct ConvertOptions {
+    /// Share of the conversations without a `split` of their own that go to validation,
+    /// chosen by a hash of their content: 0 (the default) to 1 excluded.
+    pub validation_fraction: Option<f64>,
+    /// The format, instead of recognising it from the first records.
+    #[napi(ts_type = "DatasetFormat")]
+    pub format: Option<String>,
+}
+
+impl From<ConvertOptions> for FlatConvertOptions {
+    fn from(o: ConvertOptions) -> Self {
+        Self { format: o.format, validation_fraction: o.validation_fraction }
+    }
+}

@@ -1,7 +1,9 @@
 // Compiled with `tsc --noEmit` (npm run typecheck): the generated index.d.ts is valid, and
 // its types say what the package does. Not run; the runtime checks are the *.test.* files.
 import {
+  BrightRun,
   BrightRunError,
+  NotFoundError,
   convert,
   estimate,
   gpus,
@@ -13,6 +15,9 @@ import {
   type EstimateOptions,
   type Finding,
   type ValidationReport,
+  type Dataset,
+  type TrainingJob,
+  type WorkerLine,
 } from 'brightrun'
 
 const options: EstimateOptions = { baseModel: 'mistralai/Mistral-7B-v0.1', gpu: 'A6000-48GB', tokens: 4_200_000, quantization: '4bit' }
@@ -44,4 +49,31 @@ export async function dataset(path: string): Promise<number> {
   // @ts-expect-error format is one of the formats' names
   await validate(path, { format: 'csv' })
   return errors.length + pairs + (tokens ?? 0) + missing + summary.trainConversations + (format ? 1 : 0)
+}
+
+// The client: typed resources, results from the generated types, camelCase fields.
+export async function client(home: string, path: string): Promise<string> {
+  const br = await BrightRun.open({ home, worker: true })
+  const alice = br.forUser('6f1c1d5e-8b4e-4a53-9a4f-2b7c1f0e8d11')
+  const dataset: Dataset = await alice.datasets.create({ path, name: 'support' })
+  const fromBytes: Dataset = await alice.datasets.create({ data: new Uint8Array([123, 125]), fileName: 'x.jsonl', format: 'chat' })
+  const ready = await alice.datasets.wait(dataset.id, { timeoutMs: 60_000, signal: AbortSignal.timeout(60_000) })
+  const job: TrainingJob = await alice.jobs.create({ datasetId: ready.id, baseModel: 'smoke', loraRank: 8, learningRate: 2e-4 })
+  for await (const line of alice.jobs.events(job.id)) {
+    const event: WorkerLine = line
+    if ('event' in event && event.event.event === 'metric') break
+  }
+  const done = await alice.jobs.wait(job.id, { onProgress: (j) => void j.progressPercent })
+  const cost: string | undefined = done.finalCost
+  const counts: Record<string, number> | undefined = (await alice.datasets.report(ready.id))?.counts
+  const files: string[] = done.artifactId ? await alice.models.download(done.artifactId, '/tmp/adapter') : []
+  try {
+    await alice.jobs.retrieve('nope')
+  } catch (error) {
+    if (error instanceof NotFoundError) return error.code
+  }
+  // @ts-expect-error a job needs its dataset
+  await alice.jobs.create({ baseModel: 'smoke' })
+  await br.close()
+  return `${cost} ${files.length} ${fromBytes.id} ${counts ? 1 : 0}`
 }

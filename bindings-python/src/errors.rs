@@ -6,7 +6,7 @@
 
 use brightrun_core::blob::BlobError;
 use brightrun_core::estimate::EstimateError;
-use brightrun_core::service::ServiceError;
+use brightrun_core::service::{OperationError, ServiceError};
 use brightrun_core::store::StoreError;
 use brightrun_core::{Error, ErrorCode};
 use pyo3::exceptions::PyRuntimeError;
@@ -58,6 +58,15 @@ impl From<Error> for NativeError {
 impl From<ServiceError> for NativeError {
     fn from(error: ServiceError) -> Self {
         NativeError::Service(error)
+    }
+}
+
+impl From<OperationError> for NativeError {
+    fn from(error: OperationError) -> Self {
+        match error {
+            OperationError::Core(error) => NativeError::Core(error),
+            OperationError::Service(error) => NativeError::Service(error),
+        }
     }
 }
 

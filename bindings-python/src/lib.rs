@@ -23,7 +23,6 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-mod calls;
 mod client;
 mod errors;
 mod panics;

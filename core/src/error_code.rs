@@ -328,6 +328,18 @@ error_codes! {
     /// A binding asked the native code for an operation it does not have.
     UnknownOperation => "unknown_operation", InvalidInput, [ServiceError],
         "install the binding and native module of the same version";
+    /// A call on a client (Python or Node `BrightRun`) after it was closed.
+    ClientClosed => "client_closed", Conflict, [Client],
+        "open a new client; a closed one stays closed";
+    /// A client's wait (`datasets.wait`, `jobs.wait`) that did not end within its timeout.
+    Timeout => "timeout", Unavailable, [Client],
+        "wait longer, and check that an orchestrator runs (the embedded worker or `brightrun worker`)";
+    /// A model file a client could not download.
+    DownloadFailed => "download_failed", Dependency, [Client],
+        "check the storage (a signed URL may have expired: ask for new ones) and try again";
+    /// A downloaded model file whose size or sha256 differs from the model's record.
+    ChecksumMismatch => "checksum_mismatch", Dependency, [Client],
+        "download it again; if it still differs, the stored file was changed or damaged";
     /// A fault in BrightRun itself; the message says where.
     Internal => "internal", Internal, [ServiceError],
         "report it with the message: it is a bug";

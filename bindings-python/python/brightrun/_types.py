@@ -319,6 +319,22 @@ class CostEstimate(Record):
 
 
 @dataclass(frozen=True)
+class CostHistoryArgs(Record):
+    """`costs.history`: monthly totals."""
+
+    months: int | None
+    """Months back from this one (default 12)."""
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CostHistoryArgs:
+        """A ``CostHistoryArgs`` from the core's JSON object."""
+        d = to_object(data)
+        return cls(
+            months=to_optional(d["months"], lambda v1: to_int(v1)),
+        )
+
+
+@dataclass(frozen=True)
 class CostRecord(Record):
     """One charge, attributed to a billing month."""
 
@@ -420,6 +436,40 @@ class CostTotals(Record):
 CostType = Literal["compute", "storage", "data_transfer"]
 """What a cost is for."""
 _COSTTYPE = ("compute", "storage", "data_transfer",)
+
+
+@dataclass(frozen=True)
+class CreateDatasetArgs(Record):
+    """`datasets.create`: a dataset awaiting its file. Without `size` (a stream of unknown
+    length) the store's cap is declared; the upload records the real size.
+    """
+
+    description: str | None
+    """A description."""
+
+    file_name: str
+    """The file's name."""
+
+    format: DatasetFormat
+    """The file's format."""
+
+    name: str
+    """A name to show."""
+
+    size: int | None
+    """The file's size in bytes, when known."""
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CreateDatasetArgs:
+        """A ``CreateDatasetArgs`` from the core's JSON object."""
+        d = to_object(data)
+        return cls(
+            description=to_optional(d["description"], lambda v1: to_str(v1)),
+            file_name=to_str(d["file_name"]),
+            format=cast(DatasetFormat, to_choice(d["format"], _DATASETFORMAT)),
+            name=to_str(d["name"]),
+            size=to_optional(d["size"], lambda v1: to_int(v1)),
+        )
 
 
 @dataclass(frozen=True)
@@ -734,6 +784,26 @@ class DatasetUpload(Record):
 
 
 @dataclass(frozen=True)
+class DownloadUrlsArgs(Record):
+    """`models.download_urls`: where to download each file of a model."""
+
+    expires_in: int | None
+    """Seconds a signed URL stays valid (default 3600)."""
+
+    id: str
+    """The model."""
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> DownloadUrlsArgs:
+        """A ``DownloadUrlsArgs`` from the core's JSON object."""
+        d = to_object(data)
+        return cls(
+            expires_in=to_optional(d["expires_in"], lambda v1: to_int(v1)),
+            id=to_str(d["id"]),
+        )
+
+
+@dataclass(frozen=True)
 class DurationEstimate(Record):
     """The duration of a job and what it is made of."""
 
@@ -881,6 +951,177 @@ class FitSuggestion(Record):
             change=to_str(d["change"]),
             code=to_str(d["code"]),
             required_gb=to_float(d["required_gb"]),
+        )
+
+
+@dataclass(frozen=True)
+class FlatConvertOptions(Record):
+    """The options of a conversion with JSON (or JavaScript) types; see [`FlatValidateOptions`]."""
+
+    format: str | None
+    """The format's name, instead of recognising it."""
+
+    validation_fraction: float | None
+    """Share of the conversations without a `split` that go to validation: 0 to 1 excluded."""
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> FlatConvertOptions:
+        """A ``FlatConvertOptions`` from the core's JSON object."""
+        d = to_object(data)
+        return cls(
+            format=to_optional(d["format"], lambda v1: to_str(v1)),
+            validation_fraction=to_optional(d["validation_fraction"], lambda v1: to_float(v1)),
+        )
+
+
+@dataclass(frozen=True)
+class FlatEstimateOptions(Record):
+    """An estimate's options the way front ends without Rust's types hold them: names and
+    amounts as text, counts as numbers that may be floats (JSON, JavaScript, Python).
+
+    Field names are [`EstimateOptions`]' and [`HyperparameterOverrides`]' (snake_case, as
+    in JSON); everything but `base_model`, `gpu` and `tokens` is optional. The Python
+    binding deserialises it from JSON, the Node binding fills it from its options object;
+    [`FlatEstimateOptions::into_options`] checks and converts every field, so both report
+    bad input with the same codes and messages.
+    """
+
+    base_model: str
+    """Base model by Hugging Face id."""
+
+    batch_size: float | None
+    """Examples per micro-batch, across all GPUs of the job."""
+
+    dataset_bytes: float | None
+    """Dataset bytes (default 0)."""
+
+    epochs: float | None
+    """Passes over the training split."""
+
+    examples: float | None
+    """Training examples."""
+
+    gpu: str
+    """GPU type, a catalog name."""
+
+    gpus: float | None
+    """Number of GPUs (default 1)."""
+
+    gradient_accumulation_steps: float | None
+    """Micro-batches accumulated into one optimiser step."""
+
+    gradient_checkpointing: bool | None
+    """Recompute activations in the backward pass to save memory."""
+
+    learning_rate: float | None
+    """Peak learning rate of the schedule."""
+
+    lora_alpha: float | None
+    """LoRA scaling numerator `alpha` (the update is scaled by `alpha / r`)."""
+
+    lora_dropout: float | None
+    """Dropout applied to the LoRA input."""
+
+    lora_rank: float | None
+    """LoRA rank `r`."""
+
+    max_grad_norm: float | None
+    """Gradient clipping norm."""
+
+    max_seq_len: float | None
+    """Longest example in tokens; longer ones are truncated by the trainer."""
+
+    measured_tokens_per_second: float | None
+    """Measured tokens per second of one GPU."""
+
+    model_config: str | None
+    """Path of the model's `config.json`."""
+
+    preset: str | None
+    """Preset name (default `balanced`)."""
+
+    price_per_gpu_hour: str | None
+    """Price per GPU-hour as decimal text (`"2.49"`)."""
+
+    quantization: str | None
+    """Storage of the frozen base weights: none (bf16), 8bit or 4bit (QLoRA NF4)."""
+
+    target_modules: tuple[str, ...] | None
+    """Module names LoRA adapts (`q_proj`, `v_proj`, ...); the range is their count."""
+
+    tokens: float
+    """Tokens in one epoch: a whole number."""
+
+    warmup_steps: float | None
+    """Optimiser steps of linear learning-rate warmup."""
+
+    weight_decay: float | None
+    """AdamW weight decay."""
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> FlatEstimateOptions:
+        """A ``FlatEstimateOptions`` from the core's JSON object."""
+        d = to_object(data)
+        return cls(
+            base_model=to_str(d["base_model"]),
+            batch_size=to_optional(d["batch_size"], lambda v1: to_float(v1)),
+            dataset_bytes=to_optional(d["dataset_bytes"], lambda v1: to_float(v1)),
+            epochs=to_optional(d["epochs"], lambda v1: to_float(v1)),
+            examples=to_optional(d["examples"], lambda v1: to_float(v1)),
+            gpu=to_str(d["gpu"]),
+            gpus=to_optional(d["gpus"], lambda v1: to_float(v1)),
+            gradient_accumulation_steps=to_optional(d["gradient_accumulation_steps"], lambda v1: to_float(v1)),
+            gradient_checkpointing=to_optional(d["gradient_checkpointing"], lambda v1: to_bool(v1)),
+            learning_rate=to_optional(d["learning_rate"], lambda v1: to_float(v1)),
+            lora_alpha=to_optional(d["lora_alpha"], lambda v1: to_float(v1)),
+            lora_dropout=to_optional(d["lora_dropout"], lambda v1: to_float(v1)),
+            lora_rank=to_optional(d["lora_rank"], lambda v1: to_float(v1)),
+            max_grad_norm=to_optional(d["max_grad_norm"], lambda v1: to_float(v1)),
+            max_seq_len=to_optional(d["max_seq_len"], lambda v1: to_float(v1)),
+            measured_tokens_per_second=to_optional(d["measured_tokens_per_second"], lambda v1: to_float(v1)),
+            model_config=to_optional(d["model_config"], lambda v1: to_str(v1)),
+            preset=to_optional(d["preset"], lambda v1: to_str(v1)),
+            price_per_gpu_hour=to_optional(d["price_per_gpu_hour"], lambda v1: to_str(v1)),
+            quantization=to_optional(d["quantization"], lambda v1: to_str(v1)),
+            target_modules=to_optional(d["target_modules"], lambda v1: to_tuple(v1, lambda v2: to_str(v2))),
+            tokens=to_float(d["tokens"]),
+            warmup_steps=to_optional(d["warmup_steps"], lambda v1: to_float(v1)),
+            weight_decay=to_optional(d["weight_decay"], lambda v1: to_float(v1)),
+        )
+
+
+@dataclass(frozen=True)
+class FlatValidateOptions(Record):
+    """The options of a validation with JSON (or JavaScript) types: numbers are floats and must
+    be whole (`invalid_option`), the format is its name (`unknown_value`), and the tokenizer
+    a Hugging Face model id or a `tokenizer.json` path (`tokenizer_load_failed`). Unset
+    fields take the CLI's defaults: the format detected, `max_seq_len` 2048, `min_examples` 10,
+    tokens estimated.
+    """
+
+    format: str | None
+    """The format's name (`chat`, `brightrun_lora_v3`, `brightrun_lora_v4`)."""
+
+    max_seq_len: float | None
+    """Conversations longer than this many tokens are reported."""
+
+    min_examples: float | None
+    """Fewer training examples than this is an error."""
+
+    tokenizer: str | None
+    """A Hugging Face model id or the path of a `tokenizer.json`, to count tokens exactly;
+    found in the local caches only (see [`ResolveOptions::from_env`]).
+    """
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> FlatValidateOptions:
+        """A ``FlatValidateOptions`` from the core's JSON object."""
+        d = to_object(data)
+        return cls(
+            format=to_optional(d["format"], lambda v1: to_str(v1)),
+            max_seq_len=to_optional(d["max_seq_len"], lambda v1: to_float(v1)),
+            min_examples=to_optional(d["min_examples"], lambda v1: to_float(v1)),
+            tokenizer=to_optional(d["tokenizer"], lambda v1: to_str(v1)),
         )
 
 
@@ -1041,6 +1282,120 @@ class Hyperparameters(Record):
 
 
 @dataclass(frozen=True)
+class JobArgs(Record):
+    """`jobs.estimate` and `jobs.create`: the dataset, and the estimate's options (base
+    model, GPU, count, price, preset and any hyperparameter; the dataset gives the tokens).
+    """
+
+    base_model: str
+    """Base model by Hugging Face id."""
+
+    batch_size: float | None
+    """Examples per micro-batch, across all GPUs of the job."""
+
+    dataset_bytes: float | None
+    """Dataset bytes (default 0)."""
+
+    dataset_id: str
+    """The dataset (status `ready`)."""
+
+    epochs: float | None
+    """Passes over the training split."""
+
+    examples: float | None
+    """Training examples."""
+
+    gpu: str
+    """GPU type, a catalog name."""
+
+    gpus: float | None
+    """Number of GPUs (default 1)."""
+
+    gradient_accumulation_steps: float | None
+    """Micro-batches accumulated into one optimiser step."""
+
+    gradient_checkpointing: bool | None
+    """Recompute activations in the backward pass to save memory."""
+
+    learning_rate: float | None
+    """Peak learning rate of the schedule."""
+
+    lora_alpha: float | None
+    """LoRA scaling numerator `alpha` (the update is scaled by `alpha / r`)."""
+
+    lora_dropout: float | None
+    """Dropout applied to the LoRA input."""
+
+    lora_rank: float | None
+    """LoRA rank `r`."""
+
+    max_grad_norm: float | None
+    """Gradient clipping norm."""
+
+    max_seq_len: float | None
+    """Longest example in tokens; longer ones are truncated by the trainer."""
+
+    measured_tokens_per_second: float | None
+    """Measured tokens per second of one GPU."""
+
+    model_config: str | None
+    """Path of the model's `config.json`."""
+
+    preset: str | None
+    """Preset name (default `balanced`)."""
+
+    price_per_gpu_hour: str | None
+    """Price per GPU-hour as decimal text (`"2.49"`)."""
+
+    quantization: str | None
+    """Storage of the frozen base weights: none (bf16), 8bit or 4bit (QLoRA NF4)."""
+
+    target_modules: tuple[str, ...] | None
+    """Module names LoRA adapts (`q_proj`, `v_proj`, ...); the range is their count."""
+
+    tokens: float
+    """Tokens in one epoch: a whole number."""
+
+    warmup_steps: float | None
+    """Optimiser steps of linear learning-rate warmup."""
+
+    weight_decay: float | None
+    """AdamW weight decay."""
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> JobArgs:
+        """A ``JobArgs`` from the core's JSON object."""
+        d = to_object(data)
+        return cls(
+            base_model=to_str(d["base_model"]),
+            batch_size=to_optional(d["batch_size"], lambda v1: to_float(v1)),
+            dataset_bytes=to_optional(d["dataset_bytes"], lambda v1: to_float(v1)),
+            dataset_id=to_str(d["dataset_id"]),
+            epochs=to_optional(d["epochs"], lambda v1: to_float(v1)),
+            examples=to_optional(d["examples"], lambda v1: to_float(v1)),
+            gpu=to_str(d["gpu"]),
+            gpus=to_optional(d["gpus"], lambda v1: to_float(v1)),
+            gradient_accumulation_steps=to_optional(d["gradient_accumulation_steps"], lambda v1: to_float(v1)),
+            gradient_checkpointing=to_optional(d["gradient_checkpointing"], lambda v1: to_bool(v1)),
+            learning_rate=to_optional(d["learning_rate"], lambda v1: to_float(v1)),
+            lora_alpha=to_optional(d["lora_alpha"], lambda v1: to_float(v1)),
+            lora_dropout=to_optional(d["lora_dropout"], lambda v1: to_float(v1)),
+            lora_rank=to_optional(d["lora_rank"], lambda v1: to_float(v1)),
+            max_grad_norm=to_optional(d["max_grad_norm"], lambda v1: to_float(v1)),
+            max_seq_len=to_optional(d["max_seq_len"], lambda v1: to_float(v1)),
+            measured_tokens_per_second=to_optional(d["measured_tokens_per_second"], lambda v1: to_float(v1)),
+            model_config=to_optional(d["model_config"], lambda v1: to_str(v1)),
+            preset=to_optional(d["preset"], lambda v1: to_str(v1)),
+            price_per_gpu_hour=to_optional(d["price_per_gpu_hour"], lambda v1: to_str(v1)),
+            quantization=to_optional(d["quantization"], lambda v1: to_str(v1)),
+            target_modules=to_optional(d["target_modules"], lambda v1: to_tuple(v1, lambda v2: to_str(v2))),
+            tokens=to_float(d["tokens"]),
+            warmup_steps=to_optional(d["warmup_steps"], lambda v1: to_float(v1)),
+            weight_decay=to_optional(d["weight_decay"], lambda v1: to_float(v1)),
+        )
+
+
+@dataclass(frozen=True)
 class JobDetails(Record):
     """A job with its dataset."""
 
@@ -1059,6 +1414,50 @@ class JobDetails(Record):
             job=TrainingJob.from_dict(d["job"]),
         )
 
+
+@dataclass(frozen=True)
+class JobEventsArgs(Record):
+    """`jobs.events`: the worker's output after a cursor."""
+
+    after: int | None
+    """The cursor of the previous page (default: from the start)."""
+
+    id: str
+    """The job."""
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> JobEventsArgs:
+        """A ``JobEventsArgs`` from the core's JSON object."""
+        d = to_object(data)
+        return cls(
+            after=to_optional(d["after"], lambda v1: to_int(v1)),
+            id=to_str(d["id"]),
+        )
+
+
+@dataclass(frozen=True)
+class JobMetricsArgs(Record):
+    """`jobs.metrics`: a job's metrics, downsampled."""
+
+    id: str
+    """The job."""
+
+    max_points: int | None
+    """The most points (2 to 5,000; default 500)."""
+
+    series: MetricSeries | None
+    """The series whose shape the downsampling keeps (default `training_loss`)."""
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> JobMetricsArgs:
+        """A ``JobMetricsArgs`` from the core's JSON object."""
+        d = to_object(data)
+        return cls(
+            id=to_str(d["id"]),
+            max_points=to_optional(d["max_points"], lambda v1: to_int(v1)),
+            series=to_optional(d["series"], lambda v1: cast(MetricSeries, to_choice(v1, _METRICSERIES))),
+        )
+
 JobStage = Literal["queued_on_backend", "loading", "training", "evaluating", "saving", "collecting"]
 """What a running job is doing: a refinement of [`JobStatus::Running`]."""
 _JOBSTAGE = ("queued_on_backend", "loading", "training", "evaluating", "saving", "collecting",)
@@ -1070,6 +1469,118 @@ _JOBSTATUS = ("queued", "initializing", "running", "completed", "failed", "cance
 Layout = Literal["jsonl", "json_document", "json_array"]
 """How the records of a file are laid out."""
 _LAYOUT = ("jsonl", "json_document", "json_array",)
+
+
+@dataclass(frozen=True)
+class ListDatasetsArgs(Record):
+    """`datasets.list`: a page of the user's datasets, newest first."""
+
+    format: DatasetFormat | None
+    """Only datasets of this format."""
+
+    limit: int | None
+    """Rows of the page (default 20)."""
+
+    offset: int | None
+    """Rows skipped before the page."""
+
+    search: str | None
+    """Only datasets whose name contains this text."""
+
+    status: DatasetStatus | None
+    """Only datasets of this status."""
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ListDatasetsArgs:
+        """A ``ListDatasetsArgs`` from the core's JSON object."""
+        d = to_object(data)
+        return cls(
+            format=to_optional(d["format"], lambda v1: cast(DatasetFormat, to_choice(v1, _DATASETFORMAT))),
+            limit=to_optional(d["limit"], lambda v1: to_int(v1)),
+            offset=to_optional(d["offset"], lambda v1: to_int(v1)),
+            search=to_optional(d["search"], lambda v1: to_str(v1)),
+            status=to_optional(d["status"], lambda v1: cast(DatasetStatus, to_choice(v1, _DATASETSTATUS))),
+        )
+
+
+@dataclass(frozen=True)
+class ListJobsArgs(Record):
+    """`jobs.list`: a page of the user's jobs, newest first."""
+
+    dataset_id: str | None
+    """Only jobs of this dataset."""
+
+    limit: int | None
+    """Rows of the page (default 20)."""
+
+    offset: int | None
+    """Rows skipped before the page."""
+
+    status: JobStatus | None
+    """Only jobs of this status."""
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ListJobsArgs:
+        """A ``ListJobsArgs`` from the core's JSON object."""
+        d = to_object(data)
+        return cls(
+            dataset_id=to_optional(d["dataset_id"], lambda v1: to_str(v1)),
+            limit=to_optional(d["limit"], lambda v1: to_int(v1)),
+            offset=to_optional(d["offset"], lambda v1: to_int(v1)),
+            status=to_optional(d["status"], lambda v1: cast(JobStatus, to_choice(v1, _JOBSTATUS))),
+        )
+
+
+@dataclass(frozen=True)
+class ListModelsArgs(Record):
+    """`models.list`: a page of the user's models, newest first."""
+
+    job_id: str | None
+    """Only the model of this job."""
+
+    limit: int | None
+    """Rows of the page (default 20)."""
+
+    offset: int | None
+    """Rows skipped before the page."""
+
+    status: ArtifactStatus | None
+    """Only models of this status."""
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ListModelsArgs:
+        """A ``ListModelsArgs`` from the core's JSON object."""
+        d = to_object(data)
+        return cls(
+            job_id=to_optional(d["job_id"], lambda v1: to_str(v1)),
+            limit=to_optional(d["limit"], lambda v1: to_int(v1)),
+            offset=to_optional(d["offset"], lambda v1: to_int(v1)),
+            status=to_optional(d["status"], lambda v1: cast(ArtifactStatus, to_choice(v1, _ARTIFACTSTATUS))),
+        )
+
+
+@dataclass(frozen=True)
+class ListNotificationsArgs(Record):
+    """`notifications.list`: a page of the user's notifications, newest first."""
+
+    limit: int | None
+    """Rows of the page (default 20)."""
+
+    offset: int | None
+    """Rows skipped before the page."""
+
+    unread: bool | None
+    """Only unread ones."""
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ListNotificationsArgs:
+        """A ``ListNotificationsArgs`` from the core's JSON object."""
+        d = to_object(data)
+        return cls(
+            limit=to_optional(d["limit"], lambda v1: to_int(v1)),
+            offset=to_optional(d["offset"], lambda v1: to_int(v1)),
+            unread=to_optional(d["unread"], lambda v1: to_bool(v1)),
+        )
 
 
 @dataclass(frozen=True)
@@ -1231,6 +1742,10 @@ class Message(MessageBehaviour, Record):
             role=cast(Role, to_choice(d["role"], _ROLE)),
             weight=to_optional(d.get("weight"), lambda v1: to_int(v1)),
         )
+
+MetricSeries = Literal["training_loss", "validation_loss", "learning_rate", "grad_norm", "tokens_per_second", "gpu_utilization", "gpu_memory"]
+"""One metric series of the metrics points, for downsampled reads."""
+_METRICSERIES = ("training_loss", "validation_loss", "learning_rate", "grad_norm", "tokens_per_second", "gpu_utilization", "gpu_memory",)
 
 
 @dataclass(frozen=True)
@@ -1514,6 +2029,44 @@ _NOTIFICATIONTYPE = ("job_queued", "job_started", "job_complete", "job_failed", 
 
 
 @dataclass(frozen=True)
+class OpenOptions(Record):
+    """Where the service keeps things: the JSON object a binding's `open` sends (snake_case).
+    Every field is optional; the environment ([`BrightRunConfig::from_env`]) fills the rest.
+
+    ```
+    use brightrun_core::service::operations::OpenOptions;
+
+    let options: OpenOptions = serde_json::from_str(r#"{"home": "/tmp/brightrun-doc"}"#).unwrap();
+    let config = options.config().unwrap();
+    assert!(config.database_url.starts_with("sqlite://"));
+    ```
+    """
+
+    database_url: str | None
+    """`sqlite://...` or `postgres://...` instead of the home's SQLite file."""
+
+    home: str | None
+    """Another home than `$BRIGHTRUN_HOME`."""
+
+    storage_url: str | None
+    """A directory or `s3://...` instead of the home's storage directory."""
+
+    worker_command: tuple[str, ...] | None
+    """The worker command of the local backend, when `$BRIGHTRUN_WORKER` does not set it."""
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> OpenOptions:
+        """A ``OpenOptions`` from the core's JSON object."""
+        d = to_object(data)
+        return cls(
+            database_url=to_optional(d["database_url"], lambda v1: to_str(v1)),
+            home=to_optional(d["home"], lambda v1: to_str(v1)),
+            storage_url=to_optional(d["storage_url"], lambda v1: to_str(v1)),
+            worker_command=to_optional(d["worker_command"], lambda v1: to_tuple(v1, lambda v2: to_str(v2))),
+        )
+
+
+@dataclass(frozen=True)
 class PageDataset(Record):
     """One page of a listing and the number of rows that match the filter in all pages."""
 
@@ -1686,6 +2239,30 @@ class RoleCounts(Record):
             assistant=to_int(d["assistant"]),
             system=to_int(d["system"]),
             user=to_int(d["user"]),
+        )
+
+
+@dataclass(frozen=True)
+class SetBudgetArgs(Record):
+    """`costs.set_budget`: the budget, amounts as decimal strings; an absent amount is unlimited."""
+
+    alert_threshold_percent: int | None
+    """The share of the budget at which the user is alerted, in percent (default 80)."""
+
+    monthly: str | None
+    """The monthly budget in USD."""
+
+    per_job_cap: str | None
+    """The most one job may cost, in USD."""
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SetBudgetArgs:
+        """A ``SetBudgetArgs`` from the core's JSON object."""
+        d = to_object(data)
+        return cls(
+            alert_threshold_percent=to_optional(d["alert_threshold_percent"], lambda v1: to_int(v1)),
+            monthly=to_optional(d["monthly"], lambda v1: to_str(v1)),
+            per_job_cap=to_optional(d["per_job_cap"], lambda v1: to_str(v1)),
         )
 
 Severity = Literal["error", "warning", "info"]
@@ -2061,6 +2638,78 @@ class TrainingSummary(Record):
             gpu_hours=to_decimal(d["gpu_hours"]),
             tokens_processed=to_int(d["tokens_processed"]),
             total_steps=to_int(d["total_steps"]),
+        )
+
+
+@dataclass(frozen=True)
+class UpdateDatasetArgs(Record):
+    """`datasets.update`: a name or description change; a `description` of `null` clears it."""
+
+    description: str | None
+    """A new description (`null` clears it)."""
+
+    id: str
+    """The dataset."""
+
+    name: str | None
+    """A new name."""
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> UpdateDatasetArgs:
+        """A ``UpdateDatasetArgs`` from the core's JSON object."""
+        d = to_object(data)
+        return cls(
+            description=to_optional(d["description"], lambda v1: to_str(v1)),
+            id=to_str(d["id"]),
+            name=to_optional(d["name"], lambda v1: to_str(v1)),
+        )
+
+
+@dataclass(frozen=True)
+class UpdateModelArgs(Record):
+    """`models.update`: a name, description or status change."""
+
+    description: str | None
+    """A new description (`null` clears it)."""
+
+    id: str
+    """The model."""
+
+    name: str | None
+    """A new name."""
+
+    status: ArtifactStatus | None
+    """A new status (`archived`, ...)."""
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> UpdateModelArgs:
+        """A ``UpdateModelArgs`` from the core's JSON object."""
+        d = to_object(data)
+        return cls(
+            description=to_optional(d["description"], lambda v1: to_str(v1)),
+            id=to_str(d["id"]),
+            name=to_optional(d["name"], lambda v1: to_str(v1)),
+            status=to_optional(d["status"], lambda v1: cast(ArtifactStatus, to_choice(v1, _ARTIFACTSTATUS))),
+        )
+
+
+@dataclass(frozen=True)
+class UploadDatasetArgs(Record):
+    """`datasets.upload`: the local file to stream into a dataset awaiting its file."""
+
+    id: str
+    """The dataset (status `uploading`)."""
+
+    path: str
+    """The local file."""
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> UploadDatasetArgs:
+        """A ``UploadDatasetArgs`` from the core's JSON object."""
+        d = to_object(data)
+        return cls(
+            id=to_str(d["id"]),
+            path=to_str(d["path"]),
         )
 
 
@@ -2568,10 +3217,12 @@ __all__ = [
     "Conversation",
     "ConvertSummary",
     "CostEstimate",
+    "CostHistoryArgs",
     "CostRecord",
     "CostSummary",
     "CostTotals",
     "CostType",
+    "CreateDatasetArgs",
     "CurrentMetrics",
     "Dataset",
     "DatasetFormat",
@@ -2579,25 +3230,37 @@ __all__ = [
     "DatasetStatus",
     "DatasetSummary",
     "DatasetUpload",
+    "DownloadUrlsArgs",
     "DurationEstimate",
     "Estimate",
     "EventBatch",
     "EventCursor",
     "FitSuggestion",
+    "FlatConvertOptions",
+    "FlatEstimateOptions",
+    "FlatValidateOptions",
     "FlopsPerToken",
     "GpuSelection",
     "GpuSpec",
     "Hyperparameters",
+    "JobArgs",
     "JobDetails",
+    "JobEventsArgs",
+    "JobMetricsArgs",
     "JobStage",
     "JobStatus",
     "Layout",
+    "ListDatasetsArgs",
+    "ListJobsArgs",
+    "ListModelsArgs",
+    "ListNotificationsArgs",
     "Location",
     "LocationLocalPath",
     "LocationSignedUrl",
     "MemoryBreakdown",
     "MemoryEstimate",
     "Message",
+    "MetricSeries",
     "MetricsPoint",
     "ModelArchitecture",
     "ModelArtifact",
@@ -2605,6 +3268,7 @@ __all__ = [
     "Notification",
     "NotificationPriority",
     "NotificationType",
+    "OpenOptions",
     "PageDataset",
     "PageModelArtifact",
     "PageNotification",
@@ -2615,6 +3279,7 @@ __all__ = [
     "Quantization",
     "Role",
     "RoleCounts",
+    "SetBudgetArgs",
     "Severity",
     "Source",
     "Split",
@@ -2627,6 +3292,9 @@ __all__ = [
     "TokenSpread",
     "TrainingJob",
     "TrainingSummary",
+    "UpdateDatasetArgs",
+    "UpdateModelArgs",
+    "UploadDatasetArgs",
     "ValidationFinding",
     "ValidationReport",
     "WorkerEvent",

@@ -22,6 +22,7 @@ use crate::model::DatasetFormat;
 /// fields take the CLI's defaults: the format detected, `max_seq_len` 2048, `min_examples` 10,
 /// tokens estimated.
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct FlatValidateOptions {
     /// The format's name (`chat`, `brightrun_lora_v3`, `brightrun_lora_v4`).
@@ -71,6 +72,7 @@ impl FlatValidateOptions {
 
 /// The options of a conversion with JSON (or JavaScript) types; see [`FlatValidateOptions`].
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct FlatConvertOptions {
     /// The format's name, instead of recognising it.

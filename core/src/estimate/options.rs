@@ -130,6 +130,7 @@ macro_rules! flat_estimate_options {
         /// [`FlatEstimateOptions::into_options`] checks and converts every field, so both report
         /// bad input with the same codes and messages.
         #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+        #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
         #[serde(default, deny_unknown_fields)]
         pub struct FlatEstimateOptions {
             /// Base model by Hugging Face id.

@@ -17,6 +17,7 @@ mod jobs;
 mod models;
 mod notifications;
 pub(crate) mod notify;
+pub mod operations;
 
 pub use config::{
     BrightRunConfig, DATABASE_URL_VAR, GPU_SLOTS_VAR, HOME_VAR, KEEP_RUNS_VAR, KEEP_SCRATCH_VAR, LOCAL_USER,
@@ -29,6 +30,7 @@ pub use follow::{FollowState, MAX_STEPS};
 pub use ids::derived_id;
 pub use jobs::{JobDetails, JobRequest};
 pub use models::{ModelDownload, ModelUpdate};
+pub use operations::OperationError;
 
 use std::path::Path;
 use std::sync::Arc;

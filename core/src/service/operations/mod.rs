@@ -1,47 +1,106 @@
-//! The service operations by name: arguments from a JSON object, results as the core's JSON.
+//! The service's operations by name, for bindings: arguments as a JSON object, results as
+//! the core's JSON (the bytes `brightrun ... --json` prints).
 //!
-//! Each operation reads its arguments into a small struct (unknown or mistyped arguments
-//! are an `invalid_arguments` error naming the problem) and calls one service method for
-//! the given user. A malformed id is reported like a missing one (`not_found`).
+//! A binding needs one native entry point, [`call`], instead of one per operation: the
+//! Python and Node clients both send `("jobs.create", user, {"dataset_id": ..., ...})` and
+//! read back the same JSON, so an operation is added (and checked) once, here. Each
+//! operation reads its arguments into a small struct (an unknown or mistyped argument is
+//! an `invalid_arguments` error naming it) and calls one [`BrightRun`] method for the
+//! user. A malformed id is reported like a missing one (`not_found`).
+//!
+//! [`OpenOptions`] is how a binding's `open` options become a
+//! [`BrightRunConfig`](super::BrightRunConfig), and [`Background`] the orchestrator a
+//! binding runs beside its host.
+//!
+//! ```no_run
+//! # async fn demo(app: brightrun_core::service::BrightRun) -> Result<(), brightrun_core::service::OperationError> {
+//! use brightrun_core::service::operations;
+//!
+//! let user = "00000000-0000-4000-8000-627269676874";
+//! let page = operations::call(&app, "datasets.list", user, r#"{"limit": 5}"#).await?;
+//! assert!(page["items"].is_array());
+//! # Ok(()) }
+//! ```
 
-use std::path::PathBuf;
+mod args;
+mod background;
+mod error;
+mod jobs;
+mod open;
+
+pub use args::{
+    CostHistoryArgs, CreateDatasetArgs, DownloadUrlsArgs, JobArgs, JobEventsArgs, JobMetricsArgs, ListDatasetsArgs,
+    ListJobsArgs, ListModelsArgs, ListNotificationsArgs, SetBudgetArgs, UpdateDatasetArgs, UpdateModelArgs,
+    UploadDatasetArgs,
+};
+pub use background::{Background, POLL_INTERVAL, describe, orchestrator, pass_report};
+pub use error::OperationError;
+pub use jobs::job_request;
+pub use open::OpenOptions;
+
 use std::str::FromStr;
 use std::time::Duration;
 
-use brightrun_core::backend::EventCursor;
-use brightrun_core::config::{GpuSelection, Preset};
-use brightrun_core::error_code::Code;
-use brightrun_core::estimate::FlatEstimateOptions;
-use brightrun_core::model::{
-    ArtifactId, ArtifactStatus, DatasetFormat, DatasetId, DatasetStatus, JobId, JobStatus, Money, NotificationId,
-    UserId,
-};
-use brightrun_core::service::{BrightRun, DatasetUpdate, JobRequest, ModelUpdate, NewDataset, ServiceError};
-use brightrun_core::store::{
-    ArtifactQuery, BudgetSettings, DatasetQuery, JobQuery, MetricSeries, NotificationQuery, PageRequest, StoreError,
-};
 use bytes::Bytes;
 use futures_util::Stream;
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::io::AsyncReadExt as _;
 
-use crate::errors::NativeError;
+use super::{BrightRun, DatasetUpdate, ModelUpdate, NewDataset, ServiceError};
+use crate::backend::EventCursor;
+use crate::error_code::Code;
+use crate::model::{ArtifactId, DatasetId, JobId, Money, NotificationId, UserId};
+use crate::store::{ArtifactQuery, BudgetSettings, DatasetQuery, JobQuery, NotificationQuery, PageRequest, StoreError};
 
-type Outcome = Result<Value, NativeError>;
+type Outcome = Result<Value, OperationError>;
 
-/// Runs `method` for `user` with `args` (a JSON object).
+/// The names of every operation [`call`] runs.
+pub const OPERATIONS: &[&str] = &[
+    "datasets.create",
+    "datasets.upload",
+    "datasets.list",
+    "datasets.retrieve",
+    "datasets.update",
+    "datasets.delete",
+    "datasets.report",
+    "jobs.estimate",
+    "jobs.create",
+    "jobs.list",
+    "jobs.retrieve",
+    "jobs.details",
+    "jobs.cancel",
+    "jobs.costs",
+    "jobs.events",
+    "jobs.metrics",
+    "models.list",
+    "models.retrieve",
+    "models.update",
+    "models.download_urls",
+    "costs.summary",
+    "costs.history",
+    "costs.budget",
+    "costs.set_budget",
+    "notifications.list",
+    "notifications.unread_count",
+    "notifications.mark_read",
+    "notifications.mark_all_read",
+];
+
+/// Runs the operation `method` for `user` (a UUID) with `args` (a JSON object, snake_case)
+/// and returns its result as the core's JSON.
+///
+/// Errors: `invalid_user_id`, `invalid_arguments` (not JSON, an unknown or mistyped
+/// argument), `unknown_operation`, `not_found` (a malformed, missing or another user's id),
+/// and whatever the service call reports.
 pub async fn call(app: &BrightRun, method: &str, user: &str, args: &str) -> Outcome {
-    let user: UserId = user
-        .parse()
-        .map_err(|_| ServiceError::invalid(Code::InvalidUserId, format!("{user:?} is not a user id (a UUID)")))?;
+    let user = user_id(user)?;
     let args: Value = serde_json::from_str(args).map_err(|e| invalid(format!("arguments are not JSON: {e}")))?;
     match method {
         "datasets.create" => datasets_create(app, user, args).await,
         "datasets.upload" => datasets_upload(app, user, args).await,
         "datasets.list" => {
-            let a: ListDatasets = parse(args)?;
+            let a: ListDatasetsArgs = parse(args)?;
             let query = DatasetQuery {
                 status: a.status,
                 format: a.format,
@@ -53,7 +112,7 @@ pub async fn call(app: &BrightRun, method: &str, user: &str, args: &str) -> Outc
         }
         "datasets.retrieve" => done(app.get_dataset(user, id::<DatasetId>("dataset", &args)?).await),
         "datasets.update" => {
-            let a: Update = parse(args.clone())?;
+            let a: UpdateDatasetArgs = parse(args.clone())?;
             let update = DatasetUpdate { name: a.name, description: a.description };
             done(app.update_dataset(user, id::<DatasetId>("dataset", &args)?, update).await)
         }
@@ -71,7 +130,7 @@ pub async fn call(app: &BrightRun, method: &str, user: &str, args: &str) -> Outc
             done(app.create_job(user, &request).await)
         }
         "jobs.list" => {
-            let a: ListJobs = parse(args)?;
+            let a: ListJobsArgs = parse(args)?;
             let dataset_id = a.dataset_id.as_deref().map(|d| parse_id::<DatasetId>("dataset", d)).transpose()?;
             let query = JobQuery { status: a.status, dataset_id, page: page(a.limit, a.offset) };
             done(app.list_jobs(user, &query).await)
@@ -81,41 +140,41 @@ pub async fn call(app: &BrightRun, method: &str, user: &str, args: &str) -> Outc
         "jobs.cancel" => done(app.cancel_job(user, id::<JobId>("job", &args)?).await),
         "jobs.costs" => done(app.job_costs(user, id::<JobId>("job", &args)?).await),
         "jobs.events" => {
-            let a: Events = parse(args.clone())?;
+            let a: JobEventsArgs = parse(args.clone())?;
             let cursor = EventCursor(a.after.unwrap_or(0));
             done(app.job_events(user, id::<JobId>("job", &args)?, cursor).await)
         }
         "jobs.metrics" => {
-            let a: Metrics = parse(args.clone())?;
+            let a: JobMetricsArgs = parse(args.clone())?;
             let id = id::<JobId>("job", &args)?;
             let series = a.series.unwrap_or_default();
             done(app.job_metrics(user, id, series, a.max_points.unwrap_or(500)).await)
         }
         "models.list" => {
-            let a: ListModels = parse(args)?;
+            let a: ListModelsArgs = parse(args)?;
             let job_id = a.job_id.as_deref().map(|j| parse_id::<JobId>("job", j)).transpose()?;
             let query = ArtifactQuery { status: a.status, job_id, page: page(a.limit, a.offset) };
             done(app.list_models(user, &query).await)
         }
         "models.retrieve" => done(app.get_model(user, id::<ArtifactId>("model", &args)?).await),
         "models.update" => {
-            let a: UpdateModel = parse(args.clone())?;
+            let a: UpdateModelArgs = parse(args.clone())?;
             let update = ModelUpdate { name: a.name, description: a.description, status: a.status };
             done(app.update_model(user, id::<ArtifactId>("model", &args)?, update).await)
         }
         "models.download_urls" => {
-            let a: Downloads = parse(args.clone())?;
+            let a: DownloadUrlsArgs = parse(args.clone())?;
             let expires_in = Duration::from_secs(a.expires_in.unwrap_or(3600));
             done(app.model_downloads(user, id::<ArtifactId>("model", &args)?, expires_in).await)
         }
         "costs.summary" => done(app.cost_summary(user).await),
         "costs.history" => {
-            let a: History = parse(args)?;
+            let a: CostHistoryArgs = parse(args)?;
             done(app.cost_history(user, a.months.unwrap_or(12)).await)
         }
         "costs.budget" => done(app.budget(user).await),
         "costs.set_budget" => {
-            let a: Budget = parse(args)?;
+            let a: SetBudgetArgs = parse(args)?;
             let money = |field: &str, value: Option<String>| {
                 value.map(|v| Money::from_str(&v).map_err(|e| invalid(format!("{field}: {e}")))).transpose()
             };
@@ -127,7 +186,7 @@ pub async fn call(app: &BrightRun, method: &str, user: &str, args: &str) -> Outc
             done(app.set_budget(user, &budget).await)
         }
         "notifications.list" => {
-            let a: ListNotifications = parse(args)?;
+            let a: ListNotificationsArgs = parse(args)?;
             let query = NotificationQuery { unread_only: a.unread.unwrap_or(false), page: page(a.limit, a.offset) };
             done(app.list_notifications(user, &query).await)
         }
@@ -140,12 +199,23 @@ pub async fn call(app: &BrightRun, method: &str, user: &str, args: &str) -> Outc
     }
 }
 
+/// The user id of a call: a UUID, else `invalid_user_id`.
+pub fn user_id(text: &str) -> Result<UserId, ServiceError> {
+    text.parse().map_err(|_| ServiceError::invalid(Code::InvalidUserId, format!("{text:?} is not a user id (a UUID)")))
+}
+
+/// A dataset id given by a caller: one that is not a UUID names no row, so it is `not_found`.
+pub fn dataset_id(text: &str) -> Result<DatasetId, ServiceError> {
+    parse_id("dataset", text)
+}
+
 /// A service result as JSON.
 fn done<T: serde::Serialize>(result: Result<T, ServiceError>) -> Outcome {
     let value = result?;
     serde_json::to_value(value).map_err(|e| ServiceError::internal(format!("cannot serialise a result: {e}")).into())
 }
 
+/// An `invalid_arguments` error.
 fn invalid(message: String) -> ServiceError {
     ServiceError::invalid(Code::InvalidArguments, message)
 }
@@ -172,169 +242,23 @@ fn page(limit: Option<u32>, offset: Option<u64>) -> PageRequest {
     PageRequest { limit: limit.unwrap_or(PageRequest::DEFAULT_LIMIT), offset: offset.unwrap_or(0) }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ListDatasets {
-    status: Option<DatasetStatus>,
-    format: Option<DatasetFormat>,
-    search: Option<String>,
-    limit: Option<u32>,
-    offset: Option<u64>,
-}
-
-/// A name or description change; a `description` of `null` clears it.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Update {
-    #[allow(dead_code)]
-    id: String,
-    name: Option<String>,
-    #[serde(default, deserialize_with = "present")]
-    description: Option<Option<String>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct UpdateModel {
-    #[allow(dead_code)]
-    id: String,
-    name: Option<String>,
-    #[serde(default, deserialize_with = "present")]
-    description: Option<Option<String>>,
-    status: Option<ArtifactStatus>,
-}
-
-/// A field that is present (even as `null`) is `Some`.
-fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(d).map(Some)
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ListJobs {
-    status: Option<JobStatus>,
-    dataset_id: Option<String>,
-    limit: Option<u32>,
-    offset: Option<u64>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Events {
-    #[allow(dead_code)]
-    id: String,
-    after: Option<u64>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Metrics {
-    #[allow(dead_code)]
-    id: String,
-    series: Option<MetricSeries>,
-    max_points: Option<usize>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ListModels {
-    status: Option<ArtifactStatus>,
-    job_id: Option<String>,
-    limit: Option<u32>,
-    offset: Option<u64>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Downloads {
-    #[allow(dead_code)]
-    id: String,
-    expires_in: Option<u64>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct History {
-    months: Option<u32>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Budget {
-    monthly: Option<String>,
-    alert_threshold_percent: Option<u8>,
-    per_job_cap: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ListNotifications {
-    unread: Option<bool>,
-    limit: Option<u32>,
-    offset: Option<u64>,
-}
-
-/// A job: `dataset_id` and the estimate's options (`FlatEstimateOptions`: base model,
-/// GPU, count, price, preset and any hyperparameter).
-fn job_request(mut args: Value) -> Result<JobRequest, NativeError> {
-    let dataset = args.as_object_mut().and_then(|a| a.remove("dataset_id"));
-    let dataset_id = match dataset {
-        Some(Value::String(text)) => parse_id::<DatasetId>("dataset", &text)?,
-        _ => return Err(invalid("dataset_id is missing (a string)".into()).into()),
-    };
-    let flat: FlatEstimateOptions = parse(args)?;
-    let options = flat.into_options()?;
-    let defaults = options.preset.hyperparameters(&options.base_model);
-    let mut hyperparameters = defaults.clone();
-    options.overrides.apply(&mut hyperparameters);
-    hyperparameters.validate().map_err(brightrun_core::Error::from)?;
-    let preset = if hyperparameters == defaults { options.preset } else { Preset::Custom };
-    let gpu = GpuSelection::new(&options.gpu, options.gpus, options.price_per_gpu_hour)
-        .map_err(brightrun_core::Error::from)?;
-    Ok(JobRequest {
-        dataset_id,
-        preset,
-        base_model: options.base_model,
-        hyperparameters: Some(hyperparameters),
-        gpu,
-        measured_tokens_per_second: options.measured_tokens_per_second,
-    })
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CreateDataset {
-    name: String,
-    description: Option<String>,
-    format: DatasetFormat,
-    file_name: String,
-    size: u64,
-}
-
 /// Creates a dataset awaiting its file.
 async fn datasets_create(app: &BrightRun, user: UserId, args: Value) -> Outcome {
-    let a: CreateDataset = parse(args)?;
+    let a: CreateDatasetArgs = parse(args)?;
     let new = NewDataset {
         name: a.name,
         description: a.description,
         format: a.format,
         file_name: a.file_name,
-        declared_size: a.size,
+        declared_size: a.size.unwrap_or(app.blobs().limits().dataset_bytes),
     };
     done(app.create_dataset(user, new).await)
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Upload {
-    id: String,
-    path: PathBuf,
-}
-
 /// Streams the local file `path` into a dataset awaiting its file, and confirms it.
 async fn datasets_upload(app: &BrightRun, user: UserId, args: Value) -> Outcome {
-    let a: Upload = parse(args)?;
-    let id = parse_id::<DatasetId>("dataset", &a.id)?;
+    let a: UploadDatasetArgs = parse(args.clone())?;
+    let id = id::<DatasetId>("dataset", &args)?;
     let file = tokio::fs::File::open(&a.path)
         .await
         .map_err(|e| ServiceError::io(format!("opening {}", a.path.display()), e))?;
@@ -356,3 +280,6 @@ fn chunks(file: tokio::fs::File) -> impl Stream<Item = Result<Bytes, std::io::Er
         }
     })
 }
+
+#[cfg(test)]
+mod tests;

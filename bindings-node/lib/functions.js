@@ -1,0 +1,32 @@
+'use strict'
+/**
+ * The module functions: catalogs, `estimate`, `validate` and `convert`. The addon answers
+ * the CLI's `--json`; these read it into the package's typed objects.
+ */
+
+const native = require('../native.js')
+const { reader } = require('./convert.js')
+const { coded, codedAsync } = require('./errors.js')
+
+const readPresets = reader('PresetSummary', { list: true })
+const readGpus = reader('GpuSpec', { list: true })
+const readBaseModels = reader('BaseModel', { list: true })
+const readEstimate = reader('Estimate')
+const readReport = reader('ValidationReport')
+const readSummary = reader('ConvertSummary')
+
+const nativePresets = coded(native.presets)
+const nativeGpus = coded(native.gpus)
+const nativeBaseModels = coded(native.baseModels)
+const nativeEstimate = codedAsync(native.estimate)
+const nativeValidate = codedAsync(native.validate)
+const nativeConvert = codedAsync(native.convert)
+
+module.exports = {
+  presets: () => readPresets(nativePresets()),
+  gpus: () => readGpus(nativeGpus()),
+  baseModels: () => readBaseModels(nativeBaseModels()),
+  estimate: async (options) => readEstimate(await nativeEstimate(options)),
+  validate: async (path, options) => readReport(await nativeValidate(path, options)),
+  convert: async (path, outDir, options) => readSummary(await nativeConvert(path, outDir, options)),
+}

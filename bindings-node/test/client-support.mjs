@@ -1,0 +1,67 @@
+// Shared helpers of the client tests: the trainer to run, a worker that always fails, and
+// how a missing service skips a test (or fails it under CI=true).
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+import { cliPath, repo } from './helpers.mjs'
+
+export const CHAT = join(repo, 'examples', 'data', 'sample_chat.jsonl')
+
+/** Few, short steps: the smoke model trains them on a CPU in seconds. */
+export const QUICK = { epochs: 1, batchSize: 4, maxSeqLen: 512 }
+
+/** Whether this runs under CI, where a missing service fails a test instead of skipping it. */
+export function underCi() {
+  return !['', '0', 'false'].includes((process.env.CI ?? '').trim())
+}
+
+/**
+ * Skips the test `t` (prints SKIPPED with the reason), or fails it under CI=true.
+ * Returns true when the test must stop.
+ */
+export function missing(t, reason) {
+  if (underCi()) throw new Error(`${reason} (required under CI=true)`)
+  console.log(`SKIPPED: ${reason}`)
+  t.skip(reason)
+  return true
+}
+
+/** The Python with the reference trainer ($BRIGHTRUN_TRAINER_PYTHON), or null. */
+export function trainerPython() {
+  return process.env.BRIGHTRUN_TRAINER_PYTHON || null
+}
+
+/** A fresh temporary directory. */
+export function tempDir(prefix = 'brightrun-node-') {
+  return mkdtempSync(join(tmpdir(), prefix))
+}
+
+/** A worker command whose worker reports a dataset error and exits 3. */
+export function failingWorker(python) {
+  const script = join(tempDir(), 'failing_worker.py')
+  writeFileSync(
+    script,
+    [
+      'import datetime, json, sys',
+      'now = datetime.datetime.now(datetime.timezone.utc).isoformat().replace("+00:00", "Z")',
+      'print(json.dumps({"v": 1, "seq": 1, "ts": now, "event": "failed",',
+      '                  "error_type": "dataset_error", "message": "this worker always fails"}), flush=True)',
+      'sys.exit(3)',
+      '',
+    ].join('\n'),
+  )
+  return [python, script]
+}
+
+/** The CLI's --json output for the BrightRun home `home`. */
+export function cliJsonAt(home, ...args) {
+  const path = cliPath()
+  if (!path) throw new Error('no brightrun CLI: run `cargo build -p brightrun-cli` or set BRIGHTRUN_CLI')
+  const env = { ...process.env, BRIGHTRUN_HOME: home }
+  for (const name of ['BRIGHTRUN_DATABASE_URL', 'BRIGHTRUN_STORAGE_URL']) delete env[name]
+  const done = spawnSync(path, [...args, '--json'], { encoding: 'utf8', env })
+  if (done.status !== 0) throw new Error(`brightrun ${args.join(' ')}: ${done.stderr}`)
+  return JSON.parse(done.stdout)
+}

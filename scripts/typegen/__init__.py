@@ -1,0 +1,1 @@
+"""The type generators of scripts/generate-types."""

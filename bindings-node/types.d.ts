@@ -1166,6 +1166,11 @@ export interface TrainingJob {
   artifactId?: string
   /** The backend's serialised handle of the current attempt, so polling survives a restart. */
   backendHandle: unknown
+  /**
+   * When its owner asked to cancel the job while it was being launched or ran: the
+   * orchestrator stops its worker and the job ends `cancelled` once the worker is gone.
+   */
+  cancelRequestedAt?: string
   /** When the job reached a final status. */
   completedAt?: string
   /** When the row was created. */

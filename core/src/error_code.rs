@@ -343,15 +343,6 @@ error_codes! {
     /// A fault in BrightRun itself; the message says where.
     Internal => "internal", Internal, [ServiceError],
         "report it with the message: it is a bug";
-    /// A call on a client (Python or Node) that was closed.
-    ClientClosed => "client_closed", Conflict, [Client],
-        "open a new client: a closed one answers nothing";
-    /// A downloaded model file whose size or sha256 differs from the model's record; nothing was kept.
-    ChecksumMismatch => "checksum_mismatch", Dependency, [Client],
-        "download again; if it happens again the stored file changed: find out what writes to the bucket";
-    /// A model file could not be read from its storage during a download.
-    DownloadFailed => "download_failed", Dependency, [Client],
-        "check the network and the storage, then download again";
 }
 
 #[cfg(test)]

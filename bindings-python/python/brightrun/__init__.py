@@ -74,6 +74,7 @@ from ._errors import (
     TokenizerError,
     TransitionError,
     UnknownValueError,
+    WaitTimeoutError,
 )
 from ._results import (
     Advice,
@@ -261,6 +262,7 @@ __all__ = [
     "TrainingSummary",
     "TransitionError",
     "UnknownValueError",
+    "WaitTimeoutError",
     "ValidationFinding",
     "ValidationReport",
     "WorkerEvent",

@@ -25,6 +25,7 @@ __all__ = [
     "TokenizerError",
     "TransitionError",
     "UnknownValueError",
+    "WaitTimeoutError",
 ]
 
 
@@ -119,6 +120,12 @@ class InternalError(BrightRunError, RuntimeError):
 class NotFoundError(BrightRunError, LookupError):
     """A dataset, job, model or notification that does not exist, was deleted, or belongs
     to another user (the service never tells these apart). Code: ``not_found``."""
+
+
+class WaitTimeoutError(BrightRunError, TimeoutError):
+    """A ``wait`` (``datasets.wait``, ``jobs.wait``) that did not end within its timeout;
+    also a ``TimeoutError``. Code: ``timeout``: wait longer, and check that an orchestrator
+    runs (the client's own, or ``brightrun worker``)."""
 
 
 class InvalidRequestError(BrightRunError, ValueError):

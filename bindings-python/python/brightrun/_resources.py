@@ -18,7 +18,7 @@ from typing import Any, Protocol, TypeVar
 from . import _ops
 from ._api import HyperparameterOverrides, validate, validate_async
 from ._download import save
-from ._errors import DatasetError
+from ._errors import DatasetError, WaitTimeoutError
 from ._files import DatasetFile, local_file
 from ._metrics import Metrics
 from ._ops import _UNSET, Money, Op
@@ -71,7 +71,7 @@ def _deadline(timeout: float | None) -> float | None:
 
 def _check_deadline(deadline: float | None, what: str) -> None:
     if deadline is not None and time.monotonic() > deadline:
-        raise TimeoutError(f"{what} did not finish in time")
+        raise WaitTimeoutError(f"{what} did not finish in time", "timeout")
 
 
 class Datasets:
@@ -121,7 +121,7 @@ class Datasets:
         """Waits until the dataset is ``ready`` or ``error`` and returns it.
 
         Raises:
-            TimeoutError: not validated within ``timeout`` seconds.
+            WaitTimeoutError: not validated within ``timeout`` seconds (also a ``TimeoutError``).
         """
         deadline = _deadline(timeout)
         while True:

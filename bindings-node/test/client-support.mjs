@@ -65,3 +65,31 @@ export function cliJsonAt(home, ...args) {
   if (done.status !== 0) throw new Error(`brightrun ${args.join(' ')}: ${done.stderr}`)
   return JSON.parse(done.stdout)
 }
+
+/**
+ * Starts the tests' S3-compatible server ($BRIGHTRUN_TEST_S3_SERVER: s3s over a directory,
+ * checking SigV4 signatures, built by scripts/test) serving from a fresh directory. Resolves
+ * to `{ url, stop }`: its `s3://` storage URL and a function that stops it; null when the
+ * variable is unset.
+ */
+export async function startS3Server() {
+  const server = process.env.BRIGHTRUN_TEST_S3_SERVER
+  if (!server) return null
+  const { spawn } = await import('node:child_process')
+  const { createInterface } = await import('node:readline')
+  const child = spawn(server, [tempDir('brightrun-s3-')], { stdio: ['pipe', 'pipe', 'inherit'] })
+  const [line] = await Promise.race([
+    (async () => {
+      for await (const first of createInterface({ input: child.stdout })) return [first]
+      return ['']
+    })(),
+    new Promise((_, reject) => child.once('exit', (code) => reject(new Error(`the S3 server exited (${code})`)))),
+  ])
+  if (!line.startsWith('s3://')) throw new Error(`the S3 server printed ${JSON.stringify(line)}`)
+  // It serves until its standard input closes.
+  const stop = () => new Promise((resolve) => {
+    child.once('exit', resolve)
+    child.stdin.end()
+  })
+  return { url: line.trim(), stop }
+}

@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use brightrun_core::config::{GpuSelection, Preset};
 use brightrun_core::model::{DatasetFormat, Timestamp, TrainingJob};
-use brightrun_core::service::{BrightRun, BrightRunConfig, LOCAL_USER, NewDataset};
+use brightrun_core::service::{BrightRun, BrightRunConfig, LOCAL_USER, NewDataset, operations};
 use brightrun_core::store::{DatasetQuery, JobQuery};
 
 #[tokio::main]
@@ -30,6 +30,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let query = DatasetQuery::default();
     let list = time(calls, || async { app.list_datasets(LOCAL_USER, &query).await.map(drop) }).await?;
     println!("rust datasets.list median {:.1} us p90 {:.1} us", list.0, list.1);
+    // The same calls as the bindings make them: by name, arguments and result as JSON text.
+    let user = LOCAL_USER.to_string();
+    let by_name = |method: &'static str, args: String| {
+        let (app, user) = (&app, &user);
+        move || {
+            let args = args.clone();
+            async move {
+                let value = operations::call(app, method, user, &args).await.map_err(|e| e.to_string())?;
+                serde_json::to_string(&value).map(drop).map_err(|e| e.to_string())
+            }
+        }
+    };
+    let retrieve = time(calls, by_name("jobs.retrieve", format!(r#"{{"id": "{job_id}"}}"#))).await?;
+    println!("json jobs.retrieve median {:.1} us p90 {:.1} us", retrieve.0, retrieve.1);
+    let list = time(calls, by_name("datasets.list", "{}".into())).await?;
+    println!("json datasets.list median {:.1} us p90 {:.1} us", list.0, list.1);
     Ok(())
 }
 
@@ -64,18 +80,19 @@ async fn seed(app: &BrightRun, rows: u64) -> Result<brightrun_core::model::JobId
 }
 
 /// The median and 90th percentile, in µs, of `calls` calls of `call` (after 100 to warm up).
-async fn time<F, Fut>(calls: usize, call: F) -> Result<(f64, f64), Box<dyn std::error::Error>>
+async fn time<F, Fut, E>(calls: usize, call: F) -> Result<(f64, f64), Box<dyn std::error::Error>>
 where
     F: Fn() -> Fut,
-    Fut: std::future::Future<Output = Result<(), brightrun_core::service::ServiceError>>,
+    Fut: std::future::Future<Output = Result<(), E>>,
+    E: Into<Box<dyn std::error::Error>>,
 {
     for _ in 0..100 {
-        call().await?;
+        call().await.map_err(Into::into)?;
     }
     let mut micros = Vec::with_capacity(calls);
     for _ in 0..calls {
         let start = Instant::now();
-        call().await?;
+        call().await.map_err(Into::into)?;
         micros.push(start.elapsed().as_secs_f64() * 1e6);
     }
     micros.sort_by(f64::total_cmp);

@@ -307,9 +307,9 @@ error_codes! {
     /// No home directory to put the BrightRun home in.
     NoHome => "no_home", InvalidInput, [ServiceError],
         "set BRIGHTRUN_HOME";
-    /// BRIGHTRUN_WORKER is set but empty.
+    /// BRIGHTRUN_WORKER (or a client's worker command) is empty or has an unbalanced quote.
     InvalidWorker => "invalid_worker", InvalidInput, [ServiceError],
-        "set BRIGHTRUN_WORKER to the worker's command line, or unset it";
+        "set BRIGHTRUN_WORKER to the worker's command line as a shell would read it, or unset it";
     /// BRIGHTRUN_WORKER_ENV names a variable the worker must never get.
     InvalidWorkerEnv => "invalid_worker_env", InvalidInput, [ServiceError],
         "remove the names the message lists (credentials, BrightRun's own settings)";

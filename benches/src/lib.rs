@@ -9,10 +9,11 @@ use tokenizers::Tokenizer;
 
 /// The reference count of a conversation under ChatML: the counting definition of
 /// `HfTokenCounter` computed the obvious way, with one `Tokenizer::encode` of the whole
-/// rendered conversation for the total and, for each assistant turn, one of the
-/// conversation through the turn and one of the conversation before it with the
-/// generation prompt (`trainable` adds up their differences). Right for every tokenizer,
-/// whether or not ChatML's markers are special tokens in it.
+/// rendered conversation for the total and, for each trained assistant turn (weight not 0:
+/// a v4 file's history answers are context), one of the conversation through the turn and
+/// one of the conversation before it with the generation prompt (`trainable` adds up their
+/// differences). Right for every tokenizer, whether or not ChatML's markers are special
+/// tokens in it.
 pub struct NaiveCounter {
     tokenizer: Tokenizer,
 }
@@ -27,7 +28,7 @@ impl NaiveCounter {
     pub fn count(&self, messages: &[Message]) -> Result<TokenCount, String> {
         let mut count = TokenCount { total: encode_len(&self.tokenizer, &chatml(messages))?, trainable: 0 };
         for (i, message) in messages.iter().enumerate() {
-            if message.role == Role::Assistant {
+            if message.is_trained() {
                 let through = encode_len(&self.tokenizer, &chatml(&messages[..=i]))?;
                 let before = encode_len(&self.tokenizer, &(chatml(&messages[..i]) + "<|im_start|>assistant\n"))?;
                 count.trainable += through.saturating_sub(before);
@@ -51,12 +52,19 @@ pub fn add(a: TokenCount, b: TokenCount) -> TokenCount {
     TokenCount { total: a.total + b.total, trainable: a.trainable + b.trainable }
 }
 
-/// The canonical messages of a record; empty when it has nothing to train on.
+/// The canonical messages of a record, weighted as the validator weighs them (a chat
+/// message's own `weight`; a v4 pair's history answers 0); empty when it has nothing to
+/// train on.
 pub fn conversation(line: &str) -> Result<Vec<Message>, String> {
     let record: Value = serde_json::from_str(line).map_err(|e| format!("a line is not JSON: {e}"))?;
     let message = |item: &Value| -> Result<Message, String> {
         let role = item["role"].as_str().and_then(Role::from_name).ok_or("a message without a known role")?;
-        Ok(Message::new(role, item["content"].as_str().ok_or("a message without content")?))
+        let message = Message::new(role, item["content"].as_str().ok_or("a message without content")?);
+        // A chat message's own weight (0 or 1), as the validator reads it.
+        Ok(match item["weight"].as_u64().and_then(|w| u8::try_from(w).ok()) {
+            Some(weight) => message.with_weight(weight),
+            None => message,
+        })
     };
     if let Some(messages) = record["messages"].as_array() {
         return messages.iter().map(message).collect();
@@ -69,7 +77,9 @@ pub fn conversation(line: &str) -> Result<Vec<Message>, String> {
     }
     let history = record["conversation_history"].as_array().map(Vec::as_slice).unwrap_or_default();
     for item in history {
-        messages.push(message(item)?);
+        // The history's answers are context: only the target is trained on.
+        let said = message(item)?;
+        messages.push(if said.role == Role::Assistant { said.with_weight(0) } else { said });
     }
     if history
         .last()

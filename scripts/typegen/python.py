@@ -32,6 +32,22 @@ def doc(text: str | None, indent: str) -> list[str]:
     return [f'{indent}"""{lines[0]}'] + [f"{indent}{line}".rstrip() for line in lines[1:]] + [f'{indent}"""']
 
 
+
+# How a string of each schema format is typed and read.
+STRING_FORMATS = {
+    "date-time": ("datetime", "to_time({})"),
+    "decimal": ("Decimal", "to_decimal({})"),
+    "date": ("date", "to_date({})"),
+    "path": ("Path", "Path(to_str({}))"),
+}
+
+# How the other JSON scalars are typed and read.
+SCALARS = {
+    "integer": ("int", "to_int({})"),
+    "number": ("float", "to_float({})"),
+    "boolean": ("bool", "to_bool({})"),
+}
+
 class Generator(Schema):
     """Turns the schema's definitions into Python source."""
 
@@ -82,21 +98,11 @@ class Generator(Schema):
                 names = self.choices(schema)
                 assert names is not None
                 return self.literal(names, expr)
-            if fmt == "date-time":
-                return "datetime", f"to_time({expr})"
-            if fmt == "decimal":
-                return "Decimal", f"to_decimal({expr})"
-            if fmt == "date":
-                return "date", f"to_date({expr})"
-            if fmt == "path":
-                return "Path", f"Path(to_str({expr}))"
-            return "str", f"to_str({expr})"
-        if kind == "integer":
-            return "int", f"to_int({expr})"
-        if kind == "number":
-            return "float", f"to_float({expr})"
-        if kind == "boolean":
-            return "bool", f"to_bool({expr})"
+            annotation, reader = STRING_FORMATS.get(fmt, ("str", "to_str({})"))
+            return annotation, reader.format(expr)
+        if kind in SCALARS:
+            annotation, reader = SCALARS[kind]
+            return annotation, reader.format(expr)
         if kind == "array":
             if "prefixItems" in schema:
                 if len(schema["prefixItems"]) != 2:

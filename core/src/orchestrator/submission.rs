@@ -184,7 +184,7 @@ impl Orchestrator {
         let state = FollowState::new(handle.clone());
         failpoint!(self, "launch.store_handle");
         let external_id = Some(handle.external_id.as_str());
-        let stored = match pass
+        let stop = match pass
             .db
             .set_job_backend(job.user_id, job.id, external_id, &state.to_value(), Timestamp::now())
             .await
@@ -194,7 +194,7 @@ impl Orchestrator {
             Err(StoreError::StaleState { .. }) => true,
             Err(e) => return Err(e.into()),
         };
-        if stored {
+        if stop {
             failpoint!(self, "launch.cancel_submitted");
             self.app.backend.cancel(&handle).await?;
         }

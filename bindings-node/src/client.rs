@@ -58,8 +58,7 @@ impl NativeClient {
     /// (a UUID) with `args` (a JSON object, snake_case); resolves to the core's JSON.
     #[napi]
     pub async fn call(&self, method: String, user: String, args: String) -> Result<String> {
-        let value = operations::call(&self.app, &method, &user, &args).await.map_err(|e| coded(&e))?;
-        to_json(&value)
+        operations::call(&self.app, &method, &user, &args).await.map_err(|e| coded(&e))
     }
 
     /// Starts streaming a file into `dataset` (created by `datasets.create`, status

@@ -55,14 +55,15 @@ impl Client {
     fn call(&self, py: Python<'_>, method: &str, user: &str, args: &str) -> PyResult<String> {
         let (app, method, user, args) = (self.app.clone(), method.to_owned(), user.to_owned(), args.to_owned());
         let runtime = runtime::runtime()?;
-        crate::run_detached(py, move || runtime.block_on(call(&app, &method, &user, &args)))
+        py.detach(|| panics::catch(|| runtime.block_on(call(&app, &method, &user, &args))))
+            .map_err(|e| e.into_py_err(py))
     }
 
     /// [`Client::call`] on the binding's runtime: an `asyncio` future of the same JSON.
     fn call_async<'py>(&self, py: Python<'py>, method: &str, user: &str, args: &str) -> PyResult<Bound<'py, PyAny>> {
         let (app, method, user, args) = (self.app.clone(), method.to_owned(), user.to_owned(), args.to_owned());
         let handle = runtime::runtime()?.handle().clone();
-        runtime::spawn_future(py, move || handle.block_on(call(&app, &method, &user, &args)))
+        runtime::spawn_json(py, move || handle.block_on(call(&app, &method, &user, &args)))
     }
 
     /// Starts the orchestrator in the background (validation, launching, following jobs),
@@ -102,6 +103,6 @@ impl Client {
 }
 
 /// The core's operation by name ([`operations::call`]), its errors as the binding's.
-async fn call(app: &BrightRun, method: &str, user: &str, args: &str) -> Result<serde_json::Value, NativeError> {
+async fn call(app: &BrightRun, method: &str, user: &str, args: &str) -> Result<String, NativeError> {
     operations::call(app, method, user, args).await.map_err(NativeError::from)
 }

@@ -19,8 +19,10 @@ use pyo3::prelude::*;
 use serde::Serialize;
 use tokio::runtime::Runtime;
 
+use brightrun_core::service::ServiceError;
+
+use crate::errors::NativeError;
 use crate::panics::{self, Failure};
-use crate::to_json;
 
 /// The runtime and the process that built it.
 static RUNTIME: Mutex<Option<(u32, Arc<Runtime>)>> = Mutex::new(None);
@@ -62,8 +64,20 @@ pub fn runtime() -> PyResult<Arc<Runtime>> {
 pub fn spawn_future<'py, T, E, F>(py: Python<'py>, work: F) -> PyResult<Bound<'py, PyAny>>
 where
     T: Serialize,
-    E: Into<crate::errors::NativeError>,
+    E: Into<NativeError>,
     F: FnOnce() -> Result<T, E> + Send + 'static,
+{
+    spawn_json(py, move || {
+        let value = work().map_err(Into::into)?;
+        serde_json::to_string(&value)
+            .map_err(|e| NativeError::Service(ServiceError::internal(format!("cannot serialise a result: {e}"))))
+    })
+}
+
+/// [`spawn_future`] of work whose result is JSON text already (a service call's).
+pub fn spawn_json<'py, F>(py: Python<'py>, work: F) -> PyResult<Bound<'py, PyAny>>
+where
+    F: FnOnce() -> Result<String, NativeError> + Send + 'static,
 {
     let event_loop = py.import("asyncio")?.call_method0("get_running_loop")?;
     let future = event_loop.call_method0("create_future")?;
@@ -140,8 +154,8 @@ pub fn register_exit_hook(py: Python<'_>) -> PyResult<()> {
 }
 
 /// Hands `outcome` to the event loop's thread, which sets it on `future`.
-fn deliver<T: Serialize>(py: Python<'_>, event_loop: &Py<PyAny>, future: &Py<PyAny>, outcome: Result<T, Failure>) {
-    let (ok, value): (bool, Py<PyAny>) = match outcome.map_err(|e| e.into_py_err(py)).and_then(|v| to_json(&v)) {
+fn deliver(py: Python<'_>, event_loop: &Py<PyAny>, future: &Py<PyAny>, outcome: Result<String, Failure>) {
+    let (ok, value): (bool, Py<PyAny>) = match outcome.map_err(|e| e.into_py_err(py)) {
         Ok(json) => (true, pyo3::types::PyString::new(py, &json).into_any().unbind()),
         Err(error) => (false, error.into_value(py).into_any()),
     };

@@ -36,10 +36,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let (app, user) = (&app, &user);
         move || {
             let args = args.clone();
-            async move {
-                let value = operations::call(app, method, user, &args).await.map_err(|e| e.to_string())?;
-                serde_json::to_string(&value).map(drop).map_err(|e| e.to_string())
-            }
+            async move { operations::call(app, method, user, &args).await.map(drop).map_err(|e| e.to_string()) }
         }
     };
     let retrieve = time(calls, by_name("jobs.retrieve", format!(r#"{{"id": "{job_id}"}}"#))).await?;

@@ -28,6 +28,15 @@ macro_rules! arguments {
 }
 
 arguments! {
+    /// The arguments of an operation on one row (`datasets.retrieve`, `jobs.cancel`, ...).
+    pub struct IdArgs {
+        /// The row's id.
+        pub id: String,
+    }
+
+    /// The arguments of an operation that takes none (`costs.summary`, ...): an empty object.
+    pub struct NoArgs {}
+
     /// `datasets.list`: a page of the user's datasets, newest first.
     pub struct ListDatasetsArgs {
         /// Only datasets of this status.

@@ -1,16 +1,14 @@
 //! A job's arguments: the dataset and the estimate's flat options.
 
-use serde_json::Value;
-
 use super::{JobArgs, OperationError, parse, parse_id};
 use crate::config::{GpuSelection, Preset};
 use crate::model::DatasetId;
 use crate::service::JobRequest;
 
-/// A job request from its JSON arguments: `dataset_id` and the estimate's options
+/// A job request from its arguments (JSON text): `dataset_id` and the estimate's options
 /// ([`FlatEstimateOptions`](crate::estimate::FlatEstimateOptions): base model, GPU, count, price, preset and any hyperparameter).
 /// Hyperparameters that differ from the preset's make the preset `custom`.
-pub fn job_request(args: Value) -> Result<JobRequest, OperationError> {
+pub fn job_request(args: &str) -> Result<JobRequest, OperationError> {
     let args: JobArgs = parse(args)?;
     let dataset_id = parse_id::<DatasetId>("dataset", &args.dataset_id)?;
     let options = args.options.into_options()?;

@@ -13,7 +13,7 @@ async fn app(home: &tempfile::TempDir) -> BrightRun {
     BrightRun::open(BrightRunConfig::embedded(home.path())).await.expect("an embedded BrightRun opens")
 }
 
-fn code(outcome: Result<Value, OperationError>) -> &'static str {
+fn code(outcome: Result<String, OperationError>) -> &'static str {
     outcome.expect_err("the call fails").code()
 }
 
@@ -40,6 +40,9 @@ async fn bad_calls_have_codes() {
     assert!(misspelt.to_string().contains("limt"), "{misspelt}");
     assert_eq!(code(call(&app, "datasets.retrieve", USER, r#"{"id": "nope"}"#).await), "not_found");
     assert_eq!(code(call(&app, "datasets.retrieve", USER, "{}").await), "invalid_arguments");
+    let extra = r#"{"id": "00000000-0000-4000-8000-000000000001", "name": "x"}"#;
+    assert_eq!(code(call(&app, "datasets.retrieve", USER, extra).await), "invalid_arguments");
+    assert_eq!(code(call(&app, "costs.summary", USER, r#"{"month": 3}"#).await), "invalid_arguments");
     let bad_rank = r#"{"dataset_id": "00000000-0000-4000-8000-000000000001", "base_model": "smoke", "gpu": "CPU", "lora_rank": 0}"#;
     assert_eq!(code(call(&app, "jobs.estimate", USER, bad_rank).await), "invalid_hyperparameters");
 }
@@ -49,9 +52,11 @@ async fn a_dataset_without_a_size_declares_the_cap_until_its_upload() {
     let home = tempfile::tempdir().unwrap();
     let app = app(&home).await;
     let args = r#"{"name": "streamed", "format": "chat", "file_name": "chat.jsonl"}"#;
-    let created = call(&app, "datasets.create", USER, args).await.expect("created");
+    let created: Value =
+        serde_json::from_str(&call(&app, "datasets.create", USER, args).await.expect("created")).unwrap();
     assert_eq!(created["dataset"]["status"], "uploading");
     assert_eq!(created["dataset"]["file_size"], app.blobs().limits().dataset_bytes);
-    let page = call(&app, "datasets.list", USER, r#"{"limit": 5}"#).await.expect("listed");
+    let page: Value =
+        serde_json::from_str(&call(&app, "datasets.list", USER, r#"{"limit": 5}"#).await.expect("listed")).unwrap();
     assert_eq!(page["items"][0]["id"], created["dataset"]["id"]);
 }

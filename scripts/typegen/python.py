@@ -253,11 +253,11 @@ class Generator(Schema):
                 out += [f'    raise TypeError(f"unknown {tag} {{tag!r}} of {py}")']
             elif kind == "external":
                 members = []
-                for key, value in self.external(schema) or []:
+                for key, inner in self.external(schema) or []:
                     member = py + "".join(p.title() for p in key.split("_"))
                     members.append((key, member))
                     exported.append(member)
-                    variant = {"description": f"``{name}`` of the core: its ``{key}``.", "properties": {key: value}, "required": [key]}
+                    variant = {"description": f"``{name}`` of the core: its ``{key}``.", "properties": {key: inner}, "required": [key]}
                     out += self.record(f"{name} ({key})", variant, member)
                 out += ["", "", f"{py} = {' | '.join(m for _, m in members)}"]
                 out += doc(schema.get("description"), "")

@@ -1,32 +1,30 @@
 // React hooks over the API helpers: load a resource, and keep polling it while it changes.
 import { useCallback, useEffect, useRef, useState } from 'react'
 
-import { apiGet, errorText, isAbort } from './api'
+import { ApiError, apiGet, errorText, isAbort } from './api'
 
 /** A loaded resource: its data (kept while reloading), the last error, and a reload. */
 export interface Resource<T> {
   data: T | undefined
   error: string | undefined
-  loading: boolean
   reload: () => void
 }
 
 /** Options of `useResource`. */
 export interface ResourceOptions<T> {
-  /** Reload every this many milliseconds while `keepPolling(data)` is true. */
+  /** Reload every this many milliseconds while `keepPolling(data)` is true (and after a transient error). */
   pollMs?: number
   /** Whether to poll again after this answer (default: never). */
   keepPolling?: (data: T) => boolean
 }
 
 /**
- * GET `path` (null: nothing to load) and keep the answer; a new path or `reload()` loads it
+ * GET `path` and keep the answer; a new path or `reload()` loads it
  * again, and a superseded request is aborted.
  */
-export function useResource<T>(path: string | null, options: ResourceOptions<T> = {}): Resource<T> {
+export function useResource<T>(path: string, options: ResourceOptions<T> = {}): Resource<T> {
   const [data, setData] = useState<T>()
   const [error, setError] = useState<string>()
-  const [loading, setLoading] = useState(path !== null)
   const [generation, setGeneration] = useState(0)
   const optionsRef = useRef(options)
   optionsRef.current = options
@@ -34,10 +32,8 @@ export function useResource<T>(path: string | null, options: ResourceOptions<T> 
   const reload = useCallback(() => setGeneration((value) => value + 1), [])
 
   useEffect(() => {
-    if (path === null) return
     const controller = new AbortController()
     let timer: ReturnType<typeof setTimeout> | undefined
-    setLoading(true)
     apiGet<T>(path, undefined, controller.signal)
       .then((answer) => {
         setData(answer)
@@ -46,10 +42,12 @@ export function useResource<T>(path: string | null, options: ResourceOptions<T> 
         if (pollMs && keepPolling?.(answer)) timer = setTimeout(reload, pollMs)
       })
       .catch((caught: unknown) => {
-        if (!isAbort(caught)) setError(errorText(caught))
-      })
-      .finally(() => {
-        if (!controller.signal.aborted) setLoading(false)
+        if (isAbort(caught)) return
+        setError(errorText(caught))
+        // A lost connection or a server error may pass: a polled resource tries again.
+        if (optionsRef.current.pollMs && caught instanceof ApiError && (caught.status === 0 || caught.status >= 500)) {
+          timer = setTimeout(reload, optionsRef.current.pollMs)
+        }
       })
     return () => {
       controller.abort()
@@ -57,7 +55,7 @@ export function useResource<T>(path: string | null, options: ResourceOptions<T> 
     }
   }, [path, generation, reload])
 
-  return { data, error, loading, reload }
+  return { data, error, reload }
 }
 
 /** `value`, once it has stayed the same for `delayMs` milliseconds. */

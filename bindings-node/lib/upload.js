@@ -136,7 +136,13 @@ function sourceOf(data) {
  * Resolves to the dataset's JSON.
  */
 async function stream(nativeClient, user, datasetId, source, signal, confirm = true) {
-  const upload = nativeClient.beginUpload(user, datasetId, confirm)
+  let upload
+  try {
+    upload = nativeClient.beginUpload(user, datasetId, confirm)
+  } catch (error) {
+    await source.close()
+    throw restore(error)
+  }
   const abort = () => upload.abort()
   signal?.addEventListener('abort', abort, { once: true })
   try {

@@ -273,8 +273,10 @@ export declare class NativeClient {
   /**
    * Starts streaming a file into `dataset` (created by `datasets.create`, status
    * `uploading`) for `user`: feed it with `write`, end it with `finish`, or `abort` it.
+   * `confirm` (default true) queues the dataset for validation once stored; false stores
+   * at most its declared size and leaves it for `datasets.confirm`.
    */
-  beginUpload(user: string, dataset: string): NativeUpload
+  beginUpload(user: string, dataset: string, confirm?: boolean | undefined | null): NativeUpload
   /**
    * Starts the orchestrator in the background (validation, launching, following jobs),
    * unless it runs already.
@@ -299,8 +301,8 @@ export declare class NativeUpload {
    */
   write(chunk: Uint8Array): Promise<void>
   /**
-   * Ends the file and waits for the store and the confirmation; resolves to the
-   * dataset's JSON (status `validating`).
+   * Ends the file and waits for the store (and the confirmation, if asked); resolves to
+   * the dataset's JSON (status `validating`, or `uploading` unconfirmed).
    */
   finish(): Promise<string>
   /** Aborts the upload: the store discards what it received. Resolves once it has. */

@@ -5,12 +5,9 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 
-import { QUICK, badField, notFound, sha256, startServer, underCi, uploadDataset, user, waitFor } from './server.mjs'
+import { QUICK, badField, notFound, sha256, startServer, uploadDataset, user, waitFor, withoutTrainer } from './server.mjs'
 
-const trainer = process.env.BRIGHTRUN_TRAINER_PYTHON
-if (!trainer && underCi()) throw new Error('BRIGHTRUN_TRAINER_PYTHON is required under CI=true (the flow trains the smoke model)')
-const skip = trainer ? false : 'BRIGHTRUN_TRAINER_PYTHON is not set: the flow needs the reference trainer'
-if (skip) console.log(`SKIPPED: ${skip}`)
+const skip = withoutTrainer()
 
 let server, alice, bob, job, model
 

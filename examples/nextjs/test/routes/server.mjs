@@ -28,6 +28,18 @@ export function underCi() {
   return !['', '0', 'false'].includes((process.env.CI ?? '').trim())
 }
 
+/**
+ * `false` when $BRIGHTRUN_TRAINER_PYTHON names the reference trainer's Python, else the
+ * reason to skip a test that trains (printed); under CI=true a missing trainer throws.
+ */
+export function withoutTrainer() {
+  if (process.env.BRIGHTRUN_TRAINER_PYTHON) return false
+  const reason = 'BRIGHTRUN_TRAINER_PYTHON is not set: training needs the reference trainer'
+  if (underCi()) throw new Error(`${reason} (required under CI=true)`)
+  console.log(`SKIPPED: ${reason}`)
+  return reason
+}
+
 /** Builds the app once, unless a build is there (`npm run build` before `npm test`). */
 function ensureBuilt() {
   if (existsSync(join(APP, DIST, 'BUILD_ID'))) return
@@ -43,6 +55,13 @@ async function freePort() {
   return port
 }
 
+/** This process's environment less any production configuration, with `extra` on top. */
+function serverEnv(extra) {
+  const env = { ...process.env }
+  for (const name of ['BRIGHTRUN_DATABASE_URL', 'BRIGHTRUN_STORAGE_URL', 'BRIGHTRUN_BACKEND', 'BRIGHTRUN_RUN_WORKER', 'SUPABASE_JWT_SECRET']) delete env[name]
+  return { ...env, ...extra }
+}
+
 /**
  * Starts the production server on loopback with a fresh BrightRun home; `secret` turns
  * authentication on. Resolves to `{url, home, stop, log}`.
@@ -51,9 +70,12 @@ export async function startServer({ secret = SECRET, env = {} } = {}) {
   ensureBuilt()
   const port = await freePort()
   const home = mkdtempSync(join(tmpdir(), 'brightrun-next-'))
+  // The reference trainer of $BRIGHTRUN_TRAINER_PYTHON trains the jobs (the local backend's worker).
+  const python = process.env.BRIGHTRUN_TRAINER_PYTHON
+  const worker = python ? { BRIGHTRUN_WORKER: `'${python}' -m brightrun_trainer` } : {}
   const child = spawn(process.execPath, [NEXT, 'start', '-H', '127.0.0.1', '-p', String(port)], {
     cwd: APP,
-    env: { ...process.env, BRIGHTRUN_HOME: home, BRIGHTRUN_DATABASE_URL: '', BRIGHTRUN_STORAGE_URL: '', SUPABASE_JWT_SECRET: secret ?? '', ...env },
+    env: serverEnv({ ...worker, BRIGHTRUN_HOME: home, NEXT_TELEMETRY_DISABLED: '1', ...(secret ? { SUPABASE_JWT_SECRET: secret } : {}), ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let log = ''

@@ -19,8 +19,13 @@ function unauthenticated(message: string): ApiError {
   return new ApiError(401, message, { code: 'unauthenticated' })
 }
 
+/** What authentication reads of a request: its headers (a web `Request` is one). */
+export interface Credentials {
+  headers: { get(name: string): string | null }
+}
+
 /** The cookies of a request by name. */
-function cookies(request: Request): Map<string, string> {
+function cookies(request: Credentials): Map<string, string> {
   const jar = new Map<string, string>()
   for (const pair of (request.headers.get('cookie') ?? '').split(';')) {
     const at = pair.indexOf('=')
@@ -56,7 +61,7 @@ function chunkOf(name: string): number {
 }
 
 /** The token a request carries: the bearer header first, then the cookies. */
-function tokenOf(request: Request): string | undefined {
+function tokenOf(request: Credentials): string | undefined {
   const header = request.headers.get('authorization')
   if (header) {
     const match = /^Bearer\s+(\S+)$/i.exec(header)
@@ -79,7 +84,7 @@ export function authConfigured(): boolean {
 }
 
 /** The calling user's id (a UUID); a 401 `ApiError` when the request may not call. */
-export function authenticate(request: Request): string {
+export function authenticate(request: Credentials): string {
   const secret = process.env.SUPABASE_JWT_SECRET
   if (!secret) {
     if (!isLoopbackHost(request.headers.get('host'))) {

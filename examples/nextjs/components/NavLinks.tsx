@@ -13,7 +13,7 @@ const SECTIONS = [
 
 /** The section links, the current one marked for the eye and for screen readers. */
 export function NavLinks() {
-  const pathname = usePathname()
+  const pathname = usePathname() ?? ''
   // The longest matching prefix is current, so /jobs/new marks Train and not Jobs.
   const current = SECTIONS.filter((section) => pathname === section.href || pathname.startsWith(`${section.href}/`))
     .sort((a, b) => b.href.length - a.href.length)[0]?.href

@@ -8,8 +8,6 @@ const nextConfig = {
     if (isServer) config.externals.push({ brightrun: 'commonjs brightrun' })
     return config
   },
-  // NEXT_DIST_DIR builds (and serves) elsewhere than .next, e.g. for tests beside a dev server.
-  distDir: process.env.NEXT_DIST_DIR || '.next',
 }
 
 export default nextConfig

@@ -137,3 +137,23 @@ test("another user's job or dataset is not found by any job route", async () => 
   assert.equal((await bob.call('GET', '/api/jobs')).body.data.total, 0)
   assert.notEqual((await alice.call('GET', `/api/jobs/${id}`)).body.data.job.status, 'cancelled', 'untouched by the other user')
 })
+
+test('the events of a running job come live, and an aborted request stops them', { skip: withoutTrainer(), timeout: 300_000 }, async () => {
+  const created = await alice.call('POST', '/api/jobs', body({ hyperparameters: { ...QUICK, epochs: 20 } }))
+  const id = created.body.data.job.id
+  const controller = new AbortController()
+  const response = await fetch(`${server.url}/api/jobs/${id}/events`, { headers: { authorization: `Bearer ${alice.bearer}` }, signal: controller.signal })
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader()
+  let text = ''
+  while (!/"event":"metric"/.test(text)) {
+    const { value, done } = await reader.read()
+    assert.equal(done, false, `the stream ended before any metric: ${text}`)
+    text += value
+  }
+  assert.match(text, /^event: job\n/)
+  assert.doesNotMatch(text, /event: end/, 'live: the job still runs')
+  controller.abort()
+  await reader.cancel().catch(() => {})
+  assert.equal((await alice.call('GET', `/api/jobs/${id}`)).status, 200, 'the server carries on')
+  assert.equal((await alice.call('POST', `/api/jobs/${id}/cancel`)).status, 200)
+})

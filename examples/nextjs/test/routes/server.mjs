@@ -21,7 +21,6 @@ export const SECRET = 'route-tests-secret-of-at-least-32-characters'
 export const QUICK = { epochs: 1, batch_size: 4, max_seq_len: 512 }
 
 const NEXT = join(APP, 'node_modules', 'next', 'dist', 'bin', 'next')
-const DIST = process.env.NEXT_DIST_DIR || '.next'
 
 /** Whether this runs under CI, where a missing trainer fails a test instead of skipping it. */
 export function underCi() {
@@ -42,7 +41,7 @@ export function withoutTrainer() {
 
 /** Builds the app once, unless a build is there (`npm run build` before `npm test`). */
 function ensureBuilt() {
-  if (existsSync(join(APP, DIST, 'BUILD_ID'))) return
+  if (existsSync(join(APP, '.next', 'BUILD_ID'))) return
   const built = spawnSync(process.execPath, [NEXT, 'build'], { cwd: APP, stdio: 'inherit' })
   if (built.status !== 0) throw new Error('next build failed')
 }

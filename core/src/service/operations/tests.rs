@@ -64,7 +64,8 @@ async fn a_stored_file_waits_for_its_confirmation() {
     let home = tempfile::tempdir().unwrap();
     let app = app(&home).await;
     let file = "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}, {\"role\": \"assistant\", \"content\": \"hello\"}]}\n";
-    let args = format!(r#"{{"name": "in steps", "format": "chat", "file_name": "chat.jsonl", "size": {}}}"#, file.len());
+    let args =
+        format!(r#"{{"name": "in steps", "format": "chat", "file_name": "chat.jsonl", "size": {}}}"#, file.len());
     let created = call(&app, "datasets.create", USER, &args).await.expect("created");
     let id_text = created["dataset"]["id"].as_str().unwrap().to_owned();
     let id = super::dataset_id(&id_text).unwrap();

@@ -39,6 +39,42 @@ export function withoutTrainer() {
   return reason
 }
 
+/**
+ * The tests' S3-compatible server ($BRIGHTRUN_TEST_S3_SERVER, which checks SigV4
+ * signatures) on a fresh directory: `{url, stop}`, `url` the storage URL it prints. Without
+ * it, `null` (a skip), or a throw under CI=true.
+ */
+export async function startS3Server() {
+  const program = process.env.BRIGHTRUN_TEST_S3_SERVER
+  if (!program) {
+    const reason = 'BRIGHTRUN_TEST_S3_SERVER is not set: the S3 tests need the S3 test server (cargo build -p brightrun-tests --bin s3-test-server)'
+    if (underCi()) throw new Error(`${reason} (required under CI=true)`)
+    console.log(`SKIPPED: ${reason}`)
+    return null
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'brightrun-s3-'))
+  const child = spawn(program, [dir], { stdio: ['pipe', 'pipe', 'inherit'] })
+  const line = await new Promise((resolve, reject) => {
+    let text = ''
+    child.stdout.on('data', (chunk) => {
+      text += chunk
+      if (text.includes('\n')) resolve(text.split('\n')[0].trim())
+    })
+    child.once('exit', (code) => reject(new Error(`the S3 server exited (${code})`)))
+  })
+  if (!line.startsWith('s3://')) throw new Error(`the S3 server printed ${JSON.stringify(line)}`)
+  // It serves until its standard input closes.
+  const stop = async () => {
+    if (child.exitCode === null) {
+      const exited = new Promise((done) => child.once('exit', done))
+      child.stdin.end()
+      await exited
+    }
+    rmSync(dir, { recursive: true, force: true })
+  }
+  return { url: line, stop }
+}
+
 /** Builds the app once, unless a build is there (`npm run build` before `npm test`). */
 function ensureBuilt() {
   if (existsSync(join(APP, '.next', 'BUILD_ID'))) return

@@ -8,6 +8,7 @@ import { apiSend, errorText, isAbort } from '../lib/client/api'
 import { formatCount, formatMoney } from '../lib/client/format'
 import { useDebounced, useResource } from '../lib/client/hooks'
 import type { HyperparameterDraft } from '../lib/client/hyperparameters'
+import { isAmountOrEmpty } from '../lib/client/money'
 import { differsFrom, draftIsValid, draftOf, hyperparametersOf } from '../lib/client/hyperparameters'
 import type { Catalog, DatasetPage, Estimate, EstimateAnswer, Preset, PresetSummary, TrainingJob } from '../lib/client/types'
 import { EstimatePanel } from './EstimatePanel'
@@ -40,6 +41,8 @@ interface JobBody {
   base_model: string
   gpu_type: string
   gpu_count: number
+  /** USD per GPU-hour as exact decimal text; left out for the catalog's price. */
+  price_per_gpu_hour?: string
   hyperparameters: Record<string, number | string | boolean>
 }
 
@@ -52,6 +55,7 @@ function JobForm({ catalog, datasets, initialDatasetId }: { catalog: Catalog; da
   const [baseModel, setBaseModel] = useState(catalog.baseModels.some((model) => model.id === DEFAULT_BASE_MODEL) ? DEFAULT_BASE_MODEL : catalog.baseModels[0].id)
   const [gpuType, setGpuType] = useState(catalog.gpus.some((gpu) => gpu.name === DEFAULT_GPU) ? DEFAULT_GPU : catalog.gpus[0].name)
   const [gpuCount, setGpuCount] = useState('1')
+  const [price, setPrice] = useState('')
   const [estimate, setEstimate] = useState<Estimate>()
   const [estimateError, setEstimateError] = useState<string>()
   const [estimating, setEstimating] = useState(false)
@@ -59,15 +63,17 @@ function JobForm({ catalog, datasets, initialDatasetId }: { catalog: Catalog; da
   const [submitting, setSubmitting] = useState(false)
 
   const countValid = /^[1-8]$/.test(gpuCount)
-  const valid = draftIsValid(draft) && countValid
+  const priceValid = isAmountOrEmpty(price)
+  const valid = draftIsValid(draft) && countValid && priceValid
   const body = useMemo<JobBody>(() => ({
     dataset_id: datasetId,
     preset: preset.name,
     base_model: baseModel,
     gpu_type: gpuType,
     gpu_count: Number(gpuCount),
+    price_per_gpu_hour: price.trim() || undefined,
     hyperparameters: hyperparametersOf(draft),
-  }), [datasetId, preset, baseModel, gpuType, gpuCount, draft])
+  }), [datasetId, preset, baseModel, gpuType, gpuCount, price, draft])
   const settled = useDebounced(valid ? JSON.stringify(body) : '', ESTIMATE_DEBOUNCE_MS)
 
   // The estimate follows the form: once it rests, ask again; a newer request aborts the older.
@@ -138,6 +144,11 @@ function JobForm({ catalog, datasets, initialDatasetId }: { catalog: Catalog; da
               <label htmlFor="job-gpu-count">GPUs</label>
               <input id="job-gpu-count" type="number" min={1} max={8} step={1} value={gpuCount} onChange={(event) => setGpuCount(event.target.value)} aria-invalid={countValid ? undefined : true} aria-describedby="job-gpu-count-hint" />
               <span id="job-gpu-count-hint" className={countValid ? 'hint' : 'hint error'}>Range 1 to 8.</span>
+            </div>
+            <div className="field">
+              <label htmlFor="job-price">Your price per GPU-hour (USD)</label>
+              <input id="job-price" type="text" inputMode="decimal" value={price} placeholder={gpu ? gpu.defaultPricePerHour : ''} onChange={(event) => setPrice(event.target.value)} aria-invalid={priceValid ? undefined : true} aria-describedby="job-price-hint" />
+              <span id="job-price-hint" className={priceValid ? 'hint' : 'hint error'}>{priceValid ? 'Empty for the catalog price.' : 'An amount such as 2.49, or empty.'}</span>
             </div>
           </div>
         </fieldset>

@@ -5,11 +5,9 @@ import type { FormEvent } from 'react'
 import { apiSend, errorText } from '../lib/client/api'
 import { formatMoney, formatUtc, humanize } from '../lib/client/format'
 import { useResource } from '../lib/client/hooks'
+import { isAmountOrEmpty } from '../lib/client/money'
 import type { BudgetAnswer, BudgetSettings, CostsOverview } from '../lib/client/types'
 import { ErrorNotice, Loading } from './Notice'
-
-/** An amount as typed: digits with an optional decimal part (empty: no limit). */
-const AMOUNT = /^\d{1,12}(\.\d{1,6})?$/
 
 /** This month's costs by type against the budget, the budget form, and the months before. */
 export function CostsView() {
@@ -88,8 +86,8 @@ function BudgetForm({ budget, onSaved }: { budget: BudgetSettings; onSaved: () =
   const [error, setError] = useState<string>()
   const [saved, setSaved] = useState(false)
   const problems = {
-    monthly: monthly.trim() === '' || AMOUNT.test(monthly.trim()) ? undefined : 'An amount in USD such as 25 or 12.50, or empty for no budget.',
-    cap: cap.trim() === '' || AMOUNT.test(cap.trim()) ? undefined : 'An amount in USD, or empty for no cap.',
+    monthly: isAmountOrEmpty(monthly) ? undefined : 'An amount in USD such as 25 or 12.50, or empty for no budget.',
+    cap: isAmountOrEmpty(cap) ? undefined : 'An amount in USD, or empty for no cap.',
     threshold: /^\d{1,3}$/.test(threshold) && Number(threshold) >= 1 && Number(threshold) <= 100 ? undefined : 'A whole percentage from 1 to 100.',
   }
   const valid = Object.values(problems).every((problem) => problem === undefined)

@@ -38,7 +38,7 @@ export function JobMonitor({ id }: { id: string }) {
         <progress id="job-progress" max={100} value={job.progressPercent} data-testid="job-progress" />
         <dl className="figures">
           <div><dt>ETA (UTC)</dt><dd>{final ? '—' : <Eta job={job} />}</dd></div>
-          <div><dt>Cost so far</dt><dd data-testid="job-cost">{formatMoney(job.finalCost ?? job.currentCost)}</dd></div>
+          <div><dt>{job.finalCost ? 'Final cost' : 'Cost so far'}</dt><dd data-testid="job-cost">{formatMoney(job.finalCost ?? job.currentCost)}</dd></div>
           <div><dt>Estimated total</dt><dd>{formatMoney(job.estimatedTotalCost)}</dd></div>
           <div><dt>Training loss</dt><dd>{formatFloat(job.currentMetrics?.trainingLoss)}</dd></div>
           <div><dt>Validation loss</dt><dd>{formatFloat(job.currentMetrics?.validationLoss)}</dd></div>

@@ -1,8 +1,8 @@
 import { formatFloat } from '../lib/client/format'
 import type { LossPoint } from '../lib/client/jobStream'
 
-const WIDTH = 640
-const HEIGHT = 260
+const WIDTH = 1000
+const HEIGHT = 300
 const PAD = { left: 52, right: 16, top: 12, bottom: 34 }
 
 /** A series drawn on the chart: its points as [step, loss]. */

@@ -12,7 +12,7 @@ export interface NotificationItemsProps {
   error: string | undefined
   /** Called after a notification was marked read, to load the list again. */
   onChange: () => void
-  /** The dropdown's short form: titles, times and links only. */
+  /** The dropdown's short form: the message small and muted under the title. */
   compact?: boolean
 }
 
@@ -48,7 +48,7 @@ export function NotificationItems({ page, error, onChange, compact = false }: No
                 {!item.read && <span className="dot" aria-label="unread" />}
                 {item.actionUrl ? <Link href={item.actionUrl}>{item.title}</Link> : <strong>{item.title}</strong>}
               </div>
-              {!compact && <p>{item.message}</p>}
+              <p className={compact ? 'notification-message' : undefined}>{item.message}</p>
               <div className="notification-meta">
                 <time dateTime={item.createdAt}>{formatUtc(item.createdAt)}</time>
                 {!item.read && (

@@ -52,8 +52,12 @@ async function step(name, run) {
   return value
 }
 
-/** Saves a screenshot of the viewport as docs/images/nextjs-<name>.png. */
+/** Saves a screenshot of the top of the page as docs/images/nextjs-<name>.png. */
 async function screenshot(page, name) {
+  await page.evaluate(() => {
+    if (document.activeElement instanceof HTMLElement) document.activeElement.blur()
+    window.scrollTo(0, 0)
+  })
   await page.screenshot({ path: join(IMAGES, `nextjs-${name}.png`), fullPage: false })
 }
 
@@ -156,7 +160,13 @@ async function main() {
       for (const [field, value] of [['learningRate', '0.005'], ['batchSize', '2'], ['warmupSteps', '2'], ['maxSeqLen', '512']]) {
         await page.fill(`#hp-${field}`, value)
       }
-      await waitUntil('the estimate after the quick values', async () => (await settledEstimate(page)) !== after)
+      // A price of our own, so the job costs something (the CPU's catalog price is zero).
+      await page.fill('#job-price', '1.20')
+      const priced = await waitUntil('the estimate after the quick values', async () => {
+        const text = await settledEstimate(page)
+        return text !== after && text
+      })
+      check(priced.includes('at $1.20 USD/GPU-hour'), `the estimate does not price 1.20 USD per GPU-hour: ${priced}`)
       await screenshot(page, 'configure')
     })
 
@@ -214,6 +224,7 @@ async function main() {
       await page.goto(`${url}/costs`)
       const total = (await page.getByTestId('month-total').innerText()).trim()
       check(/^\$\d+(\.\d+)? USD$/.test(total), `the month's total reads ${total}`)
+      check(!/^\$0(\.0*)? USD$/.test(total), `the month's total is zero after a job priced at 1.20 USD per GPU-hour`)
       await page.fill('#budget-monthly', '10.00')
       await page.getByRole('button', { name: 'Set budget' }).click()
       await page.getByTestId('budget-bar').waitFor()

@@ -6,16 +6,15 @@ import type { FormEvent } from 'react'
 
 import { apiSend, errorText } from '../lib/client/api'
 import { formatBytes, humanize } from '../lib/client/format'
-import { useResource } from '../lib/client/hooks'
-import type { Dataset, DatasetDetail } from '../lib/client/types'
-import { DatasetValidation } from './DatasetValidation'
+import type { Dataset } from '../lib/client/types'
+import { ValidationSection, useDatasetDetail } from './DatasetValidation'
 import { ErrorNotice, Loading } from './Notice'
 import { UtcTime } from './UtcTime'
 
 /** One dataset: its file, a rename / describe form, delete, and its validation report. */
 export function DatasetDetailView({ id }: { id: string }) {
   const path = `/api/datasets/${encodeURIComponent(id)}`
-  const { data, error, reload } = useResource<DatasetDetail>(path)
+  const { data, error, reload } = useDatasetDetail(id)
   if (!data) return error ? <><h1>Dataset</h1><ErrorNotice error={error} /></> : <Loading what="the dataset" />
   const { dataset } = data
   return (
@@ -34,7 +33,7 @@ export function DatasetDetailView({ id }: { id: string }) {
         <div><dt>Id</dt><dd><code>{dataset.id}</code></dd></div>
       </dl>
       <EditDataset dataset={dataset} path={path} onSaved={reload} />
-      <DatasetValidation id={dataset.id} />
+      <ValidationSection detail={data} error={error} />
     </>
   )
 }

@@ -16,6 +16,7 @@ export function NotificationBell() {
   const pathname = usePathname()
   const panelId = useId()
   const root = useRef<HTMLDivElement>(null)
+  const button = useRef<HTMLButtonElement>(null)
   const latest = useResource<NotificationPage>('/api/notifications?limit=8', { pollMs: POLL_MS, keepPolling: () => true })
   const unread = latest.data?.unreadCount ?? 0
 
@@ -24,7 +25,9 @@ export function NotificationBell() {
   useEffect(() => {
     if (!open) return
     const onKey = (event: KeyboardEvent) => {
-      if (event.key === 'Escape') setOpen(false)
+      if (event.key !== 'Escape') return
+      setOpen(false)
+      button.current?.focus()
     }
     const onClick = (event: MouseEvent) => {
       if (root.current && !root.current.contains(event.target as Node)) setOpen(false)
@@ -40,6 +43,7 @@ export function NotificationBell() {
   return (
     <div className="bell" ref={root}>
       <button
+        ref={button}
         type="button"
         className="bell-button"
         aria-expanded={open}

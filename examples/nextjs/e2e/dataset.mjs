@@ -36,3 +36,14 @@ export function chatDataset(count = 40) {
   lines.push(lines[0])
   return lines.join('\n')
 }
+
+/**
+ * A dataset with errors: twelve conversations of which line 5 is cut short (`invalid_json`)
+ * and line 8 has a speaker named `bot` (`unknown_role`).
+ */
+export function brokenDataset() {
+  const lines = chatDataset(12).split('\n')
+  lines[4] = lines[4].slice(0, 40)
+  lines[7] = lines[7].replace('"role":"user"', '"role":"bot"')
+  return lines.join('\n')
+}

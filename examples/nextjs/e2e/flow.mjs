@@ -5,7 +5,8 @@
 // by drag and drop and sees its validation report; configures a job from a preset and sees the
 // estimate change when a field changes; trains the smoke model and sees the loss chart grow;
 // downloads the adapter and checks its sha256; sees the notification in the bell; sets a
-// budget. Saves screenshots of the main pages to docs/images/nextjs-<page>.png. Exits non-zero
+// budget; uploads a broken file through the file input and sees its errors by line; filters
+// and searches the datasets. Saves screenshots of the main pages to docs/images/nextjs-<page>.png. Exits non-zero
 // with a message on any failure, and always stops the server and the browser.
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -14,7 +15,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 import { launchBrowser } from './browser.mjs'
-import { chatDataset } from './dataset.mjs'
+import { brokenDataset, chatDataset } from './dataset.mjs'
 import { startServer } from './server.mjs'
 
 const APP = resolve(dirname(fileURLToPath(import.meta.url)), '..')
@@ -119,7 +120,7 @@ async function main() {
       await page.dispatchEvent('[data-testid=dropzone]', 'dragover', { dataTransfer: transfer })
       await page.dispatchEvent('[data-testid=dropzone]', 'drop', { dataTransfer: transfer })
       await page.getByText('coach.jsonl', { exact: false }).first().waitFor()
-      await page.getByLabel('Name').fill('e2e coach')
+      await page.getByLabel('Name', { exact: true }).fill('e2e coach')
       await page.getByRole('button', { name: 'Upload and validate' }).click()
       await page.getByTestId('validation-report').or(page.getByText('Validating')).first().waitFor()
       const progress = await page.evaluate(() => window.__progress)
@@ -238,6 +239,36 @@ async function main() {
       await page.goto(`${url}/jobs`)
       await page.locator(`a[href="${new URL(jobUrl).pathname}"]`).waitFor()
       await screenshot(page, 'jobs')
+    })
+
+    await step('upload a broken file with the file input and see its errors by line', async () => {
+      await page.goto(`${url}/datasets/new`)
+      await page.setInputFiles('input[type=file]', { name: 'broken.jsonl', mimeType: 'application/x-ndjson', buffer: Buffer.from(brokenDataset()) })
+      await page.getByLabel('Name', { exact: true }).fill('e2e broken')
+      await page.getByRole('button', { name: 'Upload and validate' }).click()
+      const outcome = page.getByTestId('validation-outcome')
+      await outcome.waitFor({ timeout: 60_000 })
+      check((await outcome.innerText()).includes('cannot be trained on'), 'a file with errors is reported ready')
+      for (const [code, line] of [['invalid_json', '5'], ['unknown_role', '8']]) {
+        const row = page.locator('table.findings tr', { hasText: code }).first()
+        check((await row.count()) === 1, `no ${code} finding in the report`)
+        const cells = await row.locator('td').allInnerTexts()
+        check(cells[0].trim().startsWith(line) && cells[1].trim() === 'error' && cells[4].trim().length > 1,
+          `the ${code} finding reads ${JSON.stringify(cells)}, not line ${line}, an error, with a fix`)
+      }
+      await screenshot(page, 'dataset-errors')
+    })
+
+    await step('filter the datasets by status and search them', async () => {
+      await page.goto(`${url}/datasets`)
+      await page.getByRole('link', { name: 'e2e coach' }).waitFor()
+      await page.getByLabel('Status').selectOption('error')
+      await page.getByRole('link', { name: 'e2e coach' }).waitFor({ state: 'detached' })
+      await page.getByRole('link', { name: 'e2e broken' }).waitFor()
+      await page.getByLabel('Status').selectOption('')
+      await page.getByLabel('Search by name').fill('coach')
+      await page.getByRole('link', { name: 'e2e broken' }).waitFor({ state: 'detached' })
+      await page.getByRole('link', { name: 'e2e coach' }).waitFor()
     })
 
     check(pageErrors.length === 0, `errors in the page: ${pageErrors.join('; ')}`)

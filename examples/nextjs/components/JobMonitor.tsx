@@ -30,7 +30,7 @@ export function JobMonitor({ id }: { id: string }) {
           <StatusBadge status={job.status} />
           {job.stage && <span data-testid="job-stage">stage: {humanize(job.stage)}</span>}
           {!job.stage && phase && !final && <span>phase: {phase}</span>}
-          <span className="muted small">{live ? 'live' : final ? 'finished' : 'reconnecting…'}</span>
+          <span className="muted small">{live ? 'live' : final ? 'finished' : 'connecting…'}</span>
         </div>
         <label htmlFor="job-progress" className="progress-label">
           Step {formatCount(job.currentStep)} of {formatCount(job.totalSteps)}, epoch {job.currentEpoch} of {job.totalEpochs}: {job.progressPercent.toFixed(0)}%

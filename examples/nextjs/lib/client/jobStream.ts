@@ -28,7 +28,7 @@ export interface JobStream {
 /** Statuses after which a job changes no more. */
 export const FINAL_STATUSES = ['completed', 'failed', 'cancelled']
 
-/** How many points of the stored metrics the chart starts from. */
+/** How many points of the stored metrics the chart draws (and live points before it downsamples again). */
 const MAX_POINTS = 500
 
 /** Follows job `id`: loads it and its metrics, then applies its events as they come. */
@@ -49,10 +49,14 @@ export function useJobStream(id: string): JobStream {
     // Answers and events may cross: keep whichever record changed last.
     const accept = (incoming: TrainingJob) => setJob((current) => (current && current.updatedAt > incoming.updatedAt ? current : incoming))
     const merge = (incoming: LossPoint[]) => setPoints((previous) => mergePoints(previous, incoming))
-    const loadMetrics = () =>
-      apiGet<JobMetrics>(`${base}/metrics`, { max_points: MAX_POINTS }, controller.signal)
-        .then((answer) => merge(answer.metrics.map(pointOf)))
+    // The stored curves, downsampled, replace what they cover; live points past them stay.
+    let liveSinceLoad = 0
+    const loadMetrics = () => {
+      liveSinceLoad = 0
+      return apiGet<JobMetrics>(`${base}/metrics`, { max_points: MAX_POINTS }, controller.signal)
+        .then((answer) => setPoints((previous) => rebase(previous, answer.metrics.map(pointOf))))
         .catch(fail)
+    }
 
     apiGet<JobDetail>(base, undefined, controller.signal)
       .then((detail) => {
@@ -69,14 +73,19 @@ export function useJobStream(id: string): JobStream {
       accept(JSON.parse((event as MessageEvent<string>).data) as TrainingJob)
       source.close()
       setLive(false)
-      // The stored curves of a finished job are complete: take them over the live ones.
+      // The stored curves of a finished job are complete: they replace the live ones.
       void loadMetrics()
     })
     source.onmessage = (event: MessageEvent<string>) => {
       const line = JSON.parse(event.data) as { event?: WorkerEvent; log?: string }
       const worker = line.event
       if (!worker) return
-      if (worker.event === 'metric') merge([{ step: worker.step, trainingLoss: worker.loss }])
+      if (worker.event === 'metric') {
+        merge([{ step: worker.step, trainingLoss: worker.loss }])
+        // A long run: downsample again rather than draw every step.
+        liveSinceLoad += 1
+        if (liveSinceLoad >= MAX_POINTS) void loadMetrics()
+      }
       else if (worker.event === 'eval') merge([{ step: worker.step, validationLoss: worker.evalLoss }])
       else if (worker.event === 'phase') setPhase(worker.phase)
       if (worker.event !== 'artifact') void refreshJob()
@@ -112,6 +121,12 @@ export function useJobStream(id: string): JobStream {
 /** A stored metrics point as a chart point. */
 function pointOf(point: MetricsPoint): LossPoint {
   return { step: point.step, trainingLoss: point.trainingLoss, validationLoss: point.validationLoss }
+}
+
+/** The stored points, with the points of `previous` past the last of them. */
+function rebase(previous: Map<number, LossPoint>, stored: LossPoint[]): Map<number, LossPoint> {
+  const last = stored.reduce((max, point) => Math.max(max, point.step), -Infinity)
+  return mergePoints(new Map([...previous].filter(([step]) => step > last)), stored)
 }
 
 /** `previous` with `incoming` merged in by step (a value given replaces the one held). */

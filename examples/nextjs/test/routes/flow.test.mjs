@@ -129,6 +129,7 @@ test('notifications: read one; bad input; another user cannot see or mark them',
   badField(assert, await alice.call('GET', '/api/notifications?unread=maybe'), 'unread')
   badField(assert, await alice.call('GET', '/api/notifications?page=-1'), 'page')
   notFound(assert, await bob.call('POST', `/api/notifications/${one.id}/read`))
+  notFound(assert, await alice.call('POST', '/api/notifications/not-an-id/read'))
   assert.equal((await bob.call('GET', '/api/notifications')).body.data.total, 0)
   assert.equal((await bob.call('POST', '/api/notifications/read-all')).body.data.marked, 0)
 })

@@ -157,3 +157,14 @@ test('the events of a running job come live, and an aborted request stops them',
   assert.equal((await alice.call('GET', `/api/jobs/${id}`)).status, 200, 'the server carries on')
   assert.equal((await alice.call('POST', `/api/jobs/${id}/cancel`)).status, 200)
 })
+
+test('GET /api/catalog lists the presets, GPUs and base models a job is configured with', async () => {
+  const answer = await alice.call('GET', '/api/catalog')
+  assert.equal(answer.status, 200)
+  const { presets, gpus, baseModels } = answer.body.data
+  assert.deepEqual(presets.map((p) => p.name).sort(), ['aggressive', 'balanced', 'conservative', 'custom'])
+  assert.ok(gpus.some((g) => g.name === 'CPU') && gpus.every((g) => typeof g.defaultPricePerHour === 'string'))
+  assert.ok(baseModels.length > 0)
+  const anonymous = await fetch(`${server.url}/api/catalog`)
+  assert.equal(anonymous.status, 401, 'the catalog is behind the same authentication')
+})

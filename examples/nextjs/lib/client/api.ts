@@ -23,7 +23,7 @@ interface Success<T> {
 }
 
 /** Reads an API response: its `data`, or an ApiError with the body's `error` and `details`. */
-export async function readResponse<T>(response: Response): Promise<T> {
+async function readResponse<T>(response: Response): Promise<T> {
   let body: unknown
   try {
     body = await response.json()

@@ -18,23 +18,15 @@ import type {
 } from 'brightrun'
 
 export type {
-  BaseModel,
   BudgetSettings,
-  CostSummary,
-  CostTotals,
-  CostType,
   Dataset,
   DatasetFormat,
   DatasetStats,
-  DatasetStatus,
   DatasetSummary,
   Estimate,
-  GpuSpec,
   Hyperparameters,
-  JobStatus,
   MetricsPoint,
   ModelArtifact,
-  Notification,
   Preset,
   PresetSummary,
   TrainingJob,

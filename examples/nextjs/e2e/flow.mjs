@@ -6,7 +6,7 @@
 // estimate change when a field changes; trains the smoke model and sees the loss chart grow;
 // downloads the adapter and checks its sha256; sees the notification in the bell; sets a
 // budget; uploads a broken file through the file input and sees its errors by line; filters
-// and searches the datasets. Saves screenshots of the main pages to docs/images/nextjs-<page>.png. Exits non-zero
+// and searches the datasets; cancels a long job from its monitor. Saves screenshots of the main pages to docs/images/nextjs-<page>.png. Exits non-zero
 // with a message on any failure, and always stops the server and the browser.
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -217,6 +217,11 @@ async function main() {
       await page.getByRole('button', { name: /^Notifications, \d+ unread$/ }).click()
       await page.locator('.bell-panel .notification[data-type=job_complete]').first().waitFor()
       await screenshot(page, 'notifications')
+      // Escape closes the list and gives the focus back to the bell.
+      await page.keyboard.press('Escape')
+      await page.locator('.bell-panel').waitFor({ state: 'detached' })
+      check(await page.evaluate(() => document.activeElement?.classList.contains('bell-button')), 'Escape did not return the focus to the bell')
+      await page.keyboard.press('Enter')
       await page.locator('.bell-panel').getByRole('button', { name: 'Mark all read' }).click()
       await page.getByTestId('unread-count').waitFor({ state: 'detached' })
     })
@@ -269,6 +274,18 @@ async function main() {
       await page.getByLabel('Search by name').fill('coach')
       await page.getByRole('link', { name: 'e2e broken' }).waitFor({ state: 'detached' })
       await page.getByRole('link', { name: 'e2e coach' }).waitFor()
+    })
+
+    await step('start a long job and cancel it from its monitor', async () => {
+      await page.goto(`${url}/jobs/new`)
+      await settledEstimate(page)
+      await page.fill('#hp-epochs', '50')
+      await settledEstimate(page)
+      await page.getByRole('button', { name: 'Start training' }).click()
+      await page.waitForURL(/\/jobs\/[0-9a-f-]{36}$/)
+      page.once('dialog', (dialog) => dialog.accept())
+      await page.getByRole('button', { name: 'Cancel job' }).click()
+      await page.locator('.status-line [data-status=cancelled]').waitFor({ timeout: 120_000 })
     })
 
     check(pageErrors.length === 0, `errors in the page: ${pageErrors.join('; ')}`)

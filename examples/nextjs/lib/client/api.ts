@@ -74,14 +74,20 @@ async function send(path: string, init: RequestInit): Promise<Response> {
   }
 }
 
-/** A message for any error caught from these helpers, with the details of a 400 when given. */
+/** A message for any error caught from these helpers, with the fields and ranges a 400 names. */
 export function errorText(error: unknown): string {
   if (!(error instanceof Error)) return String(error)
-  if (error instanceof ApiError && error.details !== undefined && error.details !== null) {
-    const details = typeof error.details === 'string' ? error.details : JSON.stringify(error.details)
-    return `${error.message} (${details})`
-  }
-  return error.message
+  const fields = error instanceof ApiError ? fieldsOf(error.details) : []
+  return fields.length ? `${error.message} (${fields.join('; ')})` : error.message
+}
+
+/** The `field: allowed` pairs of an error's details (`{field, allowed}` or `{fields: [...]}`). */
+function fieldsOf(details: unknown): string[] {
+  if (typeof details !== 'object' || details === null) return []
+  const { field, allowed, fields } = details as { field?: unknown; allowed?: unknown; fields?: unknown }
+  const one = (name: unknown, range: unknown) => (typeof name === 'string' ? [typeof range === 'string' ? `${name}: ${range}` : name] : [])
+  if (Array.isArray(fields)) return fields.flatMap((item: { field?: unknown; allowed?: unknown }) => one(item?.field, item?.allowed))
+  return one(field, allowed)
 }
 
 /** Whether `error` is the abort of a superseded request, which nobody needs to see. */

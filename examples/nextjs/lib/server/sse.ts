@@ -37,7 +37,7 @@ export function jobEvents(br: BrightRun, jobId: string, request: Request): Respo
       } catch (error) {
         if (!stop.signal.aborted) {
           console.error('brightrun api: job events stopped', error)
-          send(frame({ message: 'the event stream stopped; reconnect to resume' }, 'error'))
+          send(frame({ message: 'the event stream stopped; reconnect to read the events again from the start' }, 'error'))
         }
       } finally {
         clearInterval(keepAlive)

@@ -148,9 +148,31 @@ export interface JobOptions extends Omit<JobArgs, 'tokens' | 'examples' | 'datas
   pricePerGpuHour?: Money
 }
 
+/** A dataset to upload in steps (`createUpload`, then `upload` or a PUT, then `confirm`). */
+export interface CreateUploadOptions extends Pick<CreateDatasetArgs, 'description' | 'format' | 'fileName'>, Partial<Pick<CreateDatasetArgs, 'name'>> {
+  /** The file's size in bytes: the upload may not exceed it. */
+  size: number
+}
+
+/** A dataset awaiting its file, and where to send it. */
+export interface UploadTarget {
+  /** The dataset, status `uploading`. */
+  dataset: Dataset
+  /** A signed PUT URL on S3-compatible storage; `null`: send the bytes through `datasets.upload`. */
+  uploadUrl: string | null
+  /** The file's storage key. */
+  storagePath: string
+}
+
 /** `brightrun.datasets`. */
 export interface Datasets {
   create(options: CreateDatasetOptions): Promise<Dataset>
+  /** Creates a dataset awaiting its file (of at most `size` bytes). */
+  createUpload(options: CreateUploadOptions): Promise<UploadTarget>
+  /** Streams the file of a dataset made by `createUpload` (it stays `uploading`). */
+  upload(id: string, options: Abortable & { data: DatasetData }): Promise<Dataset>
+  /** Queues an uploaded dataset for validation. */
+  confirm(id: string): Promise<Dataset>
   list(options?: ListDatasetsArgs): Promise<PageDataset>
   retrieve(id: string): Promise<Dataset>
   update(id: string, changes: Omit<UpdateDatasetArgs, 'id'>): Promise<Dataset>
@@ -251,8 +273,10 @@ export declare class NativeClient {
   /**
    * Starts streaming a file into `dataset` (created by `datasets.create`, status
    * `uploading`) for `user`: feed it with `write`, end it with `finish`, or `abort` it.
+   * `confirm` (default true) queues the dataset for validation once stored; false stores
+   * at most its declared size and leaves it for `datasets.confirm`.
    */
-  beginUpload(user: string, dataset: string): NativeUpload
+  beginUpload(user: string, dataset: string, confirm?: boolean | undefined | null): NativeUpload
   /**
    * Starts the orchestrator in the background (validation, launching, following jobs),
    * unless it runs already.
@@ -277,8 +301,8 @@ export declare class NativeUpload {
    */
   write(chunk: Uint8Array): Promise<void>
   /**
-   * Ends the file and waits for the store and the confirmation; resolves to the
-   * dataset's JSON (status `validating`).
+   * Ends the file and waits for the store (and the confirmation, if asked); resolves to
+   * the dataset's JSON (status `validating`, or `uploading` unconfirmed).
    */
   finish(): Promise<string>
   /** Aborts the upload: the store discards what it received. Resolves once it has. */

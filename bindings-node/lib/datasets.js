@@ -5,7 +5,7 @@ const { id, options, page } = require('./args.js')
 const { invalidArguments } = require('./errors.js')
 const { validate } = require('./functions.js')
 const { read } = require('./read.js')
-const { describe, stream } = require('./upload.js')
+const { describe, sourceOf, stream } = require('./upload.js')
 const { poll } = require('./wait.js')
 
 /** Dataset statuses that end a wait. */
@@ -35,6 +35,45 @@ class Datasets {
       await this._client._call('datasets.delete', { id: datasetId }, read.nothing).catch(() => {})
       throw error
     }
+  }
+
+  /**
+   * The first step of an upload in steps (a web app's: the browser sends the file): creates
+   * the dataset awaiting its file, `{name, description, format, fileName, size}` (`size`
+   * in bytes, declared: the upload may not exceed it). Resolves to `{dataset, uploadUrl,
+   * storagePath}`: `uploadUrl` is a signed PUT URL on S3-compatible storage, else `null`
+   * (send the bytes through `upload`). Then `confirm`.
+   */
+  async createUpload(opts) {
+    const { name, description, format, fileName, size, ...rest } = options(opts, 'datasets.createUpload')
+    for (const unknown of Object.keys(rest)) throw invalidArguments(`unknown option ${unknown}`)
+    if (!Number.isSafeInteger(size) || size < 1) throw invalidArguments(`size must be the file's size in bytes (a whole number from 1), not ${size}`)
+    const args = { name: name ?? fileName, description, format, file_name: fileName, size }
+    const created = await this._client._call('datasets.create', args, read.upload)
+    const uploadUrl = created.upload?.kind === 'signed_url' ? created.upload.url : null
+    return { dataset: created.dataset, uploadUrl, storagePath: created.dataset.storagePath }
+  }
+
+  /**
+   * Streams the file of a dataset made by `createUpload` into storage: `{data, signal}`,
+   * `data` a Buffer, a ReadableStream or an (async) iterable of chunks, never held whole in
+   * memory. More bytes than the declared size reject with code `too_large` and nothing is
+   * kept; an abort of `signal` keeps nothing either. The dataset stays `uploading`.
+   */
+  async upload(datasetId, opts) {
+    const { data, signal, ...rest } = options(opts, 'datasets.upload')
+    for (const unknown of Object.keys(rest)) throw invalidArguments(`unknown option ${unknown}`)
+    this._client._checkOpen()
+    const dataset = await stream(this._client._native, this._client.userId, id(datasetId, 'the dataset id'), sourceOf(data), signal, false)
+    return read.dataset(dataset)
+  }
+
+  /**
+   * After the upload (through `upload` or the signed URL): checks the stored file against
+   * the size cap and queues the dataset for validation (status `validating`).
+   */
+  confirm(datasetId) {
+    return this._client._call('datasets.confirm', { id: id(datasetId, 'the dataset id') }, read.dataset)
   }
 
   /** A page of datasets, newest first: `{status, format, search, limit, offset}`. */

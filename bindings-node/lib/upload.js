@@ -123,12 +123,26 @@ async function describe({ path, data, fileName, format }, validate) {
   return { fileName, format, size: source.ended ? source.head.length : undefined, source }
 }
 
+/** `data` (bytes, a ReadableStream or an (async) iterable) as an upload source. */
+function sourceOf(data) {
+  const chunks = chunksOf(data)
+  return { chunks, close: async () => void (await chunks.return()) }
+}
+
 /**
  * Streams `source.chunks` into the dataset; an abort of `signal` (or a failing source)
- * aborts the upload: the store keeps nothing. Resolves to the dataset's JSON.
+ * aborts the upload: the store keeps nothing. With `confirm` the dataset is then queued
+ * for validation; without, at most its declared size is stored and it stays `uploading`.
+ * Resolves to the dataset's JSON.
  */
-async function stream(nativeClient, user, datasetId, source, signal) {
-  const upload = nativeClient.beginUpload(user, datasetId)
+async function stream(nativeClient, user, datasetId, source, signal, confirm = true) {
+  let upload
+  try {
+    upload = nativeClient.beginUpload(user, datasetId, confirm)
+  } catch (error) {
+    await source.close()
+    throw restore(error)
+  }
   const abort = () => upload.abort()
   signal?.addEventListener('abort', abort, { once: true })
   try {
@@ -153,4 +167,4 @@ async function stream(nativeClient, user, datasetId, source, signal) {
   }
 }
 
-module.exports = { describe, stream }
+module.exports = { describe, sourceOf, stream }

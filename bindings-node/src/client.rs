@@ -63,11 +63,13 @@ impl NativeClient {
 
     /// Starts streaming a file into `dataset` (created by `datasets.create`, status
     /// `uploading`) for `user`: feed it with `write`, end it with `finish`, or `abort` it.
+    /// `confirm` (default true) queues the dataset for validation once stored; false stores
+    /// at most its declared size and leaves it for `datasets.confirm`.
     #[napi]
-    pub fn begin_upload(&self, user: String, dataset: String) -> Result<NativeUpload> {
+    pub fn begin_upload(&self, user: String, dataset: String, confirm: Option<bool>) -> Result<NativeUpload> {
         let user = operations::user_id(&user).map_err(|e| coded(&e))?;
         let dataset = operations::dataset_id(&dataset).map_err(|e| coded(&e))?;
-        Ok(NativeUpload::start(self.app.clone(), user, dataset))
+        Ok(NativeUpload::start(self.app.clone(), user, dataset, confirm.unwrap_or(true)))
     }
 
     /// Starts the orchestrator in the background (validation, launching, following jobs),

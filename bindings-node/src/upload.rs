@@ -6,6 +6,10 @@
 //! its chunk is queued (back-pressure for the JS side). `abort` puts an error into the
 //! stream: the store aborts the upload, nothing is written, and the dataset stays
 //! `uploading` (the JS layer deletes it).
+//!
+//! A confirming upload (`datasets.create`) ends with the dataset queued for validation; a
+//! storing one (`datasets.upload`, the HTTP upload step) stores at most the declared size
+//! and leaves the dataset `uploading` for `datasets.confirm`.
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
@@ -32,13 +36,19 @@ pub struct NativeUpload {
 }
 
 impl NativeUpload {
-    /// Starts the upload task, reading chunks as they come.
-    pub fn start(app: BrightRun, user: UserId, dataset: DatasetId) -> Self {
+    /// Starts the upload task, reading chunks as they come; `confirm` queues the dataset
+    /// for validation once its file is stored.
+    pub fn start(app: BrightRun, user: UserId, dataset: DatasetId, confirm: bool) -> Self {
         let (sender, mut receiver) = mpsc::channel::<Chunk>(QUEUED_CHUNKS);
         let chunks = futures_util::stream::poll_fn(move |cx| receiver.poll_recv(cx));
         let (report, outcome) = oneshot::channel();
         napi::bindgen_prelude::spawn(async move {
-            let _ = report.send(app.upload_dataset(user, dataset, chunks).await);
+            let outcome = if confirm {
+                app.upload_dataset(user, dataset, chunks).await
+            } else {
+                app.store_dataset_file(user, dataset, chunks).await
+            };
+            let _ = report.send(outcome);
         });
         Self { sender: Mutex::new(Some(sender)), outcome: Mutex::new(Some(outcome)) }
     }
@@ -69,8 +79,8 @@ impl NativeUpload {
         Ok(())
     }
 
-    /// Ends the file and waits for the store and the confirmation; resolves to the
-    /// dataset's JSON (status `validating`).
+    /// Ends the file and waits for the store (and the confirmation, if asked); resolves to
+    /// the dataset's JSON (status `validating`, or `uploading` unconfirmed).
     #[napi]
     pub async fn finish(&self) -> Result<String> {
         self.sender().take();

@@ -17,6 +17,7 @@ import {
   type ValidationReport,
   type Dataset,
   type TrainingJob,
+  type UploadTarget,
   type WorkerLine,
 } from 'brightrun'
 
@@ -57,6 +58,12 @@ export async function client(home: string, path: string): Promise<string> {
   const alice = br.forUser('6f1c1d5e-8b4e-4a53-9a4f-2b7c1f0e8d11')
   const dataset: Dataset = await alice.datasets.create({ path, name: 'support' })
   const fromBytes: Dataset = await alice.datasets.create({ data: new Uint8Array([123, 125]), fileName: 'x.jsonl', format: 'chat' })
+  const target: UploadTarget = await alice.datasets.createUpload({ name: 'steps', format: 'chat', fileName: 'y.jsonl', size: 2 })
+  const url: string | null = target.uploadUrl
+  if (url === null) await alice.datasets.upload(target.dataset.id, { data: new Uint8Array([123, 125]), signal: AbortSignal.timeout(60_000) })
+  const queued: Dataset = await alice.datasets.confirm(target.dataset.id)
+  // @ts-expect-error the size the upload may not exceed is required
+  await alice.datasets.createUpload({ name: 'steps', format: 'chat', fileName: 'y.jsonl' })
   const ready = await alice.datasets.wait(dataset.id, { timeoutMs: 60_000, signal: AbortSignal.timeout(60_000) })
   const job: TrainingJob = await alice.jobs.create({ datasetId: ready.id, baseModel: 'smoke', loraRank: 8, learningRate: 2e-4 })
   for await (const line of alice.jobs.events(job.id)) {
@@ -75,5 +82,5 @@ export async function client(home: string, path: string): Promise<string> {
   // @ts-expect-error a job needs its dataset
   await alice.jobs.create({ baseModel: 'smoke' })
   await br.close()
-  return `${cost} ${files.length} ${fromBytes.id} ${counts ? 1 : 0}`
+  return `${cost} ${files.length} ${fromBytes.id} ${queued.status} ${counts ? 1 : 0}`
 }

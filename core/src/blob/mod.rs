@@ -157,7 +157,18 @@ impl BlobStore {
         key: &BlobKey,
         source: impl Stream<Item = Result<Bytes, std::io::Error>> + Send,
     ) -> Result<UploadReceipt, BlobError> {
-        let cap = self.limits.cap(key.kind());
+        self.upload_at_most(key, source, u64::MAX).await
+    }
+
+    /// Streams `source` to `key`, refusing more than `max_bytes` bytes or the cap of the
+    /// key's kind, whichever is lower; on refusal or a failed source nothing is kept.
+    pub async fn upload_at_most(
+        &self,
+        key: &BlobKey,
+        source: impl Stream<Item = Result<Bytes, std::io::Error>> + Send,
+        max_bytes: u64,
+    ) -> Result<UploadReceipt, BlobError> {
+        let cap = self.limits.cap(key.kind()).min(max_bytes);
         let bytes = limits::upload_capped(self.store.as_ref(), key.path(), source, cap, self.limits.part_bytes).await?;
         tracing::debug!(%key, bytes, "uploaded");
         Ok(UploadReceipt { key: key.clone(), bytes })

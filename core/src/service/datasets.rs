@@ -137,6 +137,21 @@ impl BrightRun {
         self.confirm_dataset_upload(user_id, id).await
     }
 
+    /// Streams the dataset's file into storage, refusing more bytes than its declared size
+    /// (or the dataset cap), and leaves the dataset `uploading`: the caller confirms it with
+    /// [`BrightRun::confirm_dataset_upload`], as after an upload to its signed URL. On refusal
+    /// or a failed source nothing is stored.
+    pub async fn store_dataset_file(
+        &self,
+        user_id: UserId,
+        id: DatasetId,
+        source: impl Stream<Item = Result<Bytes, std::io::Error>> + Send,
+    ) -> Result<Dataset, ServiceError> {
+        let dataset = self.uploading_dataset(user_id, id).await?;
+        self.blobs.upload_at_most(&self.dataset_key(&dataset)?, source, dataset.file_size).await?;
+        Ok(dataset)
+    }
+
     /// Checks the stored file (it exists, is not empty, is within the cap), records its real
     /// size and queues the dataset for validation.
     pub async fn confirm_dataset_upload(&self, user_id: UserId, id: DatasetId) -> Result<Dataset, ServiceError> {

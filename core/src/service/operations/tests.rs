@@ -60,3 +60,34 @@ async fn a_dataset_without_a_size_declares_the_cap_until_its_upload() {
         serde_json::from_str(&call(&app, "datasets.list", USER, r#"{"limit": 5}"#).await.expect("listed")).unwrap();
     assert_eq!(page["items"][0]["id"], created["dataset"]["id"]);
 }
+
+#[tokio::test]
+async fn a_stored_file_waits_for_its_confirmation() {
+    use bytes::Bytes;
+    use futures_util::stream;
+
+    let home = tempfile::tempdir().unwrap();
+    let app = app(&home).await;
+    let file = "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}, {\"role\": \"assistant\", \"content\": \"hello\"}]}\n";
+    let args =
+        format!(r#"{{"name": "in steps", "format": "chat", "file_name": "chat.jsonl", "size": {}}}"#, file.len());
+    let created = call(&app, "datasets.create", USER, &args).await.expect("created");
+    let id_text = created["dataset"]["id"].as_str().unwrap().to_owned();
+    let id = super::dataset_id(&id_text).unwrap();
+    let user = super::user_id(USER).unwrap();
+    let chunks = |text: String| stream::iter([Ok::<_, std::io::Error>(Bytes::from(text))]);
+    let confirm = format!(r#"{{"id": "{id_text}"}}"#);
+
+    let over = app.store_dataset_file(user, id, chunks(format!("{file}\n"))).await.expect_err("over its declared size");
+    assert_eq!(over.code(), "too_large");
+    assert_eq!(code(call(&app, "datasets.confirm", USER, &confirm).await), "upload_missing", "nothing was kept");
+
+    let stored = app.store_dataset_file(user, id, chunks(file.to_owned())).await.expect("stored");
+    assert_eq!(stored.status, crate::model::DatasetStatus::Uploading, "not confirmed yet");
+    let other = "00000000-0000-4000-8000-000000000002";
+    assert_eq!(code(call(&app, "datasets.confirm", other, &confirm).await), "not_found");
+    let confirmed = call(&app, "datasets.confirm", USER, &confirm).await.expect("confirmed");
+    assert_eq!(confirmed["status"], "validating");
+    assert_eq!(confirmed["file_size"], file.len());
+    assert_eq!(code(call(&app, "datasets.confirm", USER, &confirm).await), "dataset_not_uploading");
+}

@@ -1,0 +1,4 @@
+/** Shown while a page's server part loads. */
+export default function LoadingPage() {
+  return <p className="muted" role="status">Loading…</p>
+}

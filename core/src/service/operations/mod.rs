@@ -102,7 +102,7 @@ pub async fn call(app: &BrightRun, method: &str, user: &str, args: &str) -> Outc
     match method {
         "datasets.create" => datasets_create(app, user, args).await,
         "datasets.upload" => datasets_upload(app, user, args).await,
-        "datasets.confirm" => done(app.confirm_dataset_upload(user, id::<DatasetId>("dataset", &args)?).await),
+        "datasets.confirm" => done(app.confirm_dataset_upload(user, id::<DatasetId>("dataset", args)?).await),
         "datasets.list" => {
             let a: ListDatasetsArgs = parse(args)?;
             let query = DatasetQuery {

@@ -71,7 +71,8 @@ async fn a_stored_file_waits_for_its_confirmation() {
     let file = "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}, {\"role\": \"assistant\", \"content\": \"hello\"}]}\n";
     let args =
         format!(r#"{{"name": "in steps", "format": "chat", "file_name": "chat.jsonl", "size": {}}}"#, file.len());
-    let created = call(&app, "datasets.create", USER, &args).await.expect("created");
+    let created: Value =
+        serde_json::from_str(&call(&app, "datasets.create", USER, &args).await.expect("created")).unwrap();
     let id_text = created["dataset"]["id"].as_str().unwrap().to_owned();
     let id = super::dataset_id(&id_text).unwrap();
     let user = super::user_id(USER).unwrap();
@@ -86,7 +87,8 @@ async fn a_stored_file_waits_for_its_confirmation() {
     assert_eq!(stored.status, crate::model::DatasetStatus::Uploading, "not confirmed yet");
     let other = "00000000-0000-4000-8000-000000000002";
     assert_eq!(code(call(&app, "datasets.confirm", other, &confirm).await), "not_found");
-    let confirmed = call(&app, "datasets.confirm", USER, &confirm).await.expect("confirmed");
+    let confirmed: Value =
+        serde_json::from_str(&call(&app, "datasets.confirm", USER, &confirm).await.expect("confirmed")).unwrap();
     assert_eq!(confirmed["status"], "validating");
     assert_eq!(confirmed["file_size"], file.len());
     assert_eq!(code(call(&app, "datasets.confirm", USER, &confirm).await), "dataset_not_uploading");

@@ -218,7 +218,6 @@ impl Orchestrator {
         for (file, path) in INPUT_FILES.iter().zip([Some(train), validation]) {
             let Some(path) = path else { continue };
             let key = BlobKey::job_input(user, job.dataset_id, job.id, attempt, file).map_err(ServiceError::from)?;
-            failpoint!(self, "launch.upload_input");
             hold.guard(files::upload_hashed(&self.app.blobs, &key, path.to_owned())).await??;
             urls.push(self.signed_url(&key, Access::Download, now).await?);
         }

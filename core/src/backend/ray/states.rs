@@ -78,7 +78,7 @@ fn short(message: &str) -> &str {
 /// queue wait included), so only the end is taken; the start is when the orchestrator first
 /// saw it running.
 pub fn times_of(info: &JobInfo) -> WorkerTimes {
-    let ended_at = info.end_time.and_then(|ms| chrono::DateTime::from_timestamp_millis(ms)).map(Timestamp::from);
+    let ended_at = info.end_time.and_then(chrono::DateTime::from_timestamp_millis).map(Timestamp::from);
     WorkerTimes { started_at: None, ended_at }
 }
 

@@ -49,7 +49,17 @@ struct World {
     app: BrightRun,
     orchestrator: Orchestrator,
     user: UserId,
+    config: BrightRunConfig,
     _home: tempfile::TempDir,
+}
+
+/// Short leases, so that a dead orchestrator's work is taken over within seconds.
+fn options() -> OrchestratorOptions {
+    OrchestratorOptions {
+        poll_interval: Duration::from_millis(200),
+        lease: chrono::TimeDelta::seconds(3),
+        ..OrchestratorOptions::default()
+    }
 }
 
 async fn world(dashboard: &Url) -> World {
@@ -76,11 +86,10 @@ async fn world_with(dashboard: &Url, transfer: Transfer, storage_url: Option<Str
         "brightrun_trainer".into(),
     ];
     config.backend = BackendChoice::Ray { dashboard: dashboard.clone(), transfer };
-    let app = BrightRun::open(config).await.expect("the Ray head answers");
+    let app = BrightRun::open(config.clone()).await.expect("the Ray head answers");
     assert_eq!(app.backend().name(), "ray");
-    let options = OrchestratorOptions { poll_interval: Duration::from_millis(200), ..OrchestratorOptions::default() };
-    let orchestrator = Orchestrator::new(app.clone(), options);
-    World { app, orchestrator, user: UserId::new(), _home: home }
+    let orchestrator = Orchestrator::new(app.clone(), options());
+    World { app, orchestrator, user: UserId::new(), config, _home: home }
 }
 
 fn chat_dataset(n: usize) -> String {
@@ -94,6 +103,13 @@ fn chat_dataset(n: usize) -> String {
 }
 
 impl World {
+    /// The process restarted: the service and the orchestrator opened afresh from the same
+    /// configuration (the same home, database and Ray head).
+    async fn restart(&mut self) {
+        self.app = BrightRun::open(self.config.clone()).await.unwrap();
+        self.orchestrator = Orchestrator::new(self.app.clone(), options());
+    }
+
     /// A job on the smoke model over `conversations` conversations, for `epochs` epochs.
     async fn job(&self, conversations: usize, epochs: u32) -> TrainingJob {
         let body = chat_dataset(conversations);
@@ -169,6 +185,28 @@ async fn a_smoke_job_completes_on_ray_through_signed_urls() {
         .filter(|path| path.contains("/attempts/") || path.contains("/jobs/"))
         .collect();
     assert!(leftovers.is_empty(), "the attempt's objects are removed: {leftovers:?}");
+}
+
+/// An orchestrator dies between Ray accepting the job and the job recording its handle; the
+/// restarted one submits the same attempt again (Ray answers "already exists": the same
+/// job), records it and follows it to the end.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_restarted_orchestrator_resubmits_the_same_ray_job_and_follows_it() {
+    let Some(url) = ray_url() else { return };
+    let _one = RAY.lock().await;
+    let mut world = world(&url).await;
+    let job = world.job(12, 3).await;
+    world.orchestrator.failpoints().arm("launch.store_handle", 1);
+    while !world.orchestrator.failpoints().is_dead() {
+        let _ = world.orchestrator.run_once().await;
+    }
+    let stranded = world.app.get_job(world.user, job.id).await.unwrap().job;
+    assert_eq!(stranded.external_job_id, None, "the handle was not recorded");
+    world.restart().await;
+    let job = world.run_until(job.id, Duration::from_secs(300), |job| job.status.is_final()).await;
+    assert_eq!(job.status, JobStatus::Completed, "{:?}", job.error_message);
+    assert_eq!(job.retry_count, 0, "the same attempt, not a retry");
+    assert_eq!(job.external_job_id.as_deref(), Some(format!("{}-0", job.id).as_str()));
 }
 
 /// Every file under `dir`, as paths.

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+import brightrun_trainer
 from brightrun_trainer import exit_codes
 from brightrun_trainer.errors import SpecError
 from brightrun_trainer.spec import parse_spec
@@ -88,7 +89,11 @@ def test_the_worker_downloads_by_url_and_uploads_each_announced_file(
     server = serve(store)
     try:
         base = f"http://127.0.0.1:{server.server_address[1]}"
-        env = {**os.environ, "HF_HUB_OFFLINE": "1", "BRIGHTRUN_SPEC": json.dumps(signed_spec(tmp_path, dataset, base))}
+        # The worker runs in tmp_path: it must import this very package, not an installed one.
+        source = str(Path(brightrun_trainer.__file__).resolve().parents[1])
+        path = os.pathsep.join(filter(None, [source, os.environ.get("PYTHONPATH")]))
+        spec = json.dumps(signed_spec(tmp_path, dataset, base))
+        env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": path, "BRIGHTRUN_SPEC": spec}
         process = subprocess.run(
             [sys.executable, "-m", "brightrun_trainer", "--spec-env", "BRIGHTRUN_SPEC"],
             capture_output=True,

@@ -227,3 +227,63 @@ impl GpuBackend for RayBackend {
         Ok(artifacts)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::protocol::{PROTOCOL_VERSION, SpecDataset, SpecOutput};
+    use crate::config::Preset;
+
+    fn backend(transfer: Transfer) -> RayBackend {
+        let config = RayBackendConfig {
+            dashboard: Url::parse("http://127.0.0.1:8265/").unwrap(),
+            transfer,
+            runs_dir: PathBuf::from("/srv/brightrun/ray"),
+            worker_command: vec!["/opt/my venv/bin/python".into(), "-m".into(), "brightrun_trainer".into()],
+        };
+        let client = RayClient::new(config.dashboard.clone()).unwrap();
+        RayBackend { config, client, key: Arc::default() }
+    }
+
+    fn spec(gpus: u32) -> WorkerSpec {
+        WorkerSpec {
+            v: PROTOCOL_VERSION,
+            job_id: JobId::new(),
+            attempt: 2,
+            transfer: Transfer::SharedFilesystem,
+            gpus,
+            base_model: "smoke".into(),
+            hyperparameters: Preset::Balanced.hyperparameters("smoke"),
+            dataset: SpecDataset { train: "/scratch/train.jsonl".into(), validation: None },
+            output: SpecOutput { dir: "/scratch/output".into(), upload_urls: Default::default() },
+            seed: 1,
+            logging_steps: 1,
+            max_steps: None,
+        }
+    }
+
+    #[test]
+    fn the_request_runs_the_worker_with_the_jobs_gpus_and_its_spec_in_the_environment() {
+        let spec = spec(2);
+        let out = PathBuf::from("/srv/brightrun/ray/run/out");
+        let request = backend(Transfer::SharedFilesystem).request(&spec, Some(out.clone())).unwrap();
+        assert_eq!(request.submission_id, format!("brightrun-{}-2", spec.job_id));
+        assert_eq!(request.entrypoint, "'/opt/my venv/bin/python' -m brightrun_trainer --spec-env BRIGHTRUN_SPEC");
+        assert_eq!((request.entrypoint_num_gpus, request.entrypoint_num_cpus), (2.0, 1.0));
+        let env = &request.runtime_env["env_vars"];
+        assert_eq!(env[JOB_VAR], spec.job_id.to_string());
+        let sent: WorkerSpec = serde_json::from_str(env[SPEC_VAR].as_str().unwrap()).unwrap();
+        assert_eq!(sent.output.dir, out.display().to_string(), "the output goes to the attempt's own directory");
+        assert_eq!(request.metadata["brightrun_attempt"], "2");
+    }
+
+    #[test]
+    fn a_cpu_job_reserves_no_gpu_and_signed_urls_keep_the_spec_as_it_is() {
+        let spec = spec(0);
+        let request = backend(Transfer::SignedUrls).request(&spec, None).unwrap();
+        assert_eq!(request.entrypoint_num_gpus, 0.0);
+        let sent: WorkerSpec =
+            serde_json::from_str(request.runtime_env["env_vars"][SPEC_VAR].as_str().unwrap()).unwrap();
+        assert_eq!(sent, spec);
+    }
+}

@@ -104,8 +104,7 @@ impl RayBackend {
             return Ok(Some(key));
         }
         let loaded = if create {
-            std::fs::create_dir_all(&self.config.runs_dir)
-                .map_err(|e| BackendError::io(format!("creating {}", self.config.runs_dir.display()), e))?;
+            private_dir(&self.config.runs_dir)?;
             Some(HandleKey::load_or_create(&self.config.runs_dir)?)
         } else {
             HandleKey::load(&self.config.runs_dir)?
@@ -136,6 +135,14 @@ impl RayBackend {
             ]),
         })
     }
+}
+
+/// Creates a directory only its owner can use (0700), as every directory of BrightRun's:
+/// the workers on this host run as the same user.
+fn private_dir(dir: &std::path::Path) -> Result<(), BackendError> {
+    crate::private_files::create_dir(dir)
+        .map(drop)
+        .map_err(|e| BackendError::io(format!("creating {}", dir.display()), e))
 }
 
 #[async_trait]

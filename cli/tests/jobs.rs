@@ -184,3 +184,19 @@ fn a_failed_job_exits_1_with_its_error() {
     assert!(Path::new(train["worker_log"].as_str().expect("the worker's log")).is_file());
     assert!(home.notification_types().iter().any(|t| t == "job_failed"));
 }
+
+#[test]
+fn an_unknown_or_unusable_backend_fails_at_start_with_its_code() {
+    for (backend, code) in [
+        ("slurm+http://127.0.0.1:6820", "unknown_backend"),
+        ("ray+http://127.0.0.1:9?transfer=shared_filesystem", "backend_unreachable"),
+        ("ray+http://127.0.0.1:9", "storage_cannot_sign"),
+    ] {
+        let home = Home::test_double("success").with_env("BRIGHTRUN_BACKEND", backend);
+        let output = home.run(&["jobs"]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{backend}");
+        assert!(stderr.starts_with(&format!("error[{code}]: ")), "{backend}: {stderr}");
+        assert!(stderr.contains("BRIGHTRUN_BACKEND") || code == "backend_unreachable", "{stderr}");
+    }
+}

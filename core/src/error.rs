@@ -135,6 +135,7 @@ mod tests {
             BackendError::InvalidHandle { reason: text() },
             BackendError::Launch { reason: text() },
             BackendError::Engine { engine: "ray", reason: text() },
+            BackendError::Unreachable { engine: "ray", url: text(), reason: text() },
             BackendError::NotCollectable { reason: text() },
         ];
         let tokenizer = [

@@ -181,6 +181,15 @@ error_codes! {
     /// The GPU engine (RunPod, Ray, Slurm, ...) refused or failed a request.
     BackendEngineFailed => "backend_engine_failed", Dependency, [BackendError],
         "check the engine's status and credentials; the message has its answer";
+    /// The GPU engine named by BRIGHTRUN_BACKEND did not answer (refused, timed out, not the engine).
+    BackendUnreachable => "backend_unreachable", Unavailable, [BackendError],
+        "start the engine (e.g. scripts/ray-head for Ray) or fix the host and port in BRIGHTRUN_BACKEND";
+    /// BRIGHTRUN_BACKEND names no backend this version knows, or one it cannot build yet.
+    UnknownBackend => "unknown_backend", InvalidInput, [ServiceError],
+        "set BRIGHTRUN_BACKEND to `local` or `ray+http://HOST:PORT`, or unset it";
+    /// A backend whose workers upload through signed URLs, with an object store that signs none.
+    StorageCannotSign => "storage_cannot_sign", InvalidInput, [ServiceError],
+        "use S3-compatible storage (BRIGHTRUN_STORAGE_URL=s3://...) or a backend on a shared filesystem (`?transfer=shared_filesystem`)";
     /// A job without artifacts to collect: it did not complete.
     NothingToCollect => "nothing_to_collect", Conflict, [BackendError],
         "collect only completed jobs";

@@ -67,6 +67,7 @@ impl Home {
             .args(args)
             .env("BRIGHTRUN_HOME", self.dir.path())
             .env_remove("BRIGHTRUN_GPU_SLOTS")
+            .env_remove("BRIGHTRUN_BACKEND")
             .stdin(Stdio::null());
         match &self.worker {
             Some(worker) => command.env("BRIGHTRUN_WORKER", worker),

@@ -34,6 +34,16 @@ pub enum BackendError {
         /// Its answer.
         reason: String,
     },
+    /// The engine did not answer: it is down, or the address is not the engine's.
+    #[error("the {engine} engine at {url} cannot be reached: {reason}")]
+    Unreachable {
+        /// Which engine.
+        engine: &'static str,
+        /// Where it was asked.
+        url: String,
+        /// What happened.
+        reason: String,
+    },
     /// The job has no artifacts to collect (it did not complete).
     #[error("nothing to collect: {reason}")]
     NotCollectable {
@@ -56,6 +66,7 @@ impl ErrorCode for BackendError {
             BackendError::InvalidHandle { .. } => Code::InvalidBackendHandle,
             BackendError::Launch { .. } => Code::WorkerLaunchFailed,
             BackendError::Engine { .. } => Code::BackendEngineFailed,
+            BackendError::Unreachable { .. } => Code::BackendUnreachable,
             BackendError::NotCollectable { .. } => Code::NothingToCollect,
         }
     }

@@ -9,12 +9,14 @@ mod error;
 pub mod event_log;
 pub mod local;
 pub mod protocol;
+pub mod ray;
 
 pub use error::BackendError;
 pub use event_log::{EventBatch, EventCursor};
 pub use local::retention::{RetentionPolicy, SweepReport};
 pub use local::{LocalBackendConfig, LocalProcessBackend};
-pub use protocol::{EventKind, WorkerEvent, WorkerLine, WorkerSpec};
+pub use protocol::{ARTIFACT_NAMES, EventKind, Transfer, WorkerEvent, WorkerLine, WorkerSpec};
+pub use ray::{RayBackend, RayBackendConfig};
 
 use std::path::PathBuf;
 
@@ -90,11 +92,10 @@ pub enum ArtifactSource {
         /// Its path.
         path: PathBuf,
     },
-    /// Already uploaded by the worker to the object store, under this key.
-    StoredObject {
-        /// The object key.
-        key: String,
-    },
+    /// Uploaded by the worker through the signed upload URL its spec gave for the file's
+    /// name ([`Transfer::SignedUrls`]): the orchestrator, which signed that URL, knows the
+    /// object it writes, and checks its size and sha256 before accepting it.
+    Uploaded,
 }
 
 /// One file of the adapter, as the worker announced it.
@@ -116,6 +117,12 @@ pub struct CollectedArtifact {
 pub trait GpuBackend: Send + Sync {
     /// The backend's name, stored in handles (`local`, `runpod`, `ray`, ...).
     fn name(&self) -> &'static str;
+
+    /// How this backend's workers reach the data and hand back the adapter; the orchestrator
+    /// prepares the spec accordingly (signed URLs need a store that signs).
+    fn transfer(&self) -> Transfer {
+        Transfer::SharedFilesystem
+    }
 
     /// Starts (or queues) a worker for `spec`.
     async fn submit(&self, spec: &WorkerSpec) -> Result<BackendHandle, BackendError>;

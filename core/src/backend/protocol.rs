@@ -11,6 +11,35 @@ use crate::model::{JobId, Timestamp};
 /// The protocol version this core speaks.
 pub const PROTOCOL_VERSION: u32 = 1;
 
+/// The names of the files a worker may produce (the adapter, then the tokenizer), in the
+/// order the reference worker writes them. A backend whose workers upload gets a signed
+/// upload URL for each; a file of another name is never collected. The reference worker's
+/// `artifacts.py` lists the same names.
+pub const ARTIFACT_NAMES: [&str; 6] = [
+    "adapter_model.safetensors",
+    "adapter_config.json",
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
+    "chat_template.jinja",
+];
+
+/// How the training data and the adapter travel between the control plane and the worker.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Transfer {
+    /// The worker sees the control plane's files: the dataset paths are local paths, and the
+    /// adapter is written under `output.dir`, where the backend collects it (the local
+    /// process; Ray or Slurm on one host or a shared filesystem).
+    #[default]
+    SharedFilesystem,
+    /// The worker sees nothing of the control plane's disk: it downloads the dataset from
+    /// signed GET URLs and uploads each adapter file to the signed PUT URL given for its name
+    /// in `output.upload_urls`, announcing size and sha256 in its `artifact` event.
+    SignedUrls,
+}
+
 /// Where the worker reads its data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -43,6 +72,12 @@ pub struct WorkerSpec {
     /// Which attempt of the job this is: 0, then 1, 2, ... for retries of transient failures.
     #[serde(default)]
     pub attempt: u32,
+    /// How the data and the adapter travel ([`Transfer::SharedFilesystem`] when absent).
+    #[serde(default)]
+    pub transfer: Transfer,
+    /// GPUs the engine reserves for the worker: the job's GPU count, 0 on the CPU.
+    #[serde(default)]
+    pub gpus: u32,
     /// Hub id, local directory, or `smoke`.
     pub base_model: String,
     /// The training knobs.

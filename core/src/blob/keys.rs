@@ -15,7 +15,7 @@ use object_store::path::Path;
 use uuid::Uuid;
 
 use super::BlobError;
-use crate::model::{ArtifactId, DatasetId, UserId};
+use crate::model::{ArtifactId, DatasetId, JobId, UserId};
 
 /// The longest file name kept in a key, in bytes.
 pub const MAX_FILE_NAME_BYTES: usize = 128;
@@ -71,6 +71,38 @@ impl BlobKey {
     /// `models/{user}/{model}/{file}`, the file name sanitised.
     pub fn model(user_id: UserId, model_id: ArtifactId, file_name: &str) -> Result<Self, BlobError> {
         Self::build(BlobKind::Model, user_id.as_uuid(), model_id.as_uuid(), file_name)
+    }
+
+    /// `datasets/{user}/{dataset}/jobs/{job}-{attempt}/{file}`: a training file converted
+    /// for one attempt of a job, read by a remote worker through a signed URL. Removed when
+    /// the attempt ends.
+    pub fn job_input(
+        user_id: UserId,
+        dataset_id: DatasetId,
+        job_id: JobId,
+        attempt: u32,
+        file_name: &str,
+    ) -> Result<Self, BlobError> {
+        let file = sanitize_file_name(file_name)?;
+        let prefix = BlobKind::Dataset.prefix();
+        let path = Path::from(format!("{prefix}/{user_id}/{dataset_id}/jobs/{job_id}-{attempt}/{file}"));
+        Ok(Self { kind: BlobKind::Dataset, path })
+    }
+
+    /// `models/{user}/{model}/attempts/{attempt}/{file}`: where a remote worker uploads a
+    /// file of the adapter through a signed URL. The orchestrator copies it to the model's
+    /// own key ([`BlobKey::model`]) only after checking its size and sha256, and removes it;
+    /// a worker's URL never writes a model's accepted files.
+    pub fn attempt_artifact(
+        user_id: UserId,
+        model_id: ArtifactId,
+        attempt: u32,
+        file_name: &str,
+    ) -> Result<Self, BlobError> {
+        let file = sanitize_file_name(file_name)?;
+        let prefix = BlobKind::Model.prefix();
+        let path = Path::from(format!("{prefix}/{user_id}/{model_id}/attempts/{attempt}/{file}"));
+        Ok(Self { kind: BlobKind::Model, path })
     }
 
     fn build(kind: BlobKind, user: &Uuid, owner: &Uuid, file_name: &str) -> Result<Self, BlobError> {

@@ -195,6 +195,12 @@ impl BlobStore {
         }
     }
 
+    /// Whether the store signs URLs, so a worker on another machine can read and write its
+    /// objects directly ([`Location::SignedUrl`]).
+    pub fn signs_urls(&self) -> bool {
+        matches!(self.direct, DirectAccess::Signer(_))
+    }
+
     /// Direct access to the object for `expires_in` from `now`: a signed URL on a store
     /// that signs, the file's path on a local directory,
     /// [`BlobError::NoDirectAccess`] in memory.

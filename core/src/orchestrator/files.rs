@@ -121,6 +121,28 @@ pub async fn upload_hashed(blobs: &BlobStore, key: &BlobKey, path: PathBuf) -> R
     Ok(Uploaded { bytes: receipt.bytes, sha256: hex(&digest) })
 }
 
+/// Streams the object at `from` to `to`, hashing the bytes as they pass; refuses an object
+/// larger than `to`'s cap (nothing is kept at `to` then). What was stored at `to` is what
+/// was hashed, whatever happens to `from` meanwhile.
+pub async fn copy_hashed(blobs: &BlobStore, from: &BlobKey, to: &BlobKey) -> Result<Uploaded, ServiceError> {
+    let download = blobs.download(from).await?;
+    let hasher = std::sync::Arc::new(std::sync::Mutex::new(Sha256::new()));
+    let sink = hasher.clone();
+    let stream = download.stream.map(move |chunk| {
+        let chunk = chunk.map_err(std::io::Error::other)?;
+        if let Ok(mut hasher) = sink.lock() {
+            hasher.update(&chunk);
+        }
+        Ok(chunk)
+    });
+    let receipt = blobs.upload(to, stream).await?;
+    let digest = hasher
+        .lock()
+        .map(|h| h.clone().finalize())
+        .map_err(|_| ServiceError::io("hashing a copy", std::io::Error::other("hasher lock poisoned")))?;
+    Ok(Uploaded { bytes: receipt.bytes, sha256: hex(&digest) })
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

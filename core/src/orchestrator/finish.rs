@@ -8,10 +8,10 @@ use super::failpoints::failpoint;
 use super::lease::{Hold, Pass};
 use super::quality::quality_metrics;
 use super::retry::is_transient;
+use super::submission::{INPUT_FILES, model_id_of};
 use super::{Orchestrator, files};
-use crate::backend::{ArtifactSource, BackendStatus};
-use crate::blob::BlobKey;
-use crate::error_code::Code;
+use crate::backend::{ARTIFACT_NAMES, ArtifactSource, BackendStatus, Transfer};
+use crate::blob::{BlobError, BlobKey};
 use crate::estimate::billable_hours;
 use crate::model::{
     ArtifactConfiguration, ArtifactFile, ArtifactId, ArtifactStatus, BillingPeriod, CostRecord, CostRecordId, CostType,
@@ -40,9 +40,13 @@ impl Orchestrator {
         }
         let attempt = job.retry_count;
         let id = job.id;
+        let remote = (self.app.backend.transfer() == Transfer::SignedUrls).then(|| job.clone());
         self.judge(pass, hold, job, state, status).await?;
         failpoint!(self, "finish.cleanup");
         self.remove_work_dir(&self.work_dir(&super::submission::attempt_work(id, attempt))).await;
+        if let Some(job) = remote {
+            self.remove_attempt_objects(&job, attempt).await;
+        }
         Ok(())
     }
 
@@ -252,32 +256,41 @@ impl Orchestrator {
     ) -> Result<(), ServiceError> {
         failpoint!(self, "finish.collect");
         let collected = self.app.backend.collect(&state.handle).await?;
-        let model_id = ArtifactId::from_uuid(derived_id(job.id.as_uuid(), "artifact"));
+        let model_id = model_id_of(job.id);
         let mut files = Vec::with_capacity(collected.len());
         for artifact in &collected {
-            let ArtifactSource::LocalPath { path } = &artifact.source else {
-                return Err(ServiceError::invalid(
-                    Code::UnsupportedArtifact,
-                    "only local artifact files are collected",
-                ));
-            };
             let key = BlobKey::model(job.user_id, model_id, &artifact.name)?;
             failpoint!(self, "finish.upload");
-            let uploaded = hold.guard(files::upload_hashed(&self.app.blobs, &key, path.clone())).await??;
-            if uploaded.sha256 != artifact.sha256 || uploaded.bytes != artifact.bytes {
+            let stored = match &artifact.source {
+                ArtifactSource::LocalPath { path } => {
+                    hold.guard(files::upload_hashed(&self.app.blobs, &key, path.clone())).await??
+                }
+                ArtifactSource::Uploaded => match self.staged_size(&job, model_id, &artifact.name).await? {
+                    Ok(staged) if staged.1 == artifact.bytes => {
+                        hold.guard(files::copy_hashed(&self.app.blobs, &staged.0, &key)).await??
+                    }
+                    Ok((_, bytes)) => files::Uploaded { bytes, sha256: "(not read: the size differs)".into() },
+                    Err(problem) => {
+                        let error = JobError { error_type: "artifact_mismatch".into(), message: problem };
+                        let job = self.account_attempt(pass, &job, &state).await?;
+                        return self.fail_job(pass, &job, &error).await;
+                    }
+                },
+            };
+            if stored.sha256 != artifact.sha256 || stored.bytes != artifact.bytes {
                 failpoint!(self, "finish.mismatch");
                 self.app.blobs.delete(&key).await?;
                 let error = JobError {
                     error_type: "artifact_mismatch".into(),
                     message: format!(
                         "{} does not match what the worker announced (sha256 {} / {} bytes, found {} / {} bytes)",
-                        artifact.name, artifact.sha256, artifact.bytes, uploaded.sha256, uploaded.bytes
+                        artifact.name, artifact.sha256, artifact.bytes, stored.sha256, stored.bytes
                     ),
                 };
                 let job = self.account_attempt(pass, &job, &state).await?;
                 return self.fail_job(pass, &job, &error).await;
             }
-            files.push(ArtifactFile { name: artifact.name.clone(), bytes: uploaded.bytes, sha256: uploaded.sha256 });
+            files.push(ArtifactFile { name: artifact.name.clone(), bytes: stored.bytes, sha256: stored.sha256 });
         }
         let job = self.account_attempt(pass, &job, &state).await?;
         let now = Timestamp::now();
@@ -337,6 +350,42 @@ impl Orchestrator {
         {
             Ok(_) | Err(StoreError::StaleState { .. }) => Ok(()),
             Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Where the worker of the job's current attempt uploaded `name`, and its size; `Err`
+    /// says why it cannot be accepted (a name no URL was signed for, nothing uploaded).
+    async fn staged_size(
+        &self,
+        job: &TrainingJob,
+        model_id: ArtifactId,
+        name: &str,
+    ) -> Result<Result<(BlobKey, u64), String>, ServiceError> {
+        if !ARTIFACT_NAMES.contains(&name) {
+            return Ok(Err(format!("the worker announced {name:?}, a file no upload URL was given for")));
+        }
+        let staged = BlobKey::attempt_artifact(job.user_id, model_id, job.retry_count, name)?;
+        match self.app.blobs.head(&staged).await {
+            Ok(meta) => Ok(Ok((staged, meta.size))),
+            Err(BlobError::NotFound { .. }) => {
+                Ok(Err(format!("the worker announced {name} but did not upload it (nothing at {staged})")))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Removes what a worker of a signed-URL backend was given and left in the object
+    /// store for this attempt: its training files and its uploads (copied to the model's
+    /// own keys if accepted). A failure is only logged.
+    pub(super) async fn remove_attempt_objects(&self, job: &TrainingJob, attempt: u32) {
+        let model_id = model_id_of(job.id);
+        let inputs =
+            INPUT_FILES.iter().map(|file| BlobKey::job_input(job.user_id, job.dataset_id, job.id, attempt, file));
+        let uploads = ARTIFACT_NAMES.iter().map(|name| BlobKey::attempt_artifact(job.user_id, model_id, attempt, name));
+        for key in inputs.chain(uploads).filter_map(Result::ok) {
+            if let Err(e) = self.app.blobs.delete(&key).await {
+                tracing::warn!(%key, error = %e, "could not remove an attempt's object");
+            }
         }
     }
 

@@ -11,15 +11,27 @@ use super::pinning::pinned_dataset_key;
 use super::retry::{DATASET_NOT_PINNED, Failure, LAUNCH_FAILED, backoff};
 use super::{Orchestrator, files};
 use crate::backend::protocol::{PROTOCOL_VERSION, SpecDataset, SpecOutput};
-use crate::backend::{BackendHandle, WorkerSpec};
+use crate::backend::{ARTIFACT_NAMES, BackendHandle, Transfer, WorkerSpec};
+use crate::blob::{Access, BlobKey, Location, MAX_SIGNED_URL_LIFETIME};
 use crate::dataset::{ConvertOptions, convert_path};
-use crate::model::{JobId, JobTransition, Timestamp, TrainingJob};
-use crate::service::FollowState;
+use crate::error_code::Code;
+use crate::model::{ArtifactId, JobId, JobTransition, Timestamp, TrainingJob};
 use crate::service::ServiceError;
+use crate::service::{FollowState, derived_id};
 use crate::store::{JobError, StoreError};
 
 /// The seed every job trains with, so a retried attempt repeats the first.
 pub const TRAINING_SEED: u64 = 42;
+
+/// The names the training files of an attempt have in the object store, for a worker that
+/// downloads them: the training split, then the validation split.
+pub(super) const INPUT_FILES: [&str; 2] = ["train.jsonl", "validation.jsonl"];
+
+/// The id a job's model gets (derived from the job's: one model per job, whatever attempt
+/// or orchestrator completes it).
+pub(super) fn model_id_of(job_id: JobId) -> ArtifactId {
+    ArtifactId::from_uuid(derived_id(job_id.as_uuid(), "artifact"))
+}
 
 /// The scratch work of one attempt of a job, every holder's: `job-<id>-<attempt>`.
 pub(super) fn attempt_work(id: JobId, attempt: u32) -> String {
@@ -154,18 +166,29 @@ impl Orchestrator {
             let message = "the dataset has no trainable conversation left after conversion".into();
             return Err(Failure::Permanent(JobError { error_type: "dataset_error".into(), message }));
         }
+        let validation = (summary.validation_conversations > 0).then_some(summary.validation_file.as_path());
+        let transfer = self.app.backend.transfer();
+        let (data, output) = match transfer {
+            Transfer::SharedFilesystem => (
+                SpecDataset {
+                    train: summary.train_file.display().to_string(),
+                    validation: validation.map(|path| path.display().to_string()),
+                },
+                SpecOutput { dir: dir.join("output").display().to_string(), upload_urls: Default::default() },
+            ),
+            Transfer::SignedUrls => self.signed_transfer(hold, job, &summary.train_file, validation).await?,
+        };
         let spec = WorkerSpec {
             v: PROTOCOL_VERSION,
             job_id: job.id,
             attempt: job.retry_count,
+            transfer,
+            // The catalog's `CPU` is the machine without a GPU: it reserves none.
+            gpus: if job.gpu.gpu_type.eq_ignore_ascii_case("CPU") { 0 } else { job.gpu.gpu_count },
             base_model: job.hyperparameters.base_model.clone(),
             hyperparameters: job.hyperparameters.clone(),
-            dataset: SpecDataset {
-                train: summary.train_file.display().to_string(),
-                validation: (summary.validation_conversations > 0)
-                    .then(|| summary.validation_file.display().to_string()),
-            },
-            output: SpecOutput { dir: dir.join("output").display().to_string(), upload_urls: Default::default() },
+            dataset: data,
+            output,
             seed: TRAINING_SEED,
             logging_steps: 1,
             max_steps: None,
@@ -175,6 +198,53 @@ impl Orchestrator {
         hold.check()?;
         failpoint!(self, "launch.submit");
         Ok(self.app.backend.submit(&spec).await.map_err(ServiceError::from)?)
+    }
+
+    /// For a worker that sees nothing of this machine: uploads the converted training files
+    /// to the attempt's own keys and gives signed URLs to read them, and a signed URL to
+    /// upload each file of the adapter to ([`BlobKey::attempt_artifact`]). The URLs live
+    /// as long as a signature may ([`MAX_SIGNED_URL_LIFETIME`]): a job can wait in the
+    /// engine's queue and train for days; the objects go when the attempt ends.
+    async fn signed_transfer(
+        &self,
+        hold: &Hold,
+        job: &TrainingJob,
+        train: &Path,
+        validation: Option<&Path>,
+    ) -> Result<(SpecDataset, SpecOutput), Failure> {
+        let now = Timestamp::now();
+        let (user, attempt) = (job.user_id, job.retry_count);
+        let mut urls = Vec::with_capacity(2);
+        for (file, path) in INPUT_FILES.iter().zip([Some(train), validation]) {
+            let Some(path) = path else { continue };
+            let key = BlobKey::job_input(user, job.dataset_id, job.id, attempt, file).map_err(ServiceError::from)?;
+            hold.guard(files::upload_hashed(&self.app.blobs, &key, path.to_owned())).await??;
+            urls.push(self.signed_url(&key, Access::Download, now).await?);
+        }
+        let mut urls = urls.into_iter();
+        let dataset = SpecDataset {
+            train: urls.next().ok_or_else(|| ServiceError::internal("no training file was signed"))?,
+            validation: urls.next(),
+        };
+        let model_id = model_id_of(job.id);
+        let mut upload_urls = std::collections::BTreeMap::new();
+        for name in ARTIFACT_NAMES {
+            let key = BlobKey::attempt_artifact(user, model_id, attempt, name).map_err(ServiceError::from)?;
+            upload_urls.insert(name.to_owned(), self.signed_url(&key, Access::Upload, now).await?);
+        }
+        Ok((dataset, SpecOutput { dir: "output".into(), upload_urls }))
+    }
+
+    /// A signed URL of `key`; a store that gives only local paths cannot serve a remote
+    /// worker.
+    async fn signed_url(&self, key: &BlobKey, access: Access, now: Timestamp) -> Result<String, ServiceError> {
+        match self.app.blobs.location(key, access, MAX_SIGNED_URL_LIFETIME, now).await? {
+            Location::SignedUrl { url, .. } => Ok(url.to_string()),
+            Location::LocalPath(_) => Err(ServiceError::invalid(
+                Code::StorageCannotSign,
+                "the backend's workers need signed URLs, and the object store is a local directory",
+            )),
+        }
     }
 
     /// Stores the backend's handle in place of the launch record; asks the worker to stop

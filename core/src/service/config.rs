@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use super::backend_choice::{BACKEND_VAR, BackendChoice};
 use super::error::ServiceError;
 use crate::backend::local::environment::WorkerEnvironment;
 use crate::backend::local::retention::{RetentionPolicy, parse_age};
@@ -50,6 +51,8 @@ pub struct BrightRunConfig {
     pub worker_env: Vec<String>,
     /// How long finished runs and scratch space are kept.
     pub retention: RetentionPolicy,
+    /// The GPU backend (`$BRIGHTRUN_BACKEND`; the local process by default).
+    pub backend: BackendChoice,
 }
 
 /// The single local user of the embedded default. The core scopes every row by a user id
@@ -88,6 +91,7 @@ impl BrightRunConfig {
             cancel_grace: Duration::from_secs(30),
             worker_env: Vec::new(),
             retention: RetentionPolicy::default(),
+            backend: BackendChoice::Local,
         }
     }
 
@@ -96,7 +100,7 @@ impl BrightRunConfig {
     /// e.g. PostgreSQL and S3), and the worker command,
     /// GPU slots, worker environment and retention from `$BRIGHTRUN_WORKER`,
     /// `$BRIGHTRUN_GPU_SLOTS`, `$BRIGHTRUN_WORKER_ENV`, `$BRIGHTRUN_KEEP_RUNS` and
-    /// `$BRIGHTRUN_KEEP_SCRATCH` when set.
+    /// `$BRIGHTRUN_KEEP_SCRATCH` when set, and the backend from `$BRIGHTRUN_BACKEND`.
     pub fn from_env() -> Result<Self, ServiceError> {
         let home = match std::env::var_os(HOME_VAR) {
             Some(home) if !home.is_empty() => PathBuf::from(home),
@@ -112,6 +116,9 @@ impl BrightRunConfig {
         }
         if let Ok(worker) = std::env::var(WORKER_VAR) {
             config.worker_command = worker_command(&worker)?;
+        }
+        if let Ok(backend) = std::env::var(BACKEND_VAR) {
+            config.backend = backend.parse()?;
         }
         if let Ok(slots) = std::env::var(GPU_SLOTS_VAR) {
             config.gpu_slots = slots.split_whitespace().map(String::from).collect();
@@ -141,6 +148,12 @@ impl BrightRunConfig {
     /// Where the local backend keeps its runs.
     pub fn runs_dir(&self) -> PathBuf {
         self.home.join("runs")
+    }
+
+    /// Where the Ray backend keeps its handle key and, on a shared filesystem, each
+    /// attempt's output.
+    pub fn ray_runs_dir(&self) -> PathBuf {
+        self.home.join("ray")
     }
 
     /// Scratch space for downloads and conversions.

@@ -7,6 +7,7 @@
 //! following jobs) is the [`Orchestrator`](crate::orchestrator::Orchestrator)'s, built from
 //! the same parts.
 
+mod backend_choice;
 mod config;
 mod costs;
 mod datasets;
@@ -19,6 +20,7 @@ mod notifications;
 pub(crate) mod notify;
 pub mod operations;
 
+pub use backend_choice::{BACKEND_VAR, BackendChoice};
 pub use config::{
     BrightRunConfig, DATABASE_URL_VAR, GPU_SLOTS_VAR, HOME_VAR, KEEP_RUNS_VAR, KEEP_SCRATCH_VAR, LOCAL_USER,
     STORAGE_URL_VAR, WORKER_ENV_VAR, WORKER_VAR, worker_command,
@@ -36,9 +38,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::backend::local::retention::{self, SweepReport};
-use crate::backend::{GpuBackend, LocalBackendConfig, LocalProcessBackend};
+use crate::backend::{GpuBackend, LocalBackendConfig, LocalProcessBackend, RayBackend, RayBackendConfig, Transfer};
 use crate::blob::BlobStore;
 use crate::dataset::{EstimatedTokenCounter, TokenCounter};
+use crate::error_code::Code;
 use crate::private_files;
 use crate::store::{self, Database};
 
@@ -90,13 +93,7 @@ impl BrightRun {
             private_dir(Path::new(&config.storage_url))?;
             BlobStore::local(&config.storage_url)?
         });
-        let backend = Arc::new(LocalProcessBackend::new(LocalBackendConfig {
-            runs_dir: config.runs_dir(),
-            worker_command: config.worker_command.clone(),
-            gpu_slots: config.gpu_slots.clone(),
-            cancel_grace: config.cancel_grace,
-            worker_env: config.worker_env.clone(),
-        })?);
+        let backend = open_backend(&config, &blobs).await?;
         Ok(Self::from_parts(db, blobs, backend, Arc::new(EstimatedTokenCounter), config))
     }
 
@@ -143,6 +140,41 @@ impl BrightRun {
             .await
             .map_err(|e| ServiceError::internal(format!("the retention sweep stopped: {e}")))?
             .map_err(ServiceError::from)
+    }
+}
+
+/// The backend the configuration names, checked at once: a remote engine must answer, and a
+/// backend whose workers upload needs a store that signs URLs.
+async fn open_backend(config: &BrightRunConfig, blobs: &BlobStore) -> Result<Arc<dyn GpuBackend>, ServiceError> {
+    match &config.backend {
+        BackendChoice::Local => Ok(Arc::new(LocalProcessBackend::new(LocalBackendConfig {
+            runs_dir: config.runs_dir(),
+            worker_command: config.worker_command.clone(),
+            gpu_slots: config.gpu_slots.clone(),
+            cancel_grace: config.cancel_grace,
+            worker_env: config.worker_env.clone(),
+        })?)),
+        BackendChoice::Ray { dashboard, transfer } => {
+            if *transfer == Transfer::SignedUrls && !blobs.signs_urls() {
+                return Err(ServiceError::invalid(
+                    Code::StorageCannotSign,
+                    format!(
+                        "{BACKEND_VAR}: Ray workers get the data and return the adapter through signed URLs, \
+                         and the object store ({}) signs none: use S3-compatible storage, or add \
+                         `?transfer=shared_filesystem` if the cluster sees this machine's files",
+                        config.storage_url
+                    ),
+                ));
+            }
+            let ray = RayBackend::connect(RayBackendConfig {
+                dashboard: dashboard.clone(),
+                transfer: *transfer,
+                runs_dir: config.ray_runs_dir(),
+                worker_command: config.worker_command.clone(),
+            })
+            .await?;
+            Ok(Arc::new(ray))
+        }
     }
 }
 

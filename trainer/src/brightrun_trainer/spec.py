@@ -6,6 +6,7 @@
   "job_id": "0190...",
   "base_model": "mistralai/Mistral-7B-v0.1" | "/local/dir" | "smoke",
   "hyperparameters": {"learning_rate": 2e-4, "batch_size": 8, ...},
+  "transfer": "shared_filesystem" | "signed_urls",
   "dataset": {"train": "path or https URL", "validation": "path, URL or null"},
   "output": {"dir": "path", "upload_urls": {"adapter_model.safetensors": "https://...", ...}},
   "seed": 42,
@@ -16,6 +17,13 @@
 
 The datasets are canonical chat JSONL as the BrightRun core writes them. The
 hyperparameters carry the same names as the core's ``Hyperparameters``.
+
+``transfer`` says how data and adapter travel. ``shared_filesystem`` (the default): the
+dataset entries are paths (or URLs) this machine can read, and the adapter stays under
+``output.dir`` for the backend to collect. ``signed_urls``: the worker sees nothing of the
+control plane's disk; the dataset entries are signed GET URLs, every adapter file is PUT to
+the signed URL ``output.upload_urls`` gives for its name (a file without one is an error),
+and a relative ``output.dir`` is made under a new temporary directory.
 """
 
 from __future__ import annotations
@@ -29,6 +37,9 @@ from typing import Any
 from brightrun_trainer.errors import SpecError
 
 SMOKE_MODEL = "smoke"
+TRANSFERS = ("shared_filesystem", "signed_urls")
+SIGNED_URLS = "signed_urls"
+REQUIRED_UPLOADS = ("adapter_model.safetensors", "adapter_config.json")
 QUANTIZATIONS = ("none", "8bit", "4bit")
 
 
@@ -63,6 +74,7 @@ class JobSpec:
     validation: str | None
     output_dir: Path
     upload_urls: dict[str, str] = field(default_factory=dict)
+    transfer: str = "shared_filesystem"
     seed: int = 42
     logging_steps: int = 1
     max_steps: int | None = None
@@ -152,6 +164,16 @@ def parse_spec(raw: Any) -> JobSpec:
         isinstance(uploads, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in uploads.items()),
         "output.upload_urls must map file names to URLs",
     )
+    transfer = raw.get("transfer", "shared_filesystem")
+    _require(transfer in TRANSFERS, f"transfer must be one of {', '.join(TRANSFERS)}, not {transfer!r}")
+    if transfer == SIGNED_URLS:
+        for name, location in (("dataset.train", train), ("dataset.validation", validation)):
+            _require(
+                location is None or location.startswith(("http://", "https://")),
+                f"{name} must be a signed http(s) URL when transfer is signed_urls",
+            )
+        missing = [name for name in REQUIRED_UPLOADS if name not in uploads]
+        _require(not missing, f"output.upload_urls has no URL for {', '.join(missing)}")
     max_steps = raw.get("max_steps")
     _require(
         max_steps is None or (isinstance(max_steps, int) and not isinstance(max_steps, bool) and max_steps > 0),
@@ -165,6 +187,7 @@ def parse_spec(raw: Any) -> JobSpec:
         validation=validation or None,
         output_dir=Path(output["dir"]),
         upload_urls=dict(uploads),
+        transfer=transfer,
         seed=_positive_int(raw, "seed", 42, minimum=0),
         logging_steps=_positive_int(raw, "logging_steps", 1),
         max_steps=max_steps,

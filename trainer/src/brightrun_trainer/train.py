@@ -11,10 +11,10 @@ from typing import Any
 from brightrun_trainer import __version__, artifacts, exit_codes
 from brightrun_trainer.cancel import CancelFlag
 from brightrun_trainer.data import IGNORE_INDEX, Example, fetch, load_conversations, tokenize_all
-from brightrun_trainer.errors import DatasetError, OutOfMemoryError
+from brightrun_trainer.errors import DatasetError, OutOfMemoryError, WorkerError
 from brightrun_trainer.model import apply_lora, load_base, pick_device
 from brightrun_trainer.protocol import EventWriter
-from brightrun_trainer.spec import JobSpec
+from brightrun_trainer.spec import SIGNED_URLS, JobSpec
 
 OOM_ADVICE = "lower batch_size or max_seq_len, turn on gradient_checkpointing, or use 4bit quantization"
 
@@ -90,6 +90,8 @@ def save_adapter(model: Any, tokenizer: Any, spec: JobSpec, events: EventWriter)
         url = spec.upload_urls.get(artifact.name)
         if url:
             artifacts.upload(artifact, url)
+        elif spec.transfer == SIGNED_URLS:
+            raise WorkerError(f"no upload URL for {artifact.name}: the control plane cannot see this machine's files")
         events.emit("artifact", name=artifact.name, bytes=artifact.bytes, sha256=artifact.sha256, path=str(artifact.path))
 
 

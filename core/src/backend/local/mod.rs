@@ -296,7 +296,7 @@ impl GpuBackend for LocalProcessBackend {
 /// Where an announced artifact is: looked up by its bare name in the adapter directory,
 /// never at a path the worker chose, and never through a symbolic link (which could point
 /// at any file of this machine's user).
-fn artifact_path(adapter_dir: &Path, name: &str) -> Result<PathBuf, BackendError> {
+pub(in crate::backend) fn artifact_path(adapter_dir: &Path, name: &str) -> Result<PathBuf, BackendError> {
     let unsafe_name = name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.');
     let path = adapter_dir.join(name);
     let is_link = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());

@@ -33,7 +33,8 @@ pub struct OpenOptions {
 
 impl OpenOptions {
     /// The configuration: the environment's, with these options on top. A home given here
-    /// keeps the environment's worker command, GPU slots, worker environment and retention,
+    /// keeps the environment's worker command, GPU slots, worker environment, retention and
+    /// backend,
     /// but not its database or storage URLs.
     pub fn config(self) -> Result<BrightRunConfig, ServiceError> {
         let from_env = BrightRunConfig::from_env()?;
@@ -43,6 +44,7 @@ impl OpenOptions {
                 gpu_slots: from_env.gpu_slots.clone(),
                 worker_env: from_env.worker_env.clone(),
                 retention: from_env.retention,
+                backend: from_env.backend.clone(),
                 ..BrightRunConfig::embedded(home)
             },
             None => from_env,

@@ -35,6 +35,8 @@ pub(super) fn spec() -> WorkerSpec {
         v: PROTOCOL_VERSION,
         job_id: JobId::new(),
         attempt: 0,
+        transfer: Default::default(),
+        gpus: 0,
         base_model: "smoke".into(),
         hyperparameters: Preset::Balanced.hyperparameters("smoke"),
         dataset: SpecDataset { train: "train.jsonl".into(), validation: None },

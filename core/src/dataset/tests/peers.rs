@@ -58,8 +58,15 @@ fn cases() -> Vec<PeerCase> {
             (Some(2), None),
         ),
         peer(
-            "together: could not detect a format (prompt without completion)",
+            "together: a prompt without completion (a format BrightRun reads, so the missing key is named)",
             jsonl(&[json!({"prompt": "Translate.", "completion": "Hello"}), json!({"prompt": "Summarize."})]),
+            false,
+            &["missing_field"],
+            (Some(2), Some("completion")),
+        ),
+        peer(
+            "together: could not detect a format",
+            jsonl(&[json!({"question": "Translate.", "answer": "Hello"}), json!({"question": "Summarize."})]),
             false,
             &["unknown_format"],
             (Some(1), None),

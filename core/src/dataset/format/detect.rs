@@ -228,7 +228,7 @@ const SIGNATURES: [(&str, &[&str], &[&str]); 6] = [
 pub(crate) fn closest_format(keys: &[String]) -> Option<String> {
     let has = |key: &&str| keys.iter().any(|k| k == key);
     let (name, needed, read) =
-        SIGNATURES.iter().filter(|(_, needed, _)| needed.iter().any(|key| has(key))).max_by_key(|(_, needed, _)| {
+        SIGNATURES.iter().filter(|(_, needed, _)| needed.iter().any(&has)).max_by_key(|(_, needed, _)| {
             let present = needed.iter().filter(|key| has(key)).count();
             (present, usize::MAX - (needed.len() - present))
         })?;

@@ -93,7 +93,8 @@ fn message_role<D: Dialect>(
     role
 }
 
-/// A message's text; a list of content parts is reported.
+/// A message's text: a string, or a list of text parts joined; a list with other parts
+/// (images, audio) or malformed ones is reported.
 fn message_content<'a, D: Dialect>(
     slot: Slot<json::RawContent<'a>>,
     field: &'static str,
@@ -103,14 +104,27 @@ fn message_content<'a, D: Dialect>(
     let path = FieldPath::ItemField(field, index, D::CONTENT);
     match ctx.required(slot, path)? {
         json::RawContent::Text(text) => Some(text),
+        // Text parts only: their texts, joined.
+        json::RawContent::Parts(parts) if parts.text.is_some() => parts.text.map(Cow::Owned),
         json::RawContent::Parts(parts) => {
             ctx.report(RuleCode::ContentPartsUnsupported, path, || {
                 let s = if parts.count == 1 { "" } else { "s" };
-                format!(
-                    "`{path}` is a list of {} part{s} ({}); only a string is supported",
-                    parts.count,
-                    parts.kinds.join(", ")
-                )
+                let kinds = parts.kinds.join(", ");
+                let others: Vec<&str> = parts.other_kinds().into_iter().filter(|kind| *kind != "?").collect();
+                if others.is_empty() {
+                    format!(
+                        "`{path}` is a list of {} part{s} ({kinds}), not all of them `{{\"type\": \"text\", \
+                         \"text\": \"...\"}}`: only text parts are read",
+                        parts.count
+                    )
+                } else {
+                    format!(
+                        "`{path}` has {} parts (a list of {} part{s}: {kinds}): text only, BrightRun trains on \
+                         text and cannot read them",
+                        others.join(" and "),
+                        parts.count
+                    )
+                }
             });
             None
         }

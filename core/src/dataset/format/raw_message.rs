@@ -308,7 +308,8 @@ impl<'de> Visitor<'de> for UsedVisitor {
 }
 
 /// A message's content: a string, or a list of parts (`[{"type": "text", "text": ...},
-/// {"type": "image_url", ...}]`), of which only the count and kinds are kept.
+/// {"type": "image_url", ...}]`), of which the count, the kinds and, when every part is
+/// text, the text are kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum RawContent<'a> {
     /// The text.
@@ -325,11 +326,23 @@ pub(crate) struct PartKinds {
     /// Their distinct `type`s in order of appearance (at most [`PartKinds::KEPT`]); a part
     /// without a string `type` counts as `?`.
     pub kinds: Vec<String>,
+    /// The texts of the parts joined with [`PartKinds::JOINER`], when every part is
+    /// `{"type": "text", "text": "..."}`; `None` when one is anything else.
+    pub text: Option<String>,
 }
 
 impl PartKinds {
     /// Distinct kinds kept, for the message.
     const KEPT: usize = 4;
+
+    /// What goes between the texts of two text parts: a newline, as vLLM joins them for
+    /// text-only models.
+    pub const JOINER: &'static str = "\n";
+
+    /// The kinds other than `text`, for a message.
+    pub fn other_kinds(&self) -> Vec<&str> {
+        self.kinds.iter().map(String::as_str).filter(|kind| *kind != "text").collect()
+    }
 }
 
 impl Expected for RawContent<'_> {
@@ -368,13 +381,22 @@ impl<'de: 'a, 'a> Visitor<'de> for RawContentVisitor<'a> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawContent<'a>, A::Error> {
-        let mut parts = Box::<PartKinds>::default();
+        let mut parts = Box::new(PartKinds { text: Some(String::new()), ..PartKinds::default() });
         while let Some(part) = seq.next_element::<Slot<RawPart<'de>>>()? {
             parts.count += 1;
-            let kind = match &part {
-                Slot::Value(RawPart { kind: Slot::Value(Text(kind)) }) => kind.as_ref(),
-                _ => "?",
+            let (kind, text) = match &part {
+                Slot::Value(RawPart { kind: Slot::Value(Text(kind)), text }) => (kind.as_ref(), text),
+                _ => ("?", &Slot::Missing),
             };
+            match (kind, text, &mut parts.text) {
+                ("text", Slot::Value(Text(text)), Some(joined)) => {
+                    if parts.count > 1 {
+                        joined.push_str(PartKinds::JOINER);
+                    }
+                    joined.push_str(text);
+                }
+                _ => parts.text = None,
+            }
             if parts.kinds.len() < PartKinds::KEPT && !parts.kinds.iter().any(|k| k == kind) {
                 parts.kinds.push(kind.to_owned());
             }
@@ -383,12 +405,14 @@ impl<'de: 'a, 'a> Visitor<'de> for RawContentVisitor<'a> {
     }
 }
 
-/// One part of a list of content parts: only its `type` is read.
+/// One part of a list of content parts: its `type`, and the `text` of a text part.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 struct RawPart<'a> {
     #[serde(borrow, rename = "type")]
     kind: Slot<Text<'a>>,
+    #[serde(borrow)]
+    text: Slot<Text<'a>>,
 }
 
 impl Expected for RawPart<'_> {
@@ -428,6 +452,13 @@ mod tests {
         let m = message(r#"{"content": [{"type": "text", "text": "a"}, {"type": "text"}, {"type": 3}, 7]}"#);
         let Slot::Value(RawContent::Parts(parts)) = m.content else { panic!("{m:?}") };
         assert_eq!((parts.count, &parts.kinds[..]), (4, &["text".to_owned(), "?".to_owned()][..]));
+        assert_eq!(parts.text, None, "a part without text");
+        let m = message(r#"{"content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b\u00e9"}]}"#);
+        let Slot::Value(RawContent::Parts(parts)) = m.content else { panic!("{m:?}") };
+        assert_eq!(parts.text.as_deref(), Some("a\nb\u{e9}"), "text parts are joined");
+        let m = message(r#"{"content": [{"type": "text", "text": "a"}, {"type": "image_url", "image_url": {}}]}"#);
+        let Slot::Value(RawContent::Parts(parts)) = m.content else { panic!("{m:?}") };
+        assert_eq!((parts.text.as_deref(), parts.other_kinds()), (None, vec!["image_url"]));
         let m = message(r#"{"content": {"text": "a"}}"#);
         assert!(matches!(m.content, Slot::Wrong(JsonKind::Object)));
     }

@@ -81,7 +81,7 @@ fn cases() -> Vec<Case> {
         ),
         case(
             ContentPartsUnsupported,
-            json!({"messages": [{"role": "user", "content": [{"type": "text", "text": "q"}]}, {"role": "assistant", "content": "a"}]})
+            json!({"messages": [{"role": "user", "content": [{"type": "text", "text": "q"}, {"type": "image_url"}]}, {"role": "assistant", "content": "a"}]})
                 .to_string(),
             Some(1),
             Some("messages[0].content"),

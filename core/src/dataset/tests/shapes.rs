@@ -179,6 +179,42 @@ fn sharegpt_turns_become_messages() {
 }
 
 #[test]
+fn text_parts_are_joined_and_other_parts_named() {
+    let parts = json!([{"type": "text", "text": "Look:"}, {"type": "text", "text": "a cat"}]);
+    let text = jsonl(&[
+        json!({"messages": [{"role": "user", "content": parts}, {"role": "assistant", "content": [{"type": "text", "text": "Yes."}]}]}),
+        json!({"messages": [{"role": "user", "content": [{"type": "text", "text": "q"}, {"type": "image_url", "image_url": {"url": "x"}}]}, {"role": "assistant", "content": "a"}]}),
+        json!({"messages": [{"role": "user", "content": [{"type": "text"}]}, {"role": "assistant", "content": "b"}]}),
+        json!({"messages": [{"role": "user", "content": []}, {"role": "assistant", "content": "a"}]}),
+    ]);
+    let report = check(text);
+    assert_eq!(sample(&report, 0), [(Role::User, "Look:\na cat"), (Role::Assistant, "Yes.")]);
+    assert_eq!(
+        findings(&report),
+        [
+            (2, "messages[0].content", "content_parts_unsupported"),
+            (3, "messages[0].content", "content_parts_unsupported"),
+            (4, "messages[0].content", "empty_content"),
+        ]
+    );
+    let messages: Vec<&str> =
+        of_code(&report, "content_parts_unsupported").iter().map(|f| f.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "`messages[0].content` has image_url parts (a list of 2 parts: text, image_url): text only, BrightRun \
+             trains on text and cannot read them",
+            "`messages[0].content` is a list of 1 part (text), not all of them `{\"type\": \"text\", \"text\": \
+             \"...\"}`: only text parts are read",
+        ]
+    );
+    let sharegpt = json!({"conversations": [{"from": "human", "value": parts}, {"from": "gpt", "value": "Yes."}]});
+    let report = check(sharegpt.to_string());
+    assert!(report.valid, "{:?}", report.findings);
+    assert_eq!(sample(&report, 0)[0], (Role::User, "Look:\na cat"));
+}
+
+#[test]
 fn sharegpt_is_no_longer_taken_for_a_v4_document() {
     let record = json!({"conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": "a"}]});
     let report = check(record.to_string());

@@ -270,7 +270,7 @@ export interface Dataset {
 }
 
 /** The file format of a dataset, detected from its first records (one format per file). */
-export type DatasetFormat = "brightrun_lora_v4" | "brightrun_lora_v3" | "chat"
+export type DatasetFormat = "brightrun_lora_v4" | "brightrun_lora_v3" | "chat" | "prompt_completion" | "alpaca" | "sharegpt"
 
 /** The statistics of a validation report. A file with errors still has them. */
 export interface DatasetStats {
@@ -515,7 +515,10 @@ export interface FlatEstimateOptions {
  * tokens estimated.
  */
 export interface FlatValidateOptions {
-  /** The format's name (`chat`, `brightrun_lora_v3`, `brightrun_lora_v4`). */
+  /**
+   * The format's name (`chat`, `prompt_completion`, `alpaca`, `sharegpt`,
+   * `brightrun_lora_v3`, `brightrun_lora_v4`).
+   */
   format?: string | null
   /** Conversations longer than this many tokens are reported. */
   maxSeqLen?: number | null

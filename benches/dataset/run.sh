@@ -7,7 +7,8 @@
 #   (c) the reference: the counting definition computed with `Tokenizer::encode` of every
 #       text it names, 2 threads (naive-count), on the first REFERENCE_MB of each file;
 #       (b) on the same part prints the same totals.
-# Usage: benches/dataset/run.sh [DATA_DIR] (default /tmp/brightrun-bench). CHAT_MB (200),
+# Usage: benches/dataset/run.sh [DATA_DIR] (default /tmp/brightrun-bench). CHAT_MB (200: the
+# chat file and the prompt/completion file),
 # V4_MB (300) and REFERENCE_MB (10) size the files; they are generated once and kept. The
 # cl100k tokenizer.json comes from scripts/vocab-fixtures (the venv of scripts/python-env).
 # Needs python3 to read JSON.
@@ -67,7 +68,7 @@ print(f\"    total_tokens {s['total_tokens']}  trainable_tokens {s['trainable_to
 }
 
 echo "== (a) structure checks: brightrun validate --no-tokens --json (all cores: $(nproc))"
-for f in chat v4; do
+for f in chat prompt_completion v4; do
     measure "validate --no-tokens $f.jsonl" "$data/$f.jsonl" \
         "$bin/brightrun" validate "$data/$f.jsonl" --no-tokens --json --min-examples 0
 done

@@ -68,7 +68,7 @@ function fileOf(name, content) {
 
 for (const [name, content, code] of [
   ['plain text', 'dear diary\nthis is not a dataset\n', 'invalid_json'],
-  ['prompt/completion', '{"prompt": "q", "completion": "a"}\n', 'unknown_format'],
+  ['a prompt without completion', '{"prompt": "q", "answer": "a"}\n', 'unknown_format'],
   ['UTF-16', Buffer.from('\ufeff{"messages": []}\n', 'utf16le'), 'invalid_utf8'],
 ]) {
   test(`a file of ${name} is a report, not a rejection`, async () => {
@@ -78,6 +78,20 @@ for (const [name, content, code] of [
     assert.equal(report.valid, false)
     assert.equal(report.format, undefined)
     assert.deepEqual([report.findings[0].line, report.findings[0].code], [1, code])
+  })
+}
+
+for (const [format, content] of [
+  ['prompt_completion', '{"prompt": "q", "completion": "a"}\n'],
+  ['alpaca', '{"instruction": "q", "input": "", "output": "a"}\n'],
+  ['sharegpt', '{"conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": "a"}]}\n'],
+]) {
+  test(`a ${format} file is recognised as the CLI recognises it`, async () => {
+    const path = fileOf('data.jsonl', content)
+    const report = await validate(path, { minExamples: 1 })
+    assert.deepEqual(withoutNulls(report), expectedReport(cliJson('validate', path, '--min-examples', '1')))
+    assert.equal(report.valid, true)
+    assert.equal(report.format, format)
   })
 }
 

@@ -67,10 +67,10 @@ def test_an_invalid_file_is_a_report_not_an_error(cli_json: CliJson, invalid_fil
     ("content", "code"),
     [
         (b"dear diary\nthis is not a dataset\n", "invalid_json"),
-        (b'{"prompt": "q", "completion": "a"}\n', "unknown_format"),
+        (b'{"prompt": "q", "answer": "a"}\n', "unknown_format"),
         (b"\xff\xfe{\x00}\x00\n\x00", "invalid_utf8"),
     ],
-    ids=["text", "prompt-completion", "utf-16"],
+    ids=["text", "prompt-without-completion", "utf-16"],
 )
 def test_a_file_of_no_known_format_is_a_report(cli_json: CliJson, tmp_path: Path, content: bytes, code: str) -> None:
     path = tmp_path / "data.jsonl"
@@ -79,6 +79,25 @@ def test_a_file_of_no_known_format_is_a_report(cli_json: CliJson, tmp_path: Path
     assert report.to_dict() == cli_json("validate", str(path), exit_codes=(1,))
     assert not report.valid and report.format is None
     assert (report.findings[0].line, report.findings[0].code) == (1, code)
+
+
+@pytest.mark.parametrize(
+    ("content", "format_name"),
+    [
+        (b'{"prompt": "q", "completion": "a"}\n', "prompt_completion"),
+        (b'{"instruction": "q", "input": "", "output": "a"}\n', "alpaca"),
+        (b'{"conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": "a"}]}\n', "sharegpt"),
+    ],
+    ids=["prompt-completion", "alpaca", "sharegpt"],
+)
+def test_the_shapes_users_have_are_recognised_as_the_cli_does(
+    cli_json: CliJson, tmp_path: Path, content: bytes, format_name: str
+) -> None:
+    path = tmp_path / "data.jsonl"
+    path.write_bytes(content)
+    report = brightrun.validate(path, min_examples=1)
+    assert report.to_dict() == cli_json("validate", str(path), "--min-examples", "1")
+    assert report.valid and report.format == format_name
 
 
 def test_message_weights_are_the_clis(cli_json: CliJson, tmp_path: Path) -> None:

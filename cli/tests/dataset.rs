@@ -87,7 +87,7 @@ fn a_file_that_cannot_be_read_exits_2() {
 fn a_file_of_no_known_format_or_not_utf8_is_a_report_that_exits_1() {
     let dir = tempfile::tempdir().unwrap();
     let notes = write(dir.path(), "notes.txt", b"dear diary\nthis is not a dataset\n");
-    let prompts = write(dir.path(), "prompts.jsonl", b"{\"prompt\": \"q\", \"completion\": \"a\"}\n");
+    let prompts = write(dir.path(), "prompts.jsonl", b"{\"prompt\": \"q\", \"answer\": \"a\"}\n");
     let mut utf16 = vec![0xff, 0xfe];
     utf16.extend("{\"messages\": []}\n".encode_utf16().flat_map(u16::to_le_bytes));
     let utf16 = write(dir.path(), "utf16.jsonl", &utf16);
@@ -110,7 +110,13 @@ fn a_file_of_no_known_format_or_not_utf8_is_a_report_that_exits_1() {
     }
     let output = brightrun(&["validate", prompts.to_str().unwrap()]);
     let text = String::from_utf8(output.stdout).unwrap();
-    assert!(text.contains("line 1: error[unknown_format]: the record, with keys `prompt`, `completion`"), "{text}");
+    assert!(
+        text.contains(
+            "line 1: error[unknown_format]: the record, with keys `prompt`, `answer`, is of no format BrightRun \
+             reads: it looks like a prompt/completion record, but `completion` is missing (`answer` is not read)"
+        ),
+        "{text}"
+    );
 
     let out = dir.path().join("out");
     let output = brightrun(&["convert", notes.to_str().unwrap(), "--out", out.to_str().unwrap()]);
@@ -164,4 +170,39 @@ fn convert_writes_the_trainer_files() {
     ]);
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).starts_with("error[invalid_option]: "));
+}
+
+/// The fixtures of the formats users already have: good and bad records of each.
+fn shape_fixture(name: &str) -> String {
+    format!("{}/../core/src/dataset/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn prompt_completion_alpaca_and_sharegpt_are_recognised_and_converted() {
+    let dir = tempfile::tempdir().unwrap();
+    for (file, format, first_error_line, train) in [
+        ("prompt_completion.jsonl", "prompt_completion", 3, 2),
+        ("alpaca.jsonl", "alpaca", 3, 3),
+        ("sharegpt.jsonl", "sharegpt", 4, 3),
+    ] {
+        let output = brightrun(&["validate", &shape_fixture(file), "--json", "--min-examples", "0"]);
+        assert_eq!(output.status.code(), Some(1), "{file}: bad records make it invalid");
+        let report = json_of(&output);
+        assert_eq!(report["format"], format, "{file}");
+        assert_eq!(report["findings"][0]["line"], first_error_line, "{file}: {report}");
+
+        // Forced, the same; then converted to the canonical chat.
+        let output = brightrun(&["validate", &shape_fixture(file), "--json", "--format", format]);
+        assert_eq!(json_of(&output)["format"], format, "{file}");
+        let out = dir.path().join(format);
+        let output = brightrun(&["convert", &shape_fixture(file), "--format", format, "--out", out.to_str().unwrap()]);
+        assert_eq!(output.status.code(), Some(0), "{file}: {}", String::from_utf8_lossy(&output.stderr));
+        let text = String::from_utf8(output.stdout).unwrap();
+        assert!(text.starts_with(&format!("{format}: wrote {train} conversations")), "{file}: {text}");
+        let written = std::fs::read_to_string(out.join("train.jsonl")).unwrap();
+        for line in written.lines() {
+            let record: serde_json::Value = serde_json::from_str(line).unwrap();
+            assert!(record["messages"].as_array().is_some_and(|m| m.len() >= 2), "{file}: {line}");
+        }
+    }
 }

@@ -1,10 +1,12 @@
 //! Writes the data `benches/dataset/run.sh` measures on: a chat JSONL file of multi-turn
-//! conversations, a brightrun_lora_v4 JSONL file whose lines repeat a ~600-byte system
+//! conversations, a prompt/completion JSONL file of as many bytes (one user message and its
+//! answer a line), a brightrun_lora_v4 JSONL file whose lines repeat a ~600-byte system
 //! prompt and a growing history, and a ByteLevel BPE `tokenizer.json` trained on the same
 //! kind of text. Files already there with the asked size are kept.
 //!
 //! Usage: `gen-dataset DIR [CHAT_MB] [V4_MB]` (defaults 500 and 300). Writes
-//! `DIR/chat.jsonl`, `DIR/v4.jsonl` and `DIR/tokenizer/tokenizer.json`.
+//! `DIR/chat.jsonl`, `DIR/prompt_completion.jsonl` (CHAT_MB too), `DIR/v4.jsonl` and
+//! `DIR/tokenizer/tokenizer.json`.
 
 use std::fs::{self, File};
 use std::io::BufWriter;
@@ -48,6 +50,9 @@ fn generate(dir: &Path, chat_bytes: u64, v4_bytes: u64) -> Result<(), String> {
         eprintln!("trained {}", tokenizer.display());
     }
     write(&dir.join("chat.jsonl"), chat_bytes, |writer, out, bytes| writer.write_chat(out, bytes))?;
+    write(&dir.join("prompt_completion.jsonl"), chat_bytes, |writer, out, bytes| {
+        writer.write_prompt_completion(out, bytes)
+    })?;
     write(&dir.join("v4.jsonl"), v4_bytes, |writer, out, bytes| writer.write_v4(out, bytes))
 }
 

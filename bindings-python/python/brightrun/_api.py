@@ -202,8 +202,9 @@ def validate(
     findings of the report (``valid`` is false when one is an error), never exceptions.
 
     Args:
-        path: The dataset: chat JSONL, ``brightrun_lora_v3`` or ``brightrun_lora_v4``
-            (JSONL or one JSON document), plain or gzip.
+        path: The dataset: chat, ``prompt_completion``, ``alpaca``, ``sharegpt`` or
+            ``brightrun_lora_v3`` JSONL, or ``brightrun_lora_v4`` (JSONL or one JSON
+            document), plain or gzip.
         format: The format, instead of recognising it from the first records.
         tokenizer: A Hugging Face model id (found in the local caches) or the path of a
             ``tokenizer.json``, to count tokens exactly; the default estimates them.

@@ -611,9 +611,9 @@ class Dataset(Record):
             validation_errors=to_tuple(d["validation_errors"], lambda v1: ValidationFinding.from_dict(v1)),
         )
 
-DatasetFormat = Literal["brightrun_lora_v4", "brightrun_lora_v3", "chat"]
+DatasetFormat = Literal["brightrun_lora_v4", "brightrun_lora_v3", "chat", "prompt_completion", "alpaca", "sharegpt"]
 """The file format of a dataset, detected from its first records (one format per file)."""
-_DATASETFORMAT = ("brightrun_lora_v4", "brightrun_lora_v3", "chat",)
+_DATASETFORMAT = ("brightrun_lora_v4", "brightrun_lora_v3", "chat", "prompt_completion", "alpaca", "sharegpt",)
 
 
 @dataclass(frozen=True)
@@ -1100,7 +1100,9 @@ class FlatValidateOptions(Record):
     """
 
     format: str | None
-    """The format's name (`chat`, `brightrun_lora_v3`, `brightrun_lora_v4`)."""
+    """The format's name (`chat`, `prompt_completion`, `alpaca`, `sharegpt`,
+    `brightrun_lora_v3`, `brightrun_lora_v4`).
+    """
 
     max_seq_len: float | None
     """Conversations longer than this many tokens are reported."""

@@ -96,9 +96,11 @@ rule_codes! {
     ToolUseUnsupported => "tool_use_unsupported", Error,
         "remove the tool calls, tool results and tool definitions, or write the exchange as plain \
          user and assistant text";
-    /// A message whose content is a list of parts (text, images, audio) instead of a string.
+    /// A message whose content is a list of parts that are not all text parts (images, audio,
+    /// files, or parts without a string `text`): BrightRun trains on text only.
     ContentPartsUnsupported => "content_parts_unsupported", Error,
-        "write the content as one string: join the text parts; images, audio and files cannot be trained on";
+        "keep the text: remove the image, audio and file parts (they cannot be trained on) and give each text \
+         part a string `text`, or write the content as one string";
     /// A message key BrightRun does not read: its value is not trained on.
     UnknownMessageKey => "unknown_message_key", Warning,
         "remove the key, or move what the model should see into `content`";

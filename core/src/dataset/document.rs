@@ -83,6 +83,8 @@ impl<R: Read> Read for Tracked<R> {
 /// The state of a document being read: the format, the current batch and where to send it.
 pub(crate) struct Handler<'m, S> {
     format: Option<DatasetFormat>,
+    /// Whether the caller forced the format.
+    forced: bool,
     unrecognised: Unrecognised,
     position: Rc<Position>,
     out: ChunkOutput<S>,
@@ -102,6 +104,14 @@ impl<S: RecordSink> Handler<'_, S> {
     /// Sets the file's format, unless the caller forced one.
     pub fn assume_format(&mut self, format: DatasetFormat) {
         self.format.get_or_insert(format);
+    }
+
+    /// Replaces a format assumed too early (a pretty-printed ShareGPT record first read as
+    /// a v4 document), unless the caller forced one.
+    pub fn correct_format(&mut self, format: DatasetFormat) {
+        if !self.forced {
+            self.format = Some(format);
+        }
     }
 
     /// The batch being filled, for findings and metadata outside records.
@@ -337,6 +347,7 @@ pub(crate) fn scan<R: Read, S: RecordSink>(
     let mut reader = Tracked::new(input, Rc::clone(&position));
     let mut handler = Handler {
         format: settings.format,
+        forced: settings.format.is_some(),
         unrecognised: settings.unrecognised,
         position: Rc::clone(&position),
         out: ChunkOutput::new(make_sink(), settings.finding_cap),

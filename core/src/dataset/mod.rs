@@ -5,8 +5,9 @@
 //! [`ValidationReport`]: every finding counted by code, the first ones of each code with
 //! their line, JSON path and a suggestion, and the statistics (kept even for an invalid
 //! file). [`convert`] (or [`convert_path`]) writes the `train.jsonl` and `validation.jsonl`
-//! the trainer reads. Both accept chat JSONL, `brightrun_lora_v3` and `brightrun_lora_v4`
-//! (JSONL or one full JSON document), plain or gzip, from any `std::io::Read`; memory is
+//! the trainer reads. Both accept chat, prompt/completion, Alpaca, ShareGPT and
+//! `brightrun_lora_v3` JSONL and `brightrun_lora_v4` (JSONL or one full JSON document),
+//! plain or gzip, from any `std::io::Read`; memory is
 //! bounded by the longest line, never the file, and JSONL is checked on every core.
 //!
 //! ```

@@ -9,7 +9,7 @@ use std::io::Read;
 use super::chunk::{ChunkOutput, LineRules, RecordSink, error_text, process_piece};
 use super::document;
 use super::error::DatasetError;
-use super::format::detect::{KNOWN_FORMATS, Layout, Shape, sniff_layout};
+use super::format::detect::{self, KNOWN_FORMATS, Layout, Shape, sniff_layout};
 use super::format::json::{RawRecord, Slot};
 use super::inflate::InflateLimits;
 use super::pipeline;
@@ -173,9 +173,15 @@ fn clue(line: &[u8], number: u64) -> Clue {
     match serde_json::from_str::<Slot<RawRecord<'_>>>(text) {
         Ok(Slot::Value(record)) => match Shape::of(&record) {
             Shape::Meta => Clue::Nothing,
-            shape => match shape.format() {
-                Some(format) => Clue::Format(format),
-                None => Clue::Problem(format!("line {number} is {}", shape.describe())),
+            shape => match (shape.format(), shape) {
+                (Some(format), _) => Clue::Format(format),
+                (None, Shape::Unknown) => match detect::describe_record(text) {
+                    Some((keys, Some(closest))) => {
+                        Clue::Problem(format!("line {number}, with {keys}, is of no known format: {closest}"))
+                    }
+                    _ => Clue::Problem(format!("line {number} is {}", shape.describe())),
+                },
+                (None, _) => Clue::Problem(format!("line {number} is {}", shape.describe())),
             },
         },
         Ok(_) => Clue::Problem(format!("line {number} is not a JSON object")),

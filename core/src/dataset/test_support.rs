@@ -370,6 +370,21 @@ impl DatasetWriter {
         self.write_records(out, bytes, |writer| vec![writer.chat_record()])
     }
 
+    /// One prompt/completion record (`{"prompt", "completion"}`): a user message and its
+    /// answer.
+    pub fn prompt_completion_record(&mut self) -> Value {
+        self.conversations += 1;
+        let prompt = self.say(self.shape.user_chars);
+        let completion = self.say(self.shape.assistant_chars);
+        serde_json::json!({"prompt": prompt, "completion": completion})
+    }
+
+    /// Writes prompt/completion JSONL of at least `bytes` bytes (no trailing newline);
+    /// returns the bytes written.
+    pub fn write_prompt_completion(&mut self, out: &mut impl Write, bytes: u64) -> io::Result<u64> {
+        self.write_records(out, bytes, |writer| vec![writer.prompt_completion_record()])
+    }
+
     /// Writes v4 JSONL of at least `bytes` bytes (whole conversations, no trailing newline);
     /// returns the bytes written.
     pub fn write_v4(&mut self, out: &mut impl Write, bytes: u64) -> io::Result<u64> {

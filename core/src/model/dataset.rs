@@ -16,12 +16,23 @@ pub enum DatasetFormat {
     BrightrunLoraV3,
     /// Chat JSONL: one `{"messages": [...]}` conversation per line (OpenAI, Together).
     Chat,
+    /// Prompt/completion JSONL: `{"prompt", "completion"}` per line (OpenAI legacy, Together);
+    /// the completion is trained on.
+    PromptCompletion,
+    /// Alpaca JSONL: `{"instruction", "input"?, "output", "system"?}` per line; the output is
+    /// trained on.
+    Alpaca,
+    /// ShareGPT (Vicuna) JSONL: `{"conversations": [{"from", "value"}...]}` per line.
+    Sharegpt,
 }
 
 impl_enum_text!(DatasetFormat, "dataset format", {
     BrightrunLoraV4 => "brightrun_lora_v4",
     BrightrunLoraV3 => "brightrun_lora_v3",
     Chat => "chat",
+    PromptCompletion => "prompt_completion",
+    Alpaca => "alpaca",
+    Sharegpt => "sharegpt",
 });
 
 /// Where a dataset is in its life: uploaded, checked, then usable or not.
@@ -202,7 +213,14 @@ mod tests {
         use DatasetFormat::*;
         assert_names(
             &DatasetFormat::ALL,
-            &[(BrightrunLoraV4, "brightrun_lora_v4"), (BrightrunLoraV3, "brightrun_lora_v3"), (Chat, "chat")],
+            &[
+                (BrightrunLoraV4, "brightrun_lora_v4"),
+                (BrightrunLoraV3, "brightrun_lora_v3"),
+                (Chat, "chat"),
+                (PromptCompletion, "prompt_completion"),
+                (Alpaca, "alpaca"),
+                (Sharegpt, "sharegpt"),
+            ],
         );
         assert_names(
             &DatasetStatus::ALL,
@@ -224,7 +242,8 @@ mod tests {
         let err = "csv".parse::<DatasetFormat>().unwrap_err();
         assert_eq!(
             err.to_string(),
-            "unknown dataset format `csv`: expected one of brightrun_lora_v4, brightrun_lora_v3, chat"
+            "unknown dataset format `csv`: expected one of brightrun_lora_v4, brightrun_lora_v3, chat, \
+             prompt_completion, alpaca, sharegpt"
         );
         assert!("fatal".parse::<Severity>().is_err());
     }

@@ -11,9 +11,22 @@ use crate::on_both_backends;
 
 on_both_backends!(
     a_dataset_round_trips_updates_and_soft_deletes,
+    datasets_of_every_format_are_stored,
     listings_filter_search_sort_and_page,
     validation_reports_are_kept
 );
+
+/// Every format the validator recognises is one the database takes (migration 0007 widened
+/// the CHECK for prompt/completion, Alpaca and ShareGPT).
+async fn datasets_of_every_format_are_stored(db: Arc<dyn Database>) {
+    let user = UserId::new();
+    for format in DatasetFormat::ALL {
+        let mut stored = dataset(user, format.as_str());
+        stored.format = format;
+        db.insert_dataset(&stored).await.unwrap();
+        assert_eq!(db.get_dataset(user, stored.id).await.unwrap().format, format);
+    }
+}
 
 async fn a_dataset_round_trips_updates_and_soft_deletes(db: Arc<dyn Database>) {
     let user = UserId::new();

@@ -1,7 +1,7 @@
 //! Opening databases by URL, and reopening them: migrations apply once, data stays.
 
 use brightrun_core::ErrorCode;
-use brightrun_core::model::UserId;
+use brightrun_core::model::{DatasetFormat, UserId};
 use brightrun_core::store::{self, Backend, DatasetQuery, PostgresOptions, SchemaName};
 
 use crate::fixtures::dataset;
@@ -52,4 +52,93 @@ async fn reopening_a_postgres_schema_keeps_its_data() {
     let err = store::open_postgres(&bad).await.unwrap_err();
     assert!(["database_unavailable", "database_error"].contains(&err.code()), "{err}");
     assert!(!format!("{bad:?}").contains("wrong"), "the options' Debug leaves the password out");
+}
+
+/// The columns of `datasets` a writer sets (the table has a generated one besides).
+const DATASET_COLUMNS: &str = "id, user_id, name, description, format, status, storage_path, file_name, file_size, \
+     total_training_pairs, total_validation_pairs, total_tokens, avg_turns_per_conversation, avg_tokens_per_example, \
+     training_ready, statistics, validation_errors, sample_data, validation_report, validation_report_path, \
+     validated_at, created_at, updated_at, deleted_at, claimed_by, lease_expires_at";
+
+/// Migration 7 rebuilds SQLite's `datasets` (to widen its format CHECK): a file migrated to 6
+/// with a dataset and a job on it opens with both intact, the job's reference, the indexes
+/// (0006's partial one too) and 0004's checks in place, and takes the new formats.
+#[tokio::test]
+async fn a_sqlite_file_of_migration_6_upgrades_keeping_its_rows_and_references() {
+    use sqlx::ConnectOptions;
+    use sqlx::sqlite::SqliteConnectOptions;
+
+    let dir = tempfile::tempdir().unwrap();
+    let user = UserId::new();
+    let item = dataset(user, "from before");
+    let job = crate::fixtures::job(user, item.id);
+    // Rows as the store writes them, from a current database.
+    let source = dir.path().join("source.db");
+    let current = store::open(&format!("sqlite://{}", source.display())).await.unwrap();
+    current.insert_dataset(&item).await.unwrap();
+    current.insert_job(&job).await.unwrap();
+    drop(current);
+
+    let old = dir.path().join("old.db");
+    let options = SqliteConnectOptions::new().filename(&old).create_if_missing(true).foreign_keys(true);
+    let pool = sqlx::SqlitePool::connect_with(options.clone()).await.unwrap();
+    let migrations = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../core/migrations/sqlite"));
+    let migrator = sqlx::migrate::Migrator::new(migrations).await.unwrap();
+    migrator.run_to(6, &pool).await.unwrap();
+    let mut conn = options.connect().await.unwrap();
+    // The columns of `training_jobs` a writer sets (`table_info` leaves out generated ones).
+    let job_columns: Vec<(String,)> =
+        sqlx::query_as("SELECT name FROM pragma_table_info('training_jobs')").fetch_all(&mut conn).await.unwrap();
+    let job_columns = job_columns.into_iter().map(|(name,)| name).collect::<Vec<_>>().join(", ");
+    for sql in [
+        format!("ATTACH DATABASE '{}' AS source", source.display()),
+        format!("INSERT INTO datasets ({DATASET_COLUMNS}) SELECT {DATASET_COLUMNS} FROM source.datasets"),
+        format!("INSERT INTO training_jobs ({job_columns}) SELECT {job_columns} FROM source.training_jobs"),
+        "DETACH DATABASE source".to_owned(),
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await.unwrap();
+    }
+    drop(conn);
+    pool.close().await;
+
+    let db = store::open(&format!("sqlite://{}", old.display())).await.unwrap();
+    assert_eq!(db.get_dataset(user, item.id).await.unwrap(), item, "the row, every field");
+    assert_eq!(db.get_job(user, job.id).await.unwrap().dataset_id, item.id);
+    let mut newer = dataset(user, "shared conversations");
+    newer.format = DatasetFormat::Sharegpt;
+    db.insert_dataset(&newer).await.unwrap();
+    assert_eq!(db.get_dataset(user, newer.id).await.unwrap().format, DatasetFormat::Sharegpt);
+    let mut nameless = dataset(user, " ");
+    nameless.format = DatasetFormat::Alpaca;
+    assert!(db.insert_dataset(&nameless).await.is_err(), "0004's checks are kept");
+    drop(db);
+
+    let mut conn = options.connect().await.unwrap();
+    let orphans: Vec<(String,)> =
+        sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check").fetch_all(&mut conn).await.unwrap();
+    assert!(orphans.is_empty(), "{orphans:?}");
+    let references: Vec<(String,)> = sqlx::query_as(
+        "SELECT \"table\" FROM pragma_foreign_key_list('training_jobs') WHERE \"from\" = 'dataset_id' \
+         UNION ALL SELECT \"table\" FROM pragma_foreign_key_list('model_artifacts') WHERE \"from\" = 'dataset_id'",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(references, [("datasets".to_owned(),), ("datasets".to_owned(),)]);
+    let indexes: Vec<(String, String)> = sqlx::query_as(
+        "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'datasets' AND sql IS NOT NULL \
+         ORDER BY name",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    let names: Vec<&str> = indexes.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(names, ["datasets_awaiting_validation", "datasets_by_user", "datasets_live_by_user"]);
+    assert!(indexes[2].1.ends_with("WHERE deleted_at IS NULL"), "{}", indexes[2].1);
+    let tables: Vec<(String,)> =
+        sqlx::query_as("SELECT name FROM sqlite_schema WHERE name LIKE 'datasets%' AND type = 'table'")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+    assert_eq!(tables, [("datasets".to_owned(),)], "no table of the rebuild is left");
 }

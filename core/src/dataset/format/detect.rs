@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::json::{RawRecord, Slot};
+use super::json::{ConversationsKind, RawRecord, Slot};
 use crate::model::DatasetFormat;
 
 /// How the records of a file are laid out.
@@ -30,60 +30,131 @@ impl Layout {
     }
 }
 
-/// The shape of a record, from its keys. Declared by precedence: a record with keys of
-/// several shapes has the first.
+/// The shape of a record, from its keys (and, for `conversations`, the keys of its items).
+/// Declared by precedence: a record with the keys of several shapes has the first. No shape
+/// of the newer formats is told from one key alone: prompt/completion needs both keys, Alpaca
+/// `instruction` and `output`, ShareGPT `conversations` whose turns have `from` or `value`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Shape {
-    /// A whole v4 document (`conversations`, `training_file_metadata`).
+    /// A whole v4 document (`training_file_metadata`, or `conversations` of objects without
+    /// `from` or `value`: `[{"training_pairs": ...}]`).
     V4Document,
+    /// A ShareGPT record (`conversations` of `{"from", "value"}` turns).
+    ShareGpt,
+    /// A record with `conversations` whose items tell neither (an empty array, a string):
+    /// read as ShareGPT in a ShareGPT file, of no format elsewhere.
+    Conversations,
     /// A chat record (`messages`).
     Chat,
     /// A v3 record (`turns`).
     V3,
     /// A v4 training pair (`target_response`, `current_user_input`, ...).
     V4Pair,
+    /// A prompt/completion record (`prompt` and `completion`).
+    PromptCompletion,
+    /// An Alpaca record (`instruction` and `output`).
+    Alpaca,
     /// A v4 `_meta` record.
     Meta,
     /// None of the above.
     Unknown,
 }
 
-/// The keys that give a record its shape.
-const SHAPE_KEYS: [(&str, Shape); 9] = [
-    ("conversations", Shape::V4Document),
-    ("training_file_metadata", Shape::V4Document),
-    ("messages", Shape::Chat),
-    ("turns", Shape::V3),
-    ("target_response", Shape::V4Pair),
-    ("current_user_input", Shape::V4Pair),
-    ("conversation_history", Shape::V4Pair),
-    ("system_prompt", Shape::V4Pair),
-    ("_meta", Shape::Meta),
+/// The keys that tell shapes apart: bit `i` of a [`ShapeKeys`] set is key `i`.
+const SHAPE_KEYS: [&str; 12] = [
+    "training_file_metadata",
+    "messages",
+    "turns",
+    "target_response",
+    "current_user_input",
+    "conversation_history",
+    "system_prompt",
+    "_meta",
+    "prompt",
+    "completion",
+    "instruction",
+    "output",
 ];
 
+/// Which of [`SHAPE_KEYS`] an object has.
+#[derive(Debug, Clone, Copy, Default)]
+struct ShapeKeys(u16);
+
+impl ShapeKeys {
+    const TRAINING_FILE_METADATA: u16 = 1 << 0;
+    const MESSAGES: u16 = 1 << 1;
+    const TURNS: u16 = 1 << 2;
+    /// Any key of a v4 pair.
+    const V4_PAIR: u16 = 0b1111 << 3;
+    const META: u16 = 1 << 7;
+    const PROMPT_COMPLETION: u16 = 0b11 << 8;
+    const ALPACA: u16 = 0b11 << 10;
+
+    /// The set of the keys among `present`, in the order of [`SHAPE_KEYS`].
+    fn of(present: [bool; SHAPE_KEYS.len()]) -> Self {
+        ShapeKeys(present.iter().enumerate().fold(0, |bits, (i, &present)| bits | u16::from(present) << i))
+    }
+
+    /// Whether any of the keys of `mask` is present.
+    fn any(self, mask: u16) -> bool {
+        self.0 & mask != 0
+    }
+
+    /// Whether all the keys of `mask` are present.
+    fn all(self, mask: u16) -> bool {
+        self.0 & mask == mask
+    }
+}
+
 impl Shape {
-    /// The shape of an object with these keys.
+    /// The shape of an object with these keys (its `conversations`, if any, cannot be told
+    /// apart without its items: [`Shape::Conversations`]).
     pub fn of_keys<'k>(keys: impl IntoIterator<Item = &'k str>) -> Shape {
-        keys.into_iter()
-            .filter_map(|key| SHAPE_KEYS.iter().find(|(name, _)| *name == key).map(|(_, shape)| *shape))
-            .min()
-            .unwrap_or(Shape::Unknown)
+        let mut present = [false; SHAPE_KEYS.len()];
+        let mut conversations = ConversationsKind::Absent;
+        for key in keys {
+            if key == "conversations" {
+                conversations = ConversationsKind::Unclear;
+            } else if let Some(i) = SHAPE_KEYS.iter().position(|name| *name == key) {
+                present[i] = true;
+            }
+        }
+        Self::decide(ShapeKeys::of(present), conversations)
     }
 
     /// The shape of a parsed record.
     pub fn of(record: &RawRecord<'_>) -> Shape {
-        let present = [
-            ("conversations", record.conversations.is_present()),
-            ("training_file_metadata", record.training_file_metadata.is_present()),
-            ("messages", record.messages.is_present()),
-            ("turns", record.turns.is_present()),
-            ("target_response", record.target_response.is_present()),
-            ("current_user_input", record.current_user_input.is_present()),
-            ("conversation_history", record.conversation_history.is_present()),
-            ("system_prompt", record.system_prompt.is_present()),
-            ("_meta", record.meta.is_present()),
-        ];
-        Self::of_keys(present.into_iter().filter(|(_, present)| *present).map(|(key, _)| key))
+        let keys = ShapeKeys::of([
+            record.training_file_metadata.is_present(),
+            record.messages.is_present(),
+            record.turns.is_present(),
+            record.target_response.is_present(),
+            record.current_user_input.is_present(),
+            record.conversation_history.is_present(),
+            record.system_prompt.is_present(),
+            record.meta.is_present(),
+            record.prompt.is_present(),
+            record.completion.is_present(),
+            record.instruction.is_present(),
+            record.output.is_present(),
+        ]);
+        Self::decide(keys, record.sharegpt_items())
+    }
+
+    fn decide(keys: ShapeKeys, conversations: ConversationsKind) -> Shape {
+        match conversations {
+            _ if keys.any(ShapeKeys::TRAINING_FILE_METADATA) => Shape::V4Document,
+            ConversationsKind::Documents => Shape::V4Document,
+            ConversationsKind::Messages => Shape::ShareGpt,
+            ConversationsKind::Unclear => Shape::Conversations,
+            ConversationsKind::Absent if keys.any(ShapeKeys::MESSAGES) => Shape::Chat,
+            ConversationsKind::Absent if keys.any(ShapeKeys::TURNS) => Shape::V3,
+            ConversationsKind::Absent if keys.any(ShapeKeys::V4_PAIR) => Shape::V4Pair,
+            ConversationsKind::Absent if keys.all(ShapeKeys::PROMPT_COMPLETION) => Shape::PromptCompletion,
+            ConversationsKind::Absent if keys.all(ShapeKeys::ALPACA) => Shape::Alpaca,
+            ConversationsKind::Absent if keys.any(ShapeKeys::META) => Shape::Meta,
+            ConversationsKind::Absent => Shape::Unknown,
+        }
     }
 
     /// The JSONL format whose records have this shape.
@@ -92,7 +163,10 @@ impl Shape {
             Shape::Chat => Some(DatasetFormat::Chat),
             Shape::V3 => Some(DatasetFormat::BrightrunLoraV3),
             Shape::V4Pair => Some(DatasetFormat::BrightrunLoraV4),
-            Shape::V4Document | Shape::Meta | Shape::Unknown => None,
+            Shape::PromptCompletion => Some(DatasetFormat::PromptCompletion),
+            Shape::Alpaca => Some(DatasetFormat::Alpaca),
+            Shape::ShareGpt => Some(DatasetFormat::Sharegpt),
+            Shape::V4Document | Shape::Conversations | Shape::Meta | Shape::Unknown => None,
         }
     }
 
@@ -100,7 +174,9 @@ impl Shape {
     pub fn mismatch(self, format: DatasetFormat) -> Option<&'static str> {
         match self {
             Shape::V4Document => Some("a whole brightrun_lora_v4 JSON document"),
-            Shape::Chat | Shape::V3 | Shape::V4Pair if self.format() != Some(format) => Some(self.describe()),
+            Shape::Conversations if format != DatasetFormat::Sharegpt => Some(self.describe()),
+            Shape::Meta | Shape::Unknown | Shape::Conversations => None,
+            _ if self.format() != Some(format) => Some(self.describe()),
             _ => None,
         }
     }
@@ -109,9 +185,16 @@ impl Shape {
     pub fn describe(self) -> &'static str {
         match self {
             Shape::V4Document => "a brightrun_lora_v4 document",
+            Shape::ShareGpt => "a ShareGPT record (`conversations` of `from`/`value` turns)",
+            Shape::Conversations => {
+                "a record whose `conversations` holds neither ShareGPT turns (`from`, `value`) nor \
+                 brightrun_lora_v4 conversations (`training_pairs`)"
+            }
             Shape::Chat => "a chat record (`messages`)",
             Shape::V3 => "a brightrun_lora_v3 record (`turns`)",
             Shape::V4Pair => "a brightrun_lora_v4 pair (`current_user_input`, `target_response`)",
+            Shape::PromptCompletion => "a prompt/completion record (`prompt`, `completion`)",
+            Shape::Alpaca => "an Alpaca record (`instruction`, `output`)",
             Shape::Meta => "a `_meta` record",
             Shape::Unknown => "a record of no known format",
         }
@@ -119,31 +202,91 @@ impl Shape {
 }
 
 /// What every format needs, for the message when none is recognised.
-pub(crate) const KNOWN_FORMATS: &str = "chat records need `messages`, brightrun_lora_v3 records `turns`, \
-     brightrun_lora_v4 pairs `current_user_input` and `target_response`";
+pub(crate) const KNOWN_FORMATS: &str = "chat records need `messages`, prompt/completion records `prompt` and \
+     `completion`, Alpaca records `instruction` and `output`, ShareGPT records `conversations` of `from`/`value` \
+     turns, brightrun_lora_v3 records `turns`, brightrun_lora_v4 pairs `current_user_input` and `target_response`";
 
-/// The first keys of the JSON object `text`, for a message: ``keys `prompt`, `completion` ``
-/// (``no keys`` for `{}`); `None` when `text` is not an object.
-pub(crate) fn describe_keys(text: &str) -> Option<String> {
-    let KeyList { keys, count } = serde_json::from_str(text).ok()?;
-    let mut named: Vec<String> = keys.iter().map(|key| format!("`{key}`")).collect();
-    if count > KEYS_NAMED {
-        named.push(format!("{} more", count - KEYS_NAMED));
+/// The keys of each format's records: those it needs, then those it reads besides. A record
+/// of no format is compared with these to name the closest format.
+const SIGNATURES: [(&str, &[&str], &[&str]); 6] = [
+    ("a chat record", &["messages"], &["weight", "split", "tools", "functions"]),
+    ("a prompt/completion record", &["prompt", "completion"], &["split"]),
+    ("an Alpaca record", &["instruction", "output"], &["input", "system", "split"]),
+    ("a ShareGPT record", &["conversations"], &["system", "split", "tools"]),
+    ("a brightrun_lora_v3 record", &["conversation_id", "turns"], &[]),
+    (
+        "a brightrun_lora_v4 pair",
+        &["id", "conversation_id", "turn_number", "current_user_input", "target_response"],
+        &["system_prompt", "conversation_history", "conversation_metadata", "emotional_context", "training_metadata"],
+    ),
+];
+
+/// The format closest to an object of no format with these `keys`, in words: the format
+/// with the most of its needed keys present (and the fewest missing), the keys it lacks, and
+/// the record's keys it does not read: ``a prompt/completion record, but `completion` is
+/// missing (`response` is not read)``. `None` when no needed key of any format is present.
+pub(crate) fn closest_format(keys: &[String]) -> Option<String> {
+    let has = |key: &&str| keys.iter().any(|k| k == key);
+    let (name, needed, read) =
+        SIGNATURES.iter().filter(|(_, needed, _)| needed.iter().any(&has)).max_by_key(|(_, needed, _)| {
+            let present = needed.iter().filter(|key| has(key)).count();
+            (present, usize::MAX - (needed.len() - present))
+        })?;
+    let listed = |keys: Vec<&str>| keys.iter().map(|key| format!("`{key}`")).collect::<Vec<_>>().join(", ");
+    let missing: Vec<&str> = needed.iter().copied().filter(|key| !has(key)).collect();
+    let unread: Vec<&str> = keys
+        .iter()
+        .map(String::as_str)
+        .filter(|key| !needed.contains(key) && !read.contains(key) && *key != "id")
+        .take(KEYS_NAMED)
+        .collect();
+    let mut text = format!("it looks like {name}");
+    match missing.len() {
+        0 => {}
+        1 => text.push_str(&format!(", but {} is missing", listed(missing))),
+        _ => text.push_str(&format!(", but {} are missing", listed(missing))),
     }
-    Some(match count {
-        0 => "no keys".to_owned(),
-        1 => format!("the key {}", named[0]),
-        _ => format!("keys {}", named.join(", ")),
-    })
+    match unread.len() {
+        0 => {}
+        1 => text.push_str(&format!(" ({} is not read)", listed(unread))),
+        _ => text.push_str(&format!(" ({} are not read)", listed(unread))),
+    }
+    Some(text)
+}
+
+/// The first keys of the JSON object `text` in words (``keys `prompt`, `answer` ``, ``no
+/// keys`` for `{}`), and its closest format when it has one: ``it looks like a prompt/completion record, but `completion` is
+/// missing (`answer` is not read)``; `None` when `text` is not an object.
+pub(crate) fn describe_record(text: &str) -> Option<(String, Option<String>)> {
+    let list: KeyList = serde_json::from_str(text).ok()?;
+    Some((list.describe(), closest_format(&list.keys)))
 }
 
 /// Keys named in a message before the rest are only counted.
 const KEYS_NAMED: usize = 6;
 
-/// The first [`KEYS_NAMED`] keys of an object, and how many it has.
+/// Keys of an object kept to find its closest format.
+const KEYS_KEPT: usize = 64;
+
+/// The first [`KEYS_KEPT`] keys of an object, and how many it has.
 struct KeyList {
     keys: Vec<String>,
     count: usize,
+}
+
+impl KeyList {
+    /// The first [`KEYS_NAMED`] keys in words.
+    fn describe(&self) -> String {
+        let mut named: Vec<String> = self.keys.iter().take(KEYS_NAMED).map(|key| format!("`{key}`")).collect();
+        if self.count > KEYS_NAMED {
+            named.push(format!("{} more", self.count - KEYS_NAMED));
+        }
+        match self.count {
+            0 => "no keys".to_owned(),
+            1 => format!("the key {}", named[0]),
+            _ => format!("keys {}", named.join(", ")),
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for KeyList {
@@ -160,7 +303,7 @@ impl<'de> Deserialize<'de> for KeyList {
                 let mut list = KeyList { keys: Vec::new(), count: 0 };
                 while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
                     map.next_value::<serde::de::IgnoredAny>()?;
-                    if list.count < KEYS_NAMED {
+                    if list.count < KEYS_KEPT {
                         list.keys.push(key.into_owned());
                     }
                     list.count += 1;
@@ -204,11 +347,70 @@ mod tests {
         assert_eq!(Shape::of_keys(["id", "messages"]), Shape::Chat);
         assert_eq!(Shape::of_keys(["_meta"]), Shape::Meta);
         assert_eq!(Shape::of_keys(["_meta", "target_response"]), Shape::V4Pair);
-        assert_eq!(Shape::of_keys(["conversations", "messages"]), Shape::V4Document);
+        assert_eq!(Shape::of_keys(["conversations", "messages"]), Shape::Conversations, "its items tell");
+        assert_eq!(Shape::of_keys(["training_file_metadata", "messages"]), Shape::V4Document);
         assert_eq!(Shape::of_keys(["foo"]), Shape::Unknown);
+        assert_eq!(Shape::of_keys(["prompt", "completion", "id"]), Shape::PromptCompletion);
+        assert_eq!(Shape::of_keys(["instruction", "input", "output"]), Shape::Alpaca);
+        for one_key in [&["prompt"][..], &["completion"], &["instruction", "input"], &["output"]] {
+            assert_eq!(Shape::of_keys(one_key.iter().copied()), Shape::Unknown, "{one_key:?}");
+        }
+        assert_eq!(Shape::PromptCompletion.mismatch(DatasetFormat::Alpaca), Some(Shape::PromptCompletion.describe()));
+        assert_eq!(Shape::Conversations.mismatch(DatasetFormat::Sharegpt), None);
+        assert!(Shape::Conversations.mismatch(DatasetFormat::Chat).is_some());
         assert_eq!(Shape::V3.mismatch(DatasetFormat::Chat), Some(Shape::V3.describe()));
         assert_eq!(Shape::Chat.mismatch(DatasetFormat::Chat), None);
         assert_eq!(Shape::Unknown.mismatch(DatasetFormat::Chat), None);
+    }
+
+    fn shape(json: &str) -> Shape {
+        match serde_json::from_str::<Slot<RawRecord<'_>>>(json).unwrap() {
+            Slot::Value(record) => Shape::of(&record),
+            other => panic!("not a record: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn sharegpt_and_v4_documents_are_told_apart_by_their_items() {
+        assert_eq!(shape(r#"{"conversations": [{"from": "human", "value": "hi"}]}"#), Shape::ShareGpt);
+        assert_eq!(shape(r#"{"conversations": [3, {"value": "hi"}]}"#), Shape::ShareGpt);
+        assert_eq!(shape(r#"{"conversations": [{"training_pairs": [{"id": 1}]}]}"#), Shape::V4Document);
+        assert_eq!(shape(r#"{"conversations": [{"conversation_metadata": {"a": 1}}]}"#), Shape::V4Document);
+        assert_eq!(shape(r#"{"conversations": [], "training_file_metadata": {}}"#), Shape::V4Document);
+        for unclear in [
+            r#"{"conversations": []}"#,
+            r#"{"conversations": "hi"}"#,
+            r#"{"conversations": [{"role": "user", "content": "hi"}]}"#,
+        ] {
+            assert_eq!(shape(unclear), Shape::Conversations, "{unclear}");
+        }
+        assert_eq!(shape(r#"{"prompt": "a", "completion": null}"#), Shape::PromptCompletion);
+        assert_eq!(shape(r#"{"prompt": "a"}"#), Shape::Unknown);
+    }
+
+    #[test]
+    fn the_closest_format_names_what_is_missing_and_what_is_not_read() {
+        let closest = |json: &str| describe_record(json).and_then(|(_, closest)| closest);
+        assert_eq!(
+            closest(r#"{"prompt": "q"}"#).as_deref(),
+            Some("it looks like a prompt/completion record, but `completion` is missing")
+        );
+        assert_eq!(
+            closest(r#"{"id": 1, "prompt": "q", "response": "a"}"#).as_deref(),
+            Some("it looks like a prompt/completion record, but `completion` is missing (`response` is not read)")
+        );
+        assert_eq!(
+            closest(r#"{"input": "x", "output": "y"}"#).as_deref(),
+            Some("it looks like an Alpaca record, but `instruction` is missing")
+        );
+        assert_eq!(
+            closest(r#"{"conversation_id": "c"}"#).as_deref(),
+            Some("it looks like a brightrun_lora_v3 record, but `turns` is missing")
+        );
+        assert_eq!(closest(r#"{"question": "q", "answer": "a"}"#), None);
+        assert_eq!(describe_record("[1]"), None);
+        let (keys, _) = describe_record(r#"{"a": 1, "b": 2, "c": 3, "d": 4, "e": 5, "f": 6, "g": 7}"#).unwrap();
+        assert_eq!(keys, "keys `a`, `b`, `c`, `d`, `e`, `f`, 1 more");
     }
 
     #[test]
@@ -220,6 +422,10 @@ mod tests {
         assert_eq!(sniff_layout(b"{\"messages\": [", Some(record)), Layout::Jsonl, "a broken first line");
         let document: &[u8] = br#"{"training_file_metadata": {}, "conversations": []}"#;
         assert_eq!(sniff_layout(document, None), Layout::JsonDocument);
+        let sharegpt: &[u8] = br#"{"conversations": [{"from": "human", "value": "hi"}]}"#;
+        assert_eq!(sniff_layout(sharegpt, None), Layout::Jsonl, "a ShareGPT record is no v4 document");
+        let one_line_document: &[u8] = br#"{"conversations": [{"training_pairs": [{"id": "a"}]}]}"#;
+        assert_eq!(sniff_layout(one_line_document, None), Layout::JsonDocument);
         assert_eq!(sniff_layout(b"[{\"messages\": []},", None), Layout::JsonArray);
         assert_eq!(sniff_layout(b"not json", None), Layout::Jsonl);
         assert_eq!(sniff_layout(b"{\"a\": ]", None), Layout::Jsonl);

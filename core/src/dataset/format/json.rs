@@ -311,10 +311,11 @@ macro_rules! object_shape {
     };
 }
 
-/// The messages of a conversation, in any format: chat `messages`, v3 `turns`, v4 history.
-pub(crate) type RawMessages<'a> = Slot<Vec<Slot<RawMessage<'a>>>>;
+/// The messages of a conversation, in any format: chat `messages`, v3 `turns`, v4 history
+/// ([`OpenAi`] keys), ShareGPT `conversations` ([`ShareGpt`] keys).
+pub(crate) type RawMessages<'a, D = OpenAi> = Slot<Vec<Slot<RawMessage<'a, D>>>>;
 
-pub(crate) use super::raw_message::{ExtraKeys, RawContent, RawMessage, Used};
+pub(crate) use super::raw_message::{Dialect, ExtraKeys, OpenAi, RawContent, RawMessage, ShareGpt, Used};
 
 /// The `_meta` record of a v4 JSONL file, or a v4 document's `training_file_metadata`.
 #[derive(Debug, Default, Deserialize)]
@@ -373,8 +374,29 @@ pub(crate) struct RawRecord<'a> {
     /// v4 JSONL: the metadata record, first line.
     #[serde(rename = "_meta")]
     pub meta: Slot<RawMeta>,
-    /// v4 document: its conversations (only its presence is looked at in a record).
-    pub conversations: Slot<IgnoredAny>,
+    /// ShareGPT: the conversation (`[{"from", "value"}...]`). A v4 document's
+    /// `conversations` (`[{"training_pairs": ...}]`) is read into the same slot, and told
+    /// apart by its items, which have no `from` or `value` ([`RawRecord::sharegpt_items`]).
+    #[serde(borrow)]
+    pub conversations: RawMessages<'a, ShareGpt>,
+    /// Prompt/completion: the prompt.
+    #[serde(borrow)]
+    pub prompt: Slot<Text<'a>>,
+    /// Prompt/completion: the completion, trained on.
+    #[serde(borrow)]
+    pub completion: Slot<Text<'a>>,
+    /// Alpaca: the instruction.
+    #[serde(borrow)]
+    pub instruction: Slot<Text<'a>>,
+    /// Alpaca: the input the instruction is about (may be empty).
+    #[serde(borrow)]
+    pub input: Slot<Text<'a>>,
+    /// Alpaca: the answer, trained on.
+    #[serde(borrow)]
+    pub output: Slot<Text<'a>>,
+    /// Alpaca and ShareGPT: an optional system prompt.
+    #[serde(borrow)]
+    pub system: Slot<Text<'a>>,
     /// v4 document: its metadata (only its presence is looked at in a record).
     pub training_file_metadata: Slot<IgnoredAny>,
 }
@@ -387,7 +409,44 @@ impl Expected for IgnoredAny {
     }
 }
 
-object_shape!(AnyObject, RawMessage<'_>, RawMeta, RawRecord<'_>);
+object_shape!(AnyObject, RawMeta, RawRecord<'_>);
+
+/// What a record's `conversations` holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ConversationsKind {
+    /// No `conversations` key.
+    Absent,
+    /// An array whose first object has `from` or `value`: a ShareGPT conversation.
+    Messages,
+    /// An array whose first object has neither, and `training_pairs` or
+    /// `conversation_metadata` first of its other keys: a v4 document's.
+    Documents,
+    /// Anything else (an empty array, a string, null): it cannot tell.
+    Unclear,
+}
+
+/// The keys of a v4 document's conversation.
+const V4_CONVERSATION_KEYS: [&str; 2] = ["training_pairs", "conversation_metadata"];
+
+impl RawRecord<'_> {
+    /// What `conversations` holds, from the keys of its first object item.
+    pub fn sharegpt_items(&self) -> ConversationsKind {
+        match &self.conversations {
+            Slot::Missing => ConversationsKind::Absent,
+            Slot::Value(items) => match items.iter().find_map(|item| match item {
+                Slot::Value(message) => Some(message),
+                _ => None,
+            }) {
+                Some(message) if message.has_message_keys() => ConversationsKind::Messages,
+                Some(message) if message.first_other_key().is_some_and(|key| V4_CONVERSATION_KEYS.contains(&key)) => {
+                    ConversationsKind::Documents
+                }
+                _ => ConversationsKind::Unclear,
+            },
+            Slot::Null | Slot::Wrong(_) => ConversationsKind::Unclear,
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {

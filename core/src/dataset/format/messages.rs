@@ -1,52 +1,59 @@
 //! Reading a record's array of messages (chat `messages`, v3 `turns`, v4
-//! `conversation_history`) into canonical messages, with a finding for everything in them
+//! `conversation_history`, ShareGPT `conversations`) into canonical messages, with a finding for everything in them
 //! that is not trained on: unknown roles, tool calling, content parts, other keys, and
 //! weights other than 0 or 1 on assistant messages.
 
 use std::borrow::Cow;
 
-use super::json::{self, RawMessages, Slot};
+use super::json::{self, Dialect, RawMessages, Slot};
 use super::{MessageAt, RecordCtx, ViewMessage};
 use crate::dataset::codes::RuleCode;
 use crate::dataset::conversation::Role;
 use crate::dataset::findings::FieldPath;
 
-/// Roles of tool calling, which is not supported.
-const TOOL_ROLES: [&str; 2] = ["tool", "function"];
-
 /// Reads an array of messages (`messages`, `turns`, `conversation_history`) into `out`,
 /// reporting every malformed item; malformed items are left out (and make the record invalid).
-pub(super) fn push_messages<'a>(
-    items: Vec<Slot<json::RawMessage<'a>>>,
+pub(super) fn push_messages<'a, D: Dialect>(
+    items: Vec<Slot<json::RawMessage<'a, D>>>,
     field: &'static str,
     ctx: &mut RecordCtx<'_, '_>,
     out: &mut Vec<ViewMessage<'a>>,
 ) {
     for (index, item) in items.into_iter().enumerate() {
-        let Some(message) = ctx.required(item, FieldPath::Item(field, index)) else { continue };
+        let Some(mut message) = ctx.required(item, FieldPath::Item(field, index)) else { continue };
         let tool_key = message.tool_key();
-        let role = message_role(message.role, field, index, ctx);
+        let role = match (std::mem::take(&mut message.role), message.first_other_key()) {
+            // `{"role": ...}` in ShareGPT, `{"from": ...}` in chat: name what the message has.
+            (Slot::Missing, Some(other)) => {
+                let path = FieldPath::ItemField(field, index, D::ROLE);
+                ctx.report(RuleCode::MissingField, path, || {
+                    format!("`{path}` is missing (the message has `{other}`); expected a string")
+                });
+                None
+            }
+            (slot, _) => message_role::<D>(slot, field, index, ctx),
+        };
         if let (Some(extra), Some(_)) = (&message.extra, role) {
-            extra_keys(extra, field, index, ctx);
+            extra_keys::<D>(extra, field, index, ctx);
         }
         // A tool call's missing content is part of the tool call, reported above.
         let content = if tool_key.is_some() && !matches!(message.content, Slot::Value(_)) {
             None
         } else {
-            message_content(message.content, field, index, ctx)
+            message_content::<D>(message.content, field, index, ctx)
         };
         let weight = match (message.weight, role) {
             (Slot::Missing, _) | (_, None) => None,
             (slot, Some(role)) => message_weight(slot, role, field, index, ctx),
         };
         if let (Some(role), Some(content)) = (role, content) {
-            out.push(ViewMessage { role, content, at: MessageAt::Item(field, index), weight });
+            out.push(ViewMessage { role, content, at: MessageAt::Item(field, index, D::CONTENT), weight });
         }
     }
 }
 
 /// Reports the keys of a message that are not trained on: tool calls, and any other.
-fn extra_keys(extra: &json::ExtraKeys<'_>, field: &'static str, index: usize, ctx: &mut RecordCtx<'_, '_>) {
+fn extra_keys<D: Dialect>(extra: &json::ExtraKeys<'_>, field: &'static str, index: usize, ctx: &mut RecordCtx<'_, '_>) {
     if let Some(key) = extra.tool_key {
         ctx.report(RuleCode::ToolUseUnsupported, FieldPath::ItemField(field, index, key), || {
             format!("the message has `{key}`: tool calling is not supported, only text conversations")
@@ -59,51 +66,65 @@ fn extra_keys(extra: &json::ExtraKeys<'_>, field: &'static str, index: usize, ct
                 1 => " (and 1 more key)".to_owned(),
                 n => format!(" (and {n} more keys)"),
             };
-            format!("`{key}`{more} is not read: only `role`, `content` and `weight` are trained on")
+            format!("`{key}`{more} is not read: only `{}`, `{}` and `weight` are trained on", D::ROLE, D::CONTENT)
         });
     }
 }
 
 /// A message's role; tool roles and unknown roles are reported.
-fn message_role(
+fn message_role<D: Dialect>(
     slot: Slot<json::Text<'_>>,
     field: &'static str,
     index: usize,
     ctx: &mut RecordCtx<'_, '_>,
 ) -> Option<Role> {
-    let path = FieldPath::ItemField(field, index, "role");
+    let path = FieldPath::ItemField(field, index, D::ROLE);
     let json::Text(name) = ctx.required(slot, path)?;
-    let role = Role::from_name(&name);
+    let role = D::role(&name);
     if role.is_none() {
-        if TOOL_ROLES.contains(&name.as_ref()) {
+        if D::TOOL_ROLES.contains(&name.as_ref()) {
             ctx.report(RuleCode::ToolUseUnsupported, path, || {
                 format!("a `{name}` message (a tool's result): tool calling is not supported, only text conversations")
             });
         } else {
-            ctx.report(RuleCode::UnknownRole, path, || format!("role `{name}` is not one of system, user, assistant"));
+            ctx.report(RuleCode::UnknownRole, path, || format!("role `{name}` is not one of {}", D::ROLES));
         }
     }
     role
 }
 
-/// A message's text; a list of content parts is reported.
-fn message_content<'a>(
+/// A message's text: a string, or a list of text parts joined; a list with other parts
+/// (images, audio) or malformed ones is reported.
+fn message_content<'a, D: Dialect>(
     slot: Slot<json::RawContent<'a>>,
     field: &'static str,
     index: usize,
     ctx: &mut RecordCtx<'_, '_>,
 ) -> Option<Cow<'a, str>> {
-    let path = FieldPath::ItemField(field, index, "content");
+    let path = FieldPath::ItemField(field, index, D::CONTENT);
     match ctx.required(slot, path)? {
         json::RawContent::Text(text) => Some(text),
+        // Text parts only: their texts, joined.
+        json::RawContent::Parts(parts) if parts.text.is_some() => parts.text.map(Cow::Owned),
         json::RawContent::Parts(parts) => {
             ctx.report(RuleCode::ContentPartsUnsupported, path, || {
                 let s = if parts.count == 1 { "" } else { "s" };
-                format!(
-                    "`{path}` is a list of {} part{s} ({}); only a string is supported",
-                    parts.count,
-                    parts.kinds.join(", ")
-                )
+                let kinds = parts.kinds.join(", ");
+                let others: Vec<&str> = parts.other_kinds().into_iter().filter(|kind| *kind != "?").collect();
+                if others.is_empty() {
+                    format!(
+                        "`{path}` is a list of {} part{s} ({kinds}), not all of them `{{\"type\": \"text\", \
+                         \"text\": \"...\"}}`: only text parts are read",
+                        parts.count
+                    )
+                } else {
+                    format!(
+                        "`{path}` has {} parts (a list of {} part{s}: {kinds}): text only, BrightRun trains on \
+                         text and cannot read them",
+                        others.join(" and "),
+                        parts.count
+                    )
+                }
             });
             None
         }
@@ -137,10 +158,11 @@ fn message_weight(
     }
 }
 
-/// The messages of a conversation held in one array field (chat `messages`, v3 `turns`);
-/// `None` when the field is missing, mistyped or empty (each reported).
-pub(super) fn conversation_messages<'a>(
-    slot: RawMessages<'a>,
+/// The messages of a conversation held in one array field (chat `messages`, v3 `turns`,
+/// ShareGPT `conversations`); `None` when the field is missing, mistyped or empty (each
+/// reported).
+pub(super) fn conversation_messages<'a, D: Dialect>(
+    slot: RawMessages<'a, D>,
     field: &'static str,
     ctx: &mut RecordCtx<'_, '_>,
 ) -> Option<Vec<ViewMessage<'a>>> {

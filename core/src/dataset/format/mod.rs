@@ -10,8 +10,11 @@ pub(crate) mod json;
 pub(crate) mod raw_message;
 pub(crate) mod v4_document;
 
+mod alpaca;
 mod chat;
 mod messages;
+mod prompt_completion;
+mod sharegpt;
 mod v3;
 mod v4;
 
@@ -33,8 +36,9 @@ use crate::model::DatasetFormat;
 /// Where a message of a view came from in its record.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum MessageAt {
-    /// An item of an array of messages (`messages[2]`).
-    Item(&'static str, usize),
+    /// An item of an array of messages (`messages[2]`), and the key of its text (`content`,
+    /// or ShareGPT's `value`).
+    Item(&'static str, usize, &'static str),
     /// A string field that is the message's content (`target_response`).
     Field(&'static str),
 }
@@ -43,7 +47,7 @@ impl MessageAt {
     /// The path of the message.
     pub fn message(self) -> FieldPath<'static> {
         match self {
-            MessageAt::Item(field, index) => FieldPath::Item(field, index),
+            MessageAt::Item(field, index, _) => FieldPath::Item(field, index),
             MessageAt::Field(field) => FieldPath::Field(field),
         }
     }
@@ -51,7 +55,7 @@ impl MessageAt {
     /// The path of the message's text.
     pub fn content(self) -> FieldPath<'static> {
         match self {
-            MessageAt::Item(field, index) => FieldPath::ItemField(field, index, "content"),
+            MessageAt::Item(field, index, content) => FieldPath::ItemField(field, index, content),
             MessageAt::Field(field) => FieldPath::Field(field),
         }
     }
@@ -237,6 +241,17 @@ impl RecordCtx<'_, '_> {
     }
 }
 
+/// The system message of a string field (v4 `system_prompt`, Alpaca and ShareGPT `system`),
+/// when it is present and not blank; a field of another type is reported.
+pub(crate) fn system_message<'a>(
+    slot: Slot<json::Text<'a>>,
+    field: &'static str,
+    ctx: &mut RecordCtx<'_, '_>,
+) -> Option<ViewMessage<'a>> {
+    let json::Text(text) = ctx.optional(slot, FieldPath::Field(field))?;
+    (!text.trim().is_empty()).then(|| ViewMessage::new(Role::System, text, MessageAt::Field(field)))
+}
+
 /// Reads a `_meta` record (or a v4 document's `training_file_metadata`): its `total_pairs`.
 pub(crate) fn meta_total_pairs(slot: Slot<RawMeta>, kind: MetaKind, ctx: &mut RecordCtx<'_, '_>) -> Option<u64> {
     let field = kind.field();
@@ -267,8 +282,11 @@ pub(crate) fn analyse<'a>(
     let Some(format) = format.or(shape.format()) else {
         ctx.report(RuleCode::UnknownFormat, FieldPath::Record, || {
             let known = detect::KNOWN_FORMATS;
-            match (shape, text.and_then(detect::describe_keys)) {
-                (Shape::Unknown, Some(keys)) => {
+            match (shape, text.and_then(detect::describe_record)) {
+                (Shape::Unknown, Some((keys, Some(closest)))) => {
+                    format!("the record, with {keys}, is of no format BrightRun reads: {closest}")
+                }
+                (Shape::Unknown, Some((keys, None))) => {
                     format!("the record, with {keys}, is of no format BrightRun reads; {known}")
                 }
                 (Shape::Unknown, None) => format!("the record is of no format BrightRun reads; {known}"),
@@ -288,6 +306,9 @@ pub(crate) fn analyse<'a>(
         DatasetFormat::Chat => chat::view(record, ctx),
         DatasetFormat::BrightrunLoraV3 => v3::view(record, ctx),
         DatasetFormat::BrightrunLoraV4 => v4::view(record, ctx),
+        DatasetFormat::PromptCompletion => prompt_completion::view(record, ctx),
+        DatasetFormat::Alpaca => alpaca::view(record, ctx),
+        DatasetFormat::Sharegpt => sharegpt::view(record, ctx),
     };
     match view {
         Some(view) => {

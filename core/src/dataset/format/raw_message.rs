@@ -1,6 +1,7 @@
 //! The lenient JSON shape of one message of any format: what is read (`role`, `content`,
-//! `weight`), and what is noticed of the rest (tool calling, content parts, other keys), so
-//! that nothing a user wrote is dropped without a finding.
+//! `weight`, or ShareGPT's `from` and `value`: see [`Dialect`]), and what is noticed of the
+//! rest (tool calling, content parts, other keys), so that nothing a user wrote is dropped
+//! without a finding.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -10,19 +11,76 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::json::{Expected, JsonKind, Number, Slot, Text};
+use crate::dataset::conversation::Role;
+
+/// How a format names a message's keys and roles: `{"role": "user", "content"}` in chat,
+/// v3 and v4, `{"from": "human", "value"}` in ShareGPT. Everything else about a message is
+/// read the same way.
+pub(crate) trait Dialect: fmt::Debug + Default + 'static {
+    /// The key of the speaker.
+    const ROLE: &'static str;
+    /// The key of the text.
+    const CONTENT: &'static str;
+    /// The roles the dialect reads, for messages (`system, user, assistant`).
+    const ROLES: &'static str;
+    /// Roles of tool calling, which is not supported.
+    const TOOL_ROLES: &'static [&'static str];
+
+    /// The canonical role of a speaker's name, if the dialect reads it.
+    fn role(name: &str) -> Option<Role>;
+}
+
+/// `{"role", "content"}` with roles `system`, `user`, `assistant` (chat, v3, v4 history).
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct OpenAi;
+
+impl Dialect for OpenAi {
+    const ROLE: &'static str = "role";
+    const CONTENT: &'static str = "content";
+    const ROLES: &'static str = "system, user, assistant";
+    const TOOL_ROLES: &'static [&'static str] = &["tool", "function"];
+
+    fn role(name: &str) -> Option<Role> {
+        Role::from_name(name)
+    }
+}
+
+/// ShareGPT's `{"from", "value"}` with speakers `human`, `gpt`, `system` (and the `user`
+/// and `assistant` spellings).
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct ShareGpt;
+
+impl Dialect for ShareGpt {
+    const ROLE: &'static str = "from";
+    const CONTENT: &'static str = "value";
+    const ROLES: &'static str = "human, gpt, system (or user, assistant)";
+    const TOOL_ROLES: &'static [&'static str] = &["tool", "function", "function_call", "observation"];
+
+    fn role(name: &str) -> Option<Role> {
+        match name {
+            "human" | "user" => Some(Role::User),
+            "gpt" | "assistant" => Some(Role::Assistant),
+            "system" => Some(Role::System),
+            _ => None,
+        }
+    }
+}
 
 /// One message: `{role, content, weight?}` (v4 history items also carry `turn` and
-/// `emotional_state`), with what is noticed of the keys BrightRun does not train on.
+/// `emotional_state`; ShareGPT names the first two `from` and `value`), with what is noticed
+/// of the keys BrightRun does not train on.
 #[derive(Debug, Default)]
-pub(crate) struct RawMessage<'a> {
-    /// `system`, `user` or `assistant`.
+pub(crate) struct RawMessage<'a, D = OpenAi> {
+    /// `system`, `user` or `assistant` (ShareGPT's `from`: `human`, `gpt`, ...).
     pub role: Slot<Text<'a>>,
-    /// The text (or a list of parts, which is reported).
+    /// The text (or a list of parts, which is reported); ShareGPT's `value`.
     pub content: Slot<RawContent<'a>>,
     /// 0 to leave an assistant message out of the loss, 1 (the default) to train on it.
     pub weight: Slot<Number>,
     /// Keys of other kinds, when there are any: rare, so boxed to keep messages small.
     pub extra: Option<Box<ExtraKeys<'a>>>,
+    /// How the keys are named.
+    dialect: PhantomData<D>,
 }
 
 /// The keys of a message that BrightRun does not train on, when they hold a value.
@@ -38,7 +96,18 @@ pub(crate) struct ExtraKeys<'a> {
 /// Keys of a message that call tools or answer a tool call.
 const TOOL_KEYS: [&str; 3] = ["tool_calls", "function_call", "tool_call_id"];
 
-impl<'a> RawMessage<'a> {
+impl<'a, D> RawMessage<'a, D> {
+    /// Whether the message has its dialect's role or content key (what tells a ShareGPT
+    /// message from a v4 document's conversation).
+    pub fn has_message_keys(&self) -> bool {
+        self.role.is_present() || self.content.is_present()
+    }
+
+    /// The first key the message has that is neither read nor of tool calling.
+    pub fn first_other_key(&self) -> Option<&str> {
+        self.extra.as_ref().and_then(|extra| extra.unknown_key.as_ref()).map(|(key, _)| key.as_ref())
+    }
+
     /// The tool-calling key the message has, if any.
     pub fn tool_key(&self) -> Option<&'static str> {
         self.extra.as_ref().and_then(|extra| extra.tool_key)
@@ -59,9 +128,17 @@ impl<'a> RawMessage<'a> {
     }
 }
 
-impl<'de: 'a, 'a> Deserialize<'de> for RawMessage<'a> {
+impl<'de: 'a, 'a, L: Dialect> Deserialize<'de> for RawMessage<'a, L> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_map(RawMessageVisitor(PhantomData))
+    }
+}
+
+impl<L> Expected for RawMessage<'_, L> {
+    const EXPECTED: &'static str = "an object";
+
+    fn accepts(kind: JsonKind) -> bool {
+        kind == JsonKind::Object
     }
 }
 
@@ -79,10 +156,10 @@ enum Key<'a> {
 }
 
 impl<'a> Key<'a> {
-    fn of(name: &str) -> Option<Key<'a>> {
+    fn of<L: Dialect>(name: &str) -> Option<Key<'a>> {
         Some(match name {
-            "role" => Key::Role,
-            "content" => Key::Content,
+            _ if name == L::ROLE => Key::Role,
+            _ if name == L::CONTENT => Key::Content,
             "weight" => Key::Weight,
             "turn" => Key::Turn,
             "emotional_state" => Key::EmotionalState,
@@ -91,15 +168,18 @@ impl<'a> Key<'a> {
     }
 }
 
-impl<'de: 'a, 'a> Deserialize<'de> for Key<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_identifier(KeyVisitor(PhantomData))
+/// Reads a [`Key`] named in dialect `L`.
+struct KeySeed<'a, L>(PhantomData<(&'a (), L)>);
+
+impl<'de: 'a, 'a, L: Dialect> de::DeserializeSeed<'de> for KeySeed<'a, L> {
+    type Value = Key<'a>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Key<'a>, D::Error> {
+        deserializer.deserialize_identifier(self)
     }
 }
 
-struct KeyVisitor<'a>(PhantomData<&'a ()>);
-
-impl<'de: 'a, 'a> Visitor<'de> for KeyVisitor<'a> {
+impl<'de: 'a, 'a, L: Dialect> Visitor<'de> for KeySeed<'a, L> {
     type Value = Key<'a>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -107,38 +187,38 @@ impl<'de: 'a, 'a> Visitor<'de> for KeyVisitor<'a> {
     }
 
     fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'a>, E> {
-        Ok(Key::of(v).unwrap_or(Key::Other(Cow::Borrowed(v))))
+        Ok(Key::of::<L>(v).unwrap_or(Key::Other(Cow::Borrowed(v))))
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'a>, E> {
-        Ok(Key::of(v).unwrap_or_else(|| Key::Other(Cow::Owned(v.to_owned()))))
+        Ok(Key::of::<L>(v).unwrap_or_else(|| Key::Other(Cow::Owned(v.to_owned()))))
     }
 }
 
-struct RawMessageVisitor<'a>(PhantomData<&'a ()>);
+struct RawMessageVisitor<'a, L>(PhantomData<(&'a (), L)>);
 
-impl<'de: 'a, 'a> Visitor<'de> for RawMessageVisitor<'a> {
-    type Value = RawMessage<'a>;
+impl<'de: 'a, 'a, L: Dialect> Visitor<'de> for RawMessageVisitor<'a, L> {
+    type Value = RawMessage<'a, L>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a message object")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawMessage<'a>, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawMessage<'a, L>, A::Error> {
         /// Fails on a key seen before: readers disagree about which duplicate wins.
         fn once<E: de::Error>(seen: bool, key: &'static str) -> Result<(), E> {
             if seen { Err(E::duplicate_field(key)) } else { Ok(()) }
         }
         let mut message = RawMessage::default();
         let (mut turn, mut emotional_state) = (false, false);
-        while let Some(key) = map.next_key::<Key<'de>>()? {
+        while let Some(key) = map.next_key_seed(KeySeed::<'de, L>(PhantomData))? {
             match key {
                 Key::Role => {
-                    once(message.role.is_present(), "role")?;
+                    once(message.role.is_present(), L::ROLE)?;
                     message.role = map.next_value()?;
                 }
                 Key::Content => {
-                    once(message.content.is_present(), "content")?;
+                    once(message.content.is_present(), L::CONTENT)?;
                     message.content = map.next_value()?;
                 }
                 Key::Weight => {
@@ -228,7 +308,8 @@ impl<'de> Visitor<'de> for UsedVisitor {
 }
 
 /// A message's content: a string, or a list of parts (`[{"type": "text", "text": ...},
-/// {"type": "image_url", ...}]`), of which only the count and kinds are kept.
+/// {"type": "image_url", ...}]`), of which the count, the kinds and, when every part is
+/// text, the text are kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum RawContent<'a> {
     /// The text.
@@ -245,11 +326,23 @@ pub(crate) struct PartKinds {
     /// Their distinct `type`s in order of appearance (at most [`PartKinds::KEPT`]); a part
     /// without a string `type` counts as `?`.
     pub kinds: Vec<String>,
+    /// The texts of the parts joined with [`PartKinds::JOINER`], when every part is
+    /// `{"type": "text", "text": "..."}`; `None` when one is anything else.
+    pub text: Option<String>,
 }
 
 impl PartKinds {
     /// Distinct kinds kept, for the message.
     const KEPT: usize = 4;
+
+    /// What goes between the texts of two text parts: a newline, as vLLM joins them for
+    /// text-only models.
+    pub const JOINER: &'static str = "\n";
+
+    /// The kinds other than `text`, for a message.
+    pub fn other_kinds(&self) -> Vec<&str> {
+        self.kinds.iter().map(String::as_str).filter(|kind| *kind != "text").collect()
+    }
 }
 
 impl Expected for RawContent<'_> {
@@ -288,13 +381,22 @@ impl<'de: 'a, 'a> Visitor<'de> for RawContentVisitor<'a> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawContent<'a>, A::Error> {
-        let mut parts = Box::<PartKinds>::default();
+        let mut parts = Box::new(PartKinds { text: Some(String::new()), ..PartKinds::default() });
         while let Some(part) = seq.next_element::<Slot<RawPart<'de>>>()? {
             parts.count += 1;
-            let kind = match &part {
-                Slot::Value(RawPart { kind: Slot::Value(Text(kind)) }) => kind.as_ref(),
-                _ => "?",
+            let (kind, text) = match &part {
+                Slot::Value(RawPart { kind: Slot::Value(Text(kind)), text }) => (kind.as_ref(), text),
+                _ => ("?", &Slot::Missing),
             };
+            match (kind, text, &mut parts.text) {
+                ("text", Slot::Value(Text(text)), Some(joined)) => {
+                    if parts.count > 1 {
+                        joined.push_str(PartKinds::JOINER);
+                    }
+                    joined.push_str(text);
+                }
+                _ => parts.text = None,
+            }
             if parts.kinds.len() < PartKinds::KEPT && !parts.kinds.iter().any(|k| k == kind) {
                 parts.kinds.push(kind.to_owned());
             }
@@ -303,12 +405,14 @@ impl<'de: 'a, 'a> Visitor<'de> for RawContentVisitor<'a> {
     }
 }
 
-/// One part of a list of content parts: only its `type` is read.
+/// One part of a list of content parts: its `type`, and the `text` of a text part.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 struct RawPart<'a> {
     #[serde(borrow, rename = "type")]
     kind: Slot<Text<'a>>,
+    #[serde(borrow)]
+    text: Slot<Text<'a>>,
 }
 
 impl Expected for RawPart<'_> {
@@ -348,8 +452,31 @@ mod tests {
         let m = message(r#"{"content": [{"type": "text", "text": "a"}, {"type": "text"}, {"type": 3}, 7]}"#);
         let Slot::Value(RawContent::Parts(parts)) = m.content else { panic!("{m:?}") };
         assert_eq!((parts.count, &parts.kinds[..]), (4, &["text".to_owned(), "?".to_owned()][..]));
+        assert_eq!(parts.text, None, "a part without text");
+        let m = message(r#"{"content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b\u00e9"}]}"#);
+        let Slot::Value(RawContent::Parts(parts)) = m.content else { panic!("{m:?}") };
+        assert_eq!(parts.text.as_deref(), Some("a\nb\u{e9}"), "text parts are joined");
+        let m = message(r#"{"content": [{"type": "text", "text": "a"}, {"type": "image_url", "image_url": {}}]}"#);
+        let Slot::Value(RawContent::Parts(parts)) = m.content else { panic!("{m:?}") };
+        assert_eq!((parts.text.as_deref(), parts.other_kinds()), (None, vec!["image_url"]));
         let m = message(r#"{"content": {"text": "a"}}"#);
         assert!(matches!(m.content, Slot::Wrong(JsonKind::Object)));
+    }
+
+    #[test]
+    fn sharegpt_turns_are_read_by_their_own_keys() {
+        let m: RawMessage<'_, ShareGpt> =
+            serde_json::from_str(r#"{"from": "gpt", "value": "hi", "role": "x", "weight": 0}"#).unwrap();
+        assert!(matches!(m.role, Slot::Value(Text(Cow::Borrowed("gpt")))));
+        assert!(matches!(m.content, Slot::Value(RawContent::Text(Cow::Borrowed("hi")))));
+        assert_eq!(m.first_other_key(), Some("role"), "`role` is no ShareGPT key");
+        assert!(matches!(m.weight, Slot::Value(Number(w)) if w == 0.0));
+        let error = serde_json::from_str::<RawMessage<'_, ShareGpt>>(r#"{"from": "a", "from": "b"}"#).unwrap_err();
+        assert!(error.to_string().contains("duplicate field `from`"), "{error}");
+        assert_eq!(ShareGpt::role("human"), Some(Role::User));
+        assert_eq!(ShareGpt::role("assistant"), Some(Role::Assistant));
+        assert_eq!(ShareGpt::role("bot"), None);
+        assert!(message(r#"{"from": "human"}"#).first_other_key() == Some("from"), "nor `from` a chat key");
     }
 
     #[test]

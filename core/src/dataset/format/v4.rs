@@ -8,7 +8,7 @@
 //! on.
 
 use super::json::{Key, RawRecord, Slot, Text};
-use super::{MessageAt, RecordCtx, Training, View, ViewMessage, push_messages};
+use super::{MessageAt, RecordCtx, Training, View, ViewMessage, push_messages, system_message};
 use crate::dataset::codes::RuleCode;
 use crate::dataset::conversation::Role;
 use crate::dataset::findings::FieldPath;
@@ -25,7 +25,7 @@ pub(super) fn view<'a>(record: RawRecord<'a>, ctx: &mut RecordCtx<'_, '_>) -> Op
     ] {
         ctx.optional(slot, FieldPath::Field(field));
     }
-    let system = ctx.optional(record.system_prompt, FieldPath::Field("system_prompt"));
+    let system = system_message(record.system_prompt, "system_prompt", ctx);
     let history = ctx.optional(record.conversation_history, FieldPath::Field("conversation_history"));
     let input = ctx.required(record.current_user_input, FieldPath::Field("current_user_input"));
     let target = match record.target_response {
@@ -40,9 +40,7 @@ pub(super) fn view<'a>(record: RawRecord<'a>, ctx: &mut RecordCtx<'_, '_>) -> Op
     let Text(input) = input?;
 
     let mut messages = Vec::with_capacity(history.as_ref().map_or(0, Vec::len) + 3);
-    if let Some(Text(system)) = system.filter(|Text(text)| !text.trim().is_empty()) {
-        messages.push(ViewMessage::new(Role::System, system, MessageAt::Field("system_prompt")));
-    }
+    messages.extend(system);
     let history_start = messages.len();
     push_messages(history.unwrap_or_default(), "conversation_history", ctx, &mut messages);
     for message in &mut messages[history_start..] {

@@ -88,16 +88,31 @@ struct Conversations<'h, 'm, S> {
 impl<'de, S: RecordSink> Stream<'de> for Conversations<'_, '_, S> {
     const KIND: JsonKind = JsonKind::Array;
 
-    fn seq<A: SeqAccess<'de>>(self, mut seq: A, _line: u64) -> Result<(), A::Error> {
+    fn seq<A: SeqAccess<'de>>(self, mut seq: A, start: u64) -> Result<(), A::Error> {
         let mut index = 0;
+        let mut turns = 0;
         loop {
             let line = self.handler.line();
-            let conversation = Conversation { handler: &mut *self.handler, index };
+            let conversation = Conversation { handler: &mut *self.handler, index, turns: &mut turns };
             if seq.next_element_seed(StreamSeed { stream: conversation, line })?.is_none() {
-                return Ok(());
+                break;
             }
             index += 1;
         }
+        if turns > 0 {
+            // `{"conversations": [{"from": "human", "value": ...}]}` pretty-printed: one
+            // ShareGPT record, not a v4 document.
+            self.handler.correct_format(DatasetFormat::Sharegpt);
+            let out = self.handler.out();
+            out.records += 1;
+            out.findings.add(RuleCode::JsonDocumentNotJsonl, Location::line(start), FieldPath::Record, || {
+                format!(
+                    "the file is one pretty-printed JSON object (a ShareGPT record, {turns} of whose turns have \
+                     `from`/`value`), not JSON Lines with one record per line; it was not checked further"
+                )
+            });
+        }
+        Ok(())
     }
 
     fn wrong(self, found: JsonKind, line: u64) {
@@ -109,6 +124,8 @@ impl<'de, S: RecordSink> Stream<'de> for Conversations<'_, '_, S> {
 struct Conversation<'h, 'm, S> {
     handler: &'h mut Handler<'m, S>,
     index: usize,
+    /// Items seen so far that are ShareGPT turns (`from`, `value`, no `training_pairs`).
+    turns: &'h mut usize,
 }
 
 impl<'de, S: RecordSink> Stream<'de> for Conversation<'_, '_, S> {
@@ -117,6 +134,7 @@ impl<'de, S: RecordSink> Stream<'de> for Conversation<'_, '_, S> {
     fn map<A: MapAccess<'de>>(self, mut map: A, start: u64) -> Result<(), A::Error> {
         let index = self.index;
         let mut pairs = false;
+        let mut turn_keys = false;
         while let Some(Text(key)) = map.next_key::<Text<'de>>()? {
             let line = self.handler.line();
             match key.as_ref() {
@@ -132,12 +150,15 @@ impl<'de, S: RecordSink> Stream<'de> for Conversation<'_, '_, S> {
                     RecordCtx { findings: &mut out.findings, at: Location { line: Some(line), prefix: Some(&prefix) } }
                         .optional(metadata, FieldPath::Field("conversation_metadata"));
                 }
-                _ => {
+                other => {
+                    turn_keys |= matches!(other, "from" | "value");
                     map.next_value::<IgnoredAny>()?;
                 }
             }
         }
-        if !pairs {
+        if !pairs && turn_keys {
+            *self.turns += 1;
+        } else if !pairs {
             let path = format!("conversations[{index}].training_pairs");
             self.handler.out().findings.add(
                 RuleCode::MissingField,

@@ -209,3 +209,31 @@ fn inputs_the_fuzzer_found_are_handled() {
         }
     }
 }
+
+#[test]
+fn the_formats_users_already_have_take_hostile_records_too() {
+    let depth = 100_000;
+    let nested = format!("{}1{}", "[".repeat(depth), "]".repeat(depth));
+    let records = [
+        format!(r#"{{"conversations": {nested}}}"#),
+        format!(r#"{{"conversations": [{{"from": "human", "value": {nested}}}]}}"#),
+        format!(r#"{{"conversations": [{{"from": "human", "value": [{{"type": "text", "text": {nested}}}]}}]}}"#),
+        format!(r#"{{"prompt": {nested}, "completion": "a"}}"#),
+        format!(r#"{{"instruction": "i", "input": {nested}, "output": "o", "system": {nested}}}"#),
+        r#"{"prompt": "\ud800", "completion": "a"}"#.to_owned(),
+        r#"{"conversations": [{"from": "human", "from": "gpt", "value": "x"}]}"#.to_owned(),
+        r#"{"instruction": "a", "output": "b", "output": "c"}"#.to_owned(),
+        r#"{"conversations": [{"training_pairs": 1, "from": "human"}], "training_file_metadata": 2}"#.to_owned(),
+    ];
+    for record in &records {
+        for format in
+            [None, Some(DatasetFormat::PromptCompletion), Some(DatasetFormat::Alpaca), Some(DatasetFormat::Sharegpt)]
+        {
+            let options = ValidateOptions { format, ..options() };
+            for input in [jsonl_with(record), array_with(record)] {
+                let report = check_with(&input, &options);
+                assert!(report.errors > 0, "{format:?}: {}", &record[..record.len().min(80)]);
+            }
+        }
+    }
+}

@@ -7,6 +7,7 @@ mod hostile;
 mod input;
 mod peers;
 mod rules;
+mod shapes;
 mod stats;
 mod weights;
 

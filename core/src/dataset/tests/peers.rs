@@ -58,8 +58,15 @@ fn cases() -> Vec<PeerCase> {
             (Some(2), None),
         ),
         peer(
-            "together: could not detect a format (prompt without completion)",
+            "together: a prompt without completion (a format BrightRun reads, so the missing key is named)",
             jsonl(&[json!({"prompt": "Translate.", "completion": "Hello"}), json!({"prompt": "Summarize."})]),
+            false,
+            &["missing_field"],
+            (Some(2), Some("completion")),
+        ),
+        peer(
+            "together: could not detect a format",
+            jsonl(&[json!({"question": "Translate.", "answer": "Hello"}), json!({"question": "Summarize."})]),
             false,
             &["unknown_format"],
             (Some(1), None),
@@ -136,7 +143,7 @@ fn cases() -> Vec<PeerCase> {
             ]})
             .to_string(),
             false,
-            &["content_parts_unsupported", "no_assistant_message"],
+            &["content_parts_unsupported"],
             (Some(1), Some("messages[0].content")),
         ),
         peer("openai: data_type (a record that is not an object)", "[1]\n", false, &["json_array_not_jsonl", "not_an_object"], (Some(1), None)),
@@ -238,7 +245,8 @@ fn tool_calling_and_content_parts_say_what_is_supported() {
         [
             (
                 "messages[0].content",
-                "`messages[0].content` is a list of 3 parts (text, input_audio, ?); only a string is supported"
+                "`messages[0].content` has input_audio parts (a list of 3 parts: text, input_audio, ?): text only, \
+                 BrightRun trains on text and cannot read them"
             ),
             (
                 "messages[1].tool_calls",

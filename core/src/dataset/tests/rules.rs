@@ -53,7 +53,7 @@ fn cases() -> Vec<Case> {
         case(NotAnObject, format!("{}\n\n[1, 2]", ok()), Some(3), None),
         case(
             UnknownFormat,
-            jsonl(&[json!({"prompt": "q", "completion": "a"}), json!({"prompt": "q2", "completion": "a2"})]),
+            jsonl(&[json!({"question": "q", "answer": "a"}), json!({"question": "q2", "answer": "a2"})]),
             Some(1),
             None,
         ),
@@ -81,7 +81,7 @@ fn cases() -> Vec<Case> {
         ),
         case(
             ContentPartsUnsupported,
-            json!({"messages": [{"role": "user", "content": [{"type": "text", "text": "q"}]}, {"role": "assistant", "content": "a"}]})
+            json!({"messages": [{"role": "user", "content": [{"type": "text", "text": "q"}, {"type": "image_url"}]}, {"role": "assistant", "content": "a"}]})
                 .to_string(),
             Some(1),
             Some("messages[0].content"),

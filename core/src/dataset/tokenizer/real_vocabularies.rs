@@ -203,3 +203,52 @@ fn the_quick_brown_fox_on_cl100k_with_chatml() {
     assert_eq!(count.trainable, tokens(&rendered) - tokens(prompt));
     assert!(count.trainable > 10, "{count:?}");
 }
+
+/// The formats users already have count exactly too: the good records of each fixture
+/// (prompt/completion, Alpaca, ShareGPT), validated with a real vocabulary, total what the
+/// definition gives for the canonical conversations `convert` writes of them.
+#[test]
+fn every_format_counts_its_canonical_conversations_exactly() {
+    use crate::model::Severity;
+
+    let Some(dir) = fixture("cl100k-llama3") else { return };
+    let (counter, tokenizer) = load(&dir);
+    let options = crate::dataset::ValidateOptions { min_examples: 0, ..Default::default() };
+    for fixture in [
+        include_str!("../tests/fixtures/prompt_completion.jsonl"),
+        include_str!("../tests/fixtures/alpaca.jsonl"),
+        include_str!("../tests/fixtures/sharegpt.jsonl"),
+    ] {
+        let report = crate::dataset::validate(fixture.as_bytes(), &options, &counter).unwrap();
+        let bad: Vec<u64> =
+            report.findings.iter().filter(|f| f.severity == Severity::Error).filter_map(|f| f.line).collect();
+        let good: String = fixture
+            .lines()
+            .enumerate()
+            .filter(|(i, _)| !bad.contains(&(*i as u64 + 1)))
+            .map(|(_, line)| format!("{line}\n"))
+            .collect();
+        let report = crate::dataset::validate(good.as_bytes(), &options, &counter).unwrap();
+        assert!(report.valid, "{:?}", report.findings);
+        let out = tempfile::tempdir().unwrap();
+        crate::dataset::convert(good.as_bytes(), out.path(), &crate::dataset::ConvertOptions::default()).unwrap();
+        let mut expected = TokenCount::default();
+        for file in [crate::dataset::TRAIN_FILE, crate::dataset::VALIDATION_FILE] {
+            for line in std::fs::read_to_string(out.path().join(file)).unwrap().lines() {
+                let record: serde_json::Value = serde_json::from_str(line).unwrap();
+                let messages: Vec<Message> = serde_json::from_value(record["messages"].clone()).unwrap();
+                let count = by_definition(&counter, &tokenizer, &messages);
+                expected.total += count.total;
+                expected.trainable += count.trainable;
+            }
+        }
+        let s = &report.stats;
+        assert_eq!(
+            (s.total_tokens, s.trainable_tokens),
+            (Some(expected.total), Some(expected.trainable)),
+            "{:?}",
+            report.format
+        );
+        assert!(expected.trainable > 0);
+    }
+}

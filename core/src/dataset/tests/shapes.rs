@@ -1,0 +1,289 @@
+//! The shapes users already have: prompt/completion, Alpaca and ShareGPT. Each is detected
+//! exactly, checked with its own findings (on fixtures of good and bad records), converted
+//! to the canonical chat, and counts the tokens of that chat exactly. A record of no format
+//! is told the closest one.
+
+use serde_json::json;
+
+use super::*;
+use crate::dataset::{ConvertOptions, Layout, TRAIN_FILE, VALIDATION_FILE, convert};
+use crate::model::DatasetFormat;
+
+const PROMPT_COMPLETION: &str = include_str!("fixtures/prompt_completion.jsonl");
+const ALPACA: &str = include_str!("fixtures/alpaca.jsonl");
+const SHAREGPT: &str = include_str!("fixtures/sharegpt.jsonl");
+
+/// `(line, path, code)` of every kept finding, the path `""` for a whole record.
+fn findings(report: &ValidationReport) -> Vec<(u64, &str, &str)> {
+    report.findings.iter().map(|f| (f.line.unwrap_or(0), f.path.as_deref().unwrap_or(""), f.code.as_str())).collect()
+}
+
+/// The canonical `(role, content)` of the `index`th sample conversation.
+fn sample(report: &ValidationReport, index: usize) -> Vec<(Role, &str)> {
+    report.sample_data[index].messages.iter().map(|m| (m.role, m.content.as_str())).collect()
+}
+
+/// Converts `input` and reads back both files, each line's messages as `Message`s.
+fn converted(input: &str) -> (Vec<Vec<Message>>, Vec<Vec<Message>>) {
+    let dir = tempfile::tempdir().unwrap();
+    convert(input.as_bytes(), dir.path(), &ConvertOptions::default()).unwrap();
+    let read = |name: &str| -> Vec<Vec<Message>> {
+        let text = std::fs::read_to_string(dir.path().join(name)).unwrap();
+        text.lines()
+            .map(|line| {
+                let value: Value = serde_json::from_str(line).unwrap();
+                assert_eq!(value.as_object().unwrap().len(), 1, "only `messages`: {line}");
+                serde_json::from_value(value["messages"].clone()).unwrap()
+            })
+            .collect()
+    };
+    (read(TRAIN_FILE), read(VALIDATION_FILE))
+}
+
+/// The lines of `input` without an error.
+fn good_lines(input: &str) -> String {
+    let report = check(input);
+    let bad: Vec<u64> =
+        report.findings.iter().filter(|f| f.severity == crate::model::Severity::Error).filter_map(|f| f.line).collect();
+    input.lines().enumerate().filter(|(i, _)| !bad.contains(&(*i as u64 + 1))).map(|(_, l)| format!("{l}\n")).collect()
+}
+
+/// The good records of `input` and the canonical chat `convert` writes of them validate to
+/// the same training pairs and the same exact token counts (the counter sees the same
+/// canonical conversations), and the chat converts again to the same files.
+fn round_trips(input: &str) {
+    let counter = CharCounter;
+    let good = good_lines(input);
+    let original = validate(good.as_bytes(), &options(), &counter).unwrap();
+    assert!(original.valid, "{:?}", original.findings);
+    let (train, validation) = converted(&good);
+    assert_eq!(converted(input), (train.clone(), validation.clone()), "bad records are left out");
+    let as_chat: Vec<Value> = train
+        .iter()
+        .map(|messages| json!({"messages": messages}))
+        .chain(validation.iter().map(|messages| json!({"messages": messages, "split": "validation"})))
+        .collect();
+    let chat_text = jsonl(&as_chat);
+    let chat = validate(chat_text.as_bytes(), &options(), &counter).unwrap();
+    assert!(chat.valid, "{:?}", chat.findings);
+    assert_eq!(chat.format, Some(DatasetFormat::Chat));
+    let (s, c) = (&original.stats, &chat.stats);
+    assert_eq!((s.training_pairs, s.validation_pairs), (c.training_pairs, c.validation_pairs));
+    assert_eq!((s.total_tokens, s.trainable_tokens), (c.total_tokens, c.trainable_tokens));
+    let all = || train.iter().chain(&validation);
+    let total: u64 = all().map(|m| counter.count(m).unwrap().total).sum();
+    let trainable: u64 = all().map(|m| counter.count(m).unwrap().trainable).sum();
+    assert_eq!((s.total_tokens, s.trainable_tokens), (Some(total), Some(trainable)));
+    assert!(trainable > 0);
+    assert_eq!(converted(&chat_text), (train, validation), "the canonical chat converts to itself");
+}
+
+#[test]
+fn prompt_completion_records_are_a_user_prompt_and_a_trained_completion() {
+    let report = check(PROMPT_COMPLETION);
+    assert_eq!(report.format, Some(DatasetFormat::PromptCompletion));
+    assert_eq!(report.layout, Layout::Jsonl);
+    assert_eq!(
+        findings(&report),
+        [
+            (3, "completion", "missing_field"),
+            (4, "prompt", "wrong_type"),
+            (5, "completion", "empty_content"),
+            (6, "split", "invalid_split"),
+            (7, "", "format_mismatch"),
+        ]
+    );
+    assert_eq!(sample(&report, 0), [(Role::User, "What is 2 + 2?\n\n###\n\n"), (Role::Assistant, " 4 END")]);
+    assert!(report.sample_data[0].messages[1].is_trained() && !report.sample_data[0].messages[0].is_trained());
+    assert_eq!(report.sample_data[1].split, crate::dataset::Split::Validation);
+    let s = &report.stats;
+    // The empty completion is a pair with an error: counted, and not converted.
+    assert_eq!((s.records, s.training_pairs, s.validation_pairs), (8, 4, 1));
+    let mismatch = &of_code(&report, "format_mismatch")[0].message;
+    assert!(mismatch.contains("an Alpaca record") && mismatch.contains("prompt_completion"), "{mismatch}");
+    round_trips(PROMPT_COMPLETION);
+    let (train, _) = converted(PROMPT_COMPLETION);
+    assert_eq!(train.last().unwrap()[0].content, "Two\nlines \u{e9}", "escapes are read");
+}
+
+#[test]
+fn alpaca_records_join_instruction_and_input() {
+    let report = check(ALPACA);
+    assert_eq!(report.format, Some(DatasetFormat::Alpaca));
+    assert_eq!(
+        findings(&report),
+        [
+            (3, "output", "missing_field"),
+            (4, "instruction", "wrong_type"),
+            (5, "input", "wrong_type"),
+            (7, "output", "empty_content"),
+            (8, "", "format_mismatch"),
+        ]
+    );
+    assert_eq!(
+        sample(&report, 0),
+        [(Role::User, "Give three tips for staying healthy."), (Role::Assistant, "Eat well, sleep, move.")]
+    );
+    assert_eq!(
+        sample(&report, 1),
+        [
+            (Role::System, "You translate."),
+            (Role::User, "Translate to English.\n\nBonjour"),
+            (Role::Assistant, "Hello")
+        ]
+    );
+    let (train, validation) = converted(ALPACA);
+    assert_eq!(train[2][0].content, "What is the capital of France?", "a blank instruction: the input alone");
+    assert_eq!(validation[0][0].content, "Answer briefly.\n\nWhy is the sky blue?");
+    round_trips(ALPACA);
+}
+
+#[test]
+fn sharegpt_turns_become_messages() {
+    let report = check(SHAREGPT);
+    assert_eq!(report.format, Some(DatasetFormat::Sharegpt));
+    assert_eq!(
+        findings(&report),
+        [
+            (4, "conversations[1].from", "unknown_role"),
+            (4, "", "no_assistant_message"),
+            (5, "conversations[0].value", "missing_field"),
+            (6, "conversations", "empty_conversation"),
+            (7, "conversations[1].from", "tool_use_unsupported"),
+            (7, "conversations[2].from", "tool_use_unsupported"),
+            (8, "conversations[0].value", "content_parts_unsupported"),
+            (9, "conversations[0].markdown", "unknown_message_key"),
+            (10, "", "format_mismatch"),
+        ]
+    );
+    assert_eq!(sample(&report, 0), [(Role::User, "Hi"), (Role::Assistant, "Hello! How can I help?")]);
+    assert_eq!(
+        sample(&report, 1),
+        [
+            (Role::System, "Be brief."),
+            (Role::User, "2+2?"),
+            (Role::Assistant, "4"),
+            (Role::User, "3+3?"),
+            (Role::Assistant, "6")
+        ]
+    );
+    assert_eq!(sample(&report, 2)[0], (Role::System, "You are a poet."), "the record's `system` comes first");
+    let role = &of_code(&report, "unknown_role")[0].message;
+    assert_eq!(role, "role `bot` is not one of human, gpt, system (or user, assistant)");
+    let unread = &of_code(&report, "unknown_message_key")[0].message;
+    assert!(unread.contains("only `from`, `value` and `weight`"), "{unread}");
+    let (train, _) = converted(SHAREGPT);
+    let weighted = train.iter().find(|m| m[0].content == "Bold?").unwrap();
+    assert_eq!(weighted[1].weight, Some(0), "a turn's weight is kept");
+    round_trips(SHAREGPT);
+}
+
+#[test]
+fn text_parts_are_joined_and_other_parts_named() {
+    let parts = json!([{"type": "text", "text": "Look:"}, {"type": "text", "text": "a cat"}]);
+    let text = jsonl(&[
+        json!({"messages": [{"role": "user", "content": parts}, {"role": "assistant", "content": [{"type": "text", "text": "Yes."}]}]}),
+        json!({"messages": [{"role": "user", "content": [{"type": "text", "text": "q"}, {"type": "image_url", "image_url": {"url": "x"}}]}, {"role": "assistant", "content": "a"}]}),
+        json!({"messages": [{"role": "user", "content": [{"type": "text"}]}, {"role": "assistant", "content": "b"}]}),
+        json!({"messages": [{"role": "user", "content": []}, {"role": "assistant", "content": "a"}]}),
+    ]);
+    let report = check(text);
+    assert_eq!(sample(&report, 0), [(Role::User, "Look:\na cat"), (Role::Assistant, "Yes.")]);
+    assert_eq!(
+        findings(&report),
+        [
+            (2, "messages[0].content", "content_parts_unsupported"),
+            (3, "messages[0].content", "content_parts_unsupported"),
+            (4, "messages[0].content", "empty_content"),
+        ]
+    );
+    let messages: Vec<&str> =
+        of_code(&report, "content_parts_unsupported").iter().map(|f| f.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "`messages[0].content` has image_url parts (a list of 2 parts: text, image_url): text only, BrightRun \
+             trains on text and cannot read them",
+            "`messages[0].content` is a list of 1 part (text), not all of them `{\"type\": \"text\", \"text\": \
+             \"...\"}`: only text parts are read",
+        ]
+    );
+    let sharegpt = json!({"conversations": [{"from": "human", "value": parts}, {"from": "gpt", "value": "Yes."}]});
+    let report = check(sharegpt.to_string());
+    assert!(report.valid, "{:?}", report.findings);
+    assert_eq!(sample(&report, 0)[0], (Role::User, "Look:\na cat"));
+}
+
+#[test]
+fn sharegpt_is_no_longer_taken_for_a_v4_document() {
+    let record = json!({"conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": "a"}]});
+    let report = check(record.to_string());
+    assert!(report.valid, "{:?}", report.findings);
+    assert_eq!((report.format, report.layout), (Some(DatasetFormat::Sharegpt), Layout::Jsonl));
+    // A v4 document on one line is still one.
+    let document = json!({"conversations": [{"training_pairs": [v4_pair("c", 1, &[], "q", Some("a"))]}]});
+    let report = check(document.to_string());
+    assert_eq!((report.format, report.layout), (Some(DatasetFormat::BrightrunLoraV4), Layout::JsonDocument));
+    assert_eq!(report.stats.training_pairs, 1);
+}
+
+#[test]
+fn a_pretty_printed_sharegpt_record_is_named_as_such() {
+    let record = json!({"conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": "a"}]});
+    let report = check(serde_json::to_string_pretty(&record).unwrap());
+    assert_eq!((report.format, report.layout), (Some(DatasetFormat::Sharegpt), Layout::JsonDocument));
+    assert_eq!(findings(&report), [(2, "", "json_document_not_jsonl")]);
+    let message = &report.findings[0].message;
+    assert!(message.contains("a ShareGPT record, 2 of whose turns"), "{message}");
+    assert!(report.findings[0].suggestion.as_deref().unwrap().contains("jq -c ."));
+    let forced = ValidateOptions { format: Some(DatasetFormat::BrightrunLoraV4), ..options() };
+    let report = check_with(serde_json::to_string_pretty(&record).unwrap(), &forced);
+    assert_eq!(report.format, Some(DatasetFormat::BrightrunLoraV4), "a forced format stays");
+}
+
+#[test]
+fn a_record_of_no_format_is_told_the_closest_one() {
+    let report = check("{\"prompt\": \"q\"}\n{\"prompt\": \"q\", \"answer\": \"a\"}\n{\"instruction\": \"i\"}\n");
+    assert_eq!(report.format, None);
+    let messages: Vec<&str> = of_code(&report, "unknown_format").iter().map(|f| f.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "the record, with the key `prompt`, is of no format BrightRun reads: it looks like a prompt/completion \
+             record, but `completion` is missing",
+            "the record, with keys `prompt`, `answer`, is of no format BrightRun reads: it looks like a \
+             prompt/completion record, but `completion` is missing (`answer` is not read)",
+            "the record, with the key `instruction`, is of no format BrightRun reads: it looks like an Alpaca \
+             record, but `output` is missing",
+        ]
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let err = convert("{\"prompt\": \"q\"}\n".as_bytes(), dir.path(), &ConvertOptions::default()).unwrap_err();
+    assert!(err.to_string().contains("looks like a prompt/completion record, but `completion` is missing"), "{err}");
+    // A forced format reads the record by its rules: the missing key is a missing field.
+    let forced = ValidateOptions { format: Some(DatasetFormat::PromptCompletion), ..options() };
+    let report = check_with("{\"prompt\": \"q\"}", &forced);
+    assert_eq!(findings(&report), [(1, "completion", "missing_field")]);
+}
+
+#[test]
+fn a_sharegpt_file_reads_unclear_conversations_as_its_own() {
+    let text = jsonl(&[
+        json!({"conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": "a"}]}),
+        json!({"conversations": "not turns"}),
+        json!({"conversations": [{"role": "user", "content": "q"}]}),
+    ]);
+    let report = check(text);
+    assert_eq!(report.format, Some(DatasetFormat::Sharegpt));
+    assert_eq!(
+        findings(&report),
+        [
+            (2, "conversations", "wrong_type"),
+            (3, "conversations[0].from", "missing_field"),
+            (3, "conversations[0].value", "missing_field"),
+            (3, "", "no_assistant_message"),
+        ]
+    );
+    let missing = &of_code(&report, "missing_field")[0].message;
+    assert_eq!(missing, "`conversations[0].from` is missing (the message has `content`); expected a string");
+}

@@ -18,6 +18,9 @@ const FORMATS: Array<{ value: DatasetFormat; label: string }> = [
   { value: 'chat', label: 'Chat JSONL (messages)' },
   { value: 'brightrun_lora_v4', label: 'BrightRun LoRA v4 (JSONL or JSON document)' },
   { value: 'brightrun_lora_v3', label: 'BrightRun LoRA v3 (JSONL turns)' },
+  { value: 'prompt_completion', label: 'Prompt / completion JSONL' },
+  { value: 'alpaca', label: 'Alpaca JSONL (instruction, input, output)' },
+  { value: 'sharegpt', label: 'ShareGPT / Vicuna JSONL (conversations)' },
 ]
 
 /** What the progress bar says in each phase. */

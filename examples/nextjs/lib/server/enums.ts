@@ -6,7 +6,14 @@ import type { ArtifactStatus, DatasetFormat, DatasetStatus, JobStatus, MetricSer
 const every = <T extends string>(values: Record<T, true>): T[] => Object.keys(values) as T[]
 
 export const DATASET_STATUSES = every<DatasetStatus>({ uploading: true, validating: true, ready: true, error: true })
-export const DATASET_FORMATS = every<DatasetFormat>({ chat: true, brightrun_lora_v3: true, brightrun_lora_v4: true })
+export const DATASET_FORMATS = every<DatasetFormat>({
+  chat: true,
+  brightrun_lora_v3: true,
+  brightrun_lora_v4: true,
+  prompt_completion: true,
+  alpaca: true,
+  sharegpt: true,
+})
 export const JOB_STATUSES = every<JobStatus>({ queued: true, initializing: true, running: true, completed: true, failed: true, cancelled: true })
 export const MODEL_STATUSES = every<ArtifactStatus>({ stored: true, archived: true, deleted: true })
 export const METRIC_SERIES = every<MetricSeries>({

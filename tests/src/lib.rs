@@ -1,4 +1,6 @@
 //! Cross-crate integration tests of BrightRun live in `tests/`; this library holds what
-//! they share with the tests of the bindings: an S3-compatible server ([`s3`]).
+//! they share with the tests of the bindings: an S3-compatible server ([`s3`]) and small
+//! datasets ([`fixtures`]).
 
+pub mod fixtures;
 pub mod s3;

@@ -20,6 +20,7 @@ use brightrun_core::config::{GpuSelection, Preset};
 use brightrun_core::model::{DatasetFormat, DatasetStatus, JobId, JobStatus, TrainingJob, UserId};
 use brightrun_core::orchestrator::{Orchestrator, OrchestratorOptions};
 use brightrun_core::service::{BackendChoice, BrightRun, BrightRunConfig, JobRequest, NewDataset};
+use brightrun_tests::fixtures::chat_dataset;
 use futures_util::StreamExt as _;
 use sha2::{Digest as _, Sha256};
 use url::Url;
@@ -90,16 +91,6 @@ async fn world_with(dashboard: &Url, transfer: Transfer, storage_url: Option<Str
     assert_eq!(app.backend().name(), "ray");
     let orchestrator = Orchestrator::new(app.clone(), options());
     World { app, orchestrator, user: UserId::new(), config, _home: home }
-}
-
-fn chat_dataset(n: usize) -> String {
-    (0..n)
-        .map(|i| {
-            format!(
-                r#"{{"messages": [{{"role": "system", "content": "Be kind."}}, {{"role": "user", "content": "Question number {i}?"}}, {{"role": "assistant", "content": "Answer number {i}, calmly."}}]}}"#
-            ) + "\n"
-        })
-        .collect()
 }
 
 impl World {

@@ -15,6 +15,7 @@ use brightrun_core::model::{
 use brightrun_core::orchestrator::{Orchestrator, OrchestratorOptions};
 use brightrun_core::service::{BrightRun, BrightRunConfig, JobRequest, NewDataset};
 use brightrun_core::store::Database;
+pub use brightrun_tests::fixtures::chat_dataset;
 
 /// The price of the test jobs: $1 a second of worker time, so that even the test double's
 /// short runs cost whole cents.
@@ -75,17 +76,6 @@ pub fn run_dirs(home: &std::path::Path) -> Vec<PathBuf> {
 
 pub fn fast_options() -> OrchestratorOptions {
     OrchestratorOptions { poll_interval: Duration::from_millis(20), ..OrchestratorOptions::default() }
-}
-
-/// Chat JSONL with `n` distinct conversations.
-pub fn chat_dataset(n: usize) -> String {
-    (0..n)
-        .map(|i| {
-            format!(
-                r#"{{"messages": [{{"role": "system", "content": "Be kind."}}, {{"role": "user", "content": "Question number {i}?"}}, {{"role": "assistant", "content": "Answer number {i}, calmly."}}]}}"#
-            ) + "\n"
-        })
-        .collect()
 }
 
 impl World {

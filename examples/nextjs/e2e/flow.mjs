@@ -161,13 +161,15 @@ async function main() {
       for (const [field, value] of [['learningRate', '0.005'], ['batchSize', '2'], ['warmupSteps', '2'], ['maxSeqLen', '512']]) {
         await page.fill(`#hp-${field}`, value)
       }
-      // A price of our own, so the job costs something (the CPU's catalog price is zero).
-      await page.fill('#job-price', '1.20')
+      // A price of our own, so the job costs something (the CPU's catalog price is zero):
+      // a cent a second, since each attempt is billed in whole cents and the smoke model
+      // trains in seconds.
+      await page.fill('#job-price', '36.00')
       const priced = await waitUntil('the estimate after the quick values', async () => {
         const text = await settledEstimate(page)
         return text !== after && text
       })
-      check(priced.includes('at $1.20 USD/GPU-hour'), `the estimate does not price 1.20 USD per GPU-hour: ${priced}`)
+      check(priced.includes('at $36.00 USD/GPU-hour'), `the estimate does not price 36.00 USD per GPU-hour: ${priced}`)
       await screenshot(page, 'configure')
     })
 
@@ -186,7 +188,7 @@ async function main() {
       await waitUntil(`more than ${first} points`, async () => (await chartPoints(page)).training > first, 60_000, 100)
     })
 
-    await step('wait for completion', async () => {
+    const finalCost = await step('wait for completion', async () => {
       await page.getByTestId('job-done').waitFor({ timeout: TRAINING_TIMEOUT_MS })
       // The chart of the finished job: its stored curves, validation included.
       const points = await waitUntil('the validation curve', async () => {
@@ -195,6 +197,7 @@ async function main() {
       }, 15_000)
       check(points.training > 1, `only ${points.training} training points`)
       await screenshot(page, 'job-monitor')
+      return (await page.getByTestId('job-cost').innerText()).trim()
     })
 
     await step('download the adapter and check its sha256', async () => {
@@ -230,7 +233,8 @@ async function main() {
       await page.goto(`${url}/costs`)
       const total = (await page.getByTestId('month-total').innerText()).trim()
       check(/^\$\d+(\.\d+)? USD$/.test(total), `the month's total reads ${total}`)
-      check(!/^\$0(\.0*)? USD$/.test(total), `the month's total is zero after a job priced at 1.20 USD per GPU-hour`)
+      check(!/^\$0(\.0*)? USD$/.test(finalCost), `the job's final cost is ${finalCost} at 36.00 USD per GPU-hour`)
+      check(total === finalCost, `the month's total ${total} is not the only job's final cost ${finalCost}`)
       await page.fill('#budget-monthly', '10.00')
       await page.getByRole('button', { name: 'Set budget' }).click()
       await page.getByTestId('budget-bar').waitFor()

@@ -137,6 +137,7 @@ mod tests {
             BackendError::Engine { engine: "ray", reason: text() },
             BackendError::Unreachable { engine: "ray", url: text(), reason: text() },
             BackendError::NotCollectable { reason: text() },
+            BackendError::Unauthorized { engine: "runpod", reason: text() },
         ];
         let tokenizer = [
             TokenizerError::Load { source_name: text(), reason: text() },

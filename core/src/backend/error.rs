@@ -44,6 +44,14 @@ pub enum BackendError {
         /// What happened.
         reason: String,
     },
+    /// The engine refused our credentials (HTTP 401 or 403).
+    #[error("the {engine} engine refused the credentials: {reason}")]
+    Unauthorized {
+        /// Which engine.
+        engine: &'static str,
+        /// Its answer, and which setting holds the credentials.
+        reason: String,
+    },
     /// The job has no artifacts to collect (it did not complete).
     #[error("nothing to collect: {reason}")]
     NotCollectable {
@@ -68,6 +76,7 @@ impl ErrorCode for BackendError {
             BackendError::Engine { .. } => Code::BackendEngineFailed,
             BackendError::Unreachable { .. } => Code::BackendUnreachable,
             BackendError::NotCollectable { .. } => Code::NothingToCollect,
+            BackendError::Unauthorized { .. } => Code::BackendUnauthorized,
         }
     }
 }

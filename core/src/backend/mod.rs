@@ -10,6 +10,7 @@ pub mod event_log;
 pub mod local;
 pub mod protocol;
 pub mod ray;
+pub mod runpod;
 
 pub use error::BackendError;
 pub use event_log::{EventBatch, EventCursor};
@@ -17,6 +18,7 @@ pub use local::retention::{RetentionPolicy, SweepReport};
 pub use local::{LocalBackendConfig, LocalProcessBackend};
 pub use protocol::{ARTIFACT_NAMES, EventKind, Transfer, WorkerEvent, WorkerLine, WorkerSpec};
 pub use ray::{RayBackend, RayBackendConfig};
+pub use runpod::{RunPodBackend, RunPodBackendConfig};
 
 use std::path::PathBuf;
 

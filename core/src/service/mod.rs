@@ -38,7 +38,11 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::backend::local::retention::{self, SweepReport};
-use crate::backend::{GpuBackend, LocalBackendConfig, LocalProcessBackend, RayBackend, RayBackendConfig, Transfer};
+use crate::backend::runpod::{API_KEY_VAR, Server};
+use crate::backend::{
+    GpuBackend, LocalBackendConfig, LocalProcessBackend, RayBackend, RayBackendConfig, RunPodBackend,
+    RunPodBackendConfig, Transfer,
+};
 use crate::blob::BlobStore;
 use crate::dataset::{EstimatedTokenCounter, TokenCounter};
 use crate::error_code::Code;
@@ -174,6 +178,33 @@ async fn open_backend(config: &BrightRunConfig, blobs: &BlobStore) -> Result<Arc
             })
             .await?;
             Ok(Arc::new(ray))
+        }
+        BackendChoice::RunPod { base, local_server } => {
+            if !blobs.signs_urls() {
+                return Err(ServiceError::invalid(
+                    Code::StorageCannotSign,
+                    format!(
+                        "{BACKEND_VAR}: RunPod workers get the data and return the adapter through signed URLs, \
+                         and the object store ({}) signs none: use S3-compatible storage",
+                        config.storage_url
+                    ),
+                ));
+            }
+            let server = if *local_server {
+                Server::LocalServer
+            } else {
+                match std::env::var(API_KEY_VAR) {
+                    Ok(key) if !key.trim().is_empty() => Server::Api { key: key.trim().to_owned() },
+                    _ => {
+                        return Err(ServiceError::invalid(
+                            Code::BackendCredentialsMissing,
+                            format!("{BACKEND_VAR}={base}: set {API_KEY_VAR} to the RunPod API key"),
+                        ));
+                    }
+                }
+            };
+            let config = RunPodBackendConfig { base: base.clone(), server, runs_dir: config.home.join("runpod") };
+            Ok(Arc::new(RunPodBackend::connect(config).await?))
         }
     }
 }

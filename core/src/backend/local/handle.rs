@@ -140,6 +140,68 @@ impl HandleKey {
     }
 }
 
+/// A runs directory's key, read once and created with the first handle issued: how a
+/// backend whose attempts live on another engine (RunPod) signs and checks its handles.
+#[derive(Debug, Clone)]
+pub struct RunsKey {
+    runs_dir: PathBuf,
+    key: std::sync::Arc<std::sync::OnceLock<HandleKey>>,
+}
+
+impl RunsKey {
+    /// The key of `runs_dir`, not read yet.
+    pub fn new(runs_dir: PathBuf) -> Self {
+        Self { runs_dir, key: std::sync::Arc::default() }
+    }
+
+    fn key(&self, create: bool) -> Result<Option<&HandleKey>, BackendError> {
+        if let Some(key) = self.key.get() {
+            return Ok(Some(key));
+        }
+        let loaded = if create {
+            private_files::create_dir(&self.runs_dir)
+                .map_err(|e| BackendError::io(format!("creating {}", self.runs_dir.display()), e))?;
+            Some(HandleKey::load_or_create(&self.runs_dir)?)
+        } else {
+            HandleKey::load(&self.runs_dir)?
+        };
+        Ok(loaded.map(|key| self.key.get_or_init(|| key)))
+    }
+
+    /// The handle of attempt `attempt` of `job_id`, and its directory (created, private).
+    pub fn issue(&self, backend: &str, job_id: JobId, attempt: u32) -> Result<(BackendHandle, PathBuf), BackendError> {
+        let key = self.key(true)?.ok_or_else(|| BackendError::Launch { reason: "no handle key".into() })?;
+        let handle = key.issue(backend, &self.runs_dir, job_id, attempt);
+        let dir = key.verify(backend, &self.runs_dir, &handle)?;
+        private_files::create_dir(&dir).map_err(|e| BackendError::io(format!("creating {}", dir.display()), e))?;
+        Ok((handle, dir))
+    }
+
+    /// The handle of attempt `attempt` of `job_id` and its directory, if this directory
+    /// ever issued a handle; creates nothing.
+    pub fn existing(
+        &self,
+        backend: &str,
+        job_id: JobId,
+        attempt: u32,
+    ) -> Result<Option<(BackendHandle, PathBuf)>, BackendError> {
+        let Some(key) = self.key(false)? else { return Ok(None) };
+        let handle = key.issue(backend, &self.runs_dir, job_id, attempt);
+        let dir = key.verify(backend, &self.runs_dir, &handle)?;
+        Ok(Some((handle, dir)))
+    }
+
+    /// The directory of `handle`, if this key signed it.
+    pub fn verify(&self, backend: &str, handle: &BackendHandle) -> Result<PathBuf, BackendError> {
+        let Some(key) = self.key(false)? else {
+            return Err(BackendError::InvalidHandle {
+                reason: format!("{} has no handle key: no handle was issued here", self.runs_dir.display()),
+            });
+        };
+        key.verify(backend, &self.runs_dir, handle)
+    }
+}
+
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

@@ -178,7 +178,7 @@ impl RayClient {
 }
 
 /// A JSON body without reqwest's `json` feature.
-trait JsonBody: Sized {
+pub(in crate::backend) trait JsonBody: Sized {
     fn json_body(self, body: &impl Serialize) -> Result<Self, BackendError>;
 }
 
@@ -195,7 +195,7 @@ fn failed(error: reqwest::Error) -> BackendError {
 }
 
 /// A reqwest error with its causes (its own message alone is "error sending request").
-fn describe(error: &reqwest::Error) -> String {
+pub(in crate::backend) fn describe(error: &reqwest::Error) -> String {
     let mut text = error.to_string();
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
@@ -208,7 +208,7 @@ fn describe(error: &reqwest::Error) -> String {
 
 /// At most [`MAX_ERROR_TEXT`] characters of an answer, its end kept (where a traceback says
 /// what happened).
-fn clip(text: &str) -> &str {
+pub(in crate::backend) fn clip(text: &str) -> &str {
     let text = text.trim();
     match text.char_indices().rev().nth(MAX_ERROR_TEXT) {
         Some((at, _)) => &text[at..],

@@ -17,7 +17,7 @@
 //! Handles are signed like the local backend's ([`HandleKey`], kept in `runs_dir`): a
 //! handle names only a job and an attempt, and only one this machine issued is followed.
 
-mod client;
+pub(super) mod client;
 pub mod logs;
 pub mod states;
 

@@ -28,16 +28,16 @@ use futures_util::StreamExt as _;
 use sha2::{Digest as _, Sha256};
 
 /// A service and an orchestrator on an S3-compatible store (s3s, checking SigV4).
-pub struct World {
-    pub app: BrightRun,
-    pub orchestrator: Orchestrator,
-    pub user: UserId,
-    pub bucket: std::path::PathBuf,
+pub(crate) struct World {
+    pub(crate) app: BrightRun,
+    pub(crate) orchestrator: Orchestrator,
+    pub(crate) user: UserId,
+    pub(crate) bucket: std::path::PathBuf,
     _dirs: (tempfile::TempDir, tempfile::TempDir),
 }
 
 /// The backend of a world.
-pub enum Backend {
+pub(crate) enum Backend {
     /// What `BRIGHTRUN_BACKEND` would name.
     Choice(BackendChoice),
     /// One built here (the double's endpoint is not RunPod's address).
@@ -45,7 +45,7 @@ pub enum Backend {
 }
 
 /// A home whose store is a fresh S3-compatible server: its configuration and directories.
-pub async fn s3_home() -> (BrightRunConfig, tempfile::TempDir, tempfile::TempDir) {
+pub(crate) async fn s3_home() -> (BrightRunConfig, tempfile::TempDir, tempfile::TempDir) {
     let (home, root) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let endpoint = brightrun_tests::s3::start(root.path()).await.unwrap();
     let mut config = BrightRunConfig::embedded(home.path());
@@ -53,7 +53,7 @@ pub async fn s3_home() -> (BrightRunConfig, tempfile::TempDir, tempfile::TempDir
     (config, home, root)
 }
 
-pub async fn world(backend: Backend) -> World {
+pub(crate) async fn world(backend: Backend) -> World {
     let (mut config, home, root) = s3_home().await;
     let app = match backend {
         Backend::Choice(choice) => {
@@ -75,7 +75,7 @@ pub async fn world(backend: Backend) -> World {
 
 impl World {
     /// A ready job on the smoke model over `conversations` conversations, for `epochs` epochs.
-    pub async fn job(&self, conversations: usize, epochs: u32) -> TrainingJob {
+    pub(crate) async fn job(&self, conversations: usize, epochs: u32) -> TrainingJob {
         let body = chat_dataset(conversations);
         let new = NewDataset {
             name: "support chats".into(),
@@ -110,7 +110,12 @@ impl World {
     }
 
     /// Orchestrator passes until `done` holds for the job, for at most `limit`.
-    pub async fn run_until(&self, id: JobId, limit: Duration, done: impl Fn(&TrainingJob) -> bool) -> TrainingJob {
+    pub(crate) async fn run_until(
+        &self,
+        id: JobId,
+        limit: Duration,
+        done: impl Fn(&TrainingJob) -> bool,
+    ) -> TrainingJob {
         let start = Instant::now();
         loop {
             self.orchestrator.run_once().await.unwrap();
@@ -125,7 +130,7 @@ impl World {
 
     /// Checks that the job's model holds the adapter, each stored file matching its sha256
     /// and size, and that the attempt's objects are gone.
-    pub async fn assert_adapter_stored(&self, job: &TrainingJob) {
+    pub(crate) async fn assert_adapter_stored(&self, job: &TrainingJob) {
         let model = self.app.get_model(self.user, job.artifact_id.expect("a model")).await.unwrap();
         let names: Vec<&str> = model.files.iter().map(|f| f.name.as_str()).collect();
         assert!(names.contains(&"adapter_model.safetensors") && names.contains(&"adapter_config.json"), "{names:?}");

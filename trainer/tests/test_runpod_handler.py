@@ -112,3 +112,11 @@ def is_zombie(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
     except OSError:
         return True
+
+
+def test_the_sdk_streams_the_handler() -> None:
+    """The SDK takes the handler for a generator: it streams each yield (``/stream``)."""
+    if os.environ.get("CI") == "true":
+        import runpod  # noqa: F401 - CI installs the extra (scripts/python-env)
+    rp_handler = pytest.importorskip("runpod.serverless.modules.rp_handler")
+    assert rp_handler.is_generator(handler)

@@ -3,8 +3,9 @@
 A RunPod job's ``input`` is the worker spec (protocol v1). The handler runs the worker
 (``python -m brightrun_trainer --spec-env BRIGHTRUN_SPEC``) as a child process and yields
 each protocol event it prints, as it prints it (a JSON object with its ``seq``): RunPod
-serves them through ``/stream`` and, once the job is over, as the list in ``/status``'s
-``output`` (``return_aggregate_stream``). Log lines go to stderr, RunPod's worker log.
+serves them through ``/stream``, each once. They are not aggregated into the final output
+(a long run's events could pass RunPod's result size). Log lines go to stderr, RunPod's
+worker log.
 
 The worker's own terminal event decides: anything but ``completed`` followed by exit 0
 raises, so RunPod reports the job FAILED, never COMPLETED with a failed output. When RunPod
@@ -130,7 +131,7 @@ def main() -> None:
     """Starts the RunPod worker loop (or, with ``--rp_serve_api``, the SDK's local API)."""
     import runpod  # type: ignore[import-not-found, import-untyped, unused-ignore]
 
-    runpod.serverless.start({"handler": handler, "return_aggregate_stream": True})
+    runpod.serverless.start({"handler": handler})
 
 
 if __name__ == "__main__":

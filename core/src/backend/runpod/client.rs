@@ -59,7 +59,7 @@ pub struct JobAnswer {
     /// RunPod's id of the job (absent from some `/stream` answers).
     #[serde(default)]
     pub id: Option<String>,
-    /// The job's output: with an aggregating generator handler, the list of all it yielded.
+    /// The job's output: the local server's list of all a generator handler yielded.
     #[serde(default)]
     pub output: Option<serde_json::Value>,
     /// Why it failed: for a raising handler, a JSON string with `error_message`.

@@ -46,6 +46,8 @@ pub use client::Server;
 const BACKEND_NAME: &str = "runpod";
 /// RunPod's API, before the endpoint id.
 pub const API_BASE: &str = "https://api.runpod.ai/v2/";
+/// `/stream` reads at most when a job has ended, to take what it yielded last.
+const MAX_FINAL_DRAINS: usize = 1_000;
 /// The environment variable holding the RunPod API key.
 pub const API_KEY_VAR: &str = "RUNPOD_API_KEY";
 
@@ -88,8 +90,8 @@ impl RunPodBackend {
         Ok((attempt, record))
     }
 
-    /// Keeps what a final answer holds (the aggregated output, in local-server mode the
-    /// whole stream) and records the final state it means.
+    /// Keeps what a final answer holds (the local server's aggregated output or whole
+    /// stream) and records the final state it means.
     fn finish(&self, attempt: &Attempt, mut record: Record, answer: JobAnswer) -> Result<BackendStatus, BackendError> {
         if let Some(serde_json::Value::Array(outputs)) = &answer.output {
             attempt.append(outputs.iter().cloned())?;
@@ -151,11 +153,16 @@ impl GpuBackend for RunPodBackend {
         if !is_final(&answer.status) {
             return Ok(states::status_of(&answer, None));
         }
-        // What the worker yielded last is still in the stream: drain it before judging.
-        if !self.client.is_local_server()
-            && let Some(rest) = self.client.stream(&record.job).await?
-        {
-            attempt.append(rest.stream.into_iter().map(|chunk| chunk.output))?;
+        // What the worker yielded last may still be in the stream: drain it before judging
+        // (each answer holds at most 1 MB of chunks).
+        if !self.client.is_local_server() {
+            for _ in 0..MAX_FINAL_DRAINS {
+                let Some(rest) = self.client.stream(&record.job).await? else { break };
+                if rest.stream.is_empty() {
+                    break;
+                }
+                attempt.append(rest.stream.into_iter().map(|chunk| chunk.output))?;
+            }
         }
         self.finish(&attempt, record, answer)
     }

@@ -191,6 +191,7 @@ fn an_unknown_or_unusable_backend_fails_at_start_with_its_code() {
         ("slurm+http://127.0.0.1:6820", "unknown_backend"),
         ("ray+http://127.0.0.1:9?transfer=shared_filesystem", "backend_unreachable"),
         ("ray+http://127.0.0.1:9", "storage_cannot_sign"),
+        ("runpod://abc123", "storage_cannot_sign"),
     ] {
         let home = Home::test_double("success").with_env("BRIGHTRUN_BACKEND", backend);
         let output = home.run(&["jobs"]);

@@ -48,6 +48,29 @@ async fn a_job_completes_and_is_collected_after_runpod_forgot_it() {
     assert_eq!(sent["transfer"], "signed_urls");
 }
 
+/// An orchestrator dies between RunPod accepting the job and the job recording its handle,
+/// then again mid-run; the restarted ones find the same RunPod job (no second `/run`) and
+/// follow it to the end.
+#[tokio::test(flavor = "multi_thread")]
+async fn restarted_orchestrators_follow_the_same_runpod_job() {
+    let (mut world, double, runs) = double_world([Script::Complete]).await;
+    let job = world.job(12, 1).await;
+    world.orchestrator.failpoints().arm("launch.store_handle", 1);
+    while !world.orchestrator.failpoints().is_dead() {
+        let _ = world.orchestrator.run_once().await;
+    }
+    assert_eq!(world.app.get_job(world.user, job.id).await.unwrap().job.external_job_id, None);
+    world.restart(Backend::Built(Arc::new(backend(&double, KEY, runs.path()).await.unwrap()))).await;
+    world.run_until(job.id, LIMIT, |job| job.current_step >= 2).await;
+    world.restart(Backend::Built(Arc::new(backend(&double, KEY, runs.path()).await.unwrap()))).await;
+    let job = world.run_until(job.id, LIMIT, |job| job.status.is_final()).await;
+    assert_eq!((job.status, job.retry_count), (JobStatus::Completed, 0), "{:?}", job.error_message);
+    assert_eq!(job.current_step, 4);
+    let runs_sent = double.seen(|seen| seen.requests.iter().filter(|r| r.starts_with("POST /v2/double/run")).count());
+    assert_eq!(runs_sent, 1, "the attempt was sent to RunPod once");
+    world.assert_adapter_stored(&job).await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_running_job_is_cancelled_through_runpods_cancel() {
     let (world, double, _runs) = double_world([Script::UntilCancelled]).await;

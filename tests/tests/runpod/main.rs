@@ -33,6 +33,7 @@ pub(crate) struct World {
     pub(crate) orchestrator: Orchestrator,
     pub(crate) user: UserId,
     pub(crate) bucket: std::path::PathBuf,
+    config: BrightRunConfig,
     _dirs: (tempfile::TempDir, tempfile::TempDir),
 }
 
@@ -55,25 +56,44 @@ pub(crate) async fn s3_home() -> (BrightRunConfig, tempfile::TempDir, tempfile::
 
 pub(crate) async fn world(backend: Backend) -> World {
     let (mut config, home, root) = s3_home().await;
+    if let Backend::Choice(choice) = &backend {
+        config.backend = choice.clone();
+    }
+    let (app, orchestrator) = open(&config, backend).await;
+    let bucket = root.path().join(brightrun_tests::s3::BUCKET);
+    World { app, orchestrator, user: UserId::new(), bucket, config, _dirs: (home, root) }
+}
+
+/// The service and an orchestrator of `config`, with `backend`.
+async fn open(config: &BrightRunConfig, backend: Backend) -> (BrightRun, Orchestrator) {
+    // Short leases, so that a dead orchestrator's work is taken over within seconds; the
+    // local server holds a pass for a whole run (it trains inside one request): the default.
+    let lease = match backend {
+        Backend::Choice(_) => OrchestratorOptions::default().lease,
+        Backend::Built(_) => chrono::TimeDelta::seconds(3),
+    };
     let app = match backend {
-        Backend::Choice(choice) => {
-            config.backend = choice;
-            BrightRun::open(config).await.expect("the backend answers")
-        }
+        Backend::Choice(_) => BrightRun::open(config.clone()).await.expect("the backend answers"),
         Backend::Built(backend) => {
             let opened = BrightRun::open(config.clone()).await.unwrap();
             let (db, blobs) = (opened.database().clone(), opened.blobs().clone());
-            BrightRun::from_parts(db, blobs, backend, Arc::new(EstimatedTokenCounter), config)
+            BrightRun::from_parts(db, blobs, backend, Arc::new(EstimatedTokenCounter), config.clone())
         }
     };
     assert_eq!(app.backend().name(), "runpod");
-    let options = OrchestratorOptions { poll_interval: Duration::from_millis(100), ..OrchestratorOptions::default() };
+    let options =
+        OrchestratorOptions { poll_interval: Duration::from_millis(100), lease, ..OrchestratorOptions::default() };
     let orchestrator = Orchestrator::new(app.clone(), options);
-    let bucket = root.path().join(brightrun_tests::s3::BUCKET);
-    World { app, orchestrator, user: UserId::new(), bucket, _dirs: (home, root) }
+    (app, orchestrator)
 }
 
 impl World {
+    /// The process restarted: the service and the orchestrator opened afresh (the same
+    /// home and database) with `backend`.
+    pub(crate) async fn restart(&mut self, backend: Backend) {
+        (self.app, self.orchestrator) = open(&self.config, backend).await;
+    }
+
     /// A ready job on the smoke model over `conversations` conversations, for `epochs` epochs.
     pub(crate) async fn job(&self, conversations: usize, epochs: u32) -> TrainingJob {
         let body = chat_dataset(conversations);

@@ -114,9 +114,30 @@ def is_zombie(pid: int) -> bool:
         return True
 
 
+def sdk_module(name: str) -> Any:
+    """A module of the runpod SDK; skipped without it, except on CI (scripts/python-env)."""
+    if os.environ.get("CI") == "true":
+        import importlib
+
+        return importlib.import_module(name)
+    return pytest.importorskip(name)
+
+
 def test_the_sdk_streams_the_handler() -> None:
     """The SDK takes the handler for a generator: it streams each yield (``/stream``)."""
-    if os.environ.get("CI") == "true":
-        import runpod  # noqa: F401 - CI installs the extra (scripts/python-env)
-    rp_handler = pytest.importorskip("runpod.serverless.modules.rp_handler")
-    assert rp_handler.is_generator(handler)
+    assert sdk_module("runpod.serverless.modules.rp_handler").is_generator(handler)
+
+
+def test_the_sdk_sees_a_failure_as_an_error(tmp_path: Path, dataset: tuple[Path, Path]) -> None:
+    """Through the SDK's own generator runner (the worker loop's and the local server's),
+    a failing run ends with an ``error`` item: RunPod reports the job FAILED."""
+    rp_job = sdk_module("runpod.serverless.modules.rp_job")
+    spec = smoke_spec(tmp_path, *dataset)
+    spec["hyperparameters"]["learning_rate"] = -1
+
+    async def run() -> list[dict[str, Any]]:
+        return [item async for item in rp_job.run_job_generator(handler, {"id": "rp-5", "input": spec})]
+
+    items = asyncio.run(run())
+    assert items[-2]["output"]["event"] == "failed"
+    assert "exit code 2" in items[-1]["error"]

@@ -4,6 +4,7 @@
 //! merged in file order.
 
 use std::collections::VecDeque;
+use std::fs::File;
 use std::io::Read;
 
 use super::chunk::{ChunkOutput, LineRules, RecordSink, error_text, process_piece};
@@ -14,7 +15,7 @@ use super::format::json::{RawRecord, Slot};
 use super::inflate::InflateLimits;
 use super::pipeline::{self, PieceSource};
 use super::reader::{Decoded, LineChunker, Piece, Progress, lines};
-use super::table::{self, Opened, TableSource};
+use super::table::{self, Opened, ParquetSource, TableSource};
 use crate::model::DatasetFormat;
 
 /// Non-blank lines looked at to recognise the format of a JSONL file.
@@ -70,6 +71,14 @@ impl ScanSettings {
     }
 }
 
+/// What a pass reads.
+pub(crate) enum Input<R> {
+    /// A stream, read once from start to end.
+    Stream(R),
+    /// A file on disk: a Parquet file is read in place (a stream of one is first copied).
+    File(File),
+}
+
 /// What the pass found out about the file as a whole.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Scanned {
@@ -86,6 +95,29 @@ pub(crate) struct Scanned {
 /// Reads `reader` once, handing each record to a sink made by `make_sink` (one a block) and
 /// each block's output to `merge`, in file order.
 pub(crate) fn scan<R: Read, S: RecordSink + Send>(
+    input: Input<R>,
+    settings: &ScanSettings,
+    make_sink: &(dyn Fn() -> S + Sync),
+    merge: &mut dyn FnMut(ChunkOutput<S>),
+) -> Result<Scanned, DatasetError> {
+    match input {
+        Input::Stream(reader) => scan_stream(reader, settings, make_sink, merge),
+        Input::File(mut file) => {
+            if !table::is_parquet_file(&mut file).map_err(|e| DatasetError::read(e, false))? {
+                return scan_stream(file, settings, make_sink, merge);
+            }
+            let mut table = ParquetSource::open(file, settings.max_line_bytes)?;
+            let scanned = scan_table(&mut table, false, settings, make_sink, merge)?;
+            if let Some(progress) = &settings.progress {
+                progress(scanned.bytes);
+            }
+            Ok(scanned)
+        }
+    }
+}
+
+/// [`scan`] of a stream: decompressed if it is gzip, then recognised as a table or text.
+fn scan_stream<R: Read, S: RecordSink + Send>(
     reader: R,
     settings: &ScanSettings,
     make_sink: &(dyn Fn() -> S + Sync),

@@ -16,10 +16,11 @@ pub(crate) mod cells;
 mod csv;
 mod parquet;
 
-use std::io::{self, Cursor, Read};
+use std::fs::File;
+use std::io::{self, Cursor, Read, Seek, SeekFrom};
 
 use self::csv::CsvSource;
-use self::parquet::ParquetSource;
+pub(crate) use self::parquet::ParquetSource;
 use super::error::DatasetError;
 use super::format::detect::Layout;
 use super::pipeline::PieceSource;
@@ -74,6 +75,18 @@ pub(crate) fn open<R: Read>(mut input: R, gzip: bool, max_line_bytes: usize) -> 
         Some(header) => CsvSource::new(Cursor::new(head).chain(input), header, max_line_bytes).map(Opened::Csv),
         None => Ok(Opened::Text(Cursor::new(head).chain(input))),
     }
+}
+
+/// Whether `file` is a Parquet file; it is read again from its start afterwards.
+pub(crate) fn is_parquet_file(file: &mut File) -> io::Result<bool> {
+    let mut magic = [0_u8; PARQUET_MAGIC.len()];
+    let found = match file.read_exact(&mut magic) {
+        Ok(()) => magic == PARQUET_MAGIC,
+        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => false,
+        Err(e) => return Err(e),
+    };
+    file.seek(SeekFrom::Start(0))?;
+    Ok(found)
 }
 
 /// Reads the first bytes of `input`: up to its first line break (a CSV header), at most

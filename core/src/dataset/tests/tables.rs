@@ -175,3 +175,23 @@ fn broken_tables_and_other_files_are_refused_with_a_code() {
     assert!(arrow.to_string().contains("to_parquet"), "{arrow}");
     assert_eq!(failure(b"ARROW1\x00\x00").code(), "unsupported_source");
 }
+
+#[test]
+fn a_parquet_file_on_disk_is_read_in_place_and_reports_its_progress() {
+    let dir = tempfile::tempdir().unwrap();
+    let (parquet, jsonl, _) = PARQUET_FIXTURES[1];
+    let path = dir.path().join("alpaca.parquet");
+    std::fs::write(&path, parquet).unwrap();
+    let seen = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let told = std::sync::Arc::clone(&seen);
+    let progress: crate::dataset::Progress =
+        std::sync::Arc::new(move |bytes| told.store(bytes, std::sync::atomic::Ordering::SeqCst));
+    let options = ValidateOptions { progress: Some(progress), ..options() };
+    let from_path = crate::dataset::validate_path(&path, &options, &EstimatedTokenCounter).unwrap();
+    assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), parquet.len() as u64);
+    assert_eq!((from_path.layout, located(&from_path)), (Layout::Parquet, located(&check(jsonl))));
+    let out = tempfile::tempdir().unwrap();
+    let summary = crate::dataset::convert_path(&path, out.path(), &ConvertOptions::default()).unwrap();
+    assert_eq!((summary.layout, summary.format), (Layout::Parquet, Some(DatasetFormat::Alpaca)));
+    assert_eq!(summary.train_conversations as usize, converted(jsonl).0.len());
+}

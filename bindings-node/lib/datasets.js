@@ -17,15 +17,16 @@ class Datasets {
   }
 
   /**
-   * Uploads a dataset file and confirms it: `{path}`, or `{data, fileName}` with a Buffer,
-   * a ReadableStream or an (async) iterable of chunks, streamed without a temporary file. The format is recognised from the first records unless
-   * given. The dataset is then `validating` until the orchestrator has checked it (see
+   * Uploads a dataset file and confirms it: `{path}`, `{data, fileName}` with a Buffer,
+   * a ReadableStream or an (async) iterable of chunks, or `{records}` (an array or an
+   * (async) iterable of records, uploaded as JSON Lines), streamed without a temporary
+   * file. The format is recognised from the first records unless given. The dataset is then `validating` until the orchestrator has checked it (see
    * `wait`). An abort of `signal` stops the upload and deletes the dataset.
    */
   async create(opts) {
-    const { path, data, fileName, name, description, format, signal, ...rest } = options(opts, 'datasets.create')
+    const { path, data, records, fileName, name, description, format, signal, ...rest } = options(opts, 'datasets.create')
     for (const unknown of Object.keys(rest)) throw invalidArguments(`unknown option ${unknown}`)
-    const file = await describe({ path, data, fileName, format }, validate)
+    const file = await describe({ path, data, records, fileName, format }, validate)
     const args = { name: name ?? file.fileName, description, format: file.format, file_name: file.fileName, size: file.size }
     const created = await this._client._call('datasets.create', args, read.upload)
     const datasetId = created.dataset.id

@@ -7,6 +7,7 @@
 const native = require('../native.js')
 const { reader } = require('./convert.js')
 const { coded, codedAsync } = require('./errors.js')
+const { datasetSource } = require('./records.js')
 
 const readPresets = reader('PresetSummary', { list: true })
 const readGpus = reader('GpuSpec', { list: true })
@@ -27,6 +28,6 @@ module.exports = {
   gpus: () => readGpus(nativeGpus()),
   baseModels: () => readBaseModels(nativeBaseModels()),
   estimate: async (options) => readEstimate(await nativeEstimate(options)),
-  validate: async (path, options) => readReport(await nativeValidate(path, options)),
-  convert: async (path, outDir, options) => readSummary(await nativeConvert(path, outDir, options)),
+  validate: async (dataset, options) => readReport(await nativeValidate(await datasetSource(dataset), options)),
+  convert: async (dataset, outDir, options) => readSummary(await nativeConvert(await datasetSource(dataset), outDir, options)),
 }

@@ -12,6 +12,7 @@ const { stat } = require('node:fs/promises')
 
 const native = require('../native.js')
 const { BrightRunError, codedAsync, invalidArguments, restore } = require('./errors.js')
+const { recordsJsonl } = require('./records.js')
 const { checkSignal } = require('./wait.js')
 
 const detectFormat = codedAsync(native.detectFormat)
@@ -97,8 +98,12 @@ async function formatOf(head, complete, format) {
 }
 
 /** What `datasets.create` needs to know about the file before creating the dataset. */
-async function describe({ path, data, fileName, format }, validate) {
-  if ((path === undefined) === (data === undefined)) throw invalidArguments('give either path or data')
+async function describe({ path, data, records, fileName, format }, validate) {
+  if ([path, data, records].filter((given) => given !== undefined).length !== 1) throw invalidArguments('give one of path, data or records')
+  if (records !== undefined) {
+    data = await recordsJsonl(records)
+    fileName ??= 'records.jsonl'
+  }
   if (path !== undefined) {
     const info = await stat(path).catch((error) => {
       throw new BrightRunError(`cannot read ${path}: ${error.message}`, 'dataset_not_found')

@@ -33,6 +33,7 @@ use std::path::PathBuf;
 use brightrun_core::config::{BASE_MODEL_CATALOG, GPU_CATALOG, Preset as CorePreset};
 use brightrun_core::dataset::{FlatConvertOptions, FlatValidateOptions};
 use napi::Result;
+use napi::bindgen_prelude::{Buffer, Either};
 use napi_derive::napi;
 
 pub use crate::client::{NativeClient, open_client};
@@ -67,23 +68,54 @@ pub async fn estimate(options: EstimateOptions) -> Result<String> {
     to_json(&estimate)
 }
 
-/// The report of `brightrun validate --json`. Problems in the file are findings; the
-/// Promise rejects only when the file cannot be read, an option is out of range or the
-/// tokenizer cannot be loaded.
+/// A dataset as JS gives it, owned by the task that reads it.
+enum Source {
+    /// The path of a file.
+    Path(PathBuf),
+    /// The dataset's bytes (copied out of the JS buffer).
+    Bytes(Vec<u8>),
+}
+
+impl From<Either<String, Buffer>> for Source {
+    fn from(source: Either<String, Buffer>) -> Self {
+        match source {
+            Either::A(path) => Source::Path(PathBuf::from(path)),
+            Either::B(bytes) => Source::Bytes(bytes.to_vec()),
+        }
+    }
+}
+
+/// The report of `brightrun validate --json` for the dataset `source`: the path of a file,
+/// or the dataset's bytes (records the JS layer wrote as JSON Lines, or a file's content).
+/// Problems in the data are findings; the Promise rejects when it cannot be read, an
+/// option is out of range or the tokenizer cannot be loaded.
 #[napi(skip_typescript)]
-pub async fn validate(path: String, options: Option<ValidateOptions>) -> Result<String> {
+pub async fn validate(source: Either<String, Buffer>, options: Option<ValidateOptions>) -> Result<String> {
     let flat = FlatValidateOptions::from(options.unwrap_or_default());
-    let report = blocking("validate", move || flat.validate(&PathBuf::from(path), None)).await?;
+    let source = Source::from(source);
+    let report = blocking("validate", move || match source {
+        Source::Path(path) => flat.validate(&path, None),
+        Source::Bytes(bytes) => flat.validate_bytes(&bytes, None),
+    })
+    .await?;
     to_json(&report)
 }
 
 /// The summary of `brightrun convert --json`: `train.jsonl` and `validation.jsonl` in
-/// `outDir` (created if needed).
+/// `outDir` (created if needed), from the dataset `source` (a path, or bytes).
 #[napi(skip_typescript)]
-pub async fn convert(path: String, out_dir: String, options: Option<ConvertOptions>) -> Result<String> {
+pub async fn convert(
+    source: Either<String, Buffer>,
+    out_dir: String,
+    options: Option<ConvertOptions>,
+) -> Result<String> {
     let flat = FlatConvertOptions::from(options.unwrap_or_default());
-    let summary =
-        blocking("convert", move || flat.convert(&PathBuf::from(path), &PathBuf::from(out_dir), None)).await?;
+    let (source, out_dir) = (Source::from(source), PathBuf::from(out_dir));
+    let summary = blocking("convert", move || match source {
+        Source::Path(path) => flat.convert(&path, &out_dir, None),
+        Source::Bytes(bytes) => flat.convert_bytes(&bytes, &out_dir, None),
+    })
+    .await?;
     to_json(&summary)
 }
 

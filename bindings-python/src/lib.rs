@@ -34,8 +34,9 @@ mod test_hooks;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use brightrun_core::Error as CoreError;
 use brightrun_core::config::{BASE_MODEL_CATALOG, GPU_CATALOG, Preset};
-use brightrun_core::dataset::{FlatConvertOptions, FlatValidateOptions, Progress};
+use brightrun_core::dataset::{ConvertSummary, FlatConvertOptions, FlatValidateOptions, Progress, ValidationReport};
 use brightrun_core::estimate::{EstimateOptions, FlatEstimateOptions};
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
@@ -73,9 +74,48 @@ fn parse_options<T: DeserializeOwned>(function: &str, json: &str) -> PyResult<T>
     serde_json::from_str(json).map_err(|e| PyTypeError::new_err(format!("invalid {function} options: {e}")))
 }
 
-/// The progress callback of a file's work and the core's hook into it.
-fn progress_of(callback: Option<Py<PyAny>>, path: &std::path::Path) -> (Option<Arc<PyProgress>>, Option<Progress>) {
-    let progress = callback.map(|callback| PyProgress::new(callback, path));
+/// A dataset as Python gives it: the path of a file, or its bytes (records the Python layer
+/// wrote as JSON Lines, or a file's content).
+#[derive(FromPyObject)]
+enum DatasetSource {
+    /// A file.
+    Path(PathBuf),
+    /// Bytes in memory.
+    Bytes(Vec<u8>),
+}
+
+impl DatasetSource {
+    /// Its size in bytes, for a progress bar (0 when unknown).
+    fn size(&self) -> u64 {
+        match self {
+            DatasetSource::Path(path) => std::fs::metadata(path).map_or(0, |m| m.len()),
+            DatasetSource::Bytes(bytes) => bytes.len() as u64,
+        }
+    }
+
+    fn validate(&self, options: &FlatValidateOptions, hook: Option<Progress>) -> Result<ValidationReport, CoreError> {
+        match self {
+            DatasetSource::Path(path) => options.validate(path, hook),
+            DatasetSource::Bytes(bytes) => options.validate_bytes(bytes, hook),
+        }
+    }
+
+    fn convert(
+        &self,
+        options: &FlatConvertOptions,
+        out_dir: &std::path::Path,
+        hook: Option<Progress>,
+    ) -> Result<ConvertSummary, CoreError> {
+        match self {
+            DatasetSource::Path(path) => options.convert(path, out_dir, hook),
+            DatasetSource::Bytes(bytes) => options.convert_bytes(bytes, out_dir, hook),
+        }
+    }
+}
+
+/// The progress callback of a dataset's work and the core's hook into it.
+fn progress_of(callback: Option<Py<PyAny>>, source: &DatasetSource) -> (Option<Arc<PyProgress>>, Option<Progress>) {
+    let progress = callback.map(|callback| PyProgress::new(callback, source.size()));
     let hook = progress.as_ref().map(PyProgress::hook);
     (progress, hook)
 }
@@ -165,60 +205,61 @@ mod _native {
         runtime::spawn_future(py, move || options.estimate())
     }
 
-    /// A validation of the file at `path` with its options as JSON (the core's
-    /// `FlatValidateOptions`), as the JSON of `brightrun validate --json`. The interpreter
-    /// is released meanwhile; `progress(bytes_read, total_bytes)` is called at most every
-    /// 100 ms, and an exception it raises is raised after the validation.
+    /// A validation of the dataset `source` (a path, or bytes) with its options as JSON (the
+    /// core's `FlatValidateOptions`), as the JSON of `brightrun validate --json`. The
+    /// interpreter is released meanwhile; `progress(bytes_read, total_bytes)` is called at
+    /// most every 100 ms, and an exception it raises is raised after the validation.
     #[pyfunction]
-    #[pyo3(signature = (path, options, progress=None))]
-    fn validate(py: Python<'_>, path: PathBuf, options: &str, progress: Option<Py<PyAny>>) -> PyResult<String> {
+    #[pyo3(signature = (source, options, progress=None))]
+    fn validate(py: Python<'_>, source: DatasetSource, options: &str, progress: Option<Py<PyAny>>) -> PyResult<String> {
         let options: FlatValidateOptions = parse_options("validate", options)?;
-        let (progress, hook) = progress_of(progress, &path);
-        run_with_progress(py, progress, move || options.validate(&path, hook))
+        let (progress, hook) = progress_of(progress, &source);
+        run_with_progress(py, progress, move || source.validate(&options, hook))
     }
 
     /// [`validate`] on the binding's runtime: an `asyncio` future of the same JSON.
     #[pyfunction]
-    #[pyo3(signature = (path, options, progress=None))]
+    #[pyo3(signature = (source, options, progress=None))]
     fn validate_async<'py>(
         py: Python<'py>,
-        path: PathBuf,
+        source: DatasetSource,
         options: &str,
         progress: Option<Py<PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let options: FlatValidateOptions = parse_options("validate", options)?;
-        let (progress, hook) = progress_of(progress, &path);
-        spawn_with_progress(py, progress, move || options.validate(&path, hook))
+        let (progress, hook) = progress_of(progress, &source);
+        spawn_with_progress(py, progress, move || source.validate(&options, hook))
     }
 
-    /// A conversion of the file at `path` into `out_dir` (the core's `FlatConvertOptions`
-    /// as JSON), as the JSON of `brightrun convert --json`; see [`validate`] for `progress`.
+    /// A conversion of the dataset `source` (a path, or bytes) into `out_dir` (the core's
+    /// `FlatConvertOptions` as JSON), as the JSON of `brightrun convert --json`; see
+    /// [`validate`] for `progress`.
     #[pyfunction]
-    #[pyo3(signature = (path, out_dir, options, progress=None))]
+    #[pyo3(signature = (source, out_dir, options, progress=None))]
     fn convert(
         py: Python<'_>,
-        path: PathBuf,
+        source: DatasetSource,
         out_dir: PathBuf,
         options: &str,
         progress: Option<Py<PyAny>>,
     ) -> PyResult<String> {
         let options: FlatConvertOptions = parse_options("convert", options)?;
-        let (progress, hook) = progress_of(progress, &path);
-        run_with_progress(py, progress, move || options.convert(&path, &out_dir, hook))
+        let (progress, hook) = progress_of(progress, &source);
+        run_with_progress(py, progress, move || source.convert(&options, &out_dir, hook))
     }
 
     /// [`convert`] on the binding's runtime: an `asyncio` future of the same JSON.
     #[pyfunction]
-    #[pyo3(signature = (path, out_dir, options, progress=None))]
+    #[pyo3(signature = (source, out_dir, options, progress=None))]
     fn convert_async<'py>(
         py: Python<'py>,
-        path: PathBuf,
+        source: DatasetSource,
         out_dir: PathBuf,
         options: &str,
         progress: Option<Py<PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let options: FlatConvertOptions = parse_options("convert", options)?;
-        let (progress, hook) = progress_of(progress, &path);
-        spawn_with_progress(py, progress, move || options.convert(&path, &out_dir, hook))
+        let (progress, hook) = progress_of(progress, &source);
+        spawn_with_progress(py, progress, move || source.convert(&options, &out_dir, hook))
     }
 }

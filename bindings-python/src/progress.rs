@@ -1,7 +1,6 @@
 //! A Python progress callback as the core's [`Progress`]: throttled, and re-attached to the
 //! interpreter only for the moment of the call.
 
-use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -29,9 +28,8 @@ pub struct PyProgress {
 }
 
 impl PyProgress {
-    /// A callback told of the bytes read from the file at `path` (total: its size).
-    pub fn new(callback: Py<PyAny>, path: &Path) -> Arc<Self> {
-        let total = std::fs::metadata(path).map_or(0, |m| m.len());
+    /// A callback told of the bytes read of a dataset of `total` bytes.
+    pub fn new(callback: Py<PyAny>, total: u64) -> Arc<Self> {
         Arc::new(Self { callback, total, state: Mutex::new(State { last: None, read: 0, error: None }) })
     }
 

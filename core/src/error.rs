@@ -152,6 +152,8 @@ mod tests {
             DatasetError::Gzip { source: io_error(io::ErrorKind::InvalidData) },
             DatasetError::Inflated(InflatedTooFar { decompressed: 2, compressed: 1, limit: text() }),
             DatasetError::UnknownFormat { reason: text() },
+            DatasetError::InvalidTable { reason: text() },
+            DatasetError::UnsupportedSource { what: text(), fix: text() },
             DatasetError::InvalidOption { name: "max_seq_len", reason: text() },
             DatasetError::Write { path, source: io_error(io::ErrorKind::Other) },
         ];

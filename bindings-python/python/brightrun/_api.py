@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from . import _native
 from ._dataset import ConvertSummary, DatasetFormat, ValidationReport
+from ._records import DatasetInput, dataset_source
 from ._results import BaseModel, Estimate, Gpu, Preset, PresetName, QuantizationName
 
 if TYPE_CHECKING:
@@ -188,7 +189,7 @@ PathArg = str | os.PathLike[str]
 
 
 def validate(
-    path: PathArg,
+    path: DatasetInput,
     format: DatasetFormat | None = None,
     tokenizer: PathArg | None = None,
     max_seq_len: int | None = None,
@@ -202,9 +203,12 @@ def validate(
     findings of the report (``valid`` is false when one is an error), never exceptions.
 
     Args:
-        path: The dataset: chat, ``prompt_completion``, ``alpaca``, ``sharegpt`` or
-            ``brightrun_lora_v3`` JSONL, or ``brightrun_lora_v4`` (JSONL or one JSON
-            document), plain or gzip.
+        path: The dataset: the path of a file (chat, ``prompt_completion``, ``alpaca``,
+            ``sharegpt`` or ``brightrun_lora_v3`` JSONL, or ``brightrun_lora_v4`` (JSONL or
+            one JSON document), plain or gzip; or any of them as a CSV/TSV or Parquet
+            table), its bytes, or the dataset in memory: a list of records (dicts), a
+            pandas ``DataFrame`` or a ``datasets.Dataset``, whose record ``n`` is reported
+            as line ``n``. Nothing in memory is written to disk.
         format: The format, instead of recognising it from the first records.
         tokenizer: A Hugging Face model id (found in the local caches) or the path of a
             ``tokenizer.json``, to count tokens exactly; the default estimates them.
@@ -223,12 +227,13 @@ def validate(
         UnknownValueError: ``format`` is not a format's name.
     """
     options = _validate_options(format, tokenizer, max_seq_len, min_examples)
-    with _progress_callback(path, progress) as callback:
-        return ValidationReport.from_dict(json.loads(_native.validate(path, options, callback)))
+    source = dataset_source(path)
+    with _progress_callback(source, progress) as callback:
+        return ValidationReport.from_dict(json.loads(_native.validate(source, options, callback)))
 
 
 async def validate_async(
-    path: PathArg,
+    path: DatasetInput,
     format: DatasetFormat | None = None,
     tokenizer: PathArg | None = None,
     max_seq_len: int | None = None,
@@ -238,12 +243,13 @@ async def validate_async(
     """:func:`validate` without blocking the event loop: the work runs on the binding's
     runtime. An exception raised by a ``progress`` callback is reported as unraisable."""
     options = _validate_options(format, tokenizer, max_seq_len, min_examples)
-    with _progress_callback(path, progress) as callback:
-        return ValidationReport.from_dict(json.loads(await _native.validate_async(path, options, callback)))
+    source = dataset_source(path)
+    with _progress_callback(source, progress) as callback:
+        return ValidationReport.from_dict(json.loads(await _native.validate_async(source, options, callback)))
 
 
 def convert(
-    path: PathArg,
+    path: DatasetInput,
     out_dir: PathArg,
     validation_fraction: float = 0.0,
     format: DatasetFormat | None = None,
@@ -256,7 +262,8 @@ def convert(
     an error leaves no partial output.
 
     Args:
-        path: The dataset, in any format :func:`validate` reads.
+        path: The dataset, in any format and form :func:`validate` reads (a path, bytes,
+            records, a ``DataFrame`` or a ``datasets.Dataset``).
         out_dir: Folder for the two files (created if needed).
         validation_fraction: Share of the conversations without a ``split`` of their own
             that go to validation, chosen by a hash of their content: 0 to 1 excluded.
@@ -269,12 +276,13 @@ def convert(
         UnknownValueError: ``format`` is not a format's name.
     """
     options = _convert_options(validation_fraction, format)
-    with _progress_callback(path, progress) as callback:
-        return ConvertSummary.from_dict(json.loads(_native.convert(path, out_dir, options, callback)))
+    source = dataset_source(path)
+    with _progress_callback(source, progress) as callback:
+        return ConvertSummary.from_dict(json.loads(_native.convert(source, out_dir, options, callback)))
 
 
 async def convert_async(
-    path: PathArg,
+    path: DatasetInput,
     out_dir: PathArg,
     validation_fraction: float = 0.0,
     format: DatasetFormat | None = None,
@@ -282,8 +290,9 @@ async def convert_async(
 ) -> ConvertSummary:
     """:func:`convert` without blocking the event loop."""
     options = _convert_options(validation_fraction, format)
-    with _progress_callback(path, progress) as callback:
-        return ConvertSummary.from_dict(json.loads(await _native.convert_async(path, out_dir, options, callback)))
+    source = dataset_source(path)
+    with _progress_callback(source, progress) as callback:
+        return ConvertSummary.from_dict(json.loads(await _native.convert_async(source, out_dir, options, callback)))
 
 
 def _validate_options(
@@ -306,7 +315,7 @@ def _convert_options(validation_fraction: float, format: str | None) -> str:
 
 
 @contextmanager
-def _progress_callback(path: PathArg, progress: Progress) -> Iterator[ProgressCallback | None]:
+def _progress_callback(source: PathArg | bytes, progress: Progress) -> Iterator[ProgressCallback | None]:
     """The native callback for ``progress``: a tqdm bar (closed at the end) for ``True``."""
     if progress is False:
         yield None
@@ -321,8 +330,13 @@ def _progress_callback(path: PathArg, progress: Progress) -> Iterator[ProgressCa
     except ImportError:
         yield None
         return
-    size = os.path.getsize(path) if os.path.isfile(path) else None
-    with tqdm(total=size, unit="B", unit_scale=True, desc=os.path.basename(os.fspath(path))) as bar:
+    if isinstance(source, bytes):
+        size: int | None = len(source)
+        name = "records"
+    else:
+        size = os.path.getsize(source) if os.path.isfile(source) else None
+        name = os.path.basename(os.fspath(source))
+    with tqdm(total=size, unit="B", unit_scale=True, desc=name) as bar:
 
         def advance(read: int, _total: int) -> None:
             bar.update(read - bar.n)

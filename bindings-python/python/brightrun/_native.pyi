@@ -45,19 +45,19 @@ def estimate_async(options: str) -> asyncio.Future[str]:
     """An ``asyncio`` future of :func:`estimate`'s JSON, computed on the binding's runtime.
     Raises ``RuntimeError`` when no event loop is running."""
 
-def validate(path: _Path, options: str, progress: _Progress | None = None) -> str:
+def validate(source: _Path | bytes, options: str, progress: _Progress | None = None) -> str:
     """A validation report, as the JSON of ``brightrun validate --json``; releases the GIL
     meanwhile. ``progress(bytes_read, total_bytes)`` is called at most every 100 ms; an
     exception it raises is raised after the validation."""
 
-def validate_async(path: _Path, options: str, progress: _Progress | None = None) -> asyncio.Future[str]:
+def validate_async(source: _Path | bytes, options: str, progress: _Progress | None = None) -> asyncio.Future[str]:
     """An ``asyncio`` future of :func:`validate`'s JSON, computed on the binding's runtime."""
 
-def convert(path: _Path, out_dir: _Path, options: str, progress: _Progress | None = None) -> str:
+def convert(source: _Path | bytes, out_dir: _Path, options: str, progress: _Progress | None = None) -> str:
     """A conversion summary, as the JSON of ``brightrun convert --json``; releases the GIL."""
 
 def convert_async(
-    path: _Path, out_dir: _Path, options: str, progress: _Progress | None = None
+    source: _Path | bytes, out_dir: _Path, options: str, progress: _Progress | None = None
 ) -> asyncio.Future[str]:
     """An ``asyncio`` future of :func:`convert`'s JSON, computed on the binding's runtime."""
 

@@ -1468,9 +1468,9 @@ JobStatus = Literal["queued", "initializing", "running", "completed", "failed", 
 """The status of a training job."""
 _JOBSTATUS = ("queued", "initializing", "running", "completed", "failed", "cancelled",)
 
-Layout = Literal["jsonl", "json_document", "json_array"]
+Layout = Literal["jsonl", "json_document", "json_array", "csv", "parquet"]
 """How the records of a file are laid out."""
-_LAYOUT = ("jsonl", "json_document", "json_array",)
+_LAYOUT = ("jsonl", "json_document", "json_array", "csv", "parquet",)
 
 
 @dataclass(frozen=True)

@@ -101,10 +101,15 @@ pub(crate) struct LineRules {
     pub finding_cap: usize,
 }
 
-/// Checks every line of a piece of a JSONL file.
+/// Checks every line of a piece of a JSONL file (or of a table's rows written as JSONL).
 pub(crate) fn process_piece<S: RecordSink>(piece: &Piece, rules: &LineRules, sink: S) -> ChunkOutput<S> {
     let mut out = ChunkOutput::new(sink, rules.finding_cap);
     match *piece {
+        Piece::Rejected { lines, code, ref message } => {
+            out.lines = lines;
+            out.records = 1;
+            out.findings.add(code, Location::line(1), FieldPath::Record, || message.clone());
+        }
         Piece::TooLong { offset, bytes } => {
             out.lines = 1;
             out.bytes = bytes;

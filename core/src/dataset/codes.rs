@@ -57,6 +57,10 @@ rule_codes! {
     /// A line longer than the configured maximum; it was skipped.
     LineTooLong => "line_too_long", Error,
         "check that records are separated by newlines; split very long conversations";
+    /// A table's row that cannot be a record: a CSV row with more or fewer cells than the
+    /// header row has columns, or a structured column (`messages`, ...) whose cell is not JSON.
+    MalformedRow => "malformed_row", Error,
+        "give every row one cell per column, quote cells holding the delimiter or line breaks, and write structured columns (messages, conversations, turns) as JSON text";
     /// A line that is not valid UTF-8.
     InvalidUtf8 => "invalid_utf8", Error,
         "save the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8`, or `-f utf-16` for a UTF-16 file)";

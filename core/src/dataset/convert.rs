@@ -24,7 +24,7 @@ use super::format::detect::Layout;
 use super::format::{View, ViewMessage};
 use super::inflate::InflateLimits;
 use super::reader::{DEFAULT_MAX_LINE_BYTES, Progress, open_file};
-use super::scan::{ScanSettings, Scanned, Unrecognised, scan};
+use super::scan::{Input, ScanSettings, Scanned, Unrecognised, scan};
 use crate::model::DatasetFormat;
 
 /// The training split's file name in the output folder.
@@ -109,7 +109,7 @@ pub struct ConvertSummary {
 /// Converts the dataset read from `reader` into `train.jsonl` and `validation.jsonl` in
 /// `out_dir` (created if needed).
 pub fn convert<R: Read>(reader: R, out_dir: &Path, options: &ConvertOptions) -> Result<ConvertSummary, DatasetError> {
-    convert_sized(reader, None, out_dir, options)
+    convert_sized(Input::Stream(reader), None, out_dir, options)
 }
 
 /// [`convert`] of a file.
@@ -119,12 +119,12 @@ pub fn convert_path(
     options: &ConvertOptions,
 ) -> Result<ConvertSummary, DatasetError> {
     let (file, size) = open_file(path.as_ref())?;
-    convert_sized(file, size, out_dir, options)
+    convert_sized(Input::<File>::File(file), size, out_dir, options)
 }
 
 /// [`convert`] of an input of `input_size` bytes, when known.
 fn convert_sized<R: Read>(
-    reader: R,
+    input: Input<R>,
     input_size: Option<u64>,
     out_dir: &Path,
     options: &ConvertOptions,
@@ -138,7 +138,7 @@ fn convert_sized<R: Read>(
     }
     fs::create_dir_all(out_dir).map_err(|e| DatasetError::write(out_dir, e))?;
     let mut output = Output::create(out_dir)?;
-    let (scanned, counts) = match write_all(reader, input_size, options, &mut output) {
+    let (scanned, counts) = match write_all(input, input_size, options, &mut output) {
         Ok(done) => done,
         Err(error) => {
             output.discard();
@@ -162,7 +162,7 @@ fn convert_sized<R: Read>(
 
 /// Reads the input, writing each converted line to `output`.
 fn write_all<R: Read>(
-    reader: R,
+    input: Input<R>,
     input_size: Option<u64>,
     options: &ConvertOptions,
     output: &mut Output,
@@ -185,7 +185,7 @@ fn write_all<R: Read>(
         counts: Counts::default(),
         error: None,
     };
-    let scanned = scan(reader, &settings, &ConvertSink::default, &mut |out| merger.merge(out))?;
+    let scanned = scan(input, &settings, &ConvertSink::default, &mut |out| merger.merge(out))?;
     match merger.error {
         Some(error) => Err(error),
         None => Ok((scanned, merger.counts)),

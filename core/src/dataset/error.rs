@@ -44,6 +44,21 @@ pub enum DatasetError {
         /// What was seen, and the formats that were expected.
         reason: String,
     },
+    /// A CSV or Parquet table that cannot be read as one (a corrupt Parquet file, a header
+    /// row naming a column twice).
+    #[error("the dataset table cannot be read: {reason}")]
+    InvalidTable {
+        /// What is wrong.
+        reason: String,
+    },
+    /// A kind of file that is not read as a dataset, with how to turn it into one that is.
+    #[error("the dataset is {what}, which is not read as a dataset: {fix}")]
+    UnsupportedSource {
+        /// What the file is.
+        what: String,
+        /// How to make a dataset of it.
+        fix: String,
+    },
     /// An option outside its range.
     #[error("invalid option {name}: {reason}")]
     InvalidOption {
@@ -96,6 +111,8 @@ impl ErrorCode for DatasetError {
             DatasetError::Gzip { .. } => Code::InvalidGzip,
             DatasetError::Inflated(_) => Code::DecompressedTooLarge,
             DatasetError::UnknownFormat { .. } => Code::UnknownDatasetFormat,
+            DatasetError::InvalidTable { .. } => Code::InvalidTable,
+            DatasetError::UnsupportedSource { .. } => Code::UnsupportedSource,
             DatasetError::InvalidOption { .. } => Code::InvalidOption,
             DatasetError::Write { .. } => Code::DatasetWriteFailed,
         }

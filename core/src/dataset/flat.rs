@@ -6,12 +6,12 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use super::convert::{ConvertOptions, ConvertSummary, convert_path};
+use super::convert::{ConvertOptions, ConvertSummary, convert, convert_path};
 use super::error::DatasetError;
 use super::reader::Progress;
 use super::report::{ValidateOptions, ValidationReport};
 use super::tokenizer::{EstimatedTokenCounter, ResolveOptions, TokenCounter, load_token_counter};
-use super::validate::validate_path;
+use super::validate::{validate, validate_path};
 use crate::Error;
 use crate::estimate::MAX_SAFE_INTEGER;
 use crate::model::DatasetFormat;
@@ -62,12 +62,26 @@ impl FlatValidateOptions {
     /// Validates the file at `path` as `brightrun validate` does (with `--tokenizer`'s
     /// counter when one is named). Blocks: reads the file and perhaps a tokenizer.
     pub fn validate(&self, path: &Path, progress: Option<Progress>) -> Result<ValidationReport, Error> {
+        self.run(progress, |options, counter| validate_path(path, options, counter))
+    }
+
+    /// [`validate`](Self::validate) of a dataset held in memory (records a binding wrote as
+    /// JSON Lines, or a file's bytes).
+    pub fn validate_bytes(&self, data: &[u8], progress: Option<Progress>) -> Result<ValidationReport, Error> {
+        self.run(progress, |options, counter| validate(data, options, counter))
+    }
+
+    fn run(
+        &self,
+        progress: Option<Progress>,
+        validation: impl FnOnce(&ValidateOptions, &dyn TokenCounter) -> Result<ValidationReport, DatasetError>,
+    ) -> Result<ValidationReport, Error> {
         let options = self.to_options(progress)?;
         let counter: Box<dyn TokenCounter> = match &self.tokenizer {
             Some(spec) => load_token_counter(spec, &ResolveOptions::from_env())?,
             None => Box::new(EstimatedTokenCounter),
         };
-        Ok(validate_path(path, &options, counter.as_ref())?)
+        Ok(validation(&options, counter.as_ref())?)
     }
 }
 
@@ -85,13 +99,27 @@ pub struct FlatConvertOptions {
 impl FlatConvertOptions {
     /// Converts the file at `path` into `out_dir`, as `brightrun convert` does. Blocks.
     pub fn convert(&self, path: &Path, out_dir: &Path, progress: Option<Progress>) -> Result<ConvertSummary, Error> {
-        let options = ConvertOptions {
+        Ok(convert_path(path, out_dir, &self.to_options(progress)?)?)
+    }
+
+    /// [`convert`](Self::convert) of a dataset held in memory.
+    pub fn convert_bytes(
+        &self,
+        data: &[u8],
+        out_dir: &Path,
+        progress: Option<Progress>,
+    ) -> Result<ConvertSummary, Error> {
+        Ok(convert(data, out_dir, &self.to_options(progress)?)?)
+    }
+
+    /// The core's options, checked.
+    fn to_options(&self, progress: Option<Progress>) -> Result<ConvertOptions, Error> {
+        Ok(ConvertOptions {
             format: parse_format(self.format.as_deref())?,
             validation_fraction: self.validation_fraction.unwrap_or(0.0),
             progress,
             ..ConvertOptions::default()
-        };
-        Ok(convert_path(path, out_dir, &options)?)
+        })
     }
 }
 

@@ -38,6 +38,7 @@ mod report;
 mod rules;
 mod scan;
 mod stats;
+mod table;
 #[cfg(any(test, feature = "test-support"))]
 #[doc(hidden)]
 pub mod test_support;

@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 use flate2::read::MultiGzDecoder;
 
+use super::codes::RuleCode;
 use super::error::DatasetError;
 use super::inflate::{InflateLimits, Inflating};
 
@@ -135,11 +136,20 @@ pub(crate) enum Piece {
         /// Its length, newline excluded.
         bytes: u64,
     },
+    /// A row of a table (CSV, Parquet) that could not become a record: reported, skipped.
+    Rejected {
+        /// The lines it spans (a CSV row with quoted newlines spans several).
+        lines: u64,
+        /// The rule it broke.
+        code: RuleCode,
+        /// What is wrong with it.
+        message: String,
+    },
 }
 
 /// Cuts the input into [`Piece`]s of about [`CHUNK_BYTES`].
 pub(crate) struct LineChunker<R: Read> {
-    input: Decoded<R>,
+    input: R,
     /// The start of a line whose newline is not read yet.
     carry: Vec<u8>,
     /// Buffers of pieces already checked, to read the next pieces into.
@@ -154,7 +164,7 @@ pub(crate) struct LineChunker<R: Read> {
 
 impl<R: Read> LineChunker<R> {
     /// A splitter that skips lines longer than `max_line` bytes.
-    pub fn new(input: Decoded<R>, max_line: usize) -> Self {
+    pub fn new(input: R, max_line: usize) -> Self {
         Self {
             input,
             carry: Vec::new(),
@@ -341,14 +351,14 @@ mod tests {
 
     use super::*;
 
-    fn chunker(bytes: &[u8], max_line: usize, chunk_bytes: usize) -> LineChunker<&[u8]> {
+    fn chunker(bytes: &[u8], max_line: usize, chunk_bytes: usize) -> LineChunker<Decoded<&[u8]>> {
         let mut chunker = LineChunker::new(Decoded::new(bytes, None, InflateLimits::default()).unwrap(), max_line);
         chunker.chunk_bytes = chunk_bytes;
         chunker
     }
 
     /// Every line of the input, `None` for a skipped one, with its offset.
-    fn all_lines(mut chunker: LineChunker<&[u8]>) -> Vec<(Option<String>, u64)> {
+    fn all_lines(mut chunker: LineChunker<Decoded<&[u8]>>) -> Vec<(Option<String>, u64)> {
         let mut out = Vec::new();
         while let Some(piece) = chunker.next_piece().unwrap() {
             match piece {
@@ -358,6 +368,7 @@ mod tests {
                     }
                 }
                 Piece::TooLong { offset, .. } => out.push((None, offset)),
+                Piece::Rejected { .. } => unreachable!("a line splitter rejects no rows"),
             }
         }
         out

@@ -4,6 +4,7 @@
 //! merged in file order.
 
 use std::collections::VecDeque;
+use std::fs::File;
 use std::io::Read;
 
 use super::chunk::{ChunkOutput, LineRules, RecordSink, error_text, process_piece};
@@ -12,8 +13,9 @@ use super::error::DatasetError;
 use super::format::detect::{self, KNOWN_FORMATS, Layout, Shape, sniff_layout};
 use super::format::json::{RawRecord, Slot};
 use super::inflate::InflateLimits;
-use super::pipeline;
+use super::pipeline::{self, PieceSource};
 use super::reader::{Decoded, LineChunker, Piece, Progress, lines};
+use super::table::{self, Opened, ParquetSource, TableSource};
 use crate::model::DatasetFormat;
 
 /// Non-blank lines looked at to recognise the format of a JSONL file.
@@ -69,6 +71,14 @@ impl ScanSettings {
     }
 }
 
+/// What a pass reads.
+pub(crate) enum Input<R> {
+    /// A stream, read once from start to end.
+    Stream(R),
+    /// A file on disk: a Parquet file is read in place (a stream of one is first copied).
+    File(File),
+}
+
 /// What the pass found out about the file as a whole.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Scanned {
@@ -85,6 +95,29 @@ pub(crate) struct Scanned {
 /// Reads `reader` once, handing each record to a sink made by `make_sink` (one a block) and
 /// each block's output to `merge`, in file order.
 pub(crate) fn scan<R: Read, S: RecordSink + Send>(
+    input: Input<R>,
+    settings: &ScanSettings,
+    make_sink: &(dyn Fn() -> S + Sync),
+    merge: &mut dyn FnMut(ChunkOutput<S>),
+) -> Result<Scanned, DatasetError> {
+    match input {
+        Input::Stream(reader) => scan_stream(reader, settings, make_sink, merge),
+        Input::File(mut file) => {
+            if !table::is_parquet_file(&mut file).map_err(|e| DatasetError::read(e, false))? {
+                return scan_stream(file, settings, make_sink, merge);
+            }
+            let mut table = ParquetSource::open(file, settings.max_line_bytes)?;
+            let scanned = scan_table(&mut table, false, settings, make_sink, merge)?;
+            if let Some(progress) = &settings.progress {
+                progress(scanned.bytes);
+            }
+            Ok(scanned)
+        }
+    }
+}
+
+/// [`scan`] of a stream: decompressed if it is gzip, then recognised as a table or text.
+fn scan_stream<R: Read, S: RecordSink + Send>(
     reader: R,
     settings: &ScanSettings,
     make_sink: &(dyn Fn() -> S + Sync),
@@ -93,13 +126,66 @@ pub(crate) fn scan<R: Read, S: RecordSink + Send>(
     let input =
         Decoded::new(reader, settings.progress.clone(), settings.inflate).map_err(|e| DatasetError::read(e, false))?;
     let gzip = input.is_gzip();
+    match table::open(input, gzip, settings.max_line_bytes)? {
+        Opened::Text(input) => scan_text(input, gzip, settings, make_sink, merge),
+        Opened::Csv(mut table) => scan_table(&mut table, gzip, settings, make_sink, merge),
+        Opened::Parquet(mut table) => scan_table(&mut table, gzip, settings, make_sink, merge),
+    }
+}
+
+/// [`scan`] of a JSONL file or a JSON document.
+fn scan_text<R: Read, S: RecordSink + Send>(
+    input: R,
+    gzip: bool,
+    settings: &ScanSettings,
+    make_sink: &(dyn Fn() -> S + Sync),
+    merge: &mut dyn FnMut(ChunkOutput<S>),
+) -> Result<Scanned, DatasetError> {
     let mut chunker = LineChunker::new(input, settings.max_line_bytes);
     let mut head = VecDeque::new();
     let layout = sniff(&mut chunker, &mut head).map_err(|e| DatasetError::read(e, gzip))?;
     if layout != Layout::Jsonl {
         return document::scan(chunker.into_reader(head), layout, settings, gzip, make_sink, merge);
     }
-    let format = match (settings.format, detect_format(&mut chunker, &mut head, gzip, settings.format)) {
+    // A file read whole already is checked on this thread.
+    let one_piece = |chunker: &LineChunker<R>, head: &VecDeque<Piece>| chunker.is_done() && head.len() <= 1;
+    let (format, lines) = scan_pieces(&mut chunker, head, one_piece, gzip, settings, make_sink, merge)?;
+    Ok(Scanned { layout, format, lines, bytes: chunker.offset() })
+}
+
+/// [`scan`] of a CSV or Parquet table, whose rows come as pieces of JSON lines.
+fn scan_table<T: TableSource, S: RecordSink + Send>(
+    table: &mut T,
+    gzip: bool,
+    settings: &ScanSettings,
+    make_sink: &(dyn Fn() -> S + Sync),
+    merge: &mut dyn FnMut(ChunkOutput<S>),
+) -> Result<Scanned, DatasetError> {
+    let (format, lines) = scan_pieces(table, VecDeque::new(), |_, _| false, gzip, settings, make_sink, merge).map_err(
+        |error| match error {
+            // A row the table's reader could not decode: the file is corrupt.
+            DatasetError::Read { source } if source.kind() == std::io::ErrorKind::InvalidData => {
+                DatasetError::InvalidTable { reason: source.to_string() }
+            }
+            other => other,
+        },
+    )?;
+    Ok(Scanned { layout: table.layout(), format, lines, bytes: table.bytes() })
+}
+
+/// Recognises the format from the first pieces (`head`, then more from `source`), then checks
+/// every piece on the settings' threads (one when `single` says the input is that small),
+/// merging in order. Returns the format and the lines of the pieces.
+fn scan_pieces<P: PieceSource, S: RecordSink + Send>(
+    source: &mut P,
+    mut head: VecDeque<Piece>,
+    single: impl Fn(&P, &VecDeque<Piece>) -> bool,
+    gzip: bool,
+    settings: &ScanSettings,
+    make_sink: &(dyn Fn() -> S + Sync),
+    merge: &mut dyn FnMut(ChunkOutput<S>),
+) -> Result<(Option<DatasetFormat>, u64), DatasetError> {
+    let format = match (settings.format, detect_format(source, &mut head, gzip, settings.format)) {
         (Some(format), _) => Some(format),
         (None, Err(DatasetError::UnknownFormat { .. })) if settings.unrecognised == Unrecognised::Check => None,
         (None, detected) => detected?,
@@ -110,17 +196,15 @@ pub(crate) fn scan<R: Read, S: RecordSink + Send>(
         max_line_bytes: settings.max_line_bytes,
         finding_cap: settings.finding_cap,
     };
-    // A file read whole already is checked on this thread.
-    let threads = if chunker.is_done() && head.len() <= 1 { 1 } else { settings.threads };
+    let threads = if single(source, &head) { 1 } else { settings.threads };
     let mut lines = 0;
     let process = |piece: &Piece| process_piece(piece, &rules, make_sink());
     let mut count_and_merge = |out: ChunkOutput<S>| {
         lines += out.lines;
         merge(out);
     };
-    pipeline::run(head, &mut chunker, threads, &process, &mut count_and_merge)
-        .map_err(|e| DatasetError::read(e, gzip))?;
-    Ok(Scanned { layout, format, lines, bytes: chunker.offset() })
+    pipeline::run(head, source, threads, &process, &mut count_and_merge).map_err(|e| DatasetError::read(e, gzip))?;
+    Ok((format, lines))
 }
 
 /// The first two non-blank lines of the pieces in `head`; `None` stands for a line too long
@@ -131,7 +215,7 @@ fn content_lines(head: &VecDeque<Piece>) -> impl Iterator<Item = Option<&[u8]>> 
             Piece::Lines { data, .. } => {
                 Box::new(lines(data).map(|(_, line)| line).filter(|line| !line.trim_ascii().is_empty()).map(Some))
             }
-            Piece::TooLong { .. } => Box::new(std::iter::once(None)),
+            Piece::TooLong { .. } | Piece::Rejected { .. } => Box::new(std::iter::once(None)),
         }
     })
 }
@@ -191,8 +275,8 @@ fn clue(line: &[u8], number: u64) -> Clue {
 
 /// The format of the first record that has one, reading more pieces into `head` as needed;
 /// `None` for a file with no non-blank line. With a `forced` format nothing is read.
-fn detect_format<R: Read>(
-    chunker: &mut LineChunker<R>,
+fn detect_format(
+    source: &mut dyn PieceSource,
     head: &mut VecDeque<Piece>,
     gzip: bool,
     forced: Option<DatasetFormat>,
@@ -216,6 +300,10 @@ fn detect_format<R: Read>(
                     number += 1;
                     Box::new(std::iter::once(Clue::Problem(format!("line {number} is longer than the limit"))))
                 }
+                Piece::Rejected { lines, message, .. } => {
+                    number += lines;
+                    Box::new(std::iter::once(Clue::Problem(format!("line {number}: {message}"))))
+                }
             };
             for clue in clues {
                 match clue {
@@ -231,7 +319,7 @@ fn detect_format<R: Read>(
                 }
             }
         }
-        match chunker.next_piece().map_err(|e| DatasetError::read(e, gzip))? {
+        match source.next_piece().map_err(|e| DatasetError::read(e, gzip))? {
             Some(piece) => head.push_back(piece),
             None if examined == 0 => return Ok(None),
             None => return Err(unknown_format(first_problem)),

@@ -1,6 +1,7 @@
 //! Validating a dataset: one streaming pass that checks every record, counts tokens and
 //! gathers the statistics of the report.
 
+use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
@@ -13,7 +14,7 @@ use super::findings::{FieldPath, Findings, Location};
 use super::format::View;
 use super::reader::open_file;
 use super::report::{SAMPLE_SIZE, ValidateOptions, ValidationReport};
-use super::scan::{ScanSettings, Scanned, Unrecognised, scan};
+use super::scan::{Input, ScanSettings, Scanned, Unrecognised, scan};
 use super::stats::{FileTotals, StatsAccumulator, TokenInfo};
 use super::tokenizer::{TokenCount, TokenCounter};
 use crate::model::Severity;
@@ -29,7 +30,7 @@ pub fn validate<R: Read>(
     options: &ValidateOptions,
     counter: &dyn TokenCounter,
 ) -> Result<ValidationReport, DatasetError> {
-    validate_sized(reader, None, options, counter)
+    validate_sized(Input::Stream(reader), None, options, counter)
 }
 
 /// [`validate`] on a file.
@@ -39,12 +40,12 @@ pub fn validate_path(
     counter: &dyn TokenCounter,
 ) -> Result<ValidationReport, DatasetError> {
     let (file, size) = open_file(path.as_ref())?;
-    validate_sized(file, size, options, counter)
+    validate_sized(Input::<File>::File(file), size, options, counter)
 }
 
 /// [`validate`] of an input of `input_size` bytes, when known.
 fn validate_sized<R: Read>(
-    reader: R,
+    input: Input<R>,
     input_size: Option<u64>,
     options: &ValidateOptions,
     counter: &dyn TokenCounter,
@@ -60,7 +61,7 @@ fn validate_sized<R: Read>(
     )?;
     let make_sink = || ValidateSink::new(tokens.as_ref());
     let mut merger = Merger::new(options.max_findings_per_code, input_size);
-    let scanned = scan(reader, &settings, &make_sink, &mut |out| merger.merge(out))?;
+    let scanned = scan(input, &settings, &make_sink, &mut |out| merger.merge(out))?;
     Ok(merger.finish(scanned, options, counter))
 }
 

@@ -11,7 +11,7 @@ import { uploadDataset } from '../lib/client/upload'
 import { DatasetValidation } from './DatasetValidation'
 
 /** The file types the validator reads. */
-const ACCEPT = '.jsonl,.json,.gz'
+const ACCEPT = '.jsonl,.json,.gz,.csv,.tsv,.parquet'
 
 /** The formats a dataset file may have. */
 const FORMATS: Array<{ value: DatasetFormat; label: string }> = [

@@ -17,15 +17,22 @@ pub enum Layout {
     JsonDocument,
     /// One JSON array of records.
     JsonArray,
+    /// A CSV (or TSV) table with a header row: a row is a record, on the line it starts on.
+    Csv,
+    /// A Parquet file: a row is a record, and a finding's line is its 1-based row number.
+    Parquet,
 }
 
 impl Layout {
-    /// The layout's name, as in JSON: `jsonl`, `json_document` or `json_array`.
+    /// The layout's name, as in JSON: `jsonl`, `json_document`, `json_array`, `csv` or
+    /// `parquet`.
     pub const fn as_str(&self) -> &'static str {
         match self {
             Layout::Jsonl => "jsonl",
             Layout::JsonDocument => "json_document",
             Layout::JsonArray => "json_array",
+            Layout::Csv => "csv",
+            Layout::Parquet => "parquet",
         }
     }
 }
@@ -75,6 +82,12 @@ const SHAPE_KEYS: [&str; 12] = [
     "instruction",
     "output",
 ];
+
+/// Whether a record's key `name` tells (with others) which format the record has: how a
+/// table's header row is told from other text.
+pub(crate) fn tells_shape(name: &str) -> bool {
+    name == "conversations" || SHAPE_KEYS.contains(&name)
+}
 
 /// Which of [`SHAPE_KEYS`] an object has.
 #[derive(Debug, Clone, Copy, Default)]

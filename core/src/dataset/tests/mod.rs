@@ -9,6 +9,7 @@ mod peers;
 mod rules;
 mod shapes;
 mod stats;
+mod tables;
 mod weights;
 
 use serde_json::{Value, json};

@@ -47,6 +47,7 @@ fn cases() -> Vec<Case> {
             options: ValidateOptions { max_line_bytes: 200, ..options() },
             ..case(LineTooLong, format!("{}\n{}", ok(), chat(&[("user", &"x".repeat(300))])), Some(2), None)
         },
+        case(MalformedRow, "prompt,completion\nQ,A\nQ,A,extra\n", Some(3), None),
         case(InvalidUtf8, [ok().as_bytes(), b"\n{\"messages\": \"\xff\"}"].concat(), Some(2), None),
         case(InvalidJson, format!("{}\n{{\"messages\": [}}", ok()), Some(2), None),
         case(DuplicateKey, format!("{}\n{{\"split\": \"train\", \"split\": \"validation\"}}", ok()), Some(2), None),

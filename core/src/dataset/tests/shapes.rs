@@ -24,9 +24,9 @@ fn sample(report: &ValidationReport, index: usize) -> Vec<(Role, &str)> {
 }
 
 /// Converts `input` and reads back both files, each line's messages as `Message`s.
-fn converted(input: &str) -> (Vec<Vec<Message>>, Vec<Vec<Message>>) {
+pub(super) fn converted(input: impl AsRef<[u8]>) -> (Vec<Vec<Message>>, Vec<Vec<Message>>) {
     let dir = tempfile::tempdir().unwrap();
-    convert(input.as_bytes(), dir.path(), &ConvertOptions::default()).unwrap();
+    convert(input.as_ref(), dir.path(), &ConvertOptions::default()).unwrap();
     let read = |name: &str| -> Vec<Vec<Message>> {
         let text = std::fs::read_to_string(dir.path().join(name)).unwrap();
         text.lines()

@@ -1,0 +1,98 @@
+// Datasets in memory: validate(), convert() and datasets.create() take an array, an iterable
+// or an async iterable of records (or bytes), and give what the same records in a file give.
+import assert from 'node:assert/strict'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from 'node:test'
+
+import { BrightRun, BrightRunError, convert, validate } from '../index.mjs'
+
+const RECORDS = [
+  { prompt: 'The capital of France is', completion: ' Paris.' },
+  { prompt: '1, 2, 3,', completion: ' 4', split: 'validation' },
+  { prompt: 'Unanswered', completion: '' },
+  { prompt: 'Translate: cat', completion: ' chat' },
+]
+const JSONL = RECORDS.map((record) => JSON.stringify(record)).join('\n') + '\n'
+
+function scratch() {
+  return mkdtempSync(join(tmpdir(), 'brightrun-records-'))
+}
+
+/** The report without the input's size, the same for every form of the same records. */
+function comparable(report) {
+  return { ...report, stats: { ...report.stats, bytes: undefined } }
+}
+
+async function* slowly(records) {
+  for (const record of records) {
+    await new Promise((resolve) => setImmediate(resolve))
+    yield record
+  }
+}
+
+test('records in memory validate as the same records in a file', async () => {
+  const file = join(scratch(), 'records.jsonl')
+  writeFileSync(file, JSONL)
+  const fromFile = await validate(file, { minExamples: 1 })
+  const forms = {
+    array: RECORDS,
+    iterable: new Set(RECORDS),
+    'async iterable': slowly(RECORDS),
+    bytes: new TextEncoder().encode(JSONL),
+  }
+  for (const [form, dataset] of Object.entries(forms)) {
+    const report = await validate(dataset, { minExamples: 1 })
+    assert.equal(report.format, 'prompt_completion', form)
+    assert.deepEqual(comparable(report), comparable(fromFile), form)
+    assert.deepEqual(report.findings.map((f) => [f.line, f.code]), [[3, 'empty_content']], `${form}: record n is line n`)
+  }
+})
+
+test('records convert as their file', async () => {
+  const dir = scratch()
+  const file = join(dir, 'records.jsonl')
+  writeFileSync(file, JSONL)
+  const summary = await convert(RECORDS, join(dir, 'a'))
+  await convert(file, join(dir, 'b'))
+  assert.deepEqual([summary.trainConversations, summary.validationConversations, summary.skippedInvalid], [2, 1, 1])
+  for (const name of ['train.jsonl', 'validation.jsonl']) {
+    assert.equal(readFileSync(join(dir, 'a', name), 'utf8'), readFileSync(join(dir, 'b', name), 'utf8'))
+  }
+})
+
+test('what is not a dataset is an invalid_arguments error', async () => {
+  const cases = [
+    [RECORDS[0], /a single record was given/],
+    [3, /not number/],
+    [null, /not null/],
+    [[RECORDS[0], { prompt: 1n, completion: 'x' }], /record 2 cannot be written as JSON/],
+    [[() => 1], /record 1 cannot be written as JSON: it is function/],
+  ]
+  for (const [dataset, message] of cases) {
+    await assert.rejects(validate(dataset), (error) => {
+      assert.ok(error instanceof BrightRunError)
+      assert.equal(error.code, 'invalid_arguments')
+      assert.match(error.message, message)
+      return true
+    })
+  }
+  const report = await validate([RECORDS[0], 'text', [1, 2]], { minExamples: 1 })
+  assert.deepEqual(report.findings.map((f) => [f.line, f.code]), [[2, 'not_an_object'], [3, 'not_an_object']])
+})
+
+test('datasets.create takes records', async () => {
+  const br = await BrightRun.open({ home: join(scratch(), 'home') })
+  try {
+    const dataset = await br.datasets.create({ records: slowly(RECORDS), name: 'from records' })
+    assert.deepEqual([dataset.name, dataset.fileName, dataset.format], ['from records', 'records.jsonl', 'prompt_completion'])
+    const done = await br.datasets.wait(dataset.id, { timeoutMs: 120_000 })
+    assert.equal(done.status, 'error')
+    const report = await br.datasets.report(dataset.id)
+    assert.ok(report.findings.some((f) => f.line === 3 && f.code === 'empty_content'), JSON.stringify(report.findings))
+    await assert.rejects(br.datasets.create({ records: RECORDS, path: 'x.jsonl' }), { code: 'invalid_arguments' })
+  } finally {
+    await br.close()
+  }
+})

@@ -1,0 +1,110 @@
+//! Tables as datasets: CSV (or TSV) with a header row, and Parquet.
+//!
+//! Each row becomes the JSON record its columns name, so every format's rules, findings and
+//! conversion apply to a table unchanged: a `prompt,completion` table holds prompt/completion
+//! records, a `messages` column holding each row's messages makes a chat table (a CSV cell
+//! of a structured column holds its JSON text; see [`cells`]). A table is recognised from its
+//! first bytes: Parquet by its magic number, CSV by a header row naming at least one column
+//! that some format reads (`messages`, `prompt`, `instruction`, `conversations`, ...), so a
+//! JSON file is never taken for one.
+//!
+//! Where findings point: a CSV row keeps the line of the file it starts on (the header is
+//! line 1; a row with quoted line breaks spans several lines); a Parquet row's line is its
+//! 1-based row number.
+
+pub(crate) mod cells;
+mod csv;
+mod parquet;
+
+use std::fs::File;
+use std::io::{self, Cursor, Read, Seek, SeekFrom};
+
+use self::csv::CsvSource;
+pub(crate) use self::parquet::ParquetSource;
+use super::error::DatasetError;
+use super::format::detect::Layout;
+use super::pipeline::PieceSource;
+
+/// The first bytes of a Parquet file.
+const PARQUET_MAGIC: &[u8] = b"PAR1";
+/// The first bytes of an Arrow IPC file.
+const ARROW_FILE_MAGIC: &[u8] = b"ARROW1";
+/// The first bytes of an Arrow IPC stream (what `datasets.save_to_disk` writes).
+const ARROW_STREAM_MAGIC: &[u8] = &[0xff, 0xff, 0xff, 0xff];
+/// The most bytes looked at for a CSV header row.
+const HEADER_PEEK: usize = 64 << 10;
+
+/// The input with its first bytes, already read to recognise it, put back in front.
+pub(crate) type Peeked<R> = io::Chain<Cursor<Vec<u8>>, R>;
+
+/// A table's rows, as pieces of JSON lines.
+pub(crate) trait TableSource: PieceSource {
+    /// How the file is laid out.
+    fn layout(&self) -> Layout;
+
+    /// Bytes of the file read so far (all of them at the end).
+    fn bytes(&self) -> u64;
+}
+
+/// What an input turned out to be.
+pub(crate) enum Opened<R: Read> {
+    /// Text: JSON Lines or a JSON document.
+    Text(Peeked<R>),
+    /// A CSV or TSV table.
+    Csv(CsvSource<Peeked<R>>),
+    /// A Parquet file.
+    Parquet(ParquetSource),
+}
+
+/// Recognises a table from the first bytes of `input` (decompressed already);
+/// `gzip` says whether it was compressed, to tell a corrupt stream from an I/O failure.
+pub(crate) fn open<R: Read>(mut input: R, gzip: bool, max_line_bytes: usize) -> Result<Opened<R>, DatasetError> {
+    let head = peek(&mut input).map_err(|e| DatasetError::read(e, gzip))?;
+    if head.starts_with(PARQUET_MAGIC) {
+        return ParquetSource::spool(Cursor::new(head).chain(input), gzip, max_line_bytes).map(Opened::Parquet);
+    }
+    if head.starts_with(ARROW_FILE_MAGIC) || head.starts_with(ARROW_STREAM_MAGIC) {
+        return Err(DatasetError::UnsupportedSource {
+            what: "an Apache Arrow file (what Hugging Face `datasets.save_to_disk` writes)".to_owned(),
+            fix: "write it as Parquet (`dataset.to_parquet(\"data.parquet\")`) or JSON Lines \
+                  (`dataset.to_json(\"data.jsonl\")`) and use that file"
+                .to_owned(),
+        });
+    }
+    match csv::header(&head) {
+        Some(header) => CsvSource::new(Cursor::new(head).chain(input), header, max_line_bytes).map(Opened::Csv),
+        None => Ok(Opened::Text(Cursor::new(head).chain(input))),
+    }
+}
+
+/// Whether `file` is a Parquet file; it is read again from its start afterwards.
+pub(crate) fn is_parquet_file(file: &mut File) -> io::Result<bool> {
+    let mut magic = [0_u8; PARQUET_MAGIC.len()];
+    let found = match file.read_exact(&mut magic) {
+        Ok(()) => magic == PARQUET_MAGIC,
+        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => false,
+        Err(e) => return Err(e),
+    };
+    file.seek(SeekFrom::Start(0))?;
+    Ok(found)
+}
+
+/// Reads the first bytes of `input`: up to its first line break (a CSV header), at most
+/// [`HEADER_PEEK`] bytes, and at least enough for the magic numbers unless it is shorter.
+fn peek(input: &mut impl Read) -> io::Result<Vec<u8>> {
+    let mut head = Vec::with_capacity(4096);
+    let mut block = [0_u8; 4096];
+    while head.len() < HEADER_PEEK {
+        let n = match input.read(&mut block) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        head.extend_from_slice(&block[..n]);
+        if head.len() >= ARROW_FILE_MAGIC.len() && memchr::memchr(b'\n', &head).is_some() {
+            break;
+        }
+    }
+    Ok(head)
+}

@@ -1,0 +1,197 @@
+//! Tables: CSV, TSV and Parquet datasets. A table gives the report and the training files
+//! of the JSON Lines of its records, with findings on the file's own lines (CSV) or rows
+//! (Parquet). The Parquet fixtures were written by pyarrow, as pandas and Hugging Face
+//! `datasets` write them (`scripts/table-fixtures`), beside the JSON Lines of the same rows.
+
+use std::io::Write;
+
+use super::shapes::converted;
+use super::*;
+use crate::dataset::{ConvertOptions, Layout, convert};
+use crate::error_code::ErrorCode;
+use crate::model::DatasetFormat;
+
+/// `(parquet, jsonl of the same records, format)` of every Parquet fixture.
+const PARQUET_FIXTURES: [(&[u8], &str, DatasetFormat); 4] = [
+    (include_bytes!("fixtures/tables/chat.parquet"), include_str!("fixtures/tables/chat.jsonl"), DatasetFormat::Chat),
+    (
+        include_bytes!("fixtures/tables/alpaca.parquet"),
+        include_str!("fixtures/tables/alpaca.jsonl"),
+        DatasetFormat::Alpaca,
+    ),
+    (
+        include_bytes!("fixtures/tables/prompt_completion.parquet"),
+        include_str!("fixtures/tables/prompt_completion.jsonl"),
+        DatasetFormat::PromptCompletion,
+    ),
+    (
+        include_bytes!("fixtures/tables/sharegpt.parquet"),
+        include_str!("fixtures/tables/sharegpt.jsonl"),
+        DatasetFormat::Sharegpt,
+    ),
+];
+
+/// The error a validation of `input` stops with.
+fn failure(input: &[u8]) -> DatasetError {
+    validate(input, &options(), &EstimatedTokenCounter).expect_err("the input is refused")
+}
+
+/// `table` validates and converts exactly as `jsonl`, the same records one per line.
+fn same_as_jsonl(table: &[u8], jsonl: &str, layout: Layout) -> ValidationReport {
+    let (from_table, from_jsonl) = (check(table), check(jsonl));
+    assert_eq!((from_table.layout, from_jsonl.layout), (layout, Layout::Jsonl));
+    assert_eq!(located(&from_table), located(&from_jsonl));
+    assert_eq!((&from_table.counts, from_table.valid), (&from_jsonl.counts, from_jsonl.valid));
+    let (mut table_stats, jsonl_stats) = (from_table.stats.clone(), &from_jsonl.stats);
+    table_stats.bytes = jsonl_stats.bytes;
+    assert_eq!(&table_stats, jsonl_stats);
+    assert_eq!(from_table.sample_data, from_jsonl.sample_data);
+    assert_eq!(converted(table), converted(jsonl));
+    from_table
+}
+
+#[test]
+fn parquet_rows_read_as_the_json_lines_of_the_same_records() {
+    for (parquet, jsonl, format) in PARQUET_FIXTURES {
+        let report = same_as_jsonl(parquet, jsonl, Layout::Parquet);
+        assert_eq!(report.format, Some(format));
+        assert_eq!(report.stats.bytes, parquet.len() as u64, "the file's size");
+        assert_eq!(report.stats.lines, jsonl.lines().count() as u64, "a line a row");
+        assert!(report.stats.training_pairs > 0, "{format:?}");
+    }
+}
+
+#[test]
+fn a_parquet_string_column_of_json_text_is_read_as_its_value() {
+    let report = check(include_bytes!("fixtures/tables/chat_json_text.parquet"));
+    assert_eq!((report.format, report.layout), (Some(DatasetFormat::Chat), Layout::Parquet));
+    assert_eq!(located(&report), [(Some(3), None, "malformed_row")]);
+    assert!(
+        report.findings[0].message.contains("column `messages` is not valid JSON"),
+        "{}",
+        report.findings[0].message
+    );
+    assert_eq!((report.stats.records, report.stats.training_pairs), (3, 2));
+}
+
+/// A prompt/completion CSV: quoted quotes, a prompt with a line break, a row short of a
+/// cell, an empty completion, CRLF line ends, and a byte-order mark.
+const PROMPT_COMPLETION_CSV: &str = "\u{feff}prompt,completion\r\n\
+    \"Say \"\"hi\"\"\",Hi\r\n\
+    \"Two\r\nlines\",\" ok\"\r\n\
+    only one cell\r\n\
+    Unanswered,\r\n\
+    \r\n\
+    Last,\"no newline\"";
+
+#[test]
+fn csv_rows_are_records_on_the_line_they_start_on() {
+    let report = check(PROMPT_COMPLETION_CSV);
+    assert_eq!((report.format, report.layout), (Some(DatasetFormat::PromptCompletion), Layout::Csv));
+    assert_eq!(located(&report), [(Some(5), None, "malformed_row"), (Some(6), Some("completion"), "empty_content")]);
+    assert!(report.findings[0].message.contains("1 cells where the header row has 2 columns"));
+    let s = &report.stats;
+    assert_eq!((s.lines, s.records, s.training_pairs), (8, 5, 4));
+    assert_eq!(s.bytes, PROMPT_COMPLETION_CSV.len() as u64);
+    let (train, validation) = converted(PROMPT_COMPLETION_CSV);
+    let texts: Vec<Vec<&str>> = train.iter().map(|m| m.iter().map(|m| m.content.as_str()).collect()).collect();
+    assert_eq!(texts, [vec!["Say \"hi\"", "Hi"], vec!["Two\r\nlines", " ok"], vec!["Last", "no newline"]]);
+    assert!(validation.is_empty());
+}
+
+#[test]
+fn a_csv_is_the_json_lines_of_its_rows() {
+    let csv = "instruction,input,output,split\nTranslate,cat,chat,\nSay hi,,Hi!,validation\nBad,,,nowhere\n";
+    let jsonl = [
+        json!({"instruction": "Translate", "input": "cat", "output": "chat"}),
+        json!({"instruction": "Say hi", "input": "", "output": "Hi!", "split": "validation"}),
+        json!({"instruction": "Bad", "input": "", "output": "", "split": "nowhere"}),
+    ];
+    // The JSON Lines of the rows, a blank line standing for the header row.
+    let report = same_as_jsonl(csv.as_bytes(), &format!("\n{}\n", super::jsonl(&jsonl)), Layout::Csv);
+    assert_eq!(report.format, Some(DatasetFormat::Alpaca));
+    assert_eq!(report.counts.get("invalid_split"), Some(&1));
+}
+
+#[test]
+fn structured_columns_of_a_csv_hold_json_text() {
+    let messages = json!([{"role": "user", "content": "Hi, there"}, {"role": "assistant", "content": "Hello"}]);
+    let pretty = serde_json::to_string_pretty(&messages).unwrap();
+    let cell = |json: &str| format!("\"{}\"", json.replace('"', "\"\""));
+    let unweighted = json!([{"role": "user", "content": "Again"}, {"role": "assistant", "content": "No"}]);
+    let tsv = format!("messages\tweight\n{}\t1\n{}\t0\n[oops\t\n", cell(&pretty), cell(&unweighted.to_string()));
+    let report = check(&tsv);
+    assert_eq!((report.format, report.layout), (Some(DatasetFormat::Chat), Layout::Csv));
+    let pretty_lines = pretty.lines().count() as u64;
+    assert_eq!(located(&report), [(Some(3 + pretty_lines), None, "malformed_row")]);
+    assert_eq!((report.stats.records, report.stats.training_pairs), (3, 1), "weight 0 is not trained on");
+    let (train, _) = converted(&tsv);
+    assert_eq!(train.len(), 1);
+    assert_eq!(train[0][0].content, "Hi, there");
+}
+
+#[test]
+fn a_gzip_csv_is_read_as_a_table() {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(PROMPT_COMPLETION_CSV.as_bytes()).unwrap();
+    let report = check(gz.finish().unwrap());
+    assert_eq!(
+        (report.format, report.layout, report.stats.records),
+        (Some(DatasetFormat::PromptCompletion), Layout::Csv, 5)
+    );
+}
+
+#[test]
+fn a_table_of_no_known_format_names_its_columns() {
+    let report = check("question,answer\nWhat?,That.\n");
+    assert_eq!((report.format, report.layout), (None, Layout::Csv));
+    let finding = &report.findings[0];
+    assert_eq!((finding.line, finding.code.as_str()), (Some(2), "unknown_format"), "{finding:?}");
+    assert!(finding.message.contains("question") && finding.message.contains("answer"), "{}", finding.message);
+    let dir = tempfile::tempdir().unwrap();
+    let error =
+        convert("question,answer\nWhat?,That.\n".as_bytes(), dir.path(), &ConvertOptions::default()).unwrap_err();
+    assert_eq!(error.code(), "unknown_dataset_format");
+}
+
+#[test]
+fn text_that_is_no_table_stays_json_lines() {
+    for text in ["hello\n{}\n", "prompt: hi, there\n", "{\"prompt\": 1,\n\"completion\": 2}\n", "[1,\n2]\n"] {
+        assert_ne!(check(text).layout, Layout::Csv, "{text:?}");
+        assert_ne!(check(text).layout, Layout::Parquet, "{text:?}");
+    }
+    assert_eq!(located(&check("hello\n")), [(Some(1), None, "invalid_json")]);
+}
+
+#[test]
+fn broken_tables_and_other_files_are_refused_with_a_code() {
+    let duplicate = failure(b"prompt,completion,prompt\na,b,c\n");
+    assert_eq!(duplicate.code(), "invalid_table");
+    assert!(duplicate.to_string().contains("`prompt` appears twice"), "{duplicate}");
+    let chat = PARQUET_FIXTURES[0].0;
+    assert_eq!(failure(&chat[..chat.len() / 2]).code(), "invalid_table", "a truncated Parquet file");
+    let arrow = failure(b"\xff\xff\xff\xff\x10\x00\x00\x00rest of an Arrow stream");
+    assert_eq!(arrow.code(), "unsupported_source");
+    assert!(arrow.to_string().contains("to_parquet"), "{arrow}");
+    assert_eq!(failure(b"ARROW1\x00\x00").code(), "unsupported_source");
+}
+
+#[test]
+fn a_parquet_file_on_disk_is_read_in_place_and_reports_its_progress() {
+    let dir = tempfile::tempdir().unwrap();
+    let (parquet, jsonl, _) = PARQUET_FIXTURES[1];
+    let path = dir.path().join("alpaca.parquet");
+    std::fs::write(&path, parquet).unwrap();
+    let seen = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let told = std::sync::Arc::clone(&seen);
+    let progress: crate::dataset::Progress =
+        std::sync::Arc::new(move |bytes| told.store(bytes, std::sync::atomic::Ordering::SeqCst));
+    let options = ValidateOptions { progress: Some(progress), ..options() };
+    let from_path = crate::dataset::validate_path(&path, &options, &EstimatedTokenCounter).unwrap();
+    assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), parquet.len() as u64);
+    assert_eq!((from_path.layout, located(&from_path)), (Layout::Parquet, located(&check(jsonl))));
+    let out = tempfile::tempdir().unwrap();
+    let summary = crate::dataset::convert_path(&path, out.path(), &ConvertOptions::default()).unwrap();
+    assert_eq!((summary.layout, summary.format), (Layout::Parquet, Some(DatasetFormat::Alpaca)));
+    assert_eq!(summary.train_conversations as usize, converted(jsonl).0.len());
+}

@@ -91,9 +91,18 @@ export declare function estimate(options: EstimateOptions): Promise<Estimate>
  * file are findings; the Promise rejects only when the file cannot be read, an option is
  * out of range or the tokenizer cannot be loaded.
  */
-export declare function validate(path: string, options?: ValidateOptions): Promise<ValidationReport>
+export declare function validate(dataset: DatasetInput, options?: ValidateOptions): Promise<ValidationReport>
 /** Converts a dataset into the trainer's `train.jsonl` and `validation.jsonl` in `outDir`. */
-export declare function convert(path: string, outDir: string, options?: ConvertOptions): Promise<ConvertSummary>
+export declare function convert(dataset: DatasetInput, outDir: string, options?: ConvertOptions): Promise<ConvertSummary>
+
+/** A dataset's records in memory: objects with the keys of one of the formats. */
+export type DatasetRecords = Iterable<unknown> | AsyncIterable<unknown>
+/**
+ * A dataset to validate or convert: the path of a file (JSON Lines, a JSON document, CSV/TSV
+ * or Parquet, plain or gzip), its bytes, or its records in memory (record `n` is reported as
+ * line `n`; nothing is written to disk).
+ */
+export type DatasetInput = string | Uint8Array | DatasetRecords
 
 /** The one user of the embedded default: the CLI's rows. */
 export declare const LOCAL_USER: string
@@ -130,12 +139,14 @@ export type Money = string | number
 export type DatasetData = Uint8Array | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> | Iterable<Uint8Array>
 
 /**
- * A new dataset: a file by `path`, or `data` with its `fileName`; the name defaults to the
+ * A new dataset: a file by `path`, `data` with its `fileName`, or `records` in memory
+ * (uploaded as JSON Lines, `fileName` default `records.jsonl`); the name defaults to the
  * file's, the format is recognised from the first records unless given.
  */
 export interface CreateDatasetOptions extends Abortable, Partial<Pick<CreateDatasetArgs, 'name' | 'description' | 'format' | 'fileName'>> {
   path?: string
   data?: DatasetData
+  records?: DatasetRecords
 }
 
 /**

@@ -11,6 +11,7 @@ import {
   validate,
   type ConvertSummary,
   type DatasetFormat,
+  type DatasetInput,
   type Estimate,
   type EstimateOptions,
   type Finding,
@@ -49,6 +50,11 @@ export async function dataset(path: string): Promise<number> {
   const summary: ConvertSummary = await convert(path, '/tmp/out', { validationFraction: 0.1 })
   // @ts-expect-error format is one of the formats' names
   await validate(path, { format: 'csv' })
+  const records: DatasetInput = [{ prompt: 'Hi', completion: ' there' }]
+  await validate(records)
+  await convert(new Uint8Array([123, 125]), '/tmp/out')
+  // @ts-expect-error a number is no dataset
+  await validate(3)
   return errors.length + pairs + (tokens ?? 0) + missing + summary.trainConversations + (format ? 1 : 0)
 }
 
@@ -58,6 +64,7 @@ export async function client(home: string, path: string): Promise<string> {
   const alice = br.forUser('6f1c1d5e-8b4e-4a53-9a4f-2b7c1f0e8d11')
   const dataset: Dataset = await alice.datasets.create({ path, name: 'support' })
   const fromBytes: Dataset = await alice.datasets.create({ data: new Uint8Array([123, 125]), fileName: 'x.jsonl', format: 'chat' })
+  const fromRecords: Dataset = await alice.datasets.create({ records: [{ prompt: 'Hi', completion: ' there' }] })
   const target: UploadTarget = await alice.datasets.createUpload({ name: 'steps', format: 'chat', fileName: 'y.jsonl', size: 2 })
   const url: string | null = target.uploadUrl
   if (url === null) await alice.datasets.upload(target.dataset.id, { data: new Uint8Array([123, 125]), signal: AbortSignal.timeout(60_000) })
@@ -82,5 +89,5 @@ export async function client(home: string, path: string): Promise<string> {
   // @ts-expect-error a job needs its dataset
   await alice.jobs.create({ baseModel: 'smoke' })
   await br.close()
-  return `${cost} ${files.length} ${fromBytes.id} ${queued.status} ${counts ? 1 : 0}`
+  return `${cost} ${files.length} ${fromBytes.id} ${fromRecords.id} ${queued.status} ${counts ? 1 : 0}`
 }

@@ -44,6 +44,14 @@ pub enum BackendError {
         /// What happened.
         reason: String,
     },
+    /// The engine refused this machine's credentials (a missing, wrong or expired token).
+    #[error("the {engine} engine refused the credentials: {reason}")]
+    Unauthorized {
+        /// Which engine.
+        engine: &'static str,
+        /// Its answer, and how to fix it.
+        reason: String,
+    },
     /// The job has no artifacts to collect (it did not complete).
     #[error("nothing to collect: {reason}")]
     NotCollectable {
@@ -67,6 +75,7 @@ impl ErrorCode for BackendError {
             BackendError::Launch { .. } => Code::WorkerLaunchFailed,
             BackendError::Engine { .. } => Code::BackendEngineFailed,
             BackendError::Unreachable { .. } => Code::BackendUnreachable,
+            BackendError::Unauthorized { .. } => Code::BackendAuthFailed,
             BackendError::NotCollectable { .. } => Code::NothingToCollect,
         }
     }

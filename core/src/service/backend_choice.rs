@@ -139,7 +139,12 @@ fn slurm_choice(url: Url, pairs: &[(String, String)]) -> Result<BackendChoice, S
 /// The Slurm user and JWT the environment gives: `SLURM_USER` (else `USER`, else
 /// `LOGNAME`) and `SLURM_JWT`.
 pub(super) fn slurm_credentials() -> Result<(String, String), ServiceError> {
-    let var = |name: &str| std::env::var(name).ok().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    slurm_credentials_from(|name| std::env::var(name).ok())
+}
+
+/// [`slurm_credentials`] from the variables `lookup` gives.
+fn slurm_credentials_from(lookup: impl Fn(&str) -> Option<String>) -> Result<(String, String), ServiceError> {
+    let var = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
     let token = var(SLURM_JWT_VAR).ok_or_else(|| {
         ServiceError::invalid(
             Code::BackendCredentialsMissing,
@@ -200,6 +205,23 @@ mod tests {
         assert_eq!((url.as_str(), transfer), ("https://hpc.internal:6820/", Transfer::SignedUrls));
         assert_eq!((job.memory_mb, job.time_limit_minutes, job.cpus_per_task), (4096, 90, 8));
         assert_eq!(job.partition.as_deref(), Some("gpu"));
+    }
+
+    #[test]
+    fn slurm_credentials_need_a_token_and_a_user() {
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |name: &str| vars.iter().find(|(n, _)| *n == name).map(|(_, v)| (*v).to_owned())
+        };
+        let both = slurm_credentials_from(env(&[("SLURM_JWT", "t"), ("SLURM_USER", "alice"), ("USER", "bob")]));
+        assert_eq!(both.unwrap(), ("alice".to_owned(), "t".to_owned()));
+        let login = slurm_credentials_from(env(&[("SLURM_JWT", "t"), ("USER", "bob")]));
+        assert_eq!(login.unwrap().0, "bob", "the user running BrightRun by default");
+        for missing in
+            [env(&[("SLURM_USER", "alice")]), env(&[("SLURM_JWT", " "), ("USER", "bob")]), env(&[("SLURM_JWT", "t")])]
+        {
+            let error = slurm_credentials_from(missing).unwrap_err();
+            assert_eq!(error.code(), "backend_credentials_missing", "{error}");
+        }
     }
 
     #[test]

@@ -28,8 +28,8 @@ use std::time::{Duration, SystemTime};
 use async_trait::async_trait;
 use nix::sys::signal::Signal;
 
-use super::error::BackendError;
 use super::artifacts::announced;
+use super::error::BackendError;
 use super::event_log::{EventBatch, EventCursor, read_all_events, read_events};
 use super::protocol::{Transfer, WorkerSpec};
 use super::{BackendHandle, BackendStatus, CollectedArtifact, GpuBackend, WorkerTimes};

@@ -1,0 +1,129 @@
+//! The Slurm backend against a real single-node Slurm (`scripts/slurm-node`: slurmctld,
+//! slurmd and slurmrestd with JWT), running the real trainer on the smoke model: a job
+//! completes with its adapter stored and verified, a second is cancelled mid-run, a worker
+//! killed mid-run is reported and retried, and an orchestrator that died before recording
+//! its handle finds the same Slurm job again.
+//!
+//! Set `BRIGHTRUN_TEST_SLURM_URL` to the URL `scripts/slurm-node` prints, and `SLURM_JWT`
+//! (and `SLURM_USER`, default `USER`) to the token it writes. Unset, these tests print
+//! SKIPPED, or fail when `CI=true`. The worker is `$BRIGHTRUN_TRAINER_PYTHON -m
+//! brightrun_trainer` (default `python3`), with this checkout's trainer first on its path;
+//! the node is this machine, so the run directories are a shared filesystem.
+//!
+//! Always run (no Slurm needed): a slurmrestd that does not answer fails at start with
+//! `backend_unreachable`.
+
+use std::time::Duration;
+
+use brightrun_core::ErrorCode as _;
+use brightrun_core::backend::slurm::ApiVersion;
+use brightrun_core::backend::{SlurmBackend, SlurmBackendConfig, SlurmJobOptions, Transfer};
+use brightrun_core::model::JobStatus;
+use brightrun_core::service::BackendChoice;
+use brightrun_tests::engine::{
+    World, a_killed_worker_is_reported_and_retried, a_running_job_is_cancelled, completes_with_verified_files,
+    engine_url, worker_command,
+};
+use url::Url;
+
+/// One Slurm job at a time: this machine is small.
+static SLURM: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+fn slurm_url() -> Option<Url> {
+    engine_url("BRIGHTRUN_TEST_SLURM_URL", "start Slurm with scripts/slurm-node, which prints it")
+}
+
+/// What the tests' jobs ask for: little memory and time, as a small node can give.
+fn job_options() -> SlurmJobOptions {
+    SlurmJobOptions { memory_mb: 3072, time_limit_minutes: 30, ..SlurmJobOptions::default() }
+}
+
+async fn world(url: &Url) -> World {
+    let choice = BackendChoice::Slurm {
+        url: url.clone(),
+        api: ApiVersion::V0038,
+        transfer: Transfer::SharedFilesystem,
+        job: job_options(),
+    };
+    let world = World::new(choice, None).await;
+    assert_eq!(world.app.backend().name(), "slurm");
+    world
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_smoke_job_completes_on_slurm_with_its_adapter_stored_and_verified() {
+    let Some(url) = slurm_url() else { return };
+    let _one = SLURM.lock().await;
+    completes_with_verified_files(&world(&url).await, "shared filesystem").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_running_slurm_job_is_cancelled() {
+    let Some(url) = slurm_url() else { return };
+    let _one = SLURM.lock().await;
+    a_running_job_is_cancelled(&world(&url).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_killed_slurm_worker_is_reported_and_retried() {
+    let Some(url) = slurm_url() else { return };
+    let _one = SLURM.lock().await;
+    let world = world(&url).await;
+    a_killed_worker_is_reported_and_retried(&world, |message| message.contains("signal 9")).await;
+}
+
+/// An orchestrator dies between Slurm accepting the job and the job recording its handle;
+/// the restarted one submits the same attempt again, which finds the Slurm job recorded in
+/// the attempt's run directory instead of starting a second one, and follows it to the end.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_restarted_orchestrator_finds_the_same_slurm_job_and_follows_it() {
+    let Some(url) = slurm_url() else { return };
+    let _one = SLURM.lock().await;
+    let mut world = world(&url).await;
+    let job = world.job(12, 3).await;
+    world.orchestrator.failpoints().arm("launch.store_handle", 1);
+    while !world.orchestrator.failpoints().is_dead() {
+        let _ = world.orchestrator.run_once().await;
+    }
+    let stranded = world.app.get_job(world.user, job.id).await.unwrap().job;
+    assert_eq!(stranded.external_job_id, None, "the handle was not recorded");
+    world.restart().await;
+    let job = world.run_until(job.id, Duration::from_secs(300), |job| job.status.is_final()).await;
+    assert_eq!(job.status, JobStatus::Completed, "{:?}", job.error_message);
+    assert_eq!(job.retry_count, 0, "the same attempt, not a retry");
+    let record = world.config.slurm_runs_dir().join(format!("{}-0", job.id)).join("slurm-job.json");
+    let record: serde_json::Value = serde_json::from_slice(&std::fs::read(record).unwrap()).unwrap();
+    assert_eq!(record["ended"]["status"]["state"], "succeeded", "the end is recorded: {record}");
+}
+
+/// A token slurmrestd refuses fails at start with `backend_auth_failed`.
+#[tokio::test]
+async fn a_refused_token_fails_at_start() {
+    let Some(url) = slurm_url() else { return };
+    let home = tempfile::tempdir().unwrap();
+    let error = SlurmBackend::connect(config(url, home.path(), "not-a-token")).await.unwrap_err();
+    assert_eq!(error.code(), "backend_auth_failed", "{error}");
+    assert!(error.to_string().contains("SLURM_JWT"), "{error}");
+}
+
+#[tokio::test]
+async fn a_slurmrestd_that_does_not_answer_fails_at_start() {
+    let home = tempfile::tempdir().unwrap();
+    let error =
+        SlurmBackend::connect(config(Url::parse("http://127.0.0.1:9/").unwrap(), home.path(), "t")).await.unwrap_err();
+    assert_eq!(error.code(), "backend_unreachable", "{error}");
+    assert!(error.to_string().contains("127.0.0.1:9"), "{error}");
+}
+
+fn config(url: Url, home: &std::path::Path, token: &str) -> SlurmBackendConfig {
+    SlurmBackendConfig {
+        url,
+        api: ApiVersion::V0038,
+        user: std::env::var("SLURM_USER").unwrap_or_else(|_| "root".into()),
+        token: token.into(),
+        transfer: Transfer::SharedFilesystem,
+        runs_dir: home.join("slurm"),
+        worker_command: worker_command(),
+        job: job_options(),
+    }
+}

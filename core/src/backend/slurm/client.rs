@@ -23,6 +23,8 @@ pub const INVALID_JOB_ID: i64 = 2017;
 pub const TRY_AGAIN_LATER: i64 = 2020;
 /// Slurm's "Job/step already completing or completed".
 pub const ALREADY_DONE: i64 = 2021;
+/// What slurmctld answers a request whose token it cannot verify (`SLURM_ERROR`).
+pub const REFUSED: i64 = -1;
 /// How often a signal refused with [`TRY_AGAIN_LATER`] is sent again, a second apart.
 const SIGNAL_TRIES: u32 = 15;
 
@@ -172,10 +174,15 @@ impl SlurmClient {
         #[derive(Deserialize)]
         struct Ping {
             meta: Meta,
+            #[serde(default)]
+            errors: Vec<SlurmErrorEntry>,
         }
         match serde_json::from_str::<Ping>(&text) {
-            Ok(ping) if status.is_success() => Ok(ping.meta.slurm.release),
-            _ => Err(unreachable(format!(
+            Ok(ping) if status.is_success() && ping.errors.is_empty() => Ok(ping.meta.slurm.release),
+            // slurmctld refuses a token it cannot verify with an unspecified error (-1).
+            Ok(ping) if ping.errors.iter().any(|e| e.error_number == REFUSED) => Err(self.unauthorized(&text)),
+            Ok(_) => Err(unreachable(format!("slurmrestd answers, slurmctld does not: {}", clip(&text)))),
+            Err(_) => Err(unreachable(format!(
                 "not slurmrestd with plugin {}: GET ping answered HTTP {status}: {}",
                 self.api.prefix(),
                 clip(&text)
@@ -267,8 +274,8 @@ impl SlurmClient {
         BackendError::Unauthorized {
             engine: ENGINE,
             reason: format!(
-                "slurmrestd at {} refused the token for user {:?} (HTTP 401: {}): check SLURM_JWT (expired? \
-                 `scontrol token username={} lifespan=...` makes one) and SLURM_USER",
+                "Slurm at {} refused the token for user {:?} ({}): check SLURM_JWT (expired? \
+                 `scontrol token username={} lifespan=SECONDS` makes one) and SLURM_USER",
                 self.base,
                 self.user,
                 clip(text),

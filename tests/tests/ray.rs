@@ -17,7 +17,7 @@ use std::time::Duration;
 use brightrun_core::ErrorCode as _;
 use brightrun_core::backend::Transfer;
 use brightrun_core::model::JobStatus;
-use brightrun_core::service::{BackendChoice, BrightRunConfig};
+use brightrun_core::service::{BackendChoice, BrightRun, BrightRunConfig};
 use brightrun_tests::engine::{
     World, a_killed_worker_is_reported_and_retried, a_running_job_is_cancelled, completes_with_verified_files,
     engine_url, repo,

@@ -1,8 +1,8 @@
 //! The Slurm backend against a real single-node Slurm (`scripts/slurm-node`: slurmctld,
 //! slurmd and slurmrestd with JWT), running the real trainer on the smoke model: a job
 //! completes with its adapter stored and verified, a second is cancelled mid-run, a worker
-//! killed mid-run is reported and retried, and an orchestrator that died before recording
-//! its handle finds the same Slurm job again.
+//! killed mid-run is reported and retried, an orchestrator that died before recording its
+//! handle finds the same Slurm job again, and a job Slurm forgot answers from its record.
 //!
 //! Set `BRIGHTRUN_TEST_SLURM_URL` to the URL `scripts/slurm-node` prints, and `SLURM_JWT`
 //! (and `SLURM_USER`, default `USER`) to the token it writes. Unset, these tests print
@@ -13,11 +13,12 @@
 //! Always run (no Slurm needed): a slurmrestd that does not answer fails at start with
 //! `backend_unreachable`.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use brightrun_core::ErrorCode as _;
 use brightrun_core::backend::slurm::ApiVersion;
-use brightrun_core::backend::{SlurmBackend, SlurmBackendConfig, SlurmJobOptions, Transfer};
+use brightrun_core::backend::slurm::record::{self, Record};
+use brightrun_core::backend::{BackendStatus, SlurmBackend, SlurmBackendConfig, SlurmJobOptions, Transfer};
 use brightrun_core::model::JobStatus;
 use brightrun_core::service::BackendChoice;
 use brightrun_tests::engine::{
@@ -94,6 +95,52 @@ async fn a_restarted_orchestrator_finds_the_same_slurm_job_and_follows_it() {
     let record = world.config.slurm_runs_dir().join(format!("{}-0", job.id)).join("slurm-job.json");
     let record: serde_json::Value = serde_json::from_slice(&std::fs::read(record).unwrap()).unwrap();
     assert_eq!(record["ended"]["status"]["state"], "succeeded", "the end is recorded: {record}");
+}
+
+/// slurmctld forgets a finished job after `MinJobAge` (20 s on `scripts/slurm-node`): the
+/// end the backend recorded still answers, and without that record the job is lost.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_finished_job_slurm_forgot_is_answered_from_its_record() {
+    let Some(url) = slurm_url() else { return };
+    let _one = SLURM.lock().await;
+    let world = world(&url).await;
+    let job = world.job(12, 1).await;
+    let job = world.run_until(job.id, Duration::from_secs(300), |job| job.status.is_final()).await;
+    assert_eq!(job.status, JobStatus::Completed, "{:?}", job.error_message);
+    let backend = world.app.backend();
+    let handle = backend.find(job.id, 0).await.unwrap().expect("the attempt is found again");
+    let dir = world.config.slurm_runs_dir().join(format!("{}-0", job.id));
+    let recorded = record::read(&dir).unwrap().expect("a record");
+    let forgotten = Instant::now();
+    while slurm_knows(&url, recorded.job_id).await {
+        assert!(forgotten.elapsed() < Duration::from_secs(240), "Slurm still knows job {}", recorded.job_id);
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    eprintln!("Slurm forgot job {} {:.0} s after it ended", recorded.job_id, forgotten.elapsed().as_secs_f64());
+    assert_eq!(backend.status(&handle).await.unwrap(), BackendStatus::Succeeded);
+    let times = backend.worker_times(&handle).await.unwrap();
+    assert!(times.started_at.is_some() && times.ended_at >= times.started_at, "{times:?}");
+    record::write(&dir, &Record { job_id: recorded.job_id, ended: None }).unwrap();
+    let lost = backend.status(&handle).await.unwrap();
+    assert!(matches!(lost, BackendStatus::Lost { ref reason } if reason.contains("MinJobAge")), "{lost:?}");
+}
+
+/// Whether slurmctld still has job `id`, asked directly.
+async fn slurm_knows(url: &Url, id: u64) -> bool {
+    let token = std::env::var("SLURM_JWT").expect("SLURM_JWT");
+    let user = std::env::var("SLURM_USER").unwrap_or_else(|_| "root".into());
+    let answer = reqwest::Client::new()
+        .get(url.join(&format!("slurm/v0.0.38/job/{id}")).unwrap())
+        .header("X-SLURM-USER-NAME", user)
+        .header("X-SLURM-USER-TOKEN", token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let answer: serde_json::Value = serde_json::from_str(&answer).unwrap();
+    answer["jobs"].as_array().is_some_and(|jobs| !jobs.is_empty())
 }
 
 /// A token slurmrestd refuses fails at start with `backend_auth_failed`.

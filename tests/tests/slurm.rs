@@ -1,8 +1,9 @@
 //! The Slurm backend against a real single-node Slurm (`scripts/slurm-node`: slurmctld,
 //! slurmd and slurmrestd with JWT), running the real trainer on the smoke model: a job
-//! completes with its adapter stored and verified, a second is cancelled mid-run, a worker
-//! killed mid-run is reported and retried, an orchestrator that died before recording its
-//! handle finds the same Slurm job again, and a job Slurm forgot answers from its record.
+//! completes with its adapter stored and verified (through the shared filesystem, and through
+//! signed URLs), a second is cancelled mid-run, a worker killed mid-run is reported and
+//! retried, a submission cut short is found again and never repeated, and a job Slurm forgot
+//! answers from its record.
 //!
 //! Set `BRIGHTRUN_TEST_SLURM_URL` to the URL `scripts/slurm-node` prints, and `SLURM_JWT`
 //! (and `SLURM_USER`, default `USER`) to the token it writes. Unset, these tests print
@@ -16,10 +17,13 @@
 use std::time::{Duration, Instant};
 
 use brightrun_core::ErrorCode as _;
+use brightrun_core::backend::protocol::{PROTOCOL_VERSION, SpecDataset, SpecOutput};
 use brightrun_core::backend::slurm::ApiVersion;
 use brightrun_core::backend::slurm::record::{self, Record};
 use brightrun_core::backend::{BackendStatus, SlurmBackend, SlurmBackendConfig, SlurmJobOptions, Transfer};
-use brightrun_core::model::JobStatus;
+use brightrun_core::backend::{GpuBackend as _, WorkerSpec};
+use brightrun_core::config::Preset;
+use brightrun_core::model::{JobId, JobStatus};
 use brightrun_core::service::BackendChoice;
 use brightrun_tests::engine::{
     World, a_killed_worker_is_reported_and_retried, a_running_job_is_cancelled, completes_with_verified_files,
@@ -40,13 +44,14 @@ fn job_options() -> SlurmJobOptions {
 }
 
 async fn world(url: &Url) -> World {
-    let choice = BackendChoice::Slurm {
-        url: url.clone(),
-        api: ApiVersion::V0038,
-        transfer: Transfer::SharedFilesystem,
-        job: job_options(),
-    };
-    let world = World::new(choice, None).await;
+    world_with(url, Transfer::SharedFilesystem, None).await
+}
+
+/// A world whose workers use `transfer`, with the object store at `storage_url` (else a
+/// local directory).
+async fn world_with(url: &Url, transfer: Transfer, storage_url: Option<String>) -> World {
+    let choice = BackendChoice::Slurm { url: url.clone(), api: ApiVersion::V0038, transfer, job: job_options() };
+    let world = World::new(choice, storage_url).await;
     assert_eq!(world.app.backend().name(), "slurm");
     world
 }
@@ -56,6 +61,19 @@ async fn a_smoke_job_completes_on_slurm_with_its_adapter_stored_and_verified() {
     let Some(url) = slurm_url() else { return };
     let _one = SLURM.lock().await;
     completes_with_verified_files(&world(&url).await, "shared filesystem").await;
+}
+
+/// The same through signed URLs of an S3-compatible store that checks SigV4 (s3s), which
+/// the job, on this machine, reaches on loopback.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_smoke_job_completes_on_slurm_through_signed_urls() {
+    let Some(url) = slurm_url() else { return };
+    let _one = SLURM.lock().await;
+    let root = tempfile::tempdir().unwrap();
+    let endpoint = brightrun_tests::s3::start(root.path()).await.unwrap();
+    let storage = brightrun_tests::s3::storage_url(&endpoint, brightrun_tests::s3::SECRET_KEY);
+    let world = world_with(&url, Transfer::SignedUrls, Some(storage)).await;
+    completes_with_verified_files(&world, "signed URLs").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -141,6 +159,52 @@ async fn slurm_knows(url: &Url, id: u64) -> bool {
         .unwrap();
     let answer: serde_json::Value = serde_json::from_str(&answer).unwrap();
     answer["jobs"].as_array().is_some_and(|jobs| !jobs.is_empty())
+}
+
+/// An orchestrator dies between Slurm accepting the job and the backend recording its id:
+/// the attempt is found again by its name in Slurm, and submitting it again starts nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_submit_cut_short_is_found_by_its_name_and_not_repeated() {
+    let Some(url) = slurm_url() else { return };
+    let _one = SLURM.lock().await;
+    let home = tempfile::tempdir().unwrap();
+    let token = std::env::var("SLURM_JWT").expect("SLURM_JWT");
+    let backend = SlurmBackend::connect(config(url.clone(), home.path(), &token)).await.unwrap();
+    let spec = WorkerSpec {
+        v: PROTOCOL_VERSION,
+        job_id: JobId::new(),
+        attempt: 0,
+        transfer: Transfer::SharedFilesystem,
+        gpus: 1,
+        base_model: "smoke".into(),
+        hyperparameters: Preset::Conservative.hyperparameters("smoke"),
+        // The worker fails at once (exit 3): only the submission matters here.
+        dataset: SpecDataset { train: "/nonexistent/train.jsonl".into(), validation: None },
+        output: SpecOutput { dir: "/nonexistent".into(), upload_urls: Default::default() },
+        seed: 1,
+        logging_steps: 1,
+        max_steps: None,
+    };
+    let handle = backend.submit(&spec).await.unwrap();
+    let dir = home.path().join("slurm").join(&handle.external_id);
+    let submitted = record::read(&dir).unwrap().expect("a record");
+    std::fs::remove_file(dir.join(record::RECORD_FILE)).unwrap();
+    assert_eq!(backend.find(spec.job_id, 0).await.unwrap(), Some(handle.clone()), "found by its name");
+    assert_eq!(record::read(&dir).unwrap().map(|r| r.job_id), Some(submitted.job_id), "and recorded again");
+    std::fs::remove_file(dir.join(record::RECORD_FILE)).unwrap();
+    assert_eq!(backend.submit(&spec).await.unwrap(), handle);
+    assert_eq!(record::read(&dir).unwrap().map(|r| r.job_id), Some(submitted.job_id), "no second job");
+    assert_eq!(backend.find(spec.job_id, 1).await.unwrap(), None, "another attempt was never sent");
+    let start = Instant::now();
+    let status = loop {
+        let status = backend.status(&handle).await.unwrap();
+        if status.is_terminal() {
+            break status;
+        }
+        assert!(start.elapsed() < Duration::from_secs(120), "{status:?}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    assert!(matches!(status, BackendStatus::Failed { exit_code: Some(3), .. }), "{status:?}");
 }
 
 /// A token slurmrestd refuses fails at start with `backend_auth_failed`.

@@ -3,8 +3,8 @@
 //!
 //! The job's name is `brightrun-<job>-<attempt>` and its comment says the same: submitting an
 //! attempt again (another orchestrator, a restarted one) finds the job already recorded in
-//! the attempt's run directory, or else already in Slurm by that name, and returns the same
-//! handle; [`find`](GpuBackend::find) looks in the same two places. The batch script `exec`s
+//! the attempt's run directory, or else (if it was perhaps sent) already in Slurm by that
+//! name, and returns the same handle; [`find`](GpuBackend::find) looks in the same two places. The batch script `exec`s
 //! the worker command with `--spec-env BRIGHTRUN_SPEC`, the spec travelling in the job's
 //! environment (which is all the environment it gets: `PATH` and the BrightRun variables).
 //! Every job asks for its memory and its time limit (a job without a memory request is
@@ -206,20 +206,21 @@ impl SlurmBackend {
         })
     }
 
-    /// The recorded Slurm job of run directory `dir`, or the one Slurm has by the attempt's
-    /// name (recorded now): how a submit cut short is found again.
+    /// The recorded Slurm job of run directory `dir`, or, if it may have been sent, the one
+    /// Slurm has by the attempt's name (recorded now): how a submit cut short is found again.
     async fn recorded_or_named(&self, dir: &Path, name: &str) -> Result<Option<Record>, BackendError> {
         if let Some(record) = record::read(dir)? {
             return Ok(Some(record));
+        }
+        if !record::was_submitting(dir) {
+            return Ok(None);
         }
         let Some(job) = self.client.jobs().await?.into_iter().filter(|job| job.name == name).max_by_key(|j| j.job_id)
         else {
             return Ok(None);
         };
         let record = Record { job_id: job.job_id, ended: None };
-        if dir.is_dir() {
-            record::write(dir, &record)?;
-        }
+        record::write(dir, &record)?;
         Ok(Some(record))
     }
 
@@ -274,7 +275,9 @@ impl GpuBackend for SlurmBackend {
             tracing::info!(job = %spec.job_id, attempt = spec.attempt, slurm_job = record.job_id, "Slurm job already submitted");
             return Ok(handle);
         }
-        let job_id = self.client.submit(&self.batch_job(spec, &dir)?).await?;
+        let job = self.batch_job(spec, &dir)?;
+        record::mark_submitting(&dir)?;
+        let job_id = self.client.submit(&job).await?;
         record::write(&dir, &Record { job_id, ended: None })?;
         tracing::info!(job = %spec.job_id, attempt = spec.attempt, slurm_job = job_id, "Slurm job submitted");
         Ok(handle)

@@ -2,6 +2,10 @@
 //! id Slurm gave it, and how it ended. slurmctld forgets a finished job after `MinJobAge`
 //! (300 s by default) and, without accounting, nobody remembers it: the end is written here
 //! the first time it is seen, and read from here afterwards.
+//!
+//! Before asking Slurm for the job, the backend leaves a mark ([`SUBMITTING_FILE`]): an
+//! attempt with neither record nor mark was never sent, and is not looked for in Slurm's
+//! list of every job.
 
 use std::path::Path;
 
@@ -13,6 +17,19 @@ use super::super::{BackendStatus, WorkerTimes};
 
 /// The record's file in the run directory.
 pub const RECORD_FILE: &str = "slurm-job.json";
+
+/// The mark of an attempt whose job was (perhaps) sent to Slurm.
+pub const SUBMITTING_FILE: &str = "slurm-submitting";
+
+/// Marks the attempt of `dir` as sent to Slurm, before it is.
+pub fn mark_submitting(dir: &Path) -> Result<(), BackendError> {
+    write_atomically(&dir.join(SUBMITTING_FILE), b"")
+}
+
+/// Whether the attempt of `dir` may have been sent to Slurm.
+pub fn was_submitting(dir: &Path) -> bool {
+    dir.join(SUBMITTING_FILE).exists()
+}
 
 /// An attempt's Slurm job.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,5 +80,8 @@ mod tests {
         record.ended = Some(Ended { status: BackendStatus::Cancelled, times: WorkerTimes::default() });
         write(dir.path(), &record).unwrap();
         assert_eq!(read(dir.path()).unwrap(), Some(record));
+        assert!(!was_submitting(dir.path()));
+        mark_submitting(dir.path()).unwrap();
+        assert!(was_submitting(dir.path()));
     }
 }

@@ -187,14 +187,21 @@ fn a_failed_job_exits_1_with_its_error() {
 
 #[test]
 fn an_unknown_or_unusable_backend_fails_at_start_with_its_code() {
-    for (backend, code) in [
-        ("slurm+http://127.0.0.1:6820", "unknown_backend"),
-        ("ray+http://127.0.0.1:9?transfer=shared_filesystem", "backend_unreachable"),
-        ("ray+http://127.0.0.1:9", "storage_cannot_sign"),
-        ("runpod://abc123", "storage_cannot_sign"),
+    for (backend, slurm_jwt, code) in [
+        ("slurm+ftp://127.0.0.1:6820", None, "unknown_backend"),
+        ("slurm+http://127.0.0.1:9", None, "backend_credentials_missing"),
+        ("slurm+http://127.0.0.1:9", Some("token"), "backend_unreachable"),
+        ("ray+http://127.0.0.1:9?transfer=shared_filesystem", None, "backend_unreachable"),
+        ("ray+http://127.0.0.1:9", None, "storage_cannot_sign"),
+        ("runpod://abc123", None, "storage_cannot_sign"),
     ] {
         let home = Home::test_double("success").with_env("BRIGHTRUN_BACKEND", backend);
-        let output = home.run(&["jobs"]);
+        let mut command = home.command(&["jobs"]);
+        match slurm_jwt {
+            Some(token) => command.env("SLURM_JWT", token).env("SLURM_USER", "trainer"),
+            None => command.env_remove("SLURM_JWT"),
+        };
+        let output = command.output().unwrap();
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(!output.status.success(), "{backend}");
         assert!(stderr.starts_with(&format!("error[{code}]: ")), "{backend}: {stderr}");

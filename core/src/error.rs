@@ -136,6 +136,7 @@ mod tests {
             BackendError::Launch { reason: text() },
             BackendError::Engine { engine: "ray", reason: text() },
             BackendError::Unreachable { engine: "ray", url: text(), reason: text() },
+            BackendError::Unauthorized { engine: "slurm", reason: text() },
             BackendError::NotCollectable { reason: text() },
             BackendError::Unauthorized { engine: "runpod", reason: text() },
         ];

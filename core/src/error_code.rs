@@ -184,15 +184,15 @@ error_codes! {
     /// The GPU engine named by BRIGHTRUN_BACKEND did not answer (refused, timed out, not the engine).
     BackendUnreachable => "backend_unreachable", Unavailable, [BackendError],
         "start the engine (e.g. scripts/ray-head for Ray) or fix the host and port in BRIGHTRUN_BACKEND";
-    /// The GPU engine refused the credentials it was given (RunPod: RUNPOD_API_KEY).
+    /// The GPU engine refused the credentials it was given (a wrong or expired key or token).
     BackendUnauthorized => "backend_unauthorized", Dependency, [BackendError],
-        "check the engine's API key (RUNPOD_API_KEY for RunPod) and that it may use this endpoint";
-    /// The GPU engine named by BRIGHTRUN_BACKEND needs credentials that are not set.
+        "check the engine's credentials: RUNPOD_API_KEY for RunPod (and that it may use this endpoint), SLURM_JWT from `scontrol token` for Slurm (and the user it is for)";
+    /// The GPU engine named by BRIGHTRUN_BACKEND needs credentials the environment does not give.
     BackendCredentialsMissing => "backend_credentials_missing", InvalidInput, [ServiceError],
-        "set the engine's key (RUNPOD_API_KEY for `runpod://ENDPOINT_ID`) in the environment";
+        "set the engine's credentials: RUNPOD_API_KEY for `runpod://ENDPOINT_ID`, SLURM_JWT and SLURM_USER for Slurm";
     /// BRIGHTRUN_BACKEND names no backend this version knows, or one it cannot build yet.
     UnknownBackend => "unknown_backend", InvalidInput, [ServiceError],
-        "set BRIGHTRUN_BACKEND to `local`, `ray+http://HOST:PORT`, `runpod://ENDPOINT_ID` or `runpod+http://HOST:PORT`, or unset it";
+        "set BRIGHTRUN_BACKEND to `local`, `ray+http://HOST:PORT`, `slurm+http://HOST:PORT`, `runpod://ENDPOINT_ID` or `runpod+http://HOST:PORT`, or unset it";
     /// A backend whose workers upload through signed URLs, with an object store that signs none.
     StorageCannotSign => "storage_cannot_sign", InvalidInput, [ServiceError],
         "use S3-compatible storage (BRIGHTRUN_STORAGE_URL=s3://...) or a backend on a shared filesystem (`?transfer=shared_filesystem`)";

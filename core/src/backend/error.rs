@@ -44,7 +44,7 @@ pub enum BackendError {
         /// What happened.
         reason: String,
     },
-    /// The engine refused our credentials (HTTP 401 or 403).
+    /// The engine refused this machine's credentials (a wrong or expired key or token).
     #[error("the {engine} engine refused the credentials: {reason}")]
     Unauthorized {
         /// Which engine.

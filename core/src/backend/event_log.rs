@@ -61,6 +61,20 @@ pub fn read_events(path: &Path, cursor: EventCursor, finished: bool) -> Result<E
     Ok(EventBatch { lines, cursor: EventCursor(cursor.0 + complete as u64) })
 }
 
+/// Every line of the file, read batch by batch as if the writer were gone.
+pub fn read_all_events(path: &Path) -> Result<Vec<WorkerLine>, BackendError> {
+    let mut lines = Vec::new();
+    let mut cursor = EventCursor::default();
+    loop {
+        let batch = read_events(path, cursor, true)?;
+        if batch.cursor == cursor {
+            return Ok(lines);
+        }
+        cursor = batch.cursor;
+        lines.extend(batch.lines);
+    }
+}
+
 /// Moves past a line longer than a batch, reporting it as a log line.
 fn skip_long_line(file: &mut File, cursor: EventCursor, read: usize) -> std::io::Result<EventBatch> {
     let mut skipped = read as u64;

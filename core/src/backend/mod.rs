@@ -5,12 +5,15 @@
 //! [`BackendHandle`] it returns is serialisable and stored with the job, so a restarted
 //! orchestrator keeps following the job.
 
+mod artifacts;
 mod error;
 pub mod event_log;
+mod http;
 pub mod local;
 pub mod protocol;
 pub mod ray;
 pub mod runpod;
+pub mod slurm;
 
 pub use error::BackendError;
 pub use event_log::{EventBatch, EventCursor};
@@ -19,6 +22,7 @@ pub use local::{LocalBackendConfig, LocalProcessBackend};
 pub use protocol::{ARTIFACT_NAMES, EventKind, Transfer, WorkerEvent, WorkerLine, WorkerSpec};
 pub use ray::{RayBackend, RayBackendConfig};
 pub use runpod::{RunPodBackend, RunPodBackendConfig};
+pub use slurm::{SlurmBackend, SlurmBackendConfig, SlurmJobOptions};
 
 use std::path::PathBuf;
 

@@ -235,6 +235,21 @@ pub fn parse_line(line: &str) -> WorkerLine {
     }
 }
 
+/// What a worker's exit code means in the protocol (2 bad spec, 3 dataset, 4 out of
+/// memory, 1 other), or the signal that killed it: a negative code (as `Popen` reports it)
+/// or 128 + the signal (as a shell does).
+pub fn exit_code_meaning(code: i32) -> String {
+    match code {
+        1 => "the worker failed".to_owned(),
+        2 => "the worker rejected its job spec".to_owned(),
+        3 => "the worker could not use the dataset".to_owned(),
+        4 => "the worker ran out of memory".to_owned(),
+        code if code < 0 => format!("the worker was killed by signal {}", -code),
+        code if code > 128 => format!("the worker was killed by signal {}", code - 128),
+        code => format!("the worker exited with code {code}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -156,6 +156,12 @@ impl BrightRunConfig {
         self.home.join("ray")
     }
 
+    /// Where the Slurm backend keeps its handle key and each attempt's run directory (its
+    /// record, output and adapter): the cluster's nodes must see it at the same path.
+    pub fn slurm_runs_dir(&self) -> PathBuf {
+        self.home.join("slurm")
+    }
+
     /// Scratch space for downloads and conversions.
     pub fn scratch_dir(&self) -> PathBuf {
         self.home.join("scratch")

@@ -20,7 +20,7 @@ mod notifications;
 pub(crate) mod notify;
 pub mod operations;
 
-pub use backend_choice::{BACKEND_VAR, BackendChoice};
+pub use backend_choice::{BACKEND_VAR, BackendChoice, SLURM_JWT_VAR, SLURM_USER_VAR};
 pub use config::{
     BrightRunConfig, DATABASE_URL_VAR, GPU_SLOTS_VAR, HOME_VAR, KEEP_RUNS_VAR, KEEP_SCRATCH_VAR, LOCAL_USER,
     STORAGE_URL_VAR, WORKER_ENV_VAR, WORKER_VAR, worker_command,
@@ -41,7 +41,7 @@ use crate::backend::local::retention::{self, SweepReport};
 use crate::backend::runpod::{API_KEY_VAR, Server};
 use crate::backend::{
     GpuBackend, LocalBackendConfig, LocalProcessBackend, RayBackend, RayBackendConfig, RunPodBackend,
-    RunPodBackendConfig, Transfer,
+    RunPodBackendConfig, SlurmBackend, SlurmBackendConfig, Transfer,
 };
 use crate::blob::BlobStore;
 use crate::dataset::{EstimatedTokenCounter, TokenCounter};
@@ -205,6 +205,31 @@ async fn open_backend(config: &BrightRunConfig, blobs: &BlobStore) -> Result<Arc
             };
             let config = RunPodBackendConfig { base: base.clone(), server, runs_dir: config.home.join("runpod") };
             Ok(Arc::new(RunPodBackend::connect(config).await?))
+        }
+        BackendChoice::Slurm { url, api, transfer, job } => {
+            if *transfer == Transfer::SignedUrls && !blobs.signs_urls() {
+                return Err(ServiceError::invalid(
+                    Code::StorageCannotSign,
+                    format!(
+                        "{BACKEND_VAR}: `?transfer=signed_urls` needs an object store that signs URLs, and {} \
+                         signs none: use S3-compatible storage, or the default shared filesystem",
+                        config.storage_url
+                    ),
+                ));
+            }
+            let (user, token) = backend_choice::slurm_credentials()?;
+            let slurm = SlurmBackend::connect(SlurmBackendConfig {
+                url: url.clone(),
+                api: *api,
+                user,
+                token,
+                transfer: *transfer,
+                runs_dir: config.slurm_runs_dir(),
+                worker_command: config.worker_command.clone(),
+                job: job.clone(),
+            })
+            .await?;
+            Ok(Arc::new(slurm))
         }
     }
 }

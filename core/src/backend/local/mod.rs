@@ -14,7 +14,7 @@
 //! are swept by a retention rule ([`retention`]). `docs/operations-local.md` has the rules.
 
 pub mod environment;
-mod files;
+pub(crate) mod files;
 pub mod handle;
 mod launch;
 mod process;
@@ -28,10 +28,11 @@ use std::time::{Duration, SystemTime};
 use async_trait::async_trait;
 use nix::sys::signal::Signal;
 
+use super::artifacts::announced;
 use super::error::BackendError;
-use super::event_log::{EventBatch, EventCursor, read_events};
-use super::protocol::{EventKind, WorkerLine, WorkerSpec};
-use super::{ArtifactSource, BackendHandle, BackendStatus, CollectedArtifact, GpuBackend, WorkerTimes};
+use super::event_log::{EventBatch, EventCursor, read_all_events, read_events};
+use super::protocol::{Transfer, WorkerSpec};
+use super::{BackendHandle, BackendStatus, CollectedArtifact, GpuBackend, WorkerTimes};
 use environment::WorkerEnvironment;
 use files::{read_optional, read_process, write_atomically, written_at};
 use handle::HandleKey;
@@ -262,34 +263,8 @@ impl GpuBackend for LocalProcessBackend {
 
     async fn collect(&self, handle: &BackendHandle) -> Result<Vec<CollectedArtifact>, BackendError> {
         let work_dir = self.work_dir(handle)?;
-        let adapter_dir = work_dir.join("out").join("adapter");
-        let mut artifacts = Vec::new();
-        let mut cursor = EventCursor::default();
-        loop {
-            let batch = read_events(&work_dir.join(EVENTS_FILE), cursor, true)?;
-            if batch.cursor == cursor {
-                break;
-            }
-            cursor = batch.cursor;
-            for line in batch.lines {
-                if let WorkerLine::Event(event) = line
-                    && let EventKind::Artifact { name, bytes, sha256, .. } = event.kind
-                {
-                    let path = artifact_path(&adapter_dir, &name)?;
-                    artifacts.retain(|a: &CollectedArtifact| a.name != name);
-                    artifacts.push(CollectedArtifact {
-                        name,
-                        bytes,
-                        sha256,
-                        source: ArtifactSource::LocalPath { path },
-                    });
-                }
-            }
-        }
-        if artifacts.is_empty() {
-            return Err(BackendError::NotCollectable { reason: "the worker announced no artifact".into() });
-        }
-        Ok(artifacts)
+        let lines = read_all_events(&work_dir.join(EVENTS_FILE))?;
+        announced(lines, Transfer::SharedFilesystem, &work_dir.join("out").join("adapter"))
     }
 }
 

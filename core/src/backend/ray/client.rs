@@ -3,19 +3,13 @@
 //! `POST /api/jobs/{id}/stop`. Errors are not JSON: a duplicate submission id answers HTTP
 //! 500 with a Python traceback ending `... already exists.`, an unknown id HTTP 404.
 
-use std::time::Duration;
-
 use serde::{Deserialize, Serialize};
 use url::Url;
 
 use super::super::error::BackendError;
+use super::super::http::{JsonBody as _, clip, describe};
 
 const ENGINE: &str = "ray";
-/// The longest any one request may take; the log of a long run is the largest answer.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Characters of an error answer kept in a message.
-const MAX_ERROR_TEXT: usize = 2_000;
 
 /// What Ray says of a job (the fields the backend reads).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -75,11 +69,7 @@ pub struct RayClient {
 impl RayClient {
     /// A client of the dashboard at `base` (`http://HOST:PORT`).
     pub fn new(base: Url) -> Result<Self, BackendError> {
-        let http =
-            reqwest::Client::builder().timeout(REQUEST_TIMEOUT).connect_timeout(CONNECT_TIMEOUT).build().map_err(
-                |e| BackendError::Engine { engine: ENGINE, reason: format!("cannot build an HTTP client: {e}") },
-            )?;
-        Ok(Self { base, http })
+        Ok(Self { base, http: super::super::http::client(ENGINE)? })
     }
 
     fn url(&self, path: &str) -> Result<Url, BackendError> {
@@ -115,7 +105,8 @@ impl RayClient {
 
     /// Submits a job; a job of the same submission id already there is not an error.
     pub async fn submit(&self, request: &SubmitRequest) -> Result<Submitted, BackendError> {
-        let response = self.http.post(self.url("api/jobs/")?).json_body(request)?.send().await.map_err(failed)?;
+        let response =
+            self.http.post(self.url("api/jobs/")?).json_body(ENGINE, request)?.send().await.map_err(failed)?;
         let status = response.status();
         let text = response.text().await.map_err(failed)?;
         if status.is_success() {
@@ -177,41 +168,6 @@ impl RayClient {
     }
 }
 
-/// A JSON body without reqwest's `json` feature.
-pub(in crate::backend) trait JsonBody: Sized {
-    fn json_body(self, body: &impl Serialize) -> Result<Self, BackendError>;
-}
-
-impl JsonBody for reqwest::RequestBuilder {
-    fn json_body(self, body: &impl Serialize) -> Result<Self, BackendError> {
-        let bytes = serde_json::to_vec(body)
-            .map_err(|e| BackendError::Engine { engine: ENGINE, reason: format!("cannot encode the request: {e}") })?;
-        Ok(self.header(reqwest::header::CONTENT_TYPE, "application/json").body(bytes))
-    }
-}
-
 fn failed(error: reqwest::Error) -> BackendError {
     BackendError::Engine { engine: ENGINE, reason: describe(&error) }
-}
-
-/// A reqwest error with its causes (its own message alone is "error sending request").
-pub(in crate::backend) fn describe(error: &reqwest::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
-
-/// At most [`MAX_ERROR_TEXT`] characters of an answer, its end kept (where a traceback says
-/// what happened).
-pub(in crate::backend) fn clip(text: &str) -> &str {
-    let text = text.trim();
-    match text.char_indices().rev().nth(MAX_ERROR_TEXT) {
-        Some((at, _)) => &text[at..],
-        None => text,
-    }
 }

@@ -28,12 +28,12 @@ use std::sync::{Arc, OnceLock};
 use async_trait::async_trait;
 use url::Url;
 
+use super::artifacts::announced;
 use super::error::BackendError;
 use super::event_log::{EventBatch, EventCursor};
-use super::local::artifact_path;
 use super::local::handle::{HandleKey, LocalHandleData};
-use super::protocol::{EventKind, Transfer, WorkerLine, WorkerSpec};
-use super::{ArtifactSource, BackendHandle, BackendStatus, CollectedArtifact, GpuBackend, WorkerTimes};
+use super::protocol::{Transfer, WorkerSpec};
+use super::{BackendHandle, BackendStatus, CollectedArtifact, GpuBackend, WorkerTimes};
 use crate::model::JobId;
 use client::{RayClient, SubmitRequest};
 
@@ -216,22 +216,8 @@ impl GpuBackend for RayBackend {
         let logs = self.client.logs(&id).await?.ok_or_else(|| BackendError::NotCollectable {
             reason: format!("Ray no longer has job {id} and its log"),
         })?;
-        let adapter_dir = dir.join("out").join("adapter");
-        let mut artifacts: Vec<CollectedArtifact> = Vec::new();
-        for line in logs::lines_after(&logs, EventCursor::default(), true).lines {
-            let WorkerLine::Event(event) = line else { continue };
-            let EventKind::Artifact { name, bytes, sha256, .. } = event.kind else { continue };
-            let source = match self.config.transfer {
-                Transfer::SharedFilesystem => ArtifactSource::LocalPath { path: artifact_path(&adapter_dir, &name)? },
-                Transfer::SignedUrls => ArtifactSource::Uploaded,
-            };
-            artifacts.retain(|a| a.name != name);
-            artifacts.push(CollectedArtifact { name, bytes, sha256, source });
-        }
-        if artifacts.is_empty() {
-            return Err(BackendError::NotCollectable { reason: "the worker announced no artifact".into() });
-        }
-        Ok(artifacts)
+        let lines = logs::lines_after(&logs, EventCursor::default(), true).lines;
+        announced(lines, self.config.transfer, &dir.join("out").join("adapter"))
     }
 }
 

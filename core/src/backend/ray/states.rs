@@ -11,6 +11,7 @@
 //! | `FAILED`, no exit code (supervisor or node died, start failed) | lost: retried |
 //! | no such job | lost: retried |
 
+use super::super::protocol::exit_code_meaning;
 use super::super::{BackendStatus, WorkerTimes};
 use super::client::JobInfo;
 use crate::model::Timestamp;
@@ -49,16 +50,7 @@ pub fn missing(submission_id: &str) -> BackendStatus {
 
 /// What an exit code means in the worker protocol, with the end of Ray's message.
 fn failure_reason(code: i32, info: &JobInfo) -> String {
-    let meaning = match code {
-        1 => "the worker failed".to_owned(),
-        2 => "the worker rejected its job spec".to_owned(),
-        3 => "the worker could not use the dataset".to_owned(),
-        4 => "the worker ran out of memory".to_owned(),
-        // Popen reports a signal as its negative number; a shell as 128 + the number.
-        code if code < 0 => format!("the worker was killed by signal {}", -code),
-        code if code > 128 => format!("the worker was killed by signal {}", code - 128),
-        code => format!("the worker exited with code {code}"),
-    };
+    let meaning = exit_code_meaning(code);
     match info.message.as_deref().map(short) {
         Some(message) if !message.is_empty() => format!("{meaning} (Ray: {message})"),
         _ => meaning,

@@ -20,7 +20,7 @@ use serde::Deserialize;
 use url::Url;
 
 use super::super::error::BackendError;
-use super::super::ray::client::{clip, describe};
+use super::super::http::{clip, describe};
 
 const ENGINE: &str = "runpod";
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);

@@ -8,7 +8,8 @@ mod hygiene;
 mod retention;
 
 use super::*;
-use crate::backend::protocol::{PROTOCOL_VERSION, SpecDataset, SpecOutput};
+use crate::backend::ArtifactSource;
+use crate::backend::protocol::{EventKind, PROTOCOL_VERSION, SpecDataset, SpecOutput, WorkerLine};
 use crate::config::Preset;
 use crate::model::{JobId, Timestamp};
 use process::ProcessId;

@@ -82,12 +82,12 @@ def test_each_rank_gets_its_share_of_every_global_batch() -> None:
     examples = [Example(input_ids=[i], labels=[i]) for i in range(11)]
     alone = _batches(examples, 3, seed=5, epoch=1)
     ranks = [_batches(examples, 3, seed=5, epoch=1, rank=Rank(rank=r, world=2, local_rank=r)) for r in range(2)]
-    assert alone == _batches(examples, 3, seed=5, epoch=1, rank=Rank()), "one process batches as before"
-    assert len(ranks[0]) == len(ranks[1]) == 2, "11 examples, 6 a global batch: 2 steps on each rank"
-    for first, second in zip(*ranks):
-        assert first and len(first) == len(second), "every rank has a batch of the same size at every step"
-    seen = [example.input_ids[0] for batches in ranks for batch in batches for example in batch]
-    assert len(seen) == 12 and set(seen) == set(range(11)), "every example once, one repeated to even out"
+    assert len(alone) == len(ranks[0]) == len(ranks[1]) == 4, "as many steps as one process takes"
+    for whole, first, second in zip(alone, *ranks):
+        assert first and second, "no rank sits a step out"
+        assert sorted(first + second, key=lambda e: e.input_ids) == sorted(whole, key=lambda e: e.input_ids)
+    small = [_batches(examples, 1, seed=5, epoch=1, rank=Rank(rank=r, world=2, local_rank=r)) for r in range(2)]
+    assert all(len(batch) == 1 for batches in small for batch in batches), "a batch of 1 is topped up to 2"
 
 
 def test_two_cpu_ranks_train_one_adapter_and_report_one_curve(tmp_path: Path, dataset: tuple[Path, Path]) -> None:
@@ -106,14 +106,14 @@ def test_two_cpu_ranks_train_one_adapter_and_report_one_curve(tmp_path: Path, da
     assert worker.returncode == exit_codes.COMPLETED, stderr[-3000:]
     assert_one_stream(events)
     started = by_name(events, "started")[0]
-    # 48 conversations, 4 a rank and 2 ranks: 6 steps an epoch, 2 epochs.
-    assert (started["processes"], started["global_batch_size"], started["total_steps"]) == (2, 8, 12)
+    # 48 conversations in batches of 4 (2 a rank): 12 steps an epoch, 2 epochs, as alone.
+    assert (started["processes"], started["total_steps"]) == (2, 24)
     metrics = by_name(events, "metric")
-    assert [m["step"] for m in metrics] == list(range(1, 13)), "one metric a step, from rank 0 alone"
+    assert [m["step"] for m in metrics] == list(range(1, 25)), "one metric a step, from rank 0 alone"
     first, last = sum(m["loss"] for m in metrics[:3]) / 3, sum(m["loss"] for m in metrics[-3:]) / 3
-    assert last < first * 0.9, (first, last)
-    assert [e["step"] for e in by_name(events, "eval")] == [6, 12]
-    assert by_name(events, "completed")[0]["steps"] == 12
+    assert last < first * 0.8, (first, last)
+    assert [e["step"] for e in by_name(events, "eval")] == [12, 24]
+    assert by_name(events, "completed")[0]["steps"] == 24
 
     adapter_dir = tmp_path / "out" / "adapter"
     announced = [event["name"] for event in by_name(events, "artifact")]

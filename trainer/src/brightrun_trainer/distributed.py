@@ -2,9 +2,10 @@
 
 A job whose spec asks ``gpus`` N > 1 runs as N processes (ranks) started by
 :mod:`brightrun_trainer.launcher`. Every rank loads the same model and data, takes its share
-of each global batch (``batch_size`` examples per rank, so ``batch_size * N`` a step), and
-averages its LoRA gradients with the others before each optimiser step, so the replicas stay
-identical. The step's loss and token count are summed across ranks: the reported loss is the
+of each batch (``batch_size`` is the batch of the whole step, as the core estimates it:
+about ``batch_size / N`` examples a rank, so a run takes the same steps on any number of
+GPUs, each faster), and averages its LoRA gradients with the others before each optimiser
+step, so the replicas stay identical. The step's loss and token count are summed across ranks: the reported loss is the
 mean of the ranks' losses, the throughput the whole group's. Only rank 0 speaks the protocol
 and saves the adapter. Collectives run on NCCL when the ranks train on CUDA, on gloo on a CPU.
 

@@ -36,18 +36,18 @@ class Progress:
 
 
 def _batches(examples: list[Example], batch_size: int, seed: int, epoch: int, rank: Rank = SINGLE) -> list[list[Example]]:
-    """This rank's batches of the epoch: its share of each global batch of ``batch_size``
-    examples per rank. The shuffled order is the same on every rank, and is padded from its
-    start to a multiple of the ranks (as torch's ``DistributedSampler`` does), so every rank
-    gets the same number of non-empty batches."""
+    """This rank's batches of the epoch. A batch is ``batch_size`` examples of one shuffled
+    order, the same on every rank and the same however many ranks there are, so the run
+    takes as many steps as one process would (and as the core counts). Each rank takes every
+    ``world``-th example of it; a batch of fewer examples than ranks (the epoch's last, or
+    ``batch_size`` below the GPUs) is topped up from the order's start, so that no rank sits
+    a step out."""
     order = list(range(len(examples)))
     random.Random(seed * 1_000_003 + epoch).shuffle(order)
-    order += [order[i % len(order)] for i in range(-len(order) % rank.world)]
-    size = batch_size * rank.world
-    return [
-        [examples[i] for i in distributed.share(order[start : start + size], rank)]
-        for start in range(0, len(order), size)
-    ]
+    batches = [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
+    if rank.distributed:
+        batches = [batch + [order[i % len(order)] for i in range(rank.world - len(batch))] for batch in batches]
+    return [[examples[i] for i in distributed.share(batch, rank)] for batch in batches]
 
 
 def _collate(batch: list[Example], pad_id: int, device: str) -> dict[str, Any]:
@@ -149,8 +149,7 @@ def _run(spec: JobSpec, events: EventWriter, cancel: CancelFlag, rank: Rank) -> 
     model = apply_lora(model.to(device) if spec.is_smoke else model, hp)
     model.train()
 
-    global_batch = hp.batch_size * rank.world
-    steps_per_epoch = math.ceil(math.ceil(len(train) / global_batch) / hp.gradient_accumulation_steps)
+    steps_per_epoch = math.ceil(math.ceil(len(train) / hp.batch_size) / hp.gradient_accumulation_steps)
     total_steps = steps_per_epoch * hp.epochs
     if spec.max_steps is not None:
         total_steps = min(total_steps, spec.max_steps)
@@ -170,7 +169,6 @@ def _run(spec: JobSpec, events: EventWriter, cancel: CancelFlag, rank: Rank) -> 
         validation_examples=len(validation),
         trainable_parameters=sum(parameter.numel() for parameter in trainable),
         processes=rank.world,
-        global_batch_size=global_batch * hp.gradient_accumulation_steps,
         trainer_version=__version__,
     )
     events.emit("phase", phase="training")

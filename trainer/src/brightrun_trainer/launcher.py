@@ -59,6 +59,8 @@ class Ranks:
     processes: list[subprocess.Popen[bytes]]
     events: EventWriter
     failed_events: dict[int, dict[str, Any]] = field(default_factory=dict)
+    # (rank, exit code) in the order the ranks ended.
+    exits: list[tuple[int, int]] = field(default_factory=list)
     # The exit code rank 0's ``completed`` or ``cancelled`` event stands for, once seen.
     outcome: int | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -72,21 +74,34 @@ class Ranks:
                 except ProcessLookupError:
                     pass
 
-    def relay(self, rank: int, stream: IO[bytes]) -> None:
-        """Copies one rank's stdout: rank 0's events to stdout, the rest to stderr."""
-        for raw in stream:
-            line = raw.decode("utf-8", errors="replace").rstrip("\n")
-            event = _event(line)
+    def follow(self, rank: int, stream: IO[bytes]) -> None:
+        """Relays one rank's stdout until it ends, then records how the rank exited."""
+        try:
+            for raw in stream:
+                self.relay(rank, raw.decode("utf-8", errors="replace").rstrip("\n"))
+        finally:
+            code = _exit_code(self.processes[rank].wait())
             with self.lock:
-                if event is not None and event["event"] == "failed":
-                    # Held back: which rank's failure is reported is decided at the end.
-                    self.failed_events.setdefault(rank, event)
-                elif event is not None and rank == 0:
-                    self.events.forward(event)
-                    self.outcome = OUTCOMES.get(event["event"], self.outcome)
-                else:
-                    sys.stderr.write(f"rank {rank}: {line}\n")
-                    sys.stderr.flush()
+                self.exits.append((rank, code))
+
+    def relay(self, rank: int, line: str) -> None:
+        """Rank 0's events go to stdout, other lines to stderr; ``failed`` events are kept."""
+        event = _event(line)
+        with self.lock:
+            if event is not None and event["event"] == "failed":
+                # Held back: which rank's failure is reported is decided at the end.
+                self.failed_events.setdefault(rank, event)
+            elif event is not None and rank == 0:
+                self.events.forward(event)
+                self.outcome = OUTCOMES.get(event["event"], self.outcome)
+            else:
+                sys.stderr.write(f"rank {rank}: {line}\n")
+                sys.stderr.flush()
+
+    def first_failure(self) -> Failure | None:
+        """The first rank to end with a failure, so far."""
+        with self.lock:
+            return next((Failure(rank, code) for rank, code in self.exits if code not in SUCCESS_CODES), None)
 
 
 def _event(line: str) -> dict[str, Any] | None:
@@ -113,23 +128,16 @@ def _forward_signals(ranks: Ranks) -> None:
     signal.signal(signal.SIGINT, handle)
 
 
-def _wait(ranks: Ranks) -> Failure | None:
-    """Waits for every rank; kills the rest when one fails. Returns the first failure."""
-    failure: Failure | None = None
-    while any(process.poll() is None for process in ranks.processes):
-        if failure is None:
-            for rank, process in enumerate(ranks.processes):
-                code = process.poll()
-                if code is not None and _exit_code(code) not in SUCCESS_CODES:
-                    failure = Failure(rank=rank, code=_exit_code(code))
-                    ranks.signal_all(signal.SIGKILL)
-                    break
+def _wait(ranks: Ranks, threads: list[threading.Thread]) -> Failure | None:
+    """Waits for every rank; kills the rest when one fails. Returns the first failure (the
+    first rank to end with one: a rank that dies makes the others fail soon after)."""
+    killed = False
+    while any(thread.is_alive() for thread in threads):
+        if not killed and ranks.first_failure() is not None:
+            ranks.signal_all(signal.SIGKILL)
+            killed = True
         time.sleep(POLL_SECONDS)
-    if failure is None:
-        for rank, process in enumerate(ranks.processes):
-            if _exit_code(process.returncode) not in SUCCESS_CODES:
-                return Failure(rank=rank, code=_exit_code(process.returncode))
-    return failure
+    return ranks.first_failure()
 
 
 def _report(failure: Failure, ranks: Ranks) -> None:
@@ -174,12 +182,10 @@ def run_ranks(world: int, argv: list[str], output_dir: Path, events: EventWriter
             )
             processes.append(process)
             assert process.stdout is not None
-            thread = threading.Thread(target=ranks.relay, args=(rank, process.stdout), daemon=True)
+            thread = threading.Thread(target=ranks.follow, args=(rank, process.stdout), daemon=True)
             thread.start()
             threads.append(thread)
-        failure = _wait(ranks)
-        for thread in threads:
-            thread.join(timeout=10)
+        failure = _wait(ranks, threads)
         if failure is None:
             return _exit_code(processes[0].returncode)
         if ranks.outcome is None:

@@ -175,4 +175,9 @@ fn two_gpus_train_data_parallel_with_one_curve_and_more_than_a_slot_holds_are_re
         details["curve"]["training"].as_array().unwrap().iter().map(|p| p[0].as_u64().unwrap()).collect();
     let total = job["total_steps"].as_u64().unwrap();
     assert_eq!(steps, (1..=total).collect::<Vec<_>>(), "one curve: a point per step, as many steps as one GPU takes");
+    // The worker trained as two processes (its `started` event, in the run's directory).
+    let runs = std::fs::read_dir(home.path().join("runs")).unwrap();
+    let events: String =
+        runs.filter_map(|entry| std::fs::read_to_string(entry.unwrap().path().join("events.jsonl")).ok()).collect();
+    assert!(events.contains(r#""processes":2"#), "{events}");
 }

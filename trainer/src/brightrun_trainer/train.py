@@ -92,8 +92,8 @@ def evaluate(model: Any, examples: list[Example], batch_size: int, pad_id: int, 
             total_loss += float(loss) * tokens
             total_tokens += tokens
     model.train()
-    total_loss, total_tokens = distributed.sum_over_ranks([total_loss, float(total_tokens)], rank, device)
-    return total_loss / max(total_tokens, 1)
+    loss_sum, token_sum = distributed.sum_over_ranks([total_loss, float(total_tokens)], rank, device)
+    return loss_sum / max(token_sum, 1.0)
 
 
 def save_adapter(model: Any, tokenizer: Any, spec: JobSpec, events: EventWriter) -> None:

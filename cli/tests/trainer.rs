@@ -135,3 +135,49 @@ fn ctrl_c_stops_the_real_trainer_with_a_partial_adapter() {
     assert!(cost > 0.0, "a cancelled run is paid for what it used: {cost}");
     assert!(home.notification_types().iter().any(|t| t == "job_cancelled"));
 }
+
+#[test]
+fn two_gpus_train_data_parallel_with_one_curve_and_more_than_a_slot_holds_are_refused() {
+    let test = "two_gpus_train_data_parallel_with_one_curve_and_more_than_a_slot_holds_are_refused";
+    let Some(python) = trainer_python(test) else { return };
+    // One slot of two devices. The two ranks train on the CPU (gloo) even where GPUs are.
+    let home = real_home(&python)
+        .with_env("BRIGHTRUN_GPU_SLOTS", "0,1")
+        .with_env("BRIGHTRUN_WORKER_ENV", "BRIGHTRUN_TRAINER_DEVICE")
+        .with_env("BRIGHTRUN_TRAINER_DEVICE", "cpu");
+    let args = |gpus: &'static str| {
+        [
+            "train",
+            &sample("sample_v4.jsonl"),
+            "--yes",
+            "--gpu",
+            "A100-80GB",
+            "--gpus",
+            gpus,
+            "--price-per-gpu-hour",
+            "1",
+        ]
+        .map(String::from)
+    };
+    let refused = home.run(&args("3").each_ref().map(String::as_str));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success() && stderr.contains("error[not_enough_gpus]"), "{stderr}");
+    assert_eq!(home.json(&["jobs"])["total"], 0, "refused before a job was made or billed");
+
+    let train = home.json(&args("2").each_ref().map(String::as_str));
+    let job = &train["job"];
+    assert_eq!(job["status"], "completed", "{job}");
+    assert_eq!(job["gpu"]["gpu_count"], 2);
+    let names = file_names(&train);
+    assert_eq!(names.iter().filter(|n| *n == "adapter_model.safetensors").count(), 1, "one adapter: {names:?}");
+    let details = home.json(&["job", job["id"].as_str().unwrap()]);
+    let steps: Vec<u64> =
+        details["curve"]["training"].as_array().unwrap().iter().map(|p| p[0].as_u64().unwrap()).collect();
+    let total = job["total_steps"].as_u64().unwrap();
+    assert_eq!(steps, (1..=total).collect::<Vec<_>>(), "one curve: a point per step, as many steps as one GPU takes");
+    // The worker trained as two processes (its `started` event, in the run's directory).
+    let runs = std::fs::read_dir(home.path().join("runs")).unwrap();
+    let events: String =
+        runs.filter_map(|entry| std::fs::read_to_string(entry.unwrap().path().join("events.jsonl")).ok()).collect();
+    assert!(events.contains(r#""processes":2"#), "{events}");
+}

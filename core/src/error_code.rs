@@ -178,6 +178,9 @@ error_codes! {
     /// The training worker could not be started.
     WorkerLaunchFailed => "worker_launch_failed", Dependency, [BackendError],
         "check the worker command (BRIGHTRUN_WORKER) and its Python environment";
+    /// A job asks for more GPUs than its backend can give one job (a local machine with fewer GPU slots), or for more than one process on the CPU.
+    NotEnoughGpus => "not_enough_gpus", InvalidInput, [BackendError, ServiceError],
+        "ask for at most the GPUs the message names, list a bigger GPU set in BRIGHTRUN_GPU_SLOTS (e.g. `0,1`), or use an engine with more GPUs (Ray, Slurm)";
     /// The GPU engine (RunPod, Ray, Slurm, ...) refused or failed a request.
     BackendEngineFailed => "backend_engine_failed", Dependency, [BackendError],
         "check the engine's status and credentials; the message has its answer";

@@ -20,6 +20,8 @@ def test_a_full_spec_parses(tmp_path: Path) -> None:
     spec = parse_spec(smoke_spec(tmp_path, tmp_path / "t.jsonl", None))
     assert spec.is_smoke and spec.hyperparameters.lora_rank == 8 and spec.validation is None
     assert spec.hyperparameters.target_modules[:2] == ("q_proj", "k_proj")
+    assert spec.gpus == 0, "a spec without gpus trains in one process"
+    assert parse_spec({**smoke_spec(tmp_path, tmp_path / "t.jsonl", None), "gpus": 2}).gpus == 2
 
 
 @pytest.mark.parametrize(
@@ -35,6 +37,8 @@ def test_a_full_spec_parses(tmp_path: Path) -> None:
         (("hyperparameters", "target_modules"), [], "target_modules"),
         (("hyperparameters", "gradient_checkpointing"), "yes", "gradient_checkpointing"),
         (("max_steps",), -1, "max_steps"),
+        (("gpus",), -1, "gpus"),
+        (("gpus",), 9, "gpus must be at most 8"),
     ],
 )
 def test_each_bad_field_is_named(tmp_path: Path, path: tuple[str, ...], value: Any, message: str) -> None:

@@ -98,7 +98,7 @@ class TokenizerError(BrightRunError):
 class BackendError(BrightRunError):
     """A GPU backend that cannot submit, follow, cancel or collect a job. Codes:
     ``backend_io``, ``invalid_backend_handle``, ``worker_launch_failed``,
-    ``backend_engine_failed``, ``nothing_to_collect``."""
+    ``backend_engine_failed``, ``not_enough_gpus``, ``nothing_to_collect``."""
 
 
 class StoreError(BrightRunError):

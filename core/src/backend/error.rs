@@ -26,6 +26,18 @@ pub enum BackendError {
         /// Why, and how to fix it.
         reason: String,
     },
+    /// The job asks for more GPUs than this backend can give one job.
+    #[error("the job asks for {asked} GPUs and the {backend} backend can give one job at most {available}: {hint}")]
+    NotEnoughGpus {
+        /// Which backend.
+        backend: &'static str,
+        /// GPUs the job asks for.
+        asked: u32,
+        /// The most this backend gives one job.
+        available: u32,
+        /// Where the limit comes from, and how to lift it.
+        hint: String,
+    },
     /// The engine (RunPod, Ray, Slurm, ...) refused or failed a request.
     #[error("the {engine} engine failed: {reason}")]
     Engine {
@@ -73,6 +85,7 @@ impl ErrorCode for BackendError {
             BackendError::Io { .. } => Code::BackendIo,
             BackendError::InvalidHandle { .. } => Code::InvalidBackendHandle,
             BackendError::Launch { .. } => Code::WorkerLaunchFailed,
+            BackendError::NotEnoughGpus { .. } => Code::NotEnoughGpus,
             BackendError::Engine { .. } => Code::BackendEngineFailed,
             BackendError::Unreachable { .. } => Code::BackendUnreachable,
             BackendError::NotCollectable { .. } => Code::NothingToCollect,

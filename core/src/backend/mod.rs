@@ -130,6 +130,15 @@ pub trait GpuBackend: Send + Sync {
         Transfer::SharedFilesystem
     }
 
+    /// Refuses a job that asks for more GPUs than this backend can ever give one job, so that
+    /// it is refused before it is created, billed or queued. `gpus` is what the worker spec
+    /// will say ([`WorkerSpec::gpus`], 0 for the CPU). The default accepts any count: an
+    /// engine (Ray, Slurm) queues a job until it has the GPUs, and refuses one it never can.
+    fn check_gpus(&self, gpus: u32) -> Result<(), BackendError> {
+        let _ = gpus;
+        Ok(())
+    }
+
     /// Starts (or queues) a worker for `spec`.
     async fn submit(&self, spec: &WorkerSpec) -> Result<BackendHandle, BackendError>;
 

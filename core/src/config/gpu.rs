@@ -156,6 +156,12 @@ impl GpuSelection {
         Ok(spec)
     }
 
+    /// The GPUs an engine reserves for the job's worker (its worker spec's `gpus`): the
+    /// count, or 0 for the catalog's `CPU`, which stands for a machine without a GPU.
+    pub fn worker_gpus(&self) -> u32 {
+        if self.gpu_type.eq_ignore_ascii_case("CPU") { 0 } else { self.gpu_count }
+    }
+
     /// The catalog entry of the selected GPU.
     pub fn spec(&self) -> Result<&'static GpuSpec, CatalogError> {
         GpuSpec::find(&self.gpu_type)

@@ -47,7 +47,8 @@ pub const VALIDATOR_CRASHED: &str = "validator_crashed";
 pub const VALIDATION_INTERRUPTED: &str = "validation_interrupted";
 
 /// Error types that the same settings will hit again.
-const PERMANENT: &[&str] = &["bad_spec", "dataset_error", "out_of_memory", "artifact_mismatch", "cancelled"];
+const PERMANENT: &[&str] =
+    &["bad_spec", "dataset_error", "out_of_memory", "not_enough_gpus", "artifact_mismatch", "cancelled"];
 
 /// Whether a worker failure of this type may succeed if tried again unchanged.
 pub fn is_transient(error_type: &str) -> bool {
@@ -92,7 +93,9 @@ pub fn classify(error: ServiceError) -> Failure {
         }
         // The file itself: not gzip, no known format, inflating without bound, ...
         ServiceError::Dataset(_) => permanent(error.code()),
-        ServiceError::Backend(BackendError::Launch { .. }) => permanent(error.code()),
+        ServiceError::Backend(BackendError::Launch { .. } | BackendError::NotEnoughGpus { .. }) => {
+            permanent(error.code())
+        }
         ServiceError::Backend(_) | ServiceError::Io { .. } | ServiceError::Internal { .. } => transient(error.code()),
         ServiceError::InvalidInput { .. } | ServiceError::Tokenizer(_) | ServiceError::Estimate(_) => {
             permanent(error.code())
@@ -113,7 +116,7 @@ mod tests {
 
     #[test]
     fn deterministic_failures_are_never_retried() {
-        for error_type in ["bad_spec", "dataset_error", "out_of_memory", "artifact_mismatch"] {
+        for error_type in ["bad_spec", "dataset_error", "out_of_memory", "not_enough_gpus", "artifact_mismatch"] {
             assert!(!is_transient(error_type), "{error_type}");
         }
         for error_type in ["lost", "internal", "backend_engine_failed", "worker_crashed"] {
@@ -148,6 +151,11 @@ mod tests {
             (DatasetError::UnknownFormat { reason: "?".into() }.into(), ("permanent", "unknown_dataset_format")),
             (BackendError::Launch { reason: "no trainer".into() }.into(), ("permanent", "worker_launch_failed")),
             (BackendError::io("spawning", io()).into(), ("transient", "backend_io")),
+            (
+                BackendError::NotEnoughGpus { backend: "local", asked: 2, available: 1, hint: "one slot".into() }
+                    .into(),
+                ("permanent", "not_enough_gpus"),
+            ),
             (ServiceError::io("creating scratch", io()), ("transient", "local_io")),
             (ServiceError::internal("the converter panicked"), ("transient", "internal")),
             (crate::store::StoreError::NotFound { entity: "job", id: "1".into() }.into(), ("stop", "not_found")),

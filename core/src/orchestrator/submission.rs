@@ -183,8 +183,7 @@ impl Orchestrator {
             job_id: job.id,
             attempt: job.retry_count,
             transfer,
-            // The catalog's `CPU` is the machine without a GPU: it reserves none.
-            gpus: if job.gpu.gpu_type.eq_ignore_ascii_case("CPU") { 0 } else { job.gpu.gpu_count },
+            gpus: job.gpu.worker_gpus(),
             base_model: job.hyperparameters.base_model.clone(),
             hyperparameters: job.hyperparameters.clone(),
             dataset: data,

@@ -76,7 +76,8 @@ pub(crate) fn total_steps(examples: u64, hyperparameters: &Hyperparameters) -> u
 }
 
 impl BrightRun {
-    /// Estimates a job from the dataset's real token counts.
+    /// Estimates a job from the dataset's real token counts. GPUs the backend cannot give
+    /// the job are refused ([`Code::NotEnoughGpus`]), here and in [`create_job`](Self::create_job).
     pub async fn estimate_job(&self, user_id: UserId, request: &JobRequest) -> Result<Estimate, ServiceError> {
         let dataset = self.ready_dataset(user_id, request.dataset_id).await?;
         self.estimate_for(&dataset, request)
@@ -200,7 +201,24 @@ impl BrightRun {
         Ok(dataset)
     }
 
+    /// Refuses GPUs the job would be billed for and never get: more than one process on the
+    /// CPU (it trains in one), or more GPUs than the backend can give one job (a local
+    /// machine's largest GPU slot).
+    fn check_gpus(&self, gpu: &GpuSelection) -> Result<(), ServiceError> {
+        if gpu.worker_gpus() == 0 && gpu.gpu_count > 1 {
+            return Err(ServiceError::invalid(
+                Code::NotEnoughGpus,
+                format!(
+                    "a CPU job trains in one process: ask for 1 CPU, not {} (data-parallel training needs GPUs)",
+                    gpu.gpu_count
+                ),
+            ));
+        }
+        Ok(self.backend.check_gpus(gpu.worker_gpus())?)
+    }
+
     fn estimate_for(&self, dataset: &Dataset, request: &JobRequest) -> Result<Estimate, ServiceError> {
+        self.check_gpus(&request.gpu)?;
         let model = BaseModel::find(&request.base_model).map_err(crate::estimate::EstimateError::from)?;
         let hyperparameters = request.hyperparameters();
         Ok(estimate(&EstimateRequest {

@@ -15,11 +15,12 @@ use brightrun_core::model::{JobId, JobStatus, Timestamp};
 use brightrun_core::orchestrator::{MAX_STEPS, Orchestrator};
 use brightrun_core::store::{Database, MetricSeries};
 
-use crate::world::{World, fast_options, run_to_end, world, world_with_backend};
+use crate::world::{World, fast_options, run_to_end, world, world_with_backend, world_with_slots};
 
 crate::on_both_backends!(
     a_worker_reporting_impossible_counts_is_followed_to_its_end,
     a_throughput_near_zero_is_an_error_or_a_job_never_a_panic,
+    gpus_the_backend_cannot_give_are_refused_before_anything_is_billed,
     a_job_that_panics_never_stops_the_pass_for_the_others,
 );
 
@@ -83,6 +84,33 @@ async fn a_throughput_near_zero_is_an_error_or_a_job_never_a_panic(db: Arc<dyn D
     let mut request = w.job_request(&dataset);
     request.gpu.price_per_gpu_hour = "-1".parse().unwrap();
     assert_eq!(w.app.create_job(w.user, &request).await.unwrap_err().code(), "invalid_price");
+}
+
+async fn gpus_the_backend_cannot_give_are_refused_before_anything_is_billed(db: Arc<dyn Database>) {
+    use brightrun_core::config::GpuSelection;
+    use brightrun_core::service::JobRequest;
+
+    // Two one-GPU slots: no job can get two GPUs here.
+    let w = world_with_slots(db, "success", &["0", "1"], |backend| backend);
+    let dataset = w.ready_dataset().await;
+    let asking = |gpu: &str, count: u32| JobRequest {
+        gpu: GpuSelection::new(gpu, count, None).unwrap(),
+        ..w.job_request(&dataset)
+    };
+    let two = asking("A100-80GB", 2);
+    for error in
+        [w.app.estimate_job(w.user, &two).await.unwrap_err(), w.app.create_job(w.user, &two).await.unwrap_err()]
+    {
+        assert_eq!(error.code(), "not_enough_gpus", "{error}");
+        let text = error.to_string();
+        assert!(text.contains("asks for 2 GPUs") && text.contains("at most 1") && text.contains("0 1"), "{text}");
+    }
+    let error = w.app.create_job(w.user, &asking("CPU", 2)).await.unwrap_err();
+    assert_eq!(error.code(), "not_enough_gpus", "a CPU job is one process: {error}");
+    assert_eq!(w.app.list_jobs(w.user, &Default::default()).await.unwrap().total, 0, "no job, no cost");
+    // What a slot can give is taken, and runs.
+    let one = w.app.create_job(w.user, &asking("A100-80GB", 1)).await.unwrap();
+    assert_eq!(w.run_to_end(one.id).await.status, JobStatus::Completed);
 }
 
 /// The local backend, except that reading the status of one attempt panics: a bug that

@@ -43,6 +43,16 @@ pub fn world_with_backend(
     scenario: &str,
     wrap: impl FnOnce(Arc<dyn GpuBackend>) -> Arc<dyn GpuBackend>,
 ) -> World {
+    world_with_slots(db, scenario, &["all"], wrap)
+}
+
+/// A world whose local backend has these GPU slots, wrapped by `wrap`.
+pub fn world_with_slots(
+    db: Arc<dyn Database>,
+    scenario: &str,
+    slots: &[&str],
+    wrap: impl FnOnce(Arc<dyn GpuBackend>) -> Arc<dyn GpuBackend>,
+) -> World {
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path().to_path_buf();
     let mut config = BrightRunConfig::embedded(&home);
@@ -51,7 +61,7 @@ pub fn world_with_backend(
     let backend = LocalProcessBackend::new(LocalBackendConfig {
         runs_dir: config.runs_dir(),
         worker_command: config.worker_command.clone(),
-        gpu_slots: vec!["all".into()],
+        gpu_slots: slots.iter().map(|slot| (*slot).to_owned()).collect(),
         cancel_grace: config.cancel_grace,
         worker_env: config.worker_env.clone(),
     })

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from brightrun_trainer import smoke
@@ -10,11 +11,23 @@ from brightrun_trainer.errors import SpecError
 from brightrun_trainer.spec import Hyperparameters, JobSpec
 
 
+DEVICE_VAR = "BRIGHTRUN_TRAINER_DEVICE"
+DEVICES = ("auto", "cpu", "cuda")
+
+
 def pick_device() -> str:
-    """``cuda`` when a GPU is usable, else ``cpu``."""
+    """``cuda`` when a GPU is usable, else ``cpu``; ``$BRIGHTRUN_TRAINER_DEVICE`` (``cpu``,
+    ``cuda`` or ``auto``) overrides the choice, e.g. to train on the CPU of a GPU machine."""
     import torch
 
-    return "cuda" if torch.cuda.is_available() else "cpu"
+    wanted = os.environ.get(DEVICE_VAR, "auto") or "auto"
+    if wanted not in DEVICES:
+        raise SpecError(f"{DEVICE_VAR} must be one of {', '.join(DEVICES)}, not {wanted!r}")
+    if wanted == "cuda" and not torch.cuda.is_available():
+        raise SpecError(f"{DEVICE_VAR}=cuda, and torch sees no usable CUDA GPU here")
+    if wanted == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return wanted
 
 
 def _quantization_config(hp: Hyperparameters, device: str) -> Any:
@@ -57,7 +70,7 @@ def load_base(spec: JobSpec, conversations: list[Conversation], device: str) -> 
         spec.base_model,
         dtype=torch.bfloat16 if use_bf16 else torch.float32,
         quantization_config=quantization,
-        device_map={"": 0} if device == "cuda" else None,
+        device_map={"": torch.cuda.current_device()} if device == "cuda" else None,
     )
     return tokenizer, model
 

@@ -54,6 +54,16 @@ class EventWriter:
                 "event": event,
             }
             record.update({key: _finite(value) for key, value in fields.items()})
-            self._stream.write(json.dumps(record, separators=(",", ":")) + "\n")
-            self._stream.flush()
+            self._write(record)
             return record
+
+    def forward(self, record: dict[str, Any]) -> None:
+        """Writes an event another writer numbered (a rank's, relayed by the launcher) as it
+        is; events this writer emits afterwards continue from its ``seq``."""
+        with self._lock:
+            self._seq = max(self._seq, int(record["seq"]))
+            self._write(record)
+
+    def _write(self, record: dict[str, Any]) -> None:
+        self._stream.write(json.dumps(record, separators=(",", ":")) + "\n")
+        self._stream.flush()

@@ -7,6 +7,7 @@
   "base_model": "mistralai/Mistral-7B-v0.1" | "/local/dir" | "smoke",
   "hyperparameters": {"learning_rate": 2e-4, "batch_size": 8, ...},
   "transfer": "shared_filesystem" | "signed_urls",
+  "gpus": 0,
   "dataset": {"train": "path or https URL", "validation": "path, URL or null"},
   "output": {"dir": "path", "upload_urls": {"adapter_model.safetensors": "https://...", ...}},
   "seed": 42,
@@ -24,6 +25,11 @@ dataset entries are paths (or URLs) this machine can read, and the adapter stays
 control plane's disk; the dataset entries are signed GET URLs, every adapter file is PUT to
 the signed URL ``output.upload_urls`` gives for its name (a file without one is an error),
 and a relative ``output.dir`` is made under a new temporary directory.
+
+``gpus`` is how many GPUs the engine gave the worker (0 on the CPU, the default). More than
+one makes the run data-parallel, one process per GPU (see :mod:`brightrun_trainer.launcher`);
+on a machine without CUDA, or with ``BRIGHTRUN_TRAINER_DEVICE=cpu``, that many processes
+train on the CPU instead.
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ TRANSFERS = ("shared_filesystem", "signed_urls")
 SIGNED_URLS = "signed_urls"
 REQUIRED_UPLOADS = ("adapter_model.safetensors", "adapter_config.json")
 QUANTIZATIONS = ("none", "8bit", "4bit")
+MAX_GPUS = 8
 
 
 @dataclass(frozen=True)
@@ -78,6 +85,7 @@ class JobSpec:
     seed: int = 42
     logging_steps: int = 1
     max_steps: int | None = None
+    gpus: int = 0
 
     @property
     def is_smoke(self) -> bool:
@@ -191,7 +199,14 @@ def parse_spec(raw: Any) -> JobSpec:
         seed=_positive_int(raw, "seed", 42, minimum=0),
         logging_steps=_positive_int(raw, "logging_steps", 1),
         max_steps=max_steps,
+        gpus=_gpus(raw),
     )
+
+
+def _gpus(raw: dict[str, Any]) -> int:
+    gpus = _positive_int(raw, "gpus", 0, minimum=0)
+    _require(gpus <= MAX_GPUS, f"gpus must be at most {MAX_GPUS} (one machine), got {gpus}")
+    return gpus
 
 
 def load_spec(path: Path) -> JobSpec:

@@ -1,4 +1,9 @@
-"""The training run: load, train with assistant-only loss, evaluate, save, announce."""
+"""The training run: load, train with assistant-only loss, evaluate, save, announce.
+
+The same loop runs alone or as one rank of a data-parallel group (:mod:`.distributed`):
+each rank trains on its share of every global batch, gradients are averaged before the
+optimiser step, and rank 0 alone reports and saves.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +13,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from brightrun_trainer import __version__, artifacts, exit_codes
+from brightrun_trainer import __version__, artifacts, distributed, exit_codes
 from brightrun_trainer.cancel import CancelFlag
 from brightrun_trainer.data import IGNORE_INDEX, Example, fetch, load_conversations, tokenize_all
+from brightrun_trainer.distributed import SINGLE, Rank
 from brightrun_trainer.errors import DatasetError, OutOfMemoryError, WorkerError
 from brightrun_trainer.model import apply_lora, load_base, pick_device
 from brightrun_trainer.protocol import EventWriter
@@ -29,10 +35,19 @@ class Progress:
     eval_loss: float | None = None
 
 
-def _batches(examples: list[Example], batch_size: int, seed: int, epoch: int) -> list[list[Example]]:
+def _batches(examples: list[Example], batch_size: int, seed: int, epoch: int, rank: Rank = SINGLE) -> list[list[Example]]:
+    """This rank's batches of the epoch. A batch is ``batch_size`` examples of one shuffled
+    order, the same on every rank and the same however many ranks there are, so the run
+    takes as many steps as one process would (and as the core counts). Each rank takes every
+    ``world``-th example of it; a batch of fewer examples than ranks (the epoch's last, or
+    ``batch_size`` below the GPUs) is topped up from the order's start, so that no rank sits
+    a step out."""
     order = list(range(len(examples)))
     random.Random(seed * 1_000_003 + epoch).shuffle(order)
-    return [[examples[i] for i in order[start : start + batch_size]] for start in range(0, len(order), batch_size)]
+    batches = [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
+    if rank.distributed:
+        batches = [batch + [order[i % len(order)] for i in range(rank.world - len(batch))] for batch in batches]
+    return [[examples[i] for i in distributed.share(batch, rank)] for batch in batches]
 
 
 def _collate(batch: list[Example], pad_id: int, device: str) -> dict[str, Any]:
@@ -62,12 +77,13 @@ def _gpu_fields(device: str) -> dict[str, Any]:
     return fields
 
 
-def evaluate(model: Any, examples: list[Example], batch_size: int, pad_id: int, device: str) -> float:
-    """Mean loss per trainable token over ``examples``."""
+def evaluate(model: Any, examples: list[Example], batch_size: int, pad_id: int, device: str, rank: Rank = SINGLE) -> float:
+    """Mean loss per trainable token over ``examples`` (each rank evaluates its share)."""
     import torch
 
     model.eval()
     total_loss, total_tokens = 0.0, 0
+    examples = distributed.share(examples, rank)
     with torch.no_grad():
         for start in range(0, len(examples), batch_size):
             batch = examples[start : start + batch_size]
@@ -76,7 +92,8 @@ def evaluate(model: Any, examples: list[Example], batch_size: int, pad_id: int, 
             total_loss += float(loss) * tokens
             total_tokens += tokens
     model.train()
-    return total_loss / max(total_tokens, 1)
+    loss_sum, token_sum = distributed.sum_over_ranks([total_loss, float(total_tokens)], rank, device)
+    return loss_sum / max(token_sum, 1.0)
 
 
 def save_adapter(model: Any, tokenizer: Any, spec: JobSpec, events: EventWriter) -> None:
@@ -95,17 +112,20 @@ def save_adapter(model: Any, tokenizer: Any, spec: JobSpec, events: EventWriter)
         events.emit("artifact", name=artifact.name, bytes=artifact.bytes, sha256=artifact.sha256, path=str(artifact.path))
 
 
-def run(spec: JobSpec, events: EventWriter, cancel: CancelFlag) -> int:
-    """Trains per ``spec`` and returns the protocol exit code."""
+def run(spec: JobSpec, events: EventWriter, cancel: CancelFlag, rank: Rank = SINGLE) -> int:
+    """Trains per ``spec`` (as ``rank`` of a data-parallel group) and returns the protocol
+    exit code."""
     import torch
 
     try:
-        return _run(spec, events, cancel)
+        return _run(spec, events, cancel, rank)
     except torch.cuda.OutOfMemoryError as error:
         raise OutOfMemoryError(f"out of GPU memory: {OOM_ADVICE}") from error
+    finally:
+        distributed.stop(rank)
 
 
-def _run(spec: JobSpec, events: EventWriter, cancel: CancelFlag) -> int:
+def _run(spec: JobSpec, events: EventWriter, cancel: CancelFlag, rank: Rank) -> int:
     import torch
     from transformers import get_linear_schedule_with_warmup
 
@@ -113,6 +133,8 @@ def _run(spec: JobSpec, events: EventWriter, cancel: CancelFlag) -> int:
     hp = spec.hyperparameters
     torch.manual_seed(spec.seed)
     device = pick_device()
+    if rank.distributed:
+        distributed.start(rank, device)
     events.emit("phase", phase="loading")
     scratch = spec.output_dir / "scratch"
     train_conversations = load_conversations(fetch(spec.train, scratch))
@@ -132,6 +154,7 @@ def _run(spec: JobSpec, events: EventWriter, cancel: CancelFlag) -> int:
     if spec.max_steps is not None:
         total_steps = min(total_steps, spec.max_steps)
     trainable = [parameter for parameter in model.parameters() if parameter.requires_grad]
+    distributed.broadcast_parameters(trainable, rank)
     optimizer = torch.optim.AdamW(trainable, lr=hp.learning_rate, weight_decay=hp.weight_decay)
     scheduler = get_linear_schedule_with_warmup(optimizer, min(hp.warmup_steps, total_steps), total_steps)
     events.emit(
@@ -145,6 +168,7 @@ def _run(spec: JobSpec, events: EventWriter, cancel: CancelFlag) -> int:
         train_examples=len(train),
         validation_examples=len(validation),
         trainable_parameters=sum(parameter.numel() for parameter in trainable),
+        processes=rank.world,
         trainer_version=__version__,
     )
     events.emit("phase", phase="training")
@@ -152,17 +176,25 @@ def _run(spec: JobSpec, events: EventWriter, cancel: CancelFlag) -> int:
     progress = Progress()
     window_tokens, window_start = 0, time.monotonic()
     for epoch in range(hp.epochs):
-        batches = _batches(train, hp.batch_size, spec.seed, epoch)
+        batches = _batches(train, hp.batch_size, spec.seed, epoch, rank)
         for group_start in range(0, len(batches), hp.gradient_accumulation_steps):
             if progress.step >= total_steps:
                 break
             group = batches[group_start : group_start + hp.gradient_accumulation_steps]
-            step_loss = 0.0
+            step_loss, step_tokens = 0.0, 0
             for batch in group:
                 loss = model(**_collate(batch, pad_id, device)).loss
                 (loss / len(group)).backward()
                 step_loss += float(loss) / len(group)
-                window_tokens += sum(len(example.input_ids) for example in batch)
+                step_tokens += sum(len(example.input_ids) for example in batch)
+            distributed.average_gradients(trainable, rank)
+            # One all-reduce for the step's loss, tokens and whether any rank was asked to
+            # stop, so that every rank stops after the same step.
+            losses, tokens, stops = distributed.sum_over_ranks(
+                [step_loss, float(step_tokens), float(cancel.requested)], rank, device
+            )
+            step_loss, stop = losses / rank.world, stops > 0
+            window_tokens += int(tokens)
             grad_norm = float(torch.nn.utils.clip_grad_norm_(trainable, hp.max_grad_norm))
             optimizer.step()
             scheduler.step()
@@ -184,20 +216,22 @@ def _run(spec: JobSpec, events: EventWriter, cancel: CancelFlag) -> int:
                 )
                 progress.tokens += window_tokens
                 window_tokens, window_start = 0, time.monotonic()
-            if cancel.requested:
+            if stop:
                 events.emit("phase", phase="saving")
-                save_adapter(model, tokenizer, spec, events)
+                if rank.is_main:
+                    save_adapter(model, tokenizer, spec, events)
                 events.emit("cancelled", step=progress.step, total_steps=total_steps, partial_adapter=True)
                 return exit_codes.CANCELLED
         if validation:
             events.emit("phase", phase="evaluating")
-            progress.eval_loss = evaluate(model, validation, hp.batch_size, pad_id, device)
+            progress.eval_loss = evaluate(model, validation, hp.batch_size, pad_id, device, rank)
             events.emit("eval", step=progress.step, epoch=epoch + 1, eval_loss=progress.eval_loss)
             events.emit("phase", phase="training")
         if progress.step >= total_steps:
             break
     events.emit("phase", phase="saving")
-    save_adapter(model, tokenizer, spec, events)
+    if rank.is_main:
+        save_adapter(model, tokenizer, spec, events)
     events.emit(
         "completed",
         steps=progress.step,

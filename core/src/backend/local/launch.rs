@@ -81,6 +81,8 @@ impl LocalProcessBackend {
             tracing::debug!(job = %spec.job_id, attempt = spec.attempt, "already launched");
             return Ok(());
         }
+        // A guard: the job was checked when it was created, but the slots may have changed.
+        let slots = self.slots_for(spec.gpus)?;
         // The worker writes into this run's own directory, whatever the spec said.
         let mut spec = spec.clone();
         spec.output.dir = work_dir.join("out").display().to_string();
@@ -92,7 +94,7 @@ impl LocalProcessBackend {
         let launched = supervisor::launch(&Plan {
             work_dir,
             slots_dir: &slots_dir,
-            slots: &self.config.gpu_slots,
+            slots: &slots,
             nonce: &nonce,
             grace: self.config.cancel_grace,
             worker: &worker,

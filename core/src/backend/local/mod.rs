@@ -15,6 +15,7 @@
 
 pub mod environment;
 pub(crate) mod files;
+mod gpus;
 pub mod handle;
 mod launch;
 mod process;
@@ -64,6 +65,8 @@ pub struct LocalProcessBackend {
     environment: WorkerEnvironment,
     /// The runs directory's handle key, once read or created.
     key: Arc<OnceLock<HandleKey>>,
+    /// GPUs of this machine, as a slot `all` stands for ([`gpus::machine_gpus`]).
+    machine_gpus: u32,
 }
 
 const BACKEND_NAME: &str = "local";
@@ -88,7 +91,25 @@ impl LocalProcessBackend {
             return Err(BackendError::Launch { reason: "no worker command configured".into() });
         }
         let environment = WorkerEnvironment::new(&config.worker_env)?;
-        Ok(Self { config, environment, key: Arc::default() })
+        Ok(Self { config, environment, key: Arc::default(), machine_gpus: gpus::machine_gpus() })
+    }
+
+    /// The slots that can run a job of `gpus` GPUs; refuses a job no slot can run.
+    fn slots_for(&self, gpus: u32) -> Result<Vec<String>, BackendError> {
+        let slots = gpus::slots_for(&self.config.gpu_slots, gpus, self.machine_gpus);
+        if slots.is_empty() {
+            return Err(BackendError::NotEnoughGpus {
+                backend: BACKEND_NAME,
+                asked: gpus,
+                available: gpus::most_per_job(&self.config.gpu_slots, self.machine_gpus),
+                hint: format!(
+                    "its GPU slots are {} (BRIGHTRUN_GPU_SLOTS; `all` is this machine's {} GPU(s)), and a job runs in one slot",
+                    self.config.gpu_slots.join(" "),
+                    self.machine_gpus
+                ),
+            });
+        }
+        Ok(slots)
     }
 
     /// The directory of one attempt of a job: `runs/<job>-<attempt>`.
@@ -156,6 +177,11 @@ fn unix_now() -> u64 {
 impl GpuBackend for LocalProcessBackend {
     fn name(&self) -> &'static str {
         BACKEND_NAME
+    }
+
+    /// Refuses a job of more GPUs than the largest GPU slot has.
+    fn check_gpus(&self, gpus: u32) -> Result<(), BackendError> {
+        self.slots_for(gpus).map(drop)
     }
 
     /// Launches the attempt once: submitting the same job and attempt again (another

@@ -94,6 +94,28 @@ emit 5 completed ',"steps":2'
 }
 
 #[tokio::test]
+async fn a_multi_gpu_job_runs_only_in_a_slot_with_its_gpus_and_is_refused_where_none_has_them() {
+    use crate::error_code::ErrorCode as _;
+
+    let runs = tempfile::tempdir().unwrap();
+    let backend = backend(runs.path(), "printf '%s' \"$CUDA_VISIBLE_DEVICES\" > \"$dir/devices\"", &["0", "1,2"]);
+    let two = WorkerSpec { gpus: 2, ..spec() };
+    backend.check_gpus(2).unwrap();
+    let handle = backend.submit(&two).await.unwrap();
+    wait_for(&backend, &handle, BackendStatus::is_terminal).await;
+    let devices = std::fs::read_to_string(backend.work_dir_of(&two.job_id, 0).join("devices")).unwrap();
+    assert_eq!(devices, "1,2", "the two-GPU job waits for the slot of two GPUs, never takes `0`");
+
+    let refused = backend.check_gpus(3).unwrap_err();
+    assert_eq!(refused.code(), "not_enough_gpus");
+    assert!(refused.to_string().contains("asks for 3 GPUs") && refused.to_string().contains("at most 2"), "{refused}");
+    let three = WorkerSpec { gpus: 3, ..spec() };
+    let error = backend.submit(&three).await.unwrap_err();
+    assert_eq!(error.code(), "not_enough_gpus", "the launch checks again: {error}");
+    assert!(!backend.work_dir_of(&three.job_id, 0).join(LAUNCH_FILE).exists(), "nothing was started");
+}
+
+#[tokio::test]
 async fn worker_times_are_when_the_worker_started_and_exited_not_when_asked() {
     let runs = tempfile::tempdir().unwrap();
     let backend = backend(runs.path(), "while [ ! -e \"$dir/release\" ]; do sleep 0.02; done; exit 1", &["all"]);

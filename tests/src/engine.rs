@@ -1,10 +1,14 @@
-//! What the tests of the remote engines (Ray, Slurm) share: a BrightRun on one engine with
-//! the real trainer on the smoke model, and the checks each engine must pass.
+//! What the tests of the remote engines (Ray, Slurm, RunPod) share: a BrightRun on one engine
+//! with the real trainer on the smoke model, and the checks each engine must pass.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use brightrun_core::backend::GpuBackend;
+
 use brightrun_core::config::{GpuSelection, Preset};
+use brightrun_core::dataset::EstimatedTokenCounter;
 use brightrun_core::model::{DatasetFormat, DatasetStatus, JobId, JobStatus, TrainingJob, UserId};
 use brightrun_core::orchestrator::{Orchestrator, OrchestratorOptions};
 use brightrun_core::service::{BackendChoice, BrightRun, BrightRunConfig, JobRequest, NewDataset};
@@ -66,7 +70,41 @@ pub struct World {
     pub user: UserId,
     /// What the service was opened from.
     pub config: BrightRunConfig,
-    _home: tempfile::TempDir,
+    /// The bucket's directory of the S3-compatible store the world started for itself
+    /// ([`World::on_s3`]), if it did.
+    pub bucket: Option<PathBuf>,
+    options: OrchestratorOptions,
+    _dirs: Vec<tempfile::TempDir>,
+}
+
+/// The backend of a world.
+pub enum Backend {
+    /// What `BRIGHTRUN_BACKEND` would name: the service connects to it.
+    Choice(BackendChoice),
+    /// One the test built (a test double's endpoint, say, which no choice names).
+    Built(Arc<dyn GpuBackend>),
+}
+
+/// A home whose store is a fresh S3-compatible server (s3s, checking SigV4): its
+/// configuration, the home and the server's root directory.
+pub async fn s3_home() -> (BrightRunConfig, tempfile::TempDir, tempfile::TempDir) {
+    let (home, root) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let endpoint = crate::s3::start(root.path()).await.unwrap();
+    let mut config = BrightRunConfig::embedded(home.path());
+    config.storage_url = crate::s3::storage_url(&endpoint, crate::s3::SECRET_KEY);
+    (config, home, root)
+}
+
+/// The service of `config` with `backend`; a chosen one must answer.
+async fn open(config: &BrightRunConfig, backend: Backend) -> BrightRun {
+    match backend {
+        Backend::Choice(_) => BrightRun::open(config.clone()).await.expect("the engine answers"),
+        Backend::Built(backend) => {
+            let opened = BrightRun::open(config.clone()).await.unwrap();
+            let (db, blobs) = (opened.database().clone(), opened.blobs().clone());
+            BrightRun::from_parts(db, blobs, backend, Arc::new(EstimatedTokenCounter), config.clone())
+        }
+    }
 }
 
 impl World {
@@ -79,17 +117,42 @@ impl World {
             config.storage_url = url;
         }
         config.worker_command = worker_command();
-        config.backend = backend;
-        let app = BrightRun::open(config.clone()).await.expect("the engine answers");
-        let orchestrator = Orchestrator::new(app.clone(), options());
-        World { app, orchestrator, user: UserId::new(), config, _home: home }
+        World::open(config, Backend::Choice(backend), options(), None, vec![home]).await
+    }
+
+    /// A world on `backend` whose store is an S3-compatible server of its own ([`s3_home`]),
+    /// its orchestrator run with `options`.
+    pub async fn on_s3(backend: Backend, options: OrchestratorOptions) -> World {
+        let (config, home, root) = s3_home().await;
+        let bucket = root.path().join(crate::s3::BUCKET);
+        World::open(config, backend, options, Some(bucket), vec![home, root]).await
+    }
+
+    async fn open(
+        mut config: BrightRunConfig,
+        backend: Backend,
+        options: OrchestratorOptions,
+        bucket: Option<PathBuf>,
+        dirs: Vec<tempfile::TempDir>,
+    ) -> World {
+        if let Backend::Choice(choice) = &backend {
+            config.backend = choice.clone();
+        }
+        let app = open(&config, backend).await;
+        let orchestrator = Orchestrator::new(app.clone(), options.clone());
+        World { app, orchestrator, user: UserId::new(), config, bucket, options, _dirs: dirs }
     }
 
     /// The process restarted: the service and the orchestrator opened afresh from the same
     /// configuration (the same home, database and engine).
     pub async fn restart(&mut self) {
-        self.app = BrightRun::open(self.config.clone()).await.unwrap();
-        self.orchestrator = Orchestrator::new(self.app.clone(), options());
+        self.restart_on(Backend::Choice(self.config.backend.clone())).await;
+    }
+
+    /// The process restarted with `backend` (the same home and database).
+    pub async fn restart_on(&mut self, backend: Backend) {
+        self.app = open(&self.config, backend).await;
+        self.orchestrator = Orchestrator::new(self.app.clone(), self.options.clone());
     }
 
     /// A job on the smoke model over `conversations` conversations, for `epochs` epochs.
@@ -137,7 +200,28 @@ impl World {
                 return job;
             }
             assert!(start.elapsed() < limit, "job {id} is {:?} after {limit:?}: {:?}", job.status, job.error_message);
-            tokio::time::sleep(Duration::from_millis(200)).await;
+            tokio::time::sleep(self.options.poll_interval).await;
+        }
+    }
+
+    /// Checks that the job's model holds the adapter, each stored file's size and sha256 as
+    /// recorded.
+    pub async fn assert_model_files_verified(&self, job: &TrainingJob) {
+        let model = self.app.get_model(self.user, job.artifact_id.expect("a model")).await.unwrap();
+        let names: Vec<&str> = model.files.iter().map(|f| f.name.as_str()).collect();
+        assert!(names.contains(&"adapter_model.safetensors") && names.contains(&"adapter_config.json"), "{names:?}");
+        for file in &model.files {
+            let key = brightrun_core::blob::BlobKey::model(self.user, model.id, &file.name).unwrap();
+            let mut download = self.app.blobs().download(&key).await.unwrap();
+            let mut hasher = Sha256::new();
+            let mut bytes = 0u64;
+            while let Some(chunk) = download.stream.next().await {
+                let chunk = chunk.unwrap();
+                bytes += chunk.len() as u64;
+                hasher.update(&chunk);
+            }
+            let sha256: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+            assert_eq!((bytes, sha256.as_str()), (file.bytes, file.sha256.as_str()), "{}", file.name);
         }
     }
 }
@@ -151,24 +235,54 @@ pub async fn completes_with_verified_files(world: &World, how: &str) {
     eprintln!("{engine} smoke job ({how}): submit to completed in {:.1} s", submitted.elapsed().as_secs_f64());
     assert_eq!(job.status, JobStatus::Completed, "{:?}", job.error_message);
     assert_eq!(job.retry_count, 0);
-    let model = world.app.get_model(world.user, job.artifact_id.expect("a model")).await.unwrap();
-    let names: Vec<&str> = model.files.iter().map(|f| f.name.as_str()).collect();
-    assert!(names.contains(&"adapter_model.safetensors") && names.contains(&"adapter_config.json"), "{names:?}");
-    for file in &model.files {
-        let key = brightrun_core::blob::BlobKey::model(world.user, model.id, &file.name).unwrap();
-        let mut download = world.app.blobs().download(&key).await.unwrap();
-        let mut hasher = Sha256::new();
-        let mut bytes = 0u64;
-        while let Some(chunk) = download.stream.next().await {
-            let chunk = chunk.unwrap();
-            bytes += chunk.len() as u64;
-            hasher.update(&chunk);
-        }
-        let sha256: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
-        assert_eq!((bytes, sha256.as_str()), (file.bytes, file.sha256.as_str()), "{}", file.name);
-    }
+    world.assert_model_files_verified(&job).await;
     let steps = world.app.get_job(world.user, job.id).await.unwrap().job.current_step;
     assert!(steps > 0, "the metrics reached the job");
+}
+
+/// The orchestrator dies (failpoint `launch.store_handle`) between the engine accepting `job`
+/// and the job recording its handle: checks that no handle was recorded.
+pub async fn strand_after_launch(world: &World, job: &TrainingJob) {
+    world.orchestrator.failpoints().arm("launch.store_handle", 1);
+    while !world.orchestrator.failpoints().is_dead() {
+        let _ = world.orchestrator.run_once().await;
+    }
+    let stranded = world.app.get_job(world.user, job.id).await.unwrap().job;
+    assert_eq!(stranded.external_job_id, None, "the handle was not recorded");
+}
+
+/// A small job is stranded after its launch ([`strand_after_launch`]); the restarted
+/// orchestrator follows the same attempt to completion, not a retry. Returns the job, for
+/// the engine's own checks.
+pub async fn a_restarted_orchestrator_completes_the_stranded_job(world: &mut World) -> TrainingJob {
+    let job = world.job(12, 3).await;
+    strand_after_launch(world, &job).await;
+    world.restart().await;
+    let job = world.run_until(job.id, Duration::from_secs(300), |job| job.status.is_final()).await;
+    assert_eq!(job.status, JobStatus::Completed, "{:?}", job.error_message);
+    assert_eq!(job.retry_count, 0, "the same attempt, not a retry");
+    job
+}
+
+/// Checks that no attempt's objects are left in the store's `bucket` directory.
+pub fn assert_attempt_objects_removed(bucket: &Path) {
+    let leftovers: Vec<String> =
+        walk(bucket).into_iter().filter(|path| path.contains("/attempts/") || path.contains("/jobs/")).collect();
+    assert!(leftovers.is_empty(), "the attempt's objects are removed: {leftovers:?}");
+}
+
+/// Every file under `dir`, as paths.
+pub fn walk(dir: &Path) -> Vec<String> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path.display().to_string());
+        }
+    }
+    files
 }
 
 /// A long job is cancelled after its second step: it ends cancelled, not retried, with the

@@ -16,11 +16,10 @@ use std::time::Duration;
 
 use brightrun_core::ErrorCode as _;
 use brightrun_core::backend::Transfer;
-use brightrun_core::model::JobStatus;
 use brightrun_core::service::{BackendChoice, BrightRun, BrightRunConfig};
 use brightrun_tests::engine::{
-    World, a_killed_worker_is_reported_and_retried, a_running_job_is_cancelled, completes_with_verified_files,
-    engine_url, repo,
+    World, a_killed_worker_is_reported_and_retried, a_restarted_orchestrator_completes_the_stranded_job,
+    a_running_job_is_cancelled, assert_attempt_objects_removed, completes_with_verified_files, engine_url, repo,
 };
 use url::Url;
 
@@ -63,11 +62,7 @@ async fn a_smoke_job_completes_on_ray_through_signed_urls() {
     let storage = brightrun_tests::s3::storage_url(&endpoint, brightrun_tests::s3::SECRET_KEY);
     let world = world_with(&url, Transfer::SignedUrls, Some(storage)).await;
     completes_with_verified_files(&world, "signed URLs").await;
-    let leftovers: Vec<String> = walk(&root.path().join(brightrun_tests::s3::BUCKET))
-        .into_iter()
-        .filter(|path| path.contains("/attempts/") || path.contains("/jobs/"))
-        .collect();
-    assert!(leftovers.is_empty(), "the attempt's objects are removed: {leftovers:?}");
+    assert_attempt_objects_removed(&root.path().join(brightrun_tests::s3::BUCKET));
 }
 
 /// An orchestrator dies between Ray accepting the job and the job recording its handle; the
@@ -77,33 +72,8 @@ async fn a_smoke_job_completes_on_ray_through_signed_urls() {
 async fn a_restarted_orchestrator_resubmits_the_same_ray_job_and_follows_it() {
     let Some(url) = ray_url() else { return };
     let _one = RAY.lock().await;
-    let mut world = world(&url).await;
-    let job = world.job(12, 3).await;
-    world.orchestrator.failpoints().arm("launch.store_handle", 1);
-    while !world.orchestrator.failpoints().is_dead() {
-        let _ = world.orchestrator.run_once().await;
-    }
-    let stranded = world.app.get_job(world.user, job.id).await.unwrap().job;
-    assert_eq!(stranded.external_job_id, None, "the handle was not recorded");
-    world.restart().await;
-    let job = world.run_until(job.id, Duration::from_secs(300), |job| job.status.is_final()).await;
-    assert_eq!(job.status, JobStatus::Completed, "{:?}", job.error_message);
-    assert_eq!(job.retry_count, 0, "the same attempt, not a retry");
+    let job = a_restarted_orchestrator_completes_the_stranded_job(&mut world(&url).await).await;
     assert_eq!(job.external_job_id.as_deref(), Some(format!("{}-0", job.id).as_str()));
-}
-
-/// Every file under `dir`, as paths.
-fn walk(dir: &Path) -> Vec<String> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            files.extend(walk(&path));
-        } else {
-            files.push(path.display().to_string());
-        }
-    }
-    files
 }
 
 /// Makes `endpoint`'s port on this loopback reachable at the same address inside the Ray

@@ -26,8 +26,8 @@ use brightrun_core::config::Preset;
 use brightrun_core::model::{JobId, JobStatus};
 use brightrun_core::service::BackendChoice;
 use brightrun_tests::engine::{
-    World, a_killed_worker_is_reported_and_retried, a_running_job_is_cancelled, completes_with_verified_files,
-    engine_url, worker_command,
+    World, a_killed_worker_is_reported_and_retried, a_restarted_orchestrator_completes_the_stranded_job,
+    a_running_job_is_cancelled, completes_with_verified_files, engine_url, worker_command,
 };
 use url::Url;
 
@@ -99,17 +99,7 @@ async fn a_restarted_orchestrator_finds_the_same_slurm_job_and_follows_it() {
     let Some(url) = slurm_url() else { return };
     let _one = SLURM.lock().await;
     let mut world = world(&url).await;
-    let job = world.job(12, 3).await;
-    world.orchestrator.failpoints().arm("launch.store_handle", 1);
-    while !world.orchestrator.failpoints().is_dead() {
-        let _ = world.orchestrator.run_once().await;
-    }
-    let stranded = world.app.get_job(world.user, job.id).await.unwrap().job;
-    assert_eq!(stranded.external_job_id, None, "the handle was not recorded");
-    world.restart().await;
-    let job = world.run_until(job.id, Duration::from_secs(300), |job| job.status.is_final()).await;
-    assert_eq!(job.status, JobStatus::Completed, "{:?}", job.error_message);
-    assert_eq!(job.retry_count, 0, "the same attempt, not a retry");
+    let job = a_restarted_orchestrator_completes_the_stranded_job(&mut world).await;
     let record = world.config.slurm_runs_dir().join(format!("{}-0", job.id)).join("slurm-job.json");
     let record: serde_json::Value = serde_json::from_slice(&std::fs::read(record).unwrap()).unwrap();
     assert_eq!(record["ended"]["status"]["state"], "succeeded", "the end is recorded: {record}");

@@ -11,7 +11,9 @@ use brightrun_core::model::JobStatus;
 use brightrun_core::service::{BrightRun, BrightRunConfig};
 
 use super::double::{KEY, RunPodDouble, Script};
-use super::{Backend, s3_home, world};
+use brightrun_tests::engine::{Backend, World, s3_home, strand_after_launch};
+
+use super::{assert_adapter_stored, world};
 
 const LIMIT: Duration = Duration::from_secs(60);
 
@@ -24,7 +26,7 @@ async fn backend(double: &RunPodDouble, key: &str, runs_dir: &std::path::Path) -
     RunPodBackend::connect(config).await.map_err(|e| format!("{}: {e}", e.code()))
 }
 
-async fn double_world(scripts: impl IntoIterator<Item = Script>) -> (super::World, RunPodDouble, tempfile::TempDir) {
+async fn double_world(scripts: impl IntoIterator<Item = Script>) -> (World, RunPodDouble, tempfile::TempDir) {
     let double = RunPodDouble::start(scripts).await;
     let runs = tempfile::tempdir().unwrap();
     let backend = backend(&double, KEY, runs.path()).await.unwrap();
@@ -38,7 +40,7 @@ async fn a_job_completes_and_is_collected_after_runpod_forgot_it() {
     let job = world.run_until(job.id, LIMIT, |job| job.status.is_final()).await;
     assert_eq!(job.status, JobStatus::Completed, "{:?}", job.error_message);
     assert_eq!(job.current_step, 4, "every metric was drained from /stream");
-    world.assert_adapter_stored(&job).await;
+    assert_adapter_stored(&world, &job).await;
     // The double forgot the job as soon as /status reported its end (404 since): the
     // verdict and collect used what was recorded here.
     let requests = double.seen(|seen| seen.requests.clone());
@@ -55,20 +57,16 @@ async fn a_job_completes_and_is_collected_after_runpod_forgot_it() {
 async fn restarted_orchestrators_follow_the_same_runpod_job() {
     let (mut world, double, runs) = double_world([Script::Complete]).await;
     let job = world.job(12, 1).await;
-    world.orchestrator.failpoints().arm("launch.store_handle", 1);
-    while !world.orchestrator.failpoints().is_dead() {
-        let _ = world.orchestrator.run_once().await;
-    }
-    assert_eq!(world.app.get_job(world.user, job.id).await.unwrap().job.external_job_id, None);
-    world.restart(Backend::Built(Arc::new(backend(&double, KEY, runs.path()).await.unwrap()))).await;
+    strand_after_launch(&world, &job).await;
+    world.restart_on(Backend::Built(Arc::new(backend(&double, KEY, runs.path()).await.unwrap()))).await;
     world.run_until(job.id, LIMIT, |job| job.current_step >= 2).await;
-    world.restart(Backend::Built(Arc::new(backend(&double, KEY, runs.path()).await.unwrap()))).await;
+    world.restart_on(Backend::Built(Arc::new(backend(&double, KEY, runs.path()).await.unwrap()))).await;
     let job = world.run_until(job.id, LIMIT, |job| job.status.is_final()).await;
     assert_eq!((job.status, job.retry_count), (JobStatus::Completed, 0), "{:?}", job.error_message);
     assert_eq!(job.current_step, 4);
     let runs_sent = double.seen(|seen| seen.requests.iter().filter(|r| r.starts_with("POST /v2/double/run")).count());
     assert_eq!(runs_sent, 1, "the attempt was sent to RunPod once");
-    world.assert_adapter_stored(&job).await;
+    assert_adapter_stored(&world, &job).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

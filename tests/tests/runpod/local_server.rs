@@ -4,19 +4,14 @@
 //! raising handler with HTTP 500) is tested against the double in [`super::api`].
 
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use brightrun_core::model::JobStatus;
 use brightrun_core::service::BackendChoice;
+use brightrun_tests::engine::{Backend, assert_attempt_objects_removed, completes_with_verified_files, repo};
 use url::Url;
 
-use super::{Backend, world};
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
-}
+use super::world;
 
 /// The Python of the trainer, if it has `runpod`; else SKIPPED (a failure when `CI=true`).
 fn python_with_runpod() -> Option<String> {
@@ -81,12 +76,6 @@ async fn a_smoke_job_completes_under_the_sdk_local_server_with_its_adapter_uploa
     let server = LocalServer::start(&python);
     let choice: BackendChoice = server.url.as_str().parse().unwrap();
     let world = world(Backend::Choice(choice)).await;
-    let job = world.job(12, 3).await;
-    let submitted = Instant::now();
-    let job = world.run_until(job.id, Duration::from_secs(300), |job| job.status.is_final()).await;
-    eprintln!("RunPod local server smoke job: submit to completed in {:.1} s", submitted.elapsed().as_secs_f64());
-    assert_eq!(job.status, JobStatus::Completed, "{:?}", job.error_message);
-    assert_eq!(job.retry_count, 0);
-    assert!(job.current_step > 0, "the metrics reached the job");
-    world.assert_adapter_stored(&job).await;
+    completes_with_verified_files(&world, "the SDK's local API server").await;
+    assert_attempt_objects_removed(world.bucket.as_deref().expect("a store of its own"));
 }

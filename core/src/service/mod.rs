@@ -147,6 +147,27 @@ impl BrightRun {
     }
 }
 
+/// `storage_cannot_sign` unless the object store signs URLs, which `engine`'s workers get
+/// the data and return the adapter through; `otherwise` adds what else would do.
+fn signing_store(
+    config: &BrightRunConfig,
+    blobs: &BlobStore,
+    engine: &str,
+    otherwise: &str,
+) -> Result<(), ServiceError> {
+    if blobs.signs_urls() {
+        return Ok(());
+    }
+    Err(ServiceError::invalid(
+        Code::StorageCannotSign,
+        format!(
+            "{BACKEND_VAR}: {engine} workers get the data and return the adapter through signed URLs, and the \
+             object store ({}) signs none: use S3-compatible storage{otherwise}",
+            config.storage_url
+        ),
+    ))
+}
+
 /// The backend the configuration names, checked at once: a remote engine must answer, and a
 /// backend whose workers upload needs a store that signs URLs.
 async fn open_backend(config: &BrightRunConfig, blobs: &BlobStore) -> Result<Arc<dyn GpuBackend>, ServiceError> {
@@ -159,16 +180,13 @@ async fn open_backend(config: &BrightRunConfig, blobs: &BlobStore) -> Result<Arc
             worker_env: config.worker_env.clone(),
         })?)),
         BackendChoice::Ray { dashboard, transfer } => {
-            if *transfer == Transfer::SignedUrls && !blobs.signs_urls() {
-                return Err(ServiceError::invalid(
-                    Code::StorageCannotSign,
-                    format!(
-                        "{BACKEND_VAR}: Ray workers get the data and return the adapter through signed URLs, \
-                         and the object store ({}) signs none: use S3-compatible storage, or add \
-                         `?transfer=shared_filesystem` if the cluster sees this machine's files",
-                        config.storage_url
-                    ),
-                ));
+            if *transfer == Transfer::SignedUrls {
+                signing_store(
+                    config,
+                    blobs,
+                    "Ray",
+                    ", or add `?transfer=shared_filesystem` if the cluster sees this machine's files",
+                )?;
             }
             let ray = RayBackend::connect(RayBackendConfig {
                 dashboard: dashboard.clone(),
@@ -180,16 +198,7 @@ async fn open_backend(config: &BrightRunConfig, blobs: &BlobStore) -> Result<Arc
             Ok(Arc::new(ray))
         }
         BackendChoice::RunPod { base, local_server } => {
-            if !blobs.signs_urls() {
-                return Err(ServiceError::invalid(
-                    Code::StorageCannotSign,
-                    format!(
-                        "{BACKEND_VAR}: RunPod workers get the data and return the adapter through signed URLs, \
-                         and the object store ({}) signs none: use S3-compatible storage",
-                        config.storage_url
-                    ),
-                ));
-            }
+            signing_store(config, blobs, "RunPod", "")?;
             let server = if *local_server {
                 Server::LocalServer
             } else {
@@ -207,15 +216,8 @@ async fn open_backend(config: &BrightRunConfig, blobs: &BlobStore) -> Result<Arc
             Ok(Arc::new(RunPodBackend::connect(config).await?))
         }
         BackendChoice::Slurm { url, api, transfer, job } => {
-            if *transfer == Transfer::SignedUrls && !blobs.signs_urls() {
-                return Err(ServiceError::invalid(
-                    Code::StorageCannotSign,
-                    format!(
-                        "{BACKEND_VAR}: `?transfer=signed_urls` needs an object store that signs URLs, and {} \
-                         signs none: use S3-compatible storage, or the default shared filesystem",
-                        config.storage_url
-                    ),
-                ));
+            if *transfer == Transfer::SignedUrls {
+                signing_store(config, blobs, "Slurm", ", or the default `?transfer=shared_filesystem`")?;
             }
             let (user, token) = backend_choice::slurm_credentials()?;
             let slurm = SlurmBackend::connect(SlurmBackendConfig {

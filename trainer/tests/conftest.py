@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import random
+import signal
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -71,3 +75,33 @@ def smoke_spec(tmp_path: Path, train: Path, validation: Path | None, **overrides
     }
     spec.update(overrides)
     return spec
+
+
+def start_worker(tmp_path: Path, spec: dict[str, Any], env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    """The worker (`python -m brightrun_trainer --spec`) on `spec`, offline, with `env` added."""
+    spec_path = tmp_path / "spec.json"
+    spec_path.write_text(json.dumps(spec), encoding="utf-8")
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false", **(env or {})}
+    return subprocess.Popen(
+        [sys.executable, "-m", "brightrun_trainer", "--spec", str(spec_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+
+
+def by_name(events: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
+    return [event for event in events if event["event"] == name]
+
+
+def sigterm_at_step(worker: subprocess.Popen[str], step: int) -> list[dict[str, Any]]:
+    """The worker's events, SIGTERM sent once its metric of `step` is out; waits for its end."""
+    assert worker.stdout is not None
+    events = []
+    for line in worker.stdout:
+        events.append(json.loads(line))
+        if events[-1]["event"] == "metric" and events[-1]["step"] == step:
+            worker.send_signal(signal.SIGTERM)
+    worker.wait(timeout=120)
+    return events

@@ -11,7 +11,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,8 @@ from brightrun_trainer import exit_codes
 from brightrun_trainer.data import Example
 from brightrun_trainer.distributed import Rank
 from brightrun_trainer.train import _batches
-from conftest import smoke_spec
+import conftest
+from conftest import by_name, sigterm_at_step, smoke_spec
 
 pytestmark = pytest.mark.torch
 
@@ -30,20 +30,8 @@ RANKS = 2
 
 
 def start_worker(tmp_path: Path, spec: dict[str, Any]) -> subprocess.Popen[str]:
-    spec_path = tmp_path / "spec.json"
-    spec_path.write_text(json.dumps({**spec, "gpus": RANKS}), encoding="utf-8")
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false", "BRIGHTRUN_TRAINER_DEVICE": "cpu"}
-    return subprocess.Popen(
-        [sys.executable, "-m", "brightrun_trainer", "--spec", str(spec_path)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-
-
-def by_name(events: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
-    return [event for event in events if event["event"] == name]
+    """The worker on `spec` with RANKS data-parallel ranks, on the CPU."""
+    return conftest.start_worker(tmp_path, {**spec, "gpus": RANKS}, {"BRIGHTRUN_TRAINER_DEVICE": "cpu"})
 
 
 def assert_one_stream(events: list[dict[str, Any]]) -> None:
@@ -169,13 +157,7 @@ def test_sigterm_reaches_every_rank_and_rank_0_saves_a_partial_adapter(
 ) -> None:
     train, _ = dataset
     worker = start_worker(tmp_path, smoke_spec(tmp_path, train, None, hyperparameters={"epochs": 50, "batch_size": 2}))
-    assert worker.stdout is not None
-    events = []
-    for line in worker.stdout:
-        events.append(json.loads(line))
-        if events[-1]["event"] == "metric" and events[-1]["step"] == 3:
-            worker.send_signal(signal.SIGTERM)
-    worker.wait(timeout=120)
+    events = sigterm_at_step(worker, 3)
     assert worker.returncode == exit_codes.CANCELLED
     assert_one_stream(events)
     cancelled = events[-1]

@@ -3,32 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from brightrun_trainer import exit_codes
-from conftest import smoke_spec, write_jsonl
+from conftest import by_name, sigterm_at_step, smoke_spec, start_worker, write_jsonl
 
 pytestmark = pytest.mark.torch
-
-
-def start_worker(tmp_path: Path, spec: dict[str, Any]) -> subprocess.Popen[str]:
-    spec_path = tmp_path / "spec.json"
-    spec_path.write_text(json.dumps(spec), encoding="utf-8")
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
-    return subprocess.Popen(
-        [sys.executable, "-m", "brightrun_trainer", "--spec", str(spec_path)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
 
 
 def run_worker(tmp_path: Path, spec: dict[str, Any]) -> tuple[int, list[dict[str, Any]]]:
@@ -37,10 +20,6 @@ def run_worker(tmp_path: Path, spec: dict[str, Any]) -> tuple[int, list[dict[str
     events = [json.loads(line) for line in stdout.splitlines()]
     assert events, stderr
     return process.returncode, events
-
-
-def by_name(events: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
-    return [event for event in events if event["event"] == name]
 
 
 def test_trains_a_real_adapter_whose_loss_falls_and_that_changes_the_model(
@@ -93,13 +72,7 @@ def test_sigterm_stops_after_the_step_and_saves_a_partial_adapter(
     train, _ = dataset
     spec = smoke_spec(tmp_path, train, None, hyperparameters={"epochs": 50, "batch_size": 2})
     process = start_worker(tmp_path, spec)
-    assert process.stdout is not None
-    events = []
-    for line in process.stdout:
-        events.append(json.loads(line))
-        if events[-1]["event"] == "metric" and events[-1]["step"] == 3:
-            process.send_signal(signal.SIGTERM)
-    process.wait(timeout=120)
+    events = sigterm_at_step(process, 3)
     assert process.returncode == exit_codes.CANCELLED
     cancelled = by_name(events, "cancelled")[0]
     assert cancelled["partial_adapter"] is True and 3 <= cancelled["step"] < cancelled["total_steps"]

@@ -250,6 +250,26 @@ pub fn exit_code_meaning(code: i32) -> String {
     }
 }
 
+/// The spec the unit tests of the backends submit: attempt `attempt` of a new job on the
+/// smoke model with `gpus` GPUs, its data and output under `/scratch`, shared filesystem.
+#[cfg(test)]
+pub(crate) fn example_spec(attempt: u32, gpus: u32) -> WorkerSpec {
+    WorkerSpec {
+        v: PROTOCOL_VERSION,
+        job_id: JobId::new(),
+        attempt,
+        transfer: Transfer::SharedFilesystem,
+        gpus,
+        base_model: "smoke".into(),
+        hyperparameters: crate::config::Preset::Balanced.hyperparameters("smoke"),
+        dataset: SpecDataset { train: "/scratch/train.jsonl".into(), validation: None },
+        output: SpecOutput { dir: "/scratch/output".into(), upload_urls: Default::default() },
+        seed: 1,
+        logging_steps: 1,
+        max_steps: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,8 +9,7 @@ mod retention;
 
 use super::*;
 use crate::backend::ArtifactSource;
-use crate::backend::protocol::{EventKind, PROTOCOL_VERSION, SpecDataset, SpecOutput, WorkerLine};
-use crate::config::Preset;
+use crate::backend::protocol::{EventKind, SpecDataset, SpecOutput, WorkerLine, example_spec};
 use crate::model::{JobId, Timestamp};
 use process::ProcessId;
 
@@ -32,19 +31,11 @@ pub(super) fn backend(runs: &Path, script: &str, slots: &[&str]) -> LocalProcess
 }
 
 pub(super) fn spec() -> WorkerSpec {
+    // Relative paths: the fake workers run in the attempt's directory.
     WorkerSpec {
-        v: PROTOCOL_VERSION,
-        job_id: JobId::new(),
-        attempt: 0,
-        transfer: Default::default(),
-        gpus: 0,
-        base_model: "smoke".into(),
-        hyperparameters: Preset::Balanced.hyperparameters("smoke"),
         dataset: SpecDataset { train: "train.jsonl".into(), validation: None },
         output: SpecOutput { dir: "out".into(), upload_urls: Default::default() },
-        seed: 1,
-        logging_steps: 1,
-        max_steps: None,
+        ..example_spec(0, 0)
     }
 }
 

@@ -10,6 +10,7 @@
 
 use std::io::{ErrorKind, Read as _};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
@@ -60,6 +61,25 @@ pub fn parse_run_name(name: &str) -> Option<(JobId, u32)> {
 }
 
 impl HandleKey {
+    /// The key of `runs_dir`, kept in `cell` once loaded: created (with `runs_dir`, private)
+    /// if `create` and missing; `None` if missing.
+    pub(crate) fn cached<'a>(
+        cell: &'a OnceLock<HandleKey>,
+        runs_dir: &Path,
+        create: bool,
+    ) -> Result<Option<&'a HandleKey>, BackendError> {
+        if let Some(key) = cell.get() {
+            return Ok(Some(key));
+        }
+        let loaded = if create {
+            super::files::create_dir(runs_dir)?;
+            Some(HandleKey::load_or_create(runs_dir)?)
+        } else {
+            HandleKey::load(runs_dir)?
+        };
+        Ok(loaded.map(|key| cell.get_or_init(|| key)))
+    }
+
     /// The runs directory's key, created (from the system's random source) if missing.
     pub fn load_or_create(runs_dir: &Path) -> Result<Self, BackendError> {
         let path = runs_dir.join(KEY_FILE);

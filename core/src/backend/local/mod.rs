@@ -124,16 +124,7 @@ impl LocalProcessBackend {
 
     /// The handle key, created if `create` and missing; `None` if missing.
     fn key(&self, create: bool) -> Result<Option<&HandleKey>, BackendError> {
-        if let Some(key) = self.key.get() {
-            return Ok(Some(key));
-        }
-        let loaded = if create {
-            files::create_dir(&self.config.runs_dir)?;
-            Some(HandleKey::load_or_create(&self.config.runs_dir)?)
-        } else {
-            HandleKey::load(&self.config.runs_dir)?
-        };
-        Ok(loaded.map(|key| self.key.get_or_init(|| key)))
+        HandleKey::cached(&self.key, &self.config.runs_dir, create)
     }
 
     /// The run directory of a handle this backend issued for it; refuses any other.

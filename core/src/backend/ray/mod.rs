@@ -100,16 +100,7 @@ impl RayBackend {
     }
 
     fn key(&self, create: bool) -> Result<Option<&HandleKey>, BackendError> {
-        if let Some(key) = self.key.get() {
-            return Ok(Some(key));
-        }
-        let loaded = if create {
-            private_dir(&self.config.runs_dir)?;
-            Some(HandleKey::load_or_create(&self.config.runs_dir)?)
-        } else {
-            HandleKey::load(&self.config.runs_dir)?
-        };
-        Ok(loaded.map(|key| self.key.get_or_init(|| key)))
+        HandleKey::cached(&self.key, &self.config.runs_dir, create)
     }
 
     /// What Ray is asked to run for `spec`, whose output goes to `out` on a shared filesystem.
@@ -135,14 +126,6 @@ impl RayBackend {
             ]),
         })
     }
-}
-
-/// Creates a directory only its owner can use (0700), as every directory of BrightRun's:
-/// the workers on this host run as the same user.
-fn private_dir(dir: &std::path::Path) -> Result<(), BackendError> {
-    crate::private_files::create_dir(dir)
-        .map(drop)
-        .map_err(|e| BackendError::io(format!("creating {}", dir.display()), e))
 }
 
 #[async_trait]
@@ -224,8 +207,7 @@ impl GpuBackend for RayBackend {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::protocol::{PROTOCOL_VERSION, SpecDataset, SpecOutput};
-    use crate::config::Preset;
+    use crate::backend::protocol::example_spec;
 
     fn backend(transfer: Transfer) -> RayBackend {
         let config = RayBackendConfig {
@@ -239,20 +221,7 @@ mod tests {
     }
 
     fn spec(gpus: u32) -> WorkerSpec {
-        WorkerSpec {
-            v: PROTOCOL_VERSION,
-            job_id: JobId::new(),
-            attempt: 2,
-            transfer: Transfer::SharedFilesystem,
-            gpus,
-            base_model: "smoke".into(),
-            hyperparameters: Preset::Balanced.hyperparameters("smoke"),
-            dataset: SpecDataset { train: "/scratch/train.jsonl".into(), validation: None },
-            output: SpecOutput { dir: "/scratch/output".into(), upload_urls: Default::default() },
-            seed: 1,
-            logging_steps: 1,
-            max_steps: None,
-        }
+        example_spec(2, gpus)
     }
 
     #[test]

@@ -41,6 +41,7 @@ use url::Url;
 use super::artifacts::announced;
 use super::error::BackendError;
 use super::event_log::{EventBatch, EventCursor, read_all_events, read_events};
+use super::local::files::create_dir;
 use super::local::handle::{HandleKey, run_name};
 use super::protocol::{Transfer, WorkerSpec};
 use super::{BackendHandle, BackendStatus, CollectedArtifact, GpuBackend, WorkerTimes};
@@ -161,16 +162,7 @@ impl SlurmBackend {
     }
 
     fn key(&self, create: bool) -> Result<Option<&HandleKey>, BackendError> {
-        if let Some(key) = self.key.get() {
-            return Ok(Some(key));
-        }
-        let loaded = if create {
-            private_dir(&self.config.runs_dir)?;
-            Some(HandleKey::load_or_create(&self.config.runs_dir)?)
-        } else {
-            HandleKey::load(&self.config.runs_dir)?
-        };
-        Ok(loaded.map(|key| self.key.get_or_init(|| key)))
+        HandleKey::cached(&self.key, &self.config.runs_dir, create)
     }
 
     /// The batch job of `spec`, run in `dir`, writing its adapter to `dir/out` on a shared
@@ -242,14 +234,6 @@ impl SlurmBackend {
     }
 }
 
-/// Creates a directory only its owner can use (0700), as every directory of BrightRun's:
-/// the jobs run as the orchestrator's user.
-fn private_dir(dir: &Path) -> Result<(), BackendError> {
-    crate::private_files::create_dir(dir)
-        .map(drop)
-        .map_err(|e| BackendError::io(format!("creating {}", dir.display()), e))
-}
-
 #[async_trait]
 impl GpuBackend for SlurmBackend {
     fn name(&self) -> &'static str {
@@ -266,9 +250,9 @@ impl GpuBackend for SlurmBackend {
         let key = self.key(true)?.ok_or_else(|| BackendError::Launch { reason: "no handle key".into() })?;
         let handle = key.issue(BACKEND_NAME, &self.config.runs_dir, spec.job_id, spec.attempt);
         let dir = self.run_dir(&handle)?;
-        private_dir(&dir)?;
+        create_dir(&dir)?;
         if self.config.transfer == Transfer::SharedFilesystem {
-            private_dir(&dir.join("out"))?;
+            create_dir(&dir.join("out"))?;
         }
         let name = job_name(&spec.job_id, spec.attempt);
         if let Some(record) = self.recorded_or_named(&dir, &name).await? {
@@ -337,8 +321,7 @@ impl GpuBackend for SlurmBackend {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::protocol::{PROTOCOL_VERSION, SpecDataset, SpecOutput};
-    use crate::config::Preset;
+    use crate::backend::protocol::example_spec;
 
     fn backend(transfer: Transfer) -> SlurmBackend {
         let config = SlurmBackendConfig {
@@ -357,20 +340,7 @@ mod tests {
     }
 
     fn spec(gpus: u32) -> WorkerSpec {
-        WorkerSpec {
-            v: PROTOCOL_VERSION,
-            job_id: JobId::new(),
-            attempt: 1,
-            transfer: Transfer::SharedFilesystem,
-            gpus,
-            base_model: "smoke".into(),
-            hyperparameters: Preset::Balanced.hyperparameters("smoke"),
-            dataset: SpecDataset { train: "/scratch/train.jsonl".into(), validation: None },
-            output: SpecOutput { dir: "/scratch/output".into(), upload_urls: Default::default() },
-            seed: 1,
-            logging_steps: 1,
-            max_steps: None,
-        }
+        example_spec(1, gpus)
     }
 
     #[test]

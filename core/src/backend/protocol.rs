@@ -11,6 +11,11 @@ use crate::model::{JobId, Timestamp};
 /// The protocol version this core speaks.
 pub const PROTOCOL_VERSION: u32 = 1;
 
+/// The environment variable the worker of a remote engine reads its spec from.
+pub const SPEC_VAR: &str = "BRIGHTRUN_SPEC";
+/// The environment variable naming the job, for people looking at the cluster.
+pub const JOB_VAR: &str = "BRIGHTRUN_JOB_ID";
+
 /// The names of the files a worker may produce (the adapter, then the tokenizer), in the
 /// order the reference worker writes them. A backend whose workers upload gets a signed
 /// upload URL for each; a file of another name is never collected. The reference worker's
@@ -248,6 +253,17 @@ pub fn exit_code_meaning(code: i32) -> String {
         code if code > 128 => format!("the worker was killed by signal {}", code - 128),
         code => format!("the worker exited with code {code}"),
     }
+}
+
+/// `worker_command` reading its spec from [`SPEC_VAR`], and the spec's JSON to put there.
+pub(crate) fn spec_env_command(
+    worker_command: &[String],
+    spec: &WorkerSpec,
+) -> Result<(Vec<String>, String), super::BackendError> {
+    let json = serde_json::to_string(spec).map_err(|e| super::BackendError::Launch { reason: e.to_string() })?;
+    let mut command = worker_command.to_vec();
+    command.extend(["--spec-env".to_owned(), SPEC_VAR.to_owned()]);
+    Ok((command, json))
 }
 
 /// The spec the unit tests of the backends submit: attempt `attempt` of a new job on the

@@ -80,6 +80,22 @@ impl HandleKey {
         Ok(loaded.map(|key| cell.get_or_init(|| key)))
     }
 
+    /// The run directory of `handle`, which the key of `runs_dir` (kept in `cell`) must have
+    /// issued for `backend`; refuses any other.
+    pub(crate) fn verify_cached(
+        cell: &OnceLock<HandleKey>,
+        backend: &str,
+        runs_dir: &Path,
+        handle: &BackendHandle,
+    ) -> Result<PathBuf, BackendError> {
+        let Some(key) = HandleKey::cached(cell, runs_dir, false)? else {
+            return Err(BackendError::InvalidHandle {
+                reason: format!("{} has no handle key: no handle was issued here", runs_dir.display()),
+            });
+        };
+        key.verify(backend, runs_dir, handle)
+    }
+
     /// The runs directory's key, created (from the system's random source) if missing.
     pub fn load_or_create(runs_dir: &Path) -> Result<Self, BackendError> {
         let path = runs_dir.join(KEY_FILE);

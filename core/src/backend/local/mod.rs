@@ -129,12 +129,7 @@ impl LocalProcessBackend {
 
     /// The run directory of a handle this backend issued for it; refuses any other.
     fn work_dir(&self, handle: &BackendHandle) -> Result<PathBuf, BackendError> {
-        let Some(key) = self.key(false)? else {
-            return Err(BackendError::InvalidHandle {
-                reason: format!("{} has no handle key: no handle was issued here", self.config.runs_dir.display()),
-            });
-        };
-        key.verify(BACKEND_NAME, &self.config.runs_dir, handle)
+        HandleKey::verify_cached(&self.key, BACKEND_NAME, &self.config.runs_dir, handle)
     }
 }
 

@@ -32,7 +32,7 @@ use super::artifacts::announced;
 use super::error::BackendError;
 use super::event_log::{EventBatch, EventCursor};
 use super::local::handle::{HandleKey, LocalHandleData};
-use super::protocol::{Transfer, WorkerSpec};
+use super::protocol::{Transfer, WorkerSpec, spec_env_command};
 use super::{BackendHandle, BackendStatus, CollectedArtifact, GpuBackend, WorkerTimes};
 use crate::model::JobId;
 use client::{RayClient, SubmitRequest};
@@ -40,10 +40,7 @@ use client::{RayClient, SubmitRequest};
 pub use client::JobInfo;
 
 const BACKEND_NAME: &str = "ray";
-/// The environment variable the worker reads its spec from.
-pub const SPEC_VAR: &str = "BRIGHTRUN_SPEC";
-/// The environment variable naming the job, for people looking at the cluster.
-pub const JOB_VAR: &str = "BRIGHTRUN_JOB_ID";
+pub use super::protocol::{JOB_VAR, SPEC_VAR};
 
 /// How the Ray backend reaches its cluster and runs workers there.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,12 +85,7 @@ impl RayBackend {
 
     /// The Ray job of a handle this backend issued, and the attempt's directory here.
     fn attempt_of(&self, handle: &BackendHandle) -> Result<(String, PathBuf), BackendError> {
-        let Some(key) = self.key(false)? else {
-            return Err(BackendError::InvalidHandle {
-                reason: format!("{} has no handle key: no handle was issued here", self.config.runs_dir.display()),
-            });
-        };
-        let dir = key.verify(BACKEND_NAME, &self.config.runs_dir, handle)?;
+        let dir = HandleKey::verify_cached(&self.key, BACKEND_NAME, &self.config.runs_dir, handle)?;
         let data: LocalHandleData = serde_json::from_value(handle.data.clone())
             .map_err(|e| BackendError::InvalidHandle { reason: e.to_string() })?;
         Ok((submission_id(&data.job_id, data.attempt), dir))
@@ -109,9 +101,7 @@ impl RayBackend {
         if let Some(out) = out {
             spec.output.dir = out.display().to_string();
         }
-        let spec_json = serde_json::to_string(&spec).map_err(|e| BackendError::Launch { reason: e.to_string() })?;
-        let mut command = self.config.worker_command.clone();
-        command.extend(["--spec-env".to_owned(), SPEC_VAR.to_owned()]);
+        let (command, spec_json) = spec_env_command(&self.config.worker_command, &spec)?;
         let job = spec.job_id.to_string();
         let env = serde_json::json!({ SPEC_VAR: spec_json, JOB_VAR: job });
         Ok(SubmitRequest {

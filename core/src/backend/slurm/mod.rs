@@ -43,7 +43,7 @@ use super::error::BackendError;
 use super::event_log::{EventBatch, EventCursor, read_all_events, read_events};
 use super::local::files::create_dir;
 use super::local::handle::{HandleKey, run_name};
-use super::protocol::{Transfer, WorkerSpec};
+use super::protocol::{Transfer, WorkerSpec, spec_env_command};
 use super::{BackendHandle, BackendStatus, CollectedArtifact, GpuBackend, WorkerTimes};
 use crate::model::JobId;
 use client::{BatchJob, SlurmClient};
@@ -52,10 +52,7 @@ use record::{Ended, Record};
 pub use client::{ApiVersion, ExitStatus, JobInfo};
 
 const BACKEND_NAME: &str = "slurm";
-/// The environment variable the worker reads its spec from.
-pub const SPEC_VAR: &str = "BRIGHTRUN_SPEC";
-/// The environment variable naming the job, for people looking at the cluster.
-pub const JOB_VAR: &str = "BRIGHTRUN_JOB_ID";
+pub use super::protocol::{JOB_VAR, SPEC_VAR};
 /// The worker's stdout (its events) in the attempt's run directory.
 pub const STDOUT_FILE: &str = "stdout.log";
 /// The worker's stderr in the attempt's run directory.
@@ -153,12 +150,7 @@ impl SlurmBackend {
 
     /// The run directory of a handle this backend issued.
     fn run_dir(&self, handle: &BackendHandle) -> Result<PathBuf, BackendError> {
-        let Some(key) = self.key(false)? else {
-            return Err(BackendError::InvalidHandle {
-                reason: format!("{} has no handle key: no handle was issued here", self.config.runs_dir.display()),
-            });
-        };
-        key.verify(BACKEND_NAME, &self.config.runs_dir, handle)
+        HandleKey::verify_cached(&self.key, BACKEND_NAME, &self.config.runs_dir, handle)
     }
 
     fn key(&self, create: bool) -> Result<Option<&HandleKey>, BackendError> {
@@ -172,9 +164,7 @@ impl SlurmBackend {
         if self.config.transfer == Transfer::SharedFilesystem {
             spec.output.dir = dir.join("out").display().to_string();
         }
-        let spec_json = serde_json::to_string(&spec).map_err(|e| BackendError::Launch { reason: e.to_string() })?;
-        let mut command = self.config.worker_command.clone();
-        command.extend(["--spec-env".to_owned(), SPEC_VAR.to_owned()]);
+        let (command, spec_json) = spec_env_command(&self.config.worker_command, &spec)?;
         let options = &self.config.job;
         let job = spec.job_id.to_string();
         Ok(BatchJob {

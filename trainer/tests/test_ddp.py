@@ -125,7 +125,8 @@ def test_a_rank_that_dies_fails_the_worker_with_its_code(tmp_path: Path, dataset
     train, _ = dataset
     worker = start_worker(tmp_path, smoke_spec(tmp_path, train, None, hyperparameters={"epochs": 50, "batch_size": 2}))
     assert worker.stdout is not None
-    events, ranks = [], {}
+    events: list[dict[str, Any]] = []
+    ranks: dict[int, int] = {}
     for line in worker.stdout:
         events.append(json.loads(line))
         if events[-1]["event"] == "metric" and events[-1]["step"] == 2 and not ranks:

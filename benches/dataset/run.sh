@@ -6,7 +6,9 @@
 #       markers are text, as in the issue that found counts wrong), and peak RSS;
 #   (c) the reference: the counting definition computed with `Tokenizer::encode` of every
 #       text it names, 2 threads (naive-count), on the first REFERENCE_MB of each file;
-#       (b) on the same part prints the same totals.
+#       (b) on the same part prints the same totals;
+#   (d) the chat and prompt/completion records as JSONL, CSV and Parquet (written by pyarrow
+#       from TABLES_PYTHON, when it has it): time per conversation of each.
 # Usage: benches/dataset/run.sh [DATA_DIR] (default /tmp/brightrun-bench). CHAT_MB (200: the
 # chat file and the prompt/completion file),
 # V4_MB (300) and REFERENCE_MB (10) size the files; they are generated once and kept. The
@@ -91,3 +93,34 @@ for f in v4 chat; do
         totals
     done
 done
+echo "== (d) tables: the same records as JSONL, CSV and Parquet, per conversation (all cores)"
+# The tables are written by pyarrow (as pandas and Hugging Face datasets write them) with
+# $TABLES_PYTHON (default python3); skipped when it has no pyarrow.
+tables_python=${TABLES_PYTHON:-python3}
+if "$tables_python" -c "import pyarrow" 2>/dev/null; then
+    "$tables_python" - "$data" <<'PY'
+import csv, json, os, sys
+import pyarrow.json as pj, pyarrow.parquet as pq
+data = sys.argv[1]
+for name in ("chat", "prompt_completion"):
+    if not os.path.exists(f"{data}/{name}.parquet"):
+        pq.write_table(pj.read_json(f"{data}/{name}.jsonl"), f"{data}/{name}.parquet")
+if not os.path.exists(f"{data}/prompt_completion.csv"):
+    with open(f"{data}/prompt_completion.jsonl") as lines, open(f"{data}/prompt_completion.csv", "w", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["prompt", "completion"])
+        for line in lines:
+            record = json.loads(line)
+            writer.writerow([record["prompt"], record["completion"]])
+PY
+    for f in chat.jsonl chat.parquet prompt_completion.jsonl prompt_completion.csv prompt_completion.parquet; do
+        measure "validate --no-tokens $f" "$data/$f" "$bin/brightrun" validate "$data/$f" --no-tokens --json --min-examples 0
+        python3 -c "
+import json
+conversations = json.load(open('$out'))['stats']['conversations']
+wall = float(open('$log').read().split()[0])
+print(f'    {conversations} conversations, {wall / conversations * 1e6:.1f} us per conversation')"
+    done
+else
+    echo "    skipped: $tables_python has no pyarrow (TABLES_PYTHON=path/to/python with pyarrow)"
+fi

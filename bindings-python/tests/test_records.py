@@ -88,8 +88,9 @@ def test_what_is_not_a_dataset_is_a_type_error() -> None:
 
 
 def test_values_json_does_not_know_are_written_plainly() -> None:
-    numpy = pytest.importorskip("numpy")
     from decimal import Decimal
+
+    import numpy  # installed with torch by scripts/python-env: never skipped
 
     messages = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]
     records = [{"messages": messages, "weight": numpy.int64(1), "score": Decimal("0.5"), "embedding": numpy.zeros(2)}]

@@ -10,8 +10,8 @@ use std::rc::Rc;
 
 use csv::{ByteRecord, ReaderBuilder, Terminator};
 
-use super::TableSource;
 use super::cells::{CellKind, write_csv_cell, write_string};
+use super::{RowPieces, RowRejection, TableSource};
 use crate::dataset::codes::RuleCode;
 use crate::dataset::error::DatasetError;
 use crate::dataset::format::detect::{Layout, tells_shape};
@@ -114,11 +114,7 @@ pub(crate) struct CsvSource<R: Read> {
     record: ByteRecord,
     /// Lines handed on so far.
     line: u64,
-    /// Bytes of JSON lines handed on so far.
-    offset: u64,
-    max_line_bytes: usize,
-    /// A piece to hand on after the current one (a rejected row ends a piece of lines).
-    pending: Option<Piece>,
+    pieces: RowPieces,
     done: bool,
     spare: Vec<Vec<u8>>,
 }
@@ -156,9 +152,7 @@ impl<R: Read> CsvSource<R> {
             columns,
             record,
             line: 0,
-            offset: 0,
-            max_line_bytes,
-            pending: None,
+            pieces: RowPieces::new(max_line_bytes),
             done: false,
             spare: Vec::new(),
         })
@@ -170,7 +164,7 @@ impl<R: Read> CsvSource<R> {
     }
 
     /// Writes the current record as a JSON line into `out`, or says why it cannot be one.
-    fn write_record(&self, out: &mut Vec<u8>) -> Result<(), (RuleCode, String)> {
+    fn write_record(&self, out: &mut Vec<u8>) -> Result<(), RowRejection> {
         if self.record.len() != self.columns.len() {
             return Err((
                 RuleCode::MalformedRow,
@@ -210,18 +204,11 @@ impl<R: Read> CsvSource<R> {
         buf.resize(buf.len() + blank as usize, b'\n');
         self.line += blank;
     }
-
-    /// Hands on `buf` as a piece of lines.
-    fn lines(&mut self, buf: Vec<u8>) -> Piece {
-        let offset = self.offset;
-        self.offset += buf.len() as u64;
-        Piece::Lines { data: buf, offset }
-    }
 }
 
 impl<R: Read> PieceSource for CsvSource<R> {
     fn next_piece(&mut self) -> io::Result<Option<Piece>> {
-        if let Some(piece) = self.pending.take() {
+        if let Some(piece) = self.pieces.take_pending() {
             return Ok(Some(piece));
         }
         if self.done {
@@ -244,24 +231,12 @@ impl<R: Read> PieceSource for CsvSource<R> {
             self.pad_to(starts_on, &mut buf);
             self.line += 1;
             let start = buf.len();
-            let rejected = match self.write_record(&mut buf) {
-                Ok(()) if buf.len() - start - 1 <= self.max_line_bytes => None,
-                Ok(()) => {
-                    Some(Piece::TooLong { offset: self.offset + start as u64, bytes: (buf.len() - start - 1) as u64 })
-                }
-                Err((code, message)) => Some(Piece::Rejected { lines: 1, code, message }),
-            };
-            if let Some(piece) = rejected {
-                buf.truncate(start);
-                if buf.is_empty() {
-                    self.spare.push(buf);
-                    return Ok(Some(piece));
-                }
-                self.pending = Some(piece);
+            let written = self.write_record(&mut buf);
+            if !self.pieces.keep_row(&mut buf, start, written) {
                 break;
             }
         }
-        Ok((!buf.is_empty()).then(|| self.lines(buf)))
+        Ok(self.pieces.finish(buf))
     }
 
     fn recycle(&mut self, piece: Piece) {

@@ -21,9 +21,11 @@ use std::io::{self, Cursor, Read, Seek, SeekFrom};
 
 use self::csv::CsvSource;
 pub(crate) use self::parquet::ParquetSource;
+use super::codes::RuleCode;
 use super::error::DatasetError;
 use super::format::detect::Layout;
 use super::pipeline::PieceSource;
+use super::reader::Piece;
 
 /// The first bytes of a Parquet file.
 const PARQUET_MAGIC: &[u8] = b"PAR1";
@@ -44,6 +46,57 @@ pub(crate) trait TableSource: PieceSource {
 
     /// Bytes of the file read so far (all of them at the end).
     fn bytes(&self) -> u64;
+}
+
+/// How a table's rows become pieces of JSON lines, whatever the table: each row is written
+/// to the piece's buffer, then kept, or taken out again and handed on as a piece of its own
+/// (too long, or not a record) behind the lines before it.
+pub(crate) struct RowPieces {
+    /// Bytes of JSON lines handed on so far.
+    offset: u64,
+    max_line_bytes: usize,
+    /// A piece to hand on after the current one.
+    pending: Option<Piece>,
+}
+
+/// Why a row written to a piece cannot stay in it: the rule it broke and how.
+pub(crate) type RowRejection = (RuleCode, String);
+
+impl RowPieces {
+    /// Pieces whose lines are at most `max_line_bytes` long.
+    pub fn new(max_line_bytes: usize) -> Self {
+        Self { offset: 0, max_line_bytes, pending: None }
+    }
+
+    /// The piece held back behind the last one, if any: hand it on before reading more.
+    pub fn take_pending(&mut self) -> Option<Piece> {
+        self.pending.take()
+    }
+
+    /// Judges the row written to `buf` from `start` on (with its newline), or the reason it
+    /// could not be written; returns false when the row was taken out again and the piece
+    /// must end here.
+    pub fn keep_row(&mut self, buf: &mut Vec<u8>, start: usize, written: Result<(), RowRejection>) -> bool {
+        let bytes = buf.len().saturating_sub(start + 1);
+        let rejected = match written {
+            Ok(()) if bytes <= self.max_line_bytes => return true,
+            Ok(()) => Piece::TooLong { offset: self.offset + start as u64, bytes: bytes as u64 },
+            Err((code, message)) => Piece::Rejected { lines: 1, code, message },
+        };
+        buf.truncate(start);
+        self.pending = Some(rejected);
+        false
+    }
+
+    /// The piece of `buf`'s lines, or, when it holds none, the piece held back.
+    pub fn finish(&mut self, buf: Vec<u8>) -> Option<Piece> {
+        if buf.is_empty() {
+            return self.pending.take();
+        }
+        let offset = self.offset;
+        self.offset += buf.len() as u64;
+        Some(Piece::Lines { data: buf, offset })
+    }
 }
 
 /// What an input turned out to be.

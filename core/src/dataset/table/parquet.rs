@@ -11,8 +11,8 @@ use std::io::{self, Read};
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::record::reader::RowIter;
 
-use super::TableSource;
 use super::cells::{parquet_value, write_string};
+use super::{RowPieces, TableSource};
 use crate::dataset::codes::RuleCode;
 use crate::dataset::error::DatasetError;
 use crate::dataset::format::detect::Layout;
@@ -23,10 +23,7 @@ use crate::dataset::reader::{CHUNK_BYTES, Piece};
 pub(crate) struct ParquetSource {
     rows: RowIter<'static>,
     file_bytes: u64,
-    /// Bytes of JSON lines handed on so far.
-    offset: u64,
-    max_line_bytes: usize,
-    pending: Option<Piece>,
+    pieces: RowPieces,
 }
 
 impl ParquetSource {
@@ -46,14 +43,7 @@ impl ParquetSource {
         if reader.metadata().file_metadata().schema_descr().num_columns() == 0 {
             return Err(DatasetError::InvalidTable { reason: "the Parquet file has no columns".to_owned() });
         }
-        Ok(Self { rows: reader.into_iter(), file_bytes, offset: 0, max_line_bytes, pending: None })
-    }
-
-    /// Hands on `buf` as a piece of lines.
-    fn lines(&mut self, buf: Vec<u8>) -> Piece {
-        let offset = self.offset;
-        self.offset += buf.len() as u64;
-        Piece::Lines { data: buf, offset }
+        Ok(Self { rows: reader.into_iter(), file_bytes, pieces: RowPieces::new(max_line_bytes) })
     }
 }
 
@@ -75,7 +65,7 @@ fn write_row(row: parquet::record::Row, out: &mut Vec<u8>) -> Result<(), String>
 
 impl PieceSource for ParquetSource {
     fn next_piece(&mut self) -> io::Result<Option<Piece>> {
-        if let Some(piece) = self.pending.take() {
+        if let Some(piece) = self.pieces.take_pending() {
             return Ok(Some(piece));
         }
         let mut buf = Vec::with_capacity(CHUNK_BYTES + CHUNK_BYTES / 4);
@@ -83,23 +73,12 @@ impl PieceSource for ParquetSource {
             let Some(row) = self.rows.next() else { break };
             let row = row.map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("a Parquet row: {e}")))?;
             let start = buf.len();
-            let rejected = match write_row(row, &mut buf) {
-                Ok(()) if buf.len() - start - 1 <= self.max_line_bytes => None,
-                Ok(()) => {
-                    Some(Piece::TooLong { offset: self.offset + start as u64, bytes: (buf.len() - start - 1) as u64 })
-                }
-                Err(message) => Some(Piece::Rejected { lines: 1, code: RuleCode::MalformedRow, message }),
-            };
-            if let Some(piece) = rejected {
-                buf.truncate(start);
-                if buf.is_empty() {
-                    return Ok(Some(piece));
-                }
-                self.pending = Some(piece);
+            let written = write_row(row, &mut buf).map_err(|message| (RuleCode::MalformedRow, message));
+            if !self.pieces.keep_row(&mut buf, start, written) {
                 break;
             }
         }
-        Ok((!buf.is_empty()).then(|| self.lines(buf)))
+        Ok(self.pieces.finish(buf))
     }
 
     fn recycle(&mut self, _piece: Piece) {}

@@ -169,6 +169,14 @@ rule_codes! {
     /// A conversation longer than the maximum sequence length: it will be truncated.
     ExceedsMaxSeqLen => "exceeds_max_seq_len", Warning,
         "shorten or split the conversation, or raise max_seq_len";
+    /// A plain-text record whose `text` is empty or only whitespace.
+    EmptyText => "empty_text", Error,
+        "write the document's text, or remove the record";
+    /// A plain-text record longer than the maximum sequence length: trained on as several
+    /// windows of max_seq_len tokens, nothing dropped.
+    TextSplitIntoWindows => "text_split_into_windows", Info,
+        "nothing to fix: every token is trained on, in windows of max_seq_len; split the document at \
+         natural boundaries, or raise max_seq_len, to keep more context in one window";
     /// Fewer training examples than the configured minimum.
     TooFewExamples => "too_few_examples", Error,
         "add training examples: a LoRA needs at least a few dozen to learn a behaviour";

@@ -18,6 +18,9 @@ pub enum Role {
     User,
     /// The side the adapter learns to produce.
     Assistant,
+    /// A plain-text document (continued pretraining): the whole of a `text` record, read
+    /// without a chat template and trained on every token. Never a role of chat records.
+    Text,
 }
 
 impl Role {
@@ -27,10 +30,11 @@ impl Role {
             Role::System => "system",
             Role::User => "user",
             Role::Assistant => "assistant",
+            Role::Text => "text",
         }
     }
 
-    /// The role named `name` exactly as chat JSONL spells it, if any.
+    /// The role named `name` exactly as chat JSONL spells it, if any (never [`Role::Text`]).
     pub fn from_name(name: &str) -> Option<Role> {
         [Role::System, Role::User, Role::Assistant].into_iter().find(|r| r.as_str() == name)
     }
@@ -69,9 +73,9 @@ impl Message {
     }
 
     /// Whether the loss is computed on this message's tokens: an assistant message whose
-    /// weight is not 0.
+    /// weight is not 0, or a text document.
     pub fn is_trained(&self) -> bool {
-        self.role == Role::Assistant && self.weight != Some(0)
+        (self.role == Role::Assistant && self.weight != Some(0)) || self.role == Role::Text
     }
 }
 
@@ -147,9 +151,24 @@ pub struct Conversation {
 }
 
 impl Conversation {
-    /// Messages whose tokens the loss is computed on: the assistant's, less those of weight 0.
+    /// Messages whose tokens the loss is computed on: the assistant's, less those of weight 0
+    /// (or the text of a document).
     pub fn trained_messages(&self) -> impl Iterator<Item = &Message> {
         self.messages.iter().filter(|m| m.is_trained())
+    }
+
+    /// The text of a plain-text document: a conversation of one [`Role::Text`] message.
+    pub fn document_text(&self) -> Option<&str> {
+        document_text(&self.messages)
+    }
+}
+
+/// The text of `messages` when they are a plain-text document (one [`Role::Text`] message),
+/// which is trained on whole, without a chat template.
+pub fn document_text(messages: &[Message]) -> Option<&str> {
+    match messages {
+        [message] if message.role == Role::Text => Some(&message.content),
+        _ => None,
     }
 }
 
@@ -164,6 +183,15 @@ mod tests {
         assert!(!Message::new(Role::Assistant, "a").with_weight(0).is_trained());
         assert!(!Message::new(Role::User, "q").is_trained());
         assert!(!Message::new(Role::System, "s").with_weight(1).is_trained());
+        assert!(Message::new(Role::Text, "a document").is_trained());
+    }
+
+    #[test]
+    fn a_document_is_one_text_message_and_never_a_chat_role() {
+        assert_eq!(document_text(&[Message::new(Role::Text, "d")]), Some("d"));
+        assert_eq!(document_text(&[Message::new(Role::Assistant, "a")]), None);
+        assert_eq!(document_text(&[Message::new(Role::Text, "d"), Message::new(Role::Text, "e")]), None);
+        assert_eq!(Role::from_name("text"), None);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Converting a dataset to the canonical chat JSONL the trainer reads: `train.jsonl` and
-//! `validation.jsonl`, one `{"messages": [{"role", "content"}...]}` per line.
+//! `validation.jsonl`, one `{"messages": [{"role", "content"}...]}` per line (or, for a
+//! plain-text dataset, one `{"text": ...}` document per line).
 //!
 //! Records are checked by the same rules as in validation; those with an error, and those
 //! with nothing to learn from (v4 user turns, `weight: 0`), are skipped and counted. The
@@ -16,7 +17,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::chunk::{ChunkOutput, RecordSink};
-use super::conversation::Split;
+use super::conversation::{Role, Split};
 use super::cross_record::{ConversationFact, CrossRecord, Fact, MetaKind, Verdict};
 use super::error::DatasetError;
 use super::findings::{Findings, Location};
@@ -222,6 +223,20 @@ struct ChatLine<'v, 'a> {
     messages: &'v [ViewMessage<'a>],
 }
 
+/// One canonical plain-text line: `{"text": ...}`, trained on every token.
+#[derive(Serialize)]
+struct TextLine<'v> {
+    text: &'v str,
+}
+
+/// Writes the canonical line of `view`: a text line for a document, a chat line otherwise.
+fn write_line(lines: &mut Vec<u8>, view: &View<'_>) -> serde_json::Result<()> {
+    match view.messages.as_slice() {
+        [message] if message.role == Role::Text => serde_json::to_writer(lines, &TextLine { text: &message.content }),
+        messages => serde_json::to_writer(lines, &ChatLine { messages }),
+    }
+}
+
 impl RecordSink for ConvertSink {
     fn conversation(&mut self, view: View<'_>, at: Location<'_>, _findings: &mut Findings, clean: bool) {
         let converted = if !clean {
@@ -230,7 +245,7 @@ impl RecordSink for ConvertSink {
             Converted::Untrained
         } else {
             let start = self.lines.len();
-            match serde_json::to_writer(&mut self.lines, &ChatLine { messages: &view.messages }) {
+            match write_line(&mut self.lines, &view) {
                 Ok(()) => {
                     self.lines.push(b'\n');
                     Converted::Line(start..self.lines.len())

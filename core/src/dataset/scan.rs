@@ -255,7 +255,7 @@ fn clue(line: &[u8], number: u64) -> Clue {
         return Clue::Problem(format!("line {number} is not valid UTF-8"));
     };
     match serde_json::from_str::<Slot<RawRecord<'_>>>(text) {
-        Ok(Slot::Value(record)) => match Shape::of(&record) {
+        Ok(Slot::Value(record)) => match Shape::of_line(&record, Some(text)) {
             Shape::Meta => Clue::Nothing,
             shape => match (shape.format(), shape) {
                 (Some(format), _) => Clue::Format(format),

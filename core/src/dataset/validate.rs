@@ -7,7 +7,7 @@ use std::path::Path;
 
 use super::chunk::{ChunkOutput, RecordSink};
 use super::codes::RuleCode;
-use super::conversation::{Conversation, Message, with_empty_user_turn};
+use super::conversation::{Conversation, Message, document_text, with_empty_user_turn};
 use super::cross_record::{ConversationFact, CrossRecord, Fact, MetaKind};
 use super::error::DatasetError;
 use super::findings::{FieldPath, Findings, Location};
@@ -84,7 +84,17 @@ impl TokenRules<'_> {
         match counted {
             Ok(count) => {
                 let over = self.max_seq_len.filter(|max| count.total > u64::from(*max));
-                if let Some(max) = over {
+                if let Some(max) = over
+                    && document_text(messages).is_some()
+                {
+                    findings.add(RuleCode::TextSplitIntoWindows, at, FieldPath::Record, || {
+                        format!(
+                            "the text is {} tokens, over max_seq_len {max}: it is trained on as {} windows",
+                            count.total,
+                            count.total.div_ceil(u64::from(max))
+                        )
+                    });
+                } else if let Some(max) = over {
                     findings.add(RuleCode::ExceedsMaxSeqLen, at, FieldPath::Record, || {
                         format!(
                             "the conversation is {} tokens, over max_seq_len {max}; the end will be cut",

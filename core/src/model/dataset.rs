@@ -24,6 +24,9 @@ pub enum DatasetFormat {
     Alpaca,
     /// ShareGPT (Vicuna) JSONL: `{"conversations": [{"from", "value"}...]}` per line.
     Sharegpt,
+    /// Plain text for continued pretraining: `{"text", "split"?, "id"?}` per line; every
+    /// token is trained on.
+    Text,
 }
 
 impl_enum_text!(DatasetFormat, "dataset format", {
@@ -33,6 +36,7 @@ impl_enum_text!(DatasetFormat, "dataset format", {
     PromptCompletion => "prompt_completion",
     Alpaca => "alpaca",
     Sharegpt => "sharegpt",
+    Text => "text",
 });
 
 /// Where a dataset is in its life: uploaded, checked, then usable or not.
@@ -220,6 +224,7 @@ mod tests {
                 (PromptCompletion, "prompt_completion"),
                 (Alpaca, "alpaca"),
                 (Sharegpt, "sharegpt"),
+                (Text, "text"),
             ],
         );
         assert_names(
@@ -243,7 +248,7 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "unknown dataset format `csv`: expected one of brightrun_lora_v4, brightrun_lora_v3, chat, \
-             prompt_completion, alpaca, sharegpt"
+             prompt_completion, alpaca, sharegpt, text"
         );
         assert!("fatal".parse::<Severity>().is_err());
     }

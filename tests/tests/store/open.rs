@@ -65,6 +65,20 @@ const DATASET_COLUMNS: &str = "id, user_id, name, description, format, status, s
 /// (0006's partial one too) and 0004's checks in place, and takes the new formats.
 #[tokio::test]
 async fn a_sqlite_file_of_migration_6_upgrades_keeping_its_rows_and_references() {
+    upgrades_keeping_its_rows_and_references(6, DatasetFormat::Sharegpt).await;
+}
+
+/// Migration 8 rebuilds SQLite's `datasets` again (for plain-text datasets): the same from a
+/// file of migration 7.
+#[tokio::test]
+async fn a_sqlite_file_of_migration_7_upgrades_keeping_its_rows_and_references() {
+    upgrades_keeping_its_rows_and_references(7, DatasetFormat::Text).await;
+}
+
+/// A SQLite file migrated to `version`, with a dataset and a job on it, opens (migrated to
+/// the last version) with both intact, the job's reference, the indexes and 0004's checks in
+/// place, and takes datasets of `format`, which `version` refused.
+async fn upgrades_keeping_its_rows_and_references(version: i64, format: DatasetFormat) {
     use sqlx::ConnectOptions;
     use sqlx::sqlite::SqliteConnectOptions;
 
@@ -84,7 +98,7 @@ async fn a_sqlite_file_of_migration_6_upgrades_keeping_its_rows_and_references()
     let pool = sqlx::SqlitePool::connect_with(options.clone()).await.unwrap();
     let migrations = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../core/migrations/sqlite"));
     let migrator = sqlx::migrate::Migrator::new(migrations).await.unwrap();
-    migrator.run_to(6, &pool).await.unwrap();
+    migrator.run_to(version, &pool).await.unwrap();
     let mut conn = options.connect().await.unwrap();
     // The columns of `training_jobs` a writer sets (`table_info` leaves out generated ones).
     let job_columns: Vec<(String,)> =
@@ -104,10 +118,10 @@ async fn a_sqlite_file_of_migration_6_upgrades_keeping_its_rows_and_references()
     let db = store::open(&format!("sqlite://{}", old.display())).await.unwrap();
     assert_eq!(db.get_dataset(user, item.id).await.unwrap(), item, "the row, every field");
     assert_eq!(db.get_job(user, job.id).await.unwrap().dataset_id, item.id);
-    let mut newer = dataset(user, "shared conversations");
-    newer.format = DatasetFormat::Sharegpt;
+    let mut newer = dataset(user, "of a newer format");
+    newer.format = format;
     db.insert_dataset(&newer).await.unwrap();
-    assert_eq!(db.get_dataset(user, newer.id).await.unwrap().format, DatasetFormat::Sharegpt);
+    assert_eq!(db.get_dataset(user, newer.id).await.unwrap().format, format);
     let mut nameless = dataset(user, " ");
     nameless.format = DatasetFormat::Alpaca;
     assert!(db.insert_dataset(&nameless).await.is_err(), "0004's checks are kept");

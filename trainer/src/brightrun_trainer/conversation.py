@@ -1,9 +1,12 @@
-"""One conversation of the canonical chat JSONL, as the trainer learns from it.
+"""One record of the canonical JSONL, as the trainer learns from it.
 
-A line is ``{"messages": [{"role", "content", "weight"?}...]}``: roles ``system``, ``user``
-and ``assistant``, string content, and ``"weight": 0`` on an assistant message that is read
-but not trained on (the BrightRun core writes it for OpenAI-style weights). The chat
+A chat line is ``{"messages": [{"role", "content", "weight"?}...]}``: roles ``system``,
+``user`` and ``assistant``, string content, and ``"weight": 0`` on an assistant message that
+is read but not trained on (the BrightRun core writes it for OpenAI-style weights). The chat
 template sees only ``role`` and ``content``.
+
+A plain-text line is ``{"text": ...}``: a document for continued pretraining, read without a
+chat template and trained on every token (:class:`Document`).
 """
 
 from __future__ import annotations
@@ -55,6 +58,11 @@ class Conversation:
             trained.append(role == "assistant" and weight == 1)
         return cls(messages, tuple(trained), where)
 
+    @property
+    def texts(self) -> list[str]:
+        """The texts the model reads, one a message."""
+        return [message["content"] for message in self.messages]
+
     def leading_assistant(self) -> int | None:
         """The index of the assistant message that opens the conversation, when the first
         message after the system prompt is the assistant's."""
@@ -73,3 +81,35 @@ class Conversation:
         messages = [*self.messages[:at], {"role": "user", "content": ""}, *self.messages[at:]]
         trained = (*self.trained[:at], False, *self.trained[at:])
         return Conversation(messages, trained, self.where)
+
+
+@dataclass(frozen=True)
+class Document:
+    """A plain-text document (continued pretraining): every token of it is trained on."""
+
+    text: str
+    where: str
+    """Where it was read (``train.jsonl line 3``), for errors."""
+
+    @classmethod
+    def parse(cls, raw: Any, where: str) -> Document:
+        """A document from a parsed ``{"text": ...}`` line; anything else is a dataset error."""
+        if not isinstance(raw, dict) or not isinstance(raw.get("text"), str) or set(raw) != {"text"}:
+            raise DatasetError(f"{where}: expected an object with a text string and no other key")
+        return cls(raw["text"], where)
+
+    @property
+    def texts(self) -> list[str]:
+        """The text the model reads."""
+        return [self.text]
+
+
+Record = Conversation | Document
+"""What a canonical line holds."""
+
+
+def parse_record(raw: Any, where: str) -> Record:
+    """A conversation (``messages``) or a document (``text``) from a parsed canonical line."""
+    if isinstance(raw, dict) and "text" in raw and "messages" not in raw:
+        return Document.parse(raw, where)
+    return Conversation.parse(raw, where)

@@ -10,6 +10,14 @@ tokens:
   ``len(tokens(render(messages[:i], True)))`` to ``len(tokens(render(messages[:i + 1], False)))``:
   its content and its end-of-turn marker. Every other id has the label -100 (no loss).
 
+A plain-text document (``{"text": ...}``, continued pretraining) is not rendered: its ids are
+``encode(text, add_special_tokens=True)`` (the tokenizer's own BOS, where it adds one), then
+the EOS token unless ``encode("", add_special_tokens=True)`` already ends with it, so that
+documents never run into each other. Every id is trained on (labels = input ids). A document
+longer than ``max_seq_len`` is cut into windows of ``max_seq_len`` ids, each an example:
+nothing is dropped. The core counts a document the same way (``total = trainable`` = its
+ids) and reports one longer than ``max_seq_len`` as ``text_split_into_windows``.
+
 A conversation the assistant opens is rendered as it is when the chat template accepts it.
 A template that refuses it (Mistral's and Llama 2's raise "Conversation roles must alternate
 user/assistant/user/assistant/...") is given an empty user message before that first reply,
@@ -28,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, Sequence
 
-from brightrun_trainer.conversation import Conversation
+from brightrun_trainer.conversation import Conversation, Document, Record, parse_record
 from brightrun_trainer.errors import DatasetError
 
 IGNORE_INDEX = -100
@@ -47,6 +55,7 @@ class ChatTokenizer(Protocol):
     """What this module needs of a Hugging Face tokenizer."""
 
     chat_template: str | None
+    eos_token_id: int | None
 
     def apply_chat_template(self, conversation: Any, **kwargs: Any) -> Any:
         """Renders messages with the chat template."""
@@ -85,9 +94,10 @@ def fetch(location: str, scratch: Path) -> Path:
     return path
 
 
-def load_conversations(path: Path) -> list[Conversation]:
-    """Reads canonical chat JSONL; any malformed line is a dataset error naming it."""
-    conversations: list[Conversation] = []
+def load_conversations(path: Path) -> list[Record]:
+    """Reads canonical JSONL (chat conversations or plain-text documents); any malformed
+    line is a dataset error naming it."""
+    conversations: list[Record] = []
     try:
         with path.open(encoding="utf-8") as lines:
             for number, line in enumerate(lines, start=1):
@@ -98,7 +108,7 @@ def load_conversations(path: Path) -> list[Conversation]:
                     raw = json.loads(line)
                 except json.JSONDecodeError as error:
                     raise DatasetError(f"{where}: not JSON ({error.msg})") from error
-                conversations.append(Conversation.parse(raw, where))
+                conversations.append(parse_record(raw, where))
     except (OSError, UnicodeDecodeError) as error:
         raise DatasetError(f"cannot read {path}: {error}") from error
     return conversations
@@ -159,7 +169,30 @@ def tokenize(tokenizer: ChatTokenizer, conversation: Conversation, max_seq_len: 
     return Example(input_ids=input_ids[:max_seq_len], labels=labels[:max_seq_len])
 
 
-def tokenize_all(tokenizer: ChatTokenizer, conversations: list[Conversation], max_seq_len: int) -> list[Example]:
-    """Tokenizes every conversation that keeps at least one trainable id after truncation."""
-    examples = [tokenize(tokenizer, conversation, max_seq_len) for conversation in conversations]
+def document_ids(tokenizer: ChatTokenizer, text: str) -> list[int]:
+    """The ids of a plain-text document: the tokenizer's own added tokens around the text,
+    then EOS unless those already end with it (see the module)."""
+    ids = list(tokenizer.encode(text, add_special_tokens=True))
+    eos = tokenizer.eos_token_id
+    if eos is not None and tokenizer.encode("", add_special_tokens=True)[-1:] != [eos]:
+        ids.append(eos)
+    return ids
+
+
+def tokenize_document(tokenizer: ChatTokenizer, document: Document, max_seq_len: int) -> list[Example]:
+    """The windows of ``max_seq_len`` ids of one document, every id trained on."""
+    ids = document_ids(tokenizer, document.text)
+    windows = [ids[start : start + max_seq_len] for start in range(0, len(ids), max_seq_len)]
+    return [Example(input_ids=window, labels=list(window)) for window in windows]
+
+
+def tokenize_all(tokenizer: ChatTokenizer, records: list[Record], max_seq_len: int) -> list[Example]:
+    """Tokenizes every conversation that keeps at least one trainable id after truncation,
+    and every document, window by window."""
+    examples: list[Example] = []
+    for record in records:
+        if isinstance(record, Document):
+            examples.extend(tokenize_document(tokenizer, record, max_seq_len))
+        else:
+            examples.append(tokenize(tokenizer, record, max_seq_len))
     return [example for example in examples if example.trainable_tokens > 0]

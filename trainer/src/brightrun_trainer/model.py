@@ -6,7 +6,7 @@ import os
 from typing import Any
 
 from brightrun_trainer import smoke
-from brightrun_trainer.conversation import Conversation
+from brightrun_trainer.conversation import Record
 from brightrun_trainer.errors import SpecError
 from brightrun_trainer.spec import Hyperparameters, JobSpec
 
@@ -48,14 +48,14 @@ def _quantization_config(hp: Hyperparameters, device: str) -> Any:
     )
 
 
-def load_base(spec: JobSpec, conversations: list[Conversation], device: str) -> tuple[Any, Any]:
+def load_base(spec: JobSpec, records: list[Record], device: str) -> tuple[Any, Any]:
     """The tokenizer and base model: the smoke model, or one by Hub id or local directory."""
     hp = spec.hyperparameters
     quantization = _quantization_config(hp, device)
     if spec.is_smoke:
         if quantization is not None:
             raise SpecError("the smoke model trains unquantised: use quantization none")
-        texts = (message["content"] for conversation in conversations for message in conversation.messages)
+        texts = (text for record in records for text in record.texts)
         tokenizer = smoke.build_tokenizer(texts)
         return tokenizer, smoke.build_model(tokenizer, hp.max_seq_len, spec.seed)
 

@@ -40,7 +40,8 @@ impl Layout {
 /// The shape of a record, from its keys (and, for `conversations`, the keys of its items).
 /// Declared by precedence: a record with the keys of several shapes has the first. No shape
 /// of the newer formats is told from one key alone: prompt/completion needs both keys, Alpaca
-/// `instruction` and `output`, ShareGPT `conversations` whose turns have `from` or `value`.
+/// `instruction` and `output`, ShareGPT `conversations` whose turns have `from` or `value`,
+/// plain text `text` with no other key but `split` and `id` ([`Shape::of_line`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Shape {
     /// A whole v4 document (`training_file_metadata`, or `conversations` of objects without
@@ -61,6 +62,8 @@ pub(crate) enum Shape {
     PromptCompletion,
     /// An Alpaca record (`instruction` and `output`).
     Alpaca,
+    /// A plain-text record (`text`, and no key of another shape).
+    Text,
     /// A v4 `_meta` record.
     Meta,
     /// None of the above.
@@ -68,7 +71,7 @@ pub(crate) enum Shape {
 }
 
 /// The keys that tell shapes apart: bit `i` of a [`ShapeKeys`] set is key `i`.
-const SHAPE_KEYS: [&str; 12] = [
+const SHAPE_KEYS: [&str; 13] = [
     "training_file_metadata",
     "messages",
     "turns",
@@ -81,7 +84,11 @@ const SHAPE_KEYS: [&str; 12] = [
     "completion",
     "instruction",
     "output",
+    "text",
 ];
+
+/// The keys a plain-text record may have: nothing else, or it is no text record.
+const TEXT_KEYS: [&str; 3] = ["text", "split", "id"];
 
 /// Whether a record's key `name` tells (with others) which format the record has: how a
 /// table's header row is told from other text.
@@ -102,6 +109,7 @@ impl ShapeKeys {
     const META: u16 = 1 << 7;
     const PROMPT_COMPLETION: u16 = 0b11 << 8;
     const ALPACA: u16 = 0b11 << 10;
+    const TEXT: u16 = 1 << 12;
 
     /// The set of the keys among `present`, in the order of [`SHAPE_KEYS`].
     fn of(present: [bool; SHAPE_KEYS.len()]) -> Self {
@@ -125,14 +133,19 @@ impl Shape {
     pub fn of_keys<'k>(keys: impl IntoIterator<Item = &'k str>) -> Shape {
         let mut present = [false; SHAPE_KEYS.len()];
         let mut conversations = ConversationsKind::Absent;
+        let mut only_text_keys = true;
         for key in keys {
+            only_text_keys &= TEXT_KEYS.contains(&key);
             if key == "conversations" {
                 conversations = ConversationsKind::Unclear;
             } else if let Some(i) = SHAPE_KEYS.iter().position(|name| *name == key) {
                 present[i] = true;
             }
         }
-        Self::decide(ShapeKeys::of(present), conversations)
+        match Self::decide(ShapeKeys::of(present), conversations) {
+            Shape::Text if !only_text_keys => Shape::Unknown,
+            shape => shape,
+        }
     }
 
     /// The shape of a parsed record.
@@ -150,8 +163,20 @@ impl Shape {
             record.completion.is_present(),
             record.instruction.is_present(),
             record.output.is_present(),
+            record.text.is_present(),
         ]);
         Self::decide(keys, record.sharegpt_items())
+    }
+
+    /// The shape of a parsed record whose JSON is `json` (when at hand): as [`Shape::of`],
+    /// except that a record with `text` is a text record only when it has no key but
+    /// `text`, `split` and `id` (detection never goes by one key alone); with others it is
+    /// of no known format, and its closest format names them.
+    pub fn of_line(record: &RawRecord<'_>, json: Option<&str>) -> Shape {
+        match Self::of(record) {
+            Shape::Text if json.is_some_and(|json| !has_only_keys(json, &TEXT_KEYS)) => Shape::Unknown,
+            shape => shape,
+        }
     }
 
     fn decide(keys: ShapeKeys, conversations: ConversationsKind) -> Shape {
@@ -165,6 +190,7 @@ impl Shape {
             ConversationsKind::Absent if keys.any(ShapeKeys::V4_PAIR) => Shape::V4Pair,
             ConversationsKind::Absent if keys.all(ShapeKeys::PROMPT_COMPLETION) => Shape::PromptCompletion,
             ConversationsKind::Absent if keys.all(ShapeKeys::ALPACA) => Shape::Alpaca,
+            ConversationsKind::Absent if keys.0 == ShapeKeys::TEXT => Shape::Text,
             ConversationsKind::Absent if keys.any(ShapeKeys::META) => Shape::Meta,
             ConversationsKind::Absent => Shape::Unknown,
         }
@@ -179,6 +205,7 @@ impl Shape {
             Shape::PromptCompletion => Some(DatasetFormat::PromptCompletion),
             Shape::Alpaca => Some(DatasetFormat::Alpaca),
             Shape::ShareGpt => Some(DatasetFormat::Sharegpt),
+            Shape::Text => Some(DatasetFormat::Text),
             Shape::V4Document | Shape::Conversations | Shape::Meta | Shape::Unknown => None,
         }
     }
@@ -208,6 +235,7 @@ impl Shape {
             Shape::V4Pair => "a brightrun_lora_v4 pair (`current_user_input`, `target_response`)",
             Shape::PromptCompletion => "a prompt/completion record (`prompt`, `completion`)",
             Shape::Alpaca => "an Alpaca record (`instruction`, `output`)",
+            Shape::Text => "a plain-text record (`text`)",
             Shape::Meta => "a `_meta` record",
             Shape::Unknown => "a record of no known format",
         }
@@ -217,11 +245,12 @@ impl Shape {
 /// What every format needs, for the message when none is recognised.
 pub(crate) const KNOWN_FORMATS: &str = "chat records need `messages`, prompt/completion records `prompt` and \
      `completion`, Alpaca records `instruction` and `output`, ShareGPT records `conversations` of `from`/`value` \
-     turns, brightrun_lora_v3 records `turns`, brightrun_lora_v4 pairs `current_user_input` and `target_response`";
+     turns, brightrun_lora_v3 records `turns`, brightrun_lora_v4 pairs `current_user_input` and `target_response`, \
+     plain-text records `text` alone (with `split` and `id`)";
 
 /// The keys of each format's records: those it needs, then those it reads besides. A record
 /// of no format is compared with these to name the closest format.
-const SIGNATURES: [(&str, &[&str], &[&str]); 6] = [
+const SIGNATURES: [(&str, &[&str], &[&str]); 7] = [
     ("a chat record", &["messages"], &["weight", "split", "tools", "functions"]),
     ("a prompt/completion record", &["prompt", "completion"], &["split"]),
     ("an Alpaca record", &["instruction", "output"], &["input", "system", "split"]),
@@ -232,6 +261,7 @@ const SIGNATURES: [(&str, &[&str], &[&str]); 6] = [
         &["id", "conversation_id", "turn_number", "current_user_input", "target_response"],
         &["system_prompt", "conversation_history", "conversation_metadata", "emotional_context", "training_metadata"],
     ),
+    ("a plain-text record", &["text"], &["split"]),
 ];
 
 /// The format closest to an object of no format with these `keys`, in words: the format
@@ -273,6 +303,12 @@ pub(crate) fn closest_format(keys: &[String]) -> Option<String> {
 pub(crate) fn describe_record(text: &str) -> Option<(String, Option<String>)> {
     let list: KeyList = serde_json::from_str(text).ok()?;
     Some((list.describe(), closest_format(&list.keys)))
+}
+
+/// Whether the JSON object `json` has no key outside `allowed` (false when it is no object).
+pub(crate) fn has_only_keys(json: &str, allowed: &[&str]) -> bool {
+    serde_json::from_str::<KeyList>(json)
+        .is_ok_and(|list| list.count <= KEYS_KEPT && list.keys.iter().all(|key| allowed.contains(&key.as_str())))
 }
 
 /// Keys named in a message before the rest are only counted.
@@ -399,6 +435,29 @@ mod tests {
         }
         assert_eq!(shape(r#"{"prompt": "a", "completion": null}"#), Shape::PromptCompletion);
         assert_eq!(shape(r#"{"prompt": "a"}"#), Shape::Unknown);
+    }
+
+    #[test]
+    fn a_text_record_has_no_key_but_text_split_and_id() {
+        let line = |json: &str| {
+            let Ok(Slot::Value(record)) = serde_json::from_str::<Slot<RawRecord<'_>>>(json) else { panic!("{json}") };
+            Shape::of_line(&record, Some(json))
+        };
+        assert_eq!(line(r#"{"text": "a"}"#), Shape::Text);
+        assert_eq!(line(r#"{"id": 3, "text": "a", "split": "validation"}"#), Shape::Text);
+        assert_eq!(line(r#"{"text": 3}"#), Shape::Text, "a text of the wrong type is the format's own finding");
+        assert_eq!(line(r#"{"text": "a", "url": "u"}"#), Shape::Unknown);
+        assert_eq!(line(r#"{"text": "a", "weight": 1}"#), Shape::Unknown);
+        assert_eq!(line(r#"{"text": "a", "prompt": "p"}"#), Shape::Unknown);
+        assert_eq!(line(r#"{"text": "a", "messages": []}"#), Shape::Chat, "the other formats come first, as before");
+        assert_eq!(line(r#"{"text": "a", "prompt": "p", "completion": "c"}"#), Shape::PromptCompletion);
+        assert_eq!(Shape::of_keys(["text", "split"]), Shape::Text);
+        assert_eq!(Shape::of_keys(["text", "label"]), Shape::Unknown);
+        let closest = |json: &str| describe_record(json).and_then(|(_, closest)| closest);
+        assert_eq!(
+            closest(r#"{"text": "a", "url": "u", "id": 1}"#).as_deref(),
+            Some("it looks like a plain-text record (`url` is not read)")
+        );
     }
 
     #[test]

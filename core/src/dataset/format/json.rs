@@ -397,6 +397,9 @@ pub(crate) struct RawRecord<'a> {
     /// Alpaca and ShareGPT: an optional system prompt.
     #[serde(borrow)]
     pub system: Slot<Text<'a>>,
+    /// Plain text: the document, trained on whole.
+    #[serde(borrow)]
+    pub text: Slot<Text<'a>>,
     /// v4 document: its metadata (only its presence is looked at in a record).
     pub training_file_metadata: Slot<IgnoredAny>,
 }

@@ -15,6 +15,7 @@ mod chat;
 mod messages;
 mod prompt_completion;
 mod sharegpt;
+mod text;
 mod v3;
 mod v4;
 
@@ -83,7 +84,7 @@ impl<'a> ViewMessage<'a> {
 
     /// Whether the loss is computed on it (as [`Message::is_trained`]).
     pub fn is_trained(&self) -> bool {
-        self.role == Role::Assistant && self.weight != Some(0)
+        (self.role == Role::Assistant && self.weight != Some(0)) || self.role == Role::Text
     }
 }
 
@@ -275,7 +276,7 @@ pub(crate) fn analyse<'a>(
     ctx: &mut RecordCtx<'_, '_>,
     text: Option<&str>,
 ) -> Analysis<'a> {
-    let shape = Shape::of(&record);
+    let shape = Shape::of_line(&record, text);
     if shape == Shape::Meta {
         return Analysis::Meta(meta_total_pairs(record.meta, MetaKind::Line, ctx));
     }
@@ -309,6 +310,7 @@ pub(crate) fn analyse<'a>(
         DatasetFormat::PromptCompletion => prompt_completion::view(record, ctx),
         DatasetFormat::Alpaca => alpaca::view(record, ctx),
         DatasetFormat::Sharegpt => sharegpt::view(record, ctx),
+        DatasetFormat::Text => return text::analyse(record, ctx),
     };
     match view {
         Some(view) => {

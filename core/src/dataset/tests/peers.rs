@@ -75,8 +75,8 @@ fn cases() -> Vec<PeerCase> {
             "together: inconsistent dataset format",
             jsonl(&[chat(&[("user", "Hi"), ("assistant", "Hi! How can I help?")]), json!({"text": "How are you?"})]),
             false,
-            &["missing_field"],
-            (Some(2), Some("messages")),
+            &["format_mismatch"],
+            (Some(2), None),
         ),
         peer(
             "together/openai: invalid role",

@@ -195,6 +195,11 @@ fn cases() -> Vec<Case> {
                 None,
             )
         },
+        case(EmptyText, jsonl(&[json!({"text": "a document"}), json!({"text": " \n"})]), Some(2), Some("text")),
+        Case {
+            options: ValidateOptions { max_seq_len: Some(10), ..options() },
+            ..case(TextSplitIntoWindows, json!({"text": "word ".repeat(20)}).to_string(), Some(1), None)
+        },
         Case {
             options: ValidateOptions { min_examples: 10, ..options() },
             ..case(TooFewExamples, jsonl(&[chat_n(1), chat_n(2)]), None, None)

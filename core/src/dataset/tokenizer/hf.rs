@@ -18,7 +18,7 @@ use super::template::{CHATML_TEMPLATE, ChatTemplate, TemplateConfig};
 use super::walk::TextCounter;
 use super::words;
 use super::{TokenCount, TokenCounter, TokenizerError};
-use crate::dataset::conversation::Message;
+use crate::dataset::conversation::{Message, document_text};
 
 /// Pieces of text (and words) remembered by default: about 40 bytes each, some 10 MB in
 /// all for each of the two caches.
@@ -29,7 +29,7 @@ const TOTAL_TAG: u128 = 1;
 const TURN_TAG: u128 = 2;
 
 /// Counts tokens exactly as the trainer will see them: the model's `tokenizer.json` applied
-/// to the text its chat template renders.
+/// to the text its chat template renders (or to a plain-text document).
 ///
 /// # What is counted
 ///
@@ -52,6 +52,12 @@ const TURN_TAG: u128 = 2;
 ///   If `P` is not a prefix of `F` (a template that renders earlier turns differently once a
 ///   later one exists), that turn counts `tokens(F[len(os.path.commonprefix([F, P])):])`:
 ///   the text `F` adds after the longest common prefix, encoded on its own.
+/// * A plain-text document (one [`Role::Text`](crate::dataset::conversation::Role::Text) message) is read
+///   without a chat template: `encode(text, add_special_tokens=True)` (the tokens the
+///   tokenizer's post-processor adds, such as Llama's BOS, around the text), then the EOS
+///   token of `tokenizer_config.json` unless the post-processor already ends with it, so
+///   that documents do not run into each other. `total = trainable` = that length: every
+///   token is trained on (a longer text than `max_seq_len` is trained in windows of it).
 ///
 /// # How it is fast
 ///
@@ -91,6 +97,8 @@ const TURN_TAG: u128 = 2;
 /// `tokenizers` and caches nothing: the reference the tests compare against.
 pub struct HfTokenCounter {
     name: String,
+    /// Tokens a plain-text document adds to its text (see [`HfTokenCounter::document_ends`]).
+    document_ends: u64,
     renderer: Renderer,
     text: TextCounter,
     turns: CountCache,
@@ -168,8 +176,10 @@ impl HfTokenCounter {
         };
         let engine =
             PieceEngine::new(name, &tokenizer, tokenizer_json, splitter.as_ref().and_then(PieceSplitter::anchor));
+        let document_ends = document_ends(&tokenizer, &config).map_err(|reason| load_error(name, reason))?;
         Ok(Self {
             name: format!("hf:{name}"),
+            document_ends,
             renderer: Renderer::new(template, source),
             text: TextCounter {
                 tokenizer,
@@ -234,6 +244,13 @@ impl HfTokenCounter {
         self.text.count_text(text)
     }
 
+    /// Tokens a plain-text document has besides those of its text: what the tokenizer's
+    /// post-processor adds (`encode("", add_special_tokens=True)`), plus the EOS token
+    /// unless that already ends with it (see the type's documentation).
+    pub fn document_ends(&self) -> u64 {
+        self.document_ends
+    }
+
     /// Keys of every prefix of `messages`: `keys[j]` stands for `messages[..j]`. Empty when
     /// the prefix cache is off.
     fn prefix_keys(&self, messages: &[Message]) -> Vec<u128> {
@@ -289,6 +306,20 @@ impl HfTokenCounter {
     }
 }
 
+/// The tokens a document adds to its text: those of the post-processor, and the EOS token
+/// (of `tokenizer_config.json`) unless the post-processor's end with it.
+fn document_ends(tokenizer: &Tokenizer, config: &TemplateConfig) -> Result<u64, String> {
+    let added = tokenizer.encode("", true).map_err(|e| format!("cannot encode an empty text: {e}"))?;
+    let added = added.get_ids();
+    let eos = config
+        .special_tokens
+        .iter()
+        .find(|(name, _)| *name == "eos_token")
+        .and_then(|(_, content)| tokenizer.token_to_id(content));
+    let appended = eos.is_some_and(|eos| added.last() != Some(&eos));
+    Ok(added.len() as u64 + u64::from(appended))
+}
+
 /// Length in bytes of the longest common prefix of `a` and `b`, on a character boundary.
 fn common_prefix_len(a: &str, b: &str) -> usize {
     a.char_indices().zip(b.chars()).find(|((_, x), y)| x != y).map_or_else(|| a.len().min(b.len()), |((i, _), _)| i)
@@ -308,6 +339,10 @@ impl TokenCounter for HfTokenCounter {
     }
 
     fn count(&self, messages: &[Message]) -> Result<TokenCount, TokenizerError> {
+        if let Some(text) = document_text(messages) {
+            let total = self.count_text(text)? + self.document_ends;
+            return Ok(TokenCount { total, trainable: total });
+        }
         let keys = self.prefix_keys(messages);
         let cached = |key: Option<&u128>, tag: u128| key.and_then(|k| self.turns.lookup(k ^ tag));
         let trained: Vec<usize> = (0..messages.len()).filter(|&i| messages[i].is_trained()).collect();

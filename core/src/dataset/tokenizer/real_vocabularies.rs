@@ -252,3 +252,51 @@ fn every_format_counts_its_canonical_conversations_exactly() {
         assert!(expected.trainable > 0);
     }
 }
+
+/// Plain-text documents count exactly too, on every vocabulary: the text encoded with the
+/// tokenizer's own added tokens, then the configuration's EOS unless those end with it; and
+/// the text fixture validates to the sum of its converted documents' counts.
+#[test]
+fn plain_text_documents_count_every_token_exactly() {
+    use crate::model::DatasetFormat;
+
+    for name in ["cl100k-llama3", "gpt2", "mistral-v1", "mistral-v1-legacy", "tekken", "qwen2-nfc"] {
+        let Some(dir) = fixture(name) else { return };
+        let (counter, tokenizer) = load(&dir);
+        let eos = std::fs::read_to_string(dir.join(TOKENIZER_CONFIG_FILE))
+            .ok()
+            .and_then(|config| serde_json::from_str::<serde_json::Value>(&config).ok())
+            .and_then(|config| config["eos_token"].as_str().map(str::to_owned))
+            .and_then(|eos| tokenizer.token_to_id(&eos));
+        let added = tokenizer.encode("", true).unwrap();
+        let ends = added.len() as u64 + u64::from(eos.is_some_and(|eos| added.get_ids().last() != Some(&eos)));
+        let definition = |text: &str| tokenizer.encode(text, true).unwrap().len() as u64 + ends - added.len() as u64;
+        for (i, messages) in conversations(3, 40, true).iter().enumerate() {
+            let text: String = messages.iter().map(|m| m.content.as_str()).collect::<Vec<_>>().join("\n\n");
+            let count = counter.count(&[Message::new(Role::Text, text.clone())]).unwrap();
+            let expected = definition(&text);
+            assert_eq!(count, TokenCount { total: expected, trainable: expected }, "{name}, document {i}: {text:?}");
+        }
+        let fixture = include_str!("../tests/fixtures/text.jsonl");
+        let options = crate::dataset::ValidateOptions { min_examples: 0, ..Default::default() };
+        let out = tempfile::tempdir().unwrap();
+        crate::dataset::convert(fixture.as_bytes(), out.path(), &crate::dataset::ConvertOptions::default()).unwrap();
+        let mut documents = String::new();
+        let mut expected = 0;
+        for file in [crate::dataset::TRAIN_FILE, crate::dataset::VALIDATION_FILE] {
+            for line in std::fs::read_to_string(out.path().join(file)).unwrap().lines() {
+                let record: serde_json::Value = serde_json::from_str(line).unwrap();
+                expected += definition(record["text"].as_str().unwrap());
+                documents.push_str(line);
+                documents.push('\n');
+            }
+        }
+        let report = crate::dataset::validate(documents.as_bytes(), &options, &counter).unwrap();
+        assert_eq!(report.format, Some(DatasetFormat::Text));
+        assert_eq!(
+            (report.stats.total_tokens, report.stats.trainable_tokens),
+            (Some(expected), Some(expected)),
+            "{name}"
+        );
+    }
+}

@@ -609,3 +609,60 @@ mod hub {
         assert!(hub.requests().is_empty());
     }
 }
+
+/// The definition of a plain-text document's count, computed with `tokenizers`: the text
+/// encoded with the post-processor's tokens, then EOS unless those end with it.
+fn document_by_definition(tokenizer: &Tokenizer, text: &str, eos: Option<u32>) -> u64 {
+    let with_added = tokenizer.encode(text, true).unwrap().len() as u64;
+    let added = tokenizer.encode("", true).unwrap();
+    with_added + u64::from(eos.is_some_and(|eos| added.get_ids().last() != Some(&eos)))
+}
+
+#[test]
+fn a_document_counts_its_text_with_the_tokenizers_own_added_tokens_and_eos() {
+    let mut with_bos = 0;
+    for (label, json, template) in setups() {
+        let counter = counter(&json, template);
+        let tokenizer = naive(&json);
+        let eos = tokenizer.token_to_id("</s>");
+        assert!(eos.is_some(), "{label}: the config's EOS is in the vocabulary");
+        with_bos += usize::from(tokenizer.encode("", true).unwrap().len() == 1);
+        for messages in v4_lines(2, 4, 5) {
+            for message in messages {
+                let document = [Message::new(Role::Text, message.content.clone())];
+                let expected = document_by_definition(&tokenizer, &message.content, eos);
+                let count = counter.count(&document).unwrap();
+                assert_eq!(
+                    count,
+                    TokenCount { total: expected, trainable: expected },
+                    "{label}: {:?}",
+                    message.content
+                );
+            }
+        }
+    }
+    assert_eq!(with_bos, 1, "the BOS post-processor setup adds one token");
+}
+
+#[test]
+fn a_post_processor_that_ends_with_eos_gets_no_second_one() {
+    let json = edit(byte_level_json(), |v| {
+        v["post_processor"] = json!({"type": "TemplateProcessing",
+            "single": [{"SpecialToken": {"id": "<s>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}},
+                       {"SpecialToken": {"id": "</s>", "type_id": 0}}],
+            "pair": [{"Sequence": {"id": "A", "type_id": 0}}, {"Sequence": {"id": "B", "type_id": 1}}],
+            "special_tokens": {"<s>": {"id": "<s>", "ids": [2], "tokens": ["<s>"]},
+                               "</s>": {"id": "</s>", "ids": [3], "tokens": ["</s>"]}}});
+    });
+    let tokenizer = naive(&json);
+    assert_eq!(tokenizer.token_to_id("</s>"), Some(3), "the fixture's EOS id");
+    let counter = counter(&json, CHATML_TEMPLATE);
+    assert_eq!(counter.document_ends(), 2, "BOS and EOS of the post-processor, no third");
+    let text = "Plain text, trained on whole.";
+    let count = counter.count(&[Message::new(Role::Text, text)]).unwrap();
+    assert_eq!(count.total, naive_tokens(&tokenizer, text) + 2);
+    assert_eq!(count.total, document_by_definition(&tokenizer, text, Some(3)));
+    // Without an EOS in the configuration nothing is appended.
+    let bare = HfTokenCounter::from_json("test", byte_level_json(), None, None).unwrap();
+    assert_eq!(bare.document_ends(), 0);
+}

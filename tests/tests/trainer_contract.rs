@@ -111,3 +111,93 @@ fn the_core_counts_weights_and_assistant_first_turns_as_the_trainer_trains_them(
         assert!(trainable > 0 && total > trainable, "{line}");
     }
 }
+
+/// Builds the trainer's smoke tokenizer on the plain-text `lines` (stdin), with a BOS
+/// post-processor when `argv[2]` is `bos`, saves it to `argv[1]`, and prints, for the
+/// documents as the trainer tokenizes them with `max_seq_len` `argv[3]`, `[input ids,
+/// trainable ids, windows]`.
+const TRAINER_DOCUMENT_COUNTS: &str = r#"
+import json, sys
+sys.path.insert(0, "trainer/src")
+from tokenizers import processors
+from brightrun_trainer import smoke
+from brightrun_trainer.conversation import parse_record
+from brightrun_trainer.data import tokenize_all
+
+out_dir, bos, max_seq_len = sys.argv[1], sys.argv[2] == "bos", int(sys.argv[3])
+lines = [json.loads(line) for line in sys.stdin if line.strip()]
+tokenizer = smoke.build_tokenizer(line["text"] for line in lines)
+if bos:
+    bos_id = tokenizer.convert_tokens_to_ids("<s>")
+    tokenizer.backend_tokenizer.post_processor = processors.TemplateProcessing(
+        single="<s> $A", special_tokens=[("<s>", bos_id)]
+    )
+tokenizer.save_pretrained(out_dir)
+records = [parse_record(line, f"line {number}") for number, line in enumerate(lines, start=1)]
+examples = tokenize_all(tokenizer, records, max_seq_len)
+print(json.dumps([sum(len(e.input_ids) for e in examples), sum(e.trainable_tokens for e in examples), len(examples)]))
+"#;
+
+#[test]
+fn the_core_counts_plain_text_as_the_trainer_trains_it() {
+    use std::io::Write;
+    use std::process::Stdio;
+
+    use brightrun_core::dataset::tokenizer::{ResolveOptions, load_token_counter};
+    use brightrun_core::dataset::{ValidateOptions, validate};
+
+    let Some(python) = std::env::var("BRIGHTRUN_TRAINER_PYTHON").ok().filter(|p| !p.trim().is_empty()) else {
+        brightrun_core::testing::skip(
+            "trainer_contract",
+            "set BRIGHTRUN_TRAINER_PYTHON to the python of the venv with the trainer (scripts/python-env)",
+        );
+        return;
+    };
+    let texts = [
+        "A short document.",
+        "A longer document, over the window: it goes on and on about the weather, the sea and the hills, \
+         so that the trainer cuts it into several windows and trains on every one of them.",
+        "Caf\u{e9} \u{65e5}\u{672c}\u{8a9e} \u{1f642}\nand a second line.",
+    ];
+    let jsonl: String = texts.iter().map(|text| format!("{}\n", serde_json::json!({"text": text}))).collect();
+    const MAX_SEQ_LEN: u32 = 16;
+    for variant in ["bos", "plain"] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = Command::new(&python)
+            .arg("-c")
+            .arg(TRAINER_DOCUMENT_COUNTS)
+            .arg(dir.path())
+            .arg(variant)
+            .arg(MAX_SEQ_LEN.to_string())
+            .current_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".."))
+            .env("HF_HUB_OFFLINE", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the trainer's python runs");
+        child.stdin.take().unwrap().write_all(jsonl.as_bytes()).unwrap();
+        let output = child.wait_with_output().unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        let [total, trainable, windows]: [u64; 3] = serde_json::from_slice(&output.stdout).unwrap();
+
+        let counter = load_token_counter(dir.path().to_str().unwrap(), &ResolveOptions::from_env()).unwrap();
+        let options = ValidateOptions { min_examples: 0, max_seq_len: Some(MAX_SEQ_LEN), ..ValidateOptions::default() };
+        let report = validate(jsonl.as_bytes(), &options, counter.as_ref()).unwrap();
+        assert!(report.valid, "{variant}: {:?}", report.findings);
+        let stats = &report.stats;
+        assert_eq!((stats.total_tokens, stats.trainable_tokens), (Some(total), Some(trainable)), "{variant}");
+        assert_eq!(total, trainable, "{variant}: every token is trained on");
+        // Each document over max_seq_len is one finding; its windows are what the trainer made.
+        let split = report.findings.iter().filter(|f| f.code == "text_split_into_windows").count() as u64;
+        assert_eq!(stats.over_max_seq_len, split, "{variant}");
+        assert!(split >= 1 && windows > texts.len() as u64, "{variant}: {windows} windows");
+        let tokens = stats.tokens_per_conversation.as_ref().unwrap();
+        let expected_windows: u64 = report
+            .sample_data
+            .iter()
+            .map(|c| counter.count(&c.messages).unwrap().total.div_ceil(u64::from(MAX_SEQ_LEN)))
+            .sum();
+        assert_eq!(windows, expected_windows, "{variant}: {tokens:?}");
+    }
+}

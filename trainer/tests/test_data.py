@@ -142,3 +142,52 @@ def test_other_conversations_a_template_refuses_are_dataset_errors_naming_the_li
     tokenizer = smoke_tokenizer(messages, MISTRAL_TEMPLATE)
     with pytest.raises(DatasetError, match="test line 1: the chat template refuses this conversation: .*must alt"):
         tokenize(tokenizer, conversation(messages), max_seq_len=512)
+
+
+TEXTS = [
+    "A short document.",
+    "A longer document that goes on about the weather, the sea and the hills, long enough for windows.",
+]
+
+
+def test_text_lines_are_documents_and_bad_ones_are_dataset_errors_naming_the_line(tmp_path: Path) -> None:
+    from brightrun_trainer.conversation import Document
+
+    path = write_jsonl(tmp_path / "t.jsonl", [{"text": text} for text in TEXTS])
+    assert load_conversations(path) == [Document(TEXTS[0], "t.jsonl line 1"), Document(TEXTS[1], "t.jsonl line 2")]
+    for bad in [{"text": 3}, {"text": "a", "url": "u"}, {"text": None}]:
+        path = write_jsonl(tmp_path / "bad.jsonl", [{"text": "fine"}, bad])
+        with pytest.raises(DatasetError, match="bad.jsonl line 2: expected an object with a text string"):
+            load_conversations(path)
+
+
+@pytest.mark.torch
+def test_a_document_is_trained_on_every_token_in_windows_with_eos(tmp_path: Path) -> None:
+    from tokenizers import processors
+
+    from brightrun_trainer import smoke
+    from brightrun_trainer.data import document_ids, tokenize_all
+
+    tokenizer = smoke.build_tokenizer(TEXTS)
+    records = load_conversations(write_jsonl(tmp_path / "t.jsonl", [{"text": text} for text in TEXTS]))
+    eos = tokenizer.eos_token_id
+    for text in TEXTS:
+        assert document_ids(tokenizer, text) == [*tokenizer.encode(text, add_special_tokens=False), eos]
+    lengths = [len(document_ids(tokenizer, text)) for text in TEXTS]
+    examples = tokenize_all(tokenizer, records, max_seq_len=8)
+    assert len(examples) == sum(-(-length // 8) for length in lengths), "windows of 8, the last shorter"
+    assert all(example.labels == example.input_ids and len(example.input_ids) <= 8 for example in examples)
+    assert sum(example.trainable_tokens for example in examples) == sum(lengths), "nothing dropped"
+    assert [i for example in examples for i in example.input_ids] == [
+        i for text in TEXTS for i in document_ids(tokenizer, text)
+    ]
+    # A tokenizer that adds BOS keeps it, and EOS is still appended once.
+    bos = tokenizer.convert_tokens_to_ids("<s>")
+    tokenizer.backend_tokenizer.post_processor = processors.TemplateProcessing(
+        single="<s> $A", special_tokens=[("<s>", bos)]
+    )
+    assert document_ids(tokenizer, TEXTS[0]) == [bos, *tokenizer.encode(TEXTS[0], add_special_tokens=False), eos]
+    tokenizer.backend_tokenizer.post_processor = processors.TemplateProcessing(
+        single=f"<s> $A {tokenizer.eos_token}", special_tokens=[("<s>", bos), (tokenizer.eos_token, eos)]
+    )
+    assert document_ids(tokenizer, TEXTS[0]).count(eos) == 1, "a post-processor's EOS is not doubled"

@@ -123,3 +123,24 @@ def test_quantization_on_a_cpu_is_a_bad_spec_with_advice(tmp_path: Path, dataset
     train, _ = dataset
     code, events = run_worker(tmp_path, smoke_spec(tmp_path, train, None, hyperparameters={"quantization": "4bit"}))
     assert code == exit_codes.BAD_SPEC and "CUDA" in events[-1]["message"]
+
+
+def test_trains_on_plain_text_every_token_in_windows(tmp_path: Path) -> None:
+    from brightrun_trainer import smoke
+    from brightrun_trainer.data import document_ids
+
+    texts = [f"Document {i}: the tide comes in over the sand, and the gulls call {i} times." * (1 + i % 3) for i in range(12)]
+    train = write_jsonl(tmp_path / "train.jsonl", [{"text": text} for text in texts[:10]])
+    validation = write_jsonl(tmp_path / "validation.jsonl", [{"text": text} for text in texts[10:]])
+    spec = smoke_spec(tmp_path, train, validation, hyperparameters={"max_seq_len": 32, "epochs": 1})
+    code, events = run_worker(tmp_path, spec)
+    assert code == exit_codes.COMPLETED, events[-1]
+    # The worker's tokenizer is the smoke tokenizer of the same texts: the same ids.
+    tokenizer = smoke.build_tokenizer(texts)
+    lengths = [len(document_ids(tokenizer, text)) for text in texts[:10]]
+    started = by_name(events, "started")[0]
+    assert started["train_examples"] == sum(-(-length // 32) for length in lengths)
+    assert started["validation_examples"] == sum(-(-len(document_ids(tokenizer, t)) // 32) for t in texts[10:])
+    # Every id of every window is read and trained on, once an epoch.
+    assert by_name(events, "completed")[0]["tokens"] == sum(lengths)
+    assert len(by_name(events, "eval")) == 1

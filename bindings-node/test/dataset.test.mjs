@@ -85,6 +85,7 @@ for (const [format, content] of [
   ['prompt_completion', '{"prompt": "q", "completion": "a"}\n'],
   ['alpaca', '{"instruction": "q", "input": "", "output": "a"}\n'],
   ['sharegpt', '{"conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": "a"}]}\n'],
+  ['text', '{"text": "A document for continued pretraining."}\n'],
 ]) {
   test(`a ${format} file is recognised as the CLI recognises it`, async () => {
     const path = fileOf('data.jsonl', content)

@@ -87,8 +87,9 @@ def test_a_file_of_no_known_format_is_a_report(cli_json: CliJson, tmp_path: Path
         (b'{"prompt": "q", "completion": "a"}\n', "prompt_completion"),
         (b'{"instruction": "q", "input": "", "output": "a"}\n', "alpaca"),
         (b'{"conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": "a"}]}\n', "sharegpt"),
+        (b'{"text": "A document for continued pretraining."}\n', "text"),
     ],
-    ids=["prompt-completion", "alpaca", "sharegpt"],
+    ids=["prompt-completion", "alpaca", "sharegpt", "text"],
 )
 def test_the_shapes_users_have_are_recognised_as_the_cli_does(
     cli_json: CliJson, tmp_path: Path, content: bytes, format_name: str

@@ -1,4 +1,4 @@
-//! `brightrun convert`: writes the canonical chat JSONL the trainer reads.
+//! `brightrun convert`: writes the canonical JSONL the trainer reads (chat, or `{"text"}` documents).
 
 use std::path::PathBuf;
 

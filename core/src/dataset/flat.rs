@@ -25,7 +25,7 @@ use crate::model::DatasetFormat;
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct FlatValidateOptions {
-    /// The format's name (`chat`, `prompt_completion`, `alpaca`, `sharegpt`,
+    /// The format's name (`chat`, `prompt_completion`, `alpaca`, `sharegpt`, `text`,
     /// `brightrun_lora_v3`, `brightrun_lora_v4`).
     pub format: Option<String>,
     /// A Hugging Face model id or the path of a `tokenizer.json`, to count tokens exactly;

@@ -21,6 +21,7 @@ const FORMATS: Array<{ value: DatasetFormat; label: string }> = [
   { value: 'prompt_completion', label: 'Prompt / completion JSONL' },
   { value: 'alpaca', label: 'Alpaca JSONL (instruction, input, output)' },
   { value: 'sharegpt', label: 'ShareGPT / Vicuna JSONL (conversations)' },
+  { value: 'text', label: 'Plain text JSONL (text, continued pretraining)' },
 ]
 
 /** What the progress bar says in each phase. */

@@ -23,7 +23,8 @@ fn sample(report: &ValidationReport, index: usize) -> Vec<(Role, &str)> {
     report.sample_data[index].messages.iter().map(|m| (m.role, m.content.as_str())).collect()
 }
 
-/// Converts `input` and reads back both files, each line's messages as `Message`s.
+/// Converts `input` and reads back both files, each line's messages as `Message`s (a
+/// plain-text line's document as one [`Role::Text`] message).
 pub(super) fn converted(input: impl AsRef<[u8]>) -> (Vec<Vec<Message>>, Vec<Vec<Message>>) {
     let dir = tempfile::tempdir().unwrap();
     convert(input.as_ref(), dir.path(), &ConvertOptions::default()).unwrap();
@@ -32,8 +33,11 @@ pub(super) fn converted(input: impl AsRef<[u8]>) -> (Vec<Vec<Message>>, Vec<Vec<
         text.lines()
             .map(|line| {
                 let value: Value = serde_json::from_str(line).unwrap();
-                assert_eq!(value.as_object().unwrap().len(), 1, "only `messages`: {line}");
-                serde_json::from_value(value["messages"].clone()).unwrap()
+                assert_eq!(value.as_object().unwrap().len(), 1, "only `messages` or `text`: {line}");
+                match value["text"].as_str() {
+                    Some(text) => vec![Message::new(Role::Text, text)],
+                    None => serde_json::from_value(value["messages"].clone()).unwrap(),
+                }
             })
             .collect()
     };

@@ -12,7 +12,7 @@ use crate::error_code::ErrorCode;
 use crate::model::DatasetFormat;
 
 /// `(parquet, jsonl of the same records, format)` of every Parquet fixture.
-const PARQUET_FIXTURES: [(&[u8], &str, DatasetFormat); 4] = [
+const PARQUET_FIXTURES: [(&[u8], &str, DatasetFormat); 5] = [
     (include_bytes!("fixtures/tables/chat.parquet"), include_str!("fixtures/tables/chat.jsonl"), DatasetFormat::Chat),
     (
         include_bytes!("fixtures/tables/alpaca.parquet"),
@@ -29,6 +29,7 @@ const PARQUET_FIXTURES: [(&[u8], &str, DatasetFormat); 4] = [
         include_str!("fixtures/tables/sharegpt.jsonl"),
         DatasetFormat::Sharegpt,
     ),
+    (include_bytes!("fixtures/tables/text.parquet"), include_str!("fixtures/tables/text.jsonl"), DatasetFormat::Text),
 ];
 
 /// The error a validation of `input` stops with.

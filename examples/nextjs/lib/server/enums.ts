@@ -13,6 +13,7 @@ export const DATASET_FORMATS = every<DatasetFormat>({
   prompt_completion: true,
   alpaca: true,
   sharegpt: true,
+  text: true,
 })
 export const JOB_STATUSES = every<JobStatus>({ queued: true, initializing: true, running: true, completed: true, failed: true, cancelled: true })
 export const MODEL_STATUSES = every<ArtifactStatus>({ stored: true, archived: true, deleted: true })

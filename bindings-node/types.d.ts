@@ -270,7 +270,7 @@ export interface Dataset {
 }
 
 /** The file format of a dataset, detected from its first records (one format per file). */
-export type DatasetFormat = "brightrun_lora_v4" | "brightrun_lora_v3" | "chat" | "prompt_completion" | "alpaca" | "sharegpt"
+export type DatasetFormat = "brightrun_lora_v4" | "brightrun_lora_v3" | "chat" | "prompt_completion" | "alpaca" | "sharegpt" | "text"
 
 /** The statistics of a validation report. A file with errors still has them. */
 export interface DatasetStats {
@@ -516,7 +516,7 @@ export interface FlatEstimateOptions {
  */
 export interface FlatValidateOptions {
   /**
-   * The format's name (`chat`, `prompt_completion`, `alpaca`, `sharegpt`,
+   * The format's name (`chat`, `prompt_completion`, `alpaca`, `sharegpt`, `text`,
    * `brightrun_lora_v3`, `brightrun_lora_v4`).
    */
   format?: string | null
@@ -1039,7 +1039,7 @@ export interface QualityMetrics {
 export type Quantization = "none" | "8bit" | "4bit"
 
 /** Who speaks a message. */
-export type Role = "system" | "user" | "assistant"
+export type Role = "system" | "user" | "assistant" | "text"
 
 /** Messages by role, over all conversations. */
 export interface RoleCounts {
@@ -1047,6 +1047,8 @@ export interface RoleCounts {
   assistant: number
   /** System messages. */
   system: number
+  /** Plain-text documents (`text` records). */
+  text: number
   /** User messages. */
   user: number
 }

@@ -57,7 +57,7 @@ module.exports = {
   "Page_for_TrainingJob": {"f":{"items":["items",{"a":"TrainingJob"}],"total":["total",0]}},
   "PresetSummary": {"f":{"description":["description",0],"hyperparameters":["hyperparameters","Hyperparameters"],"name":["name",0]}},
   "QualityMetrics": {"f":{"best_epoch":["bestEpoch",0],"best_validation_loss":["bestValidationLoss",0],"convergence_quality":["convergenceQuality",0],"final_training_loss":["finalTrainingLoss",0],"final_validation_loss":["finalValidationLoss",0],"perplexity":["perplexity",0]}},
-  "RoleCounts": {"f":{"assistant":["assistant",0],"system":["system",0],"user":["user",0]}},
+  "RoleCounts": {"f":{"assistant":["assistant",0],"system":["system",0],"text":["text",0],"user":["user",0]}},
   "SetBudgetArgs": {"f":{"alert_threshold_percent":["alertThresholdPercent",0],"monthly":["monthly",0],"per_job_cap":["perJobCap",0]}},
   "Source": {"f":{"id":["id",0],"line":["line",0],"path":["path",0]}},
   "Spread": {"f":{"max":["max",0],"mean":["mean",0],"min":["min",0]}},

@@ -206,3 +206,29 @@ fn prompt_completion_alpaca_and_sharegpt_are_recognised_and_converted() {
         }
     }
 }
+
+#[test]
+fn plain_text_is_recognised_and_converted_to_text_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = shape_fixture("text.jsonl");
+    let output = brightrun(&["validate", &fixture, "--json", "--min-examples", "0"]);
+    assert_eq!(output.status.code(), Some(1), "bad records make it invalid");
+    let report = json_of(&output);
+    assert_eq!(report["format"], "text");
+    assert_eq!(report["findings"][0]["code"], "empty_text", "{report}");
+    assert_eq!(report["stats"]["roles"]["text"], 7, "{report}");
+    assert_eq!(report["stats"]["total_tokens"], report["stats"]["trainable_tokens"], "every token is trained on");
+
+    let forced = brightrun(&["validate", &fixture, "--json", "--format", "text", "--min-examples", "0"]);
+    assert_eq!(json_of(&forced)["format"], "text");
+    let out = dir.path().join("text");
+    let output = brightrun(&["convert", &fixture, "--format", "text", "--out", out.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.starts_with("text: wrote 3 conversations"), "{text}");
+    let written = std::fs::read_to_string(out.join("train.jsonl")).unwrap();
+    for line in written.lines() {
+        let record: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert!(record["text"].is_string() && record.as_object().unwrap().len() == 1, "{line}");
+    }
+}

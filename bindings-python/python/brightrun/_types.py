@@ -611,9 +611,9 @@ class Dataset(Record):
             validation_errors=to_tuple(d["validation_errors"], lambda v1: ValidationFinding.from_dict(v1)),
         )
 
-DatasetFormat = Literal["brightrun_lora_v4", "brightrun_lora_v3", "chat", "prompt_completion", "alpaca", "sharegpt"]
+DatasetFormat = Literal["brightrun_lora_v4", "brightrun_lora_v3", "chat", "prompt_completion", "alpaca", "sharegpt", "text"]
 """The file format of a dataset, detected from its first records (one format per file)."""
-_DATASETFORMAT = ("brightrun_lora_v4", "brightrun_lora_v3", "chat", "prompt_completion", "alpaca", "sharegpt",)
+_DATASETFORMAT = ("brightrun_lora_v4", "brightrun_lora_v3", "chat", "prompt_completion", "alpaca", "sharegpt", "text",)
 
 
 @dataclass(frozen=True)
@@ -1100,7 +1100,7 @@ class FlatValidateOptions(Record):
     """
 
     format: str | None
-    """The format's name (`chat`, `prompt_completion`, `alpaca`, `sharegpt`,
+    """The format's name (`chat`, `prompt_completion`, `alpaca`, `sharegpt`, `text`,
     `brightrun_lora_v3`, `brightrun_lora_v4`).
     """
 
@@ -2215,9 +2215,9 @@ Quantization = Literal["none", "8bit", "4bit"]
 """How the frozen base weights are stored on the GPU during training."""
 _QUANTIZATION = ("none", "8bit", "4bit",)
 
-Role = Literal["system", "user", "assistant"]
+Role = Literal["system", "user", "assistant", "text"]
 """Who speaks a message."""
-_ROLE = ("system", "user", "assistant",)
+_ROLE = ("system", "user", "assistant", "text",)
 
 
 @dataclass(frozen=True)
@@ -2230,6 +2230,9 @@ class RoleCounts(Record):
     system: int
     """System messages."""
 
+    text: int
+    """Plain-text documents (`text` records)."""
+
     user: int
     """User messages."""
 
@@ -2240,6 +2243,7 @@ class RoleCounts(Record):
         return cls(
             assistant=to_int(d["assistant"]),
             system=to_int(d["system"]),
+            text=to_int(d["text"]),
             user=to_int(d["user"]),
         )
 

@@ -136,10 +136,12 @@ fn a_csv_table_of_text_records_reads_as_their_json_lines() {
     let report = check(csv);
     assert_eq!((report.format, report.layout), (Some(DatasetFormat::Text), Layout::Csv));
     assert_eq!(findings(&report), [(5, "text", "empty_text")], "the row's own line");
-    assert_eq!((report.stats.training_pairs, report.stats.validation_pairs), (1, 1));
-    assert_eq!(converted_texts(csv, None), (vec!["A document, with a comma\nand a line break.".to_owned()], vec![
-        "Held out.".to_owned()
-    ]));
+    // The empty text is a record with an error: counted, and not converted.
+    assert_eq!((report.stats.training_pairs, report.stats.validation_pairs), (2, 1));
+    assert_eq!(
+        converted_texts(csv, None),
+        (vec!["A document, with a comma\nand a line break.".to_owned()], vec!["Held out.".to_owned()])
+    );
     let single_column = "text\nOne document.\nAnother one.\n";
     let report = check(single_column);
     assert_eq!((report.format, report.layout, report.stats.conversations), (Some(DatasetFormat::Text), Layout::Csv, 2));

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::chunk::{ChunkOutput, RecordSink};
-use super::conversation::Split;
+use super::conversation::{Split, Tool};
 use super::cross_record::{ConversationFact, CrossRecord, Fact, MetaKind, Verdict};
 use super::error::DatasetError;
 use super::findings::{Findings, Location};
@@ -216,10 +216,12 @@ struct ConvertSink {
     facts: Vec<Fact<Converted>>,
 }
 
-/// One canonical chat line.
+/// One canonical chat line (`tools` only when the conversation has them).
 #[derive(Serialize)]
 struct ChatLine<'v, 'a> {
     messages: &'v [ViewMessage<'a>],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tools: Option<&'v [Tool]>,
 }
 
 impl RecordSink for ConvertSink {
@@ -230,7 +232,10 @@ impl RecordSink for ConvertSink {
             Converted::Untrained
         } else {
             let start = self.lines.len();
-            match serde_json::to_writer(&mut self.lines, &ChatLine { messages: &view.messages }) {
+            match serde_json::to_writer(
+                &mut self.lines,
+                &ChatLine { messages: &view.messages, tools: view.tools.as_deref() },
+            ) {
                 Ok(()) => {
                     self.lines.push(b'\n');
                     Converted::Line(start..self.lines.len())

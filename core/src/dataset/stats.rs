@@ -47,6 +47,13 @@ pub struct RoleCounts {
     pub user: u64,
     /// Assistant messages.
     pub assistant: u64,
+    /// Tool results (chat with tools); left out of JSON when 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub tool: u64,
+}
+
+fn is_zero(count: &u64) -> bool {
+    *count == 0
 }
 
 /// The statistics of a validation report. A file with errors still has them.
@@ -140,7 +147,7 @@ pub(crate) struct StatsAccumulator {
     messages_sum: u64,
     messages_min: u64,
     messages_max: u64,
-    roles: [u64; 3],
+    roles: [u64; 4],
     total_tokens: u64,
     trainable_tokens: u64,
     validation_tokens: u64,
@@ -162,6 +169,7 @@ fn role_index(role: Role) -> usize {
         Role::System => 0,
         Role::User => 1,
         Role::Assistant => 2,
+        Role::Tool => 3,
     }
 }
 
@@ -255,7 +263,12 @@ impl StatsAccumulator {
             user_turn_pairs: self.user_turn_pairs,
             zero_weight_conversations: self.zero_weight,
             messages_per_conversation,
-            roles: RoleCounts { system: self.roles[0], user: self.roles[1], assistant: self.roles[2] },
+            roles: RoleCounts {
+                system: self.roles[0],
+                user: self.roles[1],
+                assistant: self.roles[2],
+                tool: self.roles[3],
+            },
             tokens_exact: totals.tokens.as_ref().is_some_and(|t| t.exact),
             tokenizer: totals.tokens.map(|t| t.name),
             total_tokens: counted.then_some(self.total_tokens),

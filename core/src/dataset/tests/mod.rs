@@ -10,6 +10,7 @@ mod rules;
 mod shapes;
 mod stats;
 mod tables;
+mod tools;
 mod weights;
 
 use serde_json::{Value, json};

@@ -114,7 +114,7 @@ pub(super) fn message_tools(
     let call_id = if role == Role::Tool {
         ctx.required(call_id, id_path).map(|Text(id)| id.into_owned())
     } else {
-        if matches!(ctx.optional(call_id, id_path), Some(_)) {
+        if ctx.optional(call_id, id_path).is_some() {
             misplaced(ctx, field, index, "tool_call_id", role, "only `tool` messages answer a call");
         }
         None

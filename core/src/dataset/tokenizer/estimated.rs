@@ -28,7 +28,7 @@ impl TokenCounter for EstimatedTokenCounter {
     fn count(&self, messages: &[Message]) -> Result<TokenCount, TokenizerError> {
         let mut count = TokenCount::default();
         for message in messages {
-            let calls = message.tool_calls.as_ref().map_or(0, |calls| json_chars(calls));
+            let calls = message.tool_calls.as_ref().map_or(0, json_chars);
             let chars = message.content.chars().count() as u64 + calls;
             let tokens = chars.div_ceil(CHARS_PER_TOKEN) + TOKENS_PER_MESSAGE;
             count.total += tokens;
@@ -41,7 +41,7 @@ impl TokenCounter for EstimatedTokenCounter {
 
     fn count_with_tools(&self, messages: &[Message], tools: Option<&[Tool]>) -> Result<TokenCount, TokenizerError> {
         let mut count = self.count(messages)?;
-        count.total += tools.map_or(0, |tools| json_chars(tools)).div_ceil(CHARS_PER_TOKEN);
+        count.total += tools.map_or(0, json_chars).div_ceil(CHARS_PER_TOKEN);
         Ok(count)
     }
 }

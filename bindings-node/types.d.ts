@@ -76,12 +76,20 @@ export type ConvergenceQuality = "excellent" | "good" | "fair" | "poor"
 
 /** A conversation in canonical form: what the trainer learns from. */
 export interface Conversation {
-  /** The messages in order: an optional system message, then user and assistant turns. */
+  /**
+   * The messages in order: an optional system message, then user and assistant turns
+   * (and `tool` results after an assistant's tool calls).
+   */
   messages: Array<Message>
   /** Where it came from. */
   source: Source
   /** Train or validation. */
   split: Split
+  /**
+   * The tools its assistant messages may call (chat with tools). Left out of JSON when
+   * `None`.
+   */
+  tools?: Array<Tool>
 }
 
 /** What a conversion wrote and skipped. */
@@ -543,6 +551,24 @@ export interface FlopsPerToken {
   total: number
 }
 
+/** A function called and its arguments. */
+export interface FunctionCall {
+  /** The arguments, a JSON object (OpenAI's string of JSON, parsed). */
+  arguments: JsonObject
+  /** The function's name, one of the conversation's tools. */
+  name: string
+}
+
+/** A function's name, what it does and the JSON schema of its arguments. */
+export interface FunctionDefinition {
+  /** What it does, for the model. */
+  description?: string
+  /** The name calls use. */
+  name: string
+  /** The JSON schema of its arguments. */
+  parameters?: JsonObject
+}
+
 /** The GPUs a job runs on: a kind, a count and the price actually paid. */
 export interface GpuSelection {
   /** GPUs in the job, 1 to 8. */
@@ -690,6 +716,8 @@ export type JobStage = "queued_on_backend" | "loading" | "training" | "evaluatin
 /** The status of a training job. */
 export type JobStatus = "queued" | "initializing" | "running" | "completed" | "failed" | "cancelled"
 
+export type JsonObject = Record<string, unknown>
+
 /** How the records of a file are laid out. */
 export type Layout = "jsonl" | "json_document" | "json_array" | "csv" | "parquet"
 
@@ -805,6 +833,13 @@ export interface Message {
   content: string
   /** Who speaks. */
   role: Role
+  /** The call a `tool` message answers. Left out of JSON when `None`. */
+  toolCallId?: string
+  /**
+   * The tools an assistant message calls (its `content` may then be empty). Left out of
+   * JSON when `None`.
+   */
+  toolCalls?: Array<ToolCall>
   /**
    * Whether an assistant message is trained on: `Some(0)` not, `Some(1)` or `None` (the
    * default) yes. Only 0 and 1 are legal, and only on assistant messages; the validator
@@ -1039,7 +1074,7 @@ export interface QualityMetrics {
 export type Quantization = "none" | "8bit" | "4bit"
 
 /** Who speaks a message. */
-export type Role = "system" | "user" | "assistant" | "text"
+export type Role = "system" | "user" | "assistant" | "tool" | "text"
 
 /** Messages by role, over all conversations. */
 export interface RoleCounts {
@@ -1049,6 +1084,8 @@ export interface RoleCounts {
   system: number
   /** Plain-text documents (`text` records). */
   text: number
+  /** Tool results (chat with tools); left out of JSON when 0. */
+  tool?: number
   /** User messages. */
   user: number
 }
@@ -1164,6 +1201,30 @@ export interface TokenSpread {
   /** The 95th percentile. */
   p95: number
 }
+
+/** A tool the model may call: `{"type": "function", "function": {...}}`. */
+export interface Tool {
+  /** The function. */
+  function: FunctionDefinition
+  /** Always `function`. */
+  type: ToolKind
+}
+
+/**
+ * One call an assistant message makes: `{"id", "type": "function", "function": {"name",
+ * "arguments"}}`, the arguments as a JSON object.
+ */
+export interface ToolCall {
+  /** The function called. */
+  function: FunctionCall
+  /** The id a `tool` message answers with its `tool_call_id`. */
+  id: string
+  /** Always `function`. */
+  type: ToolKind
+}
+
+/** The kind of a tool: only functions exist. */
+export type ToolKind = "function"
 
 /** A training job: one LoRA fine-tuning run of one dataset on one GPU selection. */
 export interface TrainingJob {

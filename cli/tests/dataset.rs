@@ -232,3 +232,73 @@ fn plain_text_is_recognised_and_converted_to_text_lines() {
         assert!(record["text"].is_string() && record.as_object().unwrap().len() == 1, "{line}");
     }
 }
+
+#[test]
+fn chat_with_tools_is_validated_converted_and_checked_against_the_chat_template() {
+    use brightrun_core::dataset::test_support::train_byte_level;
+
+    let fixture = shape_fixture("chat_tools.jsonl");
+    let output = brightrun(&["validate", &fixture, "--json", "--min-examples", "0"]);
+    assert_eq!(output.status.code(), Some(1), "bad records make it invalid");
+    let report = json_of(&output);
+    assert_eq!(report["format"], "chat");
+    let counts = &report["counts"];
+    for (code, count) in [
+        ("tool_arguments_not_object", 1),
+        ("unknown_tool", 1),
+        ("unknown_tool_call_id", 1),
+        ("unanswered_tool_call", 2),
+        ("duplicate_tool_call_id", 1),
+        ("invalid_tool_definition", 1),
+        ("misplaced_tool_field", 1),
+        ("tool_use_unsupported", 1),
+    ] {
+        assert_eq!(counts[code], count, "{code}: {report}");
+    }
+    assert_eq!(report["stats"]["roles"]["tool"], 7);
+    assert_eq!(report["sample_data"][0]["tools"][0]["function"]["name"], "get_weather");
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let output = brightrun(&["convert", &fixture, "--out", out.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let train = std::fs::read_to_string(out.join("train.jsonl")).unwrap();
+    let first: serde_json::Value = serde_json::from_str(train.lines().next().unwrap()).unwrap();
+    let arguments = &first["messages"][2]["tool_calls"][0]["function"]["arguments"];
+    assert_eq!(arguments, &serde_json::json!({"city": "Paris", "unit": "c"}), "an object, not OpenAI's string");
+    assert_eq!(first["tools"][0]["type"], "function");
+
+    // With a tokenizer: BrightRun's default ChatML template cannot render tools; Qwen2.5's can.
+    let good = write(dir.path(), "good.jsonl", train.as_bytes());
+    let tokenizer = dir.path().join("tok");
+    std::fs::create_dir_all(&tokenizer).unwrap();
+    write(&tokenizer, "tokenizer.json", train_byte_level(1000, 300).unwrap().as_bytes());
+    let args = [
+        "validate",
+        good.to_str().unwrap(),
+        "--tokenizer",
+        tokenizer.to_str().unwrap(),
+        "--json",
+        "--min-examples",
+        "0",
+    ];
+    let output = brightrun(&args);
+    assert_eq!(output.status.code(), Some(1));
+    let report = json_of(&output);
+    assert_eq!(report["counts"]["tools_unsupported_by_template"], 3, "{report}");
+    let message = report["findings"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains(
+            "cannot train on this conversation's tool calls: its chat template is BrightRun's default ChatML"
+        ),
+        "{message}"
+    );
+    let template = std::fs::read_to_string(shape_fixture("tools_template.jinja")).unwrap();
+    let config = serde_json::json!({"chat_template": template, "eos_token": "<|im_end|>"});
+    write(&tokenizer, "tokenizer_config.json", config.to_string().as_bytes());
+    let output = brightrun(&args);
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stdout));
+    let stats = &json_of(&output)["stats"];
+    assert_eq!(stats["tokens_exact"], true);
+    assert!(stats["trainable_tokens"].as_u64().unwrap() > 0);
+}

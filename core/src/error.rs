@@ -143,6 +143,7 @@ mod tests {
         let tokenizer = [
             TokenizerError::Load { source_name: text(), reason: text() },
             TokenizerError::Template { reason: text() },
+            TokenizerError::ToolsUnsupported { tokenizer: text(), reason: text() },
             TokenizerError::Encode { reason: text() },
         ];
         let path = PathBuf::from("data.jsonl");

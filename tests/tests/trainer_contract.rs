@@ -201,3 +201,106 @@ fn the_core_counts_plain_text_as_the_trainer_trains_it() {
         assert_eq!(windows, expected_windows, "{variant}: {tokens:?}");
     }
 }
+
+/// Tokenizes the canonical lines on stdin as the trainer does, with the real vocabulary
+/// `argv[1]` (a `tokenizer.json`) and the chat template `argv[2]`, after saving that tokenizer
+/// to `argv[3]`; prints each line's `[input ids, trainable ids, rendered text]`.
+const TRAINER_TOOL_COUNTS: &str = r#"
+import json, sys
+sys.path.insert(0, "trainer/src")
+from transformers import PreTrainedTokenizerFast
+from brightrun_trainer.conversation import Conversation
+from brightrun_trainer.data import render, tokenize
+
+vocabulary, template, out_dir = sys.argv[1], sys.argv[2], sys.argv[3]
+tokenizer = PreTrainedTokenizerFast(tokenizer_file=vocabulary)
+tokenizer.chat_template = template
+tokenizer.save_pretrained(out_dir)
+out = []
+for number, line in enumerate((json.loads(l) for l in sys.stdin if l.strip()), start=1):
+    conversation = Conversation.parse(line, f"line {number}")
+    example = tokenize(tokenizer, conversation, 1_000_000)
+    text = render(tokenizer, conversation.messages, False, conversation.tools)
+    out.append([len(example.input_ids), example.trainable_tokens, text])
+print(json.dumps(out))
+"#;
+
+/// Chat with tools, on a real vocabulary (Qwen 2's regex, NFC) and Qwen2.5's tool-aware chat
+/// template: the core validates OpenAI's lines (arguments as JSON strings) and counts them
+/// with minijinja; the trainer reads the canonical chat the core's `convert` writes and
+/// renders it with `transformers`. The texts and the counts must be the same.
+#[test]
+fn the_core_counts_tool_calls_as_the_trainer_trains_them_on_a_real_vocabulary() {
+    use std::io::Write;
+    use std::process::Stdio;
+
+    use brightrun_core::dataset::tokenizer::{HfTokenCounter, ResolveOptions, resolve_tokenizer};
+    use brightrun_core::dataset::{
+        ConvertOptions, TRAIN_FILE, TokenCounter, VALIDATION_FILE, ValidateOptions, convert, validate,
+    };
+
+    let python = std::env::var("BRIGHTRUN_TRAINER_PYTHON").ok().filter(|p| !p.trim().is_empty());
+    let fixtures = std::env::var("BRIGHTRUN_VOCAB_FIXTURES").ok().filter(|p| !p.trim().is_empty());
+    let (Some(python), Some(fixtures)) = (python, fixtures) else {
+        brightrun_core::testing::skip(
+            "trainer_contract (tools)",
+            "set BRIGHTRUN_TRAINER_PYTHON (scripts/python-env) and BRIGHTRUN_VOCAB_FIXTURES (scripts/vocab-fixtures)",
+        );
+        return;
+    };
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let template = std::fs::read_to_string(root.join("core/src/dataset/tests/fixtures/tools_template.jinja")).unwrap();
+    let source = std::fs::read_to_string(root.join("core/src/dataset/tests/fixtures/chat_tools.jsonl")).unwrap();
+    // The valid lines of the fixture: 1, 2, 3 and 7.
+    let lines: Vec<&str> = [0, 1, 2, 6].into_iter().map(|i| source.lines().nth(i).unwrap()).collect();
+    let canonical_dir = tempfile::tempdir().unwrap();
+    let mut canonical = String::new();
+    for line in &lines {
+        convert(line.as_bytes(), canonical_dir.path(), &ConvertOptions::default()).unwrap();
+        for file in [TRAIN_FILE, VALIDATION_FILE] {
+            canonical += &std::fs::read_to_string(canonical_dir.path().join(file)).unwrap_or_default();
+        }
+    }
+    assert_eq!(canonical.lines().count(), lines.len());
+
+    let dir = tempfile::tempdir().unwrap();
+    let vocabulary = PathBuf::from(fixtures).join("qwen2-nfc/tokenizer.json");
+    let mut child = Command::new(python)
+        .arg("-c")
+        .arg(TRAINER_TOOL_COUNTS)
+        .arg(&vocabulary)
+        .arg(&template)
+        .arg(dir.path())
+        .current_dir(&root)
+        .env("HF_HUB_OFFLINE", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the trainer's python runs");
+    child.stdin.take().unwrap().write_all(canonical.as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let trained: Vec<(u64, u64, String)> = serde_json::from_slice(&output.stdout).unwrap();
+
+    let counter = HfTokenCounter::from_files(
+        &resolve_tokenizer(dir.path().to_str().unwrap(), &ResolveOptions::from_env()).unwrap(),
+    )
+    .unwrap();
+    let options = ValidateOptions { min_examples: 0, ..ValidateOptions::default() };
+    for (line, (total, trainable, text)) in lines.iter().zip(trained) {
+        let report = validate(line.as_bytes(), &options, &counter as &dyn TokenCounter).unwrap();
+        let errors: Vec<_> = report.findings.iter().filter(|f| f.code != "unanswered_tool_call").collect();
+        assert!(errors.is_empty(), "{line}: {errors:?}");
+        let conversation = &report.sample_data[0];
+        let rendered = counter.render_with_tools(&conversation.messages, conversation.tools.as_deref(), false).unwrap();
+        assert_eq!(rendered, text, "{line}");
+        assert!(
+            text.contains("<tools>\n{\"type\": \"function\"") && text.contains("<tool_call>\n{\"name\": "),
+            "{text}"
+        );
+        let stats = &report.stats;
+        assert_eq!((stats.total_tokens, stats.trainable_tokens), (Some(total), Some(trainable)), "{line}");
+        assert!(trainable > 0 && total > trainable, "{line}");
+    }
+}

@@ -191,3 +191,76 @@ def test_a_document_is_trained_on_every_token_in_windows_with_eos(tmp_path: Path
         single=f"<s> $A {tokenizer.eos_token}", special_tokens=[("<s>", bos), (tokenizer.eos_token, eos)]
     )
     assert document_ids(tokenizer, TEXTS[0]).count(eos) == 1, "a post-processor's EOS is not doubled"
+
+
+# Qwen2.5's chat template, which renders tools (the core's tests count with the same file).
+TOOLS_TEMPLATE = (
+    Path(__file__).resolve().parents[2] / "core/src/dataset/tests/fixtures/tools_template.jinja"
+).read_text(encoding="utf-8")
+
+WEATHER = {"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}
+
+
+def tool_conversation() -> dict[str, Any]:
+    """A canonical line of chat with tools, as the core's `convert` writes it."""
+    return {
+        "messages": [
+            {"role": "user", "content": "Weather in Paris?"},
+            {
+                "role": "assistant",
+                "content": "",
+                "tool_calls": [
+                    {"id": "c1", "type": "function", "function": {"name": "get_weather", "arguments": {"city": "Paris"}}}
+                ],
+            },
+            {"role": "tool", "content": "21 C", "tool_call_id": "c1"},
+            {"role": "assistant", "content": "It is 21 C.", "weight": 1},
+        ],
+        "tools": [WEATHER],
+    }
+
+
+def test_tool_calls_results_and_tools_are_read_for_the_template() -> None:
+    loaded = Conversation.parse(tool_conversation(), "test line 1")
+    assert loaded.tools == [WEATHER]
+    assert loaded.trained == (False, True, False, True)
+    assert loaded.messages[1]["tool_calls"][0]["function"]["arguments"] == {"city": "Paris"}
+    assert loaded.messages[2] == {"role": "tool", "content": "21 C", "tool_call_id": "c1"}
+    assert loaded.messages[3] == {"role": "assistant", "content": "It is 21 C."}, "never the weight"
+    assert loaded.uses_tools()
+    bad = tool_conversation()
+    del bad["messages"][2]["tool_call_id"]
+    with pytest.raises(DatasetError, match=r"messages\[2\] is a tool result without a string tool_call_id"):
+        Conversation.parse(bad, "test line 1")
+    bad = tool_conversation()
+    bad["messages"][0]["tool_calls"] = []
+    with pytest.raises(DatasetError, match=r"messages\[0\].tool_calls must be a list of calls on an assistant"):
+        Conversation.parse(bad, "test line 1")
+
+
+@pytest.mark.torch
+def test_tool_calls_are_trained_on_as_the_template_writes_them_and_results_are_not() -> None:
+    line = tool_conversation()
+    tokenizer = smoke_tokenizer(line["messages"], TOOLS_TEMPLATE)
+    example = tokenize(tokenizer, Conversation.parse(line, "test line 1"), max_seq_len=4096)
+    text = tokenizer.decode(example.input_ids)
+    assert '<tools>\n{"type": "function", "function": {"name": "get_weather"' in text
+    assert "<tool_response>\n21 C\n</tool_response>" in text
+    assert trained_text(tokenizer, example) == (
+        '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n</tool_call><|im_end|>\n'
+        "It is 21 C.<|im_end|>\n"
+    )
+
+
+@pytest.mark.torch
+def test_a_template_that_cannot_render_tools_is_a_dataset_error() -> None:
+    line = tool_conversation()
+    conversation_ = Conversation.parse(line, "test line 1")
+    chatml = smoke_tokenizer(line["messages"])
+    with pytest.raises(DatasetError, match="test line 1: .*default ChatML"):
+        tokenize(chatml, conversation_, max_seq_len=4096)
+    ignoring = smoke_tokenizer(line["messages"], "{% for m in messages %}{{ m.role }}: {{ m.content }}\n{% endfor %}")
+    with pytest.raises(DatasetError, match="never prints the `tools` definitions"):
+        tokenize(ignoring, conversation_, max_seq_len=4096)
+    with pytest.raises(DatasetError, match="test line 1: the chat template refuses this conversation"):
+        tokenize(smoke_tokenizer(line["messages"], MISTRAL_TEMPLATE), conversation_, max_seq_len=4096)

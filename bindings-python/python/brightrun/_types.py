@@ -196,14 +196,23 @@ _CONVERGENCEQUALITY = ("excellent", "good", "fair", "poor",)
 class Conversation(Record):
     """A conversation in canonical form: what the trainer learns from."""
 
+    _OPTIONAL: ClassVar[frozenset[str]] = frozenset({"tools"})
+
     messages: tuple[Message, ...]
-    """The messages in order: an optional system message, then user and assistant turns."""
+    """The messages in order: an optional system message, then user and assistant turns
+    (and `tool` results after an assistant's tool calls).
+    """
 
     source: Source
     """Where it came from."""
 
     split: Split
     """Train or validation."""
+
+    tools: tuple[Tool, ...] | None
+    """The tools its assistant messages may call (chat with tools). Left out of JSON when
+    `None`.
+    """
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Conversation:
@@ -213,6 +222,7 @@ class Conversation(Record):
             messages=to_tuple(d["messages"], lambda v1: Message.from_dict(v1)),
             source=Source.from_dict(d["source"]),
             split=cast(Split, to_choice(d["split"], _SPLIT)),
+            tools=to_optional(d.get("tools"), lambda v1: to_tuple(v1, lambda v2: Tool.from_dict(v2))),
         )
 
 
@@ -1156,6 +1166,52 @@ class FlopsPerToken(Record):
 
 
 @dataclass(frozen=True)
+class FunctionCall(Record):
+    """A function called and its arguments."""
+
+    arguments: JsonObject
+    """The arguments, a JSON object (OpenAI's string of JSON, parsed)."""
+
+    name: str
+    """The function's name, one of the conversation's tools."""
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> FunctionCall:
+        """A ``FunctionCall`` from the core's JSON object."""
+        d = to_object(data)
+        return cls(
+            arguments=dict(to_object(d["arguments"])),
+            name=to_str(d["name"]),
+        )
+
+
+@dataclass(frozen=True)
+class FunctionDefinition(Record):
+    """A function's name, what it does and the JSON schema of its arguments."""
+
+    _OPTIONAL: ClassVar[frozenset[str]] = frozenset({"description", "parameters"})
+
+    description: str | None
+    """What it does, for the model."""
+
+    name: str
+    """The name calls use."""
+
+    parameters: JsonObject | None
+    """The JSON schema of its arguments."""
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> FunctionDefinition:
+        """A ``FunctionDefinition`` from the core's JSON object."""
+        d = to_object(data)
+        return cls(
+            description=to_optional(d.get("description"), lambda v1: to_str(v1)),
+            name=to_str(d["name"]),
+            parameters=to_optional(d.get("parameters"), lambda v1: dict(to_object(v1))),
+        )
+
+
+@dataclass(frozen=True)
 class GpuSelection(Record):
     """The GPUs a job runs on: a kind, a count and the price actually paid."""
 
@@ -1468,6 +1524,8 @@ JobStatus = Literal["queued", "initializing", "running", "completed", "failed", 
 """The status of a training job."""
 _JOBSTATUS = ("queued", "initializing", "running", "completed", "failed", "cancelled",)
 
+JsonObject = dict[str, Any]
+
 Layout = Literal["jsonl", "json_document", "json_array", "csv", "parquet"]
 """How the records of a file are laid out."""
 _LAYOUT = ("jsonl", "json_document", "json_array", "csv", "parquet",)
@@ -1721,13 +1779,21 @@ class MemoryEstimate(Record):
 class Message(MessageBehaviour, Record):
     """One message of a conversation."""
 
-    _OPTIONAL: ClassVar[frozenset[str]] = frozenset({"weight"})
+    _OPTIONAL: ClassVar[frozenset[str]] = frozenset({"tool_call_id", "tool_calls", "weight"})
 
     content: str
     """What is said."""
 
     role: Role
     """Who speaks."""
+
+    tool_call_id: str | None
+    """The call a `tool` message answers. Left out of JSON when `None`."""
+
+    tool_calls: tuple[ToolCall, ...] | None
+    """The tools an assistant message calls (its `content` may then be empty). Left out of
+    JSON when `None`.
+    """
 
     weight: int | None
     """Whether an assistant message is trained on: `Some(0)` not, `Some(1)` or `None` (the
@@ -1742,6 +1808,8 @@ class Message(MessageBehaviour, Record):
         return cls(
             content=to_str(d["content"]),
             role=cast(Role, to_choice(d["role"], _ROLE)),
+            tool_call_id=to_optional(d.get("tool_call_id"), lambda v1: to_str(v1)),
+            tool_calls=to_optional(d.get("tool_calls"), lambda v1: to_tuple(v1, lambda v2: ToolCall.from_dict(v2))),
             weight=to_optional(d.get("weight"), lambda v1: to_int(v1)),
         )
 
@@ -2215,14 +2283,16 @@ Quantization = Literal["none", "8bit", "4bit"]
 """How the frozen base weights are stored on the GPU during training."""
 _QUANTIZATION = ("none", "8bit", "4bit",)
 
-Role = Literal["system", "user", "assistant", "text"]
+Role = Literal["system", "user", "assistant", "tool", "text"]
 """Who speaks a message."""
-_ROLE = ("system", "user", "assistant", "text",)
+_ROLE = ("system", "user", "assistant", "tool", "text",)
 
 
 @dataclass(frozen=True)
 class RoleCounts(Record):
     """Messages by role, over all conversations."""
+
+    _OPTIONAL: ClassVar[frozenset[str]] = frozenset({"tool"})
 
     assistant: int
     """Assistant messages."""
@@ -2232,6 +2302,9 @@ class RoleCounts(Record):
 
     text: int
     """Plain-text documents (`text` records)."""
+
+    tool: int | None
+    """Tool results (chat with tools); left out of JSON when 0."""
 
     user: int
     """User messages."""
@@ -2244,6 +2317,7 @@ class RoleCounts(Record):
             assistant=to_int(d["assistant"]),
             system=to_int(d["system"]),
             text=to_int(d["text"]),
+            tool=to_optional(d.get("tool"), lambda v0: to_int(v0)),
             user=to_int(d["user"]),
         )
 
@@ -2471,6 +2545,56 @@ class TokenSpread(Record):
             min=to_int(d["min"]),
             p95=to_int(d["p95"]),
         )
+
+
+@dataclass(frozen=True)
+class Tool(Record):
+    """A tool the model may call: `{"type": "function", "function": {...}}`."""
+
+    function: FunctionDefinition
+    """The function."""
+
+    type: ToolKind
+    """Always `function`."""
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Tool:
+        """A ``Tool`` from the core's JSON object."""
+        d = to_object(data)
+        return cls(
+            function=FunctionDefinition.from_dict(d["function"]),
+            type=cast(ToolKind, to_choice(d["type"], _TOOLKIND)),
+        )
+
+
+@dataclass(frozen=True)
+class ToolCall(Record):
+    """One call an assistant message makes: `{"id", "type": "function", "function": {"name",
+    "arguments"}}`, the arguments as a JSON object.
+    """
+
+    function: FunctionCall
+    """The function called."""
+
+    id: str
+    """The id a `tool` message answers with its `tool_call_id`."""
+
+    type: ToolKind
+    """Always `function`."""
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ToolCall:
+        """A ``ToolCall`` from the core's JSON object."""
+        d = to_object(data)
+        return cls(
+            function=FunctionCall.from_dict(d["function"]),
+            id=to_str(d["id"]),
+            type=cast(ToolKind, to_choice(d["type"], _TOOLKIND)),
+        )
+
+ToolKind = Literal["function"]
+"""The kind of a tool: only functions exist."""
+_TOOLKIND = ("function",)
 
 
 @dataclass(frozen=True)
@@ -3246,6 +3370,8 @@ __all__ = [
     "FlatEstimateOptions",
     "FlatValidateOptions",
     "FlopsPerToken",
+    "FunctionCall",
+    "FunctionDefinition",
     "GpuSelection",
     "GpuSpec",
     "Hyperparameters",
@@ -3255,6 +3381,7 @@ __all__ = [
     "JobMetricsArgs",
     "JobStage",
     "JobStatus",
+    "JsonObject",
     "Layout",
     "ListDatasetsArgs",
     "ListJobsArgs",
@@ -3296,6 +3423,9 @@ __all__ = [
     "ThroughputSource",
     "TokenCounts",
     "TokenSpread",
+    "Tool",
+    "ToolCall",
+    "ToolKind",
     "TrainingJob",
     "TrainingSummary",
     "UpdateDatasetArgs",

@@ -95,11 +95,49 @@ rule_codes! {
     /// A role other than system, user or assistant.
     UnknownRole => "unknown_role", Error,
         "use `system`, `user` or `assistant` (e.g. human -> user, gpt/bot/model -> assistant)";
-    /// Tool calling: a `tool` or `function` message, `tool_calls`, `function_call`, or tool
-    /// definitions (`tools`, `functions`).
+    /// Tool calling BrightRun does not read: OpenAI's legacy function calling (`functions`,
+    /// `function_call`, `function` messages) in any format, and tool calls in formats other
+    /// than chat.
     ToolUseUnsupported => "tool_use_unsupported", Error,
-        "remove the tool calls, tool results and tool definitions, or write the exchange as plain \
-         user and assistant text";
+        "write tool calling in chat records, as OpenAI's current form: `tools` \
+         (`{\"type\": \"function\", \"function\": {...}}`), assistant `tool_calls` and `tool` messages with \
+         `tool_call_id`; or write the exchange as plain user and assistant text";
+    /// A `tools` entry that is not `{"type": "function", "function": {"name", "description"?,
+    /// "parameters"?}}`, or a second tool of the same name.
+    InvalidToolDefinition => "invalid_tool_definition", Error,
+        "define each tool once as `{\"type\": \"function\", \"function\": {\"name\": \"...\", \"description\": \
+         \"...\", \"parameters\": {...JSON schema...}}}`";
+    /// A tool call that is not `{"id", "type": "function", "function": {"name", "arguments"}}`.
+    InvalidToolCall => "invalid_tool_call", Error,
+        "write each call as `{\"id\": \"call_1\", \"type\": \"function\", \"function\": {\"name\": \"...\", \
+         \"arguments\": \"{...}\"}}`";
+    /// A tool call whose `arguments` are not a JSON object (nor a string holding one).
+    ToolArgumentsNotObject => "tool_arguments_not_object", Error,
+        "write `arguments` as a string holding a JSON object, as OpenAI does (`\"{\\\"city\\\": \\\"Paris\\\"}\"`), \
+         or as the object itself";
+    /// A call to a function that is not in the record's `tools`.
+    UnknownTool => "unknown_tool", Error,
+        "add the function to the record's `tools`, or fix the name the call uses";
+    /// Two tool calls of one conversation with the same id.
+    DuplicateToolCallId => "duplicate_tool_call_id", Error,
+        "give every tool call of a conversation its own `id`";
+    /// A `tool` message whose `tool_call_id` answers no earlier call of the conversation.
+    UnknownToolCallId => "unknown_tool_call_id", Error,
+        "set `tool_call_id` to the `id` of the assistant's call this result answers, and put the result after that call";
+    /// A tool call that no `tool` message answers before the conversation goes on with a user
+    /// or assistant message.
+    UnansweredToolCall => "unanswered_tool_call", Warning,
+        "add a `tool` message with each call's result (its `tool_call_id` the call's `id`) right after the assistant \
+         message that makes the call";
+    /// `tool_calls` on a message that is not the assistant's, or `tool_call_id` on one that
+    /// is not a `tool` message.
+    MisplacedToolField => "misplaced_tool_field", Error,
+        "put `tool_calls` on assistant messages and `tool_call_id` on `tool` messages only";
+    /// A conversation with tools that the base model's chat template does not render: it
+    /// never prints the tools or the calls, or it refuses them.
+    ToolsUnsupportedByTemplate => "tools_unsupported_by_template", Error,
+        "train a base model whose chat template renders tools (Qwen2.5, Llama 3.1 or later, Mistral with tool \
+         support, Hermes), or write the exchange as plain text";
     /// A message whose content is a list of parts that are not all text parts (images, audio,
     /// files, or parts without a string `text`): BrightRun trains on text only.
     ContentPartsUnsupported => "content_parts_unsupported", Error,

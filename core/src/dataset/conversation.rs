@@ -7,6 +7,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+pub use super::tools::{FunctionCall, FunctionDefinition, JsonObject, Tool, ToolCall, ToolKind};
+
 /// Who speaks a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -18,6 +20,9 @@ pub enum Role {
     User,
     /// The side the adapter learns to produce.
     Assistant,
+    /// A tool's result, answering an assistant's tool call (`tool_call_id`): context, never
+    /// trained on.
+    Tool,
     /// A plain-text document (continued pretraining): the whole of a `text` record, read
     /// without a chat template and trained on every token. Never a role of chat records.
     Text,
@@ -30,11 +35,13 @@ impl Role {
             Role::System => "system",
             Role::User => "user",
             Role::Assistant => "assistant",
+            Role::Tool => "tool",
             Role::Text => "text",
         }
     }
 
-    /// The role named `name` exactly as chat JSONL spells it, if any (never [`Role::Text`]).
+    /// The role named `name` exactly as chat JSONL spells it, if any; neither `tool` (formats
+    /// without tool calling do not read it, see [`Role::Tool`]) nor [`Role::Text`].
     pub fn from_name(name: &str) -> Option<Role> {
         [Role::System, Role::User, Role::Assistant].into_iter().find(|r| r.as_str() == name)
     }
@@ -59,12 +66,34 @@ pub struct Message {
     /// reports anything else. Left out of JSON when `None`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weight: Option<u8>,
+    /// The tools an assistant message calls (its `content` may then be empty). Left out of
+    /// JSON when `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_calls: Option<Vec<ToolCall>>,
+    /// The call a `tool` message answers. Left out of JSON when `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_call_id: Option<String>,
 }
 
 impl Message {
-    /// A message, with no weight.
+    /// A message, with no weight and no tool calls.
     pub fn new(role: Role, content: impl Into<String>) -> Self {
-        Self { role, content: content.into(), weight: None }
+        Self { role, content: content.into(), weight: None, tool_calls: None, tool_call_id: None }
+    }
+
+    /// An assistant message calling `calls`, with `content` (often empty).
+    pub fn calling(content: impl Into<String>, calls: Vec<ToolCall>) -> Self {
+        Self { tool_calls: Some(calls), ..Self::new(Role::Assistant, content) }
+    }
+
+    /// A `tool` message: the result `content` of the call `call_id`.
+    pub fn tool_result(call_id: impl Into<String>, content: impl Into<String>) -> Self {
+        Self { tool_call_id: Some(call_id.into()), ..Self::new(Role::Tool, content) }
+    }
+
+    /// Whether the message calls tools or answers a call.
+    pub fn uses_tools(&self) -> bool {
+        self.tool_calls.is_some() || self.role == Role::Tool
     }
 
     /// The same message with `weight` (0: not trained on).
@@ -142,12 +171,17 @@ pub struct Source {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Conversation {
-    /// The messages in order: an optional system message, then user and assistant turns.
+    /// The messages in order: an optional system message, then user and assistant turns
+    /// (and `tool` results after an assistant's tool calls).
     pub messages: Vec<Message>,
     /// Train or validation.
     pub split: Split,
     /// Where it came from.
     pub source: Source,
+    /// The tools its assistant messages may call (chat with tools). Left out of JSON when
+    /// `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tools: Option<Vec<Tool>>,
 }
 
 impl Conversation {

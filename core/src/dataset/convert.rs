@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::chunk::{ChunkOutput, RecordSink};
-use super::conversation::{Role, Split};
+use super::conversation::{Role, Split, Tool};
 use super::cross_record::{ConversationFact, CrossRecord, Fact, MetaKind, Verdict};
 use super::error::DatasetError;
 use super::findings::{Findings, Location};
@@ -217,10 +217,12 @@ struct ConvertSink {
     facts: Vec<Fact<Converted>>,
 }
 
-/// One canonical chat line.
+/// One canonical chat line (`tools` only when the conversation has them).
 #[derive(Serialize)]
 struct ChatLine<'v, 'a> {
     messages: &'v [ViewMessage<'a>],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tools: Option<&'v [Tool]>,
 }
 
 /// One canonical plain-text line: `{"text": ...}`, trained on every token.
@@ -233,7 +235,7 @@ struct TextLine<'v> {
 fn write_line(lines: &mut Vec<u8>, view: &View<'_>) -> serde_json::Result<()> {
     match view.messages.as_slice() {
         [message] if message.role == Role::Text => serde_json::to_writer(lines, &TextLine { text: &message.content }),
-        messages => serde_json::to_writer(lines, &ChatLine { messages }),
+        messages => serde_json::to_writer(lines, &ChatLine { messages, tools: view.tools.as_deref() }),
     }
 }
 

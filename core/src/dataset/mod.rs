@@ -43,13 +43,17 @@ mod table;
 #[doc(hidden)]
 pub mod test_support;
 pub mod tokenizer;
+mod tools;
 mod validate;
 
 #[cfg(test)]
 mod tests;
 
 pub use codes::RuleCode;
-pub use conversation::{Conversation, Message, Role, Source, Split, leading_assistant, with_empty_user_turn};
+pub use conversation::{
+    Conversation, FunctionCall, FunctionDefinition, JsonObject, Message, Role, Source, Split, Tool, ToolCall, ToolKind,
+    leading_assistant, with_empty_user_turn,
+};
 pub use convert::{ConvertOptions, ConvertSummary, TRAIN_FILE, VALIDATION_FILE, convert, convert_path};
 pub use error::DatasetError;
 pub use flat::{FlatConvertOptions, FlatValidateOptions};

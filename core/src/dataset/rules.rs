@@ -16,7 +16,8 @@ pub(crate) fn check_conversation(view: &View<'_>, whole: bool, ctx: &mut RecordC
     let mut previous: Option<Role> = None;
     for (position, message) in view.messages.iter().enumerate() {
         let content = message.at.content();
-        if message.content.trim().is_empty() {
+        // An assistant message that calls tools may have no text.
+        if message.content.trim().is_empty() && message.tool_calls().is_none() {
             ctx.report(RuleCode::EmptyContent, content, || format!("the {} message is empty", message.role));
         } else if let Some((at, c)) = first_control_character(&message.content) {
             ctx.report(RuleCode::ControlCharacters, content, || {
@@ -27,7 +28,8 @@ pub(crate) fn check_conversation(view: &View<'_>, whole: bool, ctx: &mut RecordC
             ctx.report(RuleCode::MisplacedSystemMessage, message.at.message(), || {
                 format!("a system message at position {}; only the first message may be one", position + 1)
             });
-        } else if previous == Some(message.role) {
+        } else if previous == Some(message.role) && message.role != Role::Tool {
+            // (The results of parallel tool calls follow one another.)
             ctx.report(RuleCode::ConsecutiveSameRole, message.at.message(), || {
                 format!("two {} messages in a row", message.role)
             });

@@ -50,6 +50,13 @@ pub struct RoleCounts {
     /// Plain-text documents (`text` records).
     #[serde(default)]
     pub text: u64,
+    /// Tool results (chat with tools); left out of JSON when 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub tool: u64,
+}
+
+fn is_zero(count: &u64) -> bool {
+    *count == 0
 }
 
 /// The statistics of a validation report. A file with errors still has them.
@@ -143,7 +150,7 @@ pub(crate) struct StatsAccumulator {
     messages_sum: u64,
     messages_min: u64,
     messages_max: u64,
-    roles: [u64; 4],
+    roles: [u64; 5],
     total_tokens: u64,
     trainable_tokens: u64,
     validation_tokens: u64,
@@ -166,6 +173,7 @@ fn role_index(role: Role) -> usize {
         Role::User => 1,
         Role::Assistant => 2,
         Role::Text => 3,
+        Role::Tool => 4,
     }
 }
 
@@ -264,6 +272,7 @@ impl StatsAccumulator {
                 user: self.roles[1],
                 assistant: self.roles[2],
                 text: self.roles[3],
+                tool: self.roles[4],
             },
             tokens_exact: totals.tokens.as_ref().is_some_and(|t| t.exact),
             tokenizer: totals.tokens.map(|t| t.name),

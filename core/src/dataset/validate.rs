@@ -7,7 +7,7 @@ use std::path::Path;
 
 use super::chunk::{ChunkOutput, RecordSink};
 use super::codes::RuleCode;
-use super::conversation::{Conversation, Message, document_text, with_empty_user_turn};
+use super::conversation::{Conversation, Message, Tool, document_text, with_empty_user_turn};
 use super::cross_record::{ConversationFact, CrossRecord, Fact, MetaKind};
 use super::error::DatasetError;
 use super::findings::{FieldPath, Findings, Location};
@@ -16,7 +16,7 @@ use super::reader::open_file;
 use super::report::{SAMPLE_SIZE, ValidateOptions, ValidationReport};
 use super::scan::{Input, ScanSettings, Scanned, Unrecognised, scan};
 use super::stats::{FileTotals, StatsAccumulator, TokenInfo};
-use super::tokenizer::{TokenCount, TokenCounter};
+use super::tokenizer::{TokenCount, TokenCounter, TokenizerError};
 use crate::model::Severity;
 
 /// Validates a dataset read from `reader` (plain or gzip JSONL, or a v4 JSON document),
@@ -76,10 +76,17 @@ impl TokenRules<'_> {
     ///
     /// A conversation that opens with the assistant and that the chat template refuses is
     /// counted as the trainer renders it: with an empty user turn before that reply.
-    fn count(&self, messages: &[Message], at: Location<'_>, findings: &mut Findings) -> (Option<TokenCount>, bool) {
-        let counted = self.counter.count(messages).or_else(|error| match with_empty_user_turn(messages) {
-            Some(fixed) => self.counter.count(&fixed).map_err(|_| error),
-            None => Err(error),
+    fn count(
+        &self,
+        messages: &[Message],
+        tools: Option<&[Tool]>,
+        at: Location<'_>,
+        findings: &mut Findings,
+    ) -> (Option<TokenCount>, bool) {
+        let count = |messages: &[Message]| self.counter.count_with_tools(messages, tools);
+        let counted = count(messages).or_else(|error| match (&error, with_empty_user_turn(messages)) {
+            (TokenizerError::ToolsUnsupported { .. }, _) | (_, None) => Err(error),
+            (_, Some(fixed)) => count(&fixed).map_err(|_| error),
         });
         match counted {
             Ok(count) => {
@@ -103,6 +110,12 @@ impl TokenRules<'_> {
                     });
                 }
                 (Some(count), over.is_some())
+            }
+            Err(TokenizerError::ToolsUnsupported { tokenizer, reason }) => {
+                findings.add(RuleCode::ToolsUnsupportedByTemplate, at, FieldPath::Record, || {
+                    format!("{tokenizer} cannot train on this conversation's tool calls: {reason}")
+                });
+                (None, false)
             }
             Err(error) => {
                 findings.add(RuleCode::TokenCountFailed, at, FieldPath::Record, || {
@@ -134,7 +147,9 @@ impl RecordSink for ValidateSink<'_, '_> {
         let mut owned = None;
         let (tokens, over) = match self.tokens {
             // Only what the trainer sees is counted: conversations with a target.
-            Some(rules) if view.targets > 0 => rules.count(owned.insert(view.owned_messages()), at, findings),
+            Some(rules) if view.targets > 0 => {
+                rules.count(owned.insert(view.owned_messages()), view.tools.as_deref(), at, findings)
+            }
             _ => (None, false),
         };
         self.stats.add(&view, split, tokens, over);

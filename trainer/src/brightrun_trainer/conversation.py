@@ -1,9 +1,12 @@
 """One record of the canonical JSONL, as the trainer learns from it.
 
-A chat line is ``{"messages": [{"role", "content", "weight"?}...]}``: roles ``system``,
-``user`` and ``assistant``, string content, and ``"weight": 0`` on an assistant message that
-is read but not trained on (the BrightRun core writes it for OpenAI-style weights). The chat
-template sees only ``role`` and ``content``.
+A line is ``{"messages": [{"role", "content", "weight"?}...], "tools"?}``: roles ``system``,
+``user``, ``assistant`` and ``tool``, string content, and ``"weight": 0`` on an assistant
+message that is read but not trained on (the BrightRun core writes it for OpenAI-style
+weights). Chat with tools: ``tools`` is the list of tool definitions, an assistant message
+may carry ``tool_calls`` (their ``arguments`` JSON objects) and a ``tool`` message its
+``tool_call_id``. The chat template sees ``role`` and ``content``, and ``tool_calls`` or
+``tool_call_id`` where a message has them, never the weight.
 
 A plain-text line is ``{"text": ...}``: a document for continued pretraining, read without a
 chat template and trained on every token (:class:`Document`).
@@ -16,9 +19,9 @@ from typing import Any
 
 from brightrun_trainer.errors import DatasetError
 
-ROLES = ("system", "user", "assistant")
+ROLES = ("system", "user", "assistant", "tool")
 
-Messages = list[dict[str, str]]
+Messages = list[dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -26,11 +29,18 @@ class Conversation:
     """The messages a chat template renders, and which of them the loss is computed on."""
 
     messages: Messages
-    """``{"role", "content"}`` dicts, as ``apply_chat_template`` takes them."""
+    """``{"role", "content"}`` dicts (with ``tool_calls`` or ``tool_call_id``), as
+    ``apply_chat_template`` takes them."""
     trained: tuple[bool, ...]
     """For each message, whether its tokens are learnt: an assistant message not weighted 0."""
     where: str
     """Where it was read (``train.jsonl line 3``), for errors."""
+    tools: list[dict[str, Any]] | None = None
+    """The tool definitions, as ``apply_chat_template(..., tools=...)`` takes them."""
+
+    def uses_tools(self) -> bool:
+        """Whether the conversation defines tools, calls one or holds a tool's result."""
+        return bool(self.tools) or any("tool_calls" in m or m["role"] == "tool" for m in self.messages)
 
     @classmethod
     def parse(cls, raw: Any, where: str) -> Conversation:
@@ -54,9 +64,12 @@ class Conversation:
                 )
             if isinstance(weight, bool) or weight not in (0, 1):
                 raise DatasetError(f"{where}: messages[{index}].weight is {weight!r}; expected 0 or 1")
-            messages.append({"role": role, "content": message["content"]})
+            messages.append({"role": role, "content": message["content"], **_tool_keys(message, index, where)})
             trained.append(role == "assistant" and weight == 1)
-        return cls(messages, tuple(trained), where)
+        tools = raw.get("tools")
+        if tools is not None and not (isinstance(tools, list) and all(isinstance(t, dict) for t in tools)):
+            raise DatasetError(f"{where}: tools must be a list of tool definitions")
+        return cls(messages, tuple(trained), where, tools)
 
     @property
     def texts(self) -> list[str]:
@@ -80,7 +93,7 @@ class Conversation:
             return None
         messages = [*self.messages[:at], {"role": "user", "content": ""}, *self.messages[at:]]
         trained = (*self.trained[:at], False, *self.trained[at:])
-        return Conversation(messages, trained, self.where)
+        return Conversation(messages, trained, self.where, self.tools)
 
 
 @dataclass(frozen=True)
@@ -113,3 +126,20 @@ def parse_record(raw: Any, where: str) -> Record:
     if isinstance(raw, dict) and "text" in raw and "messages" not in raw:
         return Document.parse(raw, where)
     return Conversation.parse(raw, where)
+
+
+def _tool_keys(message: dict[str, Any], index: int, where: str) -> dict[str, Any]:
+    """The tool keys of a message the template sees: an assistant's ``tool_calls``, a tool
+    result's ``tool_call_id``."""
+    role = message["role"]
+    keys: dict[str, Any] = {}
+    if "tool_calls" in message:
+        calls = message["tool_calls"]
+        if role != "assistant" or not isinstance(calls, list) or not all(isinstance(c, dict) for c in calls):
+            raise DatasetError(f"{where}: messages[{index}].tool_calls must be a list of calls on an assistant message")
+        keys["tool_calls"] = calls
+    if role == "tool":
+        if not isinstance(message.get("tool_call_id"), str):
+            raise DatasetError(f"{where}: messages[{index}] is a tool result without a string tool_call_id")
+        keys["tool_call_id"] = message["tool_call_id"]
+    return keys

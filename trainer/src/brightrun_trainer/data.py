@@ -18,6 +18,13 @@ longer than ``max_seq_len`` is cut into windows of ``max_seq_len`` ids, each an 
 nothing is dropped. The core counts a document the same way (``total = trainable`` = its
 ids) and reports one longer than ``max_seq_len`` as ``text_split_into_windows``.
 
+Chat with tools: the conversation's ``tools`` are given to every render
+(``apply_chat_template(messages, tools=tools)``), the assistant's messages that call tools
+are trained on as the template writes the calls, and ``tool`` messages (the results) are
+context. A template that never prints the tools or the calls (BrightRun's default ChatML
+prints only ``content``), or refuses them, is a dataset error: the core reports it as
+``tools_unsupported_by_template`` when it validates with the model's tokenizer.
+
 A conversation the assistant opens is rendered as it is when the chat template accepts it.
 A template that refuses it (Mistral's and Llama 2's raise "Conversation roles must alternate
 user/assistant/user/assistant/...") is given an empty user message before that first reply,
@@ -114,13 +121,38 @@ def load_conversations(path: Path) -> list[Record]:
     return conversations
 
 
-def render(tokenizer: ChatTokenizer, messages: Sequence[dict[str, str]], generation_prompt: bool) -> str:
-    """The chat template applied to ``messages``, as text."""
+def render(
+    tokenizer: ChatTokenizer,
+    messages: Sequence[dict[str, Any]],
+    generation_prompt: bool,
+    tools: list[dict[str, Any]] | None = None,
+) -> str:
+    """The chat template applied to ``messages`` (given ``tools``), as text."""
     template = tokenizer.chat_template or DEFAULT_CHAT_TEMPLATE
     text = tokenizer.apply_chat_template(
-        list(messages), chat_template=template, tokenize=False, add_generation_prompt=generation_prompt
+        list(messages), tools=tools, chat_template=template, tokenize=False, add_generation_prompt=generation_prompt
     )
     return str(text)
+
+
+def check_renders_tools(tokenizer: ChatTokenizer, conversation: Conversation, text: str) -> None:
+    """A dataset error unless the chat template prints the conversation's tools and tool calls
+    (``text`` is its whole rendering); the same check as the core's."""
+    if not conversation.uses_tools():
+        return
+    where = conversation.where
+    if tokenizer.chat_template in (None, "", DEFAULT_CHAT_TEMPLATE):
+        raise DatasetError(
+            f"{where}: the conversation uses tools, and the chat template is BrightRun's default ChatML, which "
+            "prints only each message's content; train a base model whose template renders tools"
+        )
+    messages, tools = conversation.messages, conversation.tools
+    if tools and render(tokenizer, messages, False) == text:
+        raise DatasetError(f"{where}: the chat template never prints the `tools` definitions")
+    if any("tool_calls" in m for m in messages):
+        without = [{k: v for k, v in m.items() if k != "tool_calls"} for m in messages]
+        if render(tokenizer, without, False, tools) == text:
+            raise DatasetError(f"{where}: the chat template never prints an assistant's `tool_calls`")
 
 
 def _token_count(tokenizer: ChatTokenizer, text: str) -> int:
@@ -133,15 +165,17 @@ def renderable(tokenizer: ChatTokenizer, conversation: Conversation) -> tuple[Co
     from jinja2 import TemplateError
 
     try:
-        return conversation, render(tokenizer, conversation.messages, False)
+        text = render(tokenizer, conversation.messages, False, conversation.tools)
     except TemplateError as error:
         fixed = conversation.with_empty_user_turn()
-        if fixed is None:
+        if fixed is None or conversation.uses_tools():
             raise _refused(conversation, error) from error
         try:
             return fixed, render(tokenizer, fixed.messages, False)
         except TemplateError:
             raise _refused(conversation, error) from error
+    check_renders_tools(tokenizer, conversation, text)
+    return conversation, text
 
 
 def _refused(conversation: Conversation, error: Exception) -> DatasetError:
@@ -154,15 +188,15 @@ def tokenize(tokenizer: ChatTokenizer, conversation: Conversation, max_seq_len: 
     from jinja2 import TemplateError
 
     conversation, text = renderable(tokenizer, conversation)
-    messages = conversation.messages
+    messages, tools = conversation.messages, conversation.tools
     input_ids = tokenizer.encode(text, add_special_tokens=False)
     labels = [IGNORE_INDEX] * len(input_ids)
     for index, trained in enumerate(conversation.trained):
         if not trained:
             continue
         try:
-            start = _token_count(tokenizer, render(tokenizer, messages[:index], True)) if index else 0
-            end = _token_count(tokenizer, render(tokenizer, messages[: index + 1], False))
+            start = _token_count(tokenizer, render(tokenizer, messages[:index], True, tools)) if index else 0
+            end = _token_count(tokenizer, render(tokenizer, messages[: index + 1], False, tools))
         except TemplateError as error:
             raise _refused(conversation, error) from error
         labels[start:end] = input_ids[start:end]

@@ -1,9 +1,12 @@
-//! Chat JSONL: `{"messages": [{"role", "content", "weight"?}...], "weight"?, "split"?}`, the
-//! format of OpenAI, Together and most trainers. A message's `weight` (0 or 1, on assistant
-//! messages) is read with every format's messages ([`super::messages::push_messages`]).
+//! Chat JSONL: `{"messages": [{"role", "content", "weight"?}...], "weight"?, "split"?,
+//! "tools"?}`, the format of OpenAI, Together and most trainers. A message's `weight` (0 or
+//! 1, on assistant messages) is read with every format's messages
+//! ([`super::messages::push_messages`]); tool calling (`tools`, assistant `tool_calls`,
+//! `tool` messages) as OpenAI's fine-tuning format writes it ([`super::tool_use`]).
 
 use super::json::{RawRecord, Text, Used};
-use super::{RecordCtx, Training, View, conversation_messages};
+use super::messages::ToolCalling;
+use super::{RecordCtx, Training, View, conversation_messages, tool_use};
 use crate::dataset::codes::RuleCode;
 use crate::dataset::conversation::Split;
 use crate::dataset::findings::FieldPath;
@@ -11,7 +14,8 @@ use crate::dataset::findings::FieldPath;
 /// The canonical form of a chat record; `None` when it has no usable `messages`.
 pub(super) fn view<'a>(record: RawRecord<'a>, ctx: &mut RecordCtx<'_, '_>) -> Option<View<'a>> {
     let split = split(record.split, ctx);
-    tool_definitions(record.tools, record.functions, ctx);
+    let tools = tool_use::definitions(record.tools, ctx);
+    tool_definitions(false, record.functions, ctx);
     let training = match ctx.optional(record.weight, FieldPath::Field("weight")) {
         Some(weight) if weight.0 == 0.0 => Training::ZeroWeight,
         Some(weight) if weight.0 != 1.0 => {
@@ -22,19 +26,32 @@ pub(super) fn view<'a>(record: RawRecord<'a>, ctx: &mut RecordCtx<'_, '_>) -> Op
         }
         _ => Training::Trained,
     };
-    let messages = conversation_messages(record.messages, "messages", ctx)?;
-    Some(View::conversation(messages, split, None, training))
+    let errors = ctx.findings.errors();
+    let messages = conversation_messages(record.messages, "messages", ToolCalling::Read, ctx)?;
+    // Calls and results are matched only in a record without errors: a malformed call or
+    // result is left out, and would make the others look unanswered.
+    if ctx.findings.errors() == errors {
+        tool_use::check_calls(&messages, tools.as_deref(), ctx);
+    }
+    let mut view = View::conversation(messages, split, None, training);
+    view.tools = tools;
+    Some(view)
 }
 
-/// Reports the record's tool definitions (`tools`, `functions`): tool calling is not
-/// supported.
-pub(super) fn tool_definitions(tools: Used, functions: Used, ctx: &mut RecordCtx<'_, '_>) {
-    for (defined, field) in [(tools, "tools"), (functions, "functions")] {
-        if defined.0 {
-            ctx.report(RuleCode::ToolUseUnsupported, FieldPath::Field(field), || {
-                format!("the record defines tools (`{field}`): tool calling is not supported, only text conversations")
-            });
-        }
+/// Reports tool definitions a format does not read: `tools` (read in chat only) and
+/// OpenAI's legacy `functions`.
+pub(super) fn tool_definitions(tools: bool, functions: Used, ctx: &mut RecordCtx<'_, '_>) {
+    if tools {
+        ctx.report(RuleCode::ToolUseUnsupported, FieldPath::Field("tools"), || {
+            "the record defines `tools`: tool calls are read in chat records only".to_owned()
+        });
+    }
+    if functions.0 {
+        ctx.report(RuleCode::ToolUseUnsupported, FieldPath::Field("functions"), || {
+            "the record defines `functions`, OpenAI's legacy function calling: define them as `tools` \
+             (`{\"type\": \"function\", \"function\": {...}}`)"
+                .to_owned()
+        });
     }
 }
 

@@ -315,7 +315,7 @@ macro_rules! object_shape {
 /// ([`OpenAi`] keys), ShareGPT `conversations` ([`ShareGpt`] keys).
 pub(crate) type RawMessages<'a, D = OpenAi> = Slot<Vec<Slot<RawMessage<'a, D>>>>;
 
-pub(crate) use super::raw_message::{Dialect, ExtraKeys, OpenAi, RawContent, RawMessage, ShareGpt, Used};
+pub(crate) use super::raw_message::{Dialect, ExtraKeys, JsonList, OpenAi, RawContent, RawMessage, ShareGpt, Used};
 
 /// The `_meta` record of a v4 JSONL file, or a v4 document's `training_file_metadata`.
 #[derive(Debug, Default, Deserialize)]
@@ -335,9 +335,9 @@ pub(crate) struct RawRecord<'a> {
     pub messages: RawMessages<'a>,
     /// Chat: 0 to exclude the conversation from training, 1 to include it.
     pub weight: Slot<Number>,
-    /// Chat with tools: the tool definitions (not supported).
-    pub tools: Used,
-    /// Chat with tools, the older name: the function definitions (not supported).
+    /// Chat with tools: the tool definitions.
+    pub tools: Slot<JsonList>,
+    /// OpenAI's legacy function definitions (not supported).
     pub functions: Used,
     /// Chat: `train` or `validation`.
     #[serde(borrow)]

@@ -1,21 +1,32 @@
 //! Reading a record's array of messages (chat `messages`, v3 `turns`, v4
 //! `conversation_history`, ShareGPT `conversations`) into canonical messages, with a finding for everything in them
-//! that is not trained on: unknown roles, tool calling, content parts, other keys, and
-//! weights other than 0 or 1 on assistant messages.
+//! that is not trained on: unknown roles, tool calling (read in chat, see
+//! [`super::tool_use`]), content parts, other keys, and weights other than 0 or 1 on
+//! assistant messages.
 
 use std::borrow::Cow;
 
 use super::json::{self, Dialect, RawMessages, Slot};
-use super::{MessageAt, RecordCtx, ViewMessage};
+use super::{MessageAt, RecordCtx, ViewMessage, tool_use};
 use crate::dataset::codes::RuleCode;
 use crate::dataset::conversation::Role;
 use crate::dataset::findings::FieldPath;
+
+/// Whether a format reads tool calls: `tool` messages, `tool_calls` and `tool_call_id`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum ToolCalling {
+    /// Read (chat).
+    Read,
+    /// Reported as not supported (every other format).
+    Unsupported,
+}
 
 /// Reads an array of messages (`messages`, `turns`, `conversation_history`) into `out`,
 /// reporting every malformed item; malformed items are left out (and make the record invalid).
 pub(super) fn push_messages<'a, D: Dialect>(
     items: Vec<Slot<json::RawMessage<'a, D>>>,
     field: &'static str,
+    tool_calling: ToolCalling,
     ctx: &mut RecordCtx<'_, '_>,
     out: &mut Vec<ViewMessage<'a>>,
 ) {
@@ -31,33 +42,57 @@ pub(super) fn push_messages<'a, D: Dialect>(
                 });
                 None
             }
-            (slot, _) => message_role::<D>(slot, field, index, ctx),
+            (slot, _) => message_role::<D>(slot, field, index, tool_calling, ctx),
         };
         if let (Some(extra), Some(_)) = (&message.extra, role) {
-            extra_keys::<D>(extra, field, index, ctx);
+            extra_keys::<D>(extra, field, index, tool_calling, ctx);
         }
-        // A tool call's missing content is part of the tool call, reported above.
-        let content = if tool_key.is_some() && !matches!(message.content, Slot::Value(_)) {
-            None
-        } else {
-            message_content::<D>(message.content, field, index, ctx)
+        let tools = match (tool_calling, role) {
+            (ToolCalling::Read, Some(role)) => {
+                tool_use::message_tools(message.extra.as_deref_mut(), role, field, index, ctx)
+            }
+            _ => None,
+        };
+        let calls = tools.as_ref().is_some_and(|tools| tools.calls.is_some());
+        let content = match message.content {
+            // An assistant message that calls tools may have no text.
+            Slot::Missing | Slot::Null if calls => Some(Cow::Borrowed("")),
+            // A tool call's missing content is part of the tool call, reported above (a tool
+            // result needs its content).
+            Slot::Missing | Slot::Null if tool_key.is_some() && role != Some(Role::Tool) => None,
+            content => message_content::<D>(content, field, index, ctx),
         };
         let weight = match (message.weight, role) {
             (Slot::Missing, _) | (_, None) => None,
             (slot, Some(role)) => message_weight(slot, role, field, index, ctx),
         };
         if let (Some(role), Some(content)) = (role, content) {
-            out.push(ViewMessage { role, content, at: MessageAt::Item(field, index, D::CONTENT), weight });
+            out.push(ViewMessage { role, content, at: MessageAt::Item(field, index, D::CONTENT), weight, tools });
         }
     }
 }
 
-/// Reports the keys of a message that are not trained on: tool calls, and any other.
-fn extra_keys<D: Dialect>(extra: &json::ExtraKeys<'_>, field: &'static str, index: usize, ctx: &mut RecordCtx<'_, '_>) {
-    if let Some(key) = extra.tool_key {
-        ctx.report(RuleCode::ToolUseUnsupported, FieldPath::ItemField(field, index, key), || {
-            format!("the message has `{key}`: tool calling is not supported, only text conversations")
-        });
+/// Reports the keys of a message that are not trained on: tool calls (other than chat's
+/// `tool_calls` and `tool_call_id`), and any other.
+fn extra_keys<D: Dialect>(
+    extra: &json::ExtraKeys<'_>,
+    field: &'static str,
+    index: usize,
+    tool_calling: ToolCalling,
+    ctx: &mut RecordCtx<'_, '_>,
+) {
+    match (extra.tool_key, tool_calling) {
+        (Some("function_call"), _) => {
+            ctx.report(RuleCode::ToolUseUnsupported, FieldPath::ItemField(field, index, "function_call"), || {
+                "the message has `function_call`, OpenAI's legacy function calling: write it as `tool_calls`".to_owned()
+            });
+        }
+        (Some(key), ToolCalling::Unsupported) => {
+            ctx.report(RuleCode::ToolUseUnsupported, FieldPath::ItemField(field, index, key), || {
+                format!("the message has `{key}`: tool calls are read in chat records only")
+            });
+        }
+        _ => {}
     }
     if let Some((key, count)) = &extra.unknown_key {
         ctx.report(RuleCode::UnknownMessageKey, FieldPath::ItemField(field, index, key), || {
@@ -76,15 +111,24 @@ fn message_role<D: Dialect>(
     slot: Slot<json::Text<'_>>,
     field: &'static str,
     index: usize,
+    tool_calling: ToolCalling,
     ctx: &mut RecordCtx<'_, '_>,
 ) -> Option<Role> {
     let path = FieldPath::ItemField(field, index, D::ROLE);
     let json::Text(name) = ctx.required(slot, path)?;
+    if tool_calling == ToolCalling::Read && name == Role::Tool.as_str() {
+        return Some(Role::Tool);
+    }
     let role = D::role(&name);
     if role.is_none() {
         if D::TOOL_ROLES.contains(&name.as_ref()) {
-            ctx.report(RuleCode::ToolUseUnsupported, path, || {
-                format!("a `{name}` message (a tool's result): tool calling is not supported, only text conversations")
+            ctx.report(RuleCode::ToolUseUnsupported, path, || match tool_calling {
+                ToolCalling::Read => format!(
+                    "a `{name}` message, OpenAI's legacy function calling: write it as a `tool` message with `tool_call_id`"
+                ),
+                ToolCalling::Unsupported => {
+                    format!("a `{name}` message (a tool's result): tool calls are read in chat records only")
+                }
             });
         } else {
             ctx.report(RuleCode::UnknownRole, path, || format!("role `{name}` is not one of {}", D::ROLES));
@@ -164,6 +208,7 @@ fn message_weight(
 pub(super) fn conversation_messages<'a, D: Dialect>(
     slot: RawMessages<'a, D>,
     field: &'static str,
+    tool_calling: ToolCalling,
     ctx: &mut RecordCtx<'_, '_>,
 ) -> Option<Vec<ViewMessage<'a>>> {
     let items = ctx.required(slot, FieldPath::Field(field))?;
@@ -172,6 +217,6 @@ pub(super) fn conversation_messages<'a, D: Dialect>(
         return None;
     }
     let mut messages = Vec::with_capacity(items.len());
-    push_messages(items, field, ctx, &mut messages);
+    push_messages(items, field, tool_calling, ctx, &mut messages);
     Some(messages)
 }

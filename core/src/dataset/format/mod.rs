@@ -16,6 +16,7 @@ mod messages;
 mod prompt_completion;
 mod sharegpt;
 mod text;
+mod tool_use;
 mod v3;
 mod v4;
 
@@ -28,7 +29,7 @@ use self::detect::Shape;
 use self::json::{Expected, RawMeta, RawRecord, Slot};
 use self::messages::{conversation_messages, push_messages};
 use super::codes::RuleCode;
-use super::conversation::{Conversation, Message, Role, Source, Split};
+use super::conversation::{Conversation, Message, Role, Source, Split, Tool, ToolCall};
 use super::cross_record::MetaKind;
 use super::findings::{FieldPath, Findings, Location};
 use super::rules;
@@ -74,12 +75,33 @@ pub(crate) struct ViewMessage<'a> {
     /// `Some(0)` for an assistant message left out of the loss; `None` otherwise (a weight of
     /// 1 is the default and is not kept).
     pub weight: Option<u8>,
+    /// Its tool calls, or the call it answers (chat with tools; rare, so boxed).
+    pub tools: Option<Box<MessageTools>>,
+}
+
+/// What a chat message says of tool calling.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct MessageTools {
+    /// The calls an assistant message makes.
+    pub calls: Option<Vec<ToolCall>>,
+    /// The call a `tool` message answers.
+    pub call_id: Option<String>,
 }
 
 impl<'a> ViewMessage<'a> {
     /// A message without a weight.
     pub fn new(role: Role, content: Cow<'a, str>, at: MessageAt) -> Self {
-        Self { role, content, at, weight: None }
+        Self { role, content, at, weight: None, tools: None }
+    }
+
+    /// The tools it calls, if any.
+    pub fn tool_calls(&self) -> Option<&[ToolCall]> {
+        self.tools.as_ref().and_then(|tools| tools.calls.as_deref())
+    }
+
+    /// The call it answers, if any.
+    pub fn tool_call_id(&self) -> Option<&str> {
+        self.tools.as_ref().and_then(|tools| tools.call_id.as_deref())
     }
 
     /// Whether the loss is computed on it (as [`Message::is_trained`]).
@@ -88,15 +110,24 @@ impl<'a> ViewMessage<'a> {
     }
 }
 
-/// The canonical chat line the trainer reads: `{"role", "content", "weight"?}`, with
-/// `"weight": 0` on an assistant message that is not trained on.
+/// The canonical chat line the trainer reads: `{"role", "content", "weight"?, "tool_calls"?,
+/// "tool_call_id"?}`, with `"weight": 0` on an assistant message that is not trained on.
 impl Serialize for ViewMessage<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut message = serializer.serialize_struct("Message", 2 + usize::from(self.weight.is_some()))?;
+        let (calls, call_id) = (self.tool_calls(), self.tool_call_id());
+        let fields =
+            2 + usize::from(self.weight.is_some()) + usize::from(calls.is_some()) + usize::from(call_id.is_some());
+        let mut message = serializer.serialize_struct("Message", fields)?;
         message.serialize_field("role", &self.role)?;
         message.serialize_field("content", &self.content)?;
         if let Some(weight) = self.weight {
             message.serialize_field("weight", &weight)?;
+        }
+        if let Some(calls) = calls {
+            message.serialize_field("tool_calls", calls)?;
+        }
+        if let Some(call_id) = call_id {
+            message.serialize_field("tool_call_id", call_id)?;
         }
         message.end()
     }
@@ -132,6 +163,8 @@ pub(crate) struct View<'a> {
     pub training: Training,
     /// The assistant messages learnt from this record: 0 unless trained.
     pub targets: u32,
+    /// The tools its messages may call (chat with tools).
+    pub tools: Option<Vec<Tool>>,
 }
 
 impl<'a> View<'a> {
@@ -150,7 +183,7 @@ impl<'a> View<'a> {
                 training
             };
         let targets = if training == Training::Trained { trained } else { 0 };
-        View { messages, split, id, conversation_id: None, turn_number: None, training, targets }
+        View { messages, split, id, conversation_id: None, turn_number: None, training, targets, tools: None }
     }
 
     /// A 64-bit hash of the roles, weights and texts: equal conversations, equal hashes.
@@ -161,6 +194,14 @@ impl<'a> View<'a> {
             hasher.update(&[message.role as u8 | if message.weight == Some(0) { 0x80 } else { 0 }]);
             hasher.update(&(message.content.len() as u64).to_le_bytes());
             hasher.update(message.content.as_bytes());
+            // Tool calls and results are hashed only where they are, so that conversations
+            // without them hash as before.
+            if let Some(tools) = &message.tools {
+                hasher.update(&serde_json::to_vec(&(&tools.calls, &tools.call_id)).unwrap_or_default());
+            }
+        }
+        if let Some(tools) = &self.tools {
+            hasher.update(&serde_json::to_vec(tools).unwrap_or_default());
         }
         hasher.digest()
     }
@@ -169,7 +210,13 @@ impl<'a> View<'a> {
     pub fn owned_messages(&self) -> Vec<Message> {
         self.messages
             .iter()
-            .map(|m| Message { role: m.role, content: m.content.as_ref().to_owned(), weight: m.weight })
+            .map(|m| Message {
+                role: m.role,
+                content: m.content.as_ref().to_owned(),
+                weight: m.weight,
+                tool_calls: m.tool_calls().map(<[ToolCall]>::to_vec),
+                tool_call_id: m.tool_call_id().map(str::to_owned),
+            })
             .collect()
     }
 
@@ -183,6 +230,7 @@ impl<'a> View<'a> {
                 path: at.prefix.map(str::to_owned),
                 id: self.id.as_deref().map(str::to_owned),
             },
+            tools: self.tools.clone(),
         }
     }
 }

@@ -83,18 +83,35 @@ pub(crate) struct RawMessage<'a, D = OpenAi> {
     dialect: PhantomData<D>,
 }
 
-/// The keys of a message that BrightRun does not train on, when they hold a value.
-#[derive(Debug, Default, PartialEq, Eq)]
+/// The keys of a message other than its role, content and weight, when it has any.
+#[derive(Debug, Default)]
 pub(crate) struct ExtraKeys<'a> {
-    /// The first tool-calling key (`tool_calls`, `function_call`, `tool_call_id`): tool
-    /// calling is not supported.
+    /// The first tool-calling key that holds a value (`tool_calls`, `function_call`,
+    /// `tool_call_id`): read in chat with tools, reported in other formats.
     pub tool_key: Option<&'static str>,
+    /// An assistant message's `tool_calls` (chat with tools).
+    pub tool_calls: Slot<JsonList>,
+    /// A `tool` message's `tool_call_id` (chat with tools).
+    pub tool_call_id: Slot<Text<'a>>,
     /// The first other key, and how many other keys there are.
     pub unknown_key: Option<(Cow<'a, str>, usize)>,
 }
 
 /// Keys of a message that call tools or answer a tool call.
 const TOOL_KEYS: [&str; 3] = ["tool_calls", "function_call", "tool_call_id"];
+
+/// Any JSON array, its items parsed (`tools`, `tool_calls`: rare, checked item by item).
+#[derive(Debug, Default, Deserialize)]
+#[serde(transparent)]
+pub(crate) struct JsonList(pub Vec<serde_json::Value>);
+
+impl Expected for JsonList {
+    const EXPECTED: &'static str = "an array";
+
+    fn accepts(kind: JsonKind) -> bool {
+        kind == JsonKind::Array
+    }
+}
 
 impl<'a, D> RawMessage<'a, D> {
     /// Whether the message has its dialect's role or content key (what tells a ShareGPT
@@ -113,9 +130,39 @@ impl<'a, D> RawMessage<'a, D> {
         self.extra.as_ref().and_then(|extra| extra.tool_key)
     }
 
+    /// Reads `tool_calls` or `tool_call_id`, kept (and noted as a tool key) unless it is
+    /// null or empty.
+    fn tool_value<'de: 'a, A: MapAccess<'de>>(&mut self, key: &'static str, map: &mut A) -> Result<(), A::Error> {
+        let seen = self.extra.as_ref().is_some_and(|extra| match key {
+            "tool_calls" => extra.tool_calls.is_present(),
+            _ => extra.tool_call_id.is_present(),
+        });
+        if seen {
+            return Err(de::Error::duplicate_field(key));
+        }
+        if key == "tool_calls" {
+            let calls: Slot<JsonList> = map.next_value()?;
+            if !matches!(&calls, Slot::Missing | Slot::Null)
+                && !matches!(&calls, Slot::Value(JsonList(items)) if items.is_empty())
+            {
+                let extra = self.extra.get_or_insert_with(Box::default);
+                extra.tool_calls = calls;
+                extra.tool_key.get_or_insert(key);
+            }
+        } else {
+            let id: Slot<Text<'a>> = map.next_value()?;
+            if !matches!(id, Slot::Missing | Slot::Null) {
+                let extra = self.extra.get_or_insert_with(Box::default);
+                extra.tool_call_id = id;
+                extra.tool_key.get_or_insert(key);
+            }
+        }
+        Ok(())
+    }
+
     /// Notes a key that is neither read nor known, whose value is `used`.
     fn other_key(&mut self, key: Cow<'a, str>, used: Used) {
-        // `"tool_calls": null` or `"refusal": null` loses nothing: no finding.
+        // `"function_call": null` or `"refusal": null` loses nothing: no finding.
         if !used.0 {
             return;
         }
@@ -233,6 +280,8 @@ impl<'de: 'a, 'a, L: Dialect> Visitor<'de> for RawMessageVisitor<'a, L> {
                     once(std::mem::replace(&mut emotional_state, true), "emotional_state")?;
                     map.next_value::<IgnoredAny>()?;
                 }
+                Key::Other(name) if name == "tool_calls" => message.tool_value("tool_calls", &mut map)?,
+                Key::Other(name) if name == "tool_call_id" => message.tool_value("tool_call_id", &mut map)?,
                 Key::Other(name) => {
                     let used = map.next_value::<Used>()?;
                     message.other_key(name, used);

@@ -9,14 +9,15 @@
 
 use super::chat::{split, tool_definitions};
 use super::json::RawRecord;
+use super::messages::ToolCalling;
 use super::{RecordCtx, Training, View, conversation_messages, system_message};
 
 /// The canonical form of a ShareGPT record; `None` when it has no usable `conversations`.
 pub(super) fn view<'a>(record: RawRecord<'a>, ctx: &mut RecordCtx<'_, '_>) -> Option<View<'a>> {
     let split = split(record.split, ctx);
-    tool_definitions(record.tools, record.functions, ctx);
+    tool_definitions(record.tools.is_present(), record.functions, ctx);
     let system = system_message(record.system, "system", ctx);
-    let mut messages = conversation_messages(record.conversations, "conversations", ctx)?;
+    let mut messages = conversation_messages(record.conversations, "conversations", ToolCalling::Unsupported, ctx)?;
     if let Some(system) = system {
         messages.insert(0, system);
     }

@@ -8,6 +8,7 @@
 //! on.
 
 use super::json::{Key, RawRecord, Slot, Text};
+use super::messages::ToolCalling;
 use super::{MessageAt, RecordCtx, Training, View, ViewMessage, push_messages, system_message};
 use crate::dataset::codes::RuleCode;
 use crate::dataset::conversation::Role;
@@ -42,7 +43,7 @@ pub(super) fn view<'a>(record: RawRecord<'a>, ctx: &mut RecordCtx<'_, '_>) -> Op
     let mut messages = Vec::with_capacity(history.as_ref().map_or(0, Vec::len) + 3);
     messages.extend(system);
     let history_start = messages.len();
-    push_messages(history.unwrap_or_default(), "conversation_history", ctx, &mut messages);
+    push_messages(history.unwrap_or_default(), "conversation_history", ToolCalling::Unsupported, ctx, &mut messages);
     for message in &mut messages[history_start..] {
         if message.role == Role::Assistant {
             message.weight = Some(0);
@@ -77,6 +78,7 @@ pub(super) fn view<'a>(record: RawRecord<'a>, ctx: &mut RecordCtx<'_, '_>) -> Op
         turn_number,
         training,
         targets: u32::from(training == Training::Trained),
+        tools: None,
     })
 }
 

@@ -11,6 +11,7 @@ mod shapes;
 mod stats;
 mod tables;
 mod text;
+mod tools;
 mod weights;
 
 use serde_json::{Value, json};

@@ -184,7 +184,7 @@ fn cases() -> Vec<PeerCase> {
             (Some(1), Some("messages[0].content")),
         ),
         peer(
-            "openai: tools with tool messages",
+            "openai: tools with tool messages are read",
             json!({
                 "messages": [
                     {"role": "user", "content": "6 x 7?"},
@@ -195,9 +195,9 @@ fn cases() -> Vec<PeerCase> {
                 "tools": [{"type": "function", "function": {"name": "mul", "parameters": {}}}]
             })
             .to_string(),
-            false,
-            &["tool_use_unsupported"],
-            (Some(1), Some("tools")),
+            true,
+            &[],
+            (None, None),
         ),
         peer(
             "openai: logged completions carry null tool fields, which lose nothing",
@@ -229,7 +229,7 @@ fn every_peer_case_gets_a_finding_with_its_line_and_code() {
 }
 
 #[test]
-fn tool_calling_and_content_parts_say_what_is_supported() {
+fn tool_calls_and_content_parts_say_what_is_wrong() {
     let report = check(
         json!({"messages": [
             {"role": "user", "content": [{"type": "text", "text": "q"}, {"type": "input_audio"}, {"kind": "x"}]},
@@ -249,17 +249,14 @@ fn tool_calling_and_content_parts_say_what_is_supported() {
                  BrightRun trains on text and cannot read them"
             ),
             (
-                "messages[1].tool_calls",
-                "the message has `tool_calls`: tool calling is not supported, only text conversations"
+                "messages[1].tool_calls[0]",
+                "`messages[1].tool_calls[0]` has no `function` object (`{\"name\", \"arguments\"}`)"
             ),
-            (
-                "messages[2].role",
-                "a `tool` message (a tool's result): tool calling is not supported, only text conversations"
-            ),
+            ("messages[2].tool_call_id", "`messages[2].tool_call_id` is missing; expected a string"),
+            ("messages[2]", "the conversation ends with a tool message, which is not trained on"),
         ]
     );
-    assert!(of_code(&report, "tool_use_unsupported")[0].suggestion.as_deref().unwrap().contains("plain"));
-    assert_eq!(report.stats.conversations, 1, "the record is still counted, and not converted");
+    assert!(of_code(&report, "invalid_tool_call")[0].suggestion.as_deref().unwrap().contains("arguments"));
 }
 
 #[test]

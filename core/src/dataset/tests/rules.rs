@@ -36,6 +36,23 @@ fn tool_calling() -> serde_json::Value {
     ]})
 }
 
+/// The definition of the tool [`tool_calling`] calls.
+fn multiply() -> serde_json::Value {
+    json!({"type": "function", "function": {"name": "multiply", "parameters": {"type": "object"}}})
+}
+
+/// `record` with `tools`, as a line.
+fn with_tools(mut record: serde_json::Value, tools: serde_json::Value) -> String {
+    record["tools"] = tools;
+    record.to_string()
+}
+
+/// `record` with its messages changed by `change`.
+fn edit(mut record: serde_json::Value, change: impl FnOnce(&mut serde_json::Value)) -> serde_json::Value {
+    change(&mut record["messages"]);
+    record
+}
+
 fn cases() -> Vec<Case> {
     use RuleCode::*;
     let pair = |turn, target: Option<&str>| v4_pair("c1", turn, &[], "hello", target);
@@ -76,10 +93,64 @@ fn cases() -> Vec<Case> {
         case(UnknownRole, chat(&[("human", "hi"), ("assistant", "yo")]).to_string(), Some(1), Some("messages[0].role")),
         case(
             ToolUseUnsupported,
-            jsonl(&[ok().into(), tool_calling()]),
-            Some(2),
-            Some("messages[1].tool_calls"),
+            json!({"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}], "functions": [{"name": "multiply"}]})
+                .to_string(),
+            Some(1),
+            Some("functions"),
         ),
+        case(
+            InvalidToolDefinition,
+            with_tools(tool_calling(), json!([multiply(), {"type": "function"}])),
+            Some(1),
+            Some("tools[1]"),
+        ),
+        case(
+            InvalidToolCall,
+            with_tools(edit(tool_calling(), |m| m[1]["tool_calls"][0]["id"] = json!(null)), json!([multiply()])),
+            Some(1),
+            Some("messages[1].tool_calls[0]"),
+        ),
+        case(
+            ToolArgumentsNotObject,
+            with_tools(edit(tool_calling(), |m| m[1]["tool_calls"][0]["function"]["arguments"] = json!("6, 7")), json!([multiply()])),
+            Some(1),
+            Some("messages[1].tool_calls[0].function.arguments"),
+        ),
+        case(UnknownTool, jsonl(&[ok().into(), tool_calling()]), Some(2), Some("messages[1]")),
+        case(
+            DuplicateToolCallId,
+            with_tools(
+                edit(tool_calling(), |m| {
+                    let call = m[1]["tool_calls"][0].clone();
+                    m[1]["tool_calls"].as_array_mut().unwrap().push(call);
+                }),
+                json!([multiply()]),
+            ),
+            Some(1),
+            Some("messages[1]"),
+        ),
+        case(
+            UnknownToolCallId,
+            with_tools(edit(tool_calling(), |m| m[2]["tool_call_id"] = json!("c2")), json!([multiply()])),
+            Some(1),
+            Some("messages[2]"),
+        ),
+        case(
+            UnansweredToolCall,
+            with_tools(edit(tool_calling(), |m| m[2] = json!({"role": "user", "content": "well?"})), json!([multiply()])),
+            Some(1),
+            Some("messages[2]"),
+        ),
+        case(
+            MisplacedToolField,
+            with_tools(edit(tool_calling(), |m| m[0]["tool_call_id"] = json!("c1")), json!([multiply()])),
+            Some(1),
+            Some("messages[0].tool_call_id"),
+        ),
+        Case {
+            counter: super::tools::chatml(),
+            ..case(ToolsUnsupportedByTemplate, with_tools(tool_calling(), json!([multiply()])), Some(1), None)
+        },
         case(
             ContentPartsUnsupported,
             json!({"messages": [{"role": "user", "content": [{"type": "text", "text": "q"}, {"type": "image_url"}]}, {"role": "assistant", "content": "a"}]})

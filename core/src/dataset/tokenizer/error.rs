@@ -19,6 +19,14 @@ pub enum TokenizerError {
         /// The template engine's message.
         reason: String,
     },
+    /// The chat template cannot render a conversation's tools, tool calls or tool results.
+    #[error("{tokenizer} cannot train on tool calls: {reason}")]
+    ToolsUnsupported {
+        /// The tokenizer, as the report names it.
+        tokenizer: String,
+        /// Why: what the template leaves out or its error.
+        reason: String,
+    },
     /// Encoding failed.
     #[error("tokenization failed: {reason}")]
     Encode {
@@ -31,7 +39,7 @@ impl ErrorCode for TokenizerError {
     fn error_code(&self) -> Code {
         match self {
             TokenizerError::Load { .. } => Code::TokenizerLoadFailed,
-            TokenizerError::Template { .. } => Code::ChatTemplateFailed,
+            TokenizerError::Template { .. } | TokenizerError::ToolsUnsupported { .. } => Code::ChatTemplateFailed,
             TokenizerError::Encode { .. } => Code::TokenizationFailed,
         }
     }

@@ -1,7 +1,7 @@
 //! The estimate used when no tokenizer is available.
 
 use super::{TokenCount, TokenCounter, TokenizerError};
-use crate::dataset::conversation::Message;
+use crate::dataset::conversation::{Message, Tool};
 
 /// Characters per token assumed by the estimate: about 4 for English prose with the BPE
 /// vocabularies of Llama 3, Mistral and Qwen (OpenAI's published rule of thumb).
@@ -10,7 +10,9 @@ pub const CHARS_PER_TOKEN: u64 = 4;
 /// Template tokens assumed around each message (role markers and separators).
 pub const TOKENS_PER_MESSAGE: u64 = 4;
 
-/// An estimate: `ceil(chars / 4) + 4` tokens a message. Never exact, and named as such.
+/// An estimate: `ceil(chars / 4) + 4` tokens a message (its content, and the JSON of its tool
+/// calls), and `ceil(chars / 4)` for the JSON of a conversation's tools. Never exact, and
+/// named as such.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct EstimatedTokenCounter;
 
@@ -26,7 +28,9 @@ impl TokenCounter for EstimatedTokenCounter {
     fn count(&self, messages: &[Message]) -> Result<TokenCount, TokenizerError> {
         let mut count = TokenCount::default();
         for message in messages {
-            let tokens = (message.content.chars().count() as u64).div_ceil(CHARS_PER_TOKEN) + TOKENS_PER_MESSAGE;
+            let calls = message.tool_calls.as_ref().map_or(0, json_chars);
+            let chars = message.content.chars().count() as u64 + calls;
+            let tokens = chars.div_ceil(CHARS_PER_TOKEN) + TOKENS_PER_MESSAGE;
             count.total += tokens;
             if message.is_trained() {
                 count.trainable += tokens;
@@ -34,6 +38,17 @@ impl TokenCounter for EstimatedTokenCounter {
         }
         Ok(count)
     }
+
+    fn count_with_tools(&self, messages: &[Message], tools: Option<&[Tool]>) -> Result<TokenCount, TokenizerError> {
+        let mut count = self.count(messages)?;
+        count.total += tools.map_or(0, json_chars).div_ceil(CHARS_PER_TOKEN);
+        Ok(count)
+    }
+}
+
+/// Characters of `value` written as JSON.
+fn json_chars<T: serde::Serialize + ?Sized>(value: &T) -> u64 {
+    serde_json::to_string(value).map_or(0, |json| json.chars().count() as u64)
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ use super::template::{CHATML_TEMPLATE, ChatTemplate, TemplateConfig};
 use super::walk::TextCounter;
 use super::words;
 use super::{TokenCount, TokenCounter, TokenizerError};
-use crate::dataset::conversation::{Message, document_text};
+use crate::dataset::conversation::{Message, Tool, document_text};
 
 /// Pieces of text (and words) remembered by default: about 40 bytes each, some 10 MB in
 /// all for each of the two caches.
@@ -235,7 +235,47 @@ impl HfTokenCounter {
     /// The text the trainer reads for `messages`: `render(messages, add_generation_prompt)`
     /// of the definition.
     pub fn render(&self, messages: &[Message], add_generation_prompt: bool) -> Result<String, TokenizerError> {
-        self.renderer.render(messages, add_generation_prompt)
+        self.renderer.render(messages, None, add_generation_prompt)
+    }
+
+    /// The text the trainer reads for `messages` given `tools`: `apply_chat_template(messages,
+    /// tools=tools, add_generation_prompt=...)`.
+    pub fn render_with_tools(
+        &self,
+        messages: &[Message],
+        tools: Option<&[Tool]>,
+        add_generation_prompt: bool,
+    ) -> Result<String, TokenizerError> {
+        self.renderer.render(messages, tools, add_generation_prompt)
+    }
+
+    /// Checks that the chat template prints what a conversation with tools holds: the tool
+    /// definitions, the calls and the results; a template that never reads them (its text
+    /// is the same without them) or that refuses them cannot train on them.
+    fn check_renders_tools(&self, messages: &[Message], tools: Option<&[Tool]>) -> Result<(), TokenizerError> {
+        let unsupported = |why: String| TokenizerError::ToolsUnsupported { tokenizer: self.name.clone(), reason: why };
+        if !self.renderer.prints_tools() {
+            return Err(unsupported(
+                "its chat template is BrightRun's default ChatML, which prints only each message's content".to_owned(),
+            ));
+        }
+        let render = |messages: &[Message], tools: Option<&[Tool]>| {
+            self.renderer.render(messages, tools, false).map_err(|error| match error {
+                TokenizerError::Template { reason } => unsupported(format!("its chat template refuses them: {reason}")),
+                other => other,
+            })
+        };
+        let text = render(messages, tools)?;
+        if tools.is_some_and(|tools| !tools.is_empty()) && render(messages, None)? == text {
+            return Err(unsupported("its chat template never prints the `tools` definitions".to_owned()));
+        }
+        if messages.iter().any(|m| m.tool_calls.is_some()) {
+            let without: Vec<Message> = messages.iter().map(|m| Message { tool_calls: None, ..m.clone() }).collect();
+            if render(&without, tools)? == text {
+                return Err(unsupported("its chat template never prints an assistant's `tool_calls`".to_owned()));
+            }
+        }
+        Ok(())
     }
 
     /// `tokens(text)` of the definition: the number of ids of
@@ -279,8 +319,13 @@ impl HfTokenCounter {
 
     /// Renders `messages` and counts the total and the trainable tokens of each turn of
     /// `missing` (indices of assistant messages).
-    fn count_rendered(&self, messages: &[Message], missing: &[usize]) -> Result<(u64, Vec<u64>), TokenizerError> {
-        let rendered = self.renderer.render_turns(messages, missing)?;
+    fn count_rendered(
+        &self,
+        messages: &[Message],
+        tools: Option<&[Tool]>,
+        missing: &[usize],
+    ) -> Result<(u64, Vec<u64>), TokenizerError> {
+        let rendered = self.renderer.render_turns(messages, tools, missing)?;
         let mut prefixes: Vec<usize> = rendered
             .turns
             .iter()
@@ -354,7 +399,7 @@ impl TokenCounter for HfTokenCounter {
         {
             return Ok(TokenCount { total, trainable: turns.into_iter().flatten().sum() });
         }
-        let (total, counted) = self.count_rendered(messages, &missing)?;
+        let (total, counted) = self.count_rendered(messages, None, &missing)?;
         let store = |key: Option<&u128>, tag: u128, value: u64| {
             if let Some(key) = key {
                 self.turns.insert(key ^ tag, value);
@@ -366,6 +411,18 @@ impl TokenCounter for HfTokenCounter {
         }
         let known: u64 = turns.into_iter().flatten().sum();
         Ok(TokenCount { total, trainable: known + counted.iter().sum::<u64>() })
+    }
+
+    /// Conversations with tools are rendered with them, whole (the caches of turns key on
+    /// messages alone), after checking that the template prints them.
+    fn count_with_tools(&self, messages: &[Message], tools: Option<&[Tool]>) -> Result<TokenCount, TokenizerError> {
+        if tools.is_none_or(<[Tool]>::is_empty) && !messages.iter().any(Message::uses_tools) {
+            return self.count(messages);
+        }
+        self.check_renders_tools(messages, tools)?;
+        let trained: Vec<usize> = (0..messages.len()).filter(|&i| messages[i].is_trained()).collect();
+        let (total, counted) = self.count_rendered(messages, tools, &trained)?;
+        Ok(TokenCount { total, trainable: counted.iter().sum() })
     }
 }
 

@@ -42,7 +42,7 @@ pub use template::CHATML_TEMPLATE;
 
 use serde::Serialize;
 
-use super::conversation::Message;
+use super::conversation::{Message, Tool};
 
 /// Tokens of one conversation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -63,6 +63,16 @@ pub trait TokenCounter: Send + Sync {
 
     /// Counts one conversation as the trainer formats it.
     fn count(&self, messages: &[Message]) -> Result<TokenCount, TokenizerError>;
+
+    /// Counts one conversation of chat with tools as the trainer formats it:
+    /// `apply_chat_template(messages, tools=tools)`, the assistant's tool calls trained on and
+    /// the tool results not. A counter whose chat template cannot render tools says so with
+    /// [`TokenizerError::ToolsUnsupported`]. The default counts the messages alone with
+    /// [`TokenCounter::count`].
+    fn count_with_tools(&self, messages: &[Message], tools: Option<&[Tool]>) -> Result<TokenCount, TokenizerError> {
+        let _ = tools;
+        self.count(messages)
+    }
 }
 
 /// The exact counter for `spec`: a path to `tokenizer.json`, a directory holding it, or a

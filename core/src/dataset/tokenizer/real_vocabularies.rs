@@ -12,7 +12,9 @@ use std::path::PathBuf;
 use tokenizers::Tokenizer;
 
 use super::*;
-use crate::dataset::conversation::{Message, Role};
+use crate::dataset::conversation::{
+    FunctionCall, FunctionDefinition, JsonObject, Message, Role, Tool, ToolCall, ToolKind,
+};
 use crate::dataset::test_support::{HOSTILE_SNIPPETS, Rng, Text, hostile_text};
 
 const FIXTURES_VAR: &str = "BRIGHTRUN_VOCAB_FIXTURES";
@@ -93,13 +95,23 @@ fn conversations(seed: u64, count: usize, with_system: bool) -> Vec<Vec<Message>
 
 /// The definition of [`HfTokenCounter`], computed with `tokenizers`' encode of each text.
 fn by_definition(counter: &HfTokenCounter, tokenizer: &Tokenizer, messages: &[Message]) -> TokenCount {
+    by_definition_with_tools(counter, tokenizer, messages, None)
+}
+
+/// The definition with the conversation's `tools` given to the template.
+fn by_definition_with_tools(
+    counter: &HfTokenCounter,
+    tokenizer: &Tokenizer,
+    messages: &[Message],
+    tools: Option<&[Tool]>,
+) -> TokenCount {
     let tokens = |text: &str| tokenizer.encode(text, false).unwrap().len() as u64;
-    let total = tokens(&counter.render(messages, false).unwrap());
+    let total = tokens(&counter.render_with_tools(messages, tools, false).unwrap());
     let mut trainable = 0;
     for (i, message) in messages.iter().enumerate() {
         if message.is_trained() {
-            let through = counter.render(&messages[..=i], false).unwrap();
-            let before = counter.render(&messages[..i], true).unwrap();
+            let through = counter.render_with_tools(&messages[..=i], tools, false).unwrap();
+            let before = counter.render_with_tools(&messages[..i], tools, true).unwrap();
             trainable += if through.starts_with(&before) {
                 tokens(&through).saturating_sub(tokens(&before))
             } else {
@@ -298,5 +310,54 @@ fn plain_text_documents_count_every_token_exactly() {
             (Some(expected), Some(expected)),
             "{name}"
         );
+    }
+}
+
+/// Chat with tools counts exactly on real vocabularies, under Qwen2.5's tool template: hostile
+/// text in the tool descriptions, the call arguments (JSON-escaped by `tojson`), the results
+/// and the answers.
+#[test]
+fn tool_calls_count_exactly_with_a_tool_template() {
+    const TEMPLATE: &str = include_str!("../tests/fixtures/tools_template.jinja");
+    let text = Text::new();
+    let mut rng = Rng(11);
+    for name in ["qwen2-nfc", "cl100k", "o200k"] {
+        let Some(dir) = fixture(name) else { return };
+        let json = std::fs::read_to_string(dir.join(TOKENIZER_FILE)).unwrap();
+        let config = serde_json::json!({"chat_template": TEMPLATE}).to_string();
+        let counter = HfTokenCounter::from_json(name, &json, Some(&config), None).unwrap();
+        let tokenizer = Tokenizer::from_file(dir.join(TOKENIZER_FILE)).unwrap();
+        for i in 0..40 {
+            let mut say = |words: usize| hostile_text(&text, &mut rng, 1 + words);
+            let tools = vec![Tool {
+                kind: ToolKind::Function,
+                function: FunctionDefinition {
+                    name: "search".into(),
+                    description: Some(say(20)),
+                    parameters: JsonObject::from_value(
+                        &serde_json::json!({"type": "object", "properties": {"q": {"type": "string", "description": say(5)}}}),
+                    ),
+                },
+            }];
+            let arguments = JsonObject::from_value(&serde_json::json!({"q": say(10), "n": i, "x": 0.5})).unwrap();
+            let call = ToolCall {
+                id: format!("c{i}"),
+                kind: ToolKind::Function,
+                function: FunctionCall { name: "search".into(), arguments },
+            };
+            let messages = vec![
+                Message::new(Role::User, say(15)),
+                Message::calling(if i % 2 == 0 { String::new() } else { say(5) }, vec![call]),
+                Message::tool_result(format!("c{i}"), say(30)),
+                Message::new(Role::Assistant, say(25)),
+            ];
+            let expected = by_definition_with_tools(&counter, &tokenizer, &messages, Some(&tools));
+            assert_eq!(
+                counter.count_with_tools(&messages, Some(&tools)).unwrap(),
+                expected,
+                "{name}, conversation {i}"
+            );
+            assert!(expected.trainable > 0);
+        }
     }
 }

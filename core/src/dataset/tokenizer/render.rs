@@ -6,7 +6,7 @@ use minijinja::value::Value;
 
 use super::TokenizerError;
 use super::template::{CHATML_TEMPLATE, ChatTemplate};
-use crate::dataset::conversation::Message;
+use crate::dataset::conversation::{Message, Tool};
 
 /// What renders conversations: the template engine, or, for BrightRun's own default
 /// template, plain concatenation (the same text, byte for byte: the template only
@@ -46,17 +46,36 @@ impl Renderer {
         if source == CHATML_TEMPLATE { Renderer::ChatMl } else { Renderer::Jinja(Box::new(template)) }
     }
 
-    /// `render(messages, add_generation_prompt)` of the counting definition.
-    pub(crate) fn render(&self, messages: &[Message], add_generation_prompt: bool) -> Result<String, TokenizerError> {
+    /// `render(messages, add_generation_prompt)` of the counting definition, given `tools`
+    /// (the ChatML writer prints no tools: see [`Renderer::prints_tools`]).
+    pub(crate) fn render(
+        &self,
+        messages: &[Message],
+        tools: Option<&[Tool]>,
+        add_generation_prompt: bool,
+    ) -> Result<String, TokenizerError> {
         match self {
             Renderer::ChatMl => Ok(chatml(messages, add_generation_prompt).0),
-            Renderer::Jinja(template) => template.render(&ChatTemplate::messages(messages), add_generation_prompt),
+            Renderer::Jinja(template) => {
+                template.render(&ChatTemplate::messages(messages), &ChatTemplate::tools(tools), add_generation_prompt)
+            }
         }
     }
 
-    /// The whole text of `messages` and the texts of each turn in `turns` (indices of
-    /// messages, each the message the turn ends with).
-    pub(crate) fn render_turns(&self, messages: &[Message], turns: &[usize]) -> Result<Rendered, TokenizerError> {
+    /// Whether the template may print tools and tool calls: BrightRun's ChatML prints only
+    /// each message's content.
+    pub(crate) fn prints_tools(&self) -> bool {
+        matches!(self, Renderer::Jinja(_))
+    }
+
+    /// The whole text of `messages` (given `tools`) and the texts of each turn in `turns`
+    /// (indices of messages, each the message the turn ends with).
+    pub(crate) fn render_turns(
+        &self,
+        messages: &[Message],
+        tools: Option<&[Tool]>,
+        turns: &[usize],
+    ) -> Result<Rendered, TokenizerError> {
         match self {
             Renderer::ChatMl => {
                 let (text, starts) = chatml(messages, false);
@@ -72,16 +91,17 @@ impl Renderer {
             }
             Renderer::Jinja(template) => {
                 let values: Vec<Value> = ChatTemplate::messages(messages);
-                let text = template.render(&values, false)?;
+                let tools = ChatTemplate::tools(tools);
+                let text = template.render(&values, &tools, false)?;
                 let turns = turns
                     .iter()
                     .map(|&i| {
                         let through = if i + 1 == messages.len() {
                             text.clone()
                         } else {
-                            template.render(&values[..=i], false)?
+                            template.render(&values[..=i], &tools, false)?
                         };
-                        let before = template.render(&values[..i], true)?;
+                        let before = template.render(&values[..i], &tools, true)?;
                         Ok(if text.starts_with(&through) && through.starts_with(&before) {
                             TurnTexts::Prefixes { before: before.len(), through: through.len() }
                         } else {
@@ -145,15 +165,18 @@ mod tests {
         let messages = conversation();
         for end in 0..=messages.len() {
             for prompt in [false, true] {
-                assert_eq!(native.render(&messages[..end], prompt), engine.render(&messages[..end], prompt));
+                assert_eq!(
+                    native.render(&messages[..end], None, prompt),
+                    engine.render(&messages[..end], None, prompt)
+                );
             }
         }
-        assert_eq!(native.render_turns(&messages, &[2, 4]), engine.render_turns(&messages, &[2, 4]));
+        assert_eq!(native.render_turns(&messages, None, &[2, 4]), engine.render_turns(&messages, None, &[2, 4]));
     }
 
     #[test]
     fn turns_are_places_in_the_whole_text_when_they_are_prefixes() {
-        let rendered = jinja(CHATML_TEMPLATE).render_turns(&conversation(), &[2, 4]).unwrap();
+        let rendered = jinja(CHATML_TEMPLATE).render_turns(&conversation(), None, &[2, 4]).unwrap();
         let text = &rendered.text;
         let TurnTexts::Prefixes { before, through } = rendered.turns[0] else { panic!("{rendered:?}") };
         assert!(text[..before].ends_with("<|im_start|>assistant\n"));
@@ -164,7 +187,7 @@ mod tests {
         );
 
         let marked = "{% for m in messages %}{{ m.content }}{% if loop.last %}!{% endif %}{% endfor %}";
-        let rendered = jinja(marked).render_turns(&conversation(), &[2]).unwrap();
+        let rendered = jinja(marked).render_turns(&conversation(), None, &[2]).unwrap();
         assert!(matches!(&rendered.turns[0], TurnTexts::Texts { through, .. } if through.ends_with("Hello!\n\n!")));
     }
 }

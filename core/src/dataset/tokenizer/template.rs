@@ -6,23 +6,27 @@
 //! template, knows Python's string and dict methods (`.strip()`, `.split()`, `.items()`, ...),
 //! and defines `raise_exception(message)`, `strftime_now(format)` and a `tojson` filter that
 //! writes what Python's `json.dumps(..., ensure_ascii=False)` writes. The context holds
-//! `messages` (a list of `{role, content}`), `add_generation_prompt` and the special tokens
-//! `bos_token`, `eos_token`, `unk_token` and `pad_token` where the configuration names them.
+//! `messages` (a list of `{role, content}`, with `tool_calls` on an assistant message that
+//! calls tools and `tool_call_id` on a `tool` message), `tools` (the tool definitions, or
+//! none), `add_generation_prompt` and the special tokens `bos_token`, `eos_token`,
+//! `unk_token` and `pad_token` where the configuration names them. Objects keep the key
+//! order of their JSON text, as Python's dicts do.
 //!
 //! A template is a program from a downloaded file, so it runs on a budget: minijinja's fuel
 //! (instructions plus the bytes it produces) stops endless loops and runaway output, and
 //! every failure becomes [`TokenizerError::Template`].
 
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
+use std::sync::Arc;
 
 use chrono::{DateTime, Local};
 use minijinja::syntax::SyntaxConfig;
-use minijinja::value::{Kwargs, Value, ValueKind};
+use minijinja::value::{Enumerator, Kwargs, Object, ObjectRepr, Value, ValueKind};
 use minijinja::{Environment, Error, ErrorKind, context};
 use serde_json::Value as Json;
 
 use super::TokenizerError;
-use crate::dataset::conversation::Message;
+use crate::dataset::conversation::{Message, Tool};
 
 /// The template used when a tokenizer has none: ChatML, as Qwen and many fine-tunes use it.
 ///
@@ -140,15 +144,128 @@ impl ChatTemplate {
     /// The messages as the template sees them, built once per conversation and shared by
     /// the renders of its prefixes.
     pub(crate) fn messages(messages: &[Message]) -> Vec<Value> {
-        messages.iter().map(|m| context! { role => m.role.as_str(), content => m.content.as_str() }).collect()
+        messages
+            .iter()
+            .map(|m| {
+                let (role, content) = (m.role.as_str(), m.content.as_str());
+                match (&m.tool_calls, &m.tool_call_id) {
+                    (Some(calls), _) => context! { role, content, tool_calls => ordered(calls) },
+                    (None, Some(id)) => context! { role, content, tool_call_id => id.as_str() },
+                    (None, None) => context! { role, content },
+                }
+            })
+            .collect()
     }
 
-    /// Renders `messages` (from [`ChatTemplate::messages`]).
-    pub(crate) fn render(&self, messages: &[Value], add_generation_prompt: bool) -> Result<String, TokenizerError> {
+    /// The `tools` of the context: the definitions, or none (what `transformers` passes when
+    /// it is given no tools).
+    pub(crate) fn tools(tools: Option<&[Tool]>) -> Value {
+        tools.map_or(Value::from(()), ordered)
+    }
+
+    /// Renders `messages` (from [`ChatTemplate::messages`]) with `tools` (from
+    /// [`ChatTemplate::tools`]).
+    pub(crate) fn render(
+        &self,
+        messages: &[Value],
+        tools: &Value,
+        add_generation_prompt: bool,
+    ) -> Result<String, TokenizerError> {
         let template = self.env.get_template(TEMPLATE_NAME).map_err(template_error)?;
         template
-            .render(context! { messages => Value::from(messages), add_generation_prompt => add_generation_prompt })
+            .render(context! {
+                messages => Value::from(messages),
+                tools => tools.clone(),
+                add_generation_prompt => add_generation_prompt,
+            })
             .map_err(template_error)
+    }
+}
+
+/// `value` as the template sees it once the trainer has read it back from the canonical
+/// JSON: objects keep the order of their keys in that JSON.
+fn ordered<T: serde::Serialize + ?Sized>(value: &T) -> Value {
+    serde_json::to_string(value)
+        .ok()
+        .and_then(|json| serde_json::from_str::<OrderedJson>(&json).ok())
+        .map_or(Value::from(()), |OrderedJson(value)| value)
+}
+
+/// A JSON value read into a template value, objects in key order ([`JsonMap`]).
+struct OrderedJson(Value);
+
+impl<'de> serde::Deserialize<'de> for OrderedJson {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(OrderedJsonVisitor)
+    }
+}
+
+struct OrderedJsonVisitor;
+
+impl<'de> serde::de::Visitor<'de> for OrderedJsonVisitor {
+    type Value = OrderedJson;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("JSON")
+    }
+
+    fn visit_unit<E>(self) -> Result<OrderedJson, E> {
+        Ok(OrderedJson(Value::from(())))
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<OrderedJson, E> {
+        Ok(OrderedJson(Value::from(v)))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<OrderedJson, E> {
+        Ok(OrderedJson(Value::from(v)))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<OrderedJson, E> {
+        Ok(OrderedJson(Value::from(v)))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<OrderedJson, E> {
+        Ok(OrderedJson(Value::from(v)))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<OrderedJson, E> {
+        Ok(OrderedJson(Value::from(v)))
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<OrderedJson, A::Error> {
+        let mut items = Vec::new();
+        while let Some(OrderedJson(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(OrderedJson(Value::from(items)))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<OrderedJson, A::Error> {
+        let mut entries = Vec::new();
+        while let Some((key, OrderedJson(value))) = map.next_entry::<String, OrderedJson>()? {
+            entries.push((key, value));
+        }
+        Ok(OrderedJson(Value::from_object(JsonMap(entries))))
+    }
+}
+
+/// A JSON object in the template, its keys in their order (minijinja's own maps sort them).
+#[derive(Debug)]
+struct JsonMap(Vec<(String, Value)>);
+
+impl Object for JsonMap {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Map
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let key = key.as_str()?;
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Values(self.0.iter().map(|(k, _)| Value::from(k.as_str())).collect())
     }
 }
 
@@ -321,7 +438,7 @@ mod tests {
     }
 
     fn render(source: &str, messages: &[Message], add_generation_prompt: bool) -> Result<String, TokenizerError> {
-        template(source).render(&ChatTemplate::messages(messages), add_generation_prompt)
+        template(source).render(&ChatTemplate::messages(messages), &ChatTemplate::tools(None), add_generation_prompt)
     }
 
     fn chat() -> Vec<Message> {
@@ -384,8 +501,10 @@ mod tests {
     #[test]
     fn strftime_now_formats_the_load_time() {
         let now = Local::now();
-        let rendered =
-            ChatTemplate::new("{{ strftime_now('%d %b %Y') }}", &[], now).unwrap().render(&[], false).unwrap();
+        let rendered = ChatTemplate::new("{{ strftime_now('%d %b %Y') }}", &[], now)
+            .unwrap()
+            .render(&[], &ChatTemplate::tools(None), false)
+            .unwrap();
         assert_eq!(rendered, now.format("%d %b %Y").to_string());
     }
 

@@ -1,0 +1,243 @@
+//! Chat with tools, as OpenAI's fine-tuning format writes it: the findings of a fixture of
+//! good and bad records, the canonical form (arguments as JSON objects), the round trip
+//! through `convert`, and exact token counts under a tool-aware chat template in the style of
+//! Qwen2.5 and Hermes; a template that cannot render tools is a finding naming it.
+
+use std::sync::OnceLock;
+
+use serde_json::json;
+
+use super::*;
+use crate::dataset::test_support::train_byte_level;
+use crate::dataset::tokenizer::{CHATML_TEMPLATE, HfTokenCounter};
+use crate::dataset::{ConvertOptions, TRAIN_FILE, Tool, VALIDATION_FILE, convert};
+
+const CHAT_TOOLS: &str = include_str!("fixtures/chat_tools.jsonl");
+
+/// A chat template that renders tools, Qwen2.5's (the Hermes `<tool_call>` style).
+pub(super) const TOOLS_TEMPLATE: &str = include_str!("fixtures/tools_template.jinja");
+
+/// A small trained vocabulary with `template`.
+fn counter_with(name: &str, template: &str) -> HfTokenCounter {
+    static VOCABULARY: OnceLock<String> = OnceLock::new();
+    let tokenizer = VOCABULARY.get_or_init(|| train_byte_level(700, 300).unwrap());
+    let config = json!({"chat_template": template, "eos_token": "<|im_end|>"});
+    HfTokenCounter::from_json(name, tokenizer, Some(&config.to_string()), None).unwrap()
+}
+
+/// An exact counter whose template renders tools.
+fn qwen() -> &'static HfTokenCounter {
+    static COUNTER: OnceLock<HfTokenCounter> = OnceLock::new();
+    COUNTER.get_or_init(|| counter_with("qwen2.5-style", TOOLS_TEMPLATE))
+}
+
+/// An exact counter with BrightRun's default ChatML template, which prints only content.
+pub(super) fn chatml() -> &'static HfTokenCounter {
+    static COUNTER: OnceLock<HfTokenCounter> = OnceLock::new();
+    COUNTER.get_or_init(|| counter_with("chatml", CHATML_TEMPLATE))
+}
+
+fn findings(report: &ValidationReport) -> Vec<(u64, &str, &str)> {
+    report.findings.iter().map(|f| (f.line.unwrap_or(0), f.path.as_deref().unwrap_or(""), f.code.as_str())).collect()
+}
+
+#[test]
+fn every_tool_rule_is_found_where_it_breaks() {
+    let report = check_with(CHAT_TOOLS, &ValidateOptions { min_examples: 0, ..options() });
+    assert_eq!(
+        findings(&report),
+        [
+            (4, "messages[1].tool_calls[0].function.arguments", "tool_arguments_not_object"),
+            (5, "messages[1]", "unknown_tool"),
+            (6, "messages[2]", "unknown_tool_call_id"),
+            (6, "messages[3]", "unanswered_tool_call"),
+            (7, "messages[2]", "unanswered_tool_call"),
+            (8, "messages[1]", "duplicate_tool_call_id"),
+            (9, "tools[0]", "invalid_tool_definition"),
+            (10, "messages[0].tool_calls", "misplaced_tool_field"),
+            (11, "functions", "tool_use_unsupported"),
+        ]
+    );
+    let messages: Vec<&str> = report.findings.iter().map(|f| f.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "the arguments of `get_weather` are the string \"Paris\", which is not a JSON object",
+            "the call of `book_table` names no tool of the record's `tools` (`get_weather`)",
+            "the tool result answers `x`, which no earlier assistant message calls",
+            "the assistant message comes before the result of `c`",
+            "the user message comes before the result of `c`",
+            "the call id `c` is used twice in the conversation",
+            "`tools[0]` has no `function.name`",
+            "`tool_calls` on a user message: only assistant messages call tools",
+            "the record defines `functions`, OpenAI's legacy function calling: define them as `tools` \
+             (`{\"type\": \"function\", \"function\": {...}}`)",
+        ]
+    );
+    assert!(report.findings.iter().all(|f| f.suggestion.is_some()));
+    // Every assistant message is a training pair, its tool calls or its text: 2 a record but
+    // on lines 3 (in the validation split), 9, 10 and 11. Tool results are counted apart.
+    assert_eq!((report.stats.training_pairs, report.stats.validation_pairs), (17, 1));
+    assert_eq!(report.stats.roles.tool, 1 + 2 + 1 + 1 + 1 + 1);
+}
+
+#[test]
+fn the_canonical_form_keeps_tools_and_writes_arguments_as_objects() {
+    let report = check(CHAT_TOOLS.lines().next().unwrap());
+    assert!(report.valid, "{:?}", report.findings);
+    let conversation = &report.sample_data[0];
+    let tools = conversation.tools.as_deref().unwrap();
+    assert_eq!(tools[0].function.name, "get_weather");
+    let call = &conversation.messages[2].tool_calls.as_ref().unwrap()[0];
+    assert_eq!((call.id.as_str(), call.function.arguments.as_str()), ("call_1", r#"{"city":"Paris","unit":"c"}"#));
+    assert_eq!((conversation.messages[2].role, conversation.messages[2].content.as_str()), (Role::Assistant, ""));
+    assert_eq!(conversation.messages[3], Message::tool_result("call_1", r#"{"temp": 21, "sky": "clear"}"#));
+
+    let dir = tempfile::tempdir().unwrap();
+    convert(CHAT_TOOLS.as_bytes(), dir.path(), &ConvertOptions::default()).unwrap();
+    let train = std::fs::read_to_string(dir.path().join(TRAIN_FILE)).unwrap();
+    let first: Value = serde_json::from_str(train.lines().next().unwrap()).unwrap();
+    assert_eq!(
+        first["messages"][2],
+        json!({"role": "assistant", "content": "", "tool_calls": [
+            {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": {"city": "Paris", "unit": "c"}}}
+        ]})
+    );
+    assert_eq!(
+        first["messages"][3],
+        json!({"role": "tool", "content": "{\"temp\": 21, \"sky\": \"clear\"}", "tool_call_id": "call_1"})
+    );
+    assert_eq!(first["tools"][0]["function"]["parameters"]["required"], json!(["city"]));
+    let second: Value = serde_json::from_str(train.lines().nth(1).unwrap()).unwrap();
+    assert_eq!(second["messages"][1]["tool_calls"][1]["function"]["arguments"], json!({"city": "Rome"}), "objects too");
+    assert_eq!(train.lines().count(), 3, "lines 1, 2 and 7");
+    let validation = std::fs::read_to_string(dir.path().join(VALIDATION_FILE)).unwrap();
+    assert_eq!(validation.lines().count(), 1);
+    // Files without tools convert as before: no `tools`, no tool keys.
+    let plain = jsonl(&[chat_n(1)]);
+    convert(plain.as_bytes(), dir.path(), &ConvertOptions::default()).unwrap();
+    let line = std::fs::read_to_string(dir.path().join(TRAIN_FILE)).unwrap();
+    assert!(!line.contains("tool"), "{line}");
+}
+
+/// `count_with_tools` by its definition: each rendered text encoded whole.
+fn by_definition(counter: &HfTokenCounter, messages: &[Message], tools: Option<&[Tool]>) -> TokenCount {
+    let tokens = |text: String| counter.count_text(&text).unwrap();
+    let total = tokens(counter.render_with_tools(messages, tools, false).unwrap());
+    let trainable = (0..messages.len())
+        .filter(|&i| messages[i].is_trained())
+        .map(|i| {
+            tokens(counter.render_with_tools(&messages[..=i], tools, false).unwrap())
+                - tokens(counter.render_with_tools(&messages[..i], tools, true).unwrap())
+        })
+        .sum();
+    TokenCount { total, trainable }
+}
+
+#[test]
+fn a_template_with_tools_counts_them_exactly_and_trains_on_the_calls() {
+    let options = ValidateOptions { min_examples: 0, ..options() };
+    let good = [0, 1, 2, 6].map(|i| CHAT_TOOLS.lines().nth(i).unwrap());
+    let mut sum = TokenCount::default();
+    for line in good {
+        let report = validate(line.as_bytes(), &options, qwen()).unwrap();
+        assert_eq!(report.counts.get("token_count_failed"), None, "{:?}", report.findings);
+        assert_eq!(report.counts.get("tools_unsupported_by_template"), None, "{:?}", report.findings);
+        let conversation = &report.sample_data[0];
+        let expected = by_definition(qwen(), &conversation.messages, conversation.tools.as_deref());
+        assert_eq!(
+            (report.stats.total_tokens, report.stats.trainable_tokens),
+            (Some(expected.total), Some(expected.trainable))
+        );
+        sum.total += expected.total;
+        sum.trainable += expected.trainable;
+    }
+    // What is trained on in the first line: the call, as the template writes it, and the answer.
+    let report = check(good[0]);
+    let conversation = &report.sample_data[0];
+    let tools = conversation.tools.as_deref();
+    let (messages, render) =
+        (&conversation.messages, |m: &[Message], g| qwen().render_with_tools(m, tools, g).unwrap());
+    let before = render(&messages[..2], true);
+    let through = render(&messages[..3], false);
+    assert_eq!(
+        &through[before.len()..],
+        "<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\", \"unit\": \"c\"}}\n</tool_call><|im_end|>\n"
+    );
+    assert!(before.contains("<tools>\n{\"type\": \"function\", \"function\": {\"name\": \"get_weather\""), "{before}");
+    let result = render(&messages[..4], false);
+    assert!(result.ends_with(
+        "<|im_start|>user\n<tool_response>\n{\"temp\": 21, \"sky\": \"clear\"}\n</tool_response><|im_end|>\n"
+    ));
+
+    // The good lines: the same sums, and the canonical chat `convert` writes counts the same.
+    let report = validate(good.join("\n").as_bytes(), &options, qwen()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    convert(CHAT_TOOLS.as_bytes(), dir.path(), &ConvertOptions::default()).unwrap();
+    let mut canonical = std::fs::read(dir.path().join(TRAIN_FILE)).unwrap();
+    canonical.extend(std::fs::read(dir.path().join(VALIDATION_FILE)).unwrap());
+    let again = validate(&canonical[..], &options, qwen()).unwrap();
+    assert!(again.counts.keys().all(|code| code == "unanswered_tool_call"), "{:?}", again.findings);
+    for stats in [&report.stats, &again.stats] {
+        assert_eq!((stats.total_tokens, stats.trainable_tokens), (Some(sum.total), Some(sum.trainable)));
+        // (The canonical files say the split by their name, not in each line.)
+        assert_eq!(stats.training_pairs + stats.validation_pairs, 7);
+    }
+    let dir2 = tempfile::tempdir().unwrap();
+    convert(&canonical[..], dir2.path(), &ConvertOptions::default()).unwrap();
+    let mut twice = std::fs::read(dir2.path().join(TRAIN_FILE)).unwrap();
+    twice.extend(std::fs::read(dir2.path().join(VALIDATION_FILE)).unwrap());
+    assert_eq!(
+        String::from_utf8(twice).unwrap(),
+        String::from_utf8(canonical).unwrap(),
+        "the canonical chat is a fixed point"
+    );
+}
+
+#[test]
+fn a_template_that_cannot_render_tools_is_a_finding_naming_the_model() {
+    let options = ValidateOptions { min_examples: 0, ..options() };
+    let first = CHAT_TOOLS.lines().next().unwrap();
+    let ignoring =
+        counter_with("org/plain-model", "{% for m in messages %}{{ m.role }}: {{ m.content }}\n{% endfor %}");
+    let refusing = counter_with(
+        "org/strict-model",
+        "{% for m in messages %}{% if m.role not in ['system', 'user', 'assistant'] %}\
+         {{ raise_exception('Only user and assistant roles are supported!') }}{% endif %}{{ m.content }}{% endfor %}",
+    );
+    let calls_only = json!({"messages": [
+        {"role": "user", "content": "Time?"},
+        {"role": "assistant", "tool_calls": [{"id": "t", "type": "function", "function": {"name": "now", "arguments": "{}"}}]}
+    ], "tools": [{"type": "function", "function": {"name": "now"}}]})
+    .to_string();
+    let prints_tools_only = counter_with(
+        "org/half-model",
+        "{{ tools | tojson }}{% for m in messages %}{{ m.role }}: {{ m.content }}\n{% endfor %}",
+    );
+    for (counter, input, why) in [
+        (chatml(), first, "its chat template is BrightRun's default ChatML, which prints only each message's content"),
+        (&ignoring, first, "its chat template never prints the `tools` definitions"),
+        (
+            &refusing,
+            first,
+            "its chat template refuses them: invalid operation: Only user and assistant roles are supported!",
+        ),
+        (&prints_tools_only, &calls_only[..], "its chat template never prints an assistant's `tool_calls`"),
+    ] {
+        let report = validate(input.as_bytes(), &options, counter).unwrap();
+        assert!(!report.valid);
+        let found = of_code(&report, "tools_unsupported_by_template");
+        assert_eq!(found.len(), 1, "{:?}", report.findings);
+        let name = counter.name();
+        assert!(
+            found[0].message.starts_with(&format!("{name} cannot train on this conversation's tool calls: {why}")),
+            "{}",
+            found[0].message
+        );
+        assert!(found[0].suggestion.as_deref().unwrap().contains("Qwen2.5"));
+        assert_eq!(report.stats.total_tokens, Some(0), "not counted");
+    }
+    // Conversations without tools are counted as before by the same counters.
+    let report = validate(jsonl(&[chat_n(1)]).as_bytes(), &options, chatml()).unwrap();
+    assert!(report.valid, "{:?}", report.findings);
+}

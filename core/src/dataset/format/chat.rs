@@ -4,7 +4,7 @@
 //! ([`super::messages::push_messages`]); tool calling (`tools`, assistant `tool_calls`,
 //! `tool` messages) as OpenAI's fine-tuning format writes it ([`super::tool_use`]).
 
-use super::json::{RawRecord, Text, Used};
+use super::json::{JsonList, RawRecord, Slot, Text, Used};
 use super::messages::ToolCalling;
 use super::{RecordCtx, Training, View, conversation_messages, tool_use};
 use crate::dataset::codes::RuleCode;
@@ -15,7 +15,7 @@ use crate::dataset::findings::FieldPath;
 pub(super) fn view<'a>(record: RawRecord<'a>, ctx: &mut RecordCtx<'_, '_>) -> Option<View<'a>> {
     let split = split(record.split, ctx);
     let tools = tool_use::definitions(record.tools, ctx);
-    tool_definitions(false, record.functions, ctx);
+    legacy_functions(record.functions, ctx);
     let training = match ctx.optional(record.weight, FieldPath::Field("weight")) {
         Some(weight) if weight.0 == 0.0 => Training::ZeroWeight,
         Some(weight) if weight.0 != 1.0 => {
@@ -38,14 +38,18 @@ pub(super) fn view<'a>(record: RawRecord<'a>, ctx: &mut RecordCtx<'_, '_>) -> Op
     Some(view)
 }
 
-/// Reports tool definitions a format does not read: `tools` (read in chat only) and
-/// OpenAI's legacy `functions`.
-pub(super) fn tool_definitions(tools: bool, functions: Used, ctx: &mut RecordCtx<'_, '_>) {
-    if tools {
+/// Reports the `tools` of a format that does not read tool calls (all but chat), unless it
+/// is null or empty.
+pub(super) fn unread_tools(tools: &Slot<JsonList>, ctx: &mut RecordCtx<'_, '_>) {
+    if matches!(tools, Slot::Wrong(_)) || matches!(tools, Slot::Value(JsonList(items)) if !items.is_empty()) {
         ctx.report(RuleCode::ToolUseUnsupported, FieldPath::Field("tools"), || {
             "the record defines `tools`: tool calls are read in chat records only".to_owned()
         });
     }
+}
+
+/// Reports OpenAI's legacy function definitions (`functions`), which are not read.
+pub(super) fn legacy_functions(functions: Used, ctx: &mut RecordCtx<'_, '_>) {
     if functions.0 {
         ctx.report(RuleCode::ToolUseUnsupported, FieldPath::Field("functions"), || {
             "the record defines `functions`, OpenAI's legacy function calling: define them as `tools` \

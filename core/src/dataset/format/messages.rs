@@ -131,7 +131,8 @@ fn message_role<D: Dialect>(
                 }
             });
         } else {
-            ctx.report(RuleCode::UnknownRole, path, || format!("role `{name}` is not one of {}", D::ROLES));
+            let tool = if tool_calling == ToolCalling::Read { ", tool" } else { "" };
+            ctx.report(RuleCode::UnknownRole, path, || format!("role `{name}` is not one of {}{tool}", D::ROLES));
         }
     }
     role

@@ -7,7 +7,7 @@
 //! turns. A `conversations` of objects without `from` or `value` is a brightrun_lora_v4
 //! document's ([`super::detect::Shape`]).
 
-use super::chat::{split, tool_definitions};
+use super::chat::{legacy_functions, split, unread_tools};
 use super::json::RawRecord;
 use super::messages::ToolCalling;
 use super::{RecordCtx, Training, View, conversation_messages, system_message};
@@ -15,7 +15,8 @@ use super::{RecordCtx, Training, View, conversation_messages, system_message};
 /// The canonical form of a ShareGPT record; `None` when it has no usable `conversations`.
 pub(super) fn view<'a>(record: RawRecord<'a>, ctx: &mut RecordCtx<'_, '_>) -> Option<View<'a>> {
     let split = split(record.split, ctx);
-    tool_definitions(record.tools.is_present(), record.functions, ctx);
+    unread_tools(&record.tools, ctx);
+    legacy_functions(record.functions, ctx);
     let system = system_message(record.system, "system", ctx);
     let mut messages = conversation_messages(record.conversations, "conversations", ToolCalling::Unsupported, ctx)?;
     if let Some(system) = system {

@@ -14,9 +14,10 @@ use crate::dataset::codes::RuleCode;
 use crate::dataset::conversation::{FunctionCall, FunctionDefinition, JsonObject, Role, Tool, ToolCall, ToolKind};
 use crate::dataset::findings::FieldPath;
 
-/// The record's `tools`, when it has any; malformed entries are reported and left out.
+/// The record's `tools`, when it has any (`[]` is none); malformed entries are reported and
+/// left out.
 pub(super) fn definitions(slot: Slot<JsonList>, ctx: &mut RecordCtx<'_, '_>) -> Option<Vec<Tool>> {
-    let JsonList(items) = ctx.optional(slot, FieldPath::Field("tools"))?;
+    let JsonList(items) = ctx.optional(slot, FieldPath::Field("tools")).filter(|JsonList(items)| !items.is_empty())?;
     let mut tools: Vec<Tool> = Vec::with_capacity(items.len());
     for (index, item) in items.iter().enumerate() {
         match definition(item) {

@@ -307,7 +307,7 @@ fn messages_say_what_is_wrong() {
     let report = check(r#"{"messages": [{"role": "user", "content": 3}, {"role": "assistant", "content": "a"}]}"#);
     assert_eq!(of_code(&report, "wrong_type")[0].message, "`messages[0].content` is a number; expected a string");
     let report = check(chat(&[("bot", "hi")]).to_string());
-    assert_eq!(of_code(&report, "unknown_role")[0].message, "role `bot` is not one of system, user, assistant");
+    assert_eq!(of_code(&report, "unknown_role")[0].message, "role `bot` is not one of system, user, assistant, tool");
     let report = check(jsonl(&[chat_n(1), chat_n(1)]));
     assert_eq!(of_code(&report, "duplicate_conversation")[0].message, "the same conversation as line 1");
 }

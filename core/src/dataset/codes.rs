@@ -75,8 +75,9 @@ rule_codes! {
         "write each record as a JSON object `{...}` on its own line";
     /// A record of no format BrightRun reads, in a file whose format could not be recognised.
     UnknownFormat => "unknown_format", Error,
-        "write one chat record a line: `{\"messages\": [{\"role\": \"user\", \"content\": \"...\"}, \
-         {\"role\": \"assistant\", \"content\": \"...\"}]}`";
+        "give each record the keys of one format (the message names the closest and what it lacks), or force \
+         that format with `--format`; a chat record is `{\"messages\": [{\"role\": \"user\", \"content\": \
+         \"...\"}, {\"role\": \"assistant\", \"content\": \"...\"}]}`";
     /// A record of another format than the file's.
     FormatMismatch => "format_mismatch", Error,
         "use one format for the whole file; convert the other records or split the file";

@@ -250,18 +250,19 @@ pub(crate) const KNOWN_FORMATS: &str = "chat records need `messages`, prompt/com
 
 /// The keys of each format's records: those it needs, then those it reads besides. A record
 /// of no format is compared with these to name the closest format.
-const SIGNATURES: [(&str, &[&str], &[&str]); 7] = [
-    ("a chat record", &["messages"], &["weight", "split", "tools", "functions"]),
-    ("a prompt/completion record", &["prompt", "completion"], &["split"]),
-    ("an Alpaca record", &["instruction", "output"], &["input", "system", "split"]),
-    ("a ShareGPT record", &["conversations"], &["system", "split", "tools"]),
-    ("a brightrun_lora_v3 record", &["conversation_id", "turns"], &[]),
+const SIGNATURES: [(&str, DatasetFormat, &[&str], &[&str]); 7] = [
+    ("a chat record", DatasetFormat::Chat, &["messages"], &["weight", "split", "tools", "functions"]),
+    ("a prompt/completion record", DatasetFormat::PromptCompletion, &["prompt", "completion"], &["split"]),
+    ("an Alpaca record", DatasetFormat::Alpaca, &["instruction", "output"], &["input", "system", "split"]),
+    ("a ShareGPT record", DatasetFormat::Sharegpt, &["conversations"], &["system", "split", "tools"]),
+    ("a brightrun_lora_v3 record", DatasetFormat::BrightrunLoraV3, &["conversation_id", "turns"], &[]),
     (
         "a brightrun_lora_v4 pair",
+        DatasetFormat::BrightrunLoraV4,
         &["id", "conversation_id", "turn_number", "current_user_input", "target_response"],
         &["system_prompt", "conversation_history", "conversation_metadata", "emotional_context", "training_metadata"],
     ),
-    ("a plain-text record", &["text"], &["split"]),
+    ("a plain-text record", DatasetFormat::Text, &["text"], &["split"]),
 ];
 
 /// The format closest to an object of no format with these `keys`, in words: the format
@@ -270,8 +271,8 @@ const SIGNATURES: [(&str, &[&str], &[&str]); 7] = [
 /// missing (`response` is not read)``. `None` when no needed key of any format is present.
 pub(crate) fn closest_format(keys: &[String]) -> Option<String> {
     let has = |key: &&str| keys.iter().any(|k| k == key);
-    let (name, needed, read) =
-        SIGNATURES.iter().filter(|(_, needed, _)| needed.iter().any(&has)).max_by_key(|(_, needed, _)| {
+    let (name, format, needed, read) =
+        SIGNATURES.iter().filter(|(_, _, needed, _)| needed.iter().any(&has)).max_by_key(|(_, _, needed, _)| {
             let present = needed.iter().filter(|key| has(key)).count();
             (present, usize::MAX - (needed.len() - present))
         })?;
@@ -284,6 +285,7 @@ pub(crate) fn closest_format(keys: &[String]) -> Option<String> {
         .take(KEYS_NAMED)
         .collect();
     let mut text = format!("it looks like {name}");
+    let complete = missing.is_empty();
     match missing.len() {
         0 => {}
         1 => text.push_str(&format!(", but {} is missing", listed(missing))),
@@ -293,6 +295,12 @@ pub(crate) fn closest_format(keys: &[String]) -> Option<String> {
         0 => {}
         1 => text.push_str(&format!(" ({} is not read)", listed(unread))),
         _ => text.push_str(&format!(" ({} are not read)", listed(unread))),
+    }
+    if complete {
+        text.push_str(&format!(
+            "; to read such records with those keys left unread, force the format: `--format {}`",
+            format.as_str()
+        ));
     }
     Some(text)
 }
@@ -456,7 +464,10 @@ mod tests {
         let closest = |json: &str| describe_record(json).and_then(|(_, closest)| closest);
         assert_eq!(
             closest(r#"{"text": "a", "url": "u", "id": 1}"#).as_deref(),
-            Some("it looks like a plain-text record (`url` is not read)")
+            Some(
+                "it looks like a plain-text record (`url` is not read); to read such records with those keys left \
+                 unread, force the format: `--format text`"
+            )
         );
     }
 

@@ -94,7 +94,10 @@ fn a_record_with_text_and_other_keys_is_told_its_closest_format() {
     let finding = &report.findings[0];
     assert_eq!(finding.code, "unknown_format");
     assert!(
-        finding.message.contains("it looks like a plain-text record (`timestamp`, `url` are not read)"),
+        finding.message.contains(
+            "it looks like a plain-text record (`timestamp`, `url` are not read); to read such records with those \
+             keys left unread, force the format: `--format text`"
+        ),
         "{}",
         finding.message
     );

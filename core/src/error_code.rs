@@ -229,7 +229,7 @@ error_codes! {
     /// A conversion found no record of a known format in the first lines.
     UnknownDatasetFormat => "unknown_dataset_format", InvalidInput, [DatasetError],
         "validate the file to see what each record lacks (docs/formats.md)";
-    /// A CSV or Parquet dataset that cannot be read as a table.
+    /// A CSV, Parquet or Arrow dataset that cannot be read as a table.
     InvalidTable => "invalid_table", InvalidInput, [DatasetError],
         "write the table again (Parquet or Arrow from pandas, pyarrow or datasets; CSV with one header row of unique column names)";
     /// A source of a kind that is not read as a dataset (a directory that is not one saved Hugging Face dataset).

@@ -71,11 +71,14 @@ impl<'a> Rows<'a> {
     }
 }
 
+/// Appends the JSON number of a row.
+type WriteNumber<'a> = Box<dyn Fn(usize, &mut Vec<u8>) + 'a>;
+
 /// How the values of one array are written: the array downcast once per batch.
 enum Cell<'a> {
     Null,
     Boolean(&'a arrow_array::BooleanArray),
-    Number(Box<dyn Fn(usize, &mut Vec<u8>) + 'a>, &'a dyn Array),
+    Number(WriteNumber<'a>, &'a dyn Array),
     Utf8(Text<'a>),
     /// A string of a structured column: the JSON it holds.
     JsonText(Text<'a>, &'a str),
@@ -129,7 +132,7 @@ impl ListOffsets<'_> {
     }
 }
 
-fn numbers<T: ArrowPrimitiveType>(array: &dyn Array) -> Box<dyn Fn(usize, &mut Vec<u8>) + '_>
+fn numbers<T: ArrowPrimitiveType>(array: &dyn Array) -> WriteNumber<'_>
 where
     T::Native: serde::Serialize,
 {

@@ -17,13 +17,16 @@ use crate::dataset::reader::{CHUNK_BYTES, Piece};
 /// Bytes of the input read so far, shared with the reader that counts them.
 pub(crate) type ByteCount = Rc<Cell<u64>>;
 
+/// A batch being written: the batch, its columns' keys, and its next row.
+type Current = (RecordBatch, Vec<Vec<u8>>, usize);
+
 /// The rows of record batches (from `B`, in order) as pieces of JSON lines.
 pub(crate) struct BatchSource<B> {
     batches: B,
     layout: Layout,
     bytes: ByteCount,
     /// The batch being written, its columns' keys, and its next row.
-    current: Option<(RecordBatch, Vec<Vec<u8>>, usize)>,
+    current: Option<Current>,
     pieces: RowPieces,
     spare: Vec<Vec<u8>>,
 }
@@ -39,8 +42,8 @@ impl<B: Iterator<Item = Result<RecordBatch, ArrowError>>> BatchSource<B> {
 /// has; `None` at the end.
 fn batch<'c>(
     batches: &mut impl Iterator<Item = Result<RecordBatch, ArrowError>>,
-    current: &'c mut Option<(RecordBatch, Vec<Vec<u8>>, usize)>,
-) -> io::Result<Option<&'c mut (RecordBatch, Vec<Vec<u8>>, usize)>> {
+    current: &'c mut Option<Current>,
+) -> io::Result<Option<&'c mut Current>> {
     while current.as_ref().is_none_or(|(batch, _, row)| *row >= batch.num_rows()) {
         let Some(batch) = batches.next() else {
             *current = None;

@@ -691,7 +691,7 @@ export type JobStage = "queued_on_backend" | "loading" | "training" | "evaluatin
 export type JobStatus = "queued" | "initializing" | "running" | "completed" | "failed" | "cancelled"
 
 /** How the records of a file are laid out. */
-export type Layout = "jsonl" | "json_document" | "json_array" | "csv" | "parquet"
+export type Layout = "jsonl" | "json_document" | "json_array" | "csv" | "parquet" | "arrow"
 
 /** `datasets.list`: a page of the user's datasets, newest first. */
 export interface ListDatasetsArgs {

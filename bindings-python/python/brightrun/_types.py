@@ -1468,9 +1468,9 @@ JobStatus = Literal["queued", "initializing", "running", "completed", "failed", 
 """The status of a training job."""
 _JOBSTATUS = ("queued", "initializing", "running", "completed", "failed", "cancelled",)
 
-Layout = Literal["jsonl", "json_document", "json_array", "csv", "parquet"]
+Layout = Literal["jsonl", "json_document", "json_array", "csv", "parquet", "arrow"]
 """How the records of a file are laid out."""
-_LAYOUT = ("jsonl", "json_document", "json_array", "csv", "parquet",)
+_LAYOUT = ("jsonl", "json_document", "json_array", "csv", "parquet", "arrow",)
 
 
 @dataclass(frozen=True)

@@ -719,7 +719,7 @@ export type JobStatus = "queued" | "initializing" | "running" | "completed" | "f
 export type JsonObject = Record<string, unknown>
 
 /** How the records of a file are laid out. */
-export type Layout = "jsonl" | "json_document" | "json_array" | "csv" | "parquet"
+export type Layout = "jsonl" | "json_document" | "json_array" | "csv" | "parquet" | "arrow"
 
 /** `datasets.list`: a page of the user's datasets, newest first. */
 export interface ListDatasetsArgs {

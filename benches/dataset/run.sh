@@ -7,8 +7,9 @@
 #   (c) the reference: the counting definition computed with `Tokenizer::encode` of every
 #       text it names, 2 threads (naive-count), on the first REFERENCE_MB of each file;
 #       (b) on the same part prints the same totals;
-#   (d) the chat and prompt/completion records as JSONL, CSV and Parquet (written by pyarrow
-#       from TABLES_PYTHON, when it has it): time per conversation of each.
+#   (d) the chat and prompt/completion records as JSONL, CSV, Parquet and Arrow (an IPC stream,
+#       as `datasets.save_to_disk` writes its shards; written by pyarrow from TABLES_PYTHON,
+#       when it has it): time per conversation of each.
 # Usage: benches/dataset/run.sh [DATA_DIR] (default /tmp/brightrun-bench). CHAT_MB (200: the
 # chat file and the prompt/completion file),
 # V4_MB (300) and REFERENCE_MB (10) size the files; they are generated once and kept. The
@@ -93,18 +94,22 @@ for f in v4 chat; do
         totals
     done
 done
-echo "== (d) tables: the same records as JSONL, CSV and Parquet, per conversation (all cores)"
+echo "== (d) tables: the same records as JSONL, CSV, Parquet and Arrow, per conversation (all cores)"
 # The tables are written by pyarrow (as pandas and Hugging Face datasets write them) with
 # $TABLES_PYTHON (default python3); skipped when it has no pyarrow.
 tables_python=${TABLES_PYTHON:-python3}
 if "$tables_python" -c "import pyarrow" 2>/dev/null; then
     "$tables_python" - "$data" <<'PY'
 import csv, json, os, sys
-import pyarrow.json as pj, pyarrow.parquet as pq
+import pyarrow as pa, pyarrow.json as pj, pyarrow.parquet as pq
 data = sys.argv[1]
 for name in ("chat", "prompt_completion"):
     if not os.path.exists(f"{data}/{name}.parquet"):
         pq.write_table(pj.read_json(f"{data}/{name}.jsonl"), f"{data}/{name}.parquet")
+    if not os.path.exists(f"{data}/{name}.arrow"):
+        table = pj.read_json(f"{data}/{name}.jsonl")
+        with pa.OSFile(f"{data}/{name}.arrow", "wb") as sink, pa.ipc.new_stream(sink, table.schema) as writer:
+            writer.write_table(table)
 if not os.path.exists(f"{data}/prompt_completion.csv"):
     with open(f"{data}/prompt_completion.jsonl") as lines, open(f"{data}/prompt_completion.csv", "w", newline="") as out:
         writer = csv.writer(out)
@@ -113,7 +118,8 @@ if not os.path.exists(f"{data}/prompt_completion.csv"):
             record = json.loads(line)
             writer.writerow([record["prompt"], record["completion"]])
 PY
-    for f in chat.jsonl chat.parquet prompt_completion.jsonl prompt_completion.csv prompt_completion.parquet; do
+    for f in chat.jsonl chat.parquet chat.arrow prompt_completion.jsonl prompt_completion.csv prompt_completion.parquet \
+        prompt_completion.arrow; do
         measure "validate --no-tokens $f" "$data/$f" "$bin/brightrun" validate "$data/$f" --no-tokens --json --min-examples 0
         python3 -c "
 import json

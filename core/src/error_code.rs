@@ -229,12 +229,12 @@ error_codes! {
     /// A conversion found no record of a known format in the first lines.
     UnknownDatasetFormat => "unknown_dataset_format", InvalidInput, [DatasetError],
         "validate the file to see what each record lacks (docs/formats.md)";
-    /// A CSV or Parquet dataset that cannot be read as a table.
+    /// A CSV, Parquet or Arrow dataset that cannot be read as a table.
     InvalidTable => "invalid_table", InvalidInput, [DatasetError],
-        "write the table again (Parquet from pandas or pyarrow; CSV with one header row of unique column names)";
-    /// A file of a kind that is not read as a dataset (an Apache Arrow file).
+        "write the table again (Parquet or Arrow from pandas, pyarrow or datasets; CSV with one header row of unique column names)";
+    /// A source of a kind that is not read as a dataset (a directory that is not one saved Hugging Face dataset).
     UnsupportedSource => "unsupported_source", InvalidInput, [DatasetError],
-        "convert the file as the message says, to JSON Lines, CSV or Parquet";
+        "give what the message says: a dataset file, or the directory of one saved dataset (one split)";
     /// A validation or conversion option out of range (max_seq_len, validation_fraction, ...).
     InvalidOption => "invalid_option", InvalidInput, [DatasetError],
         "give the option a value in the range the message states";

@@ -1526,9 +1526,9 @@ _JOBSTATUS = ("queued", "initializing", "running", "completed", "failed", "cance
 
 JsonObject = dict[str, Any]
 
-Layout = Literal["jsonl", "json_document", "json_array", "csv", "parquet"]
+Layout = Literal["jsonl", "json_document", "json_array", "csv", "parquet", "arrow"]
 """How the records of a file are laid out."""
-_LAYOUT = ("jsonl", "json_document", "json_array", "csv", "parquet",)
+_LAYOUT = ("jsonl", "json_document", "json_array", "csv", "parquet", "arrow",)
 
 
 @dataclass(frozen=True)

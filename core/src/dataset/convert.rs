@@ -24,7 +24,7 @@ use super::findings::{Findings, Location};
 use super::format::detect::Layout;
 use super::format::{View, ViewMessage};
 use super::inflate::InflateLimits;
-use super::reader::{DEFAULT_MAX_LINE_BYTES, Progress, open_file};
+use super::reader::{DEFAULT_MAX_LINE_BYTES, Progress};
 use super::scan::{Input, ScanSettings, Scanned, Unrecognised, scan};
 use crate::model::DatasetFormat;
 
@@ -119,8 +119,8 @@ pub fn convert_path(
     out_dir: &Path,
     options: &ConvertOptions,
 ) -> Result<ConvertSummary, DatasetError> {
-    let (file, size) = open_file(path.as_ref())?;
-    convert_sized(Input::<File>::File(file), size, out_dir, options)
+    let (input, size) = Input::open(path.as_ref())?;
+    convert_sized(input, size, out_dir, options)
 }
 
 /// [`convert`] of an input of `input_size` bytes, when known.

@@ -44,14 +44,14 @@ pub enum DatasetError {
         /// What was seen, and the formats that were expected.
         reason: String,
     },
-    /// A CSV or Parquet table that cannot be read as one (a corrupt Parquet file, a header
-    /// row naming a column twice).
+    /// A CSV, Parquet or Arrow table that cannot be read as one (a corrupt Parquet or Arrow
+    /// file, a header row naming a column twice, a saved dataset's unreadable `state.json`).
     #[error("the dataset table cannot be read: {reason}")]
     InvalidTable {
         /// What is wrong.
         reason: String,
     },
-    /// A kind of file that is not read as a dataset, with how to turn it into one that is.
+    /// A kind of source that is not read as a dataset, with how to give one that is.
     #[error("the dataset is {what}, which is not read as a dataset: {fix}")]
     UnsupportedSource {
         /// What the file is.

@@ -9,15 +9,13 @@
 //! `tokio_util::io::SyncIoBridge`).
 
 use std::collections::VecDeque;
-use std::fs::File;
 use std::io::{self, BufRead, BufReader, Cursor, Read};
-use std::path::Path;
+
 use std::sync::Arc;
 
 use flate2::read::MultiGzDecoder;
 
 use super::codes::RuleCode;
-use super::error::DatasetError;
 use super::inflate::{InflateLimits, Inflating};
 
 /// Called with the number of input bytes read so far (compressed bytes for a gzip file), for
@@ -47,13 +45,6 @@ const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 /// The UTF-8 byte-order mark.
 const BOM: [u8; 3] = [0xef, 0xbb, 0xbf];
-
-/// Opens a dataset file; returns it with its size, when the file system tells it.
-pub(crate) fn open_file(path: &Path) -> Result<(File, Option<u64>), DatasetError> {
-    let file = File::open(path).map_err(|e| DatasetError::open(path, e))?;
-    let size = file.metadata().ok().filter(|metadata| metadata.is_file()).map(|metadata| metadata.len());
-    Ok((file, size))
-}
 
 /// Counts the bytes read from the raw input and reports them to the progress callback.
 pub(crate) struct Counted<R> {
@@ -350,6 +341,7 @@ mod tests {
     use std::io::Write;
 
     use super::*;
+    use crate::dataset::error::DatasetError;
 
     fn chunker(bytes: &[u8], max_line: usize, chunk_bytes: usize) -> LineChunker<Decoded<&[u8]>> {
         let mut chunker = LineChunker::new(Decoded::new(bytes, None, InflateLimits::default()).unwrap(), max_line);

@@ -6,6 +6,7 @@
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io::Read;
+use std::path::{Path, PathBuf};
 
 use super::chunk::{ChunkOutput, LineRules, RecordSink, error_text, process_piece};
 use super::document;
@@ -15,7 +16,7 @@ use super::format::json::{RawRecord, Slot};
 use super::inflate::InflateLimits;
 use super::pipeline::{self, PieceSource};
 use super::reader::{Decoded, LineChunker, Piece, Progress, lines};
-use super::table::{self, Opened, ParquetSource, TableSource};
+use super::table::{self, InPlace, Opened, TableSource};
 use crate::model::DatasetFormat;
 
 /// Non-blank lines looked at to recognise the format of a JSONL file.
@@ -75,8 +76,23 @@ impl ScanSettings {
 pub(crate) enum Input<R> {
     /// A stream, read once from start to end.
     Stream(R),
-    /// A file on disk: a Parquet file is read in place (a stream of one is first copied).
+    /// A file on disk: a Parquet or Arrow file is read in place (a stream of one is first copied).
     File(File),
+    /// A directory: a Hugging Face dataset saved to disk (`datasets.save_to_disk`).
+    SavedDataset(PathBuf),
+}
+
+impl Input<File> {
+    /// Opens the dataset at `path`: a file, or the directory of a saved Hugging Face dataset;
+    /// returns it with its size, when the file system tells it.
+    pub(crate) fn open(path: &Path) -> Result<(Self, Option<u64>), DatasetError> {
+        if path.is_dir() {
+            return Ok((Input::SavedDataset(path.to_owned()), None));
+        }
+        let file = File::open(path).map_err(|e| DatasetError::open(path, e))?;
+        let size = file.metadata().ok().filter(|metadata| metadata.is_file()).map(|metadata| metadata.len());
+        Ok((Input::File(file), size))
+    }
 }
 
 /// What the pass found out about the file as a whole.
@@ -103,17 +119,39 @@ pub(crate) fn scan<R: Read, S: RecordSink + Send>(
     match input {
         Input::Stream(reader) => scan_stream(reader, settings, make_sink, merge),
         Input::File(mut file) => {
-            if !table::is_parquet_file(&mut file).map_err(|e| DatasetError::read(e, false))? {
-                return scan_stream(file, settings, make_sink, merge);
-            }
-            let mut table = ParquetSource::open(file, settings.max_line_bytes)?;
-            let scanned = scan_table(&mut table, false, settings, make_sink, merge)?;
-            if let Some(progress) = &settings.progress {
-                progress(scanned.bytes);
-            }
-            Ok(scanned)
+            let scanned = match table::in_place(&mut file).map_err(|e| DatasetError::read(e, false))? {
+                None => return scan_stream(file, settings, make_sink, merge),
+                Some(InPlace::Parquet) => scan_table(
+                    &mut table::parquet_file(file, settings.max_line_bytes)?,
+                    false,
+                    settings,
+                    make_sink,
+                    merge,
+                )?,
+                Some(InPlace::Arrow) => scan_table(
+                    &mut table::arrow_file(file, settings.max_line_bytes)?,
+                    false,
+                    settings,
+                    make_sink,
+                    merge,
+                )?,
+            };
+            Ok(progressed(scanned, settings))
+        }
+        Input::SavedDataset(dir) => {
+            let mut table = table::saved_dataset(&dir, settings.max_line_bytes)?;
+            Ok(progressed(scan_table(&mut table, false, settings, make_sink, merge)?, settings))
         }
     }
+}
+
+/// `scanned`, after telling the progress callback that all its bytes were read (a table
+/// read in place, whose reader reports no progress as it goes).
+fn progressed(scanned: Scanned, settings: &ScanSettings) -> Scanned {
+    if let Some(progress) = &settings.progress {
+        progress(scanned.bytes);
+    }
+    scanned
 }
 
 /// [`scan`] of a stream: decompressed if it is gzip, then recognised as a table or text.
@@ -130,6 +168,8 @@ fn scan_stream<R: Read, S: RecordSink + Send>(
         Opened::Text(input) => scan_text(input, gzip, settings, make_sink, merge),
         Opened::Csv(mut table) => scan_table(&mut table, gzip, settings, make_sink, merge),
         Opened::Parquet(mut table) => scan_table(&mut table, gzip, settings, make_sink, merge),
+        Opened::ArrowStream(mut table) => scan_table(&mut table, gzip, settings, make_sink, merge),
+        Opened::ArrowFile(mut table) => scan_table(&mut table, gzip, settings, make_sink, merge),
     }
 }
 

@@ -1,7 +1,6 @@
 //! Validating a dataset: one streaming pass that checks every record, counts tokens and
 //! gathers the statistics of the report.
 
-use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
@@ -12,7 +11,6 @@ use super::cross_record::{ConversationFact, CrossRecord, Fact, MetaKind};
 use super::error::DatasetError;
 use super::findings::{FieldPath, Findings, Location};
 use super::format::View;
-use super::reader::open_file;
 use super::report::{SAMPLE_SIZE, ValidateOptions, ValidationReport};
 use super::scan::{Input, ScanSettings, Scanned, Unrecognised, scan};
 use super::stats::{FileTotals, StatsAccumulator, TokenInfo};
@@ -39,8 +37,8 @@ pub fn validate_path(
     options: &ValidateOptions,
     counter: &dyn TokenCounter,
 ) -> Result<ValidationReport, DatasetError> {
-    let (file, size) = open_file(path.as_ref())?;
-    validate_sized(Input::<File>::File(file), size, options, counter)
+    let (input, size) = Input::open(path.as_ref())?;
+    validate_sized(input, size, options, counter)
 }
 
 /// [`validate`] of an input of `input_size` bytes, when known.

@@ -21,11 +21,14 @@ pub enum Layout {
     Csv,
     /// A Parquet file: a row is a record, and a finding's line is its 1-based row number.
     Parquet,
+    /// Apache Arrow: an IPC file or stream, or a Hugging Face dataset saved to disk; a row is
+    /// a record, and a finding's line is its 1-based row number across the shards.
+    Arrow,
 }
 
 impl Layout {
-    /// The layout's name, as in JSON: `jsonl`, `json_document`, `json_array`, `csv` or
-    /// `parquet`.
+    /// The layout's name, as in JSON: `jsonl`, `json_document`, `json_array`, `csv`,
+    /// `parquet` or `arrow`.
     pub const fn as_str(&self) -> &'static str {
         match self {
             Layout::Jsonl => "jsonl",
@@ -33,6 +36,7 @@ impl Layout {
             Layout::JsonArray => "json_array",
             Layout::Csv => "csv",
             Layout::Parquet => "parquet",
+            Layout::Arrow => "arrow",
         }
     }
 }

@@ -12,7 +12,6 @@
 use std::fmt;
 
 use serde::de::IgnoredAny;
-use serde_json::Value;
 
 /// Columns whose values are JSON arrays or objects.
 const STRUCTURED: [&str; 9] = [
@@ -85,14 +84,7 @@ impl fmt::Display for NotJson {
 pub(crate) fn write_csv_cell(kind: CellKind, column: &str, cell: &str, out: &mut Vec<u8>) -> Result<bool, NotJson> {
     match kind {
         _ if cell.is_empty() && kind != CellKind::Text => Ok(false),
-        CellKind::Structured => {
-            serde_json::from_str::<IgnoredAny>(cell)
-                .map_err(|e| NotJson { column: column.to_owned(), reason: e.to_string() })?;
-            // Line breaks in valid JSON are whitespace between tokens (never inside a string):
-            // spaces keep the record on one line.
-            out.extend(cell.trim().bytes().map(|b| if b == b'\n' || b == b'\r' { b' ' } else { b }));
-            Ok(true)
-        }
+        CellKind::Structured => write_json_text(column, cell, out).map(|()| true),
         CellKind::Numeric if serde_json::from_str::<serde_json::Number>(cell).is_ok() => {
             out.extend_from_slice(cell.as_bytes());
             Ok(true)
@@ -104,21 +96,70 @@ pub(crate) fn write_csv_cell(kind: CellKind, column: &str, cell: &str, out: &mut
     }
 }
 
-/// Appends `text` as a JSON string.
-pub(crate) fn write_string(text: &str, out: &mut Vec<u8>) {
-    // Writing to a Vec cannot fail, and a &str always serialises.
-    let _ = serde_json::to_writer(out, text);
+/// Appends the JSON value whose text `text` is (a cell of the structured column `column`)
+/// on one line.
+pub(crate) fn write_json_text(column: &str, text: &str, out: &mut Vec<u8>) -> Result<(), NotJson> {
+    serde_json::from_str::<IgnoredAny>(text)
+        .map_err(|e| NotJson { column: column.to_owned(), reason: e.to_string() })?;
+    // Line breaks in valid JSON are whitespace between tokens (never inside a string):
+    // spaces keep the record on one line.
+    out.extend(text.trim().bytes().map(|b| if b == b'\n' || b == b'\r' { b' ' } else { b }));
+    Ok(())
 }
 
-/// A Parquet row's value of column `column`, with a structured column stored as JSON text
-/// parsed into its value.
-pub(crate) fn parquet_value(column: &str, value: Value) -> Result<Value, NotJson> {
-    match value {
-        Value::String(text) if CellKind::of(column) == CellKind::Structured => {
-            serde_json::from_str(&text).map_err(|e| NotJson { column: column.to_owned(), reason: e.to_string() })
+/// Appends `text` as a JSON string, escaped as `serde_json` escapes it: `"` and `\\`, the
+/// control characters `\b \f \n \r \t` by name and the others as `\u00XX`. Eight bytes are
+/// looked at a time, so text with little to escape is copied in runs.
+pub(crate) fn write_string(text: &str, out: &mut Vec<u8>) {
+    let bytes = text.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    let mut run = 0;
+    let mut at = 0;
+    while at < bytes.len() {
+        if let Some(word) = bytes.get(at..at + 8) {
+            let word = u64::from_le_bytes(word.try_into().unwrap_or_default());
+            if !needs_escape(word) {
+                at += 8;
+                continue;
+            }
         }
-        other => Ok(other),
+        let byte = bytes[at];
+        let escape: &[u8] = match byte {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0x08 => b"\\b",
+            0x0c => b"\\f",
+            0..0x20 => &[b'\\', b'u', b'0', b'0', HEX[usize::from(byte >> 4)], HEX[usize::from(byte & 0xf)]],
+            _ => {
+                at += 1;
+                continue;
+            }
+        };
+        out.extend_from_slice(&bytes[run..at]);
+        out.extend_from_slice(escape);
+        at += 1;
+        run = at;
     }
+    out.extend_from_slice(&bytes[run..]);
+    out.push(b'"');
+}
+
+/// Lowercase hexadecimal digits, as `serde_json` writes `\u00XX`.
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Whether any of the eight bytes of `word` is `"`, `\\` or a control character (below 0x20).
+fn needs_escape(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero_byte = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    // A byte below 0x20: subtracting 0x20 borrows into its high bit (bytes of 0x80 and above
+    // are masked out, so they never count).
+    let control = word.wrapping_sub(0x20 * ONES) & !word & HIGH;
+    control | zero_byte(word ^ (u64::from(b'"') * ONES)) | zero_byte(word ^ (u64::from(b'\\') * ONES)) != 0
 }
 
 #[cfg(test)]
@@ -146,6 +187,17 @@ mod tests {
     }
 
     #[test]
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        let mut every_byte: String = (0_u8..0x80).map(char::from).collect();
+        every_byte.push_str("é — 🙂 \"quoted\" back\\slash, a long run of plain text\u{7f}\u{1f}");
+        for text in ["", "a", "plain text longer than eight bytes", "\"", "12345678\n", every_byte.as_str()] {
+            let mut out = Vec::new();
+            write_string(text, &mut out);
+            assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(text).unwrap(), "{text:?}");
+        }
+    }
+
+    #[test]
     fn numbers_text_and_missing_values() {
         assert_eq!(cell("weight", "0").unwrap().unwrap(), "0");
         assert_eq!(cell("weight", "heavy").unwrap().unwrap(), "\"heavy\"");
@@ -153,13 +205,5 @@ mod tests {
         assert_eq!(cell("split", ""), Ok(None));
         assert_eq!(cell("prompt", "").unwrap().unwrap(), "\"\"");
         assert_eq!(cell("prompt", "say \"hi\"\n").unwrap().unwrap(), "\"say \\\"hi\\\"\\n\"");
-    }
-
-    #[test]
-    fn parquet_strings_of_structured_columns_are_parsed() {
-        let parsed = parquet_value("messages", Value::String("[{\"role\": \"user\"}]".into())).unwrap();
-        assert_eq!(parsed, serde_json::json!([{"role": "user"}]));
-        assert_eq!(parquet_value("prompt", Value::String("[1]".into())).unwrap(), Value::String("[1]".into()));
-        assert!(parquet_value("turns", Value::String("nope".into())).is_err());
     }
 }

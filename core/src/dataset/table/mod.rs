@@ -1,17 +1,21 @@
-//! Tables as datasets: CSV (or TSV) with a header row, and Parquet.
+//! Tables as datasets: CSV (or TSV) with a header row, Parquet, and Apache Arrow (IPC files
+//! and streams, and the directories Hugging Face `datasets.save_to_disk` writes).
 //!
 //! Each row becomes the JSON record its columns name, so every format's rules, findings and
 //! conversion apply to a table unchanged: a `prompt,completion` table holds prompt/completion
 //! records, a `messages` column holding each row's messages makes a chat table (a CSV cell
 //! of a structured column holds its JSON text; see [`cells`]). A table is recognised from its
-//! first bytes: Parquet by its magic number, CSV by a header row naming at least one column
+//! first bytes: Parquet and Arrow by their magic numbers, CSV by a header row naming at least one column
 //! that some format reads (`messages`, `prompt`, `instruction`, `conversations`, ...), so a
 //! JSON file is never taken for one.
 //!
 //! Where findings point: a CSV row keeps the line of the file it starts on (the header is
-//! line 1; a row with quoted line breaks spans several lines); a Parquet row's line is its
-//! 1-based row number.
+//! line 1; a row with quoted line breaks spans several lines); a Parquet or Arrow row's line
+//! is its 1-based row number.
 
+mod arrays;
+mod arrow;
+mod batches;
 pub(crate) mod cells;
 mod csv;
 mod parquet;
@@ -19,8 +23,9 @@ mod parquet;
 use std::fs::File;
 use std::io::{self, Cursor, Read, Seek, SeekFrom};
 
+pub(crate) use self::arrow::{ArrowFiles, ArrowStream, file as arrow_file, saved_dataset};
 use self::csv::CsvSource;
-pub(crate) use self::parquet::ParquetSource;
+pub(crate) use self::parquet::{ParquetSource, open as parquet_file};
 use super::codes::RuleCode;
 use super::error::DatasetError;
 use super::format::detect::Layout;
@@ -107,6 +112,10 @@ pub(crate) enum Opened<R: Read> {
     Csv(CsvSource<Peeked<R>>),
     /// A Parquet file.
     Parquet(ParquetSource),
+    /// An Arrow IPC stream.
+    ArrowStream(ArrowStream<Peeked<R>>),
+    /// An Arrow IPC file.
+    ArrowFile(ArrowFiles),
 }
 
 /// Recognises a table from the first bytes of `input` (decompressed already);
@@ -114,15 +123,13 @@ pub(crate) enum Opened<R: Read> {
 pub(crate) fn open<R: Read>(mut input: R, gzip: bool, max_line_bytes: usize) -> Result<Opened<R>, DatasetError> {
     let head = peek(&mut input).map_err(|e| DatasetError::read(e, gzip))?;
     if head.starts_with(PARQUET_MAGIC) {
-        return ParquetSource::spool(Cursor::new(head).chain(input), gzip, max_line_bytes).map(Opened::Parquet);
+        return parquet::from_stream(Cursor::new(head).chain(input), gzip, max_line_bytes).map(Opened::Parquet);
     }
-    if head.starts_with(ARROW_FILE_MAGIC) || head.starts_with(ARROW_STREAM_MAGIC) {
-        return Err(DatasetError::UnsupportedSource {
-            what: "an Apache Arrow file (what Hugging Face `datasets.save_to_disk` writes)".to_owned(),
-            fix: "write it as Parquet (`dataset.to_parquet(\"data.parquet\")`) or JSON Lines \
-                  (`dataset.to_json(\"data.jsonl\")`) and use that file"
-                .to_owned(),
-        });
+    if head.starts_with(ARROW_FILE_MAGIC) {
+        return arrow::file_from_stream(Cursor::new(head).chain(input), gzip, max_line_bytes).map(Opened::ArrowFile);
+    }
+    if head.starts_with(ARROW_STREAM_MAGIC) {
+        return arrow::stream(Cursor::new(head).chain(input), max_line_bytes).map(Opened::ArrowStream);
     }
     match csv::header(&head) {
         Some(header) => CsvSource::new(Cursor::new(head).chain(input), header, max_line_bytes).map(Opened::Csv),
@@ -130,16 +137,37 @@ pub(crate) fn open<R: Read>(mut input: R, gzip: bool, max_line_bytes: usize) -> 
     }
 }
 
-/// Whether `file` is a Parquet file; it is read again from its start afterwards.
-pub(crate) fn is_parquet_file(file: &mut File) -> io::Result<bool> {
-    let mut magic = [0_u8; PARQUET_MAGIC.len()];
-    let found = match file.read_exact(&mut magic) {
-        Ok(()) => magic == PARQUET_MAGIC,
-        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => false,
-        Err(e) => return Err(e),
-    };
+/// A file on disk that is read in place rather than as a stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum InPlace {
+    /// A Parquet file.
+    Parquet,
+    /// An Arrow IPC file or stream.
+    Arrow,
+}
+
+/// What `file` is, when it is read in place; it is read again from its start afterwards.
+pub(crate) fn in_place(file: &mut File) -> io::Result<Option<InPlace>> {
+    let mut magic = Vec::with_capacity(ARROW_FILE_MAGIC.len());
+    file.by_ref().take(ARROW_FILE_MAGIC.len() as u64).read_to_end(&mut magic)?;
     file.seek(SeekFrom::Start(0))?;
-    Ok(found)
+    Ok(if magic.starts_with(PARQUET_MAGIC) {
+        Some(InPlace::Parquet)
+    } else if magic.starts_with(ARROW_FILE_MAGIC) || magic.starts_with(ARROW_STREAM_MAGIC) {
+        Some(InPlace::Arrow)
+    } else {
+        None
+    })
+}
+
+/// Copies `input` to an unnamed temporary file (removed by the system when it is closed),
+/// for a table that is read from its end. `gzip` says whether the stream is decompressed
+/// gzip (for the errors).
+fn spool(mut input: impl Read, gzip: bool) -> Result<File, DatasetError> {
+    let mut file = tempfile::tempfile().map_err(|e| DatasetError::read(e, false))?;
+    io::copy(&mut input, &mut file).map_err(|e| DatasetError::read(e, gzip))?;
+    file.seek(SeekFrom::Start(0)).map_err(|e| DatasetError::read(e, false))?;
+    Ok(file)
 }
 
 /// Reads the first bytes of `input`: up to its first line break (a CSV header), at most

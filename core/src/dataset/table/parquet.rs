@@ -1,95 +1,79 @@
-//! Parquet tables: one record per row, its columns by name (nested lists and structs as JSON
-//! arrays and objects), read row group by row group.
+//! Parquet tables: one record per row, its columns by name, decoded to Arrow arrays a batch
+//! of rows at a time and written as JSON lines from the arrays (see [`super::arrays`]).
 //!
 //! A Parquet file is read from its end (the footer holds the schema and where the row
 //! groups are), so a stream is first copied to an unnamed temporary file, which the system
-//! removes when it is closed; a file on disk is read in place ([`ParquetSource::open`]).
+//! removes when it is closed; a file on disk is read in place ([`open`]).
+//!
+//! Decoding (decompressing pages, checking UTF-8) costs about as much as checking the rows,
+//! so it runs on a thread of its own, a few batches ahead of the thread that writes the
+//! rows as JSON lines: memory stays bounded by [`AHEAD`] batches.
 
+use std::cell::Cell;
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::Read;
+use std::rc::Rc;
+use std::sync::mpsc::{self, Receiver};
+use std::thread;
 
-use parquet::file::reader::{FileReader, SerializedFileReader};
-use parquet::record::reader::RowIter;
+use arrow_array::RecordBatch;
+use arrow_schema::ArrowError;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
-use super::cells::{parquet_value, write_string};
-use super::{RowPieces, TableSource};
-use crate::dataset::codes::RuleCode;
+use super::batches::BatchSource;
+use super::spool;
 use crate::dataset::error::DatasetError;
 use crate::dataset::format::detect::Layout;
-use crate::dataset::pipeline::PieceSource;
-use crate::dataset::reader::{CHUNK_BYTES, Piece};
 
-/// The rows of a Parquet file as pieces of JSON lines, one line per row.
-pub(crate) struct ParquetSource {
-    rows: RowIter<'static>,
-    file_bytes: u64,
-    pieces: RowPieces,
-}
+/// Rows decoded at a time: a bounded slice of a row group, however large the row group is.
+const BATCH_ROWS: usize = 1024;
 
-impl ParquetSource {
-    /// Copies `input` to an unnamed temporary file and reads it from there.
-    /// `gzip` says whether the stream is decompressed gzip (for the errors).
-    pub fn spool(mut input: impl Read, gzip: bool, max_line_bytes: usize) -> Result<Self, DatasetError> {
-        let mut file = tempfile::tempfile().map_err(|e| DatasetError::read(e, false))?;
-        io::copy(&mut input, &mut file).map_err(|e| DatasetError::read(e, gzip))?;
-        Self::open(file, max_line_bytes)
-    }
+/// Batches decoded ahead of the one being written.
+const AHEAD: usize = 2;
 
-    /// Reads the Parquet file `file`.
-    pub fn open(file: File, max_line_bytes: usize) -> Result<Self, DatasetError> {
-        let file_bytes = file.metadata().map_err(|e| DatasetError::read(e, false))?.len();
-        let reader = SerializedFileReader::new(file)
-            .map_err(|e| DatasetError::InvalidTable { reason: format!("not a readable Parquet file: {e}") })?;
-        if reader.metadata().file_metadata().schema_descr().num_columns() == 0 {
-            return Err(DatasetError::InvalidTable { reason: "the Parquet file has no columns".to_owned() });
-        }
-        Ok(Self { rows: reader.into_iter(), file_bytes, pieces: RowPieces::new(max_line_bytes) })
+/// The rows of a Parquet file.
+pub(crate) type ParquetSource = BatchSource<Decoded>;
+
+/// Record batches decoded on a thread of their own; the thread stops at the end of the file,
+/// or when this is dropped.
+pub(crate) struct Decoded(Receiver<Result<RecordBatch, ArrowError>>);
+
+impl Iterator for Decoded {
+    type Item = Result<RecordBatch, ArrowError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0.recv().ok()
     }
 }
 
-/// Appends a row as a JSON line, or says why it cannot be one.
-fn write_row(row: parquet::record::Row, out: &mut Vec<u8>) -> Result<(), String> {
-    out.push(b'{');
-    for (index, (column, field)) in row.into_columns().into_iter().enumerate() {
-        if index > 0 {
-            out.push(b',');
-        }
-        write_string(&column, out);
-        out.push(b':');
-        let value = parquet_value(&column, field.to_json_value()).map_err(|e| e.to_string())?;
-        serde_json::to_writer(&mut *out, &value).map_err(|e| e.to_string())?;
-    }
-    out.extend_from_slice(b"}\n");
-    Ok(())
+/// Copies `input` to an unnamed temporary file and reads it from there.
+/// `gzip` says whether the stream is decompressed gzip (for the errors).
+pub(crate) fn from_stream(input: impl Read, gzip: bool, max_line_bytes: usize) -> Result<ParquetSource, DatasetError> {
+    open(spool(input, gzip)?, max_line_bytes)
 }
 
-impl PieceSource for ParquetSource {
-    fn next_piece(&mut self) -> io::Result<Option<Piece>> {
-        if let Some(piece) = self.pieces.take_pending() {
-            return Ok(Some(piece));
-        }
-        let mut buf = Vec::with_capacity(CHUNK_BYTES + CHUNK_BYTES / 4);
-        while buf.len() < CHUNK_BYTES {
-            let Some(row) = self.rows.next() else { break };
-            let row = row.map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("a Parquet row: {e}")))?;
-            let start = buf.len();
-            let written = write_row(row, &mut buf).map_err(|message| (RuleCode::MalformedRow, message));
-            if !self.pieces.keep_row(&mut buf, start, written) {
-                break;
+/// Reads the Parquet file `file`.
+pub(crate) fn open(file: File, max_line_bytes: usize) -> Result<ParquetSource, DatasetError> {
+    let file_bytes = file.metadata().map_err(|e| DatasetError::read(e, false))?.len();
+    let not_parquet = |e: parquet::errors::ParquetError| DatasetError::InvalidTable {
+        reason: format!("not a readable Parquet file: {e}"),
+    };
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(not_parquet)?;
+    if builder.schema().fields().is_empty() {
+        return Err(DatasetError::InvalidTable { reason: "the Parquet file has no columns".to_owned() });
+    }
+    let reader = builder.with_batch_size(BATCH_ROWS).build().map_err(not_parquet)?;
+    let (sender, receiver) = mpsc::sync_channel(AHEAD);
+    thread::Builder::new()
+        .name("brightrun-parquet".to_owned())
+        .spawn(move || {
+            for batch in reader {
+                // A failed send: the reader was dropped, nothing more is wanted.
+                if sender.send(batch).is_err() {
+                    break;
+                }
             }
-        }
-        Ok(self.pieces.finish(buf))
-    }
-
-    fn recycle(&mut self, _piece: Piece) {}
-}
-
-impl TableSource for ParquetSource {
-    fn layout(&self) -> Layout {
-        Layout::Parquet
-    }
-
-    fn bytes(&self) -> u64 {
-        self.file_bytes
-    }
+        })
+        .map_err(|e| DatasetError::read(e, false))?;
+    Ok(BatchSource::new(Decoded(receiver), Layout::Parquet, Rc::new(Cell::new(file_bytes)), max_line_bytes))
 }

@@ -28,8 +28,13 @@ fn sample(report: &ValidationReport, index: usize) -> Vec<(Role, &str)> {
 pub(super) fn converted(input: impl AsRef<[u8]>) -> (Vec<Vec<Message>>, Vec<Vec<Message>>) {
     let dir = tempfile::tempdir().unwrap();
     convert(input.as_ref(), dir.path(), &ConvertOptions::default()).unwrap();
+    converted_in(dir.path())
+}
+
+/// The messages of each line of both files a conversion wrote to `dir`.
+pub(super) fn converted_in(dir: &std::path::Path) -> (Vec<Vec<Message>>, Vec<Vec<Message>>) {
     let read = |name: &str| -> Vec<Vec<Message>> {
-        let text = std::fs::read_to_string(dir.path().join(name)).unwrap();
+        let text = std::fs::read_to_string(dir.join(name)).unwrap();
         text.lines()
             .map(|line| {
                 let value: Value = serde_json::from_str(line).unwrap();

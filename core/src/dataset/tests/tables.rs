@@ -1,11 +1,12 @@
-//! Tables: CSV, TSV and Parquet datasets. A table gives the report and the training files
-//! of the JSON Lines of its records, with findings on the file's own lines (CSV) or rows
-//! (Parquet). The Parquet fixtures were written by pyarrow, as pandas and Hugging Face
-//! `datasets` write them (`scripts/table-fixtures`), beside the JSON Lines of the same rows.
+//! Tables: CSV, TSV, Parquet and Arrow datasets. A table gives the report and the training
+//! files of the JSON Lines of its records, with findings on the file's own lines (CSV) or
+//! rows (Parquet, Arrow). The Parquet and Arrow fixtures were written by pyarrow and
+//! `datasets`, as pandas and Hugging Face `datasets` write them (`scripts/table-fixtures`),
+//! beside the JSON Lines of the same rows.
 
 use std::io::Write;
 
-use super::shapes::converted;
+use super::shapes::{converted, converted_in};
 use super::*;
 use crate::dataset::{ConvertOptions, Layout, convert};
 use crate::error_code::ErrorCode;
@@ -31,6 +32,15 @@ const PARQUET_FIXTURES: [(&[u8], &str, DatasetFormat); 5] = [
     ),
     (include_bytes!("fixtures/tables/text.parquet"), include_str!("fixtures/tables/text.jsonl"), DatasetFormat::Text),
 ];
+
+/// `(arrow, jsonl of the same records)`: an IPC stream, then an IPC file.
+const ARROW_FIXTURES: [(&[u8], &str); 2] = [
+    (include_bytes!("fixtures/tables/chat.arrow"), include_str!("fixtures/tables/chat.jsonl")),
+    (include_bytes!("fixtures/tables/sharegpt.arrow"), include_str!("fixtures/tables/sharegpt.jsonl")),
+];
+
+/// The chat records saved by `datasets.save_to_disk` in two shards.
+const SAVED_CHAT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src/dataset/tests/fixtures/tables/chat_saved");
 
 /// The error a validation of `input` stops with.
 fn failure(input: &[u8]) -> DatasetError {
@@ -172,9 +182,12 @@ fn broken_tables_and_other_files_are_refused_with_a_code() {
     let chat = PARQUET_FIXTURES[0].0;
     assert_eq!(failure(&chat[..chat.len() / 2]).code(), "invalid_table", "a truncated Parquet file");
     let arrow = failure(b"\xff\xff\xff\xff\x10\x00\x00\x00rest of an Arrow stream");
-    assert_eq!(arrow.code(), "unsupported_source");
-    assert!(arrow.to_string().contains("to_parquet"), "{arrow}");
-    assert_eq!(failure(b"ARROW1\x00\x00").code(), "unsupported_source");
+    assert_eq!(arrow.code(), "invalid_table");
+    assert!(arrow.to_string().contains("not a readable Arrow stream"), "{arrow}");
+    assert_eq!(failure(b"ARROW1\x00\x00").code(), "invalid_table");
+    let (stream, _) = ARROW_FIXTURES[0];
+    let truncated = failure(&stream[..stream.len() - 100]);
+    assert_eq!(truncated.code(), "invalid_table", "{truncated}");
 }
 
 #[test]
@@ -195,4 +208,69 @@ fn a_parquet_file_on_disk_is_read_in_place_and_reports_its_progress() {
     let summary = crate::dataset::convert_path(&path, out.path(), &ConvertOptions::default()).unwrap();
     assert_eq!((summary.layout, summary.format), (Layout::Parquet, Some(DatasetFormat::Alpaca)));
     assert_eq!(summary.train_conversations as usize, converted(jsonl).0.len());
+}
+
+#[test]
+fn arrow_streams_and_files_read_as_the_json_lines_of_the_same_records() {
+    let dir = tempfile::tempdir().unwrap();
+    for (arrow, jsonl) in ARROW_FIXTURES {
+        let report = same_as_jsonl(arrow, jsonl, Layout::Arrow);
+        assert_eq!(report.stats.bytes, arrow.len() as u64, "the file's size");
+        assert_eq!(report.stats.lines, jsonl.lines().count() as u64, "a line a row");
+        // On disk, read in place.
+        let path = dir.path().join("data.arrow");
+        std::fs::write(&path, arrow).unwrap();
+        let from_path = crate::dataset::validate_path(&path, &options(), &EstimatedTokenCounter).unwrap();
+        assert_eq!((from_path.layout, located(&from_path)), (Layout::Arrow, located(&check(jsonl))));
+        assert_eq!(from_path.stats.bytes, arrow.len() as u64);
+    }
+}
+
+#[test]
+fn a_saved_hugging_face_dataset_reads_its_shards_in_order() {
+    let jsonl = include_str!("fixtures/tables/chat.jsonl");
+    let report = crate::dataset::validate_path(SAVED_CHAT, &options(), &EstimatedTokenCounter).unwrap();
+    let from_jsonl = check(jsonl);
+    assert_eq!((report.layout, report.format), (Layout::Arrow, Some(DatasetFormat::Chat)));
+    // Rows are numbered across the two shards: the third row is the second shard's first.
+    assert_eq!(located(&report), located(&from_jsonl));
+    assert!(located(&report).iter().any(|(line, _, _)| *line == Some(3)), "{:?}", located(&report));
+    let shards: u64 = ["data-00000-of-00002.arrow", "data-00001-of-00002.arrow"]
+        .iter()
+        .map(|name| std::fs::metadata(std::path::Path::new(SAVED_CHAT).join(name)).unwrap().len())
+        .sum();
+    assert_eq!(report.stats.bytes, shards);
+    let (mut stats, jsonl_stats) = (report.stats.clone(), &from_jsonl.stats);
+    stats.bytes = jsonl_stats.bytes;
+    assert_eq!((&stats, &report.sample_data), (jsonl_stats, &from_jsonl.sample_data));
+    let out = tempfile::tempdir().unwrap();
+    let summary = crate::dataset::convert_path(SAVED_CHAT, out.path(), &ConvertOptions::default()).unwrap();
+    assert_eq!((summary.layout, summary.format), (Layout::Arrow, Some(DatasetFormat::Chat)));
+    assert_eq!(converted_in(out.path()), converted(jsonl));
+}
+
+#[test]
+fn directories_that_are_no_saved_dataset_are_refused_with_a_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let refused = |dir: &std::path::Path| {
+        crate::dataset::validate_path(dir, &options(), &EstimatedTokenCounter).expect_err("the directory is refused")
+    };
+    let empty = refused(dir.path());
+    assert_eq!(empty.code(), "unsupported_source");
+    assert!(empty.to_string().contains("no state.json"), "{empty}");
+    std::fs::write(dir.path().join("dataset_dict.json"), r#"{"splits": ["train"]}"#).unwrap();
+    let dict = refused(dir.path());
+    assert_eq!(dict.code(), "unsupported_source");
+    assert!(dict.to_string().contains("train"), "{dict}");
+    for (state, reason) in [
+        ("{}", "does not list the dataset's files"),
+        (r#"{"_data_files": [{"filename": "../elsewhere.arrow"}]}"#, "not a file of its directory"),
+    ] {
+        std::fs::write(dir.path().join("state.json"), state).unwrap();
+        let error = refused(dir.path());
+        assert_eq!(error.code(), "invalid_table", "{error}");
+        assert!(error.to_string().contains(reason), "{error}");
+    }
+    std::fs::write(dir.path().join("state.json"), r#"{"_data_files": [{"filename": "gone.arrow"}]}"#).unwrap();
+    assert_eq!(refused(dir.path()).code(), "dataset_not_found");
 }

@@ -18,6 +18,19 @@ fn trainer_constant(name: &str) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
+/// The python of the venv with the trainer (`BRIGHTRUN_TRAINER_PYTHON`); `None` once the
+/// test's skip is reported (a failure under CI).
+fn trainer_python() -> Option<String> {
+    let python = std::env::var("BRIGHTRUN_TRAINER_PYTHON").ok().filter(|p| !p.trim().is_empty());
+    if python.is_none() {
+        brightrun_core::testing::skip(
+            "trainer_contract",
+            "set BRIGHTRUN_TRAINER_PYTHON to the python of the venv with the trainer (scripts/python-env)",
+        );
+    }
+    python
+}
+
 #[test]
 fn the_trainer_uses_the_cores_default_chat_template() {
     assert_eq!(trainer_constant("DEFAULT_CHAT_TEMPLATE"), CHATML_TEMPLATE);
@@ -62,13 +75,7 @@ fn the_core_counts_weights_and_assistant_first_turns_as_the_trainer_trains_them(
     use brightrun_core::dataset::tokenizer::{ResolveOptions, load_token_counter};
     use brightrun_core::dataset::{ValidateOptions, validate};
 
-    let Some(python) = std::env::var("BRIGHTRUN_TRAINER_PYTHON").ok().filter(|p| !p.trim().is_empty()) else {
-        brightrun_core::testing::skip(
-            "trainer_contract",
-            "set BRIGHTRUN_TRAINER_PYTHON to the python of the venv with the trainer (scripts/python-env)",
-        );
-        return;
-    };
+    let Some(python) = trainer_python() else { return };
     let lines = [
         serde_json::json!({"messages": [
             {"role": "user", "content": "I feel stuck at work."},
@@ -146,13 +153,7 @@ fn the_core_counts_plain_text_as_the_trainer_trains_it() {
     use brightrun_core::dataset::tokenizer::{ResolveOptions, load_token_counter};
     use brightrun_core::dataset::{ValidateOptions, validate};
 
-    let Some(python) = std::env::var("BRIGHTRUN_TRAINER_PYTHON").ok().filter(|p| !p.trim().is_empty()) else {
-        brightrun_core::testing::skip(
-            "trainer_contract",
-            "set BRIGHTRUN_TRAINER_PYTHON to the python of the venv with the trainer (scripts/python-env)",
-        );
-        return;
-    };
+    let Some(python) = trainer_python() else { return };
     let texts = [
         "A short document.",
         "A longer document, over the window: it goes on and on about the weather, the sea and the hills, \

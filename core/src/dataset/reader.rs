@@ -37,6 +37,30 @@ const MAX_SPARE_BUFFERS: usize = 32;
 /// Buffers larger than this (after a very long line) are freed rather than kept.
 const MAX_RECYCLED_BYTES: usize = 4 * CHUNK_BYTES;
 
+/// The buffers of checked pieces, kept to read later pieces into: blocks of ~1 MiB are not
+/// allocated and freed (often on another thread) for every piece.
+#[derive(Debug, Default)]
+pub(crate) struct SpareBuffers(Vec<Vec<u8>>);
+
+impl SpareBuffers {
+    /// Keeps the buffer of a piece of lines, unless it is oversized or enough are kept.
+    pub fn keep(&mut self, piece: Piece) {
+        if let Piece::Lines { data, .. } = piece
+            && data.capacity() <= MAX_RECYCLED_BYTES
+            && self.0.len() < MAX_SPARE_BUFFERS
+        {
+            self.0.push(data);
+        }
+    }
+
+    /// An empty buffer: a kept one, or a new one of `capacity` bytes.
+    pub fn take(&mut self, capacity: usize) -> Vec<u8> {
+        let mut buf = self.0.pop().unwrap_or_else(|| Vec::with_capacity(capacity));
+        buf.clear();
+        buf
+    }
+}
+
 /// How often the progress callback is called, in input bytes.
 const PROGRESS_STEP: u64 = 1 << 20;
 
@@ -144,7 +168,7 @@ pub(crate) struct LineChunker<R: Read> {
     /// The start of a line whose newline is not read yet.
     carry: Vec<u8>,
     /// Buffers of pieces already checked, to read the next pieces into.
-    spare: Vec<Vec<u8>>,
+    spare: SpareBuffers,
     /// Input offset of `carry`'s first byte.
     offset: u64,
     chunk_bytes: usize,
@@ -159,7 +183,7 @@ impl<R: Read> LineChunker<R> {
         Self {
             input,
             carry: Vec::new(),
-            spare: Vec::new(),
+            spare: SpareBuffers::default(),
             offset: 0,
             chunk_bytes: CHUNK_BYTES,
             max_line,
@@ -168,21 +192,14 @@ impl<R: Read> LineChunker<R> {
         }
     }
 
-    /// Takes back a piece that was checked, to read a later piece into its buffer: blocks
-    /// of ~1 MiB are not allocated and freed (often on another thread) for every piece.
+    /// Takes back a piece that was checked, to read a later piece into its buffer.
     pub fn recycle(&mut self, piece: Piece) {
-        if let Piece::Lines { data, .. } = piece
-            && data.capacity() <= MAX_RECYCLED_BYTES
-            && self.spare.len() < MAX_SPARE_BUFFERS
-        {
-            self.spare.push(data);
-        }
+        self.spare.keep(piece);
     }
 
     /// A buffer for the next piece, starting with the carried bytes.
     fn take_buffer(&mut self) -> Vec<u8> {
-        let mut buf = self.spare.pop().unwrap_or_else(|| Vec::with_capacity(self.chunk_bytes + 2 * READ_BLOCK));
-        buf.clear();
+        let mut buf = self.spare.take(self.chunk_bytes + 2 * READ_BLOCK);
         buf.extend_from_slice(&self.carry);
         if self.carry.capacity() > MAX_RECYCLED_BYTES {
             // The carry held the start of a very long line: let that memory go.

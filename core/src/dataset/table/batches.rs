@@ -12,7 +12,7 @@ use super::arrays::{Rows, column_keys};
 use super::{RowPieces, TableSource};
 use crate::dataset::format::detect::Layout;
 use crate::dataset::pipeline::PieceSource;
-use crate::dataset::reader::{CHUNK_BYTES, Piece};
+use crate::dataset::reader::{CHUNK_BYTES, Piece, SpareBuffers};
 
 /// Bytes of the input read so far, shared with the reader that counts them.
 pub(crate) type ByteCount = Rc<Cell<u64>>;
@@ -28,13 +28,20 @@ pub(crate) struct BatchSource<B> {
     /// The batch being written, its columns' keys, and its next row.
     current: Option<Current>,
     pieces: RowPieces,
-    spare: Vec<Vec<u8>>,
+    spare: SpareBuffers,
 }
 
 impl<B: Iterator<Item = Result<RecordBatch, ArrowError>>> BatchSource<B> {
     /// The rows of `batches`, a table of `layout` whose bytes read so far `bytes` counts.
     pub fn new(batches: B, layout: Layout, bytes: ByteCount, max_line_bytes: usize) -> Self {
-        Self { batches, layout, bytes, current: None, pieces: RowPieces::new(max_line_bytes), spare: Vec::new() }
+        Self {
+            batches,
+            layout,
+            bytes,
+            current: None,
+            pieces: RowPieces::new(max_line_bytes),
+            spare: SpareBuffers::default(),
+        }
     }
 }
 
@@ -61,8 +68,7 @@ impl<B: Iterator<Item = Result<RecordBatch, ArrowError>>> PieceSource for BatchS
         if let Some(piece) = self.pieces.take_pending() {
             return Ok(Some(piece));
         }
-        let mut buf = self.spare.pop().unwrap_or_default();
-        buf.clear();
+        let mut buf = self.spare.take(CHUNK_BYTES);
         'batches: while buf.len() < CHUNK_BYTES {
             let Some((batch, keys, next)) = batch(&mut self.batches, &mut self.current)? else { break };
             let rows = Rows::new(batch, keys);
@@ -79,12 +85,7 @@ impl<B: Iterator<Item = Result<RecordBatch, ArrowError>>> PieceSource for BatchS
     }
 
     fn recycle(&mut self, piece: Piece) {
-        if let Piece::Lines { data, .. } = piece
-            && data.capacity() <= 4 * CHUNK_BYTES
-            && self.spare.len() < 8
-        {
-            self.spare.push(data);
-        }
+        self.spare.keep(piece);
     }
 }
 

@@ -16,7 +16,7 @@ use crate::dataset::codes::RuleCode;
 use crate::dataset::error::DatasetError;
 use crate::dataset::format::detect::{Layout, tells_shape};
 use crate::dataset::pipeline::PieceSource;
-use crate::dataset::reader::{CHUNK_BYTES, Piece};
+use crate::dataset::reader::{CHUNK_BYTES, Piece, SpareBuffers};
 
 /// The UTF-8 byte-order mark.
 const BOM: &[u8] = &[0xef, 0xbb, 0xbf];
@@ -116,7 +116,7 @@ pub(crate) struct CsvSource<R: Read> {
     line: u64,
     pieces: RowPieces,
     done: bool,
-    spare: Vec<Vec<u8>>,
+    spare: SpareBuffers,
 }
 
 impl<R: Read> CsvSource<R> {
@@ -154,7 +154,7 @@ impl<R: Read> CsvSource<R> {
             line: 0,
             pieces: RowPieces::new(max_line_bytes),
             done: false,
-            spare: Vec::new(),
+            spare: SpareBuffers::default(),
         })
     }
 
@@ -214,8 +214,7 @@ impl<R: Read> PieceSource for CsvSource<R> {
         if self.done {
             return Ok(None);
         }
-        let mut buf = self.spare.pop().unwrap_or_default();
-        buf.clear();
+        let mut buf = self.spare.take(CHUNK_BYTES);
         while buf.len() < CHUNK_BYTES {
             let more = self.reader.read_byte_record(&mut self.record).map_err(io::Error::other)?;
             if !more {
@@ -240,12 +239,7 @@ impl<R: Read> PieceSource for CsvSource<R> {
     }
 
     fn recycle(&mut self, piece: Piece) {
-        if let Piece::Lines { data, .. } = piece
-            && data.capacity() <= 4 * CHUNK_BYTES
-            && self.spare.len() < 8
-        {
-            self.spare.push(data);
-        }
+        self.spare.keep(piece);
     }
 }
 

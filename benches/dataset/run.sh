@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Headline figures of the dataset engine, on generated files of hundreds of megabytes:
-#   (a) `brightrun validate --no-tokens --json`: structure checks, MB/s and peak RSS;
+#   (a) `brightrun validate --no-tokens --json`: structure checks of every JSONL format, MB/s
+#       and peak RSS;
 #   (b) `brightrun validate --tokenizer DIR --json`: exact counts with a 16k BPE trained here
 #       and with the real cl100k vocabulary as tokenizer.json (no added tokens: ChatML's
 #       markers are text, as in the issue that found counts wrong), and peak RSS;
@@ -32,6 +33,36 @@ mkdir -p "$bin"
 cp "$built/brightrun" "$built/gen-dataset" "$built/naive-count" "$bin/"
 "$bin/brightrun" validate --help | grep -q -- --tokenizer || { echo "not this checkout's brightrun" >&2; exit 1; }
 "$bin/gen-dataset" "$data" "$chat_mb" "$v4_mb"
+# The other JSONL formats, from the same records: ShareGPT and chat with tools (a call and
+# its result after the first user turn, a tool definition on every record) from chat.jsonl,
+# plain text (each conversation's messages as one document) too, Alpaca from
+# prompt_completion.jsonl. Written once and kept, like the rest.
+python3 - "$data" <<'PY'
+import json, os, sys
+data = sys.argv[1]
+TOOLS = [{"type": "function", "function": {"name": "lookup", "description": "Looks a fact up.",
+          "parameters": {"type": "object", "properties": {"query": {"type": "string"}}}}}]
+FROM = {"system": "system", "user": "human", "assistant": "gpt"}
+def derive(source, target, record):
+    if os.path.exists(f"{data}/{target}.jsonl"):
+        return
+    with open(f"{data}/{source}.jsonl", encoding="utf-8") as lines, open(f"{data}/{target}.jsonl.part", "w", encoding="utf-8") as out:
+        for number, line in enumerate(lines):
+            out.write(json.dumps(record(json.loads(line), number), ensure_ascii=False) + "\n")
+    os.replace(f"{data}/{target}.jsonl.part", f"{data}/{target}.jsonl")
+def with_tools(r, number):
+    messages = r["messages"]
+    at = next(i for i, m in enumerate(messages) if m["role"] == "user") + 1
+    call = {"id": f"call_{number}", "type": "function",
+            "function": {"name": "lookup", "arguments": json.dumps({"query": messages[at - 1]["content"][:80]})}}
+    messages[at:at] = [{"role": "assistant", "content": None, "tool_calls": [call]},
+                       {"role": "tool", "tool_call_id": f"call_{number}", "content": "A fact about it."}]
+    return {**r, "messages": messages, "tools": TOOLS}
+derive("chat", "sharegpt", lambda r, _: {"conversations": [{"from": FROM[m["role"]], "value": m["content"]} for m in r["messages"]]})
+derive("chat", "chat_tools", with_tools)
+derive("chat", "text", lambda r, _: {"text": "\n\n".join(m["content"] for m in r["messages"])})
+derive("prompt_completion", "alpaca", lambda r, _: {"instruction": r["prompt"], "input": "", "output": r["completion"]})
+PY
 tokenizer="$data/tokenizer"
 cl100k="$(scripts/vocab-fixtures)/cl100k"
 for f in chat v4; do
@@ -71,7 +102,7 @@ print(f\"    total_tokens {s['total_tokens']}  trainable_tokens {s['trainable_to
 }
 
 echo "== (a) structure checks: brightrun validate --no-tokens --json (all cores: $(nproc))"
-for f in chat prompt_completion v4; do
+for f in chat chat_tools sharegpt prompt_completion alpaca text v4; do
     measure "validate --no-tokens $f.jsonl" "$data/$f.jsonl" \
         "$bin/brightrun" validate "$data/$f.jsonl" --no-tokens --json --min-examples 0
 done

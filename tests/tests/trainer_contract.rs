@@ -31,6 +31,34 @@ fn trainer_python() -> Option<String> {
     python
 }
 
+/// Runs the trainer's `python` on `script` with `args`, in the repository root and offline,
+/// with `stdin` piped in; the JSON it prints on stdout.
+fn run_trainer_script<T: serde::de::DeserializeOwned>(
+    python: &str,
+    script: &str,
+    args: &[&std::ffi::OsStr],
+    stdin: &str,
+) -> T {
+    use std::io::Write;
+    use std::process::Stdio;
+
+    let mut child = Command::new(python)
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .current_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".."))
+        .env("HF_HUB_OFFLINE", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the trainer's python runs");
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
 #[test]
 fn the_trainer_uses_the_cores_default_chat_template() {
     assert_eq!(trainer_constant("DEFAULT_CHAT_TEMPLATE"), CHATML_TEMPLATE);
@@ -69,9 +97,6 @@ print(json.dumps(counts))
 
 #[test]
 fn the_core_counts_weights_and_assistant_first_turns_as_the_trainer_trains_them() {
-    use std::io::Write;
-    use std::process::Stdio;
-
     use brightrun_core::dataset::tokenizer::{ResolveOptions, load_token_counter};
     use brightrun_core::dataset::{ValidateOptions, validate};
 
@@ -91,22 +116,8 @@ fn the_core_counts_weights_and_assistant_first_turns_as_the_trainer_trains_them(
     ];
     let jsonl: String = lines.iter().map(|line| format!("{line}\n")).collect();
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(python)
-        .arg("-c")
-        .arg(TRAINER_COUNTS)
-        .arg(dir.path())
-        .arg(MISTRAL_TEMPLATE)
-        .current_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".."))
-        .env("HF_HUB_OFFLINE", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the trainer's python runs");
-    child.stdin.take().unwrap().write_all(jsonl.as_bytes()).unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    let trained: Vec<[u64; 2]> = serde_json::from_slice(&output.stdout).unwrap();
+    let trained: Vec<[u64; 2]> =
+        run_trainer_script(&python, TRAINER_COUNTS, &[dir.path().as_os_str(), MISTRAL_TEMPLATE.as_ref()], &jsonl);
 
     let counter = load_token_counter(dir.path().to_str().unwrap(), &ResolveOptions::from_env()).unwrap();
     let options = ValidateOptions { min_examples: 0, ..ValidateOptions::default() };
@@ -147,9 +158,6 @@ print(json.dumps([sum(len(e.input_ids) for e in examples), sum(e.trainable_token
 
 #[test]
 fn the_core_counts_plain_text_as_the_trainer_trains_it() {
-    use std::io::Write;
-    use std::process::Stdio;
-
     use brightrun_core::dataset::tokenizer::{ResolveOptions, load_token_counter};
     use brightrun_core::dataset::{ValidateOptions, validate};
 
@@ -164,23 +172,13 @@ fn the_core_counts_plain_text_as_the_trainer_trains_it() {
     const MAX_SEQ_LEN: u32 = 16;
     for variant in ["bos", "plain"] {
         let dir = tempfile::tempdir().unwrap();
-        let mut child = Command::new(&python)
-            .arg("-c")
-            .arg(TRAINER_DOCUMENT_COUNTS)
-            .arg(dir.path())
-            .arg(variant)
-            .arg(MAX_SEQ_LEN.to_string())
-            .current_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".."))
-            .env("HF_HUB_OFFLINE", "1")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the trainer's python runs");
-        child.stdin.take().unwrap().write_all(jsonl.as_bytes()).unwrap();
-        let output = child.wait_with_output().unwrap();
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-        let [total, trainable, windows]: [u64; 3] = serde_json::from_slice(&output.stdout).unwrap();
+        let max_seq_len = MAX_SEQ_LEN.to_string();
+        let [total, trainable, windows]: [u64; 3] = run_trainer_script(
+            &python,
+            TRAINER_DOCUMENT_COUNTS,
+            &[dir.path().as_os_str(), variant.as_ref(), max_seq_len.as_ref()],
+            &jsonl,
+        );
 
         let counter = load_token_counter(dir.path().to_str().unwrap(), &ResolveOptions::from_env()).unwrap();
         let options = ValidateOptions { min_examples: 0, max_seq_len: Some(MAX_SEQ_LEN), ..ValidateOptions::default() };
@@ -232,9 +230,6 @@ print(json.dumps(out))
 /// renders it with `transformers`. The texts and the counts must be the same.
 #[test]
 fn the_core_counts_tool_calls_as_the_trainer_trains_them_on_a_real_vocabulary() {
-    use std::io::Write;
-    use std::process::Stdio;
-
     use brightrun_core::dataset::tokenizer::{HfTokenCounter, ResolveOptions, resolve_tokenizer};
     use brightrun_core::dataset::{
         ConvertOptions, TRAIN_FILE, TokenCounter, VALIDATION_FILE, ValidateOptions, convert, validate,
@@ -266,23 +261,12 @@ fn the_core_counts_tool_calls_as_the_trainer_trains_them_on_a_real_vocabulary() 
 
     let dir = tempfile::tempdir().unwrap();
     let vocabulary = PathBuf::from(fixtures).join("qwen2-nfc/tokenizer.json");
-    let mut child = Command::new(python)
-        .arg("-c")
-        .arg(TRAINER_TOOL_COUNTS)
-        .arg(&vocabulary)
-        .arg(&template)
-        .arg(dir.path())
-        .current_dir(&root)
-        .env("HF_HUB_OFFLINE", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the trainer's python runs");
-    child.stdin.take().unwrap().write_all(canonical.as_bytes()).unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    let trained: Vec<(u64, u64, String)> = serde_json::from_slice(&output.stdout).unwrap();
+    let trained: Vec<(u64, u64, String)> = run_trainer_script(
+        &python,
+        TRAINER_TOOL_COUNTS,
+        &[vocabulary.as_os_str(), template.as_ref(), dir.path().as_os_str()],
+        &canonical,
+    );
 
     let counter = HfTokenCounter::from_files(
         &resolve_tokenizer(dir.path().to_str().unwrap(), &ResolveOptions::from_env()).unwrap(),

@@ -4,9 +4,11 @@
 use super::codes::RuleCode;
 use super::cross_record::MetaKind;
 use super::findings::{FieldPath, Findings, Location};
+use super::format::detect::{Line, RecordJson};
 use super::format::json::{RawRecord, Slot};
 use super::format::{Analysis, RecordCtx, View, analyse};
 use super::reader::{Piece, lines};
+use super::table::{RowError, RowJson, Rows};
 use crate::model::DatasetFormat;
 
 /// What a consumer (validation, conversion) keeps of each record.
@@ -46,7 +48,7 @@ impl<S: RecordSink> ChunkOutput<S> {
         record: Slot<RawRecord<'_>>,
         format: Option<DatasetFormat>,
         at: Location<'_>,
-        text: Option<&str>,
+        text: Option<&dyn RecordJson>,
     ) {
         let errors_before = self.findings.errors();
         let mut ctx = RecordCtx { findings: &mut self.findings, at };
@@ -124,8 +126,52 @@ pub(crate) fn process_piece<S: RecordSink>(piece: &Piece, rules: &LineRules, sin
                 check_line(&mut out, line, number, offset + start as u64, rules);
             }
         }
+        Piece::Rows(ref batch) => {
+            let rows = Rows::new(batch);
+            for row in 0..batch.num_rows() {
+                out.lines += 1;
+                let number = out.lines;
+                check_row(&mut out, &rows, row, number, rules);
+            }
+        }
     }
     out
+}
+
+/// Checks one row of a table: its length as a JSON line, then the record it is.
+fn check_row<S: RecordSink>(out: &mut ChunkOutput<S>, rows: &Rows<'_>, row: usize, number: u64, rules: &LineRules) {
+    let at = Location::line(number);
+    if rows.json_bytes_bound(row) > rules.max_line_bytes
+        && let Some(bytes) = rows.json_bytes(row).filter(|bytes| *bytes > rules.max_line_bytes)
+    {
+        out.records += 1;
+        out.findings.add(RuleCode::LineTooLong, at, FieldPath::Record, || {
+            format!(
+                "the row is {bytes} bytes as a JSON line, over the limit of {}; it was skipped",
+                rules.max_line_bytes
+            )
+        });
+        return;
+    }
+    match rows.read::<Slot<RawRecord<'_>>>(row) {
+        Ok(record) => out.record(record, rules.format, at, Some(&RowJson { rows, row })),
+        Err(error) => {
+            out.records += 1;
+            let code = match error {
+                RowError::Unreadable(_) => RuleCode::MalformedRow,
+                RowError::RepeatedKey(_) => RuleCode::DuplicateKey,
+            };
+            out.findings.add(code, at, FieldPath::Record, || row_error(&error));
+        }
+    }
+}
+
+/// What a finding says of a row that is no record.
+pub(crate) fn row_error(error: &RowError) -> String {
+    match error {
+        RowError::Unreadable(message) => message.clone(),
+        RowError::RepeatedKey(message) => format!("the record repeats a key: {message}"),
+    }
 }
 
 /// Checks one line: its length, its encoding, its JSON, then the record.
@@ -152,7 +198,7 @@ fn check_line<S: RecordSink>(out: &mut ChunkOutput<S>, line: &[u8], number: u64,
         }
     };
     match serde_json::from_str::<Slot<RawRecord<'_>>>(text) {
-        Ok(record) => out.record(record, rules.format, at, Some(text)),
+        Ok(record) => out.record(record, rules.format, at, Some(&Line(text))),
         Err(error) => {
             out.records += 1;
             // A UTF-16 file's lines after the first start with the NUL of its `\n\0` line ends.

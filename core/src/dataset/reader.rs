@@ -13,6 +13,7 @@ use std::io::{self, BufRead, BufReader, Cursor, Read};
 
 use std::sync::Arc;
 
+use arrow_array::RecordBatch;
 use flate2::read::MultiGzDecoder;
 
 use super::codes::RuleCode;
@@ -151,6 +152,8 @@ pub(crate) enum Piece {
         /// Its length, newline excluded.
         bytes: u64,
     },
+    /// Rows of a table (Parquet, Arrow), each read as a record straight from the arrays.
+    Rows(RecordBatch),
     /// A row of a table (CSV, Parquet) that could not become a record: reported, skipped.
     Rejected {
         /// The lines it spans (a CSV row with quoted newlines spans several).
@@ -377,7 +380,7 @@ mod tests {
                     }
                 }
                 Piece::TooLong { offset, .. } => out.push((None, offset)),
-                Piece::Rejected { .. } => unreachable!("a line splitter rejects no rows"),
+                Piece::Rejected { .. } | Piece::Rows(_) => unreachable!("a line splitter makes no rows"),
             }
         }
         out

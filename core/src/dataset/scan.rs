@@ -8,15 +8,15 @@ use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use super::chunk::{ChunkOutput, LineRules, RecordSink, error_text, process_piece};
+use super::chunk::{ChunkOutput, LineRules, RecordSink, error_text, process_piece, row_error};
 use super::document;
 use super::error::DatasetError;
-use super::format::detect::{self, KNOWN_FORMATS, Layout, Shape, sniff_layout};
+use super::format::detect::{self, KNOWN_FORMATS, Layout, Line, RecordJson, Shape, sniff_layout};
 use super::format::json::{RawRecord, Slot};
 use super::inflate::InflateLimits;
 use super::pipeline::{self, PieceSource};
 use super::reader::{Decoded, LineChunker, Piece, Progress, lines};
-use super::table::{self, InPlace, Opened, TableSource};
+use super::table::{self, InPlace, Opened, RowJson, Rows, TableSource};
 use crate::model::DatasetFormat;
 
 /// Non-blank lines looked at to recognise the format of a JSONL file.
@@ -121,25 +121,15 @@ pub(crate) fn scan<R: Read, S: RecordSink + Send>(
         Input::File(mut file) => {
             let scanned = match table::in_place(&mut file).map_err(|e| DatasetError::read(e, false))? {
                 None => return scan_stream(file, settings, make_sink, merge),
-                Some(InPlace::Parquet) => scan_table(
-                    &mut table::parquet_file(file, settings.max_line_bytes)?,
-                    false,
-                    settings,
-                    make_sink,
-                    merge,
-                )?,
-                Some(InPlace::Arrow) => scan_table(
-                    &mut table::arrow_file(file, settings.max_line_bytes)?,
-                    false,
-                    settings,
-                    make_sink,
-                    merge,
-                )?,
+                Some(InPlace::Parquet) => {
+                    scan_table(&mut table::parquet_file(file, settings.threads)?, false, settings, make_sink, merge)?
+                }
+                Some(InPlace::Arrow) => scan_table(&mut table::arrow_file(file)?, false, settings, make_sink, merge)?,
             };
             Ok(progressed(scanned, settings))
         }
         Input::SavedDataset(dir) => {
-            let mut table = table::saved_dataset(&dir, settings.max_line_bytes)?;
+            let mut table = table::saved_dataset(&dir)?;
             Ok(progressed(scan_table(&mut table, false, settings, make_sink, merge)?, settings))
         }
     }
@@ -164,7 +154,7 @@ fn scan_stream<R: Read, S: RecordSink + Send>(
     let input =
         Decoded::new(reader, settings.progress.clone(), settings.inflate).map_err(|e| DatasetError::read(e, false))?;
     let gzip = input.is_gzip();
-    match table::open(input, gzip, settings.max_line_bytes)? {
+    match table::open(input, gzip, settings.max_line_bytes, settings.threads)? {
         Opened::Text(input) => scan_text(input, gzip, settings, make_sink, merge),
         Opened::Csv(mut table) => scan_table(&mut table, gzip, settings, make_sink, merge),
         Opened::Parquet(mut table) => scan_table(&mut table, gzip, settings, make_sink, merge),
@@ -256,6 +246,8 @@ fn content_lines(head: &VecDeque<Piece>) -> impl Iterator<Item = Option<&[u8]>> 
                 Box::new(lines(data).map(|(_, line)| line).filter(|line| !line.trim_ascii().is_empty()).map(Some))
             }
             Piece::TooLong { .. } | Piece::Rejected { .. } => Box::new(std::iter::once(None)),
+            // Rows come from tables, whose layout is known.
+            Piece::Rows(_) => Box::new(std::iter::empty()),
         }
     })
 }
@@ -295,21 +287,36 @@ fn clue(line: &[u8], number: u64) -> Clue {
         return Clue::Problem(format!("line {number} is not valid UTF-8"));
     };
     match serde_json::from_str::<Slot<RawRecord<'_>>>(text) {
-        Ok(Slot::Value(record)) => match Shape::of_line(&record, Some(text)) {
-            Shape::Meta => Clue::Nothing,
-            shape => match (shape.format(), shape) {
-                (Some(format), _) => Clue::Format(format),
-                (None, Shape::Unknown) => match detect::describe_record(text) {
-                    Some((keys, Some(closest))) => {
-                        Clue::Problem(format!("line {number}, with {keys}, is of no known format: {closest}"))
-                    }
-                    _ => Clue::Problem(format!("line {number} is {}", shape.describe())),
-                },
-                (None, _) => Clue::Problem(format!("line {number} is {}", shape.describe())),
-            },
-        },
-        Ok(_) => Clue::Problem(format!("line {number} is not a JSON object")),
+        Ok(record) => record_clue(record, &Line(text), number),
         Err(e) => Clue::Problem(format!("line {number} is not valid JSON ({})", error_text(&e))),
+    }
+}
+
+/// What row `row` of a table says about the format.
+fn row_clue(rows: &Rows<'_>, row: usize, number: u64) -> Clue {
+    match rows.read::<Slot<RawRecord<'_>>>(row) {
+        Ok(record) => record_clue(record, &RowJson { rows, row }, number),
+        Err(e) => Clue::Problem(format!("line {number}: {}", row_error(&e))),
+    }
+}
+
+/// What a parsed record (whose keys and JSON `json` tells) says about the format.
+fn record_clue(record: Slot<RawRecord<'_>>, json: &dyn RecordJson, number: u64) -> Clue {
+    let Slot::Value(record) = record else {
+        return Clue::Problem(format!("line {number} is not a JSON object"));
+    };
+    match Shape::of_line(&record, Some(json)) {
+        Shape::Meta => Clue::Nothing,
+        shape => match (shape.format(), shape) {
+            (Some(format), _) => Clue::Format(format),
+            (None, Shape::Unknown) => match json.json().and_then(|json| detect::describe_record(&json)) {
+                Some((keys, Some(closest))) => {
+                    Clue::Problem(format!("line {number}, with {keys}, is of no known format: {closest}"))
+                }
+                _ => Clue::Problem(format!("line {number} is {}", shape.describe())),
+            },
+            (None, _) => Clue::Problem(format!("line {number} is {}", shape.describe())),
+        },
     }
 }
 
@@ -343,6 +350,16 @@ fn detect_format(
                 Piece::Rejected { lines, message, .. } => {
                     number += lines;
                     Box::new(std::iter::once(Clue::Problem(format!("line {number}: {message}"))))
+                }
+                Piece::Rows(batch) => {
+                    let rows = Rows::new(batch);
+                    let clues: Vec<Clue> = (0..batch.num_rows())
+                        .map(|row| {
+                            number += 1;
+                            row_clue(&rows, row, number)
+                        })
+                        .collect();
+                    Box::new(clues.into_iter())
                 }
             };
             for clue in clues {

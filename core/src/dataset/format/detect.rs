@@ -1,6 +1,8 @@
 //! Recognising how a file is laid out (JSON Lines or one JSON document) and which format a
 //! record has, from the keys it carries.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 use super::json::{ConversationsKind, RawRecord, Slot};
@@ -172,13 +174,13 @@ impl Shape {
         Self::decide(keys, record.sharegpt_items())
     }
 
-    /// The shape of a parsed record whose JSON is `json` (when at hand): as [`Shape::of`],
-    /// except that a record with `text` is a text record only when it has no key but
-    /// `text`, `split` and `id` (detection never goes by one key alone); with others it is
-    /// of no known format, and its closest format names them.
-    pub fn of_line(record: &RawRecord<'_>, json: Option<&str>) -> Shape {
+    /// The shape of a parsed record whose keys `json` tells (when at hand): as
+    /// [`Shape::of`], except that a record with `text` is a text record only when it has no
+    /// key but `text`, `split` and `id` (detection never goes by one key alone); with others
+    /// it is of no known format, and its closest format names them.
+    pub fn of_line(record: &RawRecord<'_>, json: Option<&dyn RecordJson>) -> Shape {
         match Self::of(record) {
-            Shape::Text if json.is_some_and(|json| !has_only_keys(json, &TEXT_KEYS)) => Shape::Unknown,
+            Shape::Text if json.is_some_and(|json| !json.has_only_keys(&TEXT_KEYS)) => Shape::Unknown,
             shape => shape,
         }
     }
@@ -317,8 +319,31 @@ pub(crate) fn describe_record(text: &str) -> Option<(String, Option<String>)> {
     Some((list.describe(), closest_format(&list.keys)))
 }
 
+/// A record's keys and JSON, for the checks and messages that look at them: a JSON line, or
+/// a table's row, whose JSON is written only when a message quotes it.
+pub(crate) trait RecordJson {
+    /// Whether the record has no key outside `allowed`.
+    fn has_only_keys(&self, allowed: &[&str]) -> bool;
+
+    /// The record's JSON text.
+    fn json(&self) -> Option<Cow<'_, str>>;
+}
+
+/// A record's JSON line.
+pub(crate) struct Line<'t>(pub &'t str);
+
+impl RecordJson for Line<'_> {
+    fn has_only_keys(&self, allowed: &[&str]) -> bool {
+        has_only_keys(self.0, allowed)
+    }
+
+    fn json(&self) -> Option<Cow<'_, str>> {
+        Some(Cow::Borrowed(self.0))
+    }
+}
+
 /// Whether the JSON object `json` has no key outside `allowed` (false when it is no object).
-pub(crate) fn has_only_keys(json: &str, allowed: &[&str]) -> bool {
+fn has_only_keys(json: &str, allowed: &[&str]) -> bool {
     serde_json::from_str::<KeyList>(json)
         .is_ok_and(|list| list.count <= KEYS_KEPT && list.keys.iter().all(|key| allowed.contains(&key.as_str())))
 }
@@ -453,7 +478,7 @@ mod tests {
     fn a_text_record_has_no_key_but_text_split_and_id() {
         let line = |json: &str| {
             let Ok(Slot::Value(record)) = serde_json::from_str::<Slot<RawRecord<'_>>>(json) else { panic!("{json}") };
-            Shape::of_line(&record, Some(json))
+            Shape::of_line(&record, Some(&Line(json)))
         };
         assert_eq!(line(r#"{"text": "a"}"#), Shape::Text);
         assert_eq!(line(r#"{"id": 3, "text": "a", "split": "validation"}"#), Shape::Text);

@@ -25,7 +25,7 @@ use std::borrow::Cow;
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 use xxhash_rust::xxh3::Xxh3;
 
-use self::detect::Shape;
+use self::detect::{RecordJson, Shape};
 use self::json::{Expected, RawMeta, RawRecord, Slot};
 use self::messages::{conversation_messages, push_messages};
 use super::codes::RuleCode;
@@ -322,7 +322,7 @@ pub(crate) fn analyse<'a>(
     record: RawRecord<'a>,
     format: Option<DatasetFormat>,
     ctx: &mut RecordCtx<'_, '_>,
-    text: Option<&str>,
+    text: Option<&dyn RecordJson>,
 ) -> Analysis<'a> {
     let shape = Shape::of_line(&record, text);
     if shape == Shape::Meta {
@@ -331,7 +331,7 @@ pub(crate) fn analyse<'a>(
     let Some(format) = format.or(shape.format()) else {
         ctx.report(RuleCode::UnknownFormat, FieldPath::Record, || {
             let known = detect::KNOWN_FORMATS;
-            match (shape, text.and_then(detect::describe_record)) {
+            match (shape, text.and_then(RecordJson::json).and_then(|json| detect::describe_record(&json))) {
                 (Shape::Unknown, Some((keys, Some(closest)))) => {
                     format!("the record, with {keys}, is of no format BrightRun reads: {closest}")
                 }

@@ -1,11 +1,12 @@
-//! Arrow record batches (Parquet decoded, or Arrow IPC) written as JSON lines, a row a line,
-//! straight from the arrays: every column by name, nulls as `null`, lists as arrays,
-//! structs and maps as objects, and a string of a structured column (see [`super::cells`])
-//! as the JSON it holds.
+//! Arrow record batches (Parquet decoded, or Arrow IPC) as records, a row a record, straight
+//! from the arrays: every column by name, nulls as `null`, lists as arrays, structs and maps
+//! as objects, and a string of a structured column (see [`super::cells`]) as the JSON it
+//! holds. A row is read as a record without JSON text ([`super::records`]); it is written
+//! as a JSON line only where a message quotes it or its length must be known.
 //!
-//! Dates, times, timestamps and durations are written as the numbers Arrow stores (no
-//! dataset format reads them); binary cells as text when they are UTF-8. A cell of any
-//! other type (decimals, intervals, unions), or binary that is not UTF-8, rejects its row.
+//! Dates, times, timestamps and durations are the numbers Arrow stores (no dataset format
+//! reads them); binary cells are text when they are UTF-8. A cell of any other type
+//! (decimals, intervals, unions), or binary that is not UTF-8, rejects its row.
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
@@ -13,77 +14,115 @@ use arrow_array::types::{
     UInt32Type, UInt64Type,
 };
 use arrow_array::{Array, ArrayRef, ArrowPrimitiveType, RecordBatch};
-use arrow_schema::{DataType, Schema};
+use arrow_schema::{DataType, Fields};
 
-use super::RowRejection;
 use super::cells::{CellKind, write_json_text, write_string};
-use crate::dataset::codes::RuleCode;
 
-/// The JSON keys (`"name":`) of a schema's top-level columns.
-pub(crate) fn column_keys(schema: &Schema) -> Vec<Vec<u8>> {
-    schema.fields().iter().map(|field| key(field.name())).collect()
+/// A column or a struct's field: its name, its JSON key (`"name":`) and its cells.
+pub(crate) struct Named<'a> {
+    pub name: &'a str,
+    key: Vec<u8>,
+    pub cell: Cell<'a>,
 }
 
-/// `"name":` of a column or field.
-fn key(name: &str) -> Vec<u8> {
-    let mut key = Vec::with_capacity(name.len() + 3);
-    write_string(name, &mut key);
-    key.push(b':');
-    key
+impl<'a> Named<'a> {
+    fn new(name: &'a str, cell: Cell<'a>) -> Self {
+        let mut key = Vec::with_capacity(name.len() + 3);
+        write_string(name, &mut key);
+        key.push(b':');
+        Self { name, key, cell }
+    }
+}
+
+/// The fields of a struct array, by name.
+fn named_fields<'a>(fields: &'a Fields, columns: &'a [ArrayRef]) -> Vec<Named<'a>> {
+    fields.iter().zip(columns).map(|(field, child)| Named::new(field.name(), Cell::of(child))).collect()
 }
 
 /// A batch ready to be written row by row.
 pub(crate) struct Rows<'a> {
-    columns: Vec<(&'a [u8], Cell<'a>)>,
+    pub columns: Vec<Named<'a>>,
 }
 
 impl<'a> Rows<'a> {
-    /// The rows of `batch`, whose columns' keys are `keys` (from [`column_keys`]).
-    pub fn new(batch: &'a RecordBatch, keys: &'a [Vec<u8>]) -> Self {
-        let schema = batch.schema_ref();
-        let columns = keys
+    /// The rows of `batch`.
+    pub fn new(batch: &'a RecordBatch) -> Self {
+        let columns = batch
+            .schema_ref()
+            .fields()
             .iter()
             .zip(batch.columns())
-            .zip(schema.fields())
-            .map(|((key, array), field)| {
+            .map(|(field, array)| {
                 let cell = match CellKind::of(field.name()) {
                     CellKind::Structured => Cell::of_structured(array, field.name()),
                     _ => Cell::of(array),
                 };
-                (key.as_slice(), cell)
+                Named::new(field.name(), cell)
             })
             .collect();
         Self { columns }
     }
 
+    /// A bound on the bytes of row `row` as a JSON line: its text and keys, escaped as
+    /// JSON escapes at most (6 bytes for one), and room for every number.
+    pub fn json_bytes_bound(&self, row: usize) -> usize {
+        self.columns.iter().map(|column| 6 * column.key.len() + column.cell.bytes_bound(row)).sum::<usize>() + 3
+    }
+
     /// Appends row `row` as a JSON line (with its newline), or says why it cannot be one.
-    pub fn write(&self, row: usize, out: &mut Vec<u8>) -> Result<(), RowRejection> {
+    pub fn write(&self, row: usize, out: &mut Vec<u8>) -> Result<(), String> {
         out.push(b'{');
-        for (index, (key, cell)) in self.columns.iter().enumerate() {
+        for (index, column) in self.columns.iter().enumerate() {
             if index > 0 {
                 out.push(b',');
             }
-            out.extend_from_slice(key);
-            cell.write(row, out).map_err(|message| (RuleCode::MalformedRow, message))?;
+            out.extend_from_slice(&column.key);
+            column.cell.write(row, out)?;
         }
         out.extend_from_slice(b"}\n");
         Ok(())
     }
 }
 
-/// Appends the JSON number of a row.
-type WriteNumber<'a> = Box<dyn Fn(usize, &mut Vec<u8>) + 'a>;
+/// A number of a cell, as JSON reads it: whole numbers as unsigned when they are not
+/// negative, as signed when they are.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum JsonNumber {
+    Unsigned(u64),
+    Signed(i64),
+    /// Not finite: `null` in JSON.
+    Float(f64),
+}
 
-/// How the values of one array are written: the array downcast once per batch.
-enum Cell<'a> {
+impl JsonNumber {
+    fn of_signed(value: i64) -> Self {
+        u64::try_from(value).map_or(JsonNumber::Signed(value), JsonNumber::Unsigned)
+    }
+
+    /// Appends its JSON (`null` for a float that is not finite).
+    fn write(self, out: &mut Vec<u8>) {
+        // Writing to a Vec cannot fail.
+        let _ = match self {
+            JsonNumber::Unsigned(value) => serde_json::to_writer(out, &value),
+            JsonNumber::Signed(value) => serde_json::to_writer(out, &value),
+            JsonNumber::Float(value) => serde_json::to_writer(out, &value),
+        };
+    }
+}
+
+/// The number of a row.
+type ReadNumber<'a> = Box<dyn Fn(usize) -> JsonNumber + 'a>;
+
+/// The values of one array, downcast once per batch.
+pub(crate) enum Cell<'a> {
     Null,
     Boolean(&'a arrow_array::BooleanArray),
-    Number(WriteNumber<'a>, &'a dyn Array),
+    Number(ReadNumber<'a>, &'a dyn Array),
     Utf8(Text<'a>),
     /// A string of a structured column: the JSON it holds.
     JsonText(Text<'a>, &'a str),
     List(&'a dyn Array, ListOffsets<'a>, Box<Cell<'a>>),
-    Struct(&'a dyn Array, Vec<(Vec<u8>, Cell<'a>)>),
+    Struct(&'a dyn Array, Vec<Named<'a>>),
     /// Map entries: (keys, values) of the entries' struct.
     Map(&'a dyn Array, &'a [i32], Box<Cell<'a>>, Box<Cell<'a>>),
     /// A dictionary: the index of each row's value, and the values.
@@ -92,38 +131,47 @@ enum Cell<'a> {
 }
 
 /// The strings of a string array, or the bytes of a binary array read as text.
-struct Text<'a> {
+pub(crate) struct Text<'a> {
     array: &'a dyn Array,
     value: Box<dyn Fn(usize) -> Result<&'a str, String> + 'a>,
+    bytes: Box<dyn Fn(usize) -> usize + 'a>,
 }
 
 impl<'a> Text<'a> {
     /// The strings of `array` (Arrow string arrays hold UTF-8: nothing is checked again).
-    fn strings(array: &'a dyn Array, value: impl Fn(usize) -> &'a str + 'a) -> Self {
-        Self { array, value: Box::new(move |row| Ok(value(row))) }
+    fn strings(array: &'a dyn Array, value: impl Fn(usize) -> &'a str + Copy + 'a) -> Self {
+        Self { array, value: Box::new(move |row| Ok(value(row))), bytes: Box::new(move |row| value(row).len()) }
     }
 
     /// The bytes of `array`, as text when they are UTF-8.
-    fn binary(array: &'a dyn Array, value: impl Fn(usize) -> &'a [u8] + 'a) -> Self {
-        let text =
-            move |row| std::str::from_utf8(value(row)).map_err(|_| "a binary cell that is not UTF-8 text".to_owned());
-        Self { array, value: Box::new(text) }
+    fn binary(array: &'a dyn Array, value: impl Fn(usize) -> &'a [u8] + Copy + 'a) -> Self {
+        let text = move |row| {
+            simdutf8::basic::from_utf8(value(row)).map_err(|_| "a binary cell that is not UTF-8 text".to_owned())
+        };
+        Self { array, value: Box::new(text), bytes: Box::new(move |row| value(row).len()) }
     }
 
-    fn get(&self, row: usize) -> Result<&'a str, String> {
+    /// The text of row `row`, or why it has none.
+    pub fn get(&self, row: usize) -> Result<&'a str, String> {
         (self.value)(row)
+    }
+
+    /// The bytes of row `row`.
+    fn len(&self, row: usize) -> usize {
+        (self.bytes)(row)
     }
 }
 
 /// Where each row's items start and end in a list's values.
-enum ListOffsets<'a> {
+pub(crate) enum ListOffsets<'a> {
     Small(&'a [i32]),
     Large(&'a [i64]),
     Fixed(usize),
 }
 
 impl ListOffsets<'_> {
-    fn range(&self, row: usize) -> std::ops::Range<usize> {
+    /// The items of row `row`.
+    pub fn range(&self, row: usize) -> std::ops::Range<usize> {
         match self {
             ListOffsets::Small(offsets) => offsets[row] as usize..offsets[row + 1] as usize,
             ListOffsets::Large(offsets) => offsets[row] as usize..offsets[row + 1] as usize,
@@ -132,15 +180,22 @@ impl ListOffsets<'_> {
     }
 }
 
-fn numbers<T: ArrowPrimitiveType>(array: &dyn Array) -> WriteNumber<'_>
+/// The numbers of an integer array.
+fn integers<T: ArrowPrimitiveType>(array: &dyn Array) -> ReadNumber<'_>
 where
-    T::Native: serde::Serialize,
+    T::Native: Into<i64>,
 {
     let values = array.as_primitive::<T>().values();
-    // Writing to a Vec cannot fail; a float that is not finite is written as `null`.
-    Box::new(move |row, out| {
-        let _ = serde_json::to_writer(out, &values[row]);
-    })
+    Box::new(move |row| JsonNumber::of_signed(values[row].into()))
+}
+
+/// The numbers of a float array.
+fn floats<T: ArrowPrimitiveType>(array: &dyn Array) -> ReadNumber<'_>
+where
+    T::Native: Into<f64>,
+{
+    let values = array.as_primitive::<T>().values();
+    Box::new(move |row| JsonNumber::Float(values[row].into()))
 }
 
 impl<'a> Cell<'a> {
@@ -157,36 +212,26 @@ impl<'a> Cell<'a> {
         match array.data_type() {
             DataType::Null => Cell::Null,
             DataType::Boolean => Cell::Boolean(array.as_boolean()),
-            DataType::Int8 => Cell::Number(numbers::<Int8Type>(any), any),
-            DataType::Int16 => Cell::Number(numbers::<Int16Type>(any), any),
-            DataType::Int32 => Cell::Number(numbers::<Int32Type>(any), any),
-            DataType::Int64 => Cell::Number(numbers::<Int64Type>(any), any),
-            DataType::UInt8 => Cell::Number(numbers::<UInt8Type>(any), any),
-            DataType::UInt16 => Cell::Number(numbers::<UInt16Type>(any), any),
-            DataType::UInt32 => Cell::Number(numbers::<UInt32Type>(any), any),
-            DataType::UInt64 => Cell::Number(numbers::<UInt64Type>(any), any),
+            DataType::Int8 => Cell::Number(integers::<Int8Type>(any), any),
+            DataType::Int16 => Cell::Number(integers::<Int16Type>(any), any),
+            DataType::Int32 => Cell::Number(integers::<Int32Type>(any), any),
+            DataType::Int64 => Cell::Number(integers::<Int64Type>(any), any),
+            DataType::UInt8 => Cell::Number(integers::<UInt8Type>(any), any),
+            DataType::UInt16 => Cell::Number(integers::<UInt16Type>(any), any),
+            DataType::UInt32 => Cell::Number(integers::<UInt32Type>(any), any),
+            DataType::UInt64 => {
+                let values = array.as_primitive::<UInt64Type>().values();
+                Cell::Number(Box::new(move |row| JsonNumber::Unsigned(values[row])), any)
+            }
             DataType::Float16 => {
                 let values = array.as_primitive::<Float16Type>().values();
-                Cell::Number(
-                    Box::new(move |row, out| {
-                        let _ = serde_json::to_writer(out, &f64::from(values[row].to_f32()));
-                    }),
-                    any,
-                )
+                Cell::Number(Box::new(move |row| JsonNumber::Float(f64::from(values[row].to_f32()))), any)
             }
-            DataType::Float32 => {
-                let values = array.as_primitive::<Float32Type>().values();
-                Cell::Number(
-                    Box::new(move |row, out| {
-                        let _ = serde_json::to_writer(out, &f64::from(values[row]));
-                    }),
-                    any,
-                )
-            }
-            DataType::Float64 => Cell::Number(numbers::<Float64Type>(any), any),
-            DataType::Date32 | DataType::Time32(_) => Cell::Number(numbers::<Int32Type>(any), any),
+            DataType::Float32 => Cell::Number(floats::<Float32Type>(any), any),
+            DataType::Float64 => Cell::Number(floats::<Float64Type>(any), any),
+            DataType::Date32 | DataType::Time32(_) => Cell::Number(integers::<Int32Type>(any), any),
             DataType::Date64 | DataType::Time64(_) | DataType::Timestamp(..) | DataType::Duration(_) => {
-                Cell::Number(numbers::<Int64Type>(any), any)
+                Cell::Number(integers::<Int64Type>(any), any)
             }
             DataType::Utf8 => {
                 let strings = array.as_string::<i32>();
@@ -224,11 +269,7 @@ impl<'a> Cell<'a> {
                 let list = array.as_fixed_size_list();
                 Cell::List(any, ListOffsets::Fixed(*size as usize), Box::new(Cell::of(list.values())))
             }
-            DataType::Struct(fields) => {
-                let columns = array.as_struct().columns();
-                let children = fields.iter().zip(columns).map(|(field, child)| (key(field.name()), Cell::of(child)));
-                Cell::Struct(any, children.collect())
-            }
+            DataType::Struct(fields) => Cell::Struct(any, named_fields(fields, array.as_struct().columns())),
             DataType::Map(..) => {
                 let map = array.as_map();
                 Cell::Map(any, map.value_offsets(), Box::new(Cell::of(map.keys())), Box::new(Cell::of(map.values())))
@@ -243,7 +284,7 @@ impl<'a> Cell<'a> {
     }
 
     /// The array whose nulls this cell's rows have.
-    fn array(&self) -> Option<&'a dyn Array> {
+    pub fn array(&self) -> Option<&'a dyn Array> {
         match self {
             Cell::Null | Cell::Unsupported(_) => None,
             Cell::Boolean(array) => Some(*array),
@@ -256,8 +297,32 @@ impl<'a> Cell<'a> {
         }
     }
 
+    /// A bound on the bytes of row `row`'s value as JSON (see [`Rows::json_bytes_bound`]).
+    fn bytes_bound(&self, row: usize) -> usize {
+        /// The most bytes of a number, `true`, `false` or `null` in JSON.
+        const SCALAR: usize = 32;
+        if self.array().is_none_or(|array| array.is_null(row)) {
+            return SCALAR;
+        }
+        match self {
+            Cell::Null | Cell::Unsupported(_) | Cell::Boolean(_) | Cell::Number(..) => SCALAR,
+            Cell::Utf8(text) | Cell::JsonText(text, _) => 6 * text.len(row) + 2,
+            Cell::List(_, offsets, items) => {
+                offsets.range(row).map(|item| items.bytes_bound(item) + 1).sum::<usize>() + 2
+            }
+            Cell::Struct(_, fields) => {
+                fields.iter().map(|field| 6 * field.key.len() + field.cell.bytes_bound(row) + 1).sum::<usize>() + 2
+            }
+            Cell::Map(_, offsets, keys, values) => {
+                let entries = offsets[row] as usize..offsets[row + 1] as usize;
+                entries.map(|entry| keys.bytes_bound(entry) + values.bytes_bound(entry) + 2).sum::<usize>() + 2
+            }
+            Cell::Dictionary(_, index, values) => values.bytes_bound(index(row)),
+        }
+    }
+
     /// Appends the JSON of row `row`'s value, or says why it has none.
-    fn write(&self, row: usize, out: &mut Vec<u8>) -> Result<(), String> {
+    pub fn write(&self, row: usize, out: &mut Vec<u8>) -> Result<(), String> {
         if self.array().is_none_or(|array| array.is_null(row)) {
             if let Cell::Unsupported(what) = self {
                 return Err(format!("a cell of type {what}, which no dataset format reads"));
@@ -268,7 +333,7 @@ impl<'a> Cell<'a> {
         match self {
             Cell::Null | Cell::Unsupported(_) => unreachable!("handled above"),
             Cell::Boolean(array) => out.extend_from_slice(if array.value(row) { b"true" } else { b"false" }),
-            Cell::Number(write, _) => write(row, out),
+            Cell::Number(number, _) => number(row).write(out),
             Cell::Utf8(text) => write_string(text.get(row)?, out),
             Cell::JsonText(text, column) => {
                 write_json_text(column, text.get(row)?, out).map_err(|not_json| not_json.to_string())?;
@@ -285,12 +350,12 @@ impl<'a> Cell<'a> {
             }
             Cell::Struct(_, fields) => {
                 out.push(b'{');
-                for (index, (key, field)) in fields.iter().enumerate() {
+                for (index, field) in fields.iter().enumerate() {
                     if index > 0 {
                         out.push(b',');
                     }
-                    out.extend_from_slice(key);
-                    field.write(row, out)?;
+                    out.extend_from_slice(&field.key);
+                    field.cell.write(row, out)?;
                 }
                 out.push(b'}');
             }

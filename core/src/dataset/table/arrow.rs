@@ -52,26 +52,22 @@ fn unreadable(what: &str, e: ArrowError) -> DatasetError {
 }
 
 /// Reads the Arrow IPC stream `input`.
-pub(crate) fn stream<R: Read>(input: R, max_line_bytes: usize) -> Result<ArrowStream<R>, DatasetError> {
+pub(crate) fn stream<R: Read>(input: R) -> Result<ArrowStream<R>, DatasetError> {
     let count = ByteCount::default();
     let counting = Counting { inner: input, count: Rc::clone(&count) };
     let reader = StreamReader::try_new(BufReader::new(counting), None).map_err(|e| unreadable("stream", e))?;
-    Ok(BatchSource::new(reader, Layout::Arrow, count, max_line_bytes))
+    Ok(BatchSource::new(reader, Layout::Arrow, count))
 }
 
 /// Copies the Arrow IPC file `input` to an unnamed temporary file and reads it from there.
-pub(crate) fn file_from_stream(
-    input: impl Read,
-    gzip: bool,
-    max_line_bytes: usize,
-) -> Result<ArrowFiles, DatasetError> {
+pub(crate) fn file_from_stream(input: impl Read, gzip: bool) -> Result<ArrowFiles, DatasetError> {
     let file = spool(input, gzip)?;
-    Shards::new(VecDeque::from([Shard::Open(file)]), max_line_bytes)
+    Shards::new(VecDeque::from([Shard::Open(file)]))
 }
 
 /// Reads the Arrow IPC file or stream `file` in place.
-pub(crate) fn file(file: File, max_line_bytes: usize) -> Result<ArrowFiles, DatasetError> {
-    Shards::new(VecDeque::from([Shard::Open(file)]), max_line_bytes)
+pub(crate) fn file(file: File) -> Result<ArrowFiles, DatasetError> {
+    Shards::new(VecDeque::from([Shard::Open(file)]))
 }
 
 /// The part of a saved dataset's `state.json` that is read.
@@ -87,7 +83,7 @@ struct DataFile {
 }
 
 /// Reads the dataset saved by `datasets.save_to_disk` in the directory `dir`.
-pub(crate) fn saved_dataset(dir: &Path, max_line_bytes: usize) -> Result<ArrowFiles, DatasetError> {
+pub(crate) fn saved_dataset(dir: &Path) -> Result<ArrowFiles, DatasetError> {
     let state_path = dir.join(STATE_FILE);
     let state = match std::fs::read(&state_path) {
         Ok(state) => state,
@@ -112,7 +108,7 @@ pub(crate) fn saved_dataset(dir: &Path, max_line_bytes: usize) -> Result<ArrowFi
         }
         shards.push_back(Shard::Path(dir.join(name)));
     }
-    Shards::new(shards, max_line_bytes)
+    Shards::new(shards)
 }
 
 /// Why the directory `dir` is not read.
@@ -149,11 +145,11 @@ pub(crate) struct Shards {
 impl Shards {
     /// The rows of `shards`, the first one opened now (so that a file that is not Arrow is
     /// refused at once).
-    fn new(shards: VecDeque<Shard>, max_line_bytes: usize) -> Result<ArrowFiles, DatasetError> {
+    fn new(shards: VecDeque<Shard>) -> Result<ArrowFiles, DatasetError> {
         let bytes = ByteCount::default();
         let mut shards = Shards { pending: shards, current: None, bytes: Rc::clone(&bytes) };
         shards.current = shards.open_next()?;
-        Ok(BatchSource::new(shards, Layout::Arrow, bytes, max_line_bytes))
+        Ok(BatchSource::new(shards, Layout::Arrow, bytes))
     }
 
     /// The batches of the next shard, `None` when there is none.

@@ -10,8 +10,8 @@ use std::rc::Rc;
 
 use csv::{ByteRecord, ReaderBuilder, Terminator};
 
+use super::TableSource;
 use super::cells::{CellKind, write_csv_cell, write_string};
-use super::{RowPieces, RowRejection, TableSource};
 use crate::dataset::codes::RuleCode;
 use crate::dataset::error::DatasetError;
 use crate::dataset::format::detect::{Layout, tells_shape};
@@ -250,5 +250,56 @@ impl<R: Read> TableSource for CsvSource<R> {
 
     fn bytes(&self) -> u64 {
         self.counts.get().bytes
+    }
+}
+
+/// How the rows become pieces of JSON lines: each row is written
+/// to the piece's buffer, then kept, or taken out again and handed on as a piece of its own
+/// (too long, or not a record) behind the lines before it.
+struct RowPieces {
+    /// Bytes of JSON lines handed on so far.
+    offset: u64,
+    max_line_bytes: usize,
+    /// A piece to hand on after the current one.
+    pending: Option<Piece>,
+}
+
+/// Why a row written to a piece cannot stay in it: the rule it broke and how.
+type RowRejection = (RuleCode, String);
+
+impl RowPieces {
+    /// Pieces whose lines are at most `max_line_bytes` long.
+    pub fn new(max_line_bytes: usize) -> Self {
+        Self { offset: 0, max_line_bytes, pending: None }
+    }
+
+    /// The piece held back behind the last one, if any: hand it on before reading more.
+    pub fn take_pending(&mut self) -> Option<Piece> {
+        self.pending.take()
+    }
+
+    /// Judges the row written to `buf` from `start` on (with its newline), or the reason it
+    /// could not be written; returns false when the row was taken out again and the piece
+    /// must end here.
+    pub fn keep_row(&mut self, buf: &mut Vec<u8>, start: usize, written: Result<(), RowRejection>) -> bool {
+        let bytes = buf.len().saturating_sub(start + 1);
+        let rejected = match written {
+            Ok(()) if bytes <= self.max_line_bytes => return true,
+            Ok(()) => Piece::TooLong { offset: self.offset + start as u64, bytes: bytes as u64 },
+            Err((code, message)) => Piece::Rejected { lines: 1, code, message },
+        };
+        buf.truncate(start);
+        self.pending = Some(rejected);
+        false
+    }
+
+    /// The piece of `buf`'s lines, or, when it holds none, the piece held back.
+    pub fn finish(&mut self, buf: Vec<u8>) -> Option<Piece> {
+        if buf.is_empty() {
+            return self.pending.take();
+        }
+        let offset = self.offset;
+        self.offset += buf.len() as u64;
+        Some(Piece::Lines { data: buf, offset })
     }
 }

@@ -12,6 +12,9 @@
 //! Where findings point: a CSV row keeps the line of the file it starts on (the header is
 //! line 1; a row with quoted line breaks spans several lines); a Parquet or Arrow row's line
 //! is its 1-based row number.
+//!
+//! A CSV row is written as a JSON line and read as one; a Parquet or Arrow row is read as a
+//! record straight from the arrays ([`records`]), with the same findings.
 
 mod arrays;
 mod arrow;
@@ -19,18 +22,19 @@ mod batches;
 pub(crate) mod cells;
 mod csv;
 mod parquet;
+mod records;
 
 use std::fs::File;
 use std::io::{self, Cursor, Read, Seek, SeekFrom};
 
+pub(crate) use self::arrays::Rows;
 pub(crate) use self::arrow::{ArrowFiles, ArrowStream, file as arrow_file, saved_dataset};
 use self::csv::CsvSource;
 pub(crate) use self::parquet::{ParquetSource, open as parquet_file};
-use super::codes::RuleCode;
+pub(crate) use self::records::{RowError, RowJson};
 use super::error::DatasetError;
 use super::format::detect::Layout;
 use super::pipeline::PieceSource;
-use super::reader::Piece;
 
 /// The first bytes of a Parquet file.
 const PARQUET_MAGIC: &[u8] = b"PAR1";
@@ -53,57 +57,6 @@ pub(crate) trait TableSource: PieceSource {
     fn bytes(&self) -> u64;
 }
 
-/// How a table's rows become pieces of JSON lines, whatever the table: each row is written
-/// to the piece's buffer, then kept, or taken out again and handed on as a piece of its own
-/// (too long, or not a record) behind the lines before it.
-pub(crate) struct RowPieces {
-    /// Bytes of JSON lines handed on so far.
-    offset: u64,
-    max_line_bytes: usize,
-    /// A piece to hand on after the current one.
-    pending: Option<Piece>,
-}
-
-/// Why a row written to a piece cannot stay in it: the rule it broke and how.
-pub(crate) type RowRejection = (RuleCode, String);
-
-impl RowPieces {
-    /// Pieces whose lines are at most `max_line_bytes` long.
-    pub fn new(max_line_bytes: usize) -> Self {
-        Self { offset: 0, max_line_bytes, pending: None }
-    }
-
-    /// The piece held back behind the last one, if any: hand it on before reading more.
-    pub fn take_pending(&mut self) -> Option<Piece> {
-        self.pending.take()
-    }
-
-    /// Judges the row written to `buf` from `start` on (with its newline), or the reason it
-    /// could not be written; returns false when the row was taken out again and the piece
-    /// must end here.
-    pub fn keep_row(&mut self, buf: &mut Vec<u8>, start: usize, written: Result<(), RowRejection>) -> bool {
-        let bytes = buf.len().saturating_sub(start + 1);
-        let rejected = match written {
-            Ok(()) if bytes <= self.max_line_bytes => return true,
-            Ok(()) => Piece::TooLong { offset: self.offset + start as u64, bytes: bytes as u64 },
-            Err((code, message)) => Piece::Rejected { lines: 1, code, message },
-        };
-        buf.truncate(start);
-        self.pending = Some(rejected);
-        false
-    }
-
-    /// The piece of `buf`'s lines, or, when it holds none, the piece held back.
-    pub fn finish(&mut self, buf: Vec<u8>) -> Option<Piece> {
-        if buf.is_empty() {
-            return self.pending.take();
-        }
-        let offset = self.offset;
-        self.offset += buf.len() as u64;
-        Some(Piece::Lines { data: buf, offset })
-    }
-}
-
 /// What an input turned out to be.
 pub(crate) enum Opened<R: Read> {
     /// Text: JSON Lines or a JSON document.
@@ -120,16 +73,23 @@ pub(crate) enum Opened<R: Read> {
 
 /// Recognises a table from the first bytes of `input` (decompressed already);
 /// `gzip` says whether it was compressed, to tell a corrupt stream from an I/O failure.
-pub(crate) fn open<R: Read>(mut input: R, gzip: bool, max_line_bytes: usize) -> Result<Opened<R>, DatasetError> {
+/// `threads` is how many threads the pass checks on (a Parquet file is decoded on another
+/// when there are more than one).
+pub(crate) fn open<R: Read>(
+    mut input: R,
+    gzip: bool,
+    max_line_bytes: usize,
+    threads: usize,
+) -> Result<Opened<R>, DatasetError> {
     let head = peek(&mut input).map_err(|e| DatasetError::read(e, gzip))?;
     if head.starts_with(PARQUET_MAGIC) {
-        return parquet::from_stream(Cursor::new(head).chain(input), gzip, max_line_bytes).map(Opened::Parquet);
+        return parquet::from_stream(Cursor::new(head).chain(input), gzip, threads).map(Opened::Parquet);
     }
     if head.starts_with(ARROW_FILE_MAGIC) {
-        return arrow::file_from_stream(Cursor::new(head).chain(input), gzip, max_line_bytes).map(Opened::ArrowFile);
+        return arrow::file_from_stream(Cursor::new(head).chain(input), gzip).map(Opened::ArrowFile);
     }
     if head.starts_with(ARROW_STREAM_MAGIC) {
-        return arrow::stream(Cursor::new(head).chain(input), max_line_bytes).map(Opened::ArrowStream);
+        return arrow::stream(Cursor::new(head).chain(input)).map(Opened::ArrowStream);
     }
     match csv::header(&head) {
         Some(header) => CsvSource::new(Cursor::new(head).chain(input), header, max_line_bytes).map(Opened::Csv),

@@ -1,24 +1,29 @@
 //! Parquet tables: one record per row, its columns by name, decoded to Arrow arrays a batch
-//! of rows at a time and written as JSON lines from the arrays (see [`super::arrays`]).
+//! of rows at a time and read as records from the arrays (see [`super::records`]).
 //!
 //! A Parquet file is read from its end (the footer holds the schema and where the row
 //! groups are), so a stream is first copied to an unnamed temporary file, which the system
 //! removes when it is closed; a file on disk is read in place ([`open`]).
 //!
-//! Decoding (decompressing pages, checking UTF-8) costs about as much as checking the rows,
-//! so it runs on a thread of its own, a few batches ahead of the thread that writes the
-//! rows as JSON lines: memory stays bounded by [`AHEAD`] batches.
+//! Text is decoded as views of the decompressed pages (Arrow's `Utf8View`), never copied
+//! into a buffer of its own. Decoding
+//! (mostly decompressing pages) costs about as much as checking the rows, so with more than
+//! one thread it runs on a thread of its own, a few batches ahead of the checks: memory stays
+//! bounded by [`AHEAD`] batches.
 
 use std::cell::Cell;
 use std::fs::File;
 use std::io::Read;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver};
 use std::thread;
 
 use arrow_array::RecordBatch;
-use arrow_schema::ArrowError;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use arrow_schema::{ArrowError, DataType, Field, FieldRef, Schema};
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder,
+};
 
 use super::batches::BatchSource;
 use super::spool;
@@ -28,41 +33,64 @@ use crate::dataset::format::detect::Layout;
 /// Rows decoded at a time: a bounded slice of a row group, however large the row group is.
 const BATCH_ROWS: usize = 1024;
 
-/// Batches decoded ahead of the one being written.
+/// Batches decoded ahead of the one being checked.
 const AHEAD: usize = 2;
 
 /// The rows of a Parquet file.
 pub(crate) type ParquetSource = BatchSource<Decoded>;
 
-/// Record batches decoded on a thread of their own; the thread stops at the end of the file,
-/// or when this is dropped.
-pub(crate) struct Decoded(Receiver<Result<RecordBatch, ArrowError>>);
+/// Record batches of a Parquet file, decoded as they are asked for, or on a thread of their
+/// own that stops at the end of the file or when this is dropped.
+pub(crate) enum Decoded {
+    /// Decoded by the caller.
+    Here(ParquetRecordBatchReader),
+    /// Decoded ahead on another thread.
+    Ahead(Receiver<Result<RecordBatch, ArrowError>>),
+}
 
 impl Iterator for Decoded {
     type Item = Result<RecordBatch, ArrowError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        self.0.recv().ok()
+        match self {
+            Decoded::Here(reader) => reader.next(),
+            Decoded::Ahead(receiver) => receiver.recv().ok(),
+        }
     }
 }
 
 /// Copies `input` to an unnamed temporary file and reads it from there.
 /// `gzip` says whether the stream is decompressed gzip (for the errors).
-pub(crate) fn from_stream(input: impl Read, gzip: bool, max_line_bytes: usize) -> Result<ParquetSource, DatasetError> {
-    open(spool(input, gzip)?, max_line_bytes)
+pub(crate) fn from_stream(input: impl Read, gzip: bool, threads: usize) -> Result<ParquetSource, DatasetError> {
+    open(spool(input, gzip)?, threads)
 }
 
-/// Reads the Parquet file `file`.
-pub(crate) fn open(file: File, max_line_bytes: usize) -> Result<ParquetSource, DatasetError> {
+/// Reads the Parquet file `file`, decoding ahead on a thread of its own when the rows are
+/// checked on more than one `threads`.
+pub(crate) fn open(file: File, threads: usize) -> Result<ParquetSource, DatasetError> {
     let file_bytes = file.metadata().map_err(|e| DatasetError::read(e, false))?.len();
     let not_parquet = |e: parquet::errors::ParquetError| DatasetError::InvalidTable {
         reason: format!("not a readable Parquet file: {e}"),
     };
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(not_parquet)?;
-    if builder.schema().fields().is_empty() {
+    let metadata = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).map_err(not_parquet)?;
+    let schema = metadata.schema();
+    if schema.fields().is_empty() {
         return Err(DatasetError::InvalidTable { reason: "the Parquet file has no columns".to_owned() });
     }
-    let reader = builder.with_batch_size(BATCH_ROWS).build().map_err(not_parquet)?;
+    let viewed =
+        Schema::new_with_metadata(schema.fields().iter().map(viewed).collect::<Vec<_>>(), schema.metadata().clone());
+    let options = ArrowReaderOptions::new().with_schema(Arc::new(viewed));
+    let metadata = ArrowReaderMetadata::try_new(Arc::clone(metadata.metadata()), options).map_err(not_parquet)?;
+    let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata)
+        .with_batch_size(BATCH_ROWS)
+        .build()
+        .map_err(not_parquet)?;
+    let decoded = if threads > 1 { Decoded::Ahead(ahead(reader)?) } else { Decoded::Here(reader) };
+    Ok(BatchSource::new(decoded, Layout::Parquet, Rc::new(Cell::new(file_bytes))))
+}
+
+/// Decodes the batches of `reader` on a thread of its own, [`AHEAD`] of the caller.
+fn ahead(reader: ParquetRecordBatchReader) -> Result<Receiver<Result<RecordBatch, ArrowError>>, DatasetError> {
     let (sender, receiver) = mpsc::sync_channel(AHEAD);
     thread::Builder::new()
         .name("brightrun-parquet".to_owned())
@@ -75,5 +103,21 @@ pub(crate) fn open(file: File, max_line_bytes: usize) -> Result<ParquetSource, D
             }
         })
         .map_err(|e| DatasetError::read(e, false))?;
-    Ok(BatchSource::new(Decoded(receiver), Layout::Parquet, Rc::new(Cell::new(file_bytes)), max_line_bytes))
+    Ok(receiver)
+}
+
+/// `field` with its strings and binaries (at any depth) read as views of the decompressed
+/// pages rather than copied into a buffer of each batch.
+fn viewed(field: &FieldRef) -> FieldRef {
+    let data_type = match field.data_type() {
+        DataType::Utf8 | DataType::LargeUtf8 => DataType::Utf8View,
+        DataType::Binary | DataType::LargeBinary => DataType::BinaryView,
+        DataType::List(item) => DataType::List(viewed(item)),
+        DataType::LargeList(item) => DataType::LargeList(viewed(item)),
+        DataType::FixedSizeList(item, size) => DataType::FixedSizeList(viewed(item), *size),
+        DataType::Struct(fields) => DataType::Struct(fields.iter().map(viewed).collect()),
+        DataType::Map(entries, sorted) => DataType::Map(viewed(entries), *sorted),
+        other => other.clone(),
+    };
+    Arc::new(Field::new(field.name(), data_type, field.is_nullable()).with_metadata(field.metadata().clone()))
 }

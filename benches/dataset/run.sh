@@ -8,8 +8,9 @@
 #   (c) the reference: the counting definition computed with `Tokenizer::encode` of every
 #       text it names, 2 threads (naive-count), on the first REFERENCE_MB of each file;
 #       (b) on the same part prints the same totals;
-#   (d) the chat and prompt/completion records as JSONL, CSV, Parquet and Arrow (an IPC stream,
-#       as `datasets.save_to_disk` writes its shards; written by pyarrow from TABLES_PYTHON,
+#   (d) the chat and prompt/completion records as JSONL, CSV, Parquet (Snappy, pyarrow's
+#       default, then zstd and uncompressed) and Arrow (an IPC stream, as
+#       `datasets.save_to_disk` writes its shards; written by pyarrow from TABLES_PYTHON,
 #       when it has it): time per conversation of each.
 # Usage: benches/dataset/run.sh [DATA_DIR] (default /tmp/brightrun-bench). CHAT_MB (200: the
 # chat file and the prompt/completion file),
@@ -137,6 +138,10 @@ data = sys.argv[1]
 for name in ("chat", "prompt_completion"):
     if not os.path.exists(f"{data}/{name}.parquet"):
         pq.write_table(pj.read_json(f"{data}/{name}.jsonl"), f"{data}/{name}.parquet")
+    # pyarrow's default codec is Snappy; the same table with zstd and with none.
+    for codec in ("zstd", "none"):
+        if not os.path.exists(f"{data}/{name}-{codec}.parquet"):
+            pq.write_table(pq.read_table(f"{data}/{name}.parquet"), f"{data}/{name}-{codec}.parquet", compression=codec)
     if not os.path.exists(f"{data}/{name}.arrow"):
         table = pj.read_json(f"{data}/{name}.jsonl")
         with pa.OSFile(f"{data}/{name}.arrow", "wb") as sink, pa.ipc.new_stream(sink, table.schema) as writer:
@@ -149,7 +154,8 @@ if not os.path.exists(f"{data}/prompt_completion.csv"):
             record = json.loads(line)
             writer.writerow([record["prompt"], record["completion"]])
 PY
-    for f in chat.jsonl chat.parquet chat.arrow prompt_completion.jsonl prompt_completion.csv prompt_completion.parquet \
+    for f in chat.jsonl chat.parquet chat-zstd.parquet chat-none.parquet chat.arrow prompt_completion.jsonl \
+        prompt_completion.csv prompt_completion.parquet prompt_completion-zstd.parquet prompt_completion-none.parquet \
         prompt_completion.arrow; do
         measure "validate --no-tokens $f" "$data/$f" "$bin/brightrun" validate "$data/$f" --no-tokens --json --min-examples 0
         python3 -c "

@@ -49,7 +49,12 @@ fn failure(input: &[u8]) -> DatasetError {
 
 /// `table` validates and converts exactly as `jsonl`, the same records one per line.
 fn same_as_jsonl(table: &[u8], jsonl: &str, layout: Layout) -> ValidationReport {
-    let (from_table, from_jsonl) = (check(table), check(jsonl));
+    same_as_jsonl_with(table, jsonl, layout, &options())
+}
+
+/// [`same_as_jsonl`], validating with `options`.
+fn same_as_jsonl_with(table: &[u8], jsonl: &str, layout: Layout, options: &ValidateOptions) -> ValidationReport {
+    let (from_table, from_jsonl) = (check_with(table, options), check_with(jsonl, options));
     assert_eq!((from_table.layout, from_jsonl.layout), (layout, Layout::Jsonl));
     assert_eq!(located(&from_table), located(&from_jsonl));
     assert_eq!((&from_table.counts, from_table.valid), (&from_jsonl.counts, from_jsonl.valid));
@@ -69,6 +74,23 @@ fn parquet_rows_read_as_the_json_lines_of_the_same_records() {
         assert_eq!(report.stats.bytes, parquet.len() as u64, "the file's size");
         assert_eq!(report.stats.lines, jsonl.lines().count() as u64, "a line a row");
         assert!(report.stats.training_pairs > 0, "{format:?}");
+    }
+}
+
+#[test]
+fn parquet_chunks_of_many_pages_of_both_versions_read_as_the_json_lines_on_any_threads() {
+    let jsonl = PARQUET_FIXTURES[0].1;
+    let tables: [&[u8]; 3] = [
+        PARQUET_FIXTURES[0].0,
+        include_bytes!("fixtures/tables/chat_pages_v1.parquet"),
+        include_bytes!("fixtures/tables/chat_pages_v2.parquet"),
+    ];
+    for (index, parquet) in tables.into_iter().enumerate() {
+        for threads in [1, 2, 3] {
+            let options = ValidateOptions { threads, ..options() };
+            let report = same_as_jsonl_with(parquet, jsonl, Layout::Parquet, &options);
+            assert_eq!(report.stats.lines, jsonl.lines().count() as u64, "table {index}, {threads} threads");
+        }
     }
 }
 

@@ -5,7 +5,7 @@ use super::codes::RuleCode;
 use super::cross_record::MetaKind;
 use super::findings::{FieldPath, Findings, Location};
 use super::format::detect::{Line, RecordJson};
-use super::format::json::{RawRecord, Slot};
+use super::format::json::{RawRecord, Slot, WithKeys};
 use super::format::{Analysis, RecordCtx, View, analyse};
 use super::reader::{Piece, lines};
 use super::table::{RowError, RowJson, Rows};
@@ -197,8 +197,11 @@ fn check_line<S: RecordSink>(out: &mut ChunkOutput<S>, line: &[u8], number: u64,
             return;
         }
     };
-    match serde_json::from_str::<Slot<RawRecord<'_>>>(text) {
-        Ok(record) => out.record(record, rules.format, at, Some(&Line(text))),
+    match serde_json::from_str::<Slot<WithKeys<RawRecord<'_>>>>(text) {
+        Ok(record) => {
+            let (record, keys) = record.uncounted();
+            out.record(record, rules.format, at, Some(&Line { text, keys }));
+        }
         Err(error) => {
             out.records += 1;
             // A UTF-16 file's lines after the first start with the NUL of its `\n\0` line ends.

@@ -12,7 +12,7 @@ use super::chunk::{ChunkOutput, LineRules, RecordSink, error_text, process_piece
 use super::document;
 use super::error::DatasetError;
 use super::format::detect::{self, KNOWN_FORMATS, Layout, Line, RecordJson, Shape, sniff_layout};
-use super::format::json::{RawRecord, Slot};
+use super::format::json::{RawRecord, Slot, WithKeys};
 use super::inflate::InflateLimits;
 use super::pipeline::{self, PieceSource};
 use super::reader::{Decoded, LineChunker, Piece, Progress, lines};
@@ -286,8 +286,11 @@ fn clue(line: &[u8], number: u64) -> Clue {
     let Ok(text) = std::str::from_utf8(line) else {
         return Clue::Problem(format!("line {number} is not valid UTF-8"));
     };
-    match serde_json::from_str::<Slot<RawRecord<'_>>>(text) {
-        Ok(record) => record_clue(record, &Line(text), number),
+    match serde_json::from_str::<Slot<WithKeys<RawRecord<'_>>>>(text) {
+        Ok(record) => {
+            let (record, keys) = record.uncounted();
+            record_clue(record, &Line { text, keys }, number)
+        }
         Err(e) => Clue::Problem(format!("line {number} is not valid JSON ({})", error_text(&e))),
     }
 }

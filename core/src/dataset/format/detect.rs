@@ -180,7 +180,7 @@ impl Shape {
     /// it is of no known format, and its closest format names them.
     pub fn of_line(record: &RawRecord<'_>, json: Option<&dyn RecordJson>) -> Shape {
         match Self::of(record) {
-            Shape::Text if json.is_some_and(|json| !json.has_only_keys(&TEXT_KEYS)) => Shape::Unknown,
+            Shape::Text if json.is_some_and(|json| json.keys() != text_keys(record)) => Shape::Unknown,
             shape => shape,
         }
     }
@@ -319,33 +319,37 @@ pub(crate) fn describe_record(text: &str) -> Option<(String, Option<String>)> {
     Some((list.describe(), closest_format(&list.keys)))
 }
 
+/// How many of [`TEXT_KEYS`] a parsed record has.
+fn text_keys(record: &RawRecord<'_>) -> usize {
+    [record.text.is_present(), record.split.is_present(), record.id.is_present()].into_iter().filter(|&p| p).count()
+}
+
 /// A record's keys and JSON, for the checks and messages that look at them: a JSON line, or
 /// a table's row, whose JSON is written only when a message quotes it.
 pub(crate) trait RecordJson {
-    /// Whether the record has no key outside `allowed`.
-    fn has_only_keys(&self, allowed: &[&str]) -> bool;
+    /// How many keys the record has (a repeated key counted each time).
+    fn keys(&self) -> usize;
 
     /// The record's JSON text.
     fn json(&self) -> Option<Cow<'_, str>>;
 }
 
-/// A record's JSON line.
-pub(crate) struct Line<'t>(pub &'t str);
+/// A record's JSON line, and its keys counted as it was parsed.
+pub(crate) struct Line<'t> {
+    /// The line.
+    pub text: &'t str,
+    /// Its keys.
+    pub keys: usize,
+}
 
 impl RecordJson for Line<'_> {
-    fn has_only_keys(&self, allowed: &[&str]) -> bool {
-        has_only_keys(self.0, allowed)
+    fn keys(&self) -> usize {
+        self.keys
     }
 
     fn json(&self) -> Option<Cow<'_, str>> {
-        Some(Cow::Borrowed(self.0))
+        Some(Cow::Borrowed(self.text))
     }
-}
-
-/// Whether the JSON object `json` has no key outside `allowed` (false when it is no object).
-fn has_only_keys(json: &str, allowed: &[&str]) -> bool {
-    serde_json::from_str::<KeyList>(json)
-        .is_ok_and(|list| list.count <= KEYS_KEPT && list.keys.iter().all(|key| allowed.contains(&key.as_str())))
 }
 
 /// Keys named in a message before the rest are only counted.
@@ -427,6 +431,7 @@ pub(crate) fn sniff_layout(first: &[u8], second: Option<&[u8]>) -> Layout {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dataset::format::json::WithKeys;
 
     #[test]
     fn shapes_by_precedence() {
@@ -477,8 +482,9 @@ mod tests {
     #[test]
     fn a_text_record_has_no_key_but_text_split_and_id() {
         let line = |json: &str| {
-            let Ok(Slot::Value(record)) = serde_json::from_str::<Slot<RawRecord<'_>>>(json) else { panic!("{json}") };
-            Shape::of_line(&record, Some(&Line(json)))
+            let parsed = serde_json::from_str::<Slot<WithKeys<RawRecord<'_>>>>(json).unwrap();
+            let (Slot::Value(record), keys) = parsed.uncounted() else { panic!("{json}") };
+            Shape::of_line(&record, Some(&Line { text: json, keys }))
         };
         assert_eq!(line(r#"{"text": "a"}"#), Shape::Text);
         assert_eq!(line(r#"{"id": 3, "text": "a", "split": "validation"}"#), Shape::Text);

@@ -161,6 +161,84 @@ impl<'de, T: Deserialize<'de> + Expected> Visitor<'de> for SlotVisitor<T> {
     }
 }
 
+/// An object read as `T`, and how many keys it has (a repeated key counted each time),
+/// counted as it is read: what a record's keys are, without reading the record twice.
+#[derive(Debug)]
+pub(crate) struct WithKeys<T> {
+    /// The object.
+    pub value: T,
+    /// Its keys.
+    pub keys: usize,
+}
+
+impl<T> Slot<WithKeys<T>> {
+    /// The slot of the object, and its keys (0 when it is no object).
+    pub fn uncounted(self) -> (Slot<T>, usize) {
+        match self {
+            Slot::Value(WithKeys { value, keys }) => (Slot::Value(value), keys),
+            Slot::Missing => (Slot::Missing, 0),
+            Slot::Null => (Slot::Null, 0),
+            Slot::Wrong(kind) => (Slot::Wrong(kind), 0),
+        }
+    }
+}
+
+impl<T: Expected> Expected for WithKeys<T> {
+    const EXPECTED: &'static str = T::EXPECTED;
+
+    fn accepts(kind: JsonKind) -> bool {
+        kind == JsonKind::Object && T::accepts(kind)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for WithKeys<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(WithKeysVisitor(PhantomData))
+    }
+}
+
+struct WithKeysVisitor<T>(PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for WithKeysVisitor<T> {
+    type Value = WithKeys<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<WithKeys<T>, A::Error> {
+        let keys = std::cell::Cell::new(0);
+        let value = T::deserialize(MapAccessDeserializer::new(CountingKeys { map, keys: &keys }))?;
+        Ok(WithKeys { value, keys: keys.get() })
+    }
+}
+
+/// A map's entries, its keys counted as they are read.
+struct CountingKeys<'k, A> {
+    map: A,
+    keys: &'k std::cell::Cell<usize>,
+}
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for CountingKeys<'_, A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: de::DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, A::Error> {
+        let key = self.map.next_key_seed(seed)?;
+        if key.is_some() {
+            self.keys.set(self.keys.get() + 1);
+        }
+        Ok(key)
+    }
+
+    fn next_value_seed<V: de::DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
+        self.map.next_value_seed(seed)
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        self.map.size_hint()
+    }
+}
+
 /// A JSON string, borrowed from the input when it has no escapes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Text<'a>(pub Cow<'a, str>);

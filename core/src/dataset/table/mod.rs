@@ -21,6 +21,7 @@ mod arrow;
 mod batches;
 pub(crate) mod cells;
 mod csv;
+mod pages;
 mod parquet;
 mod records;
 

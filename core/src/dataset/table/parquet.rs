@@ -6,7 +6,8 @@
 //! removes when it is closed; a file on disk is read in place ([`open`]).
 //!
 //! Text is decoded as views of the decompressed pages (Arrow's `Utf8View`), never copied
-//! into a buffer of its own. Decoding
+//! into a buffer of its own, and pages are read and decompressed into buffers used again
+//! page after page ([`super::pages`]). Decoding
 //! (mostly decompressing pages) costs about as much as checking the rows, so with more than
 //! one thread it runs on a thread of its own, a few batches ahead of the checks: memory stays
 //! bounded by [`AHEAD`] batches.
@@ -20,12 +21,12 @@ use std::sync::mpsc::{self, Receiver};
 use std::thread;
 
 use arrow_array::RecordBatch;
-use arrow_schema::{ArrowError, DataType, Field, FieldRef, Schema};
-use parquet::arrow::arrow_reader::{
-    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder,
-};
+use arrow_schema::{ArrowError, DataType, Field, FieldRef, Fields};
+use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReader, RowGroups};
+use parquet::arrow::{ProjectionMask, parquet_to_arrow_field_levels};
 
 use super::batches::BatchSource;
+use super::pages::{BufferPool, PooledFile, PooledRowGroups};
 use super::spool;
 use crate::dataset::error::DatasetError;
 use crate::dataset::format::detect::Layout;
@@ -77,13 +78,13 @@ pub(crate) fn open(file: File, threads: usize) -> Result<ParquetSource, DatasetE
     if schema.fields().is_empty() {
         return Err(DatasetError::InvalidTable { reason: "the Parquet file has no columns".to_owned() });
     }
-    let viewed =
-        Schema::new_with_metadata(schema.fields().iter().map(viewed).collect::<Vec<_>>(), schema.metadata().clone());
-    let options = ArrowReaderOptions::new().with_schema(Arc::new(viewed));
-    let metadata = ArrowReaderMetadata::try_new(Arc::clone(metadata.metadata()), options).map_err(not_parquet)?;
-    let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata)
-        .with_batch_size(BATCH_ROWS)
-        .build()
+    let viewed: Fields = schema.fields().iter().map(viewed).collect();
+    let levels = parquet_to_arrow_field_levels(metadata.parquet_schema(), ProjectionMask::all(), Some(&viewed))
+        .map_err(not_parquet)?;
+    let file = PooledFile::new(file, BufferPool::default()).map_err(|e| DatasetError::read(e, false))?;
+    let row_groups = PooledRowGroups { file: Arc::new(file), metadata: Arc::clone(metadata.metadata()) };
+    let batch_rows = BATCH_ROWS.min(row_groups.num_rows()).max(1);
+    let reader = ParquetRecordBatchReader::try_new_with_row_groups(&levels, &row_groups, batch_rows, None)
         .map_err(not_parquet)?;
     let decoded = if threads > 1 { Decoded::Ahead(ahead(reader)?) } else { Decoded::Here(reader) };
     Ok(BatchSource::new(decoded, Layout::Parquet, Rc::new(Cell::new(file_bytes))))

@@ -296,3 +296,21 @@ fn directories_that_are_no_saved_dataset_are_refused_with_a_code() {
     std::fs::write(dir.path().join("state.json"), r#"{"_data_files": [{"filename": "gone.arrow"}]}"#).unwrap();
     assert_eq!(refused(dir.path()).code(), "dataset_not_found");
 }
+
+#[test]
+fn damaged_snappy_pages_are_refused_with_a_code() {
+    // Bytes overwritten in a page's levels, a page's Snappy data and a page header.
+    let parquet = include_bytes!("fixtures/tables/chat_pages_v1.parquet");
+    let reasons: Vec<String> = [20, 40, 60]
+        .into_iter()
+        .map(|percent| {
+            let mut damaged = parquet.to_vec();
+            let at = damaged.len() * percent / 100;
+            damaged[at..at + 64].fill(0xff);
+            let error = failure(&damaged);
+            assert_eq!(error.code(), "invalid_table", "{error}");
+            error.to_string()
+        })
+        .collect();
+    assert!(reasons[1].contains("a Snappy page could not be decompressed"), "{reasons:?}");
+}

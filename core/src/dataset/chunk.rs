@@ -128,20 +128,30 @@ pub(crate) fn process_piece<S: RecordSink>(piece: &Piece, rules: &LineRules, sin
         }
         Piece::Rows(ref batch) => {
             let rows = Rows::new(batch);
+            let may_be_long = rows.json_bytes_bound(0..batch.num_rows()) > rules.max_line_bytes;
             for row in 0..batch.num_rows() {
                 out.lines += 1;
                 let number = out.lines;
-                check_row(&mut out, &rows, row, number, rules);
+                check_row(&mut out, &rows, row, number, may_be_long, rules);
             }
         }
     }
     out
 }
 
-/// Checks one row of a table: its length as a JSON line, then the record it is.
-fn check_row<S: RecordSink>(out: &mut ChunkOutput<S>, rows: &Rows<'_>, row: usize, number: u64, rules: &LineRules) {
+/// Checks one row of a table: its length as a JSON line (when a row of its piece `may_be_long`),
+/// then the record it is.
+fn check_row<S: RecordSink>(
+    out: &mut ChunkOutput<S>,
+    rows: &Rows<'_>,
+    row: usize,
+    number: u64,
+    may_be_long: bool,
+    rules: &LineRules,
+) {
     let at = Location::line(number);
-    if rows.json_bytes_bound(row) > rules.max_line_bytes
+    if may_be_long
+        && rows.json_bytes_bound(row..row + 1) > rules.max_line_bytes
         && let Some(bytes) = rows.json_bytes(row).filter(|bytes| *bytes > rules.max_line_bytes)
     {
         out.records += 1;
@@ -161,16 +171,8 @@ fn check_row<S: RecordSink>(out: &mut ChunkOutput<S>, rows: &Rows<'_>, row: usiz
                 RowError::Unreadable(_) => RuleCode::MalformedRow,
                 RowError::RepeatedKey(_) => RuleCode::DuplicateKey,
             };
-            out.findings.add(code, at, FieldPath::Record, || row_error(&error));
+            out.findings.add(code, at, FieldPath::Record, || error.to_string());
         }
-    }
-}
-
-/// What a finding says of a row that is no record.
-pub(crate) fn row_error(error: &RowError) -> String {
-    match error {
-        RowError::Unreadable(message) => message.clone(),
-        RowError::RepeatedKey(message) => format!("the record repeats a key: {message}"),
     }
 }
 

@@ -8,7 +8,7 @@ use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use super::chunk::{ChunkOutput, LineRules, RecordSink, error_text, process_piece, row_error};
+use super::chunk::{ChunkOutput, LineRules, RecordSink, error_text, process_piece};
 use super::document;
 use super::error::DatasetError;
 use super::format::detect::{self, KNOWN_FORMATS, Layout, Line, RecordJson, Shape, sniff_layout};
@@ -299,7 +299,7 @@ fn clue(line: &[u8], number: u64) -> Clue {
 fn row_clue(rows: &Rows<'_>, row: usize, number: u64) -> Clue {
     match rows.read::<Slot<RawRecord<'_>>>(row) {
         Ok(record) => record_clue(record, &RowJson { rows, row }, number),
-        Err(e) => Clue::Problem(format!("line {number}: {}", row_error(&e))),
+        Err(e) => Clue::Problem(format!("line {number}: {e}")),
     }
 }
 

@@ -8,6 +8,8 @@
 //! reads them); binary cells are text when they are UTF-8. A cell of any other type
 //! (decimals, intervals, unions), or binary that is not UTF-8, rejects its row.
 
+use std::ops::Range;
+
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
     Float16Type, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type, UInt16Type,
@@ -63,10 +65,17 @@ impl<'a> Rows<'a> {
         Self { columns }
     }
 
-    /// A bound on the bytes of row `row` as a JSON line: its text and keys, escaped as
-    /// JSON escapes at most (6 bytes for one), and room for every number.
-    pub fn json_bytes_bound(&self, row: usize) -> usize {
-        self.columns.iter().map(|column| 6 * column.key.len() + column.cell.bytes_bound(row)).sum::<usize>() + 3
+    /// A bound on the bytes of the rows `rows` as JSON lines, all together: their text and
+    /// keys, escaped as JSON escapes at most (6 bytes for one), and room for every number.
+    /// One bound for a whole piece says at once that none of its rows can be a long line.
+    pub fn json_bytes_bound(&self, rows: Range<usize>) -> usize {
+        let count = rows.len();
+        let columns: usize = self
+            .columns
+            .iter()
+            .map(|column| 6 * column.key.len() * count + column.cell.bytes_bound(rows.clone()))
+            .sum();
+        columns + 3 * count
     }
 
     /// Appends row `row` as a JSON line (with its newline), or says why it cannot be one.
@@ -171,11 +180,16 @@ pub(crate) enum ListOffsets<'a> {
 
 impl ListOffsets<'_> {
     /// The items of row `row`.
-    pub fn range(&self, row: usize) -> std::ops::Range<usize> {
+    pub fn range(&self, row: usize) -> Range<usize> {
+        self.span(row..row + 1)
+    }
+
+    /// The items of the rows `rows`, from the first item of the first to the last of the last.
+    fn span(&self, rows: Range<usize>) -> Range<usize> {
         match self {
-            ListOffsets::Small(offsets) => offsets[row] as usize..offsets[row + 1] as usize,
-            ListOffsets::Large(offsets) => offsets[row] as usize..offsets[row + 1] as usize,
-            ListOffsets::Fixed(size) => row * size..(row + 1) * size,
+            ListOffsets::Small(offsets) => offsets[rows.start] as usize..offsets[rows.end] as usize,
+            ListOffsets::Large(offsets) => offsets[rows.start] as usize..offsets[rows.end] as usize,
+            ListOffsets::Fixed(size) => rows.start * size..rows.end * size,
         }
     }
 }
@@ -297,41 +311,47 @@ impl<'a> Cell<'a> {
         }
     }
 
-    /// A bound on the bytes of row `row`'s value as JSON (see [`Rows::json_bytes_bound`]).
-    fn bytes_bound(&self, row: usize) -> usize {
-        /// The most bytes of a number, `true`, `false` or `null` in JSON.
+    /// Whether row `row`'s value is null (a cell of no type is null).
+    pub fn is_null(&self, row: usize) -> bool {
+        self.array().is_none_or(|array| array.is_null(row))
+    }
+
+    /// A bound on the bytes of the values of the rows `rows` as JSON, all together (see
+    /// [`Rows::json_bytes_bound`]).
+    fn bytes_bound(&self, rows: Range<usize>) -> usize {
+        /// The most bytes of a number, `true`, `false` or `null` in JSON: room every row has.
         const SCALAR: usize = 32;
-        if self.array().is_none_or(|array| array.is_null(row)) {
-            return SCALAR;
-        }
-        match self {
-            Cell::Null | Cell::Unsupported(_) | Cell::Boolean(_) | Cell::Number(..) => SCALAR,
-            Cell::Utf8(text) | Cell::JsonText(text, _) => 6 * text.len(row) + 2,
+        let count = rows.len();
+        let values = match self {
+            Cell::Null | Cell::Unsupported(_) | Cell::Boolean(_) | Cell::Number(..) => 0,
+            Cell::Utf8(text) | Cell::JsonText(text, _) => {
+                rows.filter(|&row| !self.is_null(row)).map(|row| 6 * text.len(row) + 2).sum()
+            }
             Cell::List(_, offsets, items) => {
-                offsets.range(row).map(|item| items.bytes_bound(item) + 1).sum::<usize>() + 2
+                let items_of_rows = offsets.span(rows);
+                items_of_rows.len() + items.bytes_bound(items_of_rows) + 2 * count
             }
             Cell::Struct(_, fields) => {
-                fields.iter().map(|field| 6 * field.key.len() + field.cell.bytes_bound(row) + 1).sum::<usize>() + 2
+                let keys = fields.iter().map(|field| 6 * field.key.len() + 1).sum::<usize>();
+                fields.iter().map(|field| field.cell.bytes_bound(rows.clone())).sum::<usize>() + (keys + 2) * count
             }
             Cell::Map(_, offsets, keys, values) => {
-                let entries = offsets[row] as usize..offsets[row + 1] as usize;
-                entries.map(|entry| keys.bytes_bound(entry) + values.bytes_bound(entry) + 2).sum::<usize>() + 2
+                let entries = offsets[rows.start] as usize..offsets[rows.end] as usize;
+                keys.bytes_bound(entries.clone()) + values.bytes_bound(entries.clone()) + 2 * entries.len() + 2 * count
             }
-            Cell::Dictionary(_, index, values) => values.bytes_bound(index(row)),
-        }
+            Cell::Dictionary(_, index, values) => {
+                rows.filter(|&row| !self.is_null(row)).map(|row| values.bytes_bound(index(row)..index(row) + 1)).sum()
+            }
+        };
+        SCALAR * count + values
     }
 
     /// Appends the JSON of row `row`'s value, or says why it has none.
     pub fn write(&self, row: usize, out: &mut Vec<u8>) -> Result<(), String> {
-        if self.array().is_none_or(|array| array.is_null(row)) {
-            if let Cell::Unsupported(what) = self {
-                return Err(format!("a cell of type {what}, which no dataset format reads"));
-            }
-            out.extend_from_slice(b"null");
-            return Ok(());
-        }
         match self {
-            Cell::Null | Cell::Unsupported(_) => unreachable!("handled above"),
+            Cell::Unsupported(what) => return Err(format!("a cell of type {what}, which no dataset format reads")),
+            Cell::Null => out.extend_from_slice(b"null"),
+            _ if self.is_null(row) => out.extend_from_slice(b"null"),
             Cell::Boolean(array) => out.extend_from_slice(if array.value(row) { b"true" } else { b"false" }),
             Cell::Number(number, _) => number(row).write(out),
             Cell::Utf8(text) => write_string(text.get(row)?, out),

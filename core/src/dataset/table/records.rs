@@ -36,10 +36,12 @@ pub(crate) enum RowError {
     RepeatedKey(String),
 }
 
+/// What a finding says of the row.
 impl fmt::Display for RowError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            RowError::Unreadable(message) | RowError::RepeatedKey(message) => f.write_str(message),
+            RowError::Unreadable(message) => f.write_str(message),
+            RowError::RepeatedKey(message) => write!(f, "the record repeats a key: {message}"),
         }
     }
 }
@@ -116,28 +118,19 @@ struct CellValue<'c, 'de> {
     row: usize,
 }
 
-impl CellValue<'_, '_> {
-    /// Whether the value is null (a cell of no type is null).
-    fn is_null(&self) -> bool {
-        self.cell.array().is_none_or(|array| array.is_null(self.row))
-    }
-}
-
 impl<'de> Deserializer<'de> for CellValue<'_, 'de> {
     type Error = RowError;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, RowError> {
-        let is_null = self.is_null();
         let Self { cell, row } = self;
-        if is_null {
-            if let Cell::Unsupported(_) = cell {
-                let mut unused = Vec::new();
-                return Err(RowError::Unreadable(cell.write(row, &mut unused).err().unwrap_or_default()));
-            }
-            return visitor.visit_unit();
-        }
         match cell {
-            Cell::Null | Cell::Unsupported(_) => visitor.visit_unit(),
+            // A cell of no JSON type: what writing it as JSON says of it.
+            Cell::Unsupported(_) => {
+                let mut unused = Vec::new();
+                Err(RowError::Unreadable(cell.write(row, &mut unused).err().unwrap_or_default()))
+            }
+            Cell::Null => visitor.visit_unit(),
+            _ if cell.is_null(row) => visitor.visit_unit(),
             Cell::Boolean(array) => visitor.visit_bool(array.value(row)),
             Cell::Number(number, _) => match number(row) {
                 JsonNumber::Unsigned(value) => visitor.visit_u64(value),
@@ -256,7 +249,7 @@ impl<'de> Deserializer<'de> for MapKey<'_, 'de> {
             Cell::Dictionary(_, index, values) => {
                 MapKey(CellValue { cell: values, row: index(row) }).deserialize_any(visitor)
             }
-            Cell::Utf8(text) if !key.is_null() => {
+            Cell::Utf8(text) if !cell.is_null(row) => {
                 visitor.visit_borrowed_str(text.get(row).map_err(RowError::Unreadable)?)
             }
             _ => {
@@ -292,17 +285,20 @@ mod tests {
     /// Every row of `batch` read as a JSON value is the value of its JSON line.
     fn read_as_written(batch: &RecordBatch) -> Vec<serde_json::Value> {
         let rows = Rows::new(batch);
-        (0..batch.num_rows())
+        let values: Vec<(serde_json::Value, usize)> = (0..batch.num_rows())
             .map(|row| {
                 let mut line = Vec::new();
                 rows.write(row, &mut line).unwrap();
                 let written: serde_json::Value = serde_json::from_slice(&line).unwrap();
                 let read: serde_json::Value = rows.read(row).unwrap();
                 assert_eq!(read, written, "row {row}");
-                assert!(rows.json_bytes_bound(row) >= line.len() - 1, "row {row}");
-                read
+                assert!(rows.json_bytes_bound(row..row + 1) >= line.len() - 1, "row {row}");
+                (read, line.len() - 1)
             })
-            .collect()
+            .collect();
+        let all_lines = values.iter().map(|(_, bytes)| bytes).sum::<usize>();
+        assert!(rows.json_bytes_bound(0..batch.num_rows()) >= all_lines, "all rows together");
+        values.into_iter().map(|(read, _)| read).collect()
     }
 
     #[test]
@@ -382,6 +378,7 @@ mod tests {
         let batch = batch(vec![("messages", Arc::new(json) as ArrayRef)]);
         let error = Rows::new(&batch).read::<Slot<RawRecord<'_>>>(0).unwrap_err();
         assert!(matches!(error, RowError::RepeatedKey(_)), "{error}");
+        assert!(error.to_string().starts_with("the record repeats a key: "), "{error}");
     }
 
     fn batch_of_binary(bytes: &[u8]) -> RecordBatch {

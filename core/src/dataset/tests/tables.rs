@@ -95,6 +95,23 @@ fn parquet_chunks_of_many_pages_of_both_versions_read_as_the_json_lines_on_any_t
 }
 
 #[test]
+fn rows_longer_than_the_line_limit_as_json_lines_are_long_lines() {
+    for (parquet, jsonl, _) in PARQUET_FIXTURES {
+        // A row's length is that of its JSON line as serde_json writes it (no spaces).
+        let lengths: Vec<usize> = jsonl
+            .lines()
+            .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap().to_string().len())
+            .collect();
+        let limit = (lengths.iter().min().unwrap() + lengths.iter().max().unwrap()) / 2;
+        let long: Vec<u64> = (1..).zip(&lengths).filter(|(_, bytes)| **bytes > limit).map(|(line, _)| line).collect();
+        let report = check_with(parquet, &ValidateOptions { max_line_bytes: limit, ..options() });
+        let found: Vec<u64> = of_code(&report, "line_too_long").iter().filter_map(|finding| finding.line).collect();
+        assert!(!long.is_empty() && long.len() < lengths.len(), "some rows are long, some are not");
+        assert_eq!(found, long);
+    }
+}
+
+#[test]
 fn a_parquet_string_column_of_json_text_is_read_as_its_value() {
     let report = check(include_bytes!("fixtures/tables/chat_json_text.parquet"));
     assert_eq!((report.format, report.layout), (Some(DatasetFormat::Chat), Layout::Parquet));

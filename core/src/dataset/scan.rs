@@ -124,12 +124,14 @@ pub(crate) fn scan<R: Read, S: RecordSink + Send>(
                 Some(InPlace::Parquet) => {
                     scan_table(&mut table::parquet_file(file, settings.threads)?, false, settings, make_sink, merge)?
                 }
-                Some(InPlace::Arrow) => scan_table(&mut table::arrow_file(file)?, false, settings, make_sink, merge)?,
+                Some(InPlace::Arrow) => {
+                    scan_table(&mut table::arrow_file(file, settings.threads)?, false, settings, make_sink, merge)?
+                }
             };
             Ok(progressed(scanned, settings))
         }
         Input::SavedDataset(dir) => {
-            let mut table = table::saved_dataset(&dir)?;
+            let mut table = table::saved_dataset(&dir, settings.threads)?;
             Ok(progressed(scan_table(&mut table, false, settings, make_sink, merge)?, settings))
         }
     }

@@ -4,19 +4,20 @@
 //!
 //! A stream is read as it comes; an IPC file is read from its end (the footer says where its
 //! batches are), so one that comes as a stream is first copied to an unnamed temporary file.
+//! Files on disk (and those copied) are decoded a few batches ahead on a thread of their own
+//! when the rows are checked on more than one thread ([`Decoded`]).
 
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
 
 use arrow_array::RecordBatch;
 use arrow_ipc::reader::{FileReader, StreamReader};
 use arrow_schema::ArrowError;
 use serde::Deserialize;
 
-use super::batches::{BatchSource, ByteCount};
+use super::batches::{BatchSource, ByteCount, Decoded};
 use super::{ARROW_FILE_MAGIC, spool};
 use crate::dataset::error::DatasetError;
 use crate::dataset::format::detect::Layout;
@@ -31,7 +32,7 @@ const DICT_FILE: &str = "dataset_dict.json";
 pub(crate) type ArrowStream<R> = BatchSource<StreamReader<BufReader<Counting<R>>>>;
 
 /// The rows of Arrow IPC files on disk, one after the other.
-pub(crate) type ArrowFiles = BatchSource<Shards>;
+pub(crate) type ArrowFiles = BatchSource<Decoded<Shards>>;
 
 /// Counts the bytes read.
 pub(crate) struct Counting<R> {
@@ -42,7 +43,7 @@ pub(crate) struct Counting<R> {
 impl<R: Read> Read for Counting<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.count.set(self.count.get() + n as u64);
+        self.count.add(n as u64);
         Ok(n)
     }
 }
@@ -54,20 +55,21 @@ fn unreadable(what: &str, e: ArrowError) -> DatasetError {
 /// Reads the Arrow IPC stream `input`.
 pub(crate) fn stream<R: Read>(input: R) -> Result<ArrowStream<R>, DatasetError> {
     let count = ByteCount::default();
-    let counting = Counting { inner: input, count: Rc::clone(&count) };
+    let counting = Counting { inner: input, count: count.clone() };
     let reader = StreamReader::try_new(BufReader::new(counting), None).map_err(|e| unreadable("stream", e))?;
     Ok(BatchSource::new(reader, Layout::Arrow, count))
 }
 
-/// Copies the Arrow IPC file `input` to an unnamed temporary file and reads it from there.
-pub(crate) fn file_from_stream(input: impl Read, gzip: bool) -> Result<ArrowFiles, DatasetError> {
+/// Copies the Arrow IPC file `input` to an unnamed temporary file and reads it from there,
+/// for rows checked on `threads`.
+pub(crate) fn file_from_stream(input: impl Read, gzip: bool, threads: usize) -> Result<ArrowFiles, DatasetError> {
     let file = spool(input, gzip)?;
-    Shards::new(VecDeque::from([Shard::Open(file)]))
+    Shards::new(VecDeque::from([Shard::Open(file)]), threads)
 }
 
-/// Reads the Arrow IPC file or stream `file` in place.
-pub(crate) fn file(file: File) -> Result<ArrowFiles, DatasetError> {
-    Shards::new(VecDeque::from([Shard::Open(file)]))
+/// Reads the Arrow IPC file or stream `file` in place, for rows checked on `threads`.
+pub(crate) fn file(file: File, threads: usize) -> Result<ArrowFiles, DatasetError> {
+    Shards::new(VecDeque::from([Shard::Open(file)]), threads)
 }
 
 /// The part of a saved dataset's `state.json` that is read.
@@ -82,8 +84,9 @@ struct DataFile {
     filename: String,
 }
 
-/// Reads the dataset saved by `datasets.save_to_disk` in the directory `dir`.
-pub(crate) fn saved_dataset(dir: &Path) -> Result<ArrowFiles, DatasetError> {
+/// Reads the dataset saved by `datasets.save_to_disk` in the directory `dir`, for rows
+/// checked on `threads`.
+pub(crate) fn saved_dataset(dir: &Path, threads: usize) -> Result<ArrowFiles, DatasetError> {
     let state_path = dir.join(STATE_FILE);
     let state = match std::fs::read(&state_path) {
         Ok(state) => state,
@@ -108,7 +111,7 @@ pub(crate) fn saved_dataset(dir: &Path) -> Result<ArrowFiles, DatasetError> {
         }
         shards.push_back(Shard::Path(dir.join(name)));
     }
-    Shards::new(shards)
+    Shards::new(shards, threads)
 }
 
 /// Why the directory `dir` is not read.
@@ -132,7 +135,7 @@ pub(crate) enum Shard {
 }
 
 /// The record batches of one shard.
-type ShardBatches = Box<dyn Iterator<Item = Result<RecordBatch, ArrowError>>>;
+type ShardBatches = Box<dyn Iterator<Item = Result<RecordBatch, ArrowError>> + Send>;
 
 /// The record batches of shards, one shard after the other; each is an IPC file or stream.
 pub(crate) struct Shards {
@@ -144,12 +147,12 @@ pub(crate) struct Shards {
 
 impl Shards {
     /// The rows of `shards`, the first one opened now (so that a file that is not Arrow is
-    /// refused at once).
-    fn new(shards: VecDeque<Shard>) -> Result<ArrowFiles, DatasetError> {
+    /// refused at once), checked on `threads`.
+    fn new(shards: VecDeque<Shard>, threads: usize) -> Result<ArrowFiles, DatasetError> {
         let bytes = ByteCount::default();
-        let mut shards = Shards { pending: shards, current: None, bytes: Rc::clone(&bytes) };
+        let mut shards = Shards { pending: shards, current: None, bytes: bytes.clone() };
         shards.current = shards.open_next()?;
-        Ok(BatchSource::new(shards, Layout::Arrow, bytes))
+        Ok(BatchSource::new(Decoded::new(shards, threads, "brightrun-arrow")?, Layout::Arrow, bytes))
     }
 
     /// The batches of the next shard, `None` when there is none.
@@ -160,7 +163,7 @@ impl Shards {
             Shard::Path(path) => (File::open(&path).map_err(|e| DatasetError::open(&path, e))?, Some(path)),
         };
         let size = file.metadata().map_err(|e| DatasetError::read(e, false))?.len();
-        self.bytes.set(self.bytes.get() + size);
+        self.bytes.add(size);
         let mut magic = [0_u8; ARROW_FILE_MAGIC.len()];
         let is_file = match file.read_exact(&mut magic) {
             Ok(()) => magic == ARROW_FILE_MAGIC,

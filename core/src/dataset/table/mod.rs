@@ -74,8 +74,8 @@ pub(crate) enum Opened<R: Read> {
 
 /// Recognises a table from the first bytes of `input` (decompressed already);
 /// `gzip` says whether it was compressed, to tell a corrupt stream from an I/O failure.
-/// `threads` is how many threads the pass checks on (a Parquet file is decoded on another
-/// when there are more than one).
+/// `threads` is how many threads the pass checks on (a Parquet or Arrow IPC file is decoded
+/// on another when there are more than one).
 pub(crate) fn open<R: Read>(
     mut input: R,
     gzip: bool,
@@ -87,7 +87,7 @@ pub(crate) fn open<R: Read>(
         return parquet::from_stream(Cursor::new(head).chain(input), gzip, threads).map(Opened::Parquet);
     }
     if head.starts_with(ARROW_FILE_MAGIC) {
-        return arrow::file_from_stream(Cursor::new(head).chain(input), gzip).map(Opened::ArrowFile);
+        return arrow::file_from_stream(Cursor::new(head).chain(input), gzip, threads).map(Opened::ArrowFile);
     }
     if head.starts_with(ARROW_STREAM_MAGIC) {
         return arrow::stream(Cursor::new(head).chain(input)).map(Opened::ArrowStream);

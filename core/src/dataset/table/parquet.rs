@@ -7,25 +7,18 @@
 //!
 //! Text is decoded as views of the decompressed pages (Arrow's `Utf8View`), never copied
 //! into a buffer of its own, and pages are read and decompressed into buffers used again
-//! page after page ([`super::pages`]). Decoding
-//! (mostly decompressing pages) costs about as much as checking the rows, so with more than
-//! one thread it runs on a thread of its own, a few batches ahead of the checks: memory stays
-//! bounded by [`AHEAD`] batches.
+//! page after page ([`super::pages`]). With more than one thread, the file is decoded on a
+//! thread of its own, a few batches ahead of the checks ([`Decoded`]).
 
-use std::cell::Cell;
 use std::fs::File;
 use std::io::Read;
-use std::rc::Rc;
 use std::sync::Arc;
-use std::sync::mpsc::{self, Receiver};
-use std::thread;
 
-use arrow_array::RecordBatch;
-use arrow_schema::{ArrowError, DataType, Field, FieldRef, Fields};
+use arrow_schema::{DataType, Field, FieldRef, Fields};
 use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReader, RowGroups};
 use parquet::arrow::{ProjectionMask, parquet_to_arrow_field_levels};
 
-use super::batches::BatchSource;
+use super::batches::{BatchSource, ByteCount, Decoded};
 use super::pages::{BufferPool, PooledFile, PooledRowGroups};
 use super::spool;
 use crate::dataset::error::DatasetError;
@@ -34,31 +27,8 @@ use crate::dataset::format::detect::Layout;
 /// Rows decoded at a time: a bounded slice of a row group, however large the row group is.
 const BATCH_ROWS: usize = 1024;
 
-/// Batches decoded ahead of the one being checked.
-const AHEAD: usize = 2;
-
 /// The rows of a Parquet file.
-pub(crate) type ParquetSource = BatchSource<Decoded>;
-
-/// Record batches of a Parquet file, decoded as they are asked for, or on a thread of their
-/// own that stops at the end of the file or when this is dropped.
-pub(crate) enum Decoded {
-    /// Decoded by the caller.
-    Here(ParquetRecordBatchReader),
-    /// Decoded ahead on another thread.
-    Ahead(Receiver<Result<RecordBatch, ArrowError>>),
-}
-
-impl Iterator for Decoded {
-    type Item = Result<RecordBatch, ArrowError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        match self {
-            Decoded::Here(reader) => reader.next(),
-            Decoded::Ahead(receiver) => receiver.recv().ok(),
-        }
-    }
-}
+pub(crate) type ParquetSource = BatchSource<Decoded<ParquetRecordBatchReader>>;
 
 /// Copies `input` to an unnamed temporary file and reads it from there.
 /// `gzip` says whether the stream is decompressed gzip (for the errors).
@@ -86,25 +56,8 @@ pub(crate) fn open(file: File, threads: usize) -> Result<ParquetSource, DatasetE
     let batch_rows = BATCH_ROWS.min(row_groups.num_rows()).max(1);
     let reader = ParquetRecordBatchReader::try_new_with_row_groups(&levels, &row_groups, batch_rows, None)
         .map_err(not_parquet)?;
-    let decoded = if threads > 1 { Decoded::Ahead(ahead(reader)?) } else { Decoded::Here(reader) };
-    Ok(BatchSource::new(decoded, Layout::Parquet, Rc::new(Cell::new(file_bytes))))
-}
-
-/// Decodes the batches of `reader` on a thread of its own, [`AHEAD`] of the caller.
-fn ahead(reader: ParquetRecordBatchReader) -> Result<Receiver<Result<RecordBatch, ArrowError>>, DatasetError> {
-    let (sender, receiver) = mpsc::sync_channel(AHEAD);
-    thread::Builder::new()
-        .name("brightrun-parquet".to_owned())
-        .spawn(move || {
-            for batch in reader {
-                // A failed send: the reader was dropped, nothing more is wanted.
-                if sender.send(batch).is_err() {
-                    break;
-                }
-            }
-        })
-        .map_err(|e| DatasetError::read(e, false))?;
-    Ok(receiver)
+    let decoded = Decoded::new(reader, threads, "brightrun-parquet")?;
+    Ok(BatchSource::new(decoded, Layout::Parquet, ByteCount::new(file_bytes)))
 }
 
 /// `field` with its strings and binaries (at any depth) read as views of the decompressed

@@ -259,9 +259,12 @@ fn arrow_streams_and_files_read_as_the_json_lines_of_the_same_records() {
         // On disk, read in place.
         let path = dir.path().join("data.arrow");
         std::fs::write(&path, arrow).unwrap();
-        let from_path = crate::dataset::validate_path(&path, &options(), &EstimatedTokenCounter).unwrap();
-        assert_eq!((from_path.layout, located(&from_path)), (Layout::Arrow, located(&check(jsonl))));
-        assert_eq!(from_path.stats.bytes, arrow.len() as u64);
+        for threads in [1, 2, 3] {
+            let options = ValidateOptions { threads, ..options() };
+            let from_path = crate::dataset::validate_path(&path, &options, &EstimatedTokenCounter).unwrap();
+            assert_eq!((from_path.layout, located(&from_path)), (Layout::Arrow, located(&check(jsonl))));
+            assert_eq!(from_path.stats, check(arrow).stats, "{threads} threads");
+        }
     }
 }
 

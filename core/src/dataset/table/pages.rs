@@ -2,10 +2,11 @@
 //!
 //! Arrow's reader reads every page into a fresh buffer and decompresses it into another, so a
 //! file's pages cost fresh memory from the system (zeroed first) for every page. Here the
-//! stored pages are read ([`PooledFile`]) and Snappy pages (pyarrow's and pandas' default
-//! codec) decompressed ([`SnappyPages`]) into buffers of a [`BufferPool`]: a buffer goes back
-//! to the pool when the last array that views it is dropped, and the next page is read into
-//! it. Pages of the other codecs are decompressed by Arrow's reader, as before.
+//! stored pages are read ([`PooledFile`]) and Snappy and zstd pages (pyarrow's and pandas'
+//! default codec, and the usual smaller one) decompressed ([`PooledPages`]) into buffers of a
+//! [`BufferPool`]: a buffer goes back to the pool when the last array that views it is
+//! dropped, and the next page is read into it. Pages of the other codecs (gzip, LZ4, Brotli)
+//! are decompressed by Arrow's reader, from pooled reads.
 
 use std::fs::File;
 use std::io::{self, BufReader, Read};
@@ -88,7 +89,7 @@ impl Drop for Pooled {
 /// A Parquet file whose pages are read into the buffers of a pool, at their offsets (no
 /// shared file position, so any thread may read).
 pub(crate) struct PooledFile {
-    file: File,
+    file: Arc<File>,
     len: u64,
     pool: BufferPool,
 }
@@ -97,7 +98,7 @@ impl PooledFile {
     /// `file`, its pages read into buffers of `pool`.
     pub fn new(file: File, pool: BufferPool) -> io::Result<Self> {
         let len = file.metadata()?.len();
-        Ok(Self { file, len, pool })
+        Ok(Self { file: Arc::new(file), len, pool })
     }
 }
 
@@ -111,8 +112,7 @@ impl ChunkReader for PooledFile {
     type T = BufReader<FileAt>;
 
     fn get_read(&self, start: u64) -> Result<Self::T> {
-        let file = self.file.try_clone()?;
-        Ok(BufReader::with_capacity(HEADER_READ, FileAt { file, offset: start }))
+        Ok(BufReader::with_capacity(HEADER_READ, FileAt { file: Arc::clone(&self.file), offset: start }))
     }
 
     fn get_bytes(&self, start: u64, length: usize) -> Result<Bytes> {
@@ -126,7 +126,7 @@ impl ChunkReader for PooledFile {
 
 /// A file read from an offset on, without moving a shared position.
 pub(crate) struct FileAt {
-    file: File,
+    file: Arc<File>,
     offset: u64,
 }
 
@@ -167,8 +167,8 @@ impl RowGroups for PooledRowGroups {
     }
 }
 
-/// The pages of `column` in row group `group`: Snappy pages read as stored and decompressed
-/// into pooled buffers, others decompressed by Arrow's page reader.
+/// The pages of `column` in row group `group`: Snappy and zstd pages read as stored and
+/// decompressed into pooled buffers, others decompressed by Arrow's page reader.
 fn column_pages(
     file: &Arc<PooledFile>,
     metadata: &ParquetMetaData,
@@ -178,12 +178,14 @@ fn column_pages(
     let row_group = metadata.row_group(group);
     let chunk = row_group.column(column);
     let rows = usize::try_from(row_group.num_rows()).unwrap_or(0);
-    if chunk.compression() != Compression::SNAPPY {
-        return Ok(Box::new(SerializedPageReader::new(Arc::clone(file), chunk, rows, None)?));
-    }
+    let codec = match chunk.compression() {
+        Compression::SNAPPY => Codec::Snappy(snap::raw::Decoder::new()),
+        Compression::ZSTD(_) => Codec::Zstd(zstd::bulk::Decompressor::new()?),
+        _ => return Ok(Box::new(SerializedPageReader::new(Arc::clone(file), chunk, rows, None)?)),
+    };
     let stored = chunk.clone().into_builder().set_compression(Compression::UNCOMPRESSED).build()?;
     let pages = SerializedPageReader::new(Arc::clone(file), &stored, rows, None)?;
-    Ok(Box::new(SnappyPages { pages, pool: file.pool.clone() }))
+    Ok(Box::new(PooledPages { pages, pool: file.pool.clone(), codec }))
 }
 
 /// The pages of one column, a row group after the other.
@@ -199,14 +201,15 @@ impl Iterator for ColumnChunks {
 
 impl PageIterator for ColumnChunks {}
 
-/// The pages of a Snappy column chunk, decompressed into pooled buffers.
-struct SnappyPages {
+/// The pages of a Snappy or zstd column chunk, decompressed into pooled buffers.
+struct PooledPages {
     /// The pages as stored.
     pages: SerializedPageReader<PooledFile>,
     pool: BufferPool,
+    codec: Codec,
 }
 
-impl Iterator for SnappyPages {
+impl Iterator for PooledPages {
     type Item = Result<Page>;
 
     fn next(&mut self) -> Option<Self::Item> {
@@ -214,9 +217,23 @@ impl Iterator for SnappyPages {
     }
 }
 
-impl PageReader for SnappyPages {
+impl PageReader for PooledPages {
     fn get_next_page(&mut self) -> Result<Option<Page>> {
-        self.pages.get_next_page()?.map(|page| decompress(page, &self.pool)).transpose()
+        let Some(mut page) = self.pages.get_next_page()? else { return Ok(None) };
+        match &mut page {
+            Page::DataPage { buf, .. } | Page::DictionaryPage { buf, .. } => {
+                *buf = self.codec.decompress(buf, 0, &self.pool)?;
+            }
+            // The levels are stored uncompressed; the values only when the page says so.
+            Page::DataPageV2 { buf, def_levels_byte_len, rep_levels_byte_len, is_compressed, .. } => {
+                if *is_compressed {
+                    let levels = *def_levels_byte_len as usize + *rep_levels_byte_len as usize;
+                    *buf = self.codec.decompress(buf, levels, &self.pool)?;
+                    *is_compressed = false;
+                }
+            }
+        }
+        Ok(Some(page))
     }
 
     fn peek_next_page(&mut self) -> Result<Option<PageMetadata>> {
@@ -232,39 +249,60 @@ impl PageReader for SnappyPages {
     }
 }
 
-/// The page `page` (as stored, Snappy-compressed) decompressed.
-fn decompress(mut page: Page, pool: &BufferPool) -> Result<Page> {
-    match &mut page {
-        Page::DataPage { buf, .. } | Page::DictionaryPage { buf, .. } => *buf = unsnap(buf, 0, pool)?,
-        // The levels are stored uncompressed; the values only when the page says so.
-        Page::DataPageV2 { buf, def_levels_byte_len, rep_levels_byte_len, is_compressed, .. } => {
-            if *is_compressed {
-                let levels = *def_levels_byte_len as usize + *rep_levels_byte_len as usize;
-                *buf = unsnap(buf, levels, pool)?;
-                *is_compressed = false;
-            }
+/// A codec whose pages are decompressed here.
+enum Codec {
+    Snappy(snap::raw::Decoder),
+    Zstd(zstd::bulk::Decompressor<'static>),
+}
+
+impl Codec {
+    /// The codec's name, for errors.
+    fn name(&self) -> &'static str {
+        match self {
+            Codec::Snappy(_) => "Snappy",
+            Codec::Zstd(_) => "zstd",
         }
     }
-    Ok(page)
-}
 
-/// `stored` with its bytes after the first `kept` decompressed (Snappy's raw format).
-fn unsnap(stored: &Bytes, kept: usize, pool: &BufferPool) -> Result<Bytes> {
-    let (head, compressed) = stored
-        .split_at_checked(kept)
-        .ok_or_else(|| ParquetError::General("a data page's levels are longer than the page".into()))?;
-    if compressed.is_empty() {
-        return Ok(stored.clone());
+    /// `stored` with its bytes after the first `kept` decompressed, in a pooled buffer.
+    fn decompress(&mut self, stored: &Bytes, kept: usize, pool: &BufferPool) -> Result<Bytes> {
+        let (head, compressed) = stored
+            .split_at_checked(kept)
+            .ok_or_else(|| ParquetError::General("a data page's levels are longer than the page".into()))?;
+        if compressed.is_empty() {
+            return Ok(stored.clone());
+        }
+        let name = self.name();
+        let damaged =
+            |e: &dyn std::fmt::Display| ParquetError::General(format!("a {name} page could not be decompressed: {e}"));
+        let length = match self {
+            Codec::Snappy(_) => snap::raw::decompress_len(compressed).map_err(|e| damaged(&e))?,
+            Codec::Zstd(_) => match zstd::zstd_safe::get_frame_content_size(compressed) {
+                Ok(Some(length)) => usize::try_from(length).map_err(|e| damaged(&e))?,
+                // A frame written as a stream does not say its size: decoded as one.
+                Ok(None) => {
+                    let mut out = pool.take(kept);
+                    out.copy_from_slice(head);
+                    zstd::stream::copy_decode(compressed, &mut out).map_err(|e| damaged(&e))?;
+                    return Ok(pool.share(out));
+                }
+                Err(e) => return Err(damaged(&e)),
+            },
+        };
+        let mut out = pool.take(kept + length);
+        out[..kept].copy_from_slice(head);
+        let written = match self {
+            Codec::Snappy(decoder) => decoder.decompress(compressed, &mut out[kept..]).map_err(|e| damaged(&e))?,
+            Codec::Zstd(decoder) => {
+                decoder.decompress_to_buffer(compressed, &mut out[kept..]).map_err(|e| damaged(&e))?
+            }
+        };
+        if written != length {
+            return Err(damaged(&format!("{written} bytes where its header says {length}")));
+        }
+        Ok(pool.share(out))
     }
-    let snappy = |e: snap::Error| ParquetError::General(format!("a Snappy page could not be decompressed: {e}"));
-    let length = snap::raw::decompress_len(compressed).map_err(snappy)?;
-    let mut out = pool.take(kept + length);
-    out[..kept].copy_from_slice(head);
-    let written = snap::raw::Decoder::new().decompress(compressed, &mut out[kept..]).map_err(snappy)?;
-    out.truncate(kept + written);
-    Ok(pool.share(out))
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -297,22 +335,43 @@ mod tests {
         assert_eq!(pool.0.lock().unwrap().len(), POOLED_BUFFERS);
     }
 
+    /// `text` after `LEVELS`, compressed by `compress`, decompressed by `codec`.
+    fn round_trip(codec: &mut Codec, compressed: &[u8], text: &[u8]) {
+        let pool = BufferPool::default();
+        let stored = Bytes::from([b"LEVELS".as_slice(), compressed].concat());
+        let page = codec.decompress(&stored, 6, &pool).unwrap();
+        assert_eq!(&page[..6], b"LEVELS");
+        assert_eq!(&page[6..], text);
+    }
+
     #[test]
-    fn snappy_pages_decompress_after_their_levels_and_damage_is_an_error() {
+    fn pages_decompress_after_their_levels_and_damage_is_an_error() {
         let pool = BufferPool::default();
         let text = b"a page of text, a page of text, a page of text".repeat(20);
-        let compressed = snap::raw::Encoder::new().compress_vec(&text).unwrap();
-        let stored = Bytes::from([b"LEVELS".as_slice(), &compressed].concat());
-        let page = unsnap(&stored, 6, &pool).unwrap();
-        assert_eq!(&page[..6], b"LEVELS");
-        assert_eq!(&page[6..], text.as_slice());
+        let snappy = snap::raw::Encoder::new().compress_vec(&text).unwrap();
+        round_trip(&mut Codec::Snappy(snap::raw::Decoder::new()), &snappy, &text);
+        let zstd_sized = zstd::bulk::compress(&text, 3).unwrap();
+        let mut encoder = zstd::stream::Encoder::new(Vec::new(), 3).unwrap();
+        for half in text.chunks(text.len() / 2) {
+            std::io::Write::write_all(&mut encoder, half).unwrap();
+            std::io::Write::flush(&mut encoder).unwrap();
+        }
+        let zstd_streamed = encoder.finish().unwrap();
+        assert!(matches!(zstd::zstd_safe::get_frame_content_size(&zstd_streamed), Ok(None)), "a frame of no size");
+        for zstd in [&zstd_sized, &zstd_streamed] {
+            round_trip(&mut Codec::Zstd(zstd::bulk::Decompressor::new().unwrap()), zstd, &text);
+        }
 
-        let mut damaged = compressed.clone();
-        damaged.truncate(damaged.len() / 2);
-        let error = unsnap(&Bytes::from(damaged), 0, &pool).unwrap_err();
-        assert!(error.to_string().contains("could not be decompressed"), "{error}");
-        let error = unsnap(&stored, stored.len() + 1, &pool).unwrap_err();
+        let mut codec = Codec::Snappy(snap::raw::Decoder::new());
+        let error = codec.decompress(&Bytes::copy_from_slice(&snappy[..snappy.len() / 2]), 0, &pool).unwrap_err();
+        assert!(error.to_string().contains("a Snappy page could not be decompressed"), "{error}");
+        let error = codec.decompress(&Bytes::from(snappy.clone()), snappy.len() + 1, &pool).unwrap_err();
         assert!(error.to_string().contains("levels are longer than the page"), "{error}");
+        let mut codec = Codec::Zstd(zstd::bulk::Decompressor::new().unwrap());
+        for damaged in [&zstd_sized[..zstd_sized.len() / 2], &zstd_streamed[..zstd_streamed.len() / 2]] {
+            let error = codec.decompress(&Bytes::copy_from_slice(damaged), 0, &pool).unwrap_err();
+            assert!(error.to_string().contains("a zstd page could not be decompressed"), "{error}");
+        }
     }
 
     #[test]

@@ -19,7 +19,9 @@
 mod arrays;
 mod arrow;
 mod batches;
+mod buffers;
 pub(crate) mod cells;
+mod codec;
 mod csv;
 mod pages;
 mod parquet;

@@ -7,8 +7,9 @@
 //!
 //! Text is decoded as views of the decompressed pages (Arrow's `Utf8View`), never copied
 //! into a buffer of its own, and pages are read and decompressed into buffers used again
-//! page after page ([`super::pages`]). With more than one thread, the file is decoded on a
-//! thread of its own, a few batches ahead of the checks ([`Decoded`]).
+//! page after page, decompressed a few pages ahead on helper threads ([`super::pages`]).
+//! With more than one thread, the file is decoded on a thread of its own, a few batches
+//! ahead of the checks ([`Decoded`]).
 
 use std::fs::File;
 use std::io::Read;
@@ -19,7 +20,8 @@ use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions, Parq
 use parquet::arrow::{ProjectionMask, parquet_to_arrow_field_levels};
 
 use super::batches::{BatchSource, ByteCount, Decoded};
-use super::pages::{BufferPool, PooledFile, PooledRowGroups};
+use super::buffers::{BufferPool, PooledFile};
+use super::pages::{Helpers, PooledRowGroups};
 use super::spool;
 use crate::dataset::error::DatasetError;
 use crate::dataset::format::detect::Layout;
@@ -52,7 +54,10 @@ pub(crate) fn open(file: File, threads: usize) -> Result<ParquetSource, DatasetE
     let levels = parquet_to_arrow_field_levels(metadata.parquet_schema(), ProjectionMask::all(), Some(&viewed))
         .map_err(not_parquet)?;
     let file = PooledFile::new(file, BufferPool::default()).map_err(|e| DatasetError::read(e, false))?;
-    let row_groups = PooledRowGroups { file: Arc::new(file), metadata: Arc::clone(metadata.metadata()) };
+    // Decompressing is about as much work as checking the rows: half the threads help.
+    let helpers =
+        if threads > 1 { Some(Helpers::start(threads / 2).map_err(|e| DatasetError::read(e, false))?) } else { None };
+    let row_groups = PooledRowGroups { file: Arc::new(file), metadata: Arc::clone(metadata.metadata()), helpers };
     let batch_rows = BATCH_ROWS.min(row_groups.num_rows()).max(1);
     let reader = ParquetRecordBatchReader::try_new_with_row_groups(&levels, &row_groups, batch_rows, None)
         .map_err(not_parquet)?;

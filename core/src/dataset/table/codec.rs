@@ -1,0 +1,153 @@
+//! Snappy and zstd pages of a Parquet file decompressed into pooled buffers.
+//!
+//! They are pyarrow's and pandas' default codec and the usual smaller one. Pages of the other
+//! codecs (gzip, LZ4, Brotli) are decompressed by Arrow's reader, from pooled reads.
+
+use bytes::Bytes;
+use parquet::basic::Compression;
+use parquet::column::page::Page;
+use parquet::errors::{ParquetError, Result};
+
+use super::buffers::BufferPool;
+
+/// A codec whose pages are decompressed here.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Codec {
+    Snappy,
+    Zstd,
+}
+
+impl Codec {
+    /// The codec of pages compressed with `compression`, if they are decompressed here.
+    pub fn of(compression: Compression) -> Option<Self> {
+        match compression {
+            Compression::SNAPPY => Some(Codec::Snappy),
+            Compression::ZSTD(_) => Some(Codec::Zstd),
+            _ => None,
+        }
+    }
+
+    /// The codec's name, for errors.
+    fn name(self) -> &'static str {
+        match self {
+            Codec::Snappy => "Snappy",
+            Codec::Zstd => "zstd",
+        }
+    }
+}
+
+/// The state of the decompressors of one thread (a zstd context is made once, when needed).
+pub(crate) struct Decoders {
+    snappy: snap::raw::Decoder,
+    zstd: Option<zstd::bulk::Decompressor<'static>>,
+}
+
+impl Decoders {
+    /// Decoders that have decompressed nothing yet.
+    pub fn new() -> Self {
+        Self { snappy: snap::raw::Decoder::new(), zstd: None }
+    }
+
+    /// `page` (as stored) with its values decompressed by `codec` into a buffer of `pool`.
+    pub fn decompress(&mut self, codec: Codec, mut page: Page, pool: &BufferPool) -> Result<Page> {
+        match &mut page {
+            Page::DataPage { buf, .. } | Page::DictionaryPage { buf, .. } => *buf = self.values(codec, buf, 0, pool)?,
+            // The levels are stored uncompressed; the values only when the page says so.
+            Page::DataPageV2 { buf, def_levels_byte_len, rep_levels_byte_len, is_compressed, .. } => {
+                if *is_compressed {
+                    let levels = *def_levels_byte_len as usize + *rep_levels_byte_len as usize;
+                    *buf = self.values(codec, buf, levels, pool)?;
+                    *is_compressed = false;
+                }
+            }
+        }
+        Ok(page)
+    }
+
+    /// `stored` with its bytes after the first `kept` decompressed, in a pooled buffer.
+    fn values(&mut self, codec: Codec, stored: &Bytes, kept: usize, pool: &BufferPool) -> Result<Bytes> {
+        let (head, compressed) = stored
+            .split_at_checked(kept)
+            .ok_or_else(|| ParquetError::General("a data page's levels are longer than the page".into()))?;
+        if compressed.is_empty() {
+            return Ok(stored.clone());
+        }
+        let name = codec.name();
+        let damaged =
+            |e: &dyn std::fmt::Display| ParquetError::General(format!("a {name} page could not be decompressed: {e}"));
+        let length = match codec {
+            Codec::Snappy => snap::raw::decompress_len(compressed).map_err(|e| damaged(&e))?,
+            Codec::Zstd => match zstd::zstd_safe::get_frame_content_size(compressed) {
+                Ok(Some(length)) => usize::try_from(length).map_err(|e| damaged(&e))?,
+                // A frame written as a stream does not say its size: decoded as one.
+                Ok(None) => {
+                    let mut out = pool.take(kept);
+                    out.copy_from_slice(head);
+                    zstd::stream::copy_decode(compressed, &mut out).map_err(|e| damaged(&e))?;
+                    return Ok(pool.share(out));
+                }
+                Err(e) => return Err(damaged(&e)),
+            },
+        };
+        let mut out = pool.take(kept + length);
+        out[..kept].copy_from_slice(head);
+        let written = match codec {
+            Codec::Snappy => self.snappy.decompress(compressed, &mut out[kept..]).map_err(|e| damaged(&e))?,
+            Codec::Zstd => {
+                let zstd = match &mut self.zstd {
+                    Some(zstd) => zstd,
+                    none => none.insert(zstd::bulk::Decompressor::new().map_err(|e| damaged(&e))?),
+                };
+                zstd.decompress_to_buffer(compressed, &mut out[kept..]).map_err(|e| damaged(&e))?
+            }
+        };
+        if written != length {
+            return Err(damaged(&format!("{written} bytes where its header says {length}")));
+        }
+        Ok(pool.share(out))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `text` after `LEVELS`, compressed by `compress`, decompressed by `codec`.
+    fn round_trip(codec: Codec, compressed: &[u8], text: &[u8]) {
+        let pool = BufferPool::default();
+        let stored = Bytes::from([b"LEVELS".as_slice(), compressed].concat());
+        let page = Decoders::new().values(codec, &stored, 6, &pool).unwrap();
+        assert_eq!(&page[..6], b"LEVELS");
+        assert_eq!(&page[6..], text);
+    }
+
+    #[test]
+    fn pages_decompress_after_their_levels_and_damage_is_an_error() {
+        let pool = BufferPool::default();
+        let text = b"a page of text, a page of text, a page of text".repeat(20);
+        let snappy = snap::raw::Encoder::new().compress_vec(&text).unwrap();
+        round_trip(Codec::Snappy, &snappy, &text);
+        let zstd_sized = zstd::bulk::compress(&text, 3).unwrap();
+        let mut encoder = zstd::stream::Encoder::new(Vec::new(), 3).unwrap();
+        for half in text.chunks(text.len() / 2) {
+            std::io::Write::write_all(&mut encoder, half).unwrap();
+            std::io::Write::flush(&mut encoder).unwrap();
+        }
+        let zstd_streamed = encoder.finish().unwrap();
+        assert!(matches!(zstd::zstd_safe::get_frame_content_size(&zstd_streamed), Ok(None)), "a frame of no size");
+        for zstd in [&zstd_sized, &zstd_streamed] {
+            round_trip(Codec::Zstd, zstd, &text);
+        }
+
+        let mut decoders = Decoders::new();
+        let error =
+            decoders.values(Codec::Snappy, &Bytes::copy_from_slice(&snappy[..snappy.len() / 2]), 0, &pool).unwrap_err();
+        assert!(error.to_string().contains("a Snappy page could not be decompressed"), "{error}");
+        let error = decoders.values(Codec::Snappy, &Bytes::from(snappy.clone()), snappy.len() + 1, &pool).unwrap_err();
+        assert!(error.to_string().contains("levels are longer than the page"), "{error}");
+        for damaged in [&zstd_sized[..zstd_sized.len() / 2], &zstd_streamed[..zstd_streamed.len() / 2]] {
+            let error = decoders.values(Codec::Zstd, &Bytes::copy_from_slice(damaged), 0, &pool).unwrap_err();
+            assert!(error.to_string().contains("a zstd page could not be decompressed"), "{error}");
+        }
+    }
+}

@@ -23,8 +23,11 @@ use parquet::file::serialized_reader::SerializedPageReader;
 use super::buffers::{BufferPool, PooledFile};
 use super::codec::{Codec, Decoders};
 
-/// Pages of a column read ahead, per helper thread.
+/// Pages read ahead (of all the columns together) per helper thread.
 const AHEAD_PER_HELPER: usize = 2;
+
+/// Pages of a column read ahead at least: the one waited for, and one being decompressed.
+const AHEAD_PER_COLUMN: usize = 2;
 
 /// The row groups of a Parquet file, read through a [`PooledFile`].
 pub(crate) struct PooledRowGroups {
@@ -207,8 +210,9 @@ pub(crate) struct Helpers {
 }
 
 impl Helpers {
-    /// Starts `count` helper threads.
-    pub fn start(count: usize) -> io::Result<Arc<Self>> {
+    /// Starts `count` helper threads for a file of `columns` columns (leaves). The pages read
+    /// ahead are shared out among the columns, so a wide table holds few pages of each.
+    pub fn start(count: usize, columns: usize) -> io::Result<Arc<Self>> {
         let (jobs, queue) = mpsc::channel::<Job>();
         let queue = Arc::new(Mutex::new(queue));
         for _ in 0..count {
@@ -222,7 +226,8 @@ impl Helpers {
                 }
             })?;
         }
-        Ok(Arc::new(Self { jobs, ahead: AHEAD_PER_HELPER * count.max(1) }))
+        let ahead = (AHEAD_PER_HELPER * count / columns.max(1)).max(AHEAD_PER_COLUMN);
+        Ok(Arc::new(Self { jobs, ahead }))
     }
 
     /// Decompresses `page` on a helper thread; its result comes on the receiver.

@@ -55,8 +55,13 @@ pub(crate) fn open(file: File, threads: usize) -> Result<ParquetSource, DatasetE
         .map_err(not_parquet)?;
     let file = PooledFile::new(file, BufferPool::default()).map_err(|e| DatasetError::read(e, false))?;
     // Decompressing is about as much work as checking the rows: half the threads help.
-    let helpers =
-        if threads > 1 { Some(Helpers::start(threads / 2).map_err(|e| DatasetError::read(e, false))?) } else { None };
+    let helpers = match threads {
+        0 | 1 => None,
+        _ => {
+            let columns = metadata.parquet_schema().num_columns();
+            Some(Helpers::start(threads / 2, columns).map_err(|e| DatasetError::read(e, false))?)
+        }
+    };
     let row_groups = PooledRowGroups { file: Arc::new(file), metadata: Arc::clone(metadata.metadata()), helpers };
     let batch_rows = BATCH_ROWS.min(row_groups.num_rows()).max(1);
     let reader = ParquetRecordBatchReader::try_new_with_row_groups(&levels, &row_groups, batch_rows, None)

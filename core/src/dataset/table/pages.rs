@@ -139,6 +139,8 @@ impl Iterator for PooledPages {
     }
 }
 
+/// `at_record_boundary` is the trait's own (from `peek_next_page`), as the file's page reader
+/// answers it without a page index.
 impl PageReader for PooledPages {
     fn get_next_page(&mut self) -> Result<Option<Page>> {
         self.read_ahead()?;
@@ -171,12 +173,6 @@ impl PageReader for PooledPages {
                 Ok(())
             }
         }
-    }
-
-    /// As for the file's own page reader (without a page index): only the end of the
-    /// column chunk is known to end a record.
-    fn at_record_boundary(&mut self) -> Result<bool> {
-        Ok(self.peek_next_page()?.is_none())
     }
 }
 

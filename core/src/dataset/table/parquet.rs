@@ -54,12 +54,14 @@ pub(crate) fn open(file: File, threads: usize) -> Result<ParquetSource, DatasetE
     let levels = parquet_to_arrow_field_levels(metadata.parquet_schema(), ProjectionMask::all(), Some(&viewed))
         .map_err(not_parquet)?;
     let file = PooledFile::new(file, BufferPool::default()).map_err(|e| DatasetError::read(e, false))?;
-    // Decompressing is about as much work as checking the rows: half the threads help.
+    // As many helpers as check threads: they only work on the few pages read ahead, so a
+    // core idle between checks decompresses (on 2 cores: 0.24 s a chat file, against 0.27 s
+    // with one helper and 0.32 s with none).
     let helpers = match threads {
         0 | 1 => None,
         _ => {
             let columns = metadata.parquet_schema().num_columns();
-            Some(Helpers::start(threads / 2, columns).map_err(|e| DatasetError::read(e, false))?)
+            Some(Helpers::start(threads, columns).map_err(|e| DatasetError::read(e, false))?)
         }
     };
     let row_groups = PooledRowGroups { file: Arc::new(file), metadata: Arc::clone(metadata.metadata()), helpers };

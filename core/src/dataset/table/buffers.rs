@@ -110,10 +110,15 @@ impl ChunkReader for PooledFile {
     }
 
     fn get_bytes(&self, start: u64, length: usize) -> Result<Bytes> {
+        let past_the_end = |why: &dyn std::fmt::Display| {
+            ParquetError::EOF(format!("cannot read {length} bytes at offset {start} of {} bytes: {why}", self.len))
+        };
+        // A length past the end of the file (a damaged header) is refused before it is allocated.
+        if start.saturating_add(length as u64) > self.len {
+            return Err(past_the_end(&"past the end of the file"));
+        }
         let mut buffer = self.pool.take(length);
-        self.file.read_exact_at(&mut buffer, start).map_err(|e| {
-            ParquetError::EOF(format!("cannot read {length} bytes at offset {start} of {} bytes: {e}", self.len))
-        })?;
+        self.file.read_exact_at(&mut buffer, start).map_err(|e| past_the_end(&e))?;
         Ok(self.pool.share(buffer))
     }
 }
@@ -175,5 +180,7 @@ mod tests {
         assert_eq!(header, b"789");
         let error = file.get_bytes(8, 5).unwrap_err();
         assert!(error.to_string().contains("cannot read 5 bytes at offset 8 of 10 bytes"), "{error}");
+        let error = file.get_bytes(0, usize::MAX).unwrap_err();
+        assert!(error.to_string().contains("past the end of the file"), "{error}");
     }
 }

@@ -3,6 +3,8 @@
 //! They are pyarrow's and pandas' default codec and the usual smaller one. Pages of the other
 //! codecs (gzip, LZ4, Brotli) are decompressed by Arrow's reader, from pooled reads.
 
+use std::io::Read;
+
 use bytes::Bytes;
 use parquet::basic::Compression;
 use parquet::column::page::Page;
@@ -49,14 +51,18 @@ impl Decoders {
     }
 
     /// `page` (as stored) with its values decompressed by `codec` into a buffer of `pool`.
-    pub fn decompress(&mut self, codec: Codec, mut page: Page, pool: &BufferPool) -> Result<Page> {
+    /// A page that would decompress to more than `most` bytes (its column chunk's size) is
+    /// damaged: its stated size is never allocated.
+    pub fn decompress(&mut self, codec: Codec, mut page: Page, most: usize, pool: &BufferPool) -> Result<Page> {
         match &mut page {
-            Page::DataPage { buf, .. } | Page::DictionaryPage { buf, .. } => *buf = self.values(codec, buf, 0, pool)?,
+            Page::DataPage { buf, .. } | Page::DictionaryPage { buf, .. } => {
+                *buf = self.values(codec, buf, 0, most, pool)?;
+            }
             // The levels are stored uncompressed; the values only when the page says so.
             Page::DataPageV2 { buf, def_levels_byte_len, rep_levels_byte_len, is_compressed, .. } => {
                 if *is_compressed {
                     let levels = *def_levels_byte_len as usize + *rep_levels_byte_len as usize;
-                    *buf = self.values(codec, buf, levels, pool)?;
+                    *buf = self.values(codec, buf, levels, most, pool)?;
                     *is_compressed = false;
                 }
             }
@@ -64,8 +70,9 @@ impl Decoders {
         Ok(page)
     }
 
-    /// `stored` with its bytes after the first `kept` decompressed, in a pooled buffer.
-    fn values(&mut self, codec: Codec, stored: &Bytes, kept: usize, pool: &BufferPool) -> Result<Bytes> {
+    /// `stored` with its bytes after the first `kept` decompressed (at most `most` bytes), in
+    /// a pooled buffer.
+    fn values(&mut self, codec: Codec, stored: &Bytes, kept: usize, most: usize, pool: &BufferPool) -> Result<Bytes> {
         let (head, compressed) = stored
             .split_at_checked(kept)
             .ok_or_else(|| ParquetError::General("a data page's levels are longer than the page".into()))?;
@@ -79,16 +86,24 @@ impl Decoders {
             Codec::Snappy => snap::raw::decompress_len(compressed).map_err(|e| damaged(&e))?,
             Codec::Zstd => match zstd::zstd_safe::get_frame_content_size(compressed) {
                 Ok(Some(length)) => usize::try_from(length).map_err(|e| damaged(&e))?,
-                // A frame written as a stream does not say its size: decoded as one.
+                // A frame written as a stream does not say its size: decoded as one, no
+                // further than `most`.
                 Ok(None) => {
                     let mut out = pool.take(kept);
                     out.copy_from_slice(head);
-                    zstd::stream::copy_decode(compressed, &mut out).map_err(|e| damaged(&e))?;
+                    let decoder = zstd::stream::read::Decoder::with_buffer(compressed).map_err(|e| damaged(&e))?;
+                    decoder.take(most as u64 + 1).read_to_end(&mut out).map_err(|e| damaged(&e))?;
+                    if out.len() - kept > most {
+                        return Err(damaged(&format!("it is over {most} bytes, its column chunk's size")));
+                    }
                     return Ok(pool.share(out));
                 }
                 Err(e) => return Err(damaged(&e)),
             },
         };
+        if length > most {
+            return Err(damaged(&format!("it says {length} bytes, over {most}, its column chunk's size")));
+        }
         let mut out = pool.take(kept + length);
         out[..kept].copy_from_slice(head);
         let written = match codec {
@@ -112,11 +127,14 @@ impl Decoders {
 mod tests {
     use super::*;
 
+    /// A size no page of these tests reaches.
+    const MOST: usize = 1 << 20;
+
     /// `text` after `LEVELS`, compressed by `compress`, decompressed by `codec`.
     fn round_trip(codec: Codec, compressed: &[u8], text: &[u8]) {
         let pool = BufferPool::default();
         let stored = Bytes::from([b"LEVELS".as_slice(), compressed].concat());
-        let page = Decoders::new().values(codec, &stored, 6, &pool).unwrap();
+        let page = Decoders::new().values(codec, &stored, 6, text.len(), &pool).unwrap();
         assert_eq!(&page[..6], b"LEVELS");
         assert_eq!(&page[6..], text);
     }
@@ -140,14 +158,38 @@ mod tests {
         }
 
         let mut decoders = Decoders::new();
-        let error =
-            decoders.values(Codec::Snappy, &Bytes::copy_from_slice(&snappy[..snappy.len() / 2]), 0, &pool).unwrap_err();
+        let error = decoders
+            .values(Codec::Snappy, &Bytes::copy_from_slice(&snappy[..snappy.len() / 2]), 0, MOST, &pool)
+            .unwrap_err();
         assert!(error.to_string().contains("a Snappy page could not be decompressed"), "{error}");
-        let error = decoders.values(Codec::Snappy, &Bytes::from(snappy.clone()), snappy.len() + 1, &pool).unwrap_err();
+        let error =
+            decoders.values(Codec::Snappy, &Bytes::from(snappy.clone()), snappy.len() + 1, MOST, &pool).unwrap_err();
         assert!(error.to_string().contains("levels are longer than the page"), "{error}");
         for damaged in [&zstd_sized[..zstd_sized.len() / 2], &zstd_streamed[..zstd_streamed.len() / 2]] {
-            let error = decoders.values(Codec::Zstd, &Bytes::copy_from_slice(damaged), 0, &pool).unwrap_err();
+            let error = decoders.values(Codec::Zstd, &Bytes::copy_from_slice(damaged), 0, MOST, &pool).unwrap_err();
             assert!(error.to_string().contains("a zstd page could not be decompressed"), "{error}");
         }
+    }
+
+    #[test]
+    fn a_page_bigger_than_its_column_chunk_is_damaged_and_never_allocated() {
+        let pool = BufferPool::default();
+        let zeros = vec![0_u8; 1 << 16];
+        let mut decoders = Decoders::new();
+        let snappy = snap::raw::Encoder::new().compress_vec(&zeros).unwrap();
+        let zstd_sized = zstd::bulk::compress(&zeros, 3).unwrap();
+        let mut encoder = zstd::stream::Encoder::new(Vec::new(), 3).unwrap();
+        std::io::Write::write_all(&mut encoder, &zeros).unwrap();
+        std::io::Write::flush(&mut encoder).unwrap();
+        let zstd_streamed = encoder.finish().unwrap();
+        for (codec, compressed) in [(Codec::Snappy, &snappy), (Codec::Zstd, &zstd_sized), (Codec::Zstd, &zstd_streamed)]
+        {
+            let error = decoders.values(codec, &Bytes::copy_from_slice(compressed), 0, 1000, &pool).unwrap_err();
+            assert!(error.to_string().contains("column chunk's size"), "{codec:?}: {error}");
+        }
+        // A Snappy page that says it is 4 GiB: refused before anything is allocated.
+        let claims_4_gib = Bytes::from_static(&[0xff, 0xff, 0xff, 0xff, 0x0f, 0x00]);
+        let error = decoders.values(Codec::Snappy, &claims_4_gib, 0, MOST, &pool).unwrap_err();
+        assert!(error.to_string().contains("column chunk's size"), "{error}");
     }
 }

@@ -23,6 +23,9 @@ use parquet::file::serialized_reader::SerializedPageReader;
 use super::buffers::{BufferPool, PooledFile};
 use super::codec::{Codec, Decoders};
 
+/// The size a page may decompress to, whatever its column chunk says it holds.
+const LEAST_PAGE_LIMIT: i64 = 64 << 20;
+
 /// Pages read ahead (of all the columns together) per helper thread.
 const AHEAD_PER_HELPER: usize = 2;
 
@@ -81,11 +84,15 @@ fn column_pages(
     let stored = chunk.clone().into_builder().set_compression(Compression::UNCOMPRESSED).build()?;
     let pages = SerializedPageReader::new(Arc::clone(file), &stored, rows, None)?;
     let pool = file.pool.clone();
+    // No page is bigger than its column chunk (one whose size is misstated still gets
+    // `LEAST_PAGE_LIMIT`), nor than a page header can say (an i32).
+    let most = chunk.uncompressed_size().max(LEAST_PAGE_LIMIT).min(i64::from(i32::MAX));
+    let most = usize::try_from(most).unwrap_or(0);
     let decompress = match helpers {
         Some(helpers) => Decompress::Ahead { helpers, pages: VecDeque::new() },
         None => Decompress::Here(Decoders::new()),
     };
-    Ok(Box::new(PooledPages { pages, pool, codec, decompress }))
+    Ok(Box::new(PooledPages { pages, pool, codec, most, decompress }))
 }
 
 /// The pages of one column, a row group after the other.
@@ -107,6 +114,8 @@ struct PooledPages {
     pages: SerializedPageReader<PooledFile>,
     pool: BufferPool,
     codec: Codec,
+    /// The most bytes a page decompresses to: its column chunk's size.
+    most: usize,
     decompress: Decompress,
 }
 
@@ -125,7 +134,8 @@ impl PooledPages {
         let Decompress::Ahead { helpers, pages } = &mut self.decompress else { return Ok(()) };
         while pages.len() < helpers.ahead {
             let Some(page) = self.pages.get_next_page()? else { break };
-            pages.push_back((metadata(&page), helpers.decompress(self.codec, page, self.pool.clone())));
+            let header = metadata(&page);
+            pages.push_back((header, helpers.decompress(self.codec, page, self.most, self.pool.clone())));
         }
         Ok(())
     }
@@ -147,7 +157,7 @@ impl PageReader for PooledPages {
         match &mut self.decompress {
             Decompress::Here(decoders) => {
                 let Some(page) = self.pages.get_next_page()? else { return Ok(None) };
-                decoders.decompress(self.codec, page, &self.pool).map(Some)
+                decoders.decompress(self.codec, page, self.most, &self.pool).map(Some)
             }
             Decompress::Ahead { pages, .. } => match pages.pop_front() {
                 Some((_, page)) => page.recv().unwrap_or_else(|_| Err(helpers_stopped())).map(Some),
@@ -226,12 +236,13 @@ impl Helpers {
         Ok(Arc::new(Self { jobs, ahead }))
     }
 
-    /// Decompresses `page` on a helper thread; its result comes on the receiver.
-    fn decompress(&self, codec: Codec, page: Page, pool: BufferPool) -> Receiver<Result<Page>> {
+    /// Decompresses `page` (to at most `most` bytes) on a helper thread; its result comes on
+    /// the receiver.
+    fn decompress(&self, codec: Codec, page: Page, most: usize, pool: BufferPool) -> Receiver<Result<Page>> {
         let (done, result) = mpsc::sync_channel(1);
         let job: Job = Box::new(move |decoders| {
             // A failed send: the page is no longer wanted.
-            let _ = done.send(decoders.decompress(codec, page, &pool));
+            let _ = done.send(decoders.decompress(codec, page, most, &pool));
         });
         // A failed send drops the job, and with it `done`: the receiver then says so.
         let _ = self.jobs.send(job);

@@ -35,6 +35,7 @@ import type {
   Estimate,
   EventBatch,
   GpuSpec,
+  HyperparameterSpec,
   JobDetails,
   MetricsPoint,
   ModelArtifact,
@@ -81,6 +82,12 @@ export declare function presets(): Array<PresetSummary>
 export declare function gpus(): Array<GpuSpec>
 /** The base models the estimator knows by Hugging Face id. */
 export declare function baseModels(): Array<BaseModel>
+/**
+ * The hyperparameters a job may set, in the core's order, each with its kind, allowed range
+ * or choices and a one-line description: what a form should offer (the same table as
+ * `brightrun hyperparameters --json`).
+ */
+export declare function hyperparameters(): Array<HyperparameterSpec>
 /**
  * Estimates the duration, cost and GPU memory of a LoRA training job: the same estimate as
  * `brightrun estimate`. Rejects with a `BrightRunError` whose `code` is the core's.

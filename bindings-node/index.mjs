@@ -14,6 +14,7 @@ export const {
   presets,
   gpus,
   baseModels,
+  hyperparameters,
   estimate,
   validate,
   convert,

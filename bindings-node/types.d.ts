@@ -20,6 +20,14 @@ export interface Advice {
   reason: string
 }
 
+/** The closed interval of a hyperparameter's allowed values. */
+export interface AllowedRange {
+  /** The largest allowed value. */
+  max: number
+  /** The smallest allowed value. */
+  min: number
+}
+
 /** The configuration the adapter was trained with. */
 export interface ArtifactConfiguration {
   /** The GPUs and their price. */
@@ -591,6 +599,24 @@ export interface GpuSpec {
   memoryGb: number
   /** Catalog name (`A100-80GB`). */
   name: string
+}
+
+/**
+ * One hyperparameter a job may set: its name, kind, allowed values and what it is. The
+ * bindings' `hyperparameters()` and `brightrun hyperparameters --json` list them all, so a
+ * form can offer exactly what a job accepts.
+ */
+export interface HyperparameterSpec {
+  /** The allowed names of a choice (empty for the other kinds). */
+  choices: Array<string>
+  /** What it is, in one line. */
+  doc: string
+  /** What it holds. */
+  kind: ValueKind
+  /** The field, as named in JSON and flags (`lora_rank`, `--lora-rank`, `loraRank`). */
+  name: string
+  /** The allowed values (for a list of names, their count), when a range applies. */
+  range?: AllowedRange
 }
 
 /** Everything that shapes one LoRA training run. */
@@ -1382,6 +1408,9 @@ export interface ValidationReport {
   /** Findings of severity warning, all counted. */
   warnings: number
 }
+
+/** The kind of value a hyperparameter holds. */
+export type ValueKind = "float" | "integer" | "names" | "choice" | "switch"
 
 /** Training has started. */
 export interface WorkerEventStarted {

@@ -30,7 +30,7 @@ mod upload;
 
 use std::path::PathBuf;
 
-use brightrun_core::config::{BASE_MODEL_CATALOG, GPU_CATALOG, Preset as CorePreset};
+use brightrun_core::config::{BASE_MODEL_CATALOG, GPU_CATALOG, HYPERPARAMETERS, Preset as CorePreset};
 use brightrun_core::dataset::{FlatConvertOptions, FlatValidateOptions};
 use napi::Result;
 use napi::bindgen_prelude::{Buffer, Either};
@@ -57,6 +57,12 @@ pub fn gpus() -> Result<String> {
 #[napi(skip_typescript)]
 pub fn base_models() -> Result<String> {
     to_json(&BASE_MODEL_CATALOG)
+}
+
+/// The hyperparameters a job may set, as the JSON of `brightrun hyperparameters --json`.
+#[napi(skip_typescript)]
+pub fn hyperparameters() -> Result<String> {
+    to_json(&HYPERPARAMETERS)
 }
 
 /// The estimate of `brightrun estimate --json`, from the same core; rejects with the

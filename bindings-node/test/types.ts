@@ -7,6 +7,7 @@ import {
   convert,
   estimate,
   gpus,
+  hyperparameters,
   presets,
   validate,
   type ConvertSummary,
@@ -30,6 +31,8 @@ export async function example(): Promise<string> {
   const hours: number = result.durationHours.expected
   const name: 'conservative' | 'balanced' | 'aggressive' | 'custom' = presets()[0].name
   const price: string = gpus()[0].defaultPricePerHour
+  const kind: 'float' | 'integer' | 'names' | 'choice' | 'switch' = hyperparameters()[0].kind
+  const max: number | undefined = hyperparameters()[0].range?.max
   try {
     await estimate({ ...options, gpu: 'RTX-4090' })
   } catch (error) {
@@ -37,7 +40,7 @@ export async function example(): Promise<string> {
   }
   // @ts-expect-error quantization is one of the three names
   await estimate({ ...options, quantization: '3bit' })
-  return `${total} ${hours} ${name} ${price}`
+  return `${total} ${hours} ${name} ${price} ${kind} ${max}`
 }
 
 export async function dataset(path: string): Promise<number> {

@@ -35,7 +35,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use brightrun_core::Error as CoreError;
-use brightrun_core::config::{BASE_MODEL_CATALOG, GPU_CATALOG, Preset};
+use brightrun_core::config::{BASE_MODEL_CATALOG, GPU_CATALOG, HYPERPARAMETERS, Preset};
 use brightrun_core::dataset::{ConvertSummary, FlatConvertOptions, FlatValidateOptions, Progress, ValidationReport};
 use brightrun_core::estimate::{EstimateOptions, FlatEstimateOptions};
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
@@ -186,6 +186,12 @@ mod _native {
     #[pyfunction]
     fn base_models() -> PyResult<String> {
         to_json(BASE_MODEL_CATALOG)
+    }
+
+    /// The hyperparameters a job may set, as the JSON of `brightrun hyperparameters --json`.
+    #[pyfunction]
+    fn hyperparameters() -> PyResult<String> {
+        to_json(&HYPERPARAMETERS)
     }
 
     /// An estimate from its options as JSON (the core's `FlatEstimateOptions`), as the JSON

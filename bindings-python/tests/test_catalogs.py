@@ -1,9 +1,10 @@
-"""presets(), gpus() and base_models(): typed, and the same as the CLI's listings."""
+"""presets(), gpus(), base_models() and hyperparameters(): typed, and the same as the CLI's listings."""
 
 from __future__ import annotations
 
 import dataclasses
 from decimal import Decimal
+from typing import cast
 
 import pytest
 
@@ -40,3 +41,25 @@ def test_results_are_frozen() -> None:
     gpu = brightrun.gpus()[0]
     with pytest.raises(dataclasses.FrozenInstanceError):
         gpu.name = "other"  # type: ignore[misc]
+
+
+def test_hyperparameters_match_the_cli_and_the_overrides(cli_json: CliJson) -> None:
+    specs = brightrun.hyperparameters()
+    rank = next(s for s in specs if s.name == "lora_rank")
+    assert (rank.kind, rank.range) == ("integer", brightrun.AllowedRange(min=1.0, max=512.0))
+    assert next(s for s in specs if s.name == "quantization").choices == ("none", "8bit", "4bit")
+    assert [s.to_dict() for s in specs] == cli_json("hyperparameters")
+    # The typed overrides name exactly the table's hyperparameters.
+    assert [s.name for s in specs] == list(brightrun.HyperparameterOverrides.__annotations__)
+
+
+def test_the_estimate_refuses_what_lies_past_each_range() -> None:
+    for spec in brightrun.hyperparameters():
+        if spec.range is None or spec.kind not in ("integer", "float"):
+            continue
+        past = spec.range.max + (1 if spec.kind == "integer" else spec.range.max)
+        with pytest.raises(brightrun.BrightRunError) as raised:
+            overrides = cast(brightrun.HyperparameterOverrides, {spec.name: past})
+            brightrun.estimate("mistralai/Mistral-7B-v0.1", "A6000-48GB", 1_000_000, **overrides)
+        assert raised.value.code == "invalid_hyperparameters"
+        assert f"{spec.name} = " in str(raised.value) and "allowed: " in str(raised.value)

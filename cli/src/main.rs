@@ -45,6 +45,8 @@ enum Command {
     Gpus(catalog::ListArgs),
     /// List the base models the estimator knows.
     BaseModels(catalog::ListArgs),
+    /// List the hyperparameters a job may set, with their allowed values.
+    Hyperparameters(catalog::ListArgs),
     /// Estimate the duration, cost and GPU memory of a training job.
     Estimate(Box<estimate::EstimateArgs>),
     /// Validate a dataset file: statistics, token counts and every problem with its line.
@@ -80,6 +82,7 @@ fn main() -> ExitCode {
         Command::Presets(args) => catalog::presets(&args).map(|()| ExitCode::SUCCESS),
         Command::Gpus(args) => catalog::gpus(&args).map(|()| ExitCode::SUCCESS),
         Command::BaseModels(args) => catalog::base_models(&args).map(|()| ExitCode::SUCCESS),
+        Command::Hyperparameters(args) => catalog::hyperparameters(&args).map(|()| ExitCode::SUCCESS),
         Command::Estimate(args) => estimate::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Validate(args) => validate::run(&args),
         Command::Convert(args) => convert::run(&args).map(|()| ExitCode::SUCCESS),

@@ -126,7 +126,7 @@ fn an_unknown_model_is_estimated_from_its_config_json() {
 
 #[test]
 fn catalogs_list_in_text_and_json() {
-    for command in ["presets", "gpus", "base-models"] {
+    for command in ["presets", "gpus", "base-models", "hyperparameters"] {
         let text = brightrun(&[command]);
         assert!(text.status.success() && !text.stdout.is_empty(), "{command}");
         let json = stdout_json(&brightrun(&[command, "--json"]));
@@ -135,4 +135,9 @@ fn catalogs_list_in_text_and_json() {
     let presets = stdout_json(&brightrun(&["presets", "--json"]));
     let names: Vec<&str> = presets.as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["conservative", "balanced", "aggressive", "custom"]);
+    let hyperparameters = stdout_json(&brightrun(&["hyperparameters", "--json"]));
+    let rank = hyperparameters.as_array().unwrap().iter().find(|spec| spec["name"] == "lora_rank").unwrap();
+    assert_eq!(rank["kind"], "integer");
+    assert_eq!((rank["range"]["min"].as_f64(), rank["range"]["max"].as_f64()), (Some(1.0), Some(512.0)));
+    assert!(String::from_utf8_lossy(&brightrun(&["hyperparameters"]).stdout).contains("1 to 512"));
 }

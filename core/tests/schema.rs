@@ -11,7 +11,7 @@
 use std::path::PathBuf;
 
 use brightrun_core::backend::{EventBatch, WorkerEvent};
-use brightrun_core::config::{BaseModel, GpuSpec, PresetSummary};
+use brightrun_core::config::{BaseModel, GpuSpec, HyperparameterSpec, PresetSummary};
 use brightrun_core::dataset::{ConvertSummary, ValidationReport};
 use brightrun_core::dataset::{FlatConvertOptions, FlatValidateOptions};
 use brightrun_core::estimate::Estimate;
@@ -52,6 +52,7 @@ fn schema() -> Value {
     add::<Estimate>(g, r);
     add::<PresetSummary>(g, r);
     add::<GpuSpec>(g, r);
+    add::<HyperparameterSpec>(g, r);
     add::<BaseModel>(g, r);
     add::<TrainingJob>(g, r);
     add::<JobDetails>(g, r);

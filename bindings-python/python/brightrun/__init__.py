@@ -37,6 +37,7 @@ from ._api import (
     estimate,
     estimate_async,
     gpus,
+    hyperparameters,
     presets,
     validate,
     validate_async,
@@ -78,6 +79,7 @@ from ._errors import (
 )
 from ._results import (
     Advice,
+    AllowedRange,
     BaseModel,
     CostEstimate,
     DurationEstimate,
@@ -87,6 +89,7 @@ from ._results import (
     Gpu,
     GpuSelection,
     Hyperparameters,
+    HyperparameterSpec,
     MemoryBreakdown,
     MemoryEstimate,
     ModelArchitecture,
@@ -96,6 +99,7 @@ from ._results import (
     Spread,
     ThroughputSource,
     TokenCounts,
+    ValueKind,
 )
 
 from . import _html  # noqa: F401 (registers the notebook views of reports, jobs and estimates)
@@ -165,6 +169,7 @@ from ._types import (  # the generated types of the core's records and results
 __all__ = [
     "Access",
     "Advice",
+    "AllowedRange",
     "ArtifactConfiguration",
     "ArtifactFile",
     "ArtifactStatus",
@@ -206,6 +211,7 @@ __all__ = [
     "GpuSpec",
     "HyperparameterError",
     "HyperparameterOverrides",
+    "HyperparameterSpec",
     "Hyperparameters",
     "InternalError",
     "InvalidRequestError",
@@ -265,6 +271,7 @@ __all__ = [
     "WaitTimeoutError",
     "ValidationFinding",
     "ValidationReport",
+    "ValueKind",
     "WorkerEvent",
     "WorkerEventArtifact",
     "WorkerEventCancelled",
@@ -283,6 +290,7 @@ __all__ = [
     "estimate",
     "estimate_async",
     "gpus",
+    "hyperparameters",
     "presets",
     "validate",
     "validate_async",

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 from . import _native
 from ._dataset import ConvertSummary, DatasetFormat, ValidationReport
 from ._records import DatasetInput, dataset_source
-from ._results import BaseModel, Estimate, Gpu, Preset, PresetName, QuantizationName
+from ._results import BaseModel, Estimate, Gpu, HyperparameterSpec, Preset, PresetName, QuantizationName
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -26,6 +26,7 @@ __all__ = [
     "estimate",
     "estimate_async",
     "gpus",
+    "hyperparameters",
     "presets",
     "validate",
     "validate_async",
@@ -85,6 +86,12 @@ def gpus() -> list[Gpu]:
 def base_models() -> list[BaseModel]:
     """The base models the estimator knows by Hugging Face id."""
     return [BaseModel.from_dict(m) for m in json.loads(_native.base_models())]
+
+
+def hyperparameters() -> list[HyperparameterSpec]:
+    """The hyperparameters a job may set (the keys of :class:`HyperparameterOverrides`), in the
+    core's order, each with its kind, allowed range or choices and what it is in one line."""
+    return [HyperparameterSpec.from_dict(h) for h in json.loads(_native.hyperparameters())]
 
 
 def estimate(

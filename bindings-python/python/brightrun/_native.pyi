@@ -20,6 +20,7 @@ __all__ = [
     "estimate",
     "estimate_async",
     "gpus",
+    "hyperparameters",
     "presets",
     "validate",
     "validate_async",
@@ -36,6 +37,9 @@ def gpus() -> str:
 
 def base_models() -> str:
     """The base-model catalog, as the JSON of ``brightrun base-models --json``."""
+
+def hyperparameters() -> str:
+    """The hyperparameters a job may set, as the JSON of ``brightrun hyperparameters --json``."""
 
 def estimate(options: str) -> str:
     """An estimate, as the JSON of ``brightrun estimate --json``; releases the GIL meanwhile.

@@ -13,9 +13,11 @@ from ._types import (
     DurationEstimate,
     Estimate,
     FitSuggestion,
+    AllowedRange,
     FlopsPerToken,
     GpuSelection,
     Hyperparameters,
+    HyperparameterSpec,
     MemoryBreakdown,
     MemoryEstimate,
     ModelArchitecture,
@@ -24,6 +26,7 @@ from ._types import (
     SpreadMoney,
     ThroughputSource,
     TokenCounts,
+    ValueKind,
 )
 from ._types import GpuSpec as Gpu
 from ._types import Preset as PresetName
@@ -35,6 +38,7 @@ Spread = SpreadFloat | SpreadMoney | SpreadDecimal
 
 __all__ = [
     "Advice",
+    "AllowedRange",
     "BaseModel",
     "CostEstimate",
     "DurationEstimate",
@@ -43,6 +47,7 @@ __all__ = [
     "FlopsPerToken",
     "Gpu",
     "GpuSelection",
+    "HyperparameterSpec",
     "Hyperparameters",
     "MemoryBreakdown",
     "MemoryEstimate",
@@ -53,4 +58,5 @@ __all__ = [
     "Spread",
     "ThroughputSource",
     "TokenCounts",
+    "ValueKind",
 ]

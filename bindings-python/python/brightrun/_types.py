@@ -69,6 +69,26 @@ class Advice(Record):
 
 
 @dataclass(frozen=True)
+class AllowedRange(Record):
+    """The closed interval of a hyperparameter's allowed values."""
+
+    max: float
+    """The largest allowed value."""
+
+    min: float
+    """The smallest allowed value."""
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> AllowedRange:
+        """A ``AllowedRange`` from the core's JSON object."""
+        d = to_object(data)
+        return cls(
+            max=to_float(d["max"]),
+            min=to_float(d["min"]),
+        )
+
+
+@dataclass(frozen=True)
 class ArtifactConfiguration(Record):
     """The configuration the adapter was trained with."""
 
@@ -1264,6 +1284,41 @@ class GpuSpec(Record):
             memory_bandwidth_gbps=to_float(d["memory_bandwidth_gbps"]),
             memory_gb=to_float(d["memory_gb"]),
             name=to_str(d["name"]),
+        )
+
+
+@dataclass(frozen=True)
+class HyperparameterSpec(Record):
+    """One hyperparameter a job may set: its name, kind, allowed values and what it is. The
+    bindings' `hyperparameters()` and `brightrun hyperparameters --json` list them all, so a
+    form can offer exactly what a job accepts.
+    """
+
+    choices: tuple[str, ...]
+    """The allowed names of a choice (empty for the other kinds)."""
+
+    doc: str
+    """What it is, in one line."""
+
+    kind: ValueKind
+    """What it holds."""
+
+    name: str
+    """The field, as named in JSON and flags (`lora_rank`, `--lora-rank`, `loraRank`)."""
+
+    range: AllowedRange | None
+    """The allowed values (for a list of names, their count), when a range applies."""
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> HyperparameterSpec:
+        """A ``HyperparameterSpec`` from the core's JSON object."""
+        d = to_object(data)
+        return cls(
+            choices=to_tuple(d["choices"], lambda v1: to_str(v1)),
+            doc=to_str(d["doc"]),
+            kind=cast(ValueKind, to_choice(d["kind"], _VALUEKIND)),
+            name=to_str(d["name"]),
+            range=to_optional(d["range"], lambda v1: AllowedRange.from_dict(v1)),
         )
 
 
@@ -2934,6 +2989,10 @@ class ValidationReport(Record):
             warnings=to_int(d["warnings"]),
         )
 
+ValueKind = Literal["float", "integer", "names", "choice", "switch"]
+"""The kind of value a hyperparameter holds."""
+_VALUEKIND = ("float", "integer", "names", "choice", "switch",)
+
 
 @dataclass(frozen=True)
 class WorkerEventStarted(Record):
@@ -3337,6 +3396,7 @@ def _read_WorkerLine(value: object) -> WorkerLine:
 __all__ = [
     "Access",
     "Advice",
+    "AllowedRange",
     "ArtifactConfiguration",
     "ArtifactFile",
     "ArtifactStatus",
@@ -3374,6 +3434,7 @@ __all__ = [
     "FunctionDefinition",
     "GpuSelection",
     "GpuSpec",
+    "HyperparameterSpec",
     "Hyperparameters",
     "JobArgs",
     "JobDetails",
@@ -3433,6 +3494,7 @@ __all__ = [
     "UploadDatasetArgs",
     "ValidationFinding",
     "ValidationReport",
+    "ValueKind",
     "WorkerEvent",
     "WorkerEventArtifact",
     "WorkerEventCancelled",

@@ -1,6 +1,6 @@
-//! `brightrun presets`, `brightrun gpus`, `brightrun base-models`.
+//! `brightrun presets`, `brightrun gpus`, `brightrun base-models`, `brightrun hyperparameters`.
 
-use brightrun_core::config::{BASE_MODEL_CATALOG, GPU_CATALOG, Preset};
+use brightrun_core::config::{BASE_MODEL_CATALOG, GPU_CATALOG, HYPERPARAMETERS, Preset};
 use clap::Args;
 
 use crate::error::CliError;
@@ -83,5 +83,25 @@ pub fn base_models(args: &ListArgs) -> Result<(), CliError> {
         })
         .collect();
     print!("{}", table(&["MODEL", "PARAMS", "LAYERS", "HIDDEN", "HEADS/KV", "VOCAB", "CONTEXT"], &rows));
+    Ok(())
+}
+
+/// Lists the hyperparameters a job may set, with their allowed values.
+pub fn hyperparameters(args: &ListArgs) -> Result<(), CliError> {
+    if args.json {
+        return print_json(&HYPERPARAMETERS);
+    }
+    let rows: Vec<Vec<String>> = HYPERPARAMETERS
+        .iter()
+        .map(|spec| {
+            vec![
+                spec.name.to_owned(),
+                spec.kind.as_str().to_owned(),
+                spec.allowed().unwrap_or_default(),
+                spec.doc.to_owned(),
+            ]
+        })
+        .collect();
+    print!("{}", table(&["HYPERPARAMETER", "KIND", "ALLOWED", "WHAT IT IS"], &rows));
     Ok(())
 }

@@ -145,7 +145,8 @@ macro_rules! with_hyperparameters {
 }
 
 /// The kind of value a hyperparameter holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ValueKind {
     /// A real number.
@@ -160,16 +161,64 @@ pub enum ValueKind {
     Switch,
 }
 
-/// One hyperparameter of the table: what front ends show and accept.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+impl ValueKind {
+    /// The name used in JSON: `float`, `integer`, `names`, `choice`, `switch`.
+    pub const fn as_str(&self) -> &'static str {
+        match self {
+            ValueKind::Float => "float",
+            ValueKind::Integer => "integer",
+            ValueKind::Names => "names",
+            ValueKind::Choice => "choice",
+            ValueKind::Switch => "switch",
+        }
+    }
+}
+
+/// The closed interval of a hyperparameter's allowed values.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct AllowedRange {
+    /// The smallest allowed value.
+    pub min: f64,
+    /// The largest allowed value.
+    pub max: f64,
+}
+
+impl AllowedRange {
+    /// Whether `value` is allowed (never for NaN).
+    ///
+    /// ```
+    /// use brightrun_core::config::AllowedRange;
+    ///
+    /// let range = AllowedRange { min: 1.0, max: 512.0 };
+    /// assert!(range.contains(512.0));
+    /// assert!(!range.contains(0.0) && !range.contains(f64::NAN));
+    /// ```
+    pub fn contains(&self, value: f64) -> bool {
+        (self.min..=self.max).contains(&value)
+    }
+}
+
+impl fmt::Display for AllowedRange {
+    /// `1 to 512`, as error messages and help texts say it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} to {}", self.min, self.max)
+    }
+}
+
+/// One hyperparameter a job may set: its name, kind, allowed values and what it is. The
+/// bindings' `hyperparameters()` and `brightrun hyperparameters --json` list them all, so a
+/// form can offer exactly what a job accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct HyperparameterSpec {
     /// The field, as named in JSON and flags (`lora_rank`, `--lora-rank`, `loraRank`).
     pub name: &'static str,
     /// What it holds.
     pub kind: ValueKind,
-    /// The allowed values (a count of names for [`ValueKind::Names`]), when a range applies.
-    pub range: Option<(f64, f64)>,
-    /// The allowed names, for [`ValueKind::Choice`].
+    /// The allowed values (for a list of names, their count), when a range applies.
+    pub range: Option<AllowedRange>,
+    /// The allowed names of a choice (empty for the other kinds).
     pub choices: &'static [&'static str],
     /// What it is, in one line.
     pub doc: &'static str,
@@ -177,9 +226,17 @@ pub struct HyperparameterSpec {
 
 impl HyperparameterSpec {
     /// The allowed values in words (`1 to 512`, `none, 8bit or 4bit`), if restricted.
+    ///
+    /// ```
+    /// use brightrun_core::config::{HYPERPARAMETERS, ValueKind};
+    ///
+    /// let rank = HYPERPARAMETERS.iter().find(|spec| spec.name == "lora_rank").unwrap();
+    /// assert_eq!(rank.kind, ValueKind::Integer);
+    /// assert_eq!(rank.allowed().as_deref(), Some("1 to 512"));
+    /// ```
     pub fn allowed(&self) -> Option<String> {
         match (self.range, self.choices) {
-            (Some((min, max)), _) => Some(format!("{min} to {max}")),
+            (Some(range), _) => Some(range.to_string()),
             (None, [first, .., last]) => {
                 let middle = &self.choices[1..self.choices.len() - 1];
                 Some(middle.iter().fold(first.to_string(), |text, name| format!("{text}, {name}")) + " or " + last)
@@ -195,11 +252,11 @@ trait Declared: Sized {
     const CHOICES: &'static [&'static str] = &[];
 
     /// Reports `self` in `errors` when it is out of `range`.
-    fn check(&self, field: &'static str, range: Option<(f64, f64)>, errors: &mut Vec<FieldError>) {
-        if let (Some(number), Some((min, max))) = (self.number(), range) {
+    fn check(&self, field: &'static str, range: Option<AllowedRange>, errors: &mut Vec<FieldError>) {
+        if let (Some(number), Some(range)) = (self.number(), range) {
             // `contains` is false for NaN, so a NaN is reported like any other out-of-range value.
-            if !(min..=max).contains(&number) {
-                errors.push(FieldError::new(field, number.to_string(), format!("{min} to {max}")));
+            if !range.contains(number) {
+                errors.push(FieldError::new(field, number.to_string(), range.to_string()));
             }
         }
     }
@@ -240,12 +297,11 @@ impl Declared for u32 {
 impl Declared for Vec<String> {
     const KIND: ValueKind = ValueKind::Names;
 
-    fn check(&self, field: &'static str, range: Option<(f64, f64)>, errors: &mut Vec<FieldError>) {
-        let count = self.len() as f64;
-        if let Some((min, max)) = range
-            && !(min..=max).contains(&count)
+    fn check(&self, field: &'static str, range: Option<AllowedRange>, errors: &mut Vec<FieldError>) {
+        if let Some(range) = range
+            && !range.contains(self.len() as f64)
         {
-            errors.push(FieldError::new(field, format!("{} modules", self.len()), format!("{min} to {max}")));
+            errors.push(FieldError::new(field, format!("{} modules", self.len()), range.to_string()));
         }
         for module in self {
             let valid = !module.is_empty()
@@ -288,7 +344,7 @@ impl Declared for bool {
 /// setting by name from the table of [`with_hyperparameters!`].
 macro_rules! declare_hyperparameters {
     (@range) => { None };
-    (@range $min:literal $max:literal) => { Some(($min as f64, $max as f64)) };
+    (@range $min:literal $max:literal) => { Some(AllowedRange { min: $min as f64, max: $max as f64 }) };
     ($(#[doc = $doc:literal] $name:ident: $ty:ty, flat [$($flat:tt)+]
         $(, range $min:literal ..= $max:literal)? $(, ts $ts:literal)?;)+) => {
         /// Every hyperparameter a caller may set, in the order of [`Hyperparameters`]' fields.
@@ -422,6 +478,15 @@ mod tests {
         let quantization = HYPERPARAMETERS.iter().find(|spec| spec.name == "quantization").unwrap();
         assert_eq!(quantization.allowed().as_deref(), Some("none, 8bit or 4bit"));
         assert!(HYPERPARAMETERS.iter().all(|spec| !spec.doc.is_empty() && !spec.doc.starts_with(' ')));
+    }
+
+    #[test]
+    fn a_kind_is_named_as_its_json() {
+        for spec in &HYPERPARAMETERS {
+            assert_eq!(serde_json::to_value(spec.kind).unwrap(), spec.kind.as_str());
+        }
+        let kinds: std::collections::BTreeSet<&str> = HYPERPARAMETERS.iter().map(|spec| spec.kind.as_str()).collect();
+        assert_eq!(kinds.len(), 5, "every kind is in the table: {kinds:?}");
     }
 
     #[test]

@@ -13,7 +13,7 @@ pub use base_model::{BASE_MODEL_CATALOG, BaseModel, ModelArchitecture, SMOKE_MOD
 pub use error::{CatalogError, FieldError, HyperparameterError};
 pub use gpu::{GPU_CATALOG, GpuSelection, GpuSpec, MAX_GPUS_PER_JOB, MAX_PRICE_PER_GPU_HOUR};
 pub use hyperparameters::{
-    DEFAULT_TARGET_MODULES, HYPERPARAMETERS, HyperparameterOverrides, HyperparameterSpec, Hyperparameters,
-    Quantization, ValueKind,
+    AllowedRange, DEFAULT_TARGET_MODULES, HYPERPARAMETERS, HyperparameterOverrides, HyperparameterSpec,
+    Hyperparameters, Quantization, ValueKind,
 };
 pub use presets::{Preset, PresetSummary};

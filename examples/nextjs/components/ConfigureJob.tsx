@@ -9,7 +9,7 @@ import { formatCount, formatMoney } from '../lib/client/format'
 import { useDebounced, useResource } from '../lib/client/hooks'
 import type { HyperparameterDraft } from '../lib/client/hyperparameters'
 import { isAmountOrEmpty } from '../lib/client/money'
-import { differsFrom, draftIsValid, draftOf, hyperparametersOf } from '../lib/client/hyperparameters'
+import { differsFrom, draftIsValid, draftOf, formFields, hyperparametersOf } from '../lib/client/hyperparameters'
 import type { Catalog, DatasetPage, Estimate, EstimateAnswer, Preset, PresetSummary, TrainingJob } from '../lib/client/types'
 import { EstimatePanel } from './EstimatePanel'
 import { HyperparameterForm } from './HyperparameterForm'
@@ -51,7 +51,8 @@ function JobForm({ catalog, datasets, initialDatasetId }: { catalog: Catalog; da
   const firstPreset = catalog.presets.find((preset) => preset.name === 'balanced') ?? catalog.presets[0]
   const [datasetId, setDatasetId] = useState(datasets.datasets.some((dataset) => dataset.id === initialDatasetId) ? initialDatasetId : datasets.datasets[0].id)
   const [preset, setPreset] = useState<PresetSummary>(firstPreset)
-  const [draft, setDraft] = useState<HyperparameterDraft>(() => draftOf(firstPreset.hyperparameters))
+  const fields = useMemo(() => formFields(catalog.hyperparameters), [catalog])
+  const [draft, setDraft] = useState<HyperparameterDraft>(() => draftOf(fields, firstPreset.hyperparameters))
   const [baseModel, setBaseModel] = useState(catalog.baseModels.some((model) => model.id === DEFAULT_BASE_MODEL) ? DEFAULT_BASE_MODEL : catalog.baseModels[0].id)
   const [gpuType, setGpuType] = useState(catalog.gpus.some((gpu) => gpu.name === DEFAULT_GPU) ? DEFAULT_GPU : catalog.gpus[0].name)
   const [gpuCount, setGpuCount] = useState('1')
@@ -64,7 +65,7 @@ function JobForm({ catalog, datasets, initialDatasetId }: { catalog: Catalog; da
 
   const countValid = /^[1-8]$/.test(gpuCount)
   const priceValid = isAmountOrEmpty(price)
-  const valid = draftIsValid(draft) && countValid && priceValid
+  const valid = draftIsValid(fields, draft) && countValid && priceValid
   const body = useMemo<JobBody>(() => ({
     dataset_id: datasetId,
     preset: preset.name,
@@ -72,8 +73,8 @@ function JobForm({ catalog, datasets, initialDatasetId }: { catalog: Catalog; da
     gpu_type: gpuType,
     gpu_count: Number(gpuCount),
     price_per_gpu_hour: price.trim() || undefined,
-    hyperparameters: hyperparametersOf(draft),
-  }), [datasetId, preset, baseModel, gpuType, gpuCount, price, draft])
+    hyperparameters: hyperparametersOf(fields, draft),
+  }), [datasetId, preset, baseModel, gpuType, gpuCount, price, fields, draft])
   const settled = useDebounced(valid ? JSON.stringify(body) : '', ESTIMATE_DEBOUNCE_MS)
 
   // The estimate follows the form: once it rests, ask again; a newer request aborts the older.
@@ -157,11 +158,11 @@ function JobForm({ catalog, datasets, initialDatasetId }: { catalog: Catalog; da
           value={preset.name}
           onChange={(chosen) => {
             setPreset(chosen)
-            setDraft(draftOf(chosen.hyperparameters))
+            setDraft(draftOf(fields, chosen.hyperparameters))
           }}
         />
-        <HyperparameterForm draft={draft} onChange={(changes) => setDraft((previous) => ({ ...previous, ...changes }) as HyperparameterDraft)} />
-        {differsFrom(draft, preset.hyperparameters) && <p className="muted">Edited values: the job is recorded as a custom preset.</p>}
+        <HyperparameterForm fields={fields} draft={draft} onChange={(changes) => setDraft((previous) => ({ ...previous, ...changes }))} />
+        {differsFrom(fields, draft, preset.hyperparameters) && <p className="muted">Edited values: the job is recorded as a custom preset.</p>}
       </div>
       <aside className="configure-side">
         <EstimatePanel estimate={estimate} updating={estimating || (valid && settled !== JSON.stringify(body))} error={valid ? estimateError : 'Fix the highlighted fields to see an estimate.'} />

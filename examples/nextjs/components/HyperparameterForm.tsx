@@ -1,53 +1,65 @@
-import type { HyperparameterDraft } from '../lib/client/hyperparameters'
-import { NUMBER_FIELDS, QUANTIZATIONS, fieldProblem } from '../lib/client/hyperparameters'
+import type { Field, HyperparameterDraft } from '../lib/client/hyperparameters'
+import { fieldProblem, isNumber } from '../lib/client/hyperparameters'
 
 /** The hyperparameters, each with its allowed range and any problem with the value typed. */
-export function HyperparameterForm({ draft, onChange }: { draft: HyperparameterDraft; onChange: (changes: Partial<HyperparameterDraft>) => void }) {
+export function HyperparameterForm({ fields, draft, onChange }: { fields: readonly Field[]; draft: HyperparameterDraft; onChange: (changes: HyperparameterDraft) => void }) {
   return (
     <fieldset className="hyperparameters">
       <legend>Hyperparameters</legend>
       <div className="field-grid">
-        {NUMBER_FIELDS.map((field) => {
-          const problem = fieldProblem(field, draft[field.key] ?? '')
-          const hintId = `hp-${field.key}-hint`
-          return (
-            <div key={field.key} className="field">
-              <label htmlFor={`hp-${field.key}`}>{field.label}</label>
-              <input
-                id={`hp-${field.key}`}
-                name={field.key}
-                type="number"
-                inputMode="decimal"
-                min={field.min}
-                max={field.max}
-                step={field.step}
-                value={draft[field.key] ?? ''}
-                onChange={(event) => onChange({ [field.key]: event.target.value })}
-                aria-invalid={problem ? true : undefined}
-                aria-describedby={hintId}
-              />
-              <span id={hintId} className={problem ? 'hint error' : 'hint'}>
-                {problem ?? `${field.help} Range ${field.min} to ${field.max.toLocaleString('en-US')}.`}
-              </span>
-            </div>
-          )
-        })}
-        <div className="field">
-          <label htmlFor="hp-quantization">Base weights</label>
-          <select id="hp-quantization" value={draft.quantization} onChange={(event) => onChange({ quantization: event.target.value })}>
-            {QUANTIZATIONS.map((choice) => <option key={choice.value} value={choice.value}>{choice.label}</option>)}
-          </select>
-          <span className="hint">How the frozen base weights are stored on the GPU.</span>
-        </div>
-        <div className="field checkbox">
-          <label>
-            <input type="checkbox" checked={draft.gradientCheckpointing === 'true'} onChange={(event) => onChange({ gradientCheckpointing: String(event.target.checked) })} />
-            Gradient checkpointing
-          </label>
-          <span className="hint">Recompute activations in the backward pass: less memory, slower.</span>
-        </div>
+        {fields.map((field) => <FieldInput key={field.key} field={field} text={draft[field.key] ?? ''} onChange={(text) => onChange({ [field.key]: text })} />)}
       </div>
     </fieldset>
   )
 }
 
+/** One hyperparameter: a number input, a select of its choices or a checkbox. */
+function FieldInput({ field, text, onChange }: { field: Field; text: string; onChange: (text: string) => void }) {
+  const id = `hp-${field.key}`
+  const hintId = `${id}-hint`
+  if (field.kind === 'switch') {
+    return (
+      <div className="field checkbox">
+        <label>
+          <input id={id} type="checkbox" checked={text === 'true'} onChange={(event) => onChange(String(event.target.checked))} aria-describedby={hintId} />
+          {field.label}
+        </label>
+        <span id={hintId} className="hint">{field.help}</span>
+      </div>
+    )
+  }
+  if (!isNumber(field)) {
+    return (
+      <div className="field">
+        <label htmlFor={id}>{field.label}</label>
+        <select id={id} value={text} onChange={(event) => onChange(event.target.value)} aria-describedby={hintId}>
+          {field.choices.map((choice) => <option key={choice} value={choice}>{choice}</option>)}
+        </select>
+        <span id={hintId} className="hint">{field.help}</span>
+      </div>
+    )
+  }
+  const problem = fieldProblem(field, text)
+  const range = field.min === undefined || field.max === undefined ? '' : ` Range ${field.min} to ${field.max.toLocaleString('en-US')}.`
+  return (
+    <div className="field">
+      <label htmlFor={id}>{field.label}</label>
+      <input
+        id={id}
+        name={field.key}
+        type="number"
+        inputMode="decimal"
+        min={field.min}
+        max={field.max}
+        step={field.kind === 'integer' ? 1 : 'any'}
+        value={text}
+        onChange={(event) => onChange(event.target.value)}
+        aria-invalid={problem ? true : undefined}
+        aria-describedby={hintId}
+      />
+      <span id={hintId} className={problem ? 'hint error' : 'hint'}>
+        {problem ?? `${field.help}${range}`}
+      </span>
+    </div>
+  )
+}

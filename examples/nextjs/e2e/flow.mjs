@@ -151,6 +151,9 @@ async function main() {
       check(await page.getByTestId('preset-conservative').locator('input').isChecked(), 'the conservative preset is not selected')
       const before = await waitUntil('the conservative preset in the form', async () =>
         (await page.inputValue('#hp-epochs')) === '3' && settledEstimate(page))
+      // The form's ranges are the core's (through the catalog), not a copy of them.
+      check(await page.getAttribute('#hp-epochs', 'max') === '100', 'the epochs input does not stop at the core\'s 100')
+      check(await page.getAttribute('#hp-learningRate', 'step') === 'any', 'the learning rate is not a real number in the form')
       await page.fill('#hp-epochs', '2')
       const after = await waitUntil('the estimate to change after the epochs changed', async () => {
         const text = await settledEstimate(page)

@@ -1,69 +1,79 @@
-// The hyperparameters the configure form offers, with the ranges the core accepts (the table
-// of core/src/config/hyperparameters.rs; the API answers 400 naming the field and its range
-// for anything outside them, and the form shows that answer too).
-import type { Hyperparameters } from './types'
+// The hyperparameters the configure form offers: the core's own table (`GET /api/catalog`,
+// the package's `hyperparameters()`), with its kinds, ranges and choices, so the form allows
+// exactly what the API accepts. The API still answers 400 naming the field and its range for
+// anything outside them, and the form shows that answer too.
+import type { HyperparameterSpec, Hyperparameters } from './types'
 
-/** A numeric hyperparameter of the form. */
-export interface NumberField {
-  /** The key in `Hyperparameters` (camelCase) and the label shown. */
+/** A hyperparameter as the form edits it. */
+export interface Field {
+  /** The key in `Hyperparameters` (camelCase): the input's id and name. */
   key: keyof Hyperparameters
+  /** The name the API takes (snake_case). */
+  name: string
   label: string
   /** What it does, in one line. */
   help: string
-  min: number
-  max: number
-  /** The input's step: 1 for whole numbers, `any` for reals. */
-  step: number | 'any'
+  kind: 'float' | 'integer' | 'choice' | 'switch'
+  /** The allowed values of a number. */
+  min?: number
+  max?: number
+  /** The names a choice allows. */
+  choices: string[]
 }
 
-/** The numeric hyperparameters, in the order the form shows them. */
-export const NUMBER_FIELDS: readonly NumberField[] = [
-  { key: 'epochs', label: 'Epochs', help: 'Passes over the training split.', min: 1, max: 100, step: 1 },
-  { key: 'learningRate', label: 'Learning rate', help: 'Peak learning rate of the schedule.', min: 1e-7, max: 1e-2, step: 'any' },
-  { key: 'batchSize', label: 'Batch size', help: 'Examples per micro-batch, across all GPUs.', min: 1, max: 512, step: 1 },
-  { key: 'gradientAccumulationSteps', label: 'Gradient accumulation', help: 'Micro-batches per optimiser step.', min: 1, max: 1024, step: 1 },
-  { key: 'loraRank', label: 'LoRA rank r', help: 'Rank of the adapter matrices.', min: 1, max: 512, step: 1 },
-  { key: 'loraAlpha', label: 'LoRA alpha', help: 'Scaling numerator: the update is scaled by alpha / r.', min: 1, max: 1024, step: 1 },
-  { key: 'loraDropout', label: 'LoRA dropout', help: 'Dropout on the adapter input.', min: 0, max: 0.5, step: 'any' },
-  { key: 'warmupSteps', label: 'Warmup steps', help: 'Steps of linear learning-rate warmup.', min: 0, max: 100_000, step: 1 },
-  { key: 'weightDecay', label: 'Weight decay', help: 'AdamW weight decay.', min: 0, max: 1, step: 'any' },
-  { key: 'maxGradNorm', label: 'Max gradient norm', help: 'Gradient clipping norm.', min: 0.01, max: 100, step: 'any' },
-  { key: 'maxSeqLen', label: 'Max sequence length', help: 'Longer examples are truncated (tokens).', min: 64, max: 262_144, step: 1 },
-]
+/** Hyperparameters as the form edits them: every value as the text of its input. */
+export type HyperparameterDraft = Record<string, string>
 
-/** The storage choices of the frozen base weights. */
-export const QUANTIZATIONS = [
-  { value: 'none', label: 'none (bf16)' },
-  { value: '8bit', label: '8-bit' },
-  { value: '4bit', label: '4-bit (QLoRA NF4)' },
-] as const
+/** Words of the core's names that read better spelled out in a label. */
+const LABEL_WORDS: Record<string, string> = { lora: 'LoRA', grad: 'gradient', seq: 'sequence', len: 'length' }
 
-/** Hyperparameters as the form edits them: every number as the text of its input. */
-export type HyperparameterDraft = Record<string, string> & { quantization: string; gradientCheckpointing: string }
+/**
+ * The fields of the form, in the core's order: every hyperparameter a form can edit as one
+ * value (lists of module names stay the preset's).
+ */
+export function formFields(specs: readonly HyperparameterSpec[]): Field[] {
+  return specs.flatMap((spec) => {
+    if (spec.kind === 'names') return []
+    const words = spec.name.split('_').map((word) => LABEL_WORDS[word] ?? word).join(' ')
+    return [{
+      key: camel(spec.name) as keyof Hyperparameters,
+      name: spec.name,
+      label: words.charAt(0).toUpperCase() + words.slice(1),
+      help: spec.doc.replaceAll('`', ''),
+      kind: spec.kind,
+      min: spec.range?.min,
+      max: spec.range?.max,
+      choices: spec.choices,
+    }]
+  })
+}
+
+/** Whether a field holds a number. */
+export function isNumber(field: Field): boolean {
+  return field.kind === 'float' || field.kind === 'integer'
+}
 
 /** The draft of a preset's (or a job's) values. */
-export function draftOf(values: Hyperparameters): HyperparameterDraft {
-  const draft: Record<string, string> = {
-    quantization: values.quantization,
-    gradientCheckpointing: String(values.gradientCheckpointing),
-  }
-  for (const field of NUMBER_FIELDS) draft[field.key] = String(values[field.key])
-  return draft as HyperparameterDraft
+export function draftOf(fields: readonly Field[], values: Hyperparameters): HyperparameterDraft {
+  return Object.fromEntries(fields.map((field) => [field.key, String(values[field.key])]))
 }
 
 /** A field's problem in words (empty, not a number, out of range, not whole), or undefined. */
-export function fieldProblem(field: NumberField, text: string): string | undefined {
+export function fieldProblem(field: Field, text: string): string | undefined {
+  if (!isNumber(field)) return undefined
   if (text.trim() === '') return `${field.label} is required`
   const value = Number(text)
   if (!Number.isFinite(value)) return `${field.label} must be a number`
-  if (value < field.min || value > field.max) return `${field.label} must be from ${field.min} to ${field.max}`
-  if (field.step === 1 && !Number.isInteger(value)) return `${field.label} must be a whole number`
+  if ((field.min !== undefined && value < field.min) || (field.max !== undefined && value > field.max)) {
+    return `${field.label} must be from ${field.min} to ${field.max}`
+  }
+  if (field.kind === 'integer' && !Number.isInteger(value)) return `${field.label} must be a whole number`
   return undefined
 }
 
 /** Whether every field of the draft is valid. */
-export function draftIsValid(draft: HyperparameterDraft): boolean {
-  return NUMBER_FIELDS.every((field) => fieldProblem(field, draft[field.key] ?? '') === undefined)
+export function draftIsValid(fields: readonly Field[], draft: HyperparameterDraft): boolean {
+  return fields.every((field) => fieldProblem(field, draft[field.key] ?? '') === undefined)
 }
 
 /**
@@ -71,22 +81,20 @@ export function draftIsValid(draft: HyperparameterDraft): boolean {
  * so the job trains with exactly what the form shows (the API records it under its preset
  * when the values are the preset's, as `custom` otherwise).
  */
-export function hyperparametersOf(draft: HyperparameterDraft): Record<string, number | string | boolean> {
-  const values: Record<string, number | string | boolean> = {
-    quantization: draft.quantization,
-    gradient_checkpointing: draft.gradientCheckpointing === 'true',
-  }
-  for (const field of NUMBER_FIELDS) values[snake(field.key)] = Number(draft[field.key])
-  return values
+export function hyperparametersOf(fields: readonly Field[], draft: HyperparameterDraft): Record<string, number | string | boolean> {
+  return Object.fromEntries(fields.map((field) => {
+    const text = draft[field.key] ?? ''
+    return [field.name, isNumber(field) ? Number(text) : field.kind === 'switch' ? text === 'true' : text]
+  }))
 }
 
 /** Whether the form's values differ from the preset's. */
-export function differsFrom(draft: HyperparameterDraft, preset: Hyperparameters): boolean {
-  const original = draftOf(preset)
+export function differsFrom(fields: readonly Field[], draft: HyperparameterDraft, preset: Hyperparameters): boolean {
+  const original = draftOf(fields, preset)
   return Object.keys(original).some((key) => Number(original[key]) !== Number(draft[key]) && original[key] !== draft[key])
 }
 
-/** `loraRank` -> `lora_rank`. */
-function snake(key: string): string {
-  return key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`)
+/** `lora_rank` -> `loraRank`. */
+function camel(name: string): string {
+  return name.replace(/_([a-z0-9])/g, (_, letter: string) => letter.toUpperCase())
 }

@@ -9,6 +9,7 @@ import type {
   DatasetSummary,
   Estimate,
   GpuSpec,
+  HyperparameterSpec,
   MetricsPoint,
   ModelArtifact,
   Notification,
@@ -24,6 +25,7 @@ export type {
   DatasetStats,
   DatasetSummary,
   Estimate,
+  HyperparameterSpec,
   Hyperparameters,
   MetricsPoint,
   ModelArtifact,
@@ -99,6 +101,8 @@ export interface Catalog {
   presets: PresetSummary[]
   gpus: GpuSpec[]
   baseModels: BaseModel[]
+  /** What the form may set: the core's table of hyperparameters. */
+  hyperparameters: HyperparameterSpec[]
 }
 
 /** `POST /api/jobs/estimate`. */

@@ -4,7 +4,7 @@
  * the API shows it.
  */
 
-import { presets, type JobOptions, type TrainingJob } from 'brightrun'
+import { hyperparameters, type HyperparameterSpec, type JobOptions, type TrainingJob } from 'brightrun'
 
 import { badField } from './errors'
 import { integerField, moneyField, onlyFields, stringField, type Body } from './validate'
@@ -12,19 +12,20 @@ import { integerField, moneyField, onlyFields, stringField, type Body } from './
 const JOB_FIELDS = ['dataset_id', 'preset', 'base_model', 'gpu_type', 'gpu_count', 'price_per_gpu_hour', 'hyperparameters'] as const
 
 const camel = (name: string) => name.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase())
-const snake = (name: string) => name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`)
 
-/**
- * The hyperparameters a body may set, snake_case, with the JavaScript type of their values:
- * read from a preset (the core's `Hyperparameters`), less the base model (a field of its own).
- */
+/** The JavaScript type of each kind of hyperparameter, as `typeOf` names them. */
+const KIND_TYPES: Record<HyperparameterSpec['kind'], string> = {
+  float: 'number',
+  integer: 'number',
+  names: 'list of strings',
+  choice: 'string',
+  switch: 'boolean',
+}
+
+/** The hyperparameters a body may set (the core's table), with the JavaScript type of their values. */
 let settable: Map<string, string> | undefined
 function hyperparameterTypes(): Map<string, string> {
-  settable ??= new Map(
-    Object.entries(presets()[0].hyperparameters)
-      .filter(([name]) => name !== 'baseModel')
-      .map(([name, value]) => [snake(name), Array.isArray(value) ? 'list of strings' : typeof value]),
-  )
+  settable ??= new Map(hyperparameters().map((spec) => [spec.name, KIND_TYPES[spec.kind]]))
   return settable
 }
 

@@ -158,10 +158,13 @@ test('the events of a running job come live, and an aborted request stops them',
   assert.equal((await alice.call('POST', `/api/jobs/${id}/cancel`)).status, 200)
 })
 
-test('GET /api/catalog lists the presets, GPUs and base models a job is configured with', async () => {
+test('GET /api/catalog lists the presets, GPUs, base models and hyperparameters a job is configured with', async () => {
   const answer = await alice.call('GET', '/api/catalog')
   assert.equal(answer.status, 200)
-  const { presets, gpus, baseModels } = answer.body.data
+  const { presets, gpus, baseModels, hyperparameters } = answer.body.data
+  const rank = hyperparameters.find((spec) => spec.name === 'lora_rank')
+  assert.deepEqual([rank.kind, rank.range], ['integer', { min: 1, max: 512 }])
+  assert.deepEqual(hyperparameters.find((spec) => spec.name === 'quantization').choices, ['none', '8bit', '4bit'])
   assert.deepEqual(presets.map((p) => p.name).sort(), ['aggressive', 'balanced', 'conservative', 'custom'])
   assert.ok(gpus.some((g) => g.name === 'CPU') && gpus.every((g) => typeof g.defaultPricePerHour === 'string'))
   assert.ok(baseModels.length > 0)

@@ -123,7 +123,7 @@ macro_rules! error_codes {
 error_codes! {
     /// Hyperparameters out of range or inconsistent; every bad field is listed with its range.
     InvalidHyperparameters => "invalid_hyperparameters", InvalidInput, [HyperparameterError],
-        "give each listed field a value in its range (`brightrun estimate --help` lists them)";
+        "give each listed field a value in its range (`brightrun hyperparameters` lists them)";
     /// A GPU that is not in the GPU catalog.
     UnknownGpu => "unknown_gpu", InvalidInput, [CatalogError],
         "choose a GPU of the catalog (`brightrun gpus`)";

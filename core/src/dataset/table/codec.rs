@@ -84,11 +84,11 @@ impl Decoders {
             |e: &dyn std::fmt::Display| ParquetError::General(format!("a {name} page could not be decompressed: {e}"));
         let length = match codec {
             Codec::Snappy => snap::raw::decompress_len(compressed).map_err(|e| damaged(&e))?,
-            Codec::Zstd => match zstd::zstd_safe::get_frame_content_size(compressed) {
-                Ok(Some(length)) => usize::try_from(length).map_err(|e| damaged(&e))?,
+            Codec::Zstd => match zstd_content_size(compressed, most).map_err(|e| damaged(&e))? {
+                Some(length) => length,
                 // A frame written as a stream does not say its size: decoded as one, no
                 // further than `most`.
-                Ok(None) => {
+                None => {
                     let mut out = pool.take(kept);
                     out.copy_from_slice(head);
                     let decoder = zstd::stream::read::Decoder::with_buffer(compressed).map_err(|e| damaged(&e))?;
@@ -98,7 +98,6 @@ impl Decoders {
                     }
                     return Ok(pool.share(out));
                 }
-                Err(e) => return Err(damaged(&e)),
             },
         };
         if length > most {
@@ -121,6 +120,31 @@ impl Decoders {
         }
         Ok(pool.share(out))
     }
+}
+
+/// What the zstd frames of `compressed` decompress to, as their headers say: `None` when a
+/// frame does not say (written as a stream). A page may hold several frames; their sizes
+/// are added, and a total over `most` is refused at once, never allocated.
+fn zstd_content_size(mut compressed: &[u8], most: usize) -> std::result::Result<Option<usize>, String> {
+    let mut total = 0_usize;
+    while !compressed.is_empty() {
+        let frame = match zstd::zstd_safe::get_frame_content_size(compressed) {
+            Ok(Some(length)) => usize::try_from(length).map_err(|e| e.to_string())?,
+            Ok(None) => return Ok(None),
+            Err(_) => return Err("a frame's header is damaged".to_owned()),
+        };
+        total = total
+            .checked_add(frame)
+            .filter(|&total| total <= most)
+            .ok_or_else(|| format!("its frames say more than {most} bytes, its column chunk's size"))?;
+        let stored = zstd::zstd_safe::find_frame_compressed_size(compressed)
+            .map_err(|code| format!("a frame is damaged: {}", zstd::zstd_safe::get_error_name(code)))?;
+        if stored == 0 || stored > compressed.len() {
+            return Err("a frame's stated length is not the page's".to_owned());
+        }
+        compressed = &compressed[stored..];
+    }
+    Ok(Some(total))
 }
 
 #[cfg(test)]
@@ -169,6 +193,24 @@ mod tests {
             let error = decoders.values(Codec::Zstd, &Bytes::copy_from_slice(damaged), 0, MOST, &pool).unwrap_err();
             assert!(error.to_string().contains("a zstd page could not be decompressed"), "{error}");
         }
+    }
+
+    #[test]
+    fn a_zstd_page_of_several_frames_is_read_whole() {
+        let text = b"a page of text, a page of text, a page of text".repeat(20);
+        let (first, second) = text.split_at(text.len() / 3);
+        let sized: Vec<u8> = [first, second].iter().flat_map(|part| zstd::bulk::compress(part, 3).unwrap()).collect();
+        round_trip(Codec::Zstd, &sized, &text);
+        // A frame of no stated size after a sized one: the page is decoded as a stream.
+        let mut encoder = zstd::stream::Encoder::new(Vec::new(), 3).unwrap();
+        std::io::Write::write_all(&mut encoder, second).unwrap();
+        std::io::Write::flush(&mut encoder).unwrap();
+        let mixed = [zstd::bulk::compress(first, 3).unwrap(), encoder.finish().unwrap()].concat();
+        round_trip(Codec::Zstd, &mixed, &text);
+        // Frames whose sizes add up past the column chunk are refused.
+        let pool = BufferPool::default();
+        let error = Decoders::new().values(Codec::Zstd, &Bytes::from(sized), 0, text.len() - 1, &pool).unwrap_err();
+        assert!(error.to_string().contains("column chunk's size"), "{error}");
     }
 
     #[test]

@@ -43,7 +43,7 @@ interface JobBody {
   gpu_count: number
   /** USD per GPU-hour as exact decimal text; left out for the catalog's price. */
   price_per_gpu_hour?: string
-  hyperparameters: Record<string, number | string | boolean>
+  hyperparameters: Record<string, number | string | boolean | string[]>
 }
 
 function JobForm({ catalog, datasets, initialDatasetId }: { catalog: Catalog; datasets: DatasetPage; initialDatasetId: string }) {

@@ -13,7 +13,7 @@ export function HyperparameterForm({ fields, draft, onChange }: { fields: readon
   )
 }
 
-/** One hyperparameter: a number input, a select of its choices or a checkbox. */
+/** One hyperparameter: a number input, a select of its choices, a checkbox or a list of names. */
 function FieldInput({ field, text, onChange }: { field: Field; text: string; onChange: (text: string) => void }) {
   const id = `hp-${field.key}`
   const hintId = `${id}-hint`
@@ -25,6 +25,16 @@ function FieldInput({ field, text, onChange }: { field: Field; text: string; onC
           {field.label}
         </label>
         <span id={hintId} className="hint">{field.help}</span>
+      </div>
+    )
+  }
+  if (field.kind === 'names') {
+    const problem = fieldProblem(field, text)
+    return (
+      <div className="field">
+        <label htmlFor={id}>{field.label}</label>
+        <input id={id} name={field.key} type="text" spellCheck={false} value={text} onChange={(event) => onChange(event.target.value)} aria-invalid={problem ? true : undefined} aria-describedby={hintId} />
+        <span id={hintId} className={problem ? 'hint error' : 'hint'}>{problem ?? `${field.help} Separated by commas.`}</span>
       </div>
     )
   }

@@ -154,6 +154,8 @@ async function main() {
       // The form's ranges are the core's (through the catalog), not a copy of them.
       check(await page.getAttribute('#hp-epochs', 'max') === '100', 'the epochs input does not stop at the core\'s 100')
       check(await page.getAttribute('#hp-learningRate', 'step') === 'any', 'the learning rate is not a real number in the form')
+      const modules = await page.inputValue('#hp-targetModules')
+      check(modules === 'q_proj, k_proj, v_proj, o_proj', `the target modules are not the preset's: ${modules}`)
       await page.fill('#hp-epochs', '2')
       const after = await waitUntil('the estimate to change after the epochs changed', async () => {
         const text = await settledEstimate(page)

@@ -13,8 +13,8 @@ export interface Field {
   label: string
   /** What it does, in one line. */
   help: string
-  kind: 'float' | 'integer' | 'choice' | 'switch'
-  /** The allowed values of a number. */
+  kind: HyperparameterSpec['kind']
+  /** The allowed values of a number (of a list: how many names it has). */
   min?: number
   max?: number
   /** The names a choice allows. */
@@ -27,15 +27,11 @@ export type HyperparameterDraft = Record<string, string>
 /** Words of the core's names that read better spelled out in a label. */
 const LABEL_WORDS: Record<string, string> = { lora: 'LoRA', grad: 'gradient', seq: 'sequence', len: 'length' }
 
-/**
- * The fields of the form, in the core's order: every hyperparameter a form can edit as one
- * value (lists of module names stay the preset's).
- */
+/** The fields of the form: every hyperparameter, in the core's order. */
 export function formFields(specs: readonly HyperparameterSpec[]): Field[] {
-  return specs.flatMap((spec) => {
-    if (spec.kind === 'names') return []
+  return specs.map((spec) => {
     const words = spec.name.split('_').map((word) => LABEL_WORDS[word] ?? word).join(' ')
-    return [{
+    return {
       key: camel(spec.name) as keyof Hyperparameters,
       name: spec.name,
       label: words.charAt(0).toUpperCase() + words.slice(1),
@@ -44,7 +40,7 @@ export function formFields(specs: readonly HyperparameterSpec[]): Field[] {
       min: spec.range?.min,
       max: spec.range?.max,
       choices: spec.choices,
-    }]
+    }
   })
 }
 
@@ -53,13 +49,32 @@ export function isNumber(field: Field): boolean {
   return field.kind === 'float' || field.kind === 'integer'
 }
 
-/** The draft of a preset's (or a job's) values. */
+/** The draft of a preset's (or a job's) values; a list as its names separated by commas. */
 export function draftOf(fields: readonly Field[], values: Hyperparameters): HyperparameterDraft {
-  return Object.fromEntries(fields.map((field) => [field.key, String(values[field.key])]))
+  return Object.fromEntries(fields.map((field) => {
+    const value = values[field.key]
+    return [field.key, Array.isArray(value) ? value.join(', ') : String(value)]
+  }))
 }
 
-/** A field's problem in words (empty, not a number, out of range, not whole), or undefined. */
+/** The names of a list typed as text: separated by commas, blanks left out. */
+function namesOf(text: string): string[] {
+  return text.split(',').map((name) => name.trim()).filter((name) => name !== '')
+}
+
+/**
+ * A field's problem in words (empty, not a number, out of range, not whole, too few or many
+ * names), or undefined. Which names a list may hold is the API's to say: it answers 400
+ * naming the field.
+ */
 export function fieldProblem(field: Field, text: string): string | undefined {
+  if (field.kind === 'names') {
+    const count = namesOf(text).length
+    if ((field.min !== undefined && count < field.min) || (field.max !== undefined && count > field.max)) {
+      return `${field.label} must name from ${field.min} to ${field.max}, separated by commas`
+    }
+    return undefined
+  }
   if (!isNumber(field)) return undefined
   if (text.trim() === '') return `${field.label} is required`
   const value = Number(text)
@@ -81,17 +96,30 @@ export function draftIsValid(fields: readonly Field[], draft: HyperparameterDraf
  * so the job trains with exactly what the form shows (the API records it under its preset
  * when the values are the preset's, as `custom` otherwise).
  */
-export function hyperparametersOf(fields: readonly Field[], draft: HyperparameterDraft): Record<string, number | string | boolean> {
-  return Object.fromEntries(fields.map((field) => {
-    const text = draft[field.key] ?? ''
-    return [field.name, isNumber(field) ? Number(text) : field.kind === 'switch' ? text === 'true' : text]
-  }))
+export function hyperparametersOf(fields: readonly Field[], draft: HyperparameterDraft): Record<string, number | string | boolean | string[]> {
+  return Object.fromEntries(fields.map((field) => [field.name, valueOf(field, draft[field.key] ?? '')]))
+}
+
+/** A field's value as the API takes it, from the text of its input. */
+function valueOf(field: Field, text: string): number | string | boolean | string[] {
+  switch (field.kind) {
+    case 'float':
+    case 'integer':
+      return Number(text)
+    case 'switch':
+      return text === 'true'
+    case 'names':
+      return namesOf(text)
+    case 'choice':
+      return text
+  }
 }
 
 /** Whether the form's values differ from the preset's. */
 export function differsFrom(fields: readonly Field[], draft: HyperparameterDraft, preset: Hyperparameters): boolean {
-  const original = draftOf(fields, preset)
-  return Object.keys(original).some((key) => Number(original[key]) !== Number(draft[key]) && original[key] !== draft[key])
+  const original = hyperparametersOf(fields, draftOf(fields, preset))
+  const edited = hyperparametersOf(fields, draft)
+  return fields.some((field) => JSON.stringify(original[field.name]) !== JSON.stringify(edited[field.name]))
 }
 
 /** `lora_rank` -> `loraRank`. */

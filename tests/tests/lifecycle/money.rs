@@ -217,6 +217,9 @@ async fn check_costs(w: &World, id: JobId) -> Result<(), TestCaseError> {
     let attempt_of = |record: &CostRecord| record.details["attempt"].as_u64().unwrap_or(u64::MAX);
     let earlier: Vec<CostRecord> =
         records.iter().filter(|r| attempt_of(r) < u64::from(job.retry_count)).cloned().collect();
+    // Amounts shown are whole cents with two decimals, zero too, whichever database.
+    prop_assert_eq!(job.current_cost.amount().scale(), 2, "current cost {}", job.current_cost);
+    prop_assert!(job.final_cost.is_none_or(|cost| cost.amount().scale() == 2), "final cost {:?}", job.final_cost);
     if job.status.is_final() {
         prop_assert_eq!(job.final_cost, Some(sum(&records)), "final cost of {:?} vs its records", job.status);
         prop_assert_eq!(job.current_cost, sum(&records));

@@ -7,6 +7,7 @@ use brightrun_core::model::{
     ModelArtifact, Notification, NotificationId, NotificationPriority, NotificationType, QualityMetrics, Severity,
     Timestamp, TrainingJob, TrainingSummary, UserId, ValidationFinding,
 };
+use brightrun_core::store::Database;
 use chrono::TimeDelta;
 
 /// A fixed time with a non-zero microsecond part.
@@ -59,6 +60,15 @@ pub fn job(user_id: UserId, dataset_id: DatasetId) -> TrainingJob {
     let mut job = TrainingJob::new_queued(user_id, dataset_id, Preset::Balanced, hyperparameters, gpu, 750, t0());
     job.estimated_total_cost = Some("12.340".parse().unwrap());
     job
+}
+
+/// A queued job of `user_id`, stored with its dataset (named `name`).
+pub async fn stored_job(db: &dyn Database, user_id: UserId, name: &str) -> TrainingJob {
+    let item = dataset(user_id, name);
+    db.insert_dataset(&item).await.unwrap();
+    let queued = job(user_id, item.id);
+    db.insert_job(&queued).await.unwrap();
+    queued
 }
 
 pub fn point(job_id: JobId, step: u64) -> MetricsPoint {

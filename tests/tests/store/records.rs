@@ -6,22 +6,20 @@ use brightrun_core::ErrorCode;
 use brightrun_core::model::{ArtifactStatus, BillingPeriod, CostRecord, CostType, JobId, JobTransition, Money, UserId};
 use brightrun_core::store::{ArtifactQuery, BudgetSettings, Database, NotificationQuery, PageRequest};
 
-use crate::fixtures::{artifact, at, cost, dataset, job, notification, t0};
+use crate::fixtures::{artifact, at, cost, notification, stored_job, t0};
 use crate::on_both_backends;
 
 on_both_backends!(
     artifacts_round_trip_and_change_status,
     costs_sum_exactly_by_month_and_type,
     a_job_cost_is_settled_once_per_record_and_is_their_sum,
+    a_zero_cost_reads_back_in_cents,
     notifications_are_read_once
 );
 
 async fn artifacts_round_trip_and_change_status(db: Arc<dyn Database>) {
     let user = UserId::new();
-    let item = dataset(user, "artifacts");
-    db.insert_dataset(&item).await.unwrap();
-    let trained = job(user, item.id);
-    db.insert_job(&trained).await.unwrap();
+    let trained = stored_job(db.as_ref(), user, "artifacts").await;
     let adapter = artifact(&trained);
     db.insert_artifact(&adapter).await.unwrap();
     assert_eq!(db.get_artifact(user, adapter.id).await.unwrap(), adapter);
@@ -47,10 +45,7 @@ async fn artifacts_round_trip_and_change_status(db: Arc<dyn Database>) {
 
 async fn costs_sum_exactly_by_month_and_type(db: Arc<dyn Database>) {
     let user = UserId::new();
-    let item = dataset(user, "costs");
-    db.insert_dataset(&item).await.unwrap();
-    let trained = job(user, item.id);
-    db.insert_job(&trained).await.unwrap();
+    let trained = stored_job(db.as_ref(), user, "costs").await;
 
     // 0.1 ten times is exactly 1: no float ever touches an amount.
     for i in 0..10 {
@@ -96,10 +91,7 @@ async fn costs_sum_exactly_by_month_and_type(db: Arc<dyn Database>) {
 
 async fn a_job_cost_is_settled_once_per_record_and_is_their_sum(db: Arc<dyn Database>) {
     let user = UserId::new();
-    let item = dataset(user, "settled");
-    db.insert_dataset(&item).await.unwrap();
-    let trained = job(user, item.id);
-    db.insert_job(&trained).await.unwrap();
+    let trained = stored_job(db.as_ref(), user, "settled").await;
     let money = |text: &str| text.parse::<Money>().unwrap();
 
     let first = cost(user, Some(trained.id), CostType::Compute, "20.52", at(1));
@@ -134,6 +126,23 @@ async fn a_job_cost_is_settled_once_per_record_and_is_their_sum(db: Arc<dyn Data
     let late = cost(user, Some(trained.id), CostType::Compute, "5.00", at(7));
     let after = db.settle_job_cost(&late, at(7)).await.unwrap().job;
     assert_eq!((after.current_cost, after.final_cost, after.updated_at), (money("20.82"), Some(money("20.82")), at(6)));
+}
+
+/// A job that cost nothing shows `0.00`, as any amount in cents, on both databases (sqlx
+/// reads a PostgreSQL zero back as `0`).
+async fn a_zero_cost_reads_back_in_cents(db: Arc<dyn Database>) {
+    let user = UserId::new();
+    let trained = stored_job(db.as_ref(), user, "free").await;
+    assert_eq!(db.get_job(user, trained.id).await.unwrap().current_cost.to_string(), "0.00");
+    let free = cost(user, Some(trained.id), CostType::Compute, "0.00", at(1));
+    let settled = db.settle_job_cost(&free, at(2)).await.unwrap();
+    assert_eq!(
+        (settled.record.amount.to_string(), settled.job.current_cost.to_string()),
+        ("0.00".into(), "0.00".into())
+    );
+    assert_eq!(db.job_costs(user, trained.id).await.unwrap()[0].amount.to_string(), "0.00");
+    let cancelled = db.transition_job(user, trained.id, JobTransition::Cancel, None, None, at(3)).await.unwrap();
+    assert_eq!(cancelled.final_cost.map(|cost| cost.to_string()).as_deref(), Some("0.00"));
 }
 
 /// The record as inserted: every field but the id is determined by the fixture's inputs.

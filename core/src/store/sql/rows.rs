@@ -57,6 +57,13 @@ pub(crate) trait RowExt {
         required(column, self.opt_money(column)?)
     }
 
+    /// An amount that is whole cents by construction (a cost record, a job's cost), with its
+    /// two decimals: PostgreSQL, through sqlx, gives any zero back as `0` however it was
+    /// written, where SQLite keeps `0.00`.
+    fn cents(&self, column: &str) -> Result<Money, StoreError> {
+        Ok(self.money(column)?.round_to_cents())
+    }
+
     fn date(&self, column: &str) -> Result<NaiveDate, StoreError> {
         required(column, self.opt_date(column)?)
     }
@@ -153,8 +160,8 @@ pub(crate) fn job(row: &impl RowExt) -> Result<TrainingJob, StoreError> {
         completed_at: row.opt_time("completed_at")?,
         estimated_completion_at: row.opt_time("estimated_completion_at")?,
         estimated_total_cost: row.opt_money("estimated_total_cost")?,
-        current_cost: row.money("current_cost")?,
-        final_cost: row.opt_money("final_cost")?,
+        current_cost: row.cents("current_cost")?,
+        final_cost: row.opt_money("final_cost")?.map(|cost| cost.round_to_cents()),
         error_type: row.opt_text("error_type")?,
         error_message: row.opt_text("error_message")?,
         retry_count: row.count("retry_count")?,
@@ -213,7 +220,7 @@ pub(crate) fn cost_record(row: &impl RowExt) -> Result<CostRecord, StoreError> {
         user_id: row.uuid("user_id")?.into(),
         job_id: row.opt_uuid("job_id")?.map(Into::into),
         cost_type: row.parse("cost_type")?,
-        amount: row.money("amount")?,
+        amount: row.cents("amount")?,
         currency: row.text("currency")?,
         details: row.json("details")?,
         billing_period_start: row.date("billing_period_start")?,

@@ -189,7 +189,7 @@ rule_codes! {
         "set `weight` to 1 (train on it) or 0 (do not)";
     /// A `weight` on a system or user message: only assistant messages are trained on.
     MisplacedWeight => "misplaced_weight", Error,
-        "remove `weight` from system and user messages: they are never trained on";
+        "remove `weight` from system and user messages, and from the messages of a prompt: they are never trained on";
     /// A conversation whose every assistant message has `weight: 0`: nothing to learn.
     AllWeightsZero => "all_weights_zero", Warning,
         "set `weight` to 1 on the replies to learn from, or remove the conversation";

@@ -5,7 +5,7 @@
 //! `tool` messages) as OpenAI's fine-tuning format writes it ([`super::tool_use`]).
 
 use super::json::{JsonList, RawRecord, Slot, Text, Used};
-use super::messages::ToolCalling;
+use super::messages::{TOOL_CALLS_READ_IN, ToolCalling};
 use super::{RecordCtx, Training, View, conversation_messages, tool_use};
 use crate::dataset::codes::RuleCode;
 use crate::dataset::conversation::Split;
@@ -43,7 +43,7 @@ pub(super) fn view<'a>(record: RawRecord<'a>, ctx: &mut RecordCtx<'_, '_>) -> Op
 pub(super) fn unread_tools(tools: &Slot<JsonList>, ctx: &mut RecordCtx<'_, '_>) {
     if matches!(tools, Slot::Wrong(_)) || matches!(tools, Slot::Value(JsonList(items)) if !items.is_empty()) {
         ctx.report(RuleCode::ToolUseUnsupported, FieldPath::Field("tools"), || {
-            "the record defines `tools`: tool calls are read in chat records only".to_owned()
+            format!("the record defines `tools`: {TOOL_CALLS_READ_IN}")
         });
     }
 }

@@ -395,6 +395,56 @@ pub(crate) type RawMessages<'a, D = OpenAi> = Slot<Vec<Slot<RawMessage<'a, D>>>>
 
 pub(crate) use super::raw_message::{Dialect, ExtraKeys, JsonList, OpenAi, RawContent, RawMessage, ShareGpt, Used};
 
+/// A prompt or a completion: one message's text, or (TRL's conversational prompt/completion)
+/// an array of messages.
+#[derive(Debug)]
+pub(crate) enum RawTurns<'a> {
+    /// The text of one message.
+    Text(Cow<'a, str>),
+    /// The messages.
+    Messages(Vec<Slot<RawMessage<'a>>>),
+}
+
+impl Expected for RawTurns<'_> {
+    const EXPECTED: &'static str = "a string or an array of messages";
+
+    fn accepts(kind: JsonKind) -> bool {
+        matches!(kind, JsonKind::String | JsonKind::Array)
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for RawTurns<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(RawTurnsVisitor(PhantomData))
+    }
+}
+
+struct RawTurnsVisitor<'a>(PhantomData<&'a ()>);
+
+impl<'de: 'a, 'a> Visitor<'de> for RawTurnsVisitor<'a> {
+    type Value = RawTurns<'a>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(RawTurns::EXPECTED)
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<RawTurns<'a>, E> {
+        Ok(RawTurns::Text(Cow::Borrowed(v)))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<RawTurns<'a>, E> {
+        Ok(RawTurns::Text(Cow::Owned(v.to_owned())))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<RawTurns<'a>, E> {
+        Ok(RawTurns::Text(Cow::Owned(v)))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<RawTurns<'a>, A::Error> {
+        Vec::deserialize(SeqAccessDeserializer::new(seq)).map(RawTurns::Messages)
+    }
+}
+
 /// The `_meta` record of a v4 JSONL file, or a v4 document's `training_file_metadata`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -457,12 +507,12 @@ pub(crate) struct RawRecord<'a> {
     /// apart by its items, which have no `from` or `value` ([`RawRecord::sharegpt_items`]).
     #[serde(borrow)]
     pub conversations: RawMessages<'a, ShareGpt>,
-    /// Prompt/completion: the prompt.
+    /// Prompt/completion: the prompt, a string or messages.
     #[serde(borrow)]
-    pub prompt: Slot<Text<'a>>,
-    /// Prompt/completion: the completion, trained on.
+    pub prompt: Slot<RawTurns<'a>>,
+    /// Prompt/completion: the completion, trained on; a string or messages.
     #[serde(borrow)]
-    pub completion: Slot<Text<'a>>,
+    pub completion: Slot<RawTurns<'a>>,
     /// Alpaca: the instruction.
     #[serde(borrow)]
     pub instruction: Slot<Text<'a>>,

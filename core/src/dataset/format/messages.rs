@@ -12,6 +12,10 @@ use crate::dataset::codes::RuleCode;
 use crate::dataset::conversation::Role;
 use crate::dataset::findings::FieldPath;
 
+/// Where tool calls are read, for the findings of the formats that do not read them.
+pub(super) const TOOL_CALLS_READ_IN: &str =
+    "tool calls are read only in chat records and prompt/completion records of messages";
+
 /// Whether a format reads tool calls: `tool` messages, `tool_calls` and `tool_call_id`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum ToolCalling {
@@ -89,7 +93,7 @@ fn extra_keys<D: Dialect>(
         }
         (Some(key), ToolCalling::Unsupported) => {
             ctx.report(RuleCode::ToolUseUnsupported, FieldPath::ItemField(field, index, key), || {
-                format!("the message has `{key}`: tool calls are read in chat records only")
+                format!("the message has `{key}`: {TOOL_CALLS_READ_IN}")
             });
         }
         _ => {}
@@ -127,7 +131,7 @@ fn message_role<D: Dialect>(
                     "a `{name}` message, OpenAI's legacy function calling: write it as a `tool` message with `tool_call_id`"
                 ),
                 ToolCalling::Unsupported => {
-                    format!("a `{name}` message (a tool's result): tool calls are read in chat records only")
+                    format!("a `{name}` message (a tool's result): {TOOL_CALLS_READ_IN}")
                 }
             });
         } else {

@@ -10,6 +10,7 @@ use crate::dataset::{ConvertOptions, Layout, TRAIN_FILE, VALIDATION_FILE, conver
 use crate::model::DatasetFormat;
 
 const PROMPT_COMPLETION: &str = include_str!("fixtures/prompt_completion.jsonl");
+const PROMPT_COMPLETION_MESSAGES: &str = include_str!("fixtures/prompt_completion_messages.jsonl");
 const ALPACA: &str = include_str!("fixtures/alpaca.jsonl");
 const SHAREGPT: &str = include_str!("fixtures/sharegpt.jsonl");
 
@@ -113,6 +114,50 @@ fn prompt_completion_records_are_a_user_prompt_and_a_trained_completion() {
     round_trips(PROMPT_COMPLETION);
     let (train, _) = converted(PROMPT_COMPLETION);
     assert_eq!(train.last().unwrap()[0].content, "Two\nlines \u{e9}", "escapes are read");
+}
+
+#[test]
+fn prompt_completion_records_of_messages_train_on_the_completion_only() {
+    let report = check(PROMPT_COMPLETION_MESSAGES);
+    assert_eq!(report.format, Some(DatasetFormat::PromptCompletion));
+    assert_eq!(
+        findings(&report),
+        [
+            (4, "prompt", "empty_conversation"),
+            (5, "prompt[0].weight", "misplaced_weight"),
+            (6, "completion[0]", "consecutive_same_role"),
+            (6, "", "no_assistant_message"),
+            (7, "prompt", "wrong_type"),
+            (8, "tools", "tool_use_unsupported"),
+            (9, "completion[0]", "consecutive_same_role"),
+        ]
+    );
+    assert_eq!(sample(&report, 0), [(Role::User, "What colour is the sky?"), (Role::Assistant, "Blue.")]);
+    // The prompt's assistant message is context: weight 0, not trained on.
+    let context = &report.sample_data[1];
+    assert_eq!(context.split, crate::dataset::Split::Validation);
+    assert_eq!(
+        context.messages.iter().map(|m| (m.role, m.is_trained())).collect::<Vec<_>>(),
+        [
+            (Role::System, false),
+            (Role::User, false),
+            (Role::Assistant, false),
+            (Role::User, false),
+            (Role::Assistant, true)
+        ]
+    );
+    assert_eq!(sample(&report, 2), [(Role::User, "A plain question?"), (Role::Assistant, "A reply as a message.")]);
+    let weight = &of_code(&report, "misplaced_weight")[0];
+    assert!(weight.message.contains("move the message to `completion`"), "{}", weight.message);
+    let wrong = &of_code(&report, "wrong_type")[0];
+    assert!(wrong.message.contains("expected a string or an array of messages"), "{}", wrong.message);
+    let s = &report.stats;
+    // Pairs with errors are counted, and not converted.
+    assert_eq!((s.records, s.training_pairs, s.validation_pairs), (9, 5, 1));
+    round_trips(PROMPT_COMPLETION_MESSAGES);
+    let (train, validation) = converted(PROMPT_COMPLETION_MESSAGES);
+    assert_eq!(validation[0][2].weight, Some(0), "the prompt's reply is written with weight 0");
+    assert_eq!(train.len(), 3, "the good records, and the one with a warning only");
 }
 
 #[test]

@@ -13,7 +13,7 @@ use crate::error_code::ErrorCode;
 use crate::model::DatasetFormat;
 
 /// `(parquet, jsonl of the same records, format)` of every Parquet fixture.
-const PARQUET_FIXTURES: [(&[u8], &str, DatasetFormat); 5] = [
+const PARQUET_FIXTURES: [(&[u8], &str, DatasetFormat); 6] = [
     (include_bytes!("fixtures/tables/chat.parquet"), include_str!("fixtures/tables/chat.jsonl"), DatasetFormat::Chat),
     (
         include_bytes!("fixtures/tables/alpaca.parquet"),
@@ -23,6 +23,11 @@ const PARQUET_FIXTURES: [(&[u8], &str, DatasetFormat); 5] = [
     (
         include_bytes!("fixtures/tables/prompt_completion.parquet"),
         include_str!("fixtures/tables/prompt_completion.jsonl"),
+        DatasetFormat::PromptCompletion,
+    ),
+    (
+        include_bytes!("fixtures/tables/prompt_completion_messages.parquet"),
+        include_str!("fixtures/tables/prompt_completion_messages.jsonl"),
         DatasetFormat::PromptCompletion,
     ),
     (

@@ -241,3 +241,41 @@ fn a_template_that_cannot_render_tools_is_a_finding_naming_the_model() {
     let report = validate(jsonl(&[chat_n(1)]).as_bytes(), &options, chatml()).unwrap();
     assert!(report.valid, "{:?}", report.findings);
 }
+
+#[test]
+fn a_prompt_completion_record_of_messages_with_tools_is_the_chat_of_its_messages() {
+    let options = ValidateOptions { min_examples: 0, ..options() };
+    let call = json!({"role": "assistant", "content": null, "tool_calls": [
+        {"id": "c1", "type": "function", "function": {"name": "get_weather", "arguments": "{\"city\": \"Paris\"}"}}
+    ]});
+    let result = json!({"role": "tool", "tool_call_id": "c1", "content": "18 C"});
+    let tools = json!([{"type": "function", "function": {"name": "get_weather",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}]);
+    let (system, question) =
+        (json!({"role": "system", "content": "Be brief."}), json!({"role": "user", "content": "Weather in Paris?"}));
+    let answer = json!({"role": "assistant", "content": "It is 18 C."});
+    let record = json!({"prompt": [system, question], "completion": [call, result, answer], "tools": tools});
+    let chat = json!({"messages": [system, question, call, result, answer], "tools": tools});
+
+    let line = |record: &Value| jsonl(std::slice::from_ref(record));
+    let (from_record, from_chat) = (
+        validate(line(&record).as_bytes(), &options, qwen()).unwrap(),
+        validate(line(&chat).as_bytes(), &options, qwen()).unwrap(),
+    );
+    assert!(from_record.valid && from_chat.valid, "{:?} {:?}", from_record.findings, from_chat.findings);
+    assert_eq!(from_record.format, Some(crate::model::DatasetFormat::PromptCompletion));
+    let (r, c) = (&from_record.stats, &from_chat.stats);
+    assert_eq!(
+        (r.training_pairs, r.total_tokens, r.trainable_tokens),
+        (c.training_pairs, c.total_tokens, c.trainable_tokens)
+    );
+    assert_eq!(r.training_pairs, 2, "the call and the answer");
+    assert!(r.trainable_tokens > Some(0));
+
+    let converted = |record: &Value| {
+        let dir = tempfile::tempdir().unwrap();
+        convert(line(record).as_bytes(), dir.path(), &ConvertOptions::default()).unwrap();
+        std::fs::read_to_string(dir.path().join(TRAIN_FILE)).unwrap()
+    };
+    assert_eq!(converted(&record), converted(&chat), "the same canonical line");
+}

@@ -217,7 +217,7 @@ fn the_quick_brown_fox_on_cl100k_with_chatml() {
 }
 
 /// The formats users already have count exactly too: the good records of each fixture
-/// (prompt/completion, Alpaca, ShareGPT), validated with a real vocabulary, total what the
+/// (prompt/completion of strings and of messages, Alpaca, ShareGPT), validated with a real vocabulary, total what the
 /// definition gives for the canonical conversations `convert` writes of them.
 #[test]
 fn every_format_counts_its_canonical_conversations_exactly() {
@@ -228,6 +228,7 @@ fn every_format_counts_its_canonical_conversations_exactly() {
     let options = crate::dataset::ValidateOptions { min_examples: 0, ..Default::default() };
     for fixture in [
         include_str!("../tests/fixtures/prompt_completion.jsonl"),
+        include_str!("../tests/fixtures/prompt_completion_messages.jsonl"),
         include_str!("../tests/fixtures/alpaca.jsonl"),
         include_str!("../tests/fixtures/sharegpt.jsonl"),
     ] {

@@ -41,6 +41,8 @@ pub(crate) enum FieldPath<'a> {
     ItemField(&'a str, usize, &'a str),
     /// A field of an object field (`_meta.total_pairs`).
     Nested(&'a str, &'a str),
+    /// An item of an array that is an item of an array field (`history[0][1]`).
+    ItemItem(&'a str, usize, usize),
 }
 
 impl fmt::Display for FieldPath<'_> {
@@ -51,6 +53,7 @@ impl fmt::Display for FieldPath<'_> {
             FieldPath::Item(field, index) => write!(f, "{field}[{index}]"),
             FieldPath::ItemField(field, index, sub) => write!(f, "{field}[{index}].{sub}"),
             FieldPath::Nested(field, sub) => write!(f, "{field}.{sub}"),
+            FieldPath::ItemItem(field, index, inner) => write!(f, "{field}[{index}][{inner}]"),
         }
     }
 }

@@ -259,7 +259,7 @@ pub(crate) const KNOWN_FORMATS: &str = "chat records need `messages`, prompt/com
 const SIGNATURES: [(&str, DatasetFormat, &[&str], &[&str]); 7] = [
     ("a chat record", DatasetFormat::Chat, &["messages"], &["weight", "split", "tools", "functions"]),
     ("a prompt/completion record", DatasetFormat::PromptCompletion, &["prompt", "completion"], &["split"]),
-    ("an Alpaca record", DatasetFormat::Alpaca, &["instruction", "output"], &["input", "system", "split"]),
+    ("an Alpaca record", DatasetFormat::Alpaca, &["instruction", "output"], &["input", "system", "history", "split"]),
     ("a ShareGPT record", DatasetFormat::Sharegpt, &["conversations"], &["system", "split", "tools"]),
     ("a brightrun_lora_v3 record", DatasetFormat::BrightrunLoraV3, &["conversation_id", "turns"], &[]),
     (

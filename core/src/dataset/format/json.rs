@@ -522,6 +522,10 @@ pub(crate) struct RawRecord<'a> {
     /// Alpaca: the answer, trained on.
     #[serde(borrow)]
     pub output: Slot<Text<'a>>,
+    /// Alpaca (as LLaMA-Factory writes it): the exchanges before the instruction, each
+    /// `[instruction, response]`.
+    #[serde(borrow)]
+    pub history: Slot<Vec<Slot<Vec<Slot<Text<'a>>>>>>,
     /// Alpaca and ShareGPT: an optional system prompt.
     #[serde(borrow)]
     pub system: Slot<Text<'a>>,

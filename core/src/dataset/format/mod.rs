@@ -43,13 +43,16 @@ pub(crate) enum MessageAt {
     Item(&'static str, usize, &'static str),
     /// A string field that is the message's content (`target_response`).
     Field(&'static str),
+    /// A string of a pair in an array (Alpaca's `history[0][1]`): the field, the pair's
+    /// index and the string's.
+    Pair(&'static str, usize, usize),
 }
 
 impl MessageAt {
     /// The path of the message.
     pub fn message(self) -> FieldPath<'static> {
         match self {
-            MessageAt::Item(field, index, _) => FieldPath::Item(field, index),
+            MessageAt::Item(field, index, _) | MessageAt::Pair(field, index, _) => FieldPath::Item(field, index),
             MessageAt::Field(field) => FieldPath::Field(field),
         }
     }
@@ -58,6 +61,7 @@ impl MessageAt {
     pub fn content(self) -> FieldPath<'static> {
         match self {
             MessageAt::Item(field, index, content) => FieldPath::ItemField(field, index, content),
+            MessageAt::Pair(field, index, side) => FieldPath::ItemItem(field, index, side),
             MessageAt::Field(field) => FieldPath::Field(field),
         }
     }

@@ -172,12 +172,18 @@ fn alpaca_records_join_instruction_and_input() {
             (5, "input", "wrong_type"),
             (7, "output", "empty_content"),
             (8, "", "format_mismatch"),
+            (11, "history[0]", "wrong_type"),
+            (12, "history[0][1]", "wrong_type"),
+            (13, "history", "wrong_type"),
+            (15, "history[0][1]", "empty_content"),
         ]
     );
     assert_eq!(
         sample(&report, 0),
         [(Role::User, "Give three tips for staying healthy."), (Role::Assistant, "Eat well, sleep, move.")]
     );
+    let wrong = of_code(&report, "wrong_type");
+    assert_eq!(wrong[2].message, "`history[0]` is an array of 1 item; expected `[instruction, response]`, two strings");
     assert_eq!(
         sample(&report, 1),
         [
@@ -189,6 +195,21 @@ fn alpaca_records_join_instruction_and_input() {
     let (train, validation) = converted(ALPACA);
     assert_eq!(train[2][0].content, "What is the capital of France?", "a blank instruction: the input alone");
     assert_eq!(validation[0][0].content, "Answer briefly.\n\nWhy is the sky blue?");
+    // The history's exchanges come first, each reply trained on.
+    let with_history: Vec<(Role, &str, bool)> =
+        train[3].iter().map(|m| (m.role, m.content.as_str(), m.is_trained())).collect();
+    assert_eq!(
+        with_history,
+        [
+            (Role::User, "What is 2+2?", false),
+            (Role::Assistant, "4", true),
+            (Role::User, "And 2+3?", false),
+            (Role::Assistant, "5", true),
+            (Role::User, "And 3+3?", false),
+            (Role::Assistant, "6", true),
+        ]
+    );
+    assert_eq!(train.len(), 5, "a null history is none");
     round_trips(ALPACA);
 }
 

@@ -62,6 +62,32 @@ test('records convert as their file', async () => {
   }
 })
 
+// TRL's conversational prompt/completion and LLaMA-Factory's Alpaca with history, as records.
+const TRL = [
+  { prompt: [{ role: 'user', content: 'The capital of France?' }], completion: [{ role: 'assistant', content: 'Paris.' }] },
+  {
+    prompt: [
+      { role: 'user', content: '1, 2' },
+      { role: 'assistant', content: '3' },
+      { role: 'user', content: 'next' },
+    ],
+    completion: [{ role: 'assistant', content: '4' }],
+  },
+]
+const ALPACA_HISTORY = [{ instruction: 'And 3+3?', input: '', output: '6', history: [['What is 2+2?', '4']] }]
+
+test('earlier turns are read: the prompt of messages as context, the history trained on', async () => {
+  const report = await validate(TRL, { minExamples: 1 })
+  assert.deepEqual([report.format, report.valid, report.stats.trainingPairs], ['prompt_completion', true, 2])
+  const dir = scratch()
+  await convert(TRL, dir, { validationFraction: 0 })
+  const lines = readFileSync(join(dir, 'train.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line))
+  assert.deepEqual(lines[1].messages[1], { role: 'assistant', content: '3', weight: 0 })
+
+  const alpaca = await validate(ALPACA_HISTORY, { minExamples: 1 })
+  assert.deepEqual([alpaca.format, alpaca.valid, alpaca.stats.trainingPairs], ['alpaca', true, 2])
+})
+
 test('what is not a dataset is an invalid_arguments error', async () => {
   const cases = [
     [RECORDS[0], /a single record was given/],

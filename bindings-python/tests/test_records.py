@@ -66,6 +66,33 @@ def test_a_dataframe_converts_as_its_file(tmp_path: Path, as_file: Path) -> None
         assert (tmp_path / "a" / name).read_text() == (tmp_path / "b" / name).read_text()
 
 
+# TRL's conversational prompt/completion and LLaMA-Factory's Alpaca with history.
+TRL_RECORDS: list[dict[str, Any]] = [
+    {"prompt": [{"role": "user", "content": "The capital of France?"}],
+     "completion": [{"role": "assistant", "content": "Paris."}]},
+    {"prompt": [{"role": "user", "content": "1, 2"}, {"role": "assistant", "content": "3"},
+                {"role": "user", "content": "next"}],
+     "completion": [{"role": "assistant", "content": "4"}]},
+]
+ALPACA_HISTORY: list[dict[str, Any]] = [
+    {"instruction": "And 3+3?", "input": "", "output": "6", "history": [["What is 2+2?", "4"]]},
+]
+
+
+def test_earlier_turns_are_read_from_a_hugging_face_dataset(tmp_path: Path) -> None:
+    """The prompt's messages are context (its reply written with weight 0); the history is trained on."""
+    dataset = datasets.Dataset.from_list(TRL_RECORDS)
+    report = brightrun.validate(dataset, min_examples=1)
+    assert (report.format, report.valid, report.stats.training_pairs) == ("prompt_completion", True, 2)
+    summary = brightrun.convert(dataset, tmp_path, validation_fraction=0.0)
+    assert summary.train_conversations == 2
+    lines = [json.loads(line) for line in (tmp_path / "train.jsonl").read_text().splitlines()]
+    assert lines[1]["messages"][1] == {"role": "assistant", "content": "3", "weight": 0}
+
+    alpaca = brightrun.validate(datasets.Dataset.from_list(ALPACA_HISTORY), min_examples=1)
+    assert (alpaca.format, alpaca.valid, alpaca.stats.training_pairs) == ("alpaca", True, 2)
+
+
 def test_async_forms_and_progress() -> None:
     seen: list[tuple[int, int]] = []
 

@@ -182,7 +182,7 @@ fn prompt_completion_alpaca_and_sharegpt_are_recognised_and_converted() {
     let dir = tempfile::tempdir().unwrap();
     for (file, format, first_error_line, train) in [
         ("prompt_completion.jsonl", "prompt_completion", 3, 2),
-        ("alpaca.jsonl", "alpaca", 3, 3),
+        ("alpaca.jsonl", "alpaca", 3, 5),
         ("sharegpt.jsonl", "sharegpt", 4, 3),
     ] {
         let output = brightrun(&["validate", &shape_fixture(file), "--json", "--min-examples", "0"]);

@@ -254,6 +254,13 @@ pub(crate) const KNOWN_FORMATS: &str = "chat records need `messages`, prompt/com
      turns, brightrun_lora_v3 records `turns`, brightrun_lora_v4 pairs `current_user_input` and `target_response`, \
      plain-text records `text` alone (with `split` and `id`)";
 
+/// What a record of paired preference data (`chosen` and `rejected`, for DPO or a reward
+/// model) is told: which of its parts a supervised adapter can learn from.
+const PREFERENCE_DATA: &str = "it is preference data (`chosen` and `rejected`), for DPO or a reward model, and \
+     BrightRun trains supervised adapters: to learn the preferred answers, write each record as prompt/completion \
+     with `chosen` as the completion (or, when `chosen` holds the whole conversation, as chat with `chosen` as \
+     `messages`), and leave `rejected` out";
+
 /// The keys of each format's records: those it needs, then those it reads besides. A record
 /// of no format is compared with these to name the closest format.
 const SIGNATURES: [(&str, DatasetFormat, &[&str], &[&str]); 7] = [
@@ -274,9 +281,13 @@ const SIGNATURES: [(&str, DatasetFormat, &[&str], &[&str]); 7] = [
 /// The format closest to an object of no format with these `keys`, in words: the format
 /// with the most of its needed keys present (and the fewest missing), the keys it lacks, and
 /// the record's keys it does not read: ``a prompt/completion record, but `completion` is
-/// missing (`response` is not read)``. `None` when no needed key of any format is present.
+/// missing (`response` is not read)``; preference data (`chosen` and `rejected`) is told
+/// how to become supervised data. `None` when no needed key of any format is present.
 pub(crate) fn closest_format(keys: &[String]) -> Option<String> {
     let has = |key: &&str| keys.iter().any(|k| k == key);
+    if has(&"chosen") && has(&"rejected") {
+        return Some(PREFERENCE_DATA.to_owned());
+    }
     let (name, format, needed, read) =
         SIGNATURES.iter().filter(|(_, _, needed, _)| needed.iter().any(&has)).max_by_key(|(_, _, needed, _)| {
             let present = needed.iter().filter(|key| has(key)).count();
@@ -526,6 +537,10 @@ mod tests {
             Some("it looks like a brightrun_lora_v3 record, but `turns` is missing")
         );
         assert_eq!(closest(r#"{"question": "q", "answer": "a"}"#), None);
+        // Preference data, with a prompt or with whole conversations: what to keep of it.
+        for record in [r#"{"prompt": "q", "chosen": "a", "rejected": "b"}"#, r#"{"chosen": [], "rejected": []}"#] {
+            assert_eq!(closest(record).as_deref(), Some(PREFERENCE_DATA), "{record}");
+        }
         assert_eq!(describe_record("[1]"), None);
         let (keys, _) = describe_record(r#"{"a": 1, "b": 2, "c": 3, "d": 4, "e": 5, "f": 6, "g": 7}"#).unwrap();
         assert_eq!(keys, "keys `a`, `b`, `c`, `d`, `e`, `f`, 1 more");

@@ -12,8 +12,8 @@ use std::marker::PhantomData;
 
 use serde::Deserialize;
 use serde::de::value::{
-    BorrowedStrDeserializer, F64Deserializer, I64Deserializer, MapAccessDeserializer, SeqAccessDeserializer,
-    StrDeserializer, StringDeserializer, U64Deserializer,
+    BoolDeserializer, BorrowedStrDeserializer, F64Deserializer, I64Deserializer, MapAccessDeserializer,
+    SeqAccessDeserializer, StrDeserializer, StringDeserializer, U64Deserializer,
 };
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
@@ -116,8 +116,8 @@ impl<'de, T: Deserialize<'de> + Expected> Visitor<'de> for SlotVisitor<T> {
         Ok(Slot::Null)
     }
 
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Slot<T>, E> {
-        Ok(Slot::Wrong(JsonKind::Bool))
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Slot<T>, E> {
+        Self::scalar(JsonKind::Bool, BoolDeserializer::new(v))
     }
 
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Slot<T>, E> {
@@ -331,6 +331,19 @@ impl<'de: 'a, 'a> Visitor<'de> for KeyVisitor<'a> {
     }
 }
 
+/// A JSON boolean.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub(crate) struct Flag(pub bool);
+
+impl Expected for Flag {
+    const EXPECTED: &'static str = "a boolean";
+
+    fn accepts(kind: JsonKind) -> bool {
+        kind == JsonKind::Bool
+    }
+}
+
 /// A JSON number.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Number(pub f64);
@@ -513,6 +526,9 @@ pub(crate) struct RawRecord<'a> {
     /// Prompt/completion: the completion, trained on; a string or messages.
     #[serde(borrow)]
     pub completion: Slot<RawTurns<'a>>,
+    /// Unpaired preference data (TRL's KTO form of prompt/completion): whether the
+    /// completion is a desirable one.
+    pub label: Slot<Flag>,
     /// Alpaca: the instruction.
     #[serde(borrow)]
     pub instruction: Slot<Text<'a>>,

@@ -223,6 +223,15 @@ fn cases() -> Vec<Case> {
             Some("weight"),
         ),
         case(
+            UndesirableCompletion,
+            jsonl(&[
+                json!({"prompt": "2+2?", "completion": " 4", "label": true}),
+                json!({"prompt": "2+2?", "completion": " 5", "label": false}),
+            ]),
+            Some(2),
+            Some("label"),
+        ),
+        case(
             MisplacedWeight,
             json!({"messages": [{"role": "user", "content": "q", "weight": 0}, {"role": "assistant", "content": "a"}]})
                 .to_string(),

@@ -233,8 +233,8 @@ impl Shape {
             Shape::V4Document => "a brightrun_lora_v4 document",
             Shape::ShareGpt => "a ShareGPT record (`conversations` of `from`/`value` turns)",
             Shape::Conversations => {
-                "a record whose `conversations` holds neither ShareGPT turns (`from`, `value`) nor \
-                 brightrun_lora_v4 conversations (`training_pairs`)"
+                "of no format: its `conversations` holds neither ShareGPT turns (`from` and `value`, or `role` and \
+                 `content`) nor brightrun_lora_v4 conversations (`training_pairs`)"
             }
             Shape::Chat => "a chat record (`messages`)",
             Shape::V3 => "a brightrun_lora_v3 record (`turns`)",
@@ -476,13 +476,14 @@ mod tests {
     fn sharegpt_and_v4_documents_are_told_apart_by_their_items() {
         assert_eq!(shape(r#"{"conversations": [{"from": "human", "value": "hi"}]}"#), Shape::ShareGpt);
         assert_eq!(shape(r#"{"conversations": [3, {"value": "hi"}]}"#), Shape::ShareGpt);
+        assert_eq!(shape(r#"{"conversations": [{"role": "user", "content": "hi"}]}"#), Shape::ShareGpt, "chat's keys");
         assert_eq!(shape(r#"{"conversations": [{"training_pairs": [{"id": 1}]}]}"#), Shape::V4Document);
         assert_eq!(shape(r#"{"conversations": [{"conversation_metadata": {"a": 1}}]}"#), Shape::V4Document);
         assert_eq!(shape(r#"{"conversations": [], "training_file_metadata": {}}"#), Shape::V4Document);
         for unclear in [
             r#"{"conversations": []}"#,
             r#"{"conversations": "hi"}"#,
-            r#"{"conversations": [{"role": "user", "content": "hi"}]}"#,
+            r#"{"conversations": [{"speaker": "user", "text": "hi"}]}"#,
         ] {
             assert_eq!(shape(unclear), Shape::Conversations, "{unclear}");
         }

@@ -36,20 +36,20 @@ pub(super) fn push_messages<'a, D: Dialect>(
 ) {
     for (index, item) in items.into_iter().enumerate() {
         let Some(mut message) = ctx.required(item, FieldPath::Item(field, index)) else { continue };
-        let tool_key = message.tool_key();
+        let (tool_key, role_key, content_key) = (message.tool_key(), message.role_key(), message.content_key());
         let role = match (std::mem::take(&mut message.role), message.first_other_key()) {
             // `{"role": ...}` in ShareGPT, `{"from": ...}` in chat: name what the message has.
             (Slot::Missing, Some(other)) => {
-                let path = FieldPath::ItemField(field, index, D::ROLE);
+                let path = FieldPath::ItemField(field, index, role_key);
                 ctx.report(RuleCode::MissingField, path, || {
                     format!("`{path}` is missing (the message has `{other}`); expected a string")
                 });
                 None
             }
-            (slot, _) => message_role::<D>(slot, field, index, tool_calling, ctx),
+            (slot, _) => message_role::<D>(slot, FieldPath::ItemField(field, index, role_key), tool_calling, ctx),
         };
         if let (Some(extra), Some(_)) = (&message.extra, role) {
-            extra_keys::<D>(extra, field, index, tool_calling, ctx);
+            extra_keys(extra, field, index, (role_key, content_key), tool_calling, ctx);
         }
         let tools = match (tool_calling, role) {
             (ToolCalling::Read, Some(role)) => {
@@ -64,24 +64,25 @@ pub(super) fn push_messages<'a, D: Dialect>(
             // A tool call's missing content is part of the tool call, reported above (a tool
             // result needs its content).
             Slot::Missing | Slot::Null if tool_key.is_some() && role != Some(Role::Tool) => None,
-            content => message_content::<D>(content, field, index, ctx),
+            content => message_content(content, FieldPath::ItemField(field, index, content_key), ctx),
         };
         let weight = match (message.weight, role) {
             (Slot::Missing, _) | (_, None) => None,
             (slot, Some(role)) => message_weight(slot, role, field, index, ctx),
         };
         if let (Some(role), Some(content)) = (role, content) {
-            out.push(ViewMessage { role, content, at: MessageAt::Item(field, index, D::CONTENT), weight, tools });
+            out.push(ViewMessage { role, content, at: MessageAt::Item(field, index, content_key), weight, tools });
         }
     }
 }
 
 /// Reports the keys of a message that are not trained on: tool calls (other than chat's
 /// `tool_calls` and `tool_call_id`), and any other.
-fn extra_keys<D: Dialect>(
+fn extra_keys(
     extra: &json::ExtraKeys<'_>,
     field: &'static str,
     index: usize,
+    (role_key, content_key): (&'static str, &'static str),
     tool_calling: ToolCalling,
     ctx: &mut RecordCtx<'_, '_>,
 ) {
@@ -105,20 +106,18 @@ fn extra_keys<D: Dialect>(
                 1 => " (and 1 more key)".to_owned(),
                 n => format!(" (and {n} more keys)"),
             };
-            format!("`{key}`{more} is not read: only `{}`, `{}` and `weight` are trained on", D::ROLE, D::CONTENT)
+            format!("`{key}`{more} is not read: only `{role_key}`, `{content_key}` and `weight` are trained on")
         });
     }
 }
 
-/// A message's role; tool roles and unknown roles are reported.
+/// A message's role (at `path`); tool roles and unknown roles are reported.
 fn message_role<D: Dialect>(
     slot: Slot<json::Text<'_>>,
-    field: &'static str,
-    index: usize,
+    path: FieldPath<'_>,
     tool_calling: ToolCalling,
     ctx: &mut RecordCtx<'_, '_>,
 ) -> Option<Role> {
-    let path = FieldPath::ItemField(field, index, D::ROLE);
     let json::Text(name) = ctx.required(slot, path)?;
     if tool_calling == ToolCalling::Read && name == Role::Tool.as_str() {
         return Some(Role::Tool);
@@ -142,15 +141,13 @@ fn message_role<D: Dialect>(
     role
 }
 
-/// A message's text: a string, or a list of text parts joined; a list with other parts
-/// (images, audio) or malformed ones is reported.
-fn message_content<'a, D: Dialect>(
+/// A message's text (at `path`): a string, or a list of text parts joined; a list with
+/// other parts (images, audio) or malformed ones is reported.
+fn message_content<'a>(
     slot: Slot<json::RawContent<'a>>,
-    field: &'static str,
-    index: usize,
+    path: FieldPath<'_>,
     ctx: &mut RecordCtx<'_, '_>,
 ) -> Option<Cow<'a, str>> {
-    let path = FieldPath::ItemField(field, index, D::CONTENT);
     match ctx.required(slot, path)? {
         json::RawContent::Text(text) => Some(text),
         // Text parts only: their texts, joined.

@@ -25,6 +25,8 @@ pub(crate) trait Dialect: fmt::Debug + Default + 'static {
     const ROLES: &'static str;
     /// Roles of tool calling, which is not supported.
     const TOOL_ROLES: &'static [&'static str];
+    /// Other names of the speaker's and the text's keys that the dialect reads too.
+    const ALSO: Option<(&'static str, &'static str)>;
 
     /// The canonical role of a speaker's name, if the dialect reads it.
     fn role(name: &str) -> Option<Role>;
@@ -39,6 +41,7 @@ impl Dialect for OpenAi {
     const CONTENT: &'static str = "content";
     const ROLES: &'static str = "system, user, assistant";
     const TOOL_ROLES: &'static [&'static str] = &["tool", "function"];
+    const ALSO: Option<(&'static str, &'static str)> = None;
 
     fn role(name: &str) -> Option<Role> {
         Role::from_name(name)
@@ -46,7 +49,8 @@ impl Dialect for OpenAi {
 }
 
 /// ShareGPT's `{"from", "value"}` with speakers `human`, `gpt`, `system` (and the `user`
-/// and `assistant` spellings).
+/// and `assistant` spellings); also `{"role", "content"}`, as many ShareGPT-style datasets
+/// write their turns.
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct ShareGpt;
 
@@ -55,6 +59,7 @@ impl Dialect for ShareGpt {
     const CONTENT: &'static str = "value";
     const ROLES: &'static str = "human, gpt, system (or user, assistant)";
     const TOOL_ROLES: &'static [&'static str] = &["tool", "function", "function_call", "observation"];
+    const ALSO: Option<(&'static str, &'static str)> = Some((OpenAi::ROLE, OpenAi::CONTENT));
 
     fn role(name: &str) -> Option<Role> {
         match name {
@@ -79,6 +84,10 @@ pub(crate) struct RawMessage<'a, D = OpenAi> {
     pub weight: Slot<Number>,
     /// Keys of other kinds, when there are any: rare, so boxed to keep messages small.
     pub extra: Option<Box<ExtraKeys<'a>>>,
+    /// The speaker's key when the message names it with the dialect's other name.
+    role_named: Option<&'static str>,
+    /// The text's key when the message names it with the dialect's other name.
+    content_named: Option<&'static str>,
     /// How the keys are named.
     dialect: PhantomData<D>,
 }
@@ -110,6 +119,20 @@ impl Expected for JsonList {
 
     fn accepts(kind: JsonKind) -> bool {
         kind == JsonKind::Array
+    }
+}
+
+impl<D: Dialect> RawMessage<'_, D> {
+    /// The key of the speaker, as the message names it (an absent one named as the text's).
+    pub fn role_key(&self) -> &'static str {
+        let also = self.content_named.and(D::ALSO).map(|(role, _)| role);
+        self.role_named.or(also).unwrap_or(D::ROLE)
+    }
+
+    /// The key of the text, as the message names it (an absent one named as the speaker's).
+    pub fn content_key(&self) -> &'static str {
+        let also = self.role_named.and(D::ALSO).map(|(_, content)| content);
+        self.content_named.or(also).unwrap_or(D::CONTENT)
     }
 }
 
@@ -192,8 +215,10 @@ impl<L> Expected for RawMessage<'_, L> {
 /// A key of a message, told apart as it is parsed (what `#[derive(Deserialize)]` does), so
 /// that the common keys cost no string kept.
 enum Key<'a> {
-    Role,
-    Content,
+    /// The speaker's key, as named.
+    Role(&'static str),
+    /// The text's key, as named.
+    Content(&'static str),
     Weight,
     /// v4 history's `turn`.
     Turn,
@@ -204,13 +229,17 @@ enum Key<'a> {
 
 impl<'a> Key<'a> {
     fn of<L: Dialect>(name: &str) -> Option<Key<'a>> {
+        let named = |key: &&'static str| *key == name;
+        let (also_role, also_content) = L::ALSO.unzip();
         Some(match name {
-            _ if name == L::ROLE => Key::Role,
-            _ if name == L::CONTENT => Key::Content,
+            _ if named(&L::ROLE) => Key::Role(L::ROLE),
+            _ if named(&L::CONTENT) => Key::Content(L::CONTENT),
             "weight" => Key::Weight,
             "turn" => Key::Turn,
             "emotional_state" => Key::EmotionalState,
-            _ => return None,
+            _ => {
+                return also_role.filter(named).map(Key::Role).or_else(|| also_content.filter(named).map(Key::Content));
+            }
         })
     }
 }
@@ -260,13 +289,15 @@ impl<'de: 'a, 'a, L: Dialect> Visitor<'de> for RawMessageVisitor<'a, L> {
         let (mut turn, mut emotional_state) = (false, false);
         while let Some(key) = map.next_key_seed(KeySeed::<'de, L>(PhantomData))? {
             match key {
-                Key::Role => {
-                    once(message.role.is_present(), L::ROLE)?;
+                Key::Role(named) => {
+                    once(message.role.is_present(), named)?;
                     message.role = map.next_value()?;
+                    message.role_named = (named != L::ROLE).then_some(named);
                 }
-                Key::Content => {
-                    once(message.content.is_present(), L::CONTENT)?;
+                Key::Content(named) => {
+                    once(message.content.is_present(), named)?;
                     message.content = map.next_value()?;
+                    message.content_named = (named != L::CONTENT).then_some(named);
                 }
                 Key::Weight => {
                     once(message.weight.is_present(), "weight")?;
@@ -515,13 +546,24 @@ mod tests {
     #[test]
     fn sharegpt_turns_are_read_by_their_own_keys() {
         let m: RawMessage<'_, ShareGpt> =
-            serde_json::from_str(r#"{"from": "gpt", "value": "hi", "role": "x", "weight": 0}"#).unwrap();
+            serde_json::from_str(r#"{"from": "gpt", "value": "hi", "text": "x", "weight": 0}"#).unwrap();
         assert!(matches!(m.role, Slot::Value(Text(Cow::Borrowed("gpt")))));
         assert!(matches!(m.content, Slot::Value(RawContent::Text(Cow::Borrowed("hi")))));
-        assert_eq!(m.first_other_key(), Some("role"), "`role` is no ShareGPT key");
+        assert_eq!((m.role_key(), m.content_key()), ("from", "value"));
+        assert_eq!(m.first_other_key(), Some("text"));
         assert!(matches!(m.weight, Slot::Value(Number(w)) if w == 0.0));
         let error = serde_json::from_str::<RawMessage<'_, ShareGpt>>(r#"{"from": "a", "from": "b"}"#).unwrap_err();
         assert!(error.to_string().contains("duplicate field `from`"), "{error}");
+        // Chat's keys are read too, and named as the message names them; both spellings at
+        // once repeat a key.
+        let m: RawMessage<'_, ShareGpt> = serde_json::from_str(r#"{"role": "user", "content": "hi"}"#).unwrap();
+        assert!(matches!(m.role, Slot::Value(Text(Cow::Borrowed("user")))));
+        assert!(matches!(m.content, Slot::Value(RawContent::Text(Cow::Borrowed("hi")))));
+        assert_eq!((m.role_key(), m.content_key()), ("role", "content"));
+        let m: RawMessage<'_, ShareGpt> = serde_json::from_str(r#"{"role": "user"}"#).unwrap();
+        assert_eq!(m.content_key(), "content", "an absent key is named as the present one");
+        let error = serde_json::from_str::<RawMessage<'_, ShareGpt>>(r#"{"from": "a", "role": "b"}"#).unwrap_err();
+        assert!(error.to_string().contains("duplicate field `role`"), "{error}");
         assert_eq!(ShareGpt::role("human"), Some(Role::User));
         assert_eq!(ShareGpt::role("assistant"), Some(Role::Assistant));
         assert_eq!(ShareGpt::role("bot"), None);

@@ -229,6 +229,9 @@ fn sharegpt_turns_become_messages() {
             (8, "conversations[0].value", "content_parts_unsupported"),
             (9, "conversations[0].markdown", "unknown_message_key"),
             (10, "", "format_mismatch"),
+            (12, "conversations[0].name", "unknown_message_key"),
+            (12, "conversations[1].content", "missing_field"),
+            (12, "", "no_assistant_message"),
         ]
     );
     assert_eq!(sample(&report, 0), [(Role::User, "Hi"), (Role::Assistant, "Hello! How can I help?")]);
@@ -247,7 +250,15 @@ fn sharegpt_turns_become_messages() {
     assert_eq!(role, "role `bot` is not one of human, gpt, system (or user, assistant)");
     let unread = &of_code(&report, "unknown_message_key")[0].message;
     assert!(unread.contains("only `from`, `value` and `weight`"), "{unread}");
+    // Turns written with chat's keys are read, and findings name those keys.
+    let named = &of_code(&report, "unknown_message_key")[1].message;
+    assert!(named.contains("only `role`, `content` and `weight`"), "{named}");
+    let both =
+        check(r#"{"conversations": [{"from": "human", "role": "user", "value": "q"}, {"from": "gpt", "value": "a"}]}"#);
+    assert_eq!(both.counts.get("duplicate_key"), Some(&1), "{:?}", both.findings);
     let (train, _) = converted(SHAREGPT);
+    let chat_keys = train.iter().find(|m| m[0].content == "Hi there").unwrap();
+    assert_eq!((chat_keys[1].role, chat_keys[1].content.as_str()), (Role::Assistant, "Hello."));
     let weighted = train.iter().find(|m| m[0].content == "Bold?").unwrap();
     assert_eq!(weighted[1].weight, Some(0), "a turn's weight is kept");
     round_trips(SHAREGPT);
@@ -346,7 +357,7 @@ fn a_sharegpt_file_reads_unclear_conversations_as_its_own() {
     let text = jsonl(&[
         json!({"conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": "a"}]}),
         json!({"conversations": "not turns"}),
-        json!({"conversations": [{"role": "user", "content": "q"}]}),
+        json!({"conversations": [{"speaker": "user", "text": "q"}]}),
     ]);
     let report = check(text);
     assert_eq!(report.format, Some(DatasetFormat::Sharegpt));
@@ -360,5 +371,5 @@ fn a_sharegpt_file_reads_unclear_conversations_as_its_own() {
         ]
     );
     let missing = &of_code(&report, "missing_field")[0].message;
-    assert_eq!(missing, "`conversations[0].from` is missing (the message has `content`); expected a string");
+    assert_eq!(missing, "`conversations[0].from` is missing (the message has `speaker`); expected a string");
 }

@@ -113,7 +113,7 @@ fn a_file_of_no_known_format_or_not_utf8_is_a_report_that_exits_1() {
     assert!(
         text.contains(
             "line 1: error[unknown_format]: the record, with keys `prompt`, `answer`, is of no format BrightRun \
-             reads: it looks like a prompt/completion record, but `completion` is missing (`answer` is not read)"
+             reads: it looks like a prompt/completion record with other key names: rename `answer` to `completion`"
         ),
         "{text}"
     );

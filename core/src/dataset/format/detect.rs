@@ -254,6 +254,17 @@ pub(crate) const KNOWN_FORMATS: &str = "chat records need `messages`, prompt/com
      turns, brightrun_lora_v3 records `turns`, brightrun_lora_v4 pairs `current_user_input` and `target_response`, \
      plain-text records `text` alone (with `split` and `id`)";
 
+/// Other names datasets give the needed keys of a format (Dolly's `response`, GSM8K's
+/// `question` and `answer`, LMSYS's `conversation`), for the closest format's message: never
+/// read as those keys.
+const SYNONYMS: [(&str, &[&str]); 5] = [
+    ("messages", &["conversation", "dialog", "dialogue", "chat"]),
+    ("prompt", &["question", "query"]),
+    ("completion", &["answer", "response"]),
+    ("instruction", &["question", "query"]),
+    ("output", &["response", "answer"]),
+];
+
 /// What a record of paired preference data (`chosen` and `rejected`, for DPO or a reward
 /// model) is told: which of its parts a supervised adapter can learn from.
 const PREFERENCE_DATA: &str = "it is preference data (`chosen` and `rejected`), for DPO or a reward model, and \
@@ -281,28 +292,48 @@ const SIGNATURES: [(&str, DatasetFormat, &[&str], &[&str]); 7] = [
 /// The format closest to an object of no format with these `keys`, in words: the format
 /// with the most of its needed keys present (and the fewest missing), the keys it lacks, and
 /// the record's keys it does not read: ``a prompt/completion record, but `completion` is
-/// missing (`response` is not read)``; preference data (`chosen` and `rejected`) is told
-/// how to become supervised data. `None` when no needed key of any format is present.
+/// missing (`response` is not read)``. A needed key under another name a dataset gives it is
+/// named for renaming (``rename `answer` to `completion` ``), and preference data (`chosen`
+/// and `rejected`) is told how to become supervised data. `None` when no needed key of any
+/// format is present under any name.
 pub(crate) fn closest_format(keys: &[String]) -> Option<String> {
     let has = |key: &&str| keys.iter().any(|k| k == key);
     if has(&"chosen") && has(&"rejected") {
         return Some(PREFERENCE_DATA.to_owned());
     }
+    // A needed key is there, or under another name a dataset gives it (`answer`).
+    let found = |needed: &'static str| -> Option<&'static str> {
+        if has(&needed) {
+            return Some(needed);
+        }
+        let others = SYNONYMS.iter().find(|(key, _)| *key == needed).map_or(&[][..], |(_, others)| *others);
+        others.iter().copied().find(|other| has(other))
+    };
     let (name, format, needed, read) =
-        SIGNATURES.iter().filter(|(_, _, needed, _)| needed.iter().any(&has)).max_by_key(|(_, _, needed, _)| {
-            let present = needed.iter().filter(|key| has(key)).count();
-            (present, usize::MAX - (needed.len() - present))
-        })?;
+        SIGNATURES.iter().rev().filter(|(_, _, needed, _)| needed.iter().any(|key| found(key).is_some())).max_by_key(
+            |(_, _, needed, _)| {
+                let present = needed.iter().filter(|key| has(key)).count();
+                let named = needed.iter().filter(|key| found(key).is_some()).count();
+                (named, present, usize::MAX - (needed.len() - named))
+            },
+        )?;
     let listed = |keys: Vec<&str>| keys.iter().map(|key| format!("`{key}`")).collect::<Vec<_>>().join(", ");
-    let missing: Vec<&str> = needed.iter().copied().filter(|key| !has(key)).collect();
+    let renames: Vec<(&str, &str)> =
+        needed.iter().filter_map(|key| found(key).filter(|other| other != key).map(|other| (other, *key))).collect();
+    let missing: Vec<&str> = needed.iter().copied().filter(|key| found(key).is_none()).collect();
     let unread: Vec<&str> = keys
         .iter()
         .map(String::as_str)
         .filter(|key| !needed.contains(key) && !read.contains(key) && *key != "id")
+        .filter(|key| !renames.iter().any(|(other, _)| other == key))
         .take(KEYS_NAMED)
         .collect();
+    let complete = missing.is_empty() && renames.is_empty();
     let mut text = format!("it looks like {name}");
-    let complete = missing.is_empty();
+    if !renames.is_empty() {
+        let renames: Vec<String> = renames.iter().map(|(other, key)| format!("`{other}` to `{key}`")).collect();
+        text.push_str(&format!(" with other key names: rename {}", renames.join(" and ")));
+    }
     match missing.len() {
         0 => {}
         1 => text.push_str(&format!(", but {} is missing", listed(missing))),
@@ -526,8 +557,8 @@ mod tests {
             Some("it looks like a prompt/completion record, but `completion` is missing")
         );
         assert_eq!(
-            closest(r#"{"id": 1, "prompt": "q", "response": "a"}"#).as_deref(),
-            Some("it looks like a prompt/completion record, but `completion` is missing (`response` is not read)")
+            closest(r#"{"id": 1, "prompt": "q", "reply": "a"}"#).as_deref(),
+            Some("it looks like a prompt/completion record, but `completion` is missing (`reply` is not read)")
         );
         assert_eq!(
             closest(r#"{"input": "x", "output": "y"}"#).as_deref(),
@@ -537,7 +568,31 @@ mod tests {
             closest(r#"{"conversation_id": "c"}"#).as_deref(),
             Some("it looks like a brightrun_lora_v3 record, but `turns` is missing")
         );
-        assert_eq!(closest(r#"{"question": "q", "answer": "a"}"#), None);
+        assert_eq!(closest(r#"{"speaker": "q", "utterance": "a"}"#), None);
+        // Keys that datasets name otherwise are named for renaming.
+        for (record, expected) in [
+            (
+                r#"{"question": "q", "answer": "a"}"#,
+                "it looks like a prompt/completion record with other key names: rename `question` to `prompt` and \
+                 `answer` to `completion`",
+            ),
+            (
+                r#"{"instruction": "i", "context": "c", "response": "r", "category": "qa"}"#,
+                "it looks like an Alpaca record with other key names: rename `response` to `output` (`context`, \
+                 `category` are not read)",
+            ),
+            (
+                r#"{"conversation": [], "model": "m"}"#,
+                "it looks like a chat record with other key names: rename `conversation` to `messages` (`model` is \
+                 not read)",
+            ),
+            (
+                r#"{"prompt": "p", "response": "r"}"#,
+                "it looks like a prompt/completion record with other key names: rename `response` to `completion`",
+            ),
+        ] {
+            assert_eq!(closest(record).as_deref(), Some(expected), "{record}");
+        }
         // Preference data, with a prompt or with whole conversations: what to keep of it.
         for record in [r#"{"prompt": "q", "chosen": "a", "rejected": "b"}"#, r#"{"chosen": [], "rejected": []}"#] {
             assert_eq!(closest(record).as_deref(), Some(PREFERENCE_DATA), "{record}");

@@ -338,7 +338,7 @@ fn a_record_of_no_format_is_told_the_closest_one() {
             "the record, with the key `prompt`, is of no format BrightRun reads: it looks like a prompt/completion \
              record, but `completion` is missing",
             "the record, with keys `prompt`, `answer`, is of no format BrightRun reads: it looks like a \
-             prompt/completion record, but `completion` is missing (`answer` is not read)",
+             prompt/completion record with other key names: rename `answer` to `completion`",
             "the record, with the key `instruction`, is of no format BrightRun reads: it looks like an Alpaca \
              record, but `output` is missing",
         ]

@@ -36,8 +36,8 @@ cp "$built/brightrun" "$built/gen-dataset" "$built/naive-count" "$bin/"
 "$bin/gen-dataset" "$data" "$chat_mb" "$v4_mb"
 # The other JSONL formats, from the same records: ShareGPT and chat with tools (a call and
 # its result after the first user turn, a tool definition on every record) from chat.jsonl,
-# plain text (each conversation's messages as one document) too, Alpaca from
-# prompt_completion.jsonl. Written once and kept, like the rest.
+# plain text (each conversation's messages as one document) and prompt/completion of messages
+# (TRL's form: the last message as the completion) too, Alpaca from prompt_completion.jsonl. Written once and kept, like the rest.
 python3 - "$data" <<'PY'
 import json, os, sys
 data = sys.argv[1]
@@ -63,6 +63,7 @@ derive("chat", "sharegpt", lambda r, _: {"conversations": [{"from": FROM[m["role
 derive("chat", "chat_tools", with_tools)
 derive("chat", "text", lambda r, _: {"text": "\n\n".join(m["content"] for m in r["messages"])})
 derive("prompt_completion", "alpaca", lambda r, _: {"instruction": r["prompt"], "input": "", "output": r["completion"]})
+derive("chat", "prompt_completion_messages", lambda r, _: {"prompt": r["messages"][:-1], "completion": r["messages"][-1:]})
 PY
 tokenizer="$data/tokenizer"
 cl100k="$(scripts/vocab-fixtures)/cl100k"
@@ -103,7 +104,7 @@ print(f\"    total_tokens {s['total_tokens']}  trainable_tokens {s['trainable_to
 }
 
 echo "== (a) structure checks: brightrun validate --no-tokens --json (all cores: $(nproc))"
-for f in chat chat_tools sharegpt prompt_completion alpaca text v4; do
+for f in chat chat_tools sharegpt prompt_completion prompt_completion_messages alpaca text v4; do
     measure "validate --no-tokens $f.jsonl" "$data/$f.jsonl" \
         "$bin/brightrun" validate "$data/$f.jsonl" --no-tokens --json --min-examples 0
 done

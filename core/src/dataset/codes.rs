@@ -48,9 +48,11 @@ rule_codes! {
     /// The file holds nothing but whitespace.
     EmptyFile => "empty_file", Error,
         "upload the dataset file itself: one JSON record per line";
-    /// The file is one JSON array of records instead of JSON Lines.
-    JsonArrayNotJsonl => "json_array_not_jsonl", Error,
-        "write one record per line (JSON Lines), e.g. `jq -c '.[]' data.json > data.jsonl`";
+    /// The file is one JSON array of records instead of JSON Lines: read as such, worth
+    /// knowing for trainers that read JSON Lines only.
+    JsonArrayNotJsonl => "json_array_not_jsonl", Info,
+        "nothing to fix for BrightRun; for a trainer that reads JSON Lines only (OpenAI's fine-tuning API), \
+         write one record per line: `jq -c '.[]' data.json > data.jsonl`";
     /// The file is one pretty-printed JSON document instead of JSON Lines.
     JsonDocumentNotJsonl => "json_document_not_jsonl", Error,
         "write one compact record per line (JSON Lines), e.g. `jq -c . data.json > data.jsonl`";

@@ -324,7 +324,9 @@ impl<'de, S: RecordSink> Visitor<'de> for Top<'_, '_, S> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Outcome, A::Error> {
         let line = self.handler.line();
         self.handler.out().findings.add(RuleCode::JsonArrayNotJsonl, Location::line(line), FieldPath::Record, || {
-            "the file is one JSON array, not JSON Lines with one record per line; its records were checked".to_owned()
+            "the file is one JSON array of records, read item by item as JSON Lines would be; it is not JSON \
+             Lines, which some trainers require"
+                .to_owned()
         });
         let mut index = 0_usize;
         while seq.next_element_seed(RecordSeed { handler: &mut *self.handler, path: format!("[{index}]") })?.is_some() {

@@ -203,7 +203,7 @@ fn a_broken_document_reports_where_it_breaks() {
 }
 
 #[test]
-fn a_json_array_is_reported_and_its_records_still_checked() {
+fn a_json_array_is_read_item_by_item_and_its_records_checked() {
     let array = json!([chat_n(1), chat(&[("user", "q"), ("assistant", "")]), chat_n(1)]);
     let report = check(serde_json::to_string_pretty(&array).unwrap());
     assert_eq!(report.layout, Layout::JsonArray);
@@ -214,6 +214,11 @@ fn a_json_array_is_reported_and_its_records_still_checked() {
         [("", "json_array_not_jsonl"), ("[1].messages[1].content", "empty_content"), ("[2]", "duplicate_conversation")]
     );
     assert!(of_code(&report, "json_array_not_jsonl")[0].suggestion.as_deref().unwrap().contains("jq -c '.[]'"));
+    // An array of good records is a dataset like any other: the finding is worth knowing only.
+    let good = check(serde_json::to_string_pretty(&json!([chat_n(1), chat_n(2)])).unwrap());
+    assert!(good.valid, "{:?}", good.findings);
+    assert_eq!((good.layout, good.stats.training_pairs), (Layout::JsonArray, 2));
+    assert_eq!(of_code(&good, "json_array_not_jsonl")[0].severity, crate::model::Severity::Info);
     let report = check("[{\"a\": 1},\n {\"messages\": \"x\"}]");
     assert_eq!(
         located(&report),

@@ -28,14 +28,7 @@ pub(super) fn view<'a>(record: RawRecord<'a>, ctx: &mut RecordCtx<'_, '_>) -> Op
     };
     let errors = ctx.findings.errors();
     let messages = conversation_messages(record.messages, "messages", ToolCalling::Read, ctx)?;
-    // Calls and results are matched only in a record without errors: a malformed call or
-    // result is left out, and would make the others look unanswered.
-    if ctx.findings.errors() == errors {
-        tool_use::check_calls(&messages, tools.as_deref(), ctx);
-    }
-    let mut view = View::conversation(messages, split, None, training);
-    view.tools = tools;
-    Some(view)
+    Some(tool_use::conversation(messages, tools, errors, (split, training), ctx))
 }
 
 /// Reports the `tools` of a format that does not read tool calls (all but chat), unless it

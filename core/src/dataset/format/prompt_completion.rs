@@ -66,13 +66,7 @@ pub(super) fn view<'a>(record: RawRecord<'a>, ctx: &mut RecordCtx<'_, '_>) -> Op
     let completion = messages(record.completion, Half::Completion, ctx);
     let (mut messages, completion) = (prompt?, completion?);
     messages.extend(completion);
-    // As in chat: calls and results are matched only in a record without errors.
-    if of_messages && ctx.findings.errors() == errors {
-        tool_use::check_calls(&messages, tools.as_deref(), ctx);
-    }
-    let mut view = View::conversation(messages, split, None, Training::Trained);
-    view.tools = tools;
-    Some(view)
+    Some(tool_use::conversation(messages, tools, errors, (split, Training::Trained), ctx))
 }
 
 /// The messages of one half: its string as one message, or its array of messages (a

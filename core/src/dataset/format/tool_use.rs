@@ -9,9 +9,11 @@ use serde_json::Value;
 
 use super::json::{Slot, Text};
 use super::raw_message::{ExtraKeys, JsonList};
-use super::{MessageTools, RecordCtx, ViewMessage};
+use super::{MessageTools, RecordCtx, Training, View, ViewMessage};
 use crate::dataset::codes::RuleCode;
-use crate::dataset::conversation::{FunctionCall, FunctionDefinition, JsonObject, Role, Tool, ToolCall, ToolKind};
+use crate::dataset::conversation::{
+    FunctionCall, FunctionDefinition, JsonObject, Role, Split, Tool, ToolCall, ToolKind,
+};
 use crate::dataset::findings::FieldPath;
 
 /// The record's `tools`, when it has any (`[]` is none); malformed entries are reported and
@@ -205,10 +207,29 @@ fn short(text: &str) -> String {
     }
 }
 
+/// The conversation of `messages`, which may call `tools`, with `split` and `training`.
+/// Its calls and results are checked ([`check_calls`]) only while the record has no more
+/// errors than `errors`, its count before the messages were read: a malformed call or
+/// result is left out, and would make the others look unanswered.
+pub(super) fn conversation<'a>(
+    messages: Vec<ViewMessage<'a>>,
+    tools: Option<Vec<Tool>>,
+    errors: u64,
+    (split, training): (Option<Split>, Training),
+    ctx: &mut RecordCtx<'_, '_>,
+) -> View<'a> {
+    if ctx.findings.errors() == errors {
+        check_calls(&messages, tools.as_deref(), ctx);
+    }
+    let mut view = View::conversation(messages, split, None, training);
+    view.tools = tools;
+    view
+}
+
 /// The rules between a conversation's calls, results and tools: each call names one of
 /// `tools` and has its own id; each result answers an earlier call; each call is answered
 /// before the next user or assistant message.
-pub(super) fn check_calls(messages: &[ViewMessage<'_>], tools: Option<&[Tool]>, ctx: &mut RecordCtx<'_, '_>) {
+fn check_calls(messages: &[ViewMessage<'_>], tools: Option<&[Tool]>, ctx: &mut RecordCtx<'_, '_>) {
     let names: HashSet<&str> = tools.unwrap_or_default().iter().map(|t| t.function.name.as_str()).collect();
     let mut ids: HashSet<&str> = HashSet::new();
     let mut pending: Vec<&str> = Vec::new();

@@ -183,7 +183,7 @@ fn prompt_completion_alpaca_and_sharegpt_are_recognised_and_converted() {
     for (file, format, first_error_line, train) in [
         ("prompt_completion.jsonl", "prompt_completion", 3, 2),
         ("alpaca.jsonl", "alpaca", 3, 5),
-        ("sharegpt.jsonl", "sharegpt", 4, 4),
+        ("sharegpt.jsonl", "sharegpt", 4, 6),
     ] {
         let output = brightrun(&["validate", &shape_fixture(file), "--json", "--min-examples", "0"]);
         assert_eq!(output.status.code(), Some(1), "{file}: bad records make it invalid");

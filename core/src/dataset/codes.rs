@@ -100,7 +100,7 @@ rule_codes! {
         "use `system`, `user` or `assistant` (e.g. human -> user, gpt/bot/model -> assistant)";
     /// Tool calling BrightRun does not read: OpenAI's legacy function calling (`functions`,
     /// `function_call`, `function` messages) in any format, and tool calls in formats other
-    /// than chat.
+    /// than chat, prompt/completion of messages and ShareGPT.
     ToolUseUnsupported => "tool_use_unsupported", Error,
         "write tool calling in chat records, as OpenAI's current form: `tools` \
          (`{\"type\": \"function\", \"function\": {...}}`), assistant `tool_calls` and `tool` messages with \

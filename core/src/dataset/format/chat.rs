@@ -4,7 +4,7 @@
 //! ([`super::messages::push_messages`]); tool calling (`tools`, assistant `tool_calls`,
 //! `tool` messages) as OpenAI's fine-tuning format writes it ([`super::tool_use`]).
 
-use super::json::{JsonList, RawRecord, Slot, Text, Used};
+use super::json::{RawRecord, RawTools, Slot, Text, Used};
 use super::messages::{TOOL_CALLS_READ_IN, ToolCalling};
 use super::{RecordCtx, Training, View, conversation_messages, tool_use};
 use crate::dataset::codes::RuleCode;
@@ -32,9 +32,9 @@ pub(super) fn view<'a>(record: RawRecord<'a>, ctx: &mut RecordCtx<'_, '_>) -> Op
 }
 
 /// Reports the `tools` of a format that does not read tool calls (all but chat), unless it
-/// is null or empty.
-pub(super) fn unread_tools(tools: &Slot<JsonList>, ctx: &mut RecordCtx<'_, '_>) {
-    if matches!(tools, Slot::Wrong(_)) || matches!(tools, Slot::Value(JsonList(items)) if !items.is_empty()) {
+/// is null or empty (or the text of an empty array).
+pub(super) fn unread_tools(tools: &Slot<RawTools>, ctx: &mut RecordCtx<'_, '_>) {
+    if matches!(tools, Slot::Wrong(_)) || matches!(tools, Slot::Value(tools) if !tools.is_empty()) {
         ctx.report(RuleCode::ToolUseUnsupported, FieldPath::Field("tools"), || {
             format!("the record defines `tools`: {TOOL_CALLS_READ_IN}")
         });

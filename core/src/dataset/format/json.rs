@@ -406,7 +406,7 @@ macro_rules! object_shape {
 /// ([`OpenAi`] keys), ShareGPT `conversations` ([`ShareGpt`] keys).
 pub(crate) type RawMessages<'a, D = OpenAi> = Slot<Vec<Slot<RawMessage<'a, D>>>>;
 
-pub(crate) use super::raw_message::{Dialect, ExtraKeys, JsonList, OpenAi, RawContent, RawMessage, ShareGpt, Used};
+pub(crate) use super::raw_message::{Dialect, ExtraKeys, OpenAi, RawContent, RawMessage, RawTools, ShareGpt, Used};
 
 /// A prompt or a completion: one message's text, or (TRL's conversational prompt/completion)
 /// an array of messages.
@@ -477,7 +477,7 @@ pub(crate) struct RawRecord<'a> {
     /// Chat: 0 to exclude the conversation from training, 1 to include it.
     pub weight: Slot<Number>,
     /// Chat with tools: the tool definitions.
-    pub tools: Slot<JsonList>,
+    pub tools: Slot<RawTools>,
     /// OpenAI's legacy function definitions (not supported).
     pub functions: Used,
     /// Chat: `train` or `validation`.

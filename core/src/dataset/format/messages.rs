@@ -14,13 +14,19 @@ use crate::dataset::findings::FieldPath;
 
 /// Where tool calls are read, for the findings of the formats that do not read them.
 pub(super) const TOOL_CALLS_READ_IN: &str =
-    "tool calls are read only in chat records and prompt/completion records of messages";
+    "tool calls are read only in chat records, prompt/completion records of messages and ShareGPT records";
+
+/// The ShareGPT turn that calls tools (its value the JSON of the calls).
+const FUNCTION_CALL_TURN: &str = "function_call";
 
 /// Whether a format reads tool calls: `tool` messages, `tool_calls` and `tool_call_id`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum ToolCalling {
     /// Read (chat).
     Read,
+    /// Read as ShareGPT turns: `function_call` turns and the `observation` (or `tool`) turns
+    /// that answer them ([`tool_use::TurnCalls`]).
+    Turns,
     /// Reported as not supported (every other format).
     Unsupported,
 }
@@ -34,9 +40,12 @@ pub(super) fn push_messages<'a, D: Dialect>(
     ctx: &mut RecordCtx<'_, '_>,
     out: &mut Vec<ViewMessage<'a>>,
 ) {
+    let mut turn_calls = tool_use::TurnCalls::default();
     for (index, item) in items.into_iter().enumerate() {
         let Some(mut message) = ctx.required(item, FieldPath::Item(field, index)) else { continue };
         let (tool_key, role_key, content_key) = (message.tool_key(), message.role_key(), message.content_key());
+        let calls_turn = tool_calling == ToolCalling::Turns
+            && matches!(&message.role, Slot::Value(json::Text(name)) if name == FUNCTION_CALL_TURN);
         let role = match (std::mem::take(&mut message.role), message.first_other_key()) {
             // `{"role": ...}` in ShareGPT, `{"from": ...}` in chat: name what the message has.
             (Slot::Missing, Some(other)) => {
@@ -51,20 +60,37 @@ pub(super) fn push_messages<'a, D: Dialect>(
         if let (Some(extra), Some(_)) = (&message.extra, role) {
             extra_keys(extra, field, index, (role_key, content_key), tool_calling, ctx);
         }
-        let tools = match (tool_calling, role) {
-            (ToolCalling::Read, Some(role)) => {
-                tool_use::message_tools(message.extra.as_deref_mut(), role, field, index, ctx)
+        let content_path = FieldPath::ItemField(field, index, content_key);
+        let (tools, content) = match (tool_calling, role) {
+            (ToolCalling::Turns, Some(Role::Assistant)) if calls_turn => {
+                let text = message_content(message.content, content_path, ctx);
+                let calls = text.and_then(|text| turn_calls.calls(&text, content_path, ctx));
+                // The calls are the turn: the message has no text of its own.
+                let content = calls.is_some().then_some(Cow::Borrowed(""));
+                (calls, content)
             }
-            _ => None,
-        };
-        let calls = tools.as_ref().is_some_and(|tools| tools.calls.is_some());
-        let content = match message.content {
-            // An assistant message that calls tools may have no text.
-            Slot::Missing | Slot::Null if calls => Some(Cow::Borrowed("")),
-            // A tool call's missing content is part of the tool call, reported above (a tool
-            // result needs its content).
-            Slot::Missing | Slot::Null if tool_key.is_some() && role != Some(Role::Tool) => None,
-            content => message_content(content, FieldPath::ItemField(field, index, content_key), ctx),
+            (ToolCalling::Turns, Some(Role::Tool)) => {
+                let answered = turn_calls.answer(FieldPath::Item(field, index), ctx);
+                (answered, message_content(message.content, content_path, ctx))
+            }
+            _ => {
+                let tools = match (tool_calling, role) {
+                    (ToolCalling::Read, Some(role)) => {
+                        tool_use::message_tools(message.extra.as_deref_mut(), role, field, index, ctx)
+                    }
+                    _ => None,
+                };
+                let calls = tools.as_ref().is_some_and(|tools| tools.calls.is_some());
+                let content = match message.content {
+                    // An assistant message that calls tools may have no text.
+                    Slot::Missing | Slot::Null if calls => Some(Cow::Borrowed("")),
+                    // A tool call's missing content is part of the tool call, reported above (a
+                    // tool result needs its content).
+                    Slot::Missing | Slot::Null if tool_key.is_some() && role != Some(Role::Tool) => None,
+                    content => message_content(content, content_path, ctx),
+                };
+                (tools, content)
+            }
         };
         let weight = match (message.weight, role) {
             (Slot::Missing, _) | (_, None) => None,
@@ -97,6 +123,14 @@ fn extra_keys(
                 format!("the message has `{key}`: {TOOL_CALLS_READ_IN}")
             });
         }
+        (Some(key), ToolCalling::Turns) => {
+            ctx.report(RuleCode::ToolUseUnsupported, FieldPath::ItemField(field, index, key), || {
+                format!(
+                    "the turn has `{key}`: ShareGPT calls tools with a `function_call` turn and gives the result in \
+                     an `observation` turn"
+                )
+            });
+        }
         _ => {}
     }
     if let Some((key, count)) = &extra.unknown_key {
@@ -119,8 +153,10 @@ fn message_role<D: Dialect>(
     ctx: &mut RecordCtx<'_, '_>,
 ) -> Option<Role> {
     let json::Text(name) = ctx.required(slot, path)?;
-    if tool_calling == ToolCalling::Read && name == Role::Tool.as_str() {
-        return Some(Role::Tool);
+    match (tool_calling, name.as_ref()) {
+        (ToolCalling::Read, "tool") | (ToolCalling::Turns, "observation" | "tool") => return Some(Role::Tool),
+        (ToolCalling::Turns, FUNCTION_CALL_TURN) => return Some(Role::Assistant),
+        _ => {}
     }
     let role = D::role(&name);
     if role.is_none() {
@@ -129,12 +165,20 @@ fn message_role<D: Dialect>(
                 ToolCalling::Read => format!(
                     "a `{name}` message, OpenAI's legacy function calling: write it as a `tool` message with `tool_call_id`"
                 ),
+                ToolCalling::Turns => format!(
+                    "a `{name}` turn: ShareGPT calls tools with `function_call` turns and gives their results in \
+                     `observation` turns"
+                ),
                 ToolCalling::Unsupported => {
                     format!("a `{name}` message (a tool's result): {TOOL_CALLS_READ_IN}")
                 }
             });
         } else {
-            let tool = if tool_calling == ToolCalling::Read { ", tool" } else { "" };
+            let tool = match tool_calling {
+                ToolCalling::Read => ", tool",
+                ToolCalling::Turns => ", function_call, observation",
+                ToolCalling::Unsupported => "",
+            };
             ctx.report(RuleCode::UnknownRole, path, || format!("role `{name}` is not one of {}{tool}", D::ROLES));
         }
     }

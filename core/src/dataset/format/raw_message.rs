@@ -122,6 +122,50 @@ impl Expected for JsonList {
     }
 }
 
+/// A record's `tools`: an array of definitions, or the JSON text of one, as tables and
+/// LLaMA-Factory's ShareGPT store them (`"tools": "[{\"name\": ...}]"`).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum RawTools {
+    /// The definitions.
+    List(Vec<serde_json::Value>),
+    /// Their JSON text; blank when there are none.
+    Text(String),
+}
+
+impl Expected for RawTools {
+    const EXPECTED: &'static str = "an array, or its JSON text";
+
+    fn accepts(kind: JsonKind) -> bool {
+        matches!(kind, JsonKind::Array | JsonKind::String)
+    }
+}
+
+impl RawTools {
+    /// The definitions, text parsed (blank text is none); or why text is not an array.
+    pub fn items(self) -> Result<Vec<serde_json::Value>, String> {
+        match self {
+            RawTools::List(items) => Ok(items),
+            RawTools::Text(text) if text.trim().is_empty() => Ok(Vec::new()),
+            RawTools::Text(text) => match serde_json::from_str(&text) {
+                Ok(serde_json::Value::Array(items)) => Ok(items),
+                Ok(_) => Err("holds JSON that is not an array".to_owned()),
+                Err(e) => Err(format!("is not JSON: {e}")),
+            },
+        }
+    }
+
+    /// Whether it defines no tool (`[]`, `"[]"`, `""`).
+    pub fn is_empty(&self) -> bool {
+        match self {
+            RawTools::List(items) => items.is_empty(),
+            RawTools::Text(text) => {
+                text.trim().is_empty() || serde_json::from_str::<Vec<IgnoredAny>>(text).is_ok_and(|v| v.is_empty())
+            }
+        }
+    }
+}
+
 impl<D: Dialect> RawMessage<'_, D> {
     /// The key of the speaker, as the message names it (an absent one named as the text's).
     pub fn role_key(&self) -> &'static str {

@@ -3,12 +3,12 @@
 //! canonical [`Tool`] and [`ToolCall`], and the rules between them (every call names a
 //! defined tool, has its own id, and is answered before the conversation goes on).
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 
 use serde_json::Value;
 
 use super::json::{Slot, Text};
-use super::raw_message::{ExtraKeys, JsonList};
+use super::raw_message::{ExtraKeys, JsonList, RawTools};
 use super::{MessageTools, RecordCtx, Training, View, ViewMessage};
 use crate::dataset::codes::RuleCode;
 use crate::dataset::conversation::{
@@ -16,10 +16,21 @@ use crate::dataset::conversation::{
 };
 use crate::dataset::findings::FieldPath;
 
-/// The record's `tools`, when it has any (`[]` is none); malformed entries are reported and
-/// left out.
-pub(super) fn definitions(slot: Slot<JsonList>, ctx: &mut RecordCtx<'_, '_>) -> Option<Vec<Tool>> {
-    let JsonList(items) = ctx.optional(slot, FieldPath::Field("tools")).filter(|JsonList(items)| !items.is_empty())?;
+/// The record's `tools`, when it has any (`[]`, `"[]"` and `""` are none); malformed
+/// entries are reported and left out.
+pub(super) fn definitions(slot: Slot<RawTools>, ctx: &mut RecordCtx<'_, '_>) -> Option<Vec<Tool>> {
+    let items = match ctx.optional(slot, FieldPath::Field("tools"))?.items() {
+        Ok(items) => items,
+        Err(why) => {
+            ctx.report(RuleCode::InvalidToolDefinition, FieldPath::Field("tools"), || {
+                format!("`tools` is a string that {why}; expected the JSON text of an array of tool definitions")
+            });
+            return None;
+        }
+    };
+    if items.is_empty() {
+        return None;
+    }
     let mut tools: Vec<Tool> = Vec::with_capacity(items.len());
     for (index, item) in items.iter().enumerate() {
         match definition(item) {
@@ -43,6 +54,9 @@ fn definition(item: &Value) -> Result<Tool, String> {
     check_type(entry.get("type"))?;
     let function = match entry.get("function") {
         Some(Value::Object(function)) => function,
+        // The function alone (`{"name", "description", "parameters"}`), as LLaMA-Factory,
+        // Glaive and xLAM datasets write it.
+        None if entry.contains_key("name") => entry,
         None => return Err("has no `function`".to_owned()),
         Some(other) => return Err(format!("has `function` {}; expected an object", kind(other))),
     };
@@ -168,34 +182,18 @@ fn tool_call(
         malformed(ctx, "has no `function` object (`{\"name\", \"arguments\"}`)".to_owned());
         return None;
     };
-    let name = match function.get("name") {
-        Some(Value::String(name)) if !name.is_empty() => name.clone(),
-        _ => {
+    match called_function(function) {
+        Ok(function) => Some(ToolCall { id, kind: ToolKind::Function, function }),
+        Err(CallFault::NoName) => {
             malformed(ctx, "has no `function.name` string".to_owned());
-            return None;
+            None
         }
-    };
-    let arguments_at = format!("{at}.function.arguments");
-    let arguments = match function.get("arguments") {
-        Some(Value::String(text)) => JsonObject::parse(text),
-        Some(value) => JsonObject::from_value(value),
-        None => None,
-    };
-    let Some(arguments) = arguments else {
-        ctx.report(RuleCode::ToolArgumentsNotObject, FieldPath::ItemField(field, index, &arguments_at), || {
-            match function.get("arguments") {
-                None => {
-                    format!("the call of `{name}` has no `arguments`; expected a JSON object (`\"{{}}\"` for none)")
-                }
-                Some(Value::String(text)) => {
-                    format!("the arguments of `{name}` are the string {}, which is not a JSON object", short(text))
-                }
-                Some(other) => format!("the arguments of `{name}` are {}; expected a JSON object", kind(other)),
-            }
-        });
-        return None;
-    };
-    Some(ToolCall { id, kind: ToolKind::Function, function: FunctionCall { name, arguments } })
+        Err(CallFault::Arguments(why)) => {
+            let arguments_at = format!("{at}.function.arguments");
+            ctx.report(RuleCode::ToolArgumentsNotObject, FieldPath::ItemField(field, index, &arguments_at), || why);
+            None
+        }
+    }
 }
 
 /// `text` quoted, cut to a readable length.
@@ -204,6 +202,124 @@ fn short(text: &str) -> String {
     match text.char_indices().nth(KEPT) {
         Some((at, _)) => format!("{:?}...", &text[..at]),
         None => format!("{text:?}"),
+    }
+}
+
+/// What is wrong with the function of a call.
+enum CallFault {
+    /// It names no function.
+    NoName,
+    /// Its arguments are not a JSON object (why).
+    Arguments(String),
+}
+
+/// The function a call names and its arguments (`{"name", "arguments"}`, the arguments a
+/// JSON object or a string holding one), or what is wrong with them.
+fn called_function(function: &serde_json::Map<String, Value>) -> Result<FunctionCall, CallFault> {
+    let name = match function.get("name") {
+        Some(Value::String(name)) if !name.is_empty() => name.clone(),
+        _ => return Err(CallFault::NoName),
+    };
+    let given = function.get("arguments");
+    let arguments = match given {
+        Some(Value::String(text)) => JsonObject::parse(text),
+        Some(value) => JsonObject::from_value(value),
+        None => None,
+    };
+    let Some(arguments) = arguments else {
+        return Err(CallFault::Arguments(match given {
+            None => format!("the call of `{name}` has no `arguments`; expected a JSON object (`\"{{}}\"` for none)"),
+            Some(Value::String(text)) => {
+                format!("the arguments of `{name}` are the string {}, which is not a JSON object", short(text))
+            }
+            Some(other) => format!("the arguments of `{name}` are {}; expected a JSON object", kind(other)),
+        }));
+    };
+    Ok(FunctionCall { name, arguments })
+}
+
+/// A function's calls as ShareGPT turns write them (LLaMA-Factory's form): a `function_call`
+/// turn's value is the JSON text of a call (`{"name", "arguments"}`) or of an array of calls,
+/// and the `observation` (or `tool`) turn after it is the result. The calls are given ids
+/// here: `call00001`, `call00002`... (nine letters and digits, which every chat template
+/// takes, Mistral's included), counted across the conversation.
+#[derive(Debug, Default)]
+pub(super) struct TurnCalls {
+    /// Calls given an id so far.
+    made: usize,
+    /// The calls of the last `function_call` turn not answered yet, in order.
+    pending: VecDeque<String>,
+    /// Whether the last `function_call` turn was malformed (reported): its results are
+    /// not reported again.
+    malformed: bool,
+}
+
+impl TurnCalls {
+    /// The calls of a `function_call` turn whose value is `text` (at `path`); `None` when
+    /// the text is not a call or an array of calls (reported).
+    pub fn calls(&mut self, text: &str, path: FieldPath<'_>, ctx: &mut RecordCtx<'_, '_>) -> Option<Box<MessageTools>> {
+        let calls = match serde_json::from_str::<Value>(text) {
+            Ok(Value::Array(items)) if !items.is_empty() => items,
+            Ok(call @ Value::Object(_)) => vec![call],
+            _ => {
+                self.malformed();
+                ctx.report(RuleCode::InvalidToolCall, path, || {
+                    format!(
+                        "`{path}` is {}: a `function_call` turn holds the JSON text of a call, \
+                         `{{\"name\": \"...\", \"arguments\": {{...}}}}`, or of an array of them",
+                        short(text)
+                    )
+                });
+                return None;
+            }
+        };
+        let mut made = Vec::with_capacity(calls.len());
+        for call in &calls {
+            let function = call.as_object().ok_or(CallFault::NoName).and_then(called_function);
+            match function {
+                Ok(function) => {
+                    self.made += 1;
+                    made.push(ToolCall { id: format!("call{:05}", self.made), kind: ToolKind::Function, function });
+                }
+                Err(CallFault::NoName) => {
+                    self.malformed();
+                    ctx.report(RuleCode::InvalidToolCall, path, || {
+                        format!("`{path}` has a call with no `name` string: {}", short(&call.to_string()))
+                    });
+                    return None;
+                }
+                Err(CallFault::Arguments(why)) => {
+                    self.malformed();
+                    ctx.report(RuleCode::ToolArgumentsNotObject, path, || why);
+                    return None;
+                }
+            }
+        }
+        self.pending = made.iter().map(|call| call.id.clone()).collect();
+        self.malformed = false;
+        Some(Box::new(MessageTools { calls: Some(made), call_id: None }))
+    }
+
+    /// Notes a malformed `function_call` turn: the turns after it answer nothing.
+    fn malformed(&mut self) {
+        self.pending.clear();
+        self.malformed = true;
+    }
+
+    /// The call an `observation` turn (at `path`) answers: the first unanswered call of the
+    /// `function_call` turn before it; `None` when there is none (reported, unless that
+    /// turn was malformed).
+    pub fn answer(&mut self, path: FieldPath<'_>, ctx: &mut RecordCtx<'_, '_>) -> Option<Box<MessageTools>> {
+        let Some(id) = self.pending.pop_front() else {
+            if self.malformed {
+                return None;
+            }
+            ctx.report(RuleCode::UnknownToolCallId, path, || {
+                "the tool result answers no call: no `function_call` turn comes before it".to_owned()
+            });
+            return None;
+        };
+        Some(Box::new(MessageTools { calls: None, call_id: Some(id) }))
     }
 }
 

@@ -25,7 +25,7 @@ fn sample(report: &ValidationReport, index: usize) -> Vec<(Role, &str)> {
 }
 
 /// Converts `input` and reads back both files, each line's messages as `Message`s (a
-/// plain-text line's document as one [`Role::Text`] message).
+/// plain-text line's document as one [`Role::Text`] message; a line's `tools` are left out).
 pub(super) fn converted(input: impl AsRef<[u8]>) -> (Vec<Vec<Message>>, Vec<Vec<Message>>) {
     let dir = tempfile::tempdir().unwrap();
     convert(input.as_ref(), dir.path(), &ConvertOptions::default()).unwrap();
@@ -34,16 +34,29 @@ pub(super) fn converted(input: impl AsRef<[u8]>) -> (Vec<Vec<Message>>, Vec<Vec<
 
 /// The messages of each line of both files a conversion wrote to `dir`.
 pub(super) fn converted_in(dir: &std::path::Path) -> (Vec<Vec<Message>>, Vec<Vec<Message>>) {
-    let read = |name: &str| -> Vec<Vec<Message>> {
+    let messages = |lines: Vec<Value>| -> Vec<Vec<Message>> {
+        lines
+            .into_iter()
+            .map(|line| match line["text"].as_str() {
+                Some(text) => vec![Message::new(Role::Text, text)],
+                None => serde_json::from_value(line["messages"].clone()).unwrap(),
+            })
+            .collect()
+    };
+    let (train, validation) = canonical_lines(dir);
+    (messages(train), messages(validation))
+}
+
+/// Each line of both files a conversion wrote to `dir`: `{"messages", "tools"?}` or `{"text"}`.
+fn canonical_lines(dir: &std::path::Path) -> (Vec<Value>, Vec<Value>) {
+    let read = |name: &str| -> Vec<Value> {
         let text = std::fs::read_to_string(dir.join(name)).unwrap();
         text.lines()
             .map(|line| {
                 let value: Value = serde_json::from_str(line).unwrap();
-                assert_eq!(value.as_object().unwrap().len(), 1, "only `messages` or `text`: {line}");
-                match value["text"].as_str() {
-                    Some(text) => vec![Message::new(Role::Text, text)],
-                    None => serde_json::from_value(value["messages"].clone()).unwrap(),
-                }
+                let keys: Vec<&str> = value.as_object().unwrap().keys().map(String::as_str).collect();
+                assert!(matches!(keys[..], ["messages"] | ["text"] | ["messages", "tools"]), "{line}");
+                value
             })
             .collect()
     };
@@ -68,10 +81,15 @@ fn round_trips(input: &str) {
     assert!(original.valid, "{:?}", original.findings);
     let (train, validation) = converted(&good);
     assert_eq!(converted(input), (train.clone(), validation.clone()), "bad records are left out");
-    let as_chat: Vec<Value> = train
-        .iter()
-        .map(|messages| json!({"messages": messages}))
-        .chain(validation.iter().map(|messages| json!({"messages": messages, "split": "validation"})))
+    let dir = tempfile::tempdir().unwrap();
+    convert(good.as_bytes(), dir.path(), &ConvertOptions::default()).unwrap();
+    let (train_lines, validation_lines) = canonical_lines(dir.path());
+    let as_chat: Vec<Value> = train_lines
+        .into_iter()
+        .chain(validation_lines.into_iter().map(|mut line| {
+            line["split"] = json!("validation");
+            line
+        }))
         .collect();
     let chat_text = jsonl(&as_chat);
     let chat = validate(chat_text.as_bytes(), &options(), &counter).unwrap();
@@ -224,14 +242,20 @@ fn sharegpt_turns_become_messages() {
             (4, "", "no_assistant_message"),
             (5, "conversations[0].value", "missing_field"),
             (6, "conversations", "empty_conversation"),
-            (7, "conversations[1].from", "tool_use_unsupported"),
-            (7, "conversations[2].from", "tool_use_unsupported"),
             (8, "conversations[0].value", "content_parts_unsupported"),
             (9, "conversations[0].markdown", "unknown_message_key"),
             (10, "", "format_mismatch"),
             (12, "conversations[0].name", "unknown_message_key"),
             (12, "conversations[1].content", "missing_field"),
             (12, "", "no_assistant_message"),
+            (13, "conversations[1].value", "tool_arguments_not_object"),
+            (14, "conversations[1]", "unknown_tool_call_id"),
+            (15, "tools", "invalid_tool_definition"),
+            (16, "conversations[1]", "unknown_tool"),
+            (16, "conversations[2]", "unanswered_tool_call"),
+            (16, "conversations[2]", "consecutive_same_role"),
+            (17, "conversations[1].from", "tool_use_unsupported"),
+            (19, "conversations[1].value", "invalid_tool_call"),
         ]
     );
     assert_eq!(sample(&report, 0), [(Role::User, "Hi"), (Role::Assistant, "Hello! How can I help?")]);
@@ -247,7 +271,7 @@ fn sharegpt_turns_become_messages() {
     );
     assert_eq!(sample(&report, 2)[0], (Role::System, "You are a poet."), "the record's `system` comes first");
     let role = &of_code(&report, "unknown_role")[0].message;
-    assert_eq!(role, "role `bot` is not one of human, gpt, system (or user, assistant)");
+    assert_eq!(role, "role `bot` is not one of human, gpt, system (or user, assistant), function_call, observation");
     let unread = &of_code(&report, "unknown_message_key")[0].message;
     assert!(unread.contains("only `from`, `value` and `weight`"), "{unread}");
     // Turns written with chat's keys are read, and findings name those keys.

@@ -242,34 +242,24 @@ fn a_template_that_cannot_render_tools_is_a_finding_naming_the_model() {
     assert!(report.valid, "{:?}", report.findings);
 }
 
-#[test]
-fn a_prompt_completion_record_of_messages_with_tools_is_the_chat_of_its_messages() {
+/// Asserts that `record`, of `format`, is valid and reads as the chat record `chat`: the same
+/// training pairs (`pairs`), the same exact tokens under a tool-aware template, and the same
+/// canonical line from `convert`.
+fn reads_as_chat(record: &Value, format: crate::model::DatasetFormat, chat: &Value, pairs: u64) {
     let options = ValidateOptions { min_examples: 0, ..options() };
-    let call = json!({"role": "assistant", "content": null, "tool_calls": [
-        {"id": "c1", "type": "function", "function": {"name": "get_weather", "arguments": "{\"city\": \"Paris\"}"}}
-    ]});
-    let result = json!({"role": "tool", "tool_call_id": "c1", "content": "18 C"});
-    let tools = json!([{"type": "function", "function": {"name": "get_weather",
-        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}]);
-    let (system, question) =
-        (json!({"role": "system", "content": "Be brief."}), json!({"role": "user", "content": "Weather in Paris?"}));
-    let answer = json!({"role": "assistant", "content": "It is 18 C."});
-    let record = json!({"prompt": [system, question], "completion": [call, result, answer], "tools": tools});
-    let chat = json!({"messages": [system, question, call, result, answer], "tools": tools});
-
     let line = |record: &Value| jsonl(std::slice::from_ref(record));
     let (from_record, from_chat) = (
-        validate(line(&record).as_bytes(), &options, qwen()).unwrap(),
-        validate(line(&chat).as_bytes(), &options, qwen()).unwrap(),
+        validate(line(record).as_bytes(), &options, qwen()).unwrap(),
+        validate(line(chat).as_bytes(), &options, qwen()).unwrap(),
     );
     assert!(from_record.valid && from_chat.valid, "{:?} {:?}", from_record.findings, from_chat.findings);
-    assert_eq!(from_record.format, Some(crate::model::DatasetFormat::PromptCompletion));
+    assert_eq!(from_record.format, Some(format));
     let (r, c) = (&from_record.stats, &from_chat.stats);
     assert_eq!(
         (r.training_pairs, r.total_tokens, r.trainable_tokens),
         (c.training_pairs, c.total_tokens, c.trainable_tokens)
     );
-    assert_eq!(r.training_pairs, 2, "the call and the answer");
+    assert_eq!(r.training_pairs, pairs);
     assert!(r.trainable_tokens > Some(0));
 
     let converted = |record: &Value| {
@@ -277,5 +267,66 @@ fn a_prompt_completion_record_of_messages_with_tools_is_the_chat_of_its_messages
         convert(line(record).as_bytes(), dir.path(), &ConvertOptions::default()).unwrap();
         std::fs::read_to_string(dir.path().join(TRAIN_FILE)).unwrap()
     };
-    assert_eq!(converted(&record), converted(&chat), "the same canonical line");
+    assert_eq!(converted(record), converted(chat), "the same canonical line");
+}
+
+/// The weather tool, as chat defines it.
+fn weather_tool() -> Value {
+    json!([{"type": "function", "function": {"name": "get_weather",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}])
+}
+
+#[test]
+fn a_prompt_completion_record_of_messages_with_tools_is_the_chat_of_its_messages() {
+    let call = json!({"role": "assistant", "content": null, "tool_calls": [
+        {"id": "c1", "type": "function", "function": {"name": "get_weather", "arguments": "{\"city\": \"Paris\"}"}}
+    ]});
+    let result = json!({"role": "tool", "tool_call_id": "c1", "content": "18 C"});
+    let (system, question) =
+        (json!({"role": "system", "content": "Be brief."}), json!({"role": "user", "content": "Weather in Paris?"}));
+    let answer = json!({"role": "assistant", "content": "It is 18 C."});
+    let record = json!({"prompt": [system, question], "completion": [call, result, answer], "tools": weather_tool()});
+    let chat = json!({"messages": [system, question, call, result, answer], "tools": weather_tool()});
+    // The call and the answer.
+    reads_as_chat(&record, crate::model::DatasetFormat::PromptCompletion, &chat, 2);
+}
+
+#[test]
+fn sharegpt_tool_turns_are_the_chat_of_their_calls() {
+    // LLaMA-Factory's form: the calls as JSON text in a `function_call` turn, the result in an
+    // `observation` turn, and `tools` as the JSON text of bare function definitions.
+    let bare = weather_tool()[0]["function"].clone();
+    let record = json!({
+        "system": "Be brief.",
+        "conversations": [
+            {"from": "human", "value": "Weather in Paris?"},
+            {"from": "function_call", "value": "{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}"},
+            {"from": "observation", "value": "18 C"},
+            {"from": "gpt", "value": "It is 18 C."},
+            {"from": "human", "value": "And Rome and Oslo?"},
+            {"from": "function_call", "value": "[{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Rome\"}}, \
+                {\"name\": \"get_weather\", \"arguments\": \"{\\\"city\\\": \\\"Oslo\\\"}\"}]"},
+            {"from": "tool", "value": "20 C"},
+            {"from": "tool", "value": "9 C"},
+            {"from": "gpt", "value": "20 C and 9 C."}
+        ],
+        "tools": json!([bare]).to_string()
+    });
+    let call = |id: &str, city: &str| {
+        json!({"id": id, "type": "function", "function": {"name": "get_weather", "arguments": {"city": city}}})
+    };
+    let chat = json!({"messages": [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "Weather in Paris?"},
+        {"role": "assistant", "content": "", "tool_calls": [call("call00001", "Paris")]},
+        {"role": "tool", "tool_call_id": "call00001", "content": "18 C"},
+        {"role": "assistant", "content": "It is 18 C."},
+        {"role": "user", "content": "And Rome and Oslo?"},
+        {"role": "assistant", "content": "", "tool_calls": [call("call00002", "Rome"), call("call00003", "Oslo")]},
+        {"role": "tool", "tool_call_id": "call00002", "content": "20 C"},
+        {"role": "tool", "tool_call_id": "call00003", "content": "9 C"},
+        {"role": "assistant", "content": "20 C and 9 C."}
+    ], "tools": weather_tool()});
+    // Two calls and two answers.
+    reads_as_chat(&record, crate::model::DatasetFormat::Sharegpt, &chat, 4);
 }

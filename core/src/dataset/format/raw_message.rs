@@ -124,8 +124,7 @@ impl Expected for JsonList {
 
 /// A record's `tools`: an array of definitions, or the JSON text of one, as tables and
 /// LLaMA-Factory's ShareGPT store them (`"tools": "[{\"name\": ...}]"`).
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug)]
 pub(crate) enum RawTools {
     /// The definitions.
     List(Vec<serde_json::Value>),
@@ -138,6 +137,32 @@ impl Expected for RawTools {
 
     fn accepts(kind: JsonKind) -> bool {
         matches!(kind, JsonKind::Array | JsonKind::String)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawTools {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        /// Reads the array or the string, without buffering the value first as an untagged
+        /// enum would (a chat file with tools has them on every line).
+        struct ToolsVisitor;
+
+        impl<'de> Visitor<'de> for ToolsVisitor {
+            type Value = RawTools;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(RawTools::EXPECTED)
+            }
+
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<RawTools, E> {
+                Ok(RawTools::Text(text.to_owned()))
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, items: A) -> Result<RawTools, A::Error> {
+                Vec::deserialize(de::value::SeqAccessDeserializer::new(items)).map(RawTools::List)
+            }
+        }
+
+        deserializer.deserialize_any(ToolsVisitor)
     }
 }
 

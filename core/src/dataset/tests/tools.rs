@@ -312,9 +312,7 @@ fn sharegpt_tool_turns_are_the_chat_of_their_calls() {
         ],
         "tools": json!([bare]).to_string()
     });
-    let call = |id: &str, city: &str| {
-        json!({"id": id, "type": "function", "function": {"name": "get_weather", "arguments": {"city": city}}})
-    };
+    let call = |id: &str, city: &str| json!({"id": id, "type": "function", "function": {"name": "get_weather", "arguments": {"city": city}}});
     let chat = json!({"messages": [
         {"role": "system", "content": "Be brief."},
         {"role": "user", "content": "Weather in Paris?"},

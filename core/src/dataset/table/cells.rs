@@ -2,7 +2,8 @@
 //!
 //! - Structured columns (`messages`, `conversations`, `turns`, `conversation_history`,
 //!   `tools`, the v4 metadata objects): a CSV cell holds the JSON text of the value; so may
-//!   a Parquet string column. Text that is not JSON rejects the row.
+//!   a Parquet string column. Blank text is `null` (datasets write `""` for no `tools`);
+//!   other text that is not JSON rejects the row.
 //! - Numeric columns (`weight`, `turn_number`): a number when the cell is one.
 //! - Any other column: the cell's text, as a string.
 //!
@@ -97,8 +98,12 @@ pub(crate) fn write_csv_cell(kind: CellKind, column: &str, cell: &str, out: &mut
 }
 
 /// Appends the JSON value whose text `text` is (a cell of the structured column `column`)
-/// on one line.
+/// on one line: `null` when the text is blank.
 pub(crate) fn write_json_text(column: &str, text: &str, out: &mut Vec<u8>) -> Result<(), NotJson> {
+    if text.trim().is_empty() {
+        out.extend_from_slice(b"null");
+        return Ok(());
+    }
     serde_json::from_str::<IgnoredAny>(text)
         .map_err(|e| NotJson { column: column.to_owned(), reason: e.to_string() })?;
     // Line breaks in valid JSON are whitespace between tokens (never inside a string):

@@ -154,8 +154,11 @@ impl<'de> Deserializer<'de> for CellValue<'_, 'de> {
 }
 
 /// The value whose JSON text `text` is (a cell of the structured column `column`), its
-/// strings borrowed from the text.
+/// strings borrowed from the text; `null` when the text is blank.
 fn json_text<'de, V: Visitor<'de>>(text: &'de str, column: &str, visitor: V) -> Result<V::Value, RowError> {
+    if text.trim().is_empty() {
+        return visitor.visit_unit();
+    }
     let mut json = serde_json::Deserializer::from_str(text);
     let value = json.deserialize_any(visitor).and_then(|value| json.end().map(|()| value));
     value.map_err(|error| {

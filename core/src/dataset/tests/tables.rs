@@ -13,7 +13,7 @@ use crate::error_code::ErrorCode;
 use crate::model::DatasetFormat;
 
 /// `(parquet, jsonl of the same records, format)` of every Parquet fixture.
-const PARQUET_FIXTURES: [(&[u8], &str, DatasetFormat); 6] = [
+const PARQUET_FIXTURES: [(&[u8], &str, DatasetFormat); 7] = [
     (include_bytes!("fixtures/tables/chat.parquet"), include_str!("fixtures/tables/chat.jsonl"), DatasetFormat::Chat),
     (
         include_bytes!("fixtures/tables/alpaca.parquet"),
@@ -33,6 +33,11 @@ const PARQUET_FIXTURES: [(&[u8], &str, DatasetFormat); 6] = [
     (
         include_bytes!("fixtures/tables/sharegpt.parquet"),
         include_str!("fixtures/tables/sharegpt.jsonl"),
+        DatasetFormat::Sharegpt,
+    ),
+    (
+        include_bytes!("fixtures/tables/sharegpt_tools.parquet"),
+        include_str!("fixtures/tables/sharegpt_tools.jsonl"),
         DatasetFormat::Sharegpt,
     ),
     (include_bytes!("fixtures/tables/text.parquet"), include_str!("fixtures/tables/text.jsonl"), DatasetFormat::Text),
@@ -138,6 +143,15 @@ const PROMPT_COMPLETION_CSV: &str = "\u{feff}prompt,completion\r\n\
     Unanswered,\r\n\
     \r\n\
     Last,\"no newline\"";
+
+#[test]
+fn a_tools_column_of_json_text_is_read_and_blank_text_is_no_tools() {
+    // LLaMA-Factory's layout: `tools` the JSON text of bare definitions, "" or "[]" for none.
+    let report = check(include_bytes!("fixtures/tables/sharegpt_tools.parquet"));
+    assert_eq!(located(&report), [(Some(4), Some("conversations[1].value"), "invalid_tool_call")]);
+    assert_eq!(report.stats.records, 4);
+    assert!(report.stats.training_pairs >= 4, "a call, its answer and two replies");
+}
 
 #[test]
 fn csv_rows_are_records_on_the_line_they_start_on() {

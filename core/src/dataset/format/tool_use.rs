@@ -315,7 +315,9 @@ impl TurnCalls {
                 return None;
             }
             ctx.report(RuleCode::UnknownToolCallId, path, || {
-                "the tool result answers no call: no `function_call` turn comes before it".to_owned()
+                "the tool result answers no call: no `function_call` turn comes before it (a call written in a \
+                 `gpt` turn's text is not read as one: write it as a `function_call` turn)"
+                    .to_owned()
             });
             return None;
         };

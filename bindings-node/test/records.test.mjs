@@ -88,6 +88,36 @@ test('earlier turns are read: the prompt of messages as context, the history tra
   assert.deepEqual([alpaca.format, alpaca.valid, alpaca.stats.trainingPairs], ['alpaca', true, 2])
 })
 
+const WEATHER = { name: 'weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } }
+// LLaMA-Factory's ShareGPT with tool calls: `tools` is JSON text, "" when there are none.
+const TOOL_TURNS = [
+  {
+    conversations: [
+      { from: 'human', value: 'Weather in Oslo?' },
+      { from: 'function_call', value: JSON.stringify({ name: 'weather', arguments: { city: 'Oslo' } }) },
+      { from: 'observation', value: '9 C' },
+      { from: 'gpt', value: '9 degrees.' },
+    ],
+    tools: JSON.stringify([WEATHER]),
+  },
+  { conversations: [{ from: 'human', value: 'Hi' }, { from: 'gpt', value: 'Hello' }], tools: '' },
+]
+
+test('tool calls are read from ShareGPT turns: function_call and observation', async () => {
+  const report = await validate(TOOL_TURNS, { minExamples: 1 })
+  assert.deepEqual([report.format, report.valid, report.stats.trainingPairs], ['sharegpt', true, 3])
+  const dir = scratch()
+  await convert(TOOL_TURNS, dir, { validationFraction: 0 })
+  const lines = readFileSync(join(dir, 'train.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line))
+  const call = { id: 'call00001', type: 'function', function: { name: 'weather', arguments: { city: 'Oslo' } } }
+  assert.deepEqual(lines[0].messages.slice(1, 3), [
+    { role: 'assistant', content: '', tool_calls: [call] },
+    { role: 'tool', content: '9 C', tool_call_id: 'call00001' },
+  ])
+  assert.deepEqual(lines[0].tools, [{ type: 'function', function: WEATHER }])
+  assert.equal(lines[1].tools, undefined)
+})
+
 test('what is not a dataset is an invalid_arguments error', async () => {
   const cases = [
     [RECORDS[0], /a single record was given/],

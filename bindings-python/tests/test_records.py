@@ -93,6 +93,34 @@ def test_earlier_turns_are_read_from_a_hugging_face_dataset(tmp_path: Path) -> N
     assert (alpaca.format, alpaca.valid, alpaca.stats.training_pairs) == ("alpaca", True, 2)
 
 
+WEATHER = {"name": "weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}
+# LLaMA-Factory's ShareGPT with tool calls, as its Hub datasets hold it: `tools` is JSON text.
+TOOL_TURNS: list[dict[str, Any]] = [
+    {"conversations": [{"from": "human", "value": "Weather in Oslo?"},
+                       {"from": "function_call", "value": json.dumps({"name": "weather", "arguments": {"city": "Oslo"}})},
+                       {"from": "observation", "value": "9 C"},
+                       {"from": "gpt", "value": "9 degrees."}],
+     "tools": json.dumps([WEATHER])},
+    {"conversations": [{"from": "human", "value": "Hi"}, {"from": "gpt", "value": "Hello"}], "tools": ""},
+]
+
+
+def test_tool_calls_are_read_from_a_llama_factory_dataset(tmp_path: Path) -> None:
+    """A function_call turn is the assistant's call, the observation its result; "" is no tools."""
+    dataset = datasets.Dataset.from_list(TOOL_TURNS)
+    report = brightrun.validate(dataset, min_examples=1)
+    assert (report.format, report.valid, report.stats.training_pairs) == ("sharegpt", True, 3)
+    brightrun.convert(dataset, tmp_path, validation_fraction=0.0)
+    lines = [json.loads(line) for line in (tmp_path / "train.jsonl").read_text().splitlines()]
+    call = {"id": "call00001", "type": "function", "function": {"name": "weather", "arguments": {"city": "Oslo"}}}
+    assert lines[0]["messages"][1:3] == [
+        {"role": "assistant", "content": "", "tool_calls": [call]},
+        {"role": "tool", "content": "9 C", "tool_call_id": "call00001"},
+    ]
+    assert lines[0]["tools"] == [{"type": "function", "function": WEATHER}]
+    assert "tools" not in lines[1]
+
+
 def test_async_forms_and_progress() -> None:
     seen: list[tuple[int, int]] = []
 

@@ -36,6 +36,7 @@ cp "$built/brightrun" "$built/gen-dataset" "$built/naive-count" "$bin/"
 "$bin/gen-dataset" "$data" "$chat_mb" "$v4_mb"
 # The other JSONL formats, from the same records: ShareGPT and chat with tools (a call and
 # its result after the first user turn, a tool definition on every record) from chat.jsonl,
+# ShareGPT with tools (LLaMA-Factory's function_call and observation turns) from chat_tools,
 # plain text (each conversation's messages as one document) and prompt/completion of messages
 # (TRL's form: the last message as the completion) too, Alpaca from prompt_completion.jsonl. Written once and kept, like the rest.
 python3 - "$data" <<'PY'
@@ -61,6 +62,16 @@ def with_tools(r, number):
     return {**r, "messages": messages, "tools": TOOLS}
 derive("chat", "sharegpt", lambda r, _: {"conversations": [{"from": FROM[m["role"]], "value": m["content"]} for m in r["messages"]]})
 derive("chat", "chat_tools", with_tools)
+def as_turns(r, _):
+    def turn(m):
+        if m.get("tool_calls"):
+            calls = [{"name": c["function"]["name"], "arguments": json.loads(c["function"]["arguments"])} for c in m["tool_calls"]]
+            return {"from": "function_call", "value": json.dumps(calls[0] if len(calls) == 1 else calls)}
+        if m["role"] == "tool":
+            return {"from": "observation", "value": m["content"]}
+        return {"from": FROM[m["role"]], "value": m["content"]}
+    return {"conversations": [turn(m) for m in r["messages"]], "tools": json.dumps([t["function"] for t in r["tools"]])}
+derive("chat_tools", "sharegpt_tools", as_turns)
 derive("chat", "text", lambda r, _: {"text": "\n\n".join(m["content"] for m in r["messages"])})
 derive("prompt_completion", "alpaca", lambda r, _: {"instruction": r["prompt"], "input": "", "output": r["completion"]})
 derive("chat", "prompt_completion_messages", lambda r, _: {"prompt": r["messages"][:-1], "completion": r["messages"][-1:]})
@@ -104,7 +115,7 @@ print(f\"    total_tokens {s['total_tokens']}  trainable_tokens {s['trainable_to
 }
 
 echo "== (a) structure checks: brightrun validate --no-tokens --json (all cores: $(nproc))"
-for f in chat chat_tools sharegpt prompt_completion prompt_completion_messages alpaca text v4; do
+for f in chat chat_tools sharegpt sharegpt_tools prompt_completion prompt_completion_messages alpaca text v4; do
     measure "validate --no-tokens $f.jsonl" "$data/$f.jsonl" \
         "$bin/brightrun" validate "$data/$f.jsonl" --no-tokens --json --min-examples 0
 done

@@ -189,11 +189,11 @@ rule_codes! {
     /// A `weight` other than 0 or 1.
     InvalidWeight => "invalid_weight", Error,
         "set `weight` to 1 (train on it) or 0 (do not)";
-    /// A prompt/completion record labelled `false`: an undesirable completion of unpaired
-    /// preference data (KTO), which supervised training would learn.
+    /// A record labelled `false` (prompt/completion, chat, ShareGPT, Alpaca): an undesirable
+    /// answer of unpaired preference data (KTO), which supervised training would learn.
     UndesirableCompletion => "undesirable_completion", Error,
-        "remove the records labelled `false` (and the `label` key): supervised training learns every completion \
-         it is given; train on preference data with a preference method instead";
+        "remove the records labelled `false` (and the `label` key): supervised training learns every answer it \
+         is given; train on preference data with a preference method instead";
     /// A `weight` on a system or user message: only assistant messages are trained on.
     MisplacedWeight => "misplaced_weight", Error,
         "remove `weight` from system and user messages, and from the messages of a prompt: they are never trained on";

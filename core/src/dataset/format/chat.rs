@@ -4,7 +4,7 @@
 //! ([`super::messages::push_messages`]); tool calling (`tools`, assistant `tool_calls`,
 //! `tool` messages) as OpenAI's fine-tuning format writes it ([`super::tool_use`]).
 
-use super::json::{RawRecord, RawTools, Slot, Text, Used};
+use super::json::{Flag, RawRecord, RawTools, Slot, Text, Used};
 use super::messages::{TOOL_CALLS_READ_IN, ToolCalling};
 use super::{RecordCtx, Training, View, conversation_messages, tool_use};
 use crate::dataset::codes::RuleCode;
@@ -14,6 +14,7 @@ use crate::dataset::findings::FieldPath;
 /// The canonical form of a chat record; `None` when it has no usable `messages`.
 pub(super) fn view<'a>(record: RawRecord<'a>, ctx: &mut RecordCtx<'_, '_>) -> Option<View<'a>> {
     let split = split(record.split, ctx);
+    undesirable(&record.label, ctx);
     let tools = tool_use::definitions(record.tools, ctx);
     legacy_functions(record.functions, ctx);
     let training = match ctx.optional(record.weight, FieldPath::Field("weight")) {
@@ -47,6 +48,20 @@ pub(super) fn legacy_functions(functions: Used, ctx: &mut RecordCtx<'_, '_>) {
         ctx.report(RuleCode::ToolUseUnsupported, FieldPath::Field("functions"), || {
             "the record defines `functions`, OpenAI's legacy function calling: define them as `tools` \
              (`{\"type\": \"function\", \"function\": {...}}`)"
+                .to_owned()
+        });
+    }
+}
+
+/// Reports a record labelled `false`: unpaired preference data (KTO, as TRL and
+/// LLaMA-Factory write it, on prompt/completion, chat, ShareGPT and Alpaca records) marks its
+/// answer undesirable, and supervised training would learn to write it. `true` is read as any
+/// record.
+pub(super) fn undesirable(label: &Slot<Flag>, ctx: &mut RecordCtx<'_, '_>) {
+    if let Slot::Value(Flag(false)) = label {
+        ctx.report(RuleCode::UndesirableCompletion, FieldPath::Field("label"), || {
+            "the record is labelled `false`: unpaired preference data (KTO) marks its answer undesirable, and the \
+             adapter would learn to write it"
                 .to_owned()
         });
     }

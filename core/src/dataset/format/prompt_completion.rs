@@ -7,8 +7,8 @@
 //! message, user for the prompt and assistant for the completion; texts are kept exactly,
 //! separators and leading spaces included.
 
-use super::chat::{legacy_functions, split, unread_tools};
-use super::json::{Flag, RawRecord, RawTurns, Slot};
+use super::chat::{legacy_functions, split, undesirable, unread_tools};
+use super::json::{RawRecord, RawTurns, Slot};
 use super::messages::ToolCalling;
 use super::{MessageAt, RecordCtx, Training, View, ViewMessage, conversation_messages, tool_use};
 use crate::dataset::codes::RuleCode;
@@ -45,13 +45,7 @@ impl Half {
 /// The canonical form of a prompt/completion record; `None` when either half is unusable.
 pub(super) fn view<'a>(record: RawRecord<'a>, ctx: &mut RecordCtx<'_, '_>) -> Option<View<'a>> {
     let split = split(record.split, ctx);
-    if let Slot::Value(Flag(false)) = record.label {
-        ctx.report(RuleCode::UndesirableCompletion, FieldPath::Field("label"), || {
-            "the record is labelled `false`: an undesirable completion of unpaired preference data (KTO), which \
-             the adapter would learn to write"
-                .to_owned()
-        });
-    }
+    undesirable(&record.label, ctx);
     let of_messages =
         [&record.prompt, &record.completion].iter().any(|half| matches!(half, Slot::Value(RawTurns::Messages(_))));
     legacy_functions(record.functions, ctx);

@@ -289,6 +289,37 @@ fn sharegpt_turns_become_messages() {
 }
 
 #[test]
+fn a_record_labelled_false_is_undesirable_in_every_format_of_answers() {
+    // Unpaired preference data (KTO): TRL writes it as prompt/completion, LLaMA-Factory's demo
+    // as chat (`kto_en_demo.json`), and its ShareGPT and Alpaca forms take a label too.
+    let chat = |answer: &str| json!({"messages": [{"role": "user", "content": "2+2?"}, {"role": "assistant", "content": answer}]});
+    let sharegpt =
+        |answer: &str| json!({"conversations": [{"from": "human", "value": "2+2?"}, {"from": "gpt", "value": answer}]});
+    let alpaca = |answer: &str| json!({"instruction": "2+2?", "output": answer});
+    let prompt_completion = |answer: &str| json!({"prompt": "2+2?", "completion": answer});
+    let forms: [(&dyn Fn(&str) -> Value, DatasetFormat); 4] = [
+        (&chat, DatasetFormat::Chat),
+        (&sharegpt, DatasetFormat::Sharegpt),
+        (&alpaca, DatasetFormat::Alpaca),
+        (&prompt_completion, DatasetFormat::PromptCompletion),
+    ];
+    for (record, format) in forms {
+        let labelled = |answer: &str, label: bool| {
+            let mut record = record(answer);
+            record["label"] = json!(label);
+            record
+        };
+        let report = check(jsonl(&[labelled("4", true), labelled("5", false)]));
+        assert_eq!(report.format, Some(format));
+        assert_eq!(findings(&report), [(2, "label", "undesirable_completion")], "{format:?}");
+        assert!(!report.valid);
+        let (train, validation) = converted(jsonl(&[labelled("4", true), labelled("5", false)]));
+        let answers: Vec<&str> = train.iter().chain(&validation).map(|m| m[1].content.as_str()).collect();
+        assert_eq!(answers, ["4"], "{format:?}: only the desirable answer is written");
+    }
+}
+
+#[test]
 fn text_parts_are_joined_and_other_parts_named() {
     let parts = json!([{"type": "text", "text": "Look:"}, {"type": "text", "text": "a cat"}]);
     let text = jsonl(&[

@@ -194,6 +194,12 @@ rule_codes! {
     UndesirableCompletion => "undesirable_completion", Error,
         "remove the records labelled `false` (and the `label` key): supervised training learns every answer it \
          is given; train on preference data with a preference method instead";
+    /// A conversation record (chat, ShareGPT) of paired preference data: `chosen` and
+    /// `rejected` beside the conversation, whose preferred answer would be left out.
+    PreferencePair => "preference_pair", Error,
+        "append `chosen` to the conversation as its last assistant turn and remove `chosen` and `rejected`: \
+         supervised training learns the conversation as written; train on preference data with a preference \
+         method instead";
     /// A `weight` on a system or user message: only assistant messages are trained on.
     MisplacedWeight => "misplaced_weight", Error,
         "remove `weight` from system and user messages, and from the messages of a prompt: they are never trained on";

@@ -15,6 +15,9 @@ use crate::dataset::findings::FieldPath;
 pub(super) fn view<'a>(record: RawRecord<'a>, ctx: &mut RecordCtx<'_, '_>) -> Option<View<'a>> {
     let split = split(record.split, ctx);
     undesirable(&record.label, ctx);
+    if preference_pair(record.chosen, record.rejected, ctx) {
+        return None;
+    }
     let tools = tool_use::definitions(record.tools, ctx);
     legacy_functions(record.functions, ctx);
     let training = match ctx.optional(record.weight, FieldPath::Field("weight")) {
@@ -65,6 +68,21 @@ pub(super) fn undesirable(label: &Slot<Flag>, ctx: &mut RecordCtx<'_, '_>) {
                 .to_owned()
         });
     }
+}
+
+/// Reports a conversation record of paired preference data (`chosen` and `rejected` beside
+/// the conversation, for DPO or a reward model, as LLaMA-Factory's ShareGPT writes it): the
+/// conversation would be trained on without its preferred answer. True when reported.
+pub(super) fn preference_pair(chosen: Used, rejected: Used, ctx: &mut RecordCtx<'_, '_>) -> bool {
+    let paired = chosen.0 && rejected.0;
+    if paired {
+        ctx.report(RuleCode::PreferencePair, FieldPath::Field("chosen"), || {
+            "the record is preference data (`chosen` and `rejected`), for DPO or a reward model: its conversation \
+             would be trained on without the preferred answer"
+                .to_owned()
+        });
+    }
+    paired
 }
 
 /// The record's `split`, when it names one (read in every format of whole conversations).

@@ -480,6 +480,10 @@ pub(crate) struct RawRecord<'a> {
     pub tools: Slot<RawTools>,
     /// OpenAI's legacy function definitions (not supported).
     pub functions: Used,
+    /// Paired preference data (DPO): the preferred answer (not read).
+    pub chosen: Used,
+    /// Paired preference data (DPO): the rejected answer (not read).
+    pub rejected: Used,
     /// Chat: `train` or `validation`.
     #[serde(borrow)]
     pub split: Slot<Text<'a>>,

@@ -8,7 +8,7 @@
 //! turns. A `conversations` of objects without `from` or `value` is a brightrun_lora_v4
 //! document's ([`super::detect::Shape`]).
 
-use super::chat::{legacy_functions, split, undesirable};
+use super::chat::{legacy_functions, preference_pair, split, undesirable};
 use super::json::RawRecord;
 use super::messages::ToolCalling;
 use super::{RecordCtx, Training, View, conversation_messages, system_message, tool_use};
@@ -17,6 +17,9 @@ use super::{RecordCtx, Training, View, conversation_messages, system_message, to
 pub(super) fn view<'a>(record: RawRecord<'a>, ctx: &mut RecordCtx<'_, '_>) -> Option<View<'a>> {
     let split = split(record.split, ctx);
     undesirable(&record.label, ctx);
+    if preference_pair(record.chosen, record.rejected, ctx) {
+        return None;
+    }
     let tools = tool_use::definitions(record.tools, ctx);
     legacy_functions(record.functions, ctx);
     let system = system_message(record.system, "system", ctx);

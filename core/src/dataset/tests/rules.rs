@@ -232,6 +232,12 @@ fn cases() -> Vec<Case> {
             Some("label"),
         ),
         case(
+            PreferencePair,
+            json!({"messages": [{"role": "user", "content": "2+2?"}], "chosen": "4", "rejected": "5"}).to_string(),
+            Some(1),
+            Some("chosen"),
+        ),
+        case(
             MisplacedWeight,
             json!({"messages": [{"role": "user", "content": "q", "weight": 0}, {"role": "assistant", "content": "a"}]})
                 .to_string(),

@@ -292,16 +292,19 @@ fn sharegpt_turns_become_messages() {
 fn a_record_labelled_false_is_undesirable_in_every_format_of_answers() {
     // Unpaired preference data (KTO): TRL writes it as prompt/completion, LLaMA-Factory's demo
     // as chat (`kto_en_demo.json`), and its ShareGPT and Alpaca forms take a label too.
-    let chat = |answer: &str| json!({"messages": [{"role": "user", "content": "2+2?"}, {"role": "assistant", "content": answer}]});
-    let sharegpt =
-        |answer: &str| json!({"conversations": [{"from": "human", "value": "2+2?"}, {"from": "gpt", "value": answer}]});
-    let alpaca = |answer: &str| json!({"instruction": "2+2?", "output": answer});
-    let prompt_completion = |answer: &str| json!({"prompt": "2+2?", "completion": answer});
-    let forms: [(&dyn Fn(&str) -> Value, DatasetFormat); 4] = [
-        (&chat, DatasetFormat::Chat),
-        (&sharegpt, DatasetFormat::Sharegpt),
-        (&alpaca, DatasetFormat::Alpaca),
-        (&prompt_completion, DatasetFormat::PromptCompletion),
+    /// A record of one answer.
+    type Answered = fn(&str) -> Value;
+    let forms: [(Answered, DatasetFormat); 4] = [
+        (
+            |answer| json!({"messages": [{"role": "user", "content": "2+2?"}, {"role": "assistant", "content": answer}]}),
+            DatasetFormat::Chat,
+        ),
+        (
+            |answer| json!({"conversations": [{"from": "human", "value": "2+2?"}, {"from": "gpt", "value": answer}]}),
+            DatasetFormat::Sharegpt,
+        ),
+        (|answer| json!({"instruction": "2+2?", "output": answer}), DatasetFormat::Alpaca),
+        (|answer| json!({"prompt": "2+2?", "completion": answer}), DatasetFormat::PromptCompletion),
     ];
     for (record, format) in forms {
         let labelled = |answer: &str, label: bool| {
@@ -317,6 +320,29 @@ fn a_record_labelled_false_is_undesirable_in_every_format_of_answers() {
         let answers: Vec<&str> = train.iter().chain(&validation).map(|m| m[1].content.as_str()).collect();
         assert_eq!(answers, ["4"], "{format:?}: only the desirable answer is written");
     }
+}
+
+#[test]
+fn a_conversation_beside_its_chosen_and_rejected_answers_is_a_preference_pair() {
+    // LLaMA-Factory's ShareGPT preference data (`dpo_en_demo.json`): a conversation ending
+    // with the user, the answers beside it. Read as ShareGPT, it would be trained on without
+    // the preferred answer.
+    let turn = |from: &str, value: &str| json!({"from": from, "value": value});
+    let sharegpt = check(jsonl(&[
+        json!({"conversations": [turn("human", "Hi"), turn("gpt", "Hello"), turn("human", "2+2?")],
+            "chosen": turn("gpt", "4"), "rejected": turn("gpt", "5")}),
+        json!({"conversations": [turn("human", "Hi"), turn("gpt", "Hello")], "chosen": null, "rejected": []}),
+    ]));
+    assert_eq!(sharegpt.format, Some(DatasetFormat::Sharegpt));
+    assert_eq!(findings(&sharegpt), [(1, "chosen", "preference_pair")]);
+    assert_eq!(sharegpt.stats.training_pairs, 1, "only the record whose answers are empty is read");
+    let chat = check(
+        json!({"messages": [{"role": "user", "content": "2+2?"}], "chosen": [{"role": "assistant", "content": "4"}],
+            "rejected": [{"role": "assistant", "content": "5"}]})
+        .to_string(),
+    );
+    assert_eq!(chat.format, Some(DatasetFormat::Chat));
+    assert_eq!(findings(&chat), [(1, "chosen", "preference_pair")]);
 }
 
 #[test]

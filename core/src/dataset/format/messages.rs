@@ -1,8 +1,8 @@
 //! Reading a record's array of messages (chat `messages`, v3 `turns`, v4
-//! `conversation_history`, ShareGPT `conversations`) into canonical messages, with a finding for everything in them
-//! that is not trained on: unknown roles, tool calling (read in chat, see
-//! [`super::tool_use`]), content parts, other keys, and weights other than 0 or 1 on
-//! assistant messages.
+//! `conversation_history`, ShareGPT `conversations`) into canonical messages, with a finding
+//! for everything in them that is not trained on: unknown roles, tool calling (read in chat
+//! and ShareGPT, see [`super::tool_use`]), content parts, other keys, and weights other than
+//! 0 or 1 on assistant messages.
 
 use std::borrow::Cow;
 

@@ -1,7 +1,8 @@
 //! Chat with tools, as OpenAI's fine-tuning format writes it: the record's `tools`, an
 //! assistant message's `tool_calls` and a `tool` message's `tool_call_id`, read into the
 //! canonical [`Tool`] and [`ToolCall`], and the rules between them (every call names a
-//! defined tool, has its own id, and is answered before the conversation goes on).
+//! defined tool, has its own id, and is answered before the conversation goes on). ShareGPT
+//! writes the same calls as turns ([`TurnCalls`]), read into the same canonical form.
 
 use std::collections::{HashSet, VecDeque};
 

@@ -19,7 +19,7 @@ use crate::dataset::findings::FieldPath;
 /// The canonical form of an Alpaca record; `None` when its instruction or output is unusable.
 pub(super) fn view<'a>(record: RawRecord<'a>, ctx: &mut RecordCtx<'_, '_>) -> Option<View<'a>> {
     let split = split(record.split, ctx);
-    undesirable(&record.label, ctx);
+    undesirable([(&record.label, "label"), (&record.kto_tag, "kto_tag")], ctx);
     let system = system_message(record.system, "system", ctx);
     let history = history(record.history, ctx);
     let instruction = ctx.required(record.instruction, FieldPath::Field("instruction"));

@@ -14,7 +14,7 @@ use crate::dataset::findings::FieldPath;
 /// The canonical form of a chat record; `None` when it has no usable `messages`.
 pub(super) fn view<'a>(record: RawRecord<'a>, ctx: &mut RecordCtx<'_, '_>) -> Option<View<'a>> {
     let split = split(record.split, ctx);
-    undesirable(&record.label, ctx);
+    undesirable([(&record.label, "label"), (&record.kto_tag, "kto_tag")], ctx);
     if preference_pair(record.chosen, record.rejected, ctx) {
         return None;
     }
@@ -56,17 +56,20 @@ pub(super) fn legacy_functions(functions: Used, ctx: &mut RecordCtx<'_, '_>) {
     }
 }
 
-/// Reports a record labelled `false`: unpaired preference data (KTO, as TRL and
-/// LLaMA-Factory write it, on prompt/completion, chat, ShareGPT and Alpaca records) marks its
-/// answer undesirable, and supervised training would learn to write it. `true` is read as any
-/// record.
-pub(super) fn undesirable(label: &Slot<Flag>, ctx: &mut RecordCtx<'_, '_>) {
-    if let Slot::Value(Flag(false)) = label {
-        ctx.report(RuleCode::UndesirableCompletion, FieldPath::Field("label"), || {
-            "the record is labelled `false`: unpaired preference data (KTO) marks its answer undesirable, and the \
-             adapter would learn to write it"
-                .to_owned()
-        });
+/// Reports a record labelled `false` (`label`, or `kto_tag` as LLaMA-Factory's documentation
+/// names it): unpaired preference data (KTO, as TRL and LLaMA-Factory write it, on
+/// prompt/completion, chat, ShareGPT and Alpaca records) marks its answer undesirable, and
+/// supervised training would learn to write it. `true` is read as any record.
+pub(super) fn undesirable(labels: [(&Slot<Flag>, &'static str); 2], ctx: &mut RecordCtx<'_, '_>) {
+    for (label, key) in labels {
+        if let Slot::Value(Flag(false)) = label {
+            ctx.report(RuleCode::UndesirableCompletion, FieldPath::Field(key), || {
+                format!(
+                    "the record's `{key}` is `false`: unpaired preference data (KTO) marks its answer undesirable, \
+                     and the adapter would learn to write it"
+                )
+            });
+        }
     }
 }
 

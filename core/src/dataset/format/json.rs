@@ -530,9 +530,11 @@ pub(crate) struct RawRecord<'a> {
     /// Prompt/completion: the completion, trained on; a string or messages.
     #[serde(borrow)]
     pub completion: Slot<RawTurns<'a>>,
-    /// Unpaired preference data (TRL's KTO form of prompt/completion): whether the
-    /// completion is a desirable one.
+    /// Unpaired preference data (KTO, as TRL and LLaMA-Factory write it): whether the
+    /// record's answer is a desirable one.
     pub label: Slot<Flag>,
+    /// The same as `label`, under the name LLaMA-Factory's documentation gives it.
+    pub kto_tag: Slot<Flag>,
     /// Alpaca: the instruction.
     #[serde(borrow)]
     pub instruction: Slot<Text<'a>>,

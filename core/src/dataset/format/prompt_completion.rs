@@ -45,7 +45,7 @@ impl Half {
 /// The canonical form of a prompt/completion record; `None` when either half is unusable.
 pub(super) fn view<'a>(record: RawRecord<'a>, ctx: &mut RecordCtx<'_, '_>) -> Option<View<'a>> {
     let split = split(record.split, ctx);
-    undesirable(&record.label, ctx);
+    undesirable([(&record.label, "label"), (&record.kto_tag, "kto_tag")], ctx);
     let of_messages =
         [&record.prompt, &record.completion].iter().any(|half| matches!(half, Slot::Value(RawTurns::Messages(_))));
     legacy_functions(record.functions, ctx);

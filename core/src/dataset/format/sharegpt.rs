@@ -16,7 +16,7 @@ use super::{RecordCtx, Training, View, conversation_messages, system_message, to
 /// The canonical form of a ShareGPT record; `None` when it has no usable `conversations`.
 pub(super) fn view<'a>(record: RawRecord<'a>, ctx: &mut RecordCtx<'_, '_>) -> Option<View<'a>> {
     let split = split(record.split, ctx);
-    undesirable(&record.label, ctx);
+    undesirable([(&record.label, "label"), (&record.kto_tag, "kto_tag")], ctx);
     if preference_pair(record.chosen, record.rejected, ctx) {
         return None;
     }

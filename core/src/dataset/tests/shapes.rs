@@ -315,6 +315,10 @@ fn a_record_labelled_false_is_undesirable_in_every_format_of_answers() {
         let report = check(jsonl(&[labelled("4", true), labelled("5", false)]));
         assert_eq!(report.format, Some(format));
         assert_eq!(findings(&report), [(2, "label", "undesirable_completion")], "{format:?}");
+        let mut tagged = record("5");
+        tagged["kto_tag"] = json!(false);
+        let report = check(jsonl(&[labelled("4", true), tagged]));
+        assert_eq!(findings(&report), [(2, "kto_tag", "undesirable_completion")], "{format:?}: LLaMA-Factory's name");
         assert!(!report.valid);
         let (train, validation) = converted(jsonl(&[labelled("4", true), labelled("5", false)]));
         let answers: Vec<&str> = train.iter().chain(&validation).map(|m| m[1].content.as_str()).collect();

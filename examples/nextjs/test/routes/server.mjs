@@ -123,7 +123,9 @@ export async function startServer({ secret = SECRET, env = {} } = {}) {
       child.kill('SIGTERM')
       await exited
     }
-    rmSync(home, { recursive: true, force: true })
+    // A job's trainer (the local backend's worker) may still be writing its last files in
+    // the home as the server exits: removal is retried until it has stopped.
+    rmSync(home, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 })
   }
   for (const deadline = Date.now() + 60_000; Date.now() < deadline; await sleep(200)) {
     if (child.exitCode !== null) break

@@ -20,6 +20,13 @@ function scratch() {
   return mkdtempSync(join(tmpdir(), 'brightrun-records-'))
 }
 
+/** The lines of train.jsonl that converting `records` (all to training) writes, parsed. */
+async function trainLines(records) {
+  const dir = scratch()
+  await convert(records, dir, { validationFraction: 0 })
+  return readFileSync(join(dir, 'train.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line))
+}
+
 /** The report without the input's size, the same for every form of the same records. */
 function comparable(report) {
   return { ...report, stats: { ...report.stats, bytes: undefined } }
@@ -79,9 +86,7 @@ const ALPACA_HISTORY = [{ instruction: 'And 3+3?', input: '', output: '6', histo
 test('earlier turns are read: the prompt of messages as context, the history trained on', async () => {
   const report = await validate(TRL, { minExamples: 1 })
   assert.deepEqual([report.format, report.valid, report.stats.trainingPairs], ['prompt_completion', true, 2])
-  const dir = scratch()
-  await convert(TRL, dir, { validationFraction: 0 })
-  const lines = readFileSync(join(dir, 'train.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line))
+  const lines = await trainLines(TRL)
   assert.deepEqual(lines[1].messages[1], { role: 'assistant', content: '3', weight: 0 })
 
   const alpaca = await validate(ALPACA_HISTORY, { minExamples: 1 })
@@ -106,9 +111,7 @@ const TOOL_TURNS = [
 test('tool calls are read from ShareGPT turns: function_call and observation', async () => {
   const report = await validate(TOOL_TURNS, { minExamples: 1 })
   assert.deepEqual([report.format, report.valid, report.stats.trainingPairs], ['sharegpt', true, 3])
-  const dir = scratch()
-  await convert(TOOL_TURNS, dir, { validationFraction: 0 })
-  const lines = readFileSync(join(dir, 'train.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line))
+  const lines = await trainLines(TOOL_TURNS)
   const call = { id: 'call00001', type: 'function', function: { name: 'weather', arguments: { city: 'Oslo' } } }
   assert.deepEqual(lines[0].messages.slice(1, 3), [
     { role: 'assistant', content: '', tool_calls: [call] },

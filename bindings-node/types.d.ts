@@ -857,6 +857,12 @@ export interface MemoryEstimate {
 export interface Message {
   /** What is said. */
   content: string
+  /**
+   * The reasoning an assistant message gives before its answer, as Qwen3's and DeepSeek's
+   * chat templates read it: trained on with the message, the way the template renders
+   * it. Left out of JSON when `None`.
+   */
+  reasoningContent?: string
   /** Who speaks. */
   role: Role
   /** The call a `tool` message answers. Left out of JSON when `None`. */

@@ -144,6 +144,7 @@ mod tests {
             TokenizerError::Load { source_name: text(), reason: text() },
             TokenizerError::Template { reason: text() },
             TokenizerError::ToolsUnsupported { tokenizer: text(), reason: text() },
+            TokenizerError::ReasoningUnsupported { tokenizer: text(), reason: text() },
             TokenizerError::Encode { reason: text() },
         ];
         let path = PathBuf::from("data.jsonl");

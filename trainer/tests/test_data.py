@@ -220,6 +220,22 @@ def tool_conversation() -> dict[str, Any]:
     }
 
 
+def test_the_result_of_a_call_written_in_text_is_a_message_like_any_other() -> None:
+    call = '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n</tool_call>'
+    line = {
+        "messages": [
+            {"role": "user", "content": "Weather in Paris?"},
+            {"role": "assistant", "content": call},
+            {"role": "tool", "content": "<tool_response>\n21 C\n</tool_response>"},
+            {"role": "assistant", "content": "It is 21 C."},
+        ]
+    }
+    loaded = Conversation.parse(line, "test line 1")
+    assert loaded.messages[2] == {"role": "tool", "content": "<tool_response>\n21 C\n</tool_response>"}
+    assert loaded.trained == (False, True, False, True)
+    assert not loaded.uses_tools(), "no tools, no calls: any chat template renders it"
+
+
 def test_tool_calls_results_and_tools_are_read_for_the_template() -> None:
     loaded = Conversation.parse(tool_conversation(), "test line 1")
     assert loaded.tools == [WEATHER]
@@ -229,8 +245,12 @@ def test_tool_calls_results_and_tools_are_read_for_the_template() -> None:
     assert loaded.messages[3] == {"role": "assistant", "content": "It is 21 C."}, "never the weight"
     assert loaded.uses_tools()
     bad = tool_conversation()
-    del bad["messages"][2]["tool_call_id"]
-    with pytest.raises(DatasetError, match=r"messages\[2\] is a tool result without a string tool_call_id"):
+    bad["messages"][2]["tool_call_id"] = 7
+    with pytest.raises(DatasetError, match=r"messages\[2\].tool_call_id must be a string on a tool message"):
+        Conversation.parse(bad, "test line 1")
+    bad = tool_conversation()
+    bad["messages"][1]["tool_call_id"] = "c1"
+    with pytest.raises(DatasetError, match=r"messages\[1\].tool_call_id must be a string on a tool message"):
         Conversation.parse(bad, "test line 1")
     bad = tool_conversation()
     bad["messages"][0]["tool_calls"] = []
@@ -264,3 +284,104 @@ def test_a_template_that_cannot_render_tools_is_a_dataset_error() -> None:
         tokenize(ignoring, conversation_, max_seq_len=4096)
     with pytest.raises(DatasetError, match="test line 1: the chat template refuses this conversation"):
         tokenize(smoke_tokenizer(line["messages"], MISTRAL_TEMPLATE), conversation_, max_seq_len=4096)
+
+
+# A chat template that prints an assistant's reasoning before its answer, as Qwen3's does.
+REASONING_TEMPLATE = (
+    "{% for m in messages %}<|im_start|>{{ m.role }}\n"
+    "{% if m.reasoning_content is string %}<think>\n{{ m.reasoning_content }}\n</think>\n\n{% endif %}"
+    "{{ m.content }}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+
+def reasoned() -> dict[str, Any]:
+    """A canonical line whose answer carries its reasoning."""
+    return {
+        "messages": [
+            {"role": "user", "content": "2+2?"},
+            {"role": "assistant", "content": "4", "reasoning_content": "Two and two make four."},
+        ]
+    }
+
+
+def test_reasoning_is_read_on_assistant_messages_only() -> None:
+    loaded = Conversation.parse(reasoned(), "test line 1")
+    assert loaded.messages[1] == {"role": "assistant", "content": "4", "reasoning_content": "Two and two make four."}
+    assert loaded.reasons() and not loaded.uses_tools()
+    bad = reasoned()
+    bad["messages"][0]["reasoning_content"] = "mine"
+    with pytest.raises(DatasetError, match=r"messages\[0\].reasoning_content must be a string on an assistant"):
+        Conversation.parse(bad, "test line 1")
+
+
+@pytest.mark.torch
+def test_reasoning_is_trained_on_as_the_template_prints_it() -> None:
+    line = reasoned()
+    texts = [*line["messages"], {"content": "Two and two make four."}]
+    tokenizer = smoke_tokenizer(texts, REASONING_TEMPLATE)
+    example = tokenize(tokenizer, Conversation.parse(line, "test line 1"), max_seq_len=4096)
+    assert trained_text(tokenizer, example) == "<think>\nTwo and two make four.\n</think>\n\n4<|im_end|>\n"
+
+
+@pytest.mark.torch
+def test_a_template_that_never_prints_reasoning_is_a_dataset_error() -> None:
+    line = reasoned()
+    conversation_ = Conversation.parse(line, "test line 1")
+    with pytest.raises(DatasetError, match="test line 1: .*reasoning, .*default ChatML"):
+        tokenize(smoke_tokenizer(line["messages"]), conversation_, max_seq_len=4096)
+    answers_only = smoke_tokenizer(line["messages"], REASONING_TEMPLATE.replace("m.reasoning_content is string", "false"))
+    with pytest.raises(DatasetError, match="never prints an assistant's `reasoning_content`"):
+        tokenize(answers_only, conversation_, max_seq_len=4096)
+
+
+@pytest.mark.torch
+def test_an_answer_rendered_otherwise_once_the_conversation_goes_on_is_trained_as_the_whole_text_holds_it() -> None:
+    # Qwen3's way: the reasoning is printed on the last answer only.
+    template = REASONING_TEMPLATE.replace("m.reasoning_content is string", "loop.last and m.reasoning_content")
+    line = {
+        "messages": [
+            {"role": "user", "content": "Is 91 prime?"},
+            {"role": "assistant", "content": "No.", "reasoning_content": "Seven times thirteen."},
+            {"role": "user", "content": "And 97?"},
+            {"role": "assistant", "content": "Yes.", "reasoning_content": "No divisor."},
+        ]
+    }
+    texts = [*line["messages"], {"content": "Seven times thirteen."}, {"content": "No divisor."}]
+    tokenizer = smoke_tokenizer(texts, template)
+    example = tokenize(tokenizer, Conversation.parse(line, "test line 1"), max_seq_len=4096)
+    assert "Seven" not in tokenizer.decode(example.input_ids), "the earlier reasoning is not in the whole text"
+    assert trained_text(tokenizer, example) == "No.<|im_end|>\n<think>\nNo divisor.\n</think>\n\nYes.<|im_end|>\n"
+
+
+def test_a_turn_is_placed_in_the_whole_text_by_the_cores_rule() -> None:
+    from brightrun_trainer.data import turn_span
+
+    def span(text: str, prompt_asked: tuple[str, str], through_answer: tuple[str, str]) -> str:
+        before, end = turn_span(text, prompt_asked, through_answer)
+        return text[before:end]
+
+    # Qwen3's: the earlier answer loses the `<think>` block its own rendering has.
+    ask = "<|im_start|>user\n91?<|im_end|>\n<|im_start|>assistant\n"
+    text = ask + "No.<|im_end|>\n<|im_start|>user\n97?<|im_end|>\n<|im_start|>assistant\n<think>x</think>Yes.<|im_end|>\n"
+    assert span(text, (ask, "91?"), (ask + "<think>7 × 13</think>No.<|im_end|>\n", "No.")) == "No.<|im_end|>\n"
+    # Mistral's: the system prompt in the last user message.
+    text = "[INST] 91? [/INST]No.</s>[INST] Be brief.\n\n97? [/INST]Yes.</s>"
+    prompt = "[INST] Be brief.\n\n91? [/INST]"
+    assert span(text, (prompt, "91?"), (prompt + "No.</s>", "No.")) == "No.</s>"
+    # A mark on the last message's header: the answer, never the user's text before it.
+    text = "<|im_start|>user\n97?<|im_end|>\n<|im_start|>assistant (last)\nYes.<|im_end|>\n"
+    prompt = "<|im_start|>user (last)\n97?<|im_end|>\n<|im_start|>assistant\n"
+    assert span(text, (prompt, "97?"), (text, "Yes.")) == "<|im_end|>\n<|im_start|>assistant (last)\nYes.<|im_end|>\n"
+    # A mark after the last message's text: the turn ends where the renderings part.
+    text = "hi Hello!\n\né 🙂!"
+    assert span(text, ("hi!", "hi"), ("hi Hello!\n\n!", " Hello!\n\n")) == " Hello!\n\n"
+
+
+def test_a_long_repeated_answer_is_placed_in_linear_time() -> None:
+    from brightrun_trainer.data import turn_span
+
+    long = "a" * (1 << 16)
+    text = f"q</s>h{long}</s>next"
+    through = f"q</s>h<think>{long}</think>{long}</s>"
+    assert turn_span(text, ("q</s>h", "q"), (through, long)) == (len("q</s>h"), len(text) - len("next"))

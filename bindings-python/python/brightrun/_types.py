@@ -1834,10 +1834,16 @@ class MemoryEstimate(Record):
 class Message(MessageBehaviour, Record):
     """One message of a conversation."""
 
-    _OPTIONAL: ClassVar[frozenset[str]] = frozenset({"tool_call_id", "tool_calls", "weight"})
+    _OPTIONAL: ClassVar[frozenset[str]] = frozenset({"reasoning_content", "tool_call_id", "tool_calls", "weight"})
 
     content: str
     """What is said."""
+
+    reasoning_content: str | None
+    """The reasoning an assistant message gives before its answer, as Qwen3's and DeepSeek's
+    chat templates read it: trained on with the message, the way the template renders
+    it. Left out of JSON when `None`.
+    """
 
     role: Role
     """Who speaks."""
@@ -1862,6 +1868,7 @@ class Message(MessageBehaviour, Record):
         d = to_object(data)
         return cls(
             content=to_str(d["content"]),
+            reasoning_content=to_optional(d.get("reasoning_content"), lambda v1: to_str(v1)),
             role=cast(Role, to_choice(d["role"], _ROLE)),
             tool_call_id=to_optional(d.get("tool_call_id"), lambda v1: to_str(v1)),
             tool_calls=to_optional(d.get("tool_calls"), lambda v1: to_tuple(v1, lambda v2: ToolCall.from_dict(v2))),

@@ -124,9 +124,11 @@ rule_codes! {
     /// Two tool calls of one conversation with the same id.
     DuplicateToolCallId => "duplicate_tool_call_id", Error,
         "give every tool call of a conversation its own `id`";
-    /// A `tool` message whose `tool_call_id` answers no earlier call of the conversation.
+    /// A `tool` message that answers no earlier call of the conversation: by its
+    /// `tool_call_id`, or (without one) by its place after the calls, or by its `name`.
     UnknownToolCallId => "unknown_tool_call_id", Error,
-        "set `tool_call_id` to the `id` of the assistant's call this result answers, and put the result after that call";
+        "set `tool_call_id` to the `id` of the assistant's call this result answers, and put the result after that call \
+         (without ids, the results follow their calls in order)";
     /// A tool call that no `tool` message answers before the conversation goes on with a user
     /// or assistant message.
     UnansweredToolCall => "unanswered_tool_call", Warning,
@@ -141,6 +143,12 @@ rule_codes! {
     ToolsUnsupportedByTemplate => "tools_unsupported_by_template", Error,
         "train a base model whose chat template renders tools (Qwen2.5, Llama 3.1 or later, Mistral with tool \
          support, Hermes), or write the exchange as plain text";
+    /// A conversation whose assistant messages carry reasoning (`reasoning_content`) that the
+    /// base model's chat template does not print: trained on, the answers would be learnt
+    /// without it.
+    ReasoningUnsupportedByTemplate => "reasoning_unsupported_by_template", Error,
+        "train a base model whose chat template prints `reasoning_content` (Qwen3, DeepSeek-R1 distills), or write \
+         the reasoning into the answer's content as the model should produce it";
     /// A message whose content is a list of parts that are not all text parts (images, audio,
     /// files, or parts without a string `text`): BrightRun trains on text only.
     ContentPartsUnsupported => "content_parts_unsupported", Error,

@@ -20,8 +20,8 @@ pub enum Role {
     User,
     /// The side the adapter learns to produce.
     Assistant,
-    /// A tool's result, answering an assistant's tool call (`tool_call_id`): context, never
-    /// trained on.
+    /// A tool's result, answering an assistant's tool call (`tool_call_id`), or a call the
+    /// assistant wrote in its text (no `tool_call_id`): context, never trained on.
     Tool,
     /// A plain-text document (continued pretraining): the whole of a `text` record, read
     /// without a chat template and trained on every token. Never a role of chat records.
@@ -73,12 +73,24 @@ pub struct Message {
     /// The call a `tool` message answers. Left out of JSON when `None`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_call_id: Option<String>,
+    /// The reasoning an assistant message gives before its answer, as Qwen3's and DeepSeek's
+    /// chat templates read it: trained on with the message, the way the template renders
+    /// it. Left out of JSON when `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reasoning_content: Option<String>,
 }
 
 impl Message {
     /// A message, with no weight and no tool calls.
     pub fn new(role: Role, content: impl Into<String>) -> Self {
-        Self { role, content: content.into(), weight: None, tool_calls: None, tool_call_id: None }
+        Self {
+            role,
+            content: content.into(),
+            weight: None,
+            tool_calls: None,
+            tool_call_id: None,
+            reasoning_content: None,
+        }
     }
 
     /// An assistant message calling `calls`, with `content` (often empty).
@@ -86,14 +98,21 @@ impl Message {
         Self { tool_calls: Some(calls), ..Self::new(Role::Assistant, content) }
     }
 
+    /// An assistant message answering `content` after `reasoning`.
+    pub fn reasoning(reasoning: impl Into<String>, content: impl Into<String>) -> Self {
+        Self { reasoning_content: Some(reasoning.into()), ..Self::new(Role::Assistant, content) }
+    }
+
     /// A `tool` message: the result `content` of the call `call_id`.
     pub fn tool_result(call_id: impl Into<String>, content: impl Into<String>) -> Self {
         Self { tool_call_id: Some(call_id.into()), ..Self::new(Role::Tool, content) }
     }
 
-    /// Whether the message calls tools or answers a call.
+    /// Whether the message calls tools or answers a call by its id. The result of a call
+    /// written in the assistant's text (a `tool` message without `tool_call_id`) is a message
+    /// like any other.
     pub fn uses_tools(&self) -> bool {
-        self.tool_calls.is_some() || self.role == Role::Tool
+        self.tool_calls.is_some() || self.tool_call_id.is_some()
     }
 
     /// The same message with `weight` (0: not trained on).

@@ -83,7 +83,9 @@ impl TokenRules<'_> {
     ) -> (Option<TokenCount>, bool) {
         let count = |messages: &[Message]| self.counter.count_with_tools(messages, tools);
         let counted = count(messages).or_else(|error| match (&error, with_empty_user_turn(messages)) {
-            (TokenizerError::ToolsUnsupported { .. }, _) | (_, None) => Err(error),
+            (TokenizerError::ToolsUnsupported { .. } | TokenizerError::ReasoningUnsupported { .. }, _) | (_, None) => {
+                Err(error)
+            }
             (_, Some(fixed)) => count(&fixed).map_err(|_| error),
         });
         match counted {
@@ -112,6 +114,12 @@ impl TokenRules<'_> {
             Err(TokenizerError::ToolsUnsupported { tokenizer, reason }) => {
                 findings.add(RuleCode::ToolsUnsupportedByTemplate, at, FieldPath::Record, || {
                     format!("{tokenizer} cannot train on this conversation's tool calls: {reason}")
+                });
+                (None, false)
+            }
+            Err(TokenizerError::ReasoningUnsupported { tokenizer, reason }) => {
+                findings.add(RuleCode::ReasoningUnsupportedByTemplate, at, FieldPath::Record, || {
+                    format!("{tokenizer} cannot train on this conversation's reasoning: {reason}")
                 });
                 (None, false)
             }

@@ -3,9 +3,13 @@
 A line is ``{"messages": [{"role", "content", "weight"?}...], "tools"?}``: roles ``system``,
 ``user``, ``assistant`` and ``tool``, string content, and ``"weight": 0`` on an assistant
 message that is read but not trained on (the BrightRun core writes it for OpenAI-style
-weights). Chat with tools: ``tools`` is the list of tool definitions, an assistant message
+weights), and ``reasoning_content`` on an assistant message that gives its reasoning before
+its answer (trained on as the chat template prints it). Chat with tools: ``tools`` is the list
+of tool definitions, an assistant message
 may carry ``tool_calls`` (their ``arguments`` JSON objects) and a ``tool`` message its
-``tool_call_id``. The chat template sees ``role`` and ``content``, and ``tool_calls`` or
+``tool_call_id``. A ``tool`` message without ``tool_call_id`` is the result of a call the
+assistant wrote in its text (Hermes' ``<tool_call>`` style): a message like any other. The
+chat template sees ``role`` and ``content``, and ``tool_calls`` or
 ``tool_call_id`` where a message has them, never the weight.
 
 A plain-text line is ``{"text": ...}``: a document for continued pretraining, read without a
@@ -39,8 +43,13 @@ class Conversation:
     """The tool definitions, as ``apply_chat_template(..., tools=...)`` takes them."""
 
     def uses_tools(self) -> bool:
-        """Whether the conversation defines tools, calls one or holds a tool's result."""
-        return bool(self.tools) or any("tool_calls" in m or m["role"] == "tool" for m in self.messages)
+        """Whether the conversation defines tools, calls one or holds the result of a call (by
+        its id)."""
+        return bool(self.tools) or any("tool_calls" in m or "tool_call_id" in m for m in self.messages)
+
+    def reasons(self) -> bool:
+        """Whether an assistant message of the conversation carries its reasoning."""
+        return any("reasoning_content" in m for m in self.messages)
 
     @classmethod
     def parse(cls, raw: Any, where: str) -> Conversation:
@@ -64,7 +73,7 @@ class Conversation:
                 )
             if isinstance(weight, bool) or weight not in (0, 1):
                 raise DatasetError(f"{where}: messages[{index}].weight is {weight!r}; expected 0 or 1")
-            messages.append({"role": role, "content": message["content"], **_tool_keys(message, index, where)})
+            messages.append({"role": role, "content": message["content"], **_extra_keys(message, index, where)})
             trained.append(role == "assistant" and weight == 1)
         tools = raw.get("tools")
         if tools is not None and not (isinstance(tools, list) and all(isinstance(t, dict) for t in tools)):
@@ -128,9 +137,10 @@ def parse_record(raw: Any, where: str) -> Record:
     return Conversation.parse(raw, where)
 
 
-def _tool_keys(message: dict[str, Any], index: int, where: str) -> dict[str, Any]:
-    """The tool keys of a message the template sees: an assistant's ``tool_calls``, a tool
-    result's ``tool_call_id``."""
+def _extra_keys(message: dict[str, Any], index: int, where: str) -> dict[str, Any]:
+    """The keys of a message the template sees besides its role and content: an assistant's
+    ``tool_calls`` and ``reasoning_content``, a tool result's ``tool_call_id`` (none for the
+    result of a call written in text)."""
     role = message["role"]
     keys: dict[str, Any] = {}
     if "tool_calls" in message:
@@ -138,8 +148,14 @@ def _tool_keys(message: dict[str, Any], index: int, where: str) -> dict[str, Any
         if role != "assistant" or not isinstance(calls, list) or not all(isinstance(c, dict) for c in calls):
             raise DatasetError(f"{where}: messages[{index}].tool_calls must be a list of calls on an assistant message")
         keys["tool_calls"] = calls
-    if role == "tool":
-        if not isinstance(message.get("tool_call_id"), str):
-            raise DatasetError(f"{where}: messages[{index}] is a tool result without a string tool_call_id")
-        keys["tool_call_id"] = message["tool_call_id"]
+    if "tool_call_id" in message:
+        call_id = message["tool_call_id"]
+        if role != "tool" or not isinstance(call_id, str):
+            raise DatasetError(f"{where}: messages[{index}].tool_call_id must be a string on a tool message")
+        keys["tool_call_id"] = call_id
+    if "reasoning_content" in message:
+        reasoning = message["reasoning_content"]
+        if role != "assistant" or not isinstance(reasoning, str):
+            raise DatasetError(f"{where}: messages[{index}].reasoning_content must be a string on an assistant message")
+        keys["reasoning_content"] = reasoning
     return keys

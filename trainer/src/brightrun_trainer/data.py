@@ -9,6 +9,10 @@ tokens:
 - assistant message ``i``, unless its ``weight`` is 0, is trained on the ids from
   ``len(tokens(render(messages[:i], True)))`` to ``len(tokens(render(messages[:i + 1], False)))``:
   its content and its end-of-turn marker. Every other id has the label -100 (no loss).
+  Where a template renders those prefixes otherwise than the whole text begins (Qwen3's
+  prints a ``<think>`` block on the last answer only; Mistral's put the system prompt in the
+  last user message), the turn is what the whole text holds of it (:func:`turn_span`), and
+  the ids are those of the whole text up to its start and its end.
 
 A plain-text document (``{"text": ...}``, continued pretraining) is not rendered: its ids are
 ``encode(text, add_special_tokens=True)`` (the tokenizer's own BOS, where it adds one), then
@@ -36,6 +40,7 @@ its line.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 import urllib.request
@@ -141,18 +146,40 @@ def check_renders_tools(tokenizer: ChatTokenizer, conversation: Conversation, te
     if not conversation.uses_tools():
         return
     where = conversation.where
-    if tokenizer.chat_template in (None, "", DEFAULT_CHAT_TEMPLATE):
-        raise DatasetError(
-            f"{where}: the conversation uses tools, and the chat template is BrightRun's default ChatML, which "
-            "prints only each message's content; train a base model whose template renders tools"
-        )
+    _refuse_default_chatml(tokenizer, where, "uses tools", "renders tools")
     messages, tools = conversation.messages, conversation.tools
     if tools and render(tokenizer, messages, False) == text:
         raise DatasetError(f"{where}: the chat template never prints the `tools` definitions")
     if any("tool_calls" in m for m in messages):
-        without = [{k: v for k, v in m.items() if k != "tool_calls"} for m in messages]
-        if render(tokenizer, without, False, tools) == text:
+        if render(tokenizer, _without(messages, "tool_calls"), False, tools) == text:
             raise DatasetError(f"{where}: the chat template never prints an assistant's `tool_calls`")
+
+
+def check_renders_reasoning(tokenizer: ChatTokenizer, conversation: Conversation, text: str) -> None:
+    """A dataset error unless the chat template prints the reasoning of the conversation's
+    assistant messages (``text`` is its whole rendering); the same check as the core's."""
+    if not conversation.reasons():
+        return
+    where = conversation.where
+    _refuse_default_chatml(tokenizer, where, "has reasoning", "prints `reasoning_content`")
+    messages = _without(conversation.messages, "reasoning_content")
+    if render(tokenizer, messages, False, conversation.tools) == text:
+        raise DatasetError(f"{where}: the chat template never prints an assistant's `reasoning_content` here")
+
+
+def _refuse_default_chatml(tokenizer: ChatTokenizer, where: str, has: str, needs: str) -> None:
+    """A dataset error when the chat template is BrightRun's default ChatML, which prints only
+    each message's content, and the conversation at ``where`` ``has`` more to print."""
+    if tokenizer.chat_template in (None, "", DEFAULT_CHAT_TEMPLATE):
+        raise DatasetError(
+            f"{where}: the conversation {has}, and the chat template is BrightRun's default ChatML, which "
+            f"prints only each message's content; train a base model whose template {needs}"
+        )
+
+
+def _without(messages: Sequence[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    """``messages`` with ``key`` left out of each."""
+    return [{k: v for k, v in m.items() if k != key} for m in messages]
 
 
 def _token_count(tokenizer: ChatTokenizer, text: str) -> int:
@@ -171,10 +198,13 @@ def renderable(tokenizer: ChatTokenizer, conversation: Conversation) -> tuple[Co
         if fixed is None or conversation.uses_tools():
             raise _refused(conversation, error) from error
         try:
-            return fixed, render(tokenizer, fixed.messages, False)
+            text = render(tokenizer, fixed.messages, False)
         except TemplateError:
             raise _refused(conversation, error) from error
+        check_renders_reasoning(tokenizer, fixed, text)
+        return fixed, text
     check_renders_tools(tokenizer, conversation, text)
+    check_renders_reasoning(tokenizer, conversation, text)
     return conversation, text
 
 
@@ -195,12 +225,89 @@ def tokenize(tokenizer: ChatTokenizer, conversation: Conversation, max_seq_len: 
         if not trained:
             continue
         try:
-            start = _token_count(tokenizer, render(tokenizer, messages[:index], True, tools)) if index else 0
-            end = _token_count(tokenizer, render(tokenizer, messages[: index + 1], False, tools))
+            prompt = render(tokenizer, messages[:index], True, tools) if index else ""
+            through = render(tokenizer, messages[: index + 1], False, tools)
         except TemplateError as error:
             raise _refused(conversation, error) from error
+        asked = messages[index - 1]["content"] if index else ""
+        before, after = turn_span(text, (prompt, asked), (through, messages[index]["content"]))
+        start, end = _token_count(tokenizer, text[:before]), _token_count(tokenizer, text[:after])
         labels[start:end] = input_ids[start:end]
     return Example(input_ids=input_ids[:max_seq_len], labels=labels[:max_seq_len])
+
+
+def turn_span(text: str, prompt_asked: tuple[str, str], through_answer: tuple[str, str]) -> tuple[int, int]:
+    """Where a turn is in ``text``, the whole conversation's rendering, from ``prompt`` (the
+    conversation before it with the generation prompt, whose last message says ``asked``) and
+    ``through`` (the conversation up to and including it, the turn saying ``answer``): the
+    core's rule, character for character. Between their ends where they are prefixes of
+    ``text``; else what ``text`` holds of the turn (:func:`_end_in`). Where that cannot be
+    told, the turn starts after the last words asked (else it is not trained on) and ends where
+    the renderings part: what is trained on is the turn's, never the user's."""
+    (prompt, asked), (through, answer) = prompt_asked, through_answer
+    end = _end_in(text, through, answer)
+    if end is None:
+        end = _common_prefix_len(text, through)
+    before = _end_in(text, prompt, asked)
+    if before is None:
+        # The last words asked, where they end at or after the renderings part.
+        words = _last_words(asked)
+        at = text.find(words, max(0, _common_prefix_len(text, prompt) - len(words))) if words else -1
+        before = end if at == -1 else at + len(words)
+    return before, max(end, before)
+
+
+def _end_in(text: str, part: str, said: str) -> int | None:
+    """Where ``part``, whose last message says ``said``, ends in ``text``: at its end when it is
+    a prefix; else after their common prefix and the longest end of ``part`` that ``text`` goes
+    on with there, when that end reaches into the last words said; ``None`` when there is none."""
+    if text.startswith(part):
+        return len(part)
+    words = _last_words(said)
+    at_words = part.rfind(words)
+    if at_words == -1:
+        return None
+    after_words = len(part) - at_words - len(words)
+    common = _common_prefix_len(text, part)
+    tail = _overlap(part[common:], text[common : len(part)])
+    return common + tail if 0 < tail and after_words < tail else None
+
+
+def _overlap(tail: str, head: str) -> int:
+    """The length of the longest end of ``tail`` that ``head`` begins with, in time linear in
+    both (Knuth-Morris-Pratt), whatever the texts repeat."""
+    head = head[: len(tail)]
+    fail = [0] * len(head)
+    matched = 0
+    for at in range(1, len(head)):
+        while matched and head[at] != head[matched]:
+            matched = fail[matched - 1]
+        if head[at] == head[matched]:
+            matched += 1
+        fail[at] = matched
+    matched = 0
+    for char in tail:
+        while matched and (matched == len(head) or char != head[matched]):
+            matched = fail[matched - 1]
+        if matched < len(head) and char == head[matched]:
+            matched += 1
+    return matched
+
+
+def _common_prefix_len(a: str, b: str) -> int:
+    """Length of the longest common prefix of ``a`` and ``b``."""
+    return len(os.path.commonprefix([a, b]))
+
+
+def _trimmed(text: str) -> str:
+    """``text`` without the line breaks, tabs and spaces a template may strip around it."""
+    return text.strip(" \n\t\r")
+
+
+def _last_words(text: str) -> str:
+    """The last 16 characters of ``text``, trimmed: what a template keeps of a message even
+    when it rewrites it (Qwen3's drops the ``<think>`` part of an earlier answer's text)."""
+    return _trimmed(text)[-16:]
 
 
 def document_ids(tokenizer: ChatTokenizer, text: str) -> list[int]:

@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 
 use super::json::{self, Dialect, RawMessages, Slot};
-use super::{MessageAt, RecordCtx, ViewMessage, tool_use};
+use super::{MessageAt, MessageExtras, RecordCtx, ViewMessage, tool_use};
 use crate::dataset::codes::RuleCode;
 use crate::dataset::conversation::Role;
 use crate::dataset::findings::FieldPath;
@@ -25,7 +25,7 @@ pub(super) enum ToolCalling {
     /// Read (chat).
     Read,
     /// Read as ShareGPT turns: `function_call` turns and the `observation` (or `tool`) turns
-    /// that answer them ([`tool_use::TurnCalls`]).
+    /// that answer them ([`tool_use::CallOrder`]).
     Turns,
     /// Reported as not supported (every other format).
     Unsupported,
@@ -40,7 +40,7 @@ pub(super) fn push_messages<'a, D: Dialect>(
     ctx: &mut RecordCtx<'_, '_>,
     out: &mut Vec<ViewMessage<'a>>,
 ) {
-    let mut turn_calls = tool_use::TurnCalls::default();
+    let mut order = tool_use::CallOrder::default();
     for (index, item) in items.into_iter().enumerate() {
         let Some(mut message) = ctx.required(item, FieldPath::Item(field, index)) else { continue };
         let (tool_key, role_key, content_key) = (message.tool_key(), message.role_key(), message.content_key());
@@ -57,26 +57,28 @@ pub(super) fn push_messages<'a, D: Dialect>(
             }
             (slot, _) => message_role::<D>(slot, FieldPath::ItemField(field, index, role_key), tool_calling, ctx),
         };
-        if let (Some(extra), Some(_)) = (&message.extra, role) {
-            extra_keys(extra, field, index, (role_key, content_key), tool_calling, ctx);
+        if let (Some(extra), Some(role)) = (&message.extra, role) {
+            extra_keys(extra, (field, index, role), (role_key, content_key), tool_calling, ctx);
         }
         let content_path = FieldPath::ItemField(field, index, content_key);
         let (tools, content) = match (tool_calling, role) {
             (ToolCalling::Turns, Some(Role::Assistant)) if calls_turn => {
                 let text = message_content(message.content, content_path, ctx);
-                let calls = text.and_then(|text| turn_calls.calls(&text, content_path, ctx));
+                let calls = text.and_then(|text| order.turn_calls(&text, content_path, ctx));
                 // The calls are the turn: the message has no text of its own.
                 let content = calls.is_some().then_some(Cow::Borrowed(""));
                 (calls, content)
             }
             (ToolCalling::Turns, Some(Role::Tool)) => {
-                let answered = turn_calls.answer(FieldPath::Item(field, index), ctx);
-                (answered, message_content(message.content, content_path, ctx))
+                let answered = order.answer(None, None, FieldPath::Item(field, index), ctx);
+                let tools = answered
+                    .map(|call_id| Box::new(MessageExtras { call_id: Some(call_id), ..MessageExtras::default() }));
+                (tools, message_content(message.content, content_path, ctx))
             }
             _ => {
                 let tools = match (tool_calling, role) {
                     (ToolCalling::Read, Some(role)) => {
-                        tool_use::message_tools(message.extra.as_deref_mut(), role, field, index, ctx)
+                        tool_use::message_tools(message.extra.as_deref_mut(), role, (field, index), &mut order, ctx)
                     }
                     _ => None,
                 };
@@ -96,18 +98,26 @@ pub(super) fn push_messages<'a, D: Dialect>(
             (Slot::Missing, _) | (_, None) => None,
             (slot, Some(role)) => message_weight(slot, role, field, index, ctx),
         };
+        let extras = match (role, message.extra.as_deref_mut().and_then(|extra| extra.reasoning.take())) {
+            (Some(Role::Assistant), Some((_, reasoning))) => {
+                let mut extras = tools.unwrap_or_default();
+                extras.reasoning = Some(reasoning.into_owned());
+                Some(extras)
+            }
+            _ => tools,
+        };
         if let (Some(role), Some(content)) = (role, content) {
-            out.push(ViewMessage { role, content, at: MessageAt::Item(field, index, content_key), weight, tools });
+            out.push(ViewMessage { role, content, at: MessageAt::Item(field, index, content_key), weight, extras });
         }
     }
 }
 
-/// Reports the keys of a message that are not trained on: tool calls (other than chat's
-/// `tool_calls` and `tool_call_id`), and any other.
+/// Reports the keys of message `index` of `field`, a `role` message, that are not trained
+/// on: tool calls (other than chat's `tool_calls`, `tool_call_id` and a result's `name`), and
+/// any other but an assistant's reasoning.
 fn extra_keys(
     extra: &json::ExtraKeys<'_>,
-    field: &'static str,
-    index: usize,
+    (field, index, role): (&'static str, usize, Role),
     (role_key, content_key): (&'static str, &'static str),
     tool_calling: ToolCalling,
     ctx: &mut RecordCtx<'_, '_>,
@@ -133,7 +143,10 @@ fn extra_keys(
         }
         _ => {}
     }
-    if let Some((key, count)) = &extra.unknown_key {
+    // A `tool` message's `name` is read where results are (chat with tools), an assistant's
+    // reasoning in every format.
+    let name_read = tool_calling == ToolCalling::Read && role == Role::Tool;
+    if let Some((key, count)) = extra.unread(name_read, role == Role::Assistant) {
         ctx.report(RuleCode::UnknownMessageKey, FieldPath::ItemField(field, index, key), || {
             let more = match count - 1 {
                 0 => String::new(),

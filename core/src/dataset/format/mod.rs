@@ -79,33 +79,41 @@ pub(crate) struct ViewMessage<'a> {
     /// `Some(0)` for an assistant message left out of the loss; `None` otherwise (a weight of
     /// 1 is the default and is not kept).
     pub weight: Option<u8>,
-    /// Its tool calls, or the call it answers (chat with tools; rare, so boxed).
-    pub tools: Option<Box<MessageTools>>,
+    /// What it carries besides its text (rare, so boxed).
+    pub extras: Option<Box<MessageExtras>>,
 }
 
-/// What a chat message says of tool calling.
+/// What a chat message carries besides its text: its tool calls or the call it answers
+/// (chat with tools), an assistant's reasoning.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct MessageTools {
+pub(crate) struct MessageExtras {
     /// The calls an assistant message makes.
     pub calls: Option<Vec<ToolCall>>,
     /// The call a `tool` message answers.
     pub call_id: Option<String>,
+    /// The reasoning an assistant message gives before its answer.
+    pub reasoning: Option<String>,
 }
 
 impl<'a> ViewMessage<'a> {
     /// A message without a weight.
     pub fn new(role: Role, content: Cow<'a, str>, at: MessageAt) -> Self {
-        Self { role, content, at, weight: None, tools: None }
+        Self { role, content, at, weight: None, extras: None }
     }
 
     /// The tools it calls, if any.
     pub fn tool_calls(&self) -> Option<&[ToolCall]> {
-        self.tools.as_ref().and_then(|tools| tools.calls.as_deref())
+        self.extras.as_ref().and_then(|extras| extras.calls.as_deref())
     }
 
     /// The call it answers, if any.
     pub fn tool_call_id(&self) -> Option<&str> {
-        self.tools.as_ref().and_then(|tools| tools.call_id.as_deref())
+        self.extras.as_ref().and_then(|extras| extras.call_id.as_deref())
+    }
+
+    /// Its reasoning, if any.
+    pub fn reasoning(&self) -> Option<&str> {
+        self.extras.as_ref().and_then(|extras| extras.reasoning.as_deref())
     }
 
     /// Whether the loss is computed on it (as [`Message::is_trained`]).
@@ -115,12 +123,16 @@ impl<'a> ViewMessage<'a> {
 }
 
 /// The canonical chat line the trainer reads: `{"role", "content", "weight"?, "tool_calls"?,
-/// "tool_call_id"?}`, with `"weight": 0` on an assistant message that is not trained on.
+/// "tool_call_id"?, "reasoning_content"?}`, with `"weight": 0` on an assistant message that
+/// is not trained on.
 impl Serialize for ViewMessage<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let (calls, call_id) = (self.tool_calls(), self.tool_call_id());
-        let fields =
-            2 + usize::from(self.weight.is_some()) + usize::from(calls.is_some()) + usize::from(call_id.is_some());
+        let (calls, call_id, reasoning) = (self.tool_calls(), self.tool_call_id(), self.reasoning());
+        let fields = 2
+            + usize::from(self.weight.is_some())
+            + usize::from(calls.is_some())
+            + usize::from(call_id.is_some())
+            + usize::from(reasoning.is_some());
         let mut message = serializer.serialize_struct("Message", fields)?;
         message.serialize_field("role", &self.role)?;
         message.serialize_field("content", &self.content)?;
@@ -132,6 +144,9 @@ impl Serialize for ViewMessage<'_> {
         }
         if let Some(call_id) = call_id {
             message.serialize_field("tool_call_id", call_id)?;
+        }
+        if let Some(reasoning) = reasoning {
+            message.serialize_field("reasoning_content", reasoning)?;
         }
         message.end()
     }
@@ -198,10 +213,11 @@ impl<'a> View<'a> {
             hasher.update(&[message.role as u8 | if message.weight == Some(0) { 0x80 } else { 0 }]);
             hasher.update(&(message.content.len() as u64).to_le_bytes());
             hasher.update(message.content.as_bytes());
-            // Tool calls and results are hashed only where they are, so that conversations
-            // without them hash as before.
-            if let Some(tools) = &message.tools {
-                hasher.update(&serde_json::to_vec(&(&tools.calls, &tools.call_id)).unwrap_or_default());
+            // Tool calls, results and reasoning are hashed only where they are, so that
+            // conversations without them hash as before.
+            if let Some(extras) = &message.extras {
+                let MessageExtras { calls, call_id, reasoning } = extras.as_ref();
+                hasher.update(&serde_json::to_vec(&(calls, call_id, reasoning)).unwrap_or_default());
             }
         }
         if let Some(tools) = &self.tools {
@@ -220,6 +236,7 @@ impl<'a> View<'a> {
                 weight: m.weight,
                 tool_calls: m.tool_calls().map(<[ToolCall]>::to_vec),
                 tool_call_id: m.tool_call_id().map(str::to_owned),
+                reasoning_content: m.reasoning().map(str::to_owned),
             })
             .collect()
     }

@@ -102,8 +102,35 @@ pub(crate) struct ExtraKeys<'a> {
     pub tool_calls: Slot<JsonList>,
     /// A `tool` message's `tool_call_id` (chat with tools).
     pub tool_call_id: Slot<Text<'a>>,
+    /// A string `name`: the function whose result a `tool` message is (chat with tools, as
+    /// `transformers` and TRL write it); on any other message, a key not read.
+    pub name: Option<Cow<'a, str>>,
+    /// A text of reasoning, and the key of [`REASONING_KEYS`] that holds it: an assistant's
+    /// is read; on any other message, a key not read.
+    pub reasoning: Option<(&'static str, Cow<'a, str>)>,
+    /// The first of `name` and the reasoning when it comes before the other keys.
+    first_of_some: Option<&'static str>,
     /// The first other key, and how many other keys there are.
     pub unknown_key: Option<(Cow<'a, str>, usize)>,
+}
+
+/// The keys of an assistant message's reasoning: `reasoning_content` (Qwen3's and DeepSeek's
+/// chat templates, the canonical name), `reasoning` (vLLM's and OpenRouter's responses) and
+/// `thinking`.
+pub(crate) const REASONING_KEYS: [&str; 3] = ["reasoning_content", "reasoning", "thinking"];
+
+impl ExtraKeys<'_> {
+    /// The first key not read, and how many there are: the other keys, `name` unless
+    /// `name_read`, and the reasoning unless `reasoning_read`.
+    pub fn unread(&self, name_read: bool, reasoning_read: bool) -> Option<(&str, usize)> {
+        let name = (self.name.is_some() && !name_read).then_some("name");
+        let reasoning = self.reasoning.as_ref().filter(|_| !reasoning_read).map(|(key, _)| *key);
+        let others = self.unknown_key.as_ref().map(|(key, count)| (key.as_ref(), *count));
+        let count =
+            others.map_or(0, |(_, count)| count) + usize::from(name.is_some()) + usize::from(reasoning.is_some());
+        let first = self.first_of_some.filter(|key| Some(*key) == name || Some(*key) == reasoning);
+        Some((first.or(others.map(|(key, _)| key)).or(name).or(reasoning)?, count))
+    }
 }
 
 /// Keys of a message that call tools or answer a tool call.
@@ -214,7 +241,7 @@ impl<'a, D> RawMessage<'a, D> {
 
     /// The first key the message has that is neither read nor of tool calling.
     pub fn first_other_key(&self) -> Option<&str> {
-        self.extra.as_ref().and_then(|extra| extra.unknown_key.as_ref()).map(|(key, _)| key.as_ref())
+        self.extra.as_ref().and_then(|extra| extra.unread(false, false)).map(|(key, _)| key)
     }
 
     /// The tool-calling key the message has, if any.
@@ -248,6 +275,41 @@ impl<'a, D> RawMessage<'a, D> {
                 extra.tool_call_id = id;
                 extra.tool_key.get_or_insert(key);
             }
+        }
+        Ok(())
+    }
+
+    /// Reads `name` or a key of [`REASONING_KEYS`], kept when it is a text (and not empty);
+    /// a second text of reasoning is kept only when it differs, as a key not read.
+    fn text_key<'de: 'a, A: MapAccess<'de>>(&mut self, key: Cow<'a, str>, map: &mut A) -> Result<(), A::Error> {
+        let text = match map.next_value::<Slot<Text<'a>>>()? {
+            Slot::Value(Text(text)) if !text.is_empty() => text,
+            Slot::Wrong(_) => {
+                self.other_key(key, Used(true));
+                return Ok(());
+            }
+            _ => return Ok(()),
+        };
+        let extra = self.extra.get_or_insert_with(Box::default);
+        let first = extra.unknown_key.is_none() && extra.name.is_none() && extra.reasoning.is_none();
+        let named: &'static str = match REASONING_KEYS.iter().find(|k| **k == key) {
+            None if extra.name.is_some() => return Err(de::Error::duplicate_field("name")),
+            None => {
+                extra.name = Some(text);
+                "name"
+            }
+            Some(_) if extra.reasoning.as_ref().is_some_and(|(_, kept)| *kept == text) => return Ok(()),
+            Some(_) if extra.reasoning.is_some() => {
+                self.other_key(key, Used(true));
+                return Ok(());
+            }
+            Some(reasoning) => {
+                extra.reasoning = Some((reasoning, text));
+                reasoning
+            }
+        };
+        if first {
+            extra.first_of_some = Some(named);
         }
         Ok(())
     }
@@ -382,6 +444,9 @@ impl<'de: 'a, 'a, L: Dialect> Visitor<'de> for RawMessageVisitor<'a, L> {
                 }
                 Key::Other(name) if name == "tool_calls" => message.tool_value("tool_calls", &mut map)?,
                 Key::Other(name) if name == "tool_call_id" => message.tool_value("tool_call_id", &mut map)?,
+                Key::Other(name) if name == "name" || REASONING_KEYS.contains(&name.as_ref()) => {
+                    message.text_key(name, &mut map)?;
+                }
                 Key::Other(name) => {
                     let used = map.next_value::<Used>()?;
                     message.other_key(name, used);
@@ -585,8 +650,21 @@ mod tests {
         let m = message(r#"{"role": "assistant", "content": null, "tool_calls": [{"id": "1"}], "name": "x", "y": 1}"#);
         let extra = m.extra.as_deref().unwrap();
         assert_eq!(extra.tool_key, Some("tool_calls"));
-        assert_eq!(extra.unknown_key, Some((Cow::Borrowed("name"), 2)));
+        assert_eq!(extra.unknown_key, Some((Cow::Borrowed("y"), 1)));
+        assert_eq!(extra.name.as_deref(), Some("x"));
+        assert_eq!((extra.unread(false, false), extra.unread(true, false)), (Some(("name", 2)), Some(("y", 1))));
         assert!(matches!(m.content, Slot::Null));
+        let m = message(r#"{"role": "tool", "content": "r", "y": 1, "name": "x"}"#);
+        assert_eq!(m.extra.as_deref().unwrap().unread(false, false), Some(("y", 2)), "the first key not read is named");
+        let m = message(
+            r#"{"role": "assistant", "content": "a", "reasoning": "r", "reasoning_content": "r", "thinking": "s"}"#,
+        );
+        let extra = m.extra.as_deref().unwrap();
+        assert_eq!(extra.reasoning, Some(("reasoning", Cow::Borrowed("r"))), "the same text twice is one");
+        assert_eq!(
+            (extra.unread(false, true), extra.unread(false, false)),
+            (Some(("thinking", 1)), Some(("reasoning", 2)))
+        );
         let m = message(r#"{"role": "assistant", "content": "a", "tool_calls": [], "refusal": null, "audio": {}}"#);
         assert!(m.extra.is_none());
         let m = message(r#"{"role": "user", "content": "q", "turn": 3, "emotional_state": "calm", "weight": 0}"#);

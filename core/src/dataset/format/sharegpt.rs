@@ -2,7 +2,7 @@
 //!
 //! Speakers are `human`, `gpt` and `system` (or the `user` and `assistant` spellings), and
 //! for tool calling (LLaMA-Factory's form) `function_call` and `observation` (or `tool`),
-//! with the record's `tools` ([`super::tool_use::TurnCalls`]); every other key of a turn is
+//! with the record's `tools` ([`super::tool_use::CallOrder`]); every other key of a turn is
 //! read as in chat messages ([`super::messages`]): a turn's `weight`, content parts and
 //! unknown keys. A record's `system`, when not blank, is the system message before the
 //! turns. A `conversations` of objects without `from` or `value` is a brightrun_lora_v4

@@ -2,7 +2,7 @@
 //! assistant message's `tool_calls` and a `tool` message's `tool_call_id`, read into the
 //! canonical [`Tool`] and [`ToolCall`], and the rules between them (every call names a
 //! defined tool, has its own id, and is answered before the conversation goes on). ShareGPT
-//! writes the same calls as turns ([`TurnCalls`]), read into the same canonical form.
+//! writes the same calls as turns ([`CallOrder::turn_calls`]), read into the same canonical form.
 
 use std::collections::{HashSet, VecDeque};
 
@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::json::{Slot, Text};
 use super::raw_message::{ExtraKeys, JsonList, RawTools};
-use super::{MessageTools, RecordCtx, Training, View, ViewMessage};
+use super::{MessageExtras, RecordCtx, Training, View, ViewMessage};
 use crate::dataset::codes::RuleCode;
 use crate::dataset::conversation::{
     FunctionCall, FunctionDefinition, JsonObject, Role, Split, Tool, ToolCall, ToolKind,
@@ -104,18 +104,22 @@ fn kind(value: &Value) -> String {
 }
 
 /// A chat message's tool calls and the call it answers, each on the role that takes it.
-/// `tool_calls` go on assistant messages, `tool_call_id` on `tool` messages (where it is
-/// required); anything else is reported.
+/// `tool_calls` go on assistant messages, `tool_call_id` on `tool` messages; anything else is
+/// reported. A call without an `id` is given one, and a `tool` message without
+/// `tool_call_id` answers the next call of `order` (as `transformers` and TRL write tool
+/// calls, matched by their order); its `name`, when given, is the called function's.
 pub(super) fn message_tools(
     extra: Option<&mut ExtraKeys<'_>>,
     role: Role,
-    field: &'static str,
-    index: usize,
+    (field, index): (&'static str, usize),
+    order: &mut CallOrder,
     ctx: &mut RecordCtx<'_, '_>,
-) -> Option<Box<MessageTools>> {
-    let (calls, call_id) = match extra {
-        Some(extra) => (std::mem::take(&mut extra.tool_calls), std::mem::take(&mut extra.tool_call_id)),
-        None => (Slot::Missing, Slot::Missing),
+) -> Option<Box<MessageExtras>> {
+    let (calls, call_id, name) = match extra {
+        Some(extra) => {
+            (std::mem::take(&mut extra.tool_calls), std::mem::take(&mut extra.tool_call_id), extra.name.take())
+        }
+        None => (Slot::Missing, Slot::Missing, None),
     };
     let calls = match ctx.optional(calls, FieldPath::ItemField(field, index, "tool_calls")) {
         Some(JsonList(items)) if items.is_empty() => None,
@@ -124,20 +128,32 @@ pub(super) fn message_tools(
             None
         }
         Some(JsonList(items)) => {
-            Some(items.iter().enumerate().filter_map(|(call, item)| tool_call(item, field, index, call, ctx)).collect())
+            let read: Vec<Option<ToolCall>> = items
+                .iter()
+                .enumerate()
+                .map(|(call, item)| tool_call(item, (field, index, call), order, ctx))
+                .collect();
+            if read.iter().all(Option::is_some) {
+                let calls: Vec<ToolCall> = read.into_iter().flatten().collect();
+                order.called(&calls);
+                Some(calls)
+            } else {
+                order.malformed();
+                Some(read.into_iter().flatten().collect())
+            }
         }
         None => None,
     };
     let id_path = FieldPath::ItemField(field, index, "tool_call_id");
-    let call_id = if role == Role::Tool {
-        ctx.required(call_id, id_path).map(|Text(id)| id.into_owned())
-    } else {
-        if ctx.optional(call_id, id_path).is_some() {
-            misplaced(ctx, field, index, "tool_call_id", role, "only `tool` messages answer a call");
-        }
-        None
-    };
-    (calls.is_some() || call_id.is_some()).then(|| Box::new(MessageTools { calls, call_id }))
+    if role == Role::Tool {
+        let id = ctx.optional(call_id, id_path).map(|Text(id)| id.into_owned());
+        let call_id = order.answer(id, name.as_deref(), FieldPath::Item(field, index), ctx);
+        return call_id.map(|call_id| Box::new(MessageExtras { calls, call_id: Some(call_id), reasoning: None }));
+    }
+    if ctx.optional(call_id, id_path).is_some() {
+        misplaced(ctx, field, index, "tool_call_id", role, "only `tool` messages answer a call");
+    }
+    calls.map(|calls| Box::new(MessageExtras { calls: Some(calls), ..MessageExtras::default() }))
 }
 
 fn misplaced(ctx: &mut RecordCtx<'_, '_>, field: &'static str, index: usize, key: &str, role: Role, why: &str) {
@@ -146,12 +162,12 @@ fn misplaced(ctx: &mut RecordCtx<'_, '_>, field: &'static str, index: usize, key
     });
 }
 
-/// One call of `tool_calls`; `None` when it is malformed (reported).
+/// One call of `tool_calls` (item `call` of message `index` of `field`), given an id by
+/// `order` when it has none; `None` when it is malformed (reported).
 fn tool_call(
     item: &Value,
-    field: &'static str,
-    index: usize,
-    call: usize,
+    (field, index, call): (&'static str, usize, usize),
+    order: &mut CallOrder,
     ctx: &mut RecordCtx<'_, '_>,
 ) -> Option<ToolCall> {
     let at = format!("tool_calls[{call}]");
@@ -166,8 +182,10 @@ fn tool_call(
     };
     let id = match entry.get("id") {
         Some(Value::String(id)) if !id.is_empty() => id.clone(),
-        None => {
-            malformed(ctx, "has no `id`: a `tool` message answers a call by its id".to_owned());
+        // No id, as `transformers` and TRL write calls: its result is the next `tool` message.
+        None | Some(Value::Null) => order.generated_id(),
+        Some(Value::String(_)) => {
+            malformed(ctx, "has an empty `id`: leave `id` out, or give the call its id".to_owned());
             return None;
         }
         Some(other) => {
@@ -239,26 +257,59 @@ fn called_function(function: &serde_json::Map<String, Value>) -> Result<Function
     Ok(FunctionCall { name, arguments })
 }
 
-/// A function's calls as ShareGPT turns write them (LLaMA-Factory's form): a `function_call`
-/// turn's value is the JSON text of a call (`{"name", "arguments"}`) or of an array of calls,
-/// and the `observation` (or `tool`) turn after it is the result. The calls are given ids
-/// here: `call00001`, `call00002`... (nine letters and digits, which every chat template
-/// takes, Mistral's included), counted across the conversation.
+/// The calls of a conversation in their order, for the results that do not name the call
+/// they answer. Such a result answers the next unanswered call of the last message that
+/// made calls, as `transformers` and TRL write chat with tools, and as LLaMA-Factory's
+/// ShareGPT does with its `function_call` and `observation` turns ([`Self::turn_calls`]).
+///
+/// A call without an id is given one: `call00001`, `call00002`... (nine letters and digits,
+/// which every chat template takes, Mistral's included), counted across the conversation.
+/// A result in a conversation that has made no call is the result of a call written in the
+/// assistant's text (Hermes' `<tool_call>` style): it answers no call, and is context.
 #[derive(Debug, Default)]
-pub(super) struct TurnCalls {
+pub(super) struct CallOrder {
     /// Calls given an id so far.
     made: usize,
-    /// The calls of the last `function_call` turn not answered yet, in order.
-    pending: VecDeque<String>,
-    /// Whether the last `function_call` turn was malformed (reported): its results are
-    /// not reported again.
+    /// The calls of the last message that made calls, not answered yet, in order: their
+    /// ids and the functions they call.
+    pending: VecDeque<(String, String)>,
+    /// Whether the conversation has made calls (written as `tool_calls` or turns).
+    called: bool,
+    /// Whether the last calls were malformed (reported): their results are not reported
+    /// again.
     malformed: bool,
 }
 
-impl TurnCalls {
-    /// The calls of a `function_call` turn whose value is `text` (at `path`); `None` when
-    /// the text is not a call or an array of calls (reported).
-    pub fn calls(&mut self, text: &str, path: FieldPath<'_>, ctx: &mut RecordCtx<'_, '_>) -> Option<Box<MessageTools>> {
+impl CallOrder {
+    /// An id for a call written without one.
+    fn generated_id(&mut self) -> String {
+        self.made += 1;
+        format!("call{:05}", self.made)
+    }
+
+    /// Notes the calls of a message: the results after it answer them, in order.
+    fn called(&mut self, calls: &[ToolCall]) {
+        self.pending = calls.iter().map(|call| (call.id.clone(), call.function.name.clone())).collect();
+        self.called = true;
+        self.malformed = false;
+    }
+
+    /// Notes malformed calls (reported): the results after them answer nothing.
+    fn malformed(&mut self) {
+        self.pending.clear();
+        self.called = true;
+        self.malformed = true;
+    }
+
+    /// The calls of a ShareGPT `function_call` turn whose value is `text` (at `path`): the
+    /// JSON text of a call (`{"name", "arguments"}`) or of an array of calls. `None` when
+    /// the text is neither (reported).
+    pub fn turn_calls(
+        &mut self,
+        text: &str,
+        path: FieldPath<'_>,
+        ctx: &mut RecordCtx<'_, '_>,
+    ) -> Option<Box<MessageExtras>> {
         let calls = match serde_json::from_str::<Value>(text) {
             Ok(Value::Array(items)) if !items.is_empty() => items,
             Ok(call @ Value::Object(_)) => vec![call],
@@ -278,10 +329,7 @@ impl TurnCalls {
         for call in &calls {
             let function = call.as_object().ok_or(CallFault::NoName).and_then(called_function);
             match function {
-                Ok(function) => {
-                    self.made += 1;
-                    made.push(ToolCall { id: format!("call{:05}", self.made), kind: ToolKind::Function, function });
-                }
+                Ok(function) => made.push(ToolCall { id: self.generated_id(), kind: ToolKind::Function, function }),
                 Err(CallFault::NoName) => {
                     self.malformed();
                     ctx.report(RuleCode::InvalidToolCall, path, || {
@@ -296,33 +344,45 @@ impl TurnCalls {
                 }
             }
         }
-        self.pending = made.iter().map(|call| call.id.clone()).collect();
-        self.malformed = false;
-        Some(Box::new(MessageTools { calls: Some(made), call_id: None }))
+        self.called(&made);
+        Some(Box::new(MessageExtras { calls: Some(made), ..MessageExtras::default() }))
     }
 
-    /// Notes a malformed `function_call` turn: the turns after it answer nothing.
-    fn malformed(&mut self) {
-        self.pending.clear();
-        self.malformed = true;
-    }
-
-    /// The call an `observation` turn (at `path`) answers: the first unanswered call of the
-    /// `function_call` turn before it; `None` when there is none (reported, unless that
-    /// turn was malformed).
-    pub fn answer(&mut self, path: FieldPath<'_>, ctx: &mut RecordCtx<'_, '_>) -> Option<Box<MessageTools>> {
-        let Some(id) = self.pending.pop_front() else {
-            if self.malformed {
-                return None;
+    /// The id of the call the result at `path` answers: `id` when it names one (checked
+    /// later, with the conversation's calls), else the next unanswered call of the last
+    /// message that made calls. `None` when the conversation has made no call (the result
+    /// of a call written in text), or when there is none left to answer (reported, unless
+    /// the calls were malformed). A result's `name` is the function of the call it answers.
+    pub fn answer(
+        &mut self,
+        id: Option<String>,
+        name: Option<&str>,
+        path: FieldPath<'_>,
+        ctx: &mut RecordCtx<'_, '_>,
+    ) -> Option<String> {
+        let call = match &id {
+            Some(id) => {
+                self.pending.iter().position(|(pending, _)| pending == id).and_then(|at| self.pending.remove(at))
             }
-            ctx.report(RuleCode::UnknownToolCallId, path, || {
-                "the tool result answers no call: no `function_call` turn comes before it (a call written in a \
-                 `gpt` turn's text is not read as one: write it as a `function_call` turn)"
-                    .to_owned()
-            });
-            return None;
+            None => self.pending.pop_front(),
         };
-        Some(Box::new(MessageTools { calls: None, call_id: Some(id) }))
+        match (call, name) {
+            (Some((called, function)), Some(name)) if name != function => {
+                ctx.report(RuleCode::UnknownToolCallId, path, || {
+                    format!("the result of `{name}` answers the call `{called}` of `{function}`: put each result after its call, in the order of the calls")
+                });
+            }
+            (Some((called, _)), _) if id.is_none() => return Some(called),
+            (None, _) if id.is_none() && self.called && !self.malformed => {
+                ctx.report(RuleCode::UnknownToolCallId, path, || {
+                    "the tool result names no call, and every call before it has its result already (the results \
+                     of a message's calls follow it, one a call, in the order of the calls)"
+                        .to_owned()
+                });
+            }
+            _ => {}
+        }
+        id
     }
 }
 

@@ -6,6 +6,7 @@ mod formats;
 mod hostile;
 mod input;
 mod peers;
+mod reasoning;
 mod rules;
 mod shapes;
 mod stats;

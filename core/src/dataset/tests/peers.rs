@@ -252,7 +252,6 @@ fn tool_calls_and_content_parts_say_what_is_wrong() {
                 "messages[1].tool_calls[0]",
                 "`messages[1].tool_calls[0]` has no `function` object (`{\"name\", \"arguments\"}`)"
             ),
-            ("messages[2].tool_call_id", "`messages[2].tool_call_id` is missing; expected a string"),
             ("messages[2]", "the conversation ends with a tool message, which is not trained on"),
         ]
     );

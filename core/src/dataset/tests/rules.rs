@@ -106,7 +106,7 @@ fn cases() -> Vec<Case> {
         ),
         case(
             InvalidToolCall,
-            with_tools(edit(tool_calling(), |m| m[1]["tool_calls"][0]["id"] = json!(null)), json!([multiply()])),
+            with_tools(edit(tool_calling(), |m| m[1]["tool_calls"][0]["id"] = json!(7)), json!([multiply()])),
             Some(1),
             Some("messages[1].tool_calls[0]"),
         ),
@@ -150,6 +150,16 @@ fn cases() -> Vec<Case> {
         Case {
             counter: super::tools::chatml(),
             ..case(ToolsUnsupportedByTemplate, with_tools(tool_calling(), json!([multiply()])), Some(1), None)
+        },
+        Case {
+            counter: super::tools::chatml(),
+            ..case(
+                ReasoningUnsupportedByTemplate,
+                json!({"messages": [{"role": "user", "content": "2+2?"}, {"role": "assistant", "content": "4", "reasoning_content": "2 and 2."}]})
+                    .to_string(),
+                Some(1),
+                None,
+            )
         },
         case(
             ContentPartsUnsupported,

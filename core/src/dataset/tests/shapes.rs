@@ -249,7 +249,7 @@ fn sharegpt_turns_become_messages() {
             (12, "conversations[1].content", "missing_field"),
             (12, "", "no_assistant_message"),
             (13, "conversations[1].value", "tool_arguments_not_object"),
-            (14, "conversations[1]", "unknown_tool_call_id"),
+            (14, "conversations[3]", "unknown_tool_call_id"),
             (15, "tools", "invalid_tool_definition"),
             (16, "conversations[1]", "unknown_tool"),
             (16, "conversations[2]", "unanswered_tool_call"),

@@ -18,7 +18,7 @@ const CHAT_TOOLS: &str = include_str!("fixtures/chat_tools.jsonl");
 pub(super) const TOOLS_TEMPLATE: &str = include_str!("fixtures/tools_template.jinja");
 
 /// A small trained vocabulary with `template`.
-fn counter_with(name: &str, template: &str) -> HfTokenCounter {
+pub(super) fn counter_with(name: &str, template: &str) -> HfTokenCounter {
     static VOCABULARY: OnceLock<String> = OnceLock::new();
     let tokenizer = VOCABULARY.get_or_init(|| train_byte_level(700, 300).unwrap());
     let config = json!({"chat_template": template, "eos_token": "<|im_end|>"});
@@ -121,7 +121,7 @@ fn the_canonical_form_keeps_tools_and_writes_arguments_as_objects() {
 }
 
 /// `count_with_tools` by its definition: each rendered text encoded whole.
-fn by_definition(counter: &HfTokenCounter, messages: &[Message], tools: Option<&[Tool]>) -> TokenCount {
+pub(super) fn by_definition(counter: &HfTokenCounter, messages: &[Message], tools: Option<&[Tool]>) -> TokenCount {
     let tokens = |text: String| counter.count_text(&text).unwrap();
     let total = tokens(counter.render_with_tools(messages, tools, false).unwrap());
     let trainable = (0..messages.len())
@@ -312,8 +312,16 @@ fn sharegpt_tool_turns_are_the_chat_of_their_calls() {
         ],
         "tools": json!([bare]).to_string()
     });
+    // Two calls and two answers.
+    reads_as_chat(&record, crate::model::DatasetFormat::Sharegpt, &weather_chat(), 4);
+}
+
+/// The chat of the weather conversations of these tests: a call, its result and the
+/// answer; then two calls at once, their results and the answer. The calls have the ids
+/// BrightRun gives calls written without one.
+fn weather_chat() -> Value {
     let call = |id: &str, city: &str| json!({"id": id, "type": "function", "function": {"name": "get_weather", "arguments": {"city": city}}});
-    let chat = json!({"messages": [
+    json!({"messages": [
         {"role": "system", "content": "Be brief."},
         {"role": "user", "content": "Weather in Paris?"},
         {"role": "assistant", "content": "", "tool_calls": [call("call00001", "Paris")]},
@@ -324,7 +332,124 @@ fn sharegpt_tool_turns_are_the_chat_of_their_calls() {
         {"role": "tool", "tool_call_id": "call00002", "content": "20 C"},
         {"role": "tool", "tool_call_id": "call00003", "content": "9 C"},
         {"role": "assistant", "content": "20 C and 9 C."}
+    ], "tools": weather_tool()})
+}
+
+#[test]
+fn calls_without_ids_are_answered_by_the_results_that_follow_them_in_order() {
+    // As `transformers` and TRL write tool calls: no call ids, and each result after its call,
+    // naming the function (or not).
+    let mut record = weather_chat();
+    for message in record["messages"].as_array_mut().unwrap() {
+        let object = message.as_object_mut().unwrap();
+        for call in object.get_mut("tool_calls").and_then(Value::as_array_mut).into_iter().flatten() {
+            call.as_object_mut().unwrap().remove("id");
+        }
+        if object.remove("tool_call_id").is_some() && object["content"] != "9 C" {
+            object.insert("name".to_owned(), json!("get_weather"));
+        }
+    }
+    reads_as_chat(&record, crate::model::DatasetFormat::Chat, &weather_chat(), 4);
+    let report = check(jsonl(&[record]));
+    assert!(report.findings.is_empty(), "a result's `name` is read: {:?}", report.findings);
+}
+
+#[test]
+fn a_result_of_another_function_or_of_no_call_is_reported() {
+    let call = |name: &str| json!({"type": "function", "function": {"name": name, "arguments": {}}});
+    let tools = json!([{"type": "function", "function": {"name": "get_weather"}}, {"type": "function", "function": {"name": "get_time"}}]);
+    let records = [
+        // The results of two calls in the wrong order.
+        json!({"messages": [
+            {"role": "user", "content": "Weather and time?"},
+            {"role": "assistant", "tool_calls": [call("get_weather"), call("get_time")]},
+            {"role": "tool", "name": "get_time", "content": "noon"},
+            {"role": "tool", "name": "get_weather", "content": "sunny"},
+            {"role": "assistant", "content": "Sunny at noon."}
+        ], "tools": tools}),
+        // A second result of one call.
+        json!({"messages": [
+            {"role": "user", "content": "Weather?"},
+            {"role": "assistant", "tool_calls": [call("get_weather")]},
+            {"role": "tool", "content": "sunny"},
+            {"role": "tool", "content": "rainy"},
+            {"role": "assistant", "content": "Sunny."}
+        ], "tools": tools}),
+    ];
+    let report = check(jsonl(&records));
+    let found: Vec<(u64, &str, &str)> = report
+        .findings
+        .iter()
+        .map(|f| (f.line.unwrap_or(0), f.path.as_deref().unwrap_or(""), f.message.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                1,
+                "messages[2]",
+                "the result of `get_time` answers the call `call00001` of `get_weather`: put each result after its \
+                 call, in the order of the calls"
+            ),
+            (
+                1,
+                "messages[3]",
+                "the result of `get_weather` answers the call `call00002` of `get_time`: put each result after its \
+                 call, in the order of the calls"
+            ),
+            (
+                2,
+                "messages[3]",
+                "the tool result names no call, and every call before it has its result already (the results of a \
+                 message's calls follow it, one a call, in the order of the calls)"
+            ),
+        ]
+    );
+    assert!(report.findings.iter().all(|f| f.code == "unknown_tool_call_id"));
+}
+
+#[test]
+fn the_results_of_calls_written_in_text_are_context_under_any_template() {
+    // Hermes' function-calling data: the tools in the system prompt, each call in the
+    // assistant's text, each result a `tool` turn.
+    let system = "You are a function calling AI model. <tools> {\"name\": \"get_weather\"} </tools>";
+    let call = "<tool_call>\n{'arguments': {'city': 'Paris'}, 'name': 'get_weather'}\n</tool_call>";
+    let result = "<tool_response>\n{\"name\": \"get_weather\", \"content\": \"18 C\"}\n</tool_response>";
+    let record = json!({"conversations": [
+        {"from": "system", "value": system},
+        {"from": "human", "value": "Weather in Paris?"},
+        {"from": "gpt", "value": call},
+        {"from": "tool", "value": result},
+        {"from": "gpt", "value": "It is 18 C."}
+    ]});
+    let chat = json!({"messages": [
+        {"role": "system", "content": system},
+        {"role": "user", "content": "Weather in Paris?"},
+        {"role": "assistant", "content": call},
+        {"role": "tool", "content": result},
+        {"role": "assistant", "content": "It is 18 C."}
+    ]});
+    reads_as_chat(&record, crate::model::DatasetFormat::Sharegpt, &chat, 2);
+    let (train, _) = super::shapes::converted(jsonl(std::slice::from_ref(&chat)));
+    assert_eq!(train[0][3], Message::new(Role::Tool, result), "a result that answers no call by its id");
+
+    // No tools and no structured calls: counted as any conversation, by the template's
+    // definition, and ChatML (which prints roles and content only) renders it too.
+    let messages = &train[0];
+    assert_eq!(qwen().count_with_tools(messages, None).unwrap(), by_definition(qwen(), messages, None));
+    let options = ValidateOptions { min_examples: 0, ..options() };
+    let report = validate(jsonl(&[chat]).as_bytes(), &options, chatml()).unwrap();
+    assert!(report.valid && report.findings.is_empty(), "{:?}", report.findings);
+
+    // A result with no call before it, in a conversation that makes calls, answers nothing.
+    let mixed = json!({"messages": [
+        {"role": "user", "content": "Weather in Paris?"},
+        {"role": "assistant", "tool_calls": [{"type": "function", "function": {"name": "get_weather", "arguments": {}}}]},
+        {"role": "tool", "content": "18 C"},
+        {"role": "assistant", "content": call},
+        {"role": "tool", "content": result},
+        {"role": "assistant", "content": "It is 18 C."}
     ], "tools": weather_tool()});
-    // Two calls and two answers.
-    reads_as_chat(&record, crate::model::DatasetFormat::Sharegpt, &chat, 4);
+    let report = check(jsonl(&[mixed]));
+    assert_eq!(findings(&report), [(1, "messages[4]", "unknown_tool_call_id")]);
 }

@@ -27,6 +27,14 @@ pub enum TokenizerError {
         /// Why: what the template leaves out or its error.
         reason: String,
     },
+    /// The chat template does not render the reasoning of a conversation's assistant messages.
+    #[error("{tokenizer} cannot train on reasoning: {reason}")]
+    ReasoningUnsupported {
+        /// The tokenizer, as the report names it.
+        tokenizer: String,
+        /// Why: what the template leaves out.
+        reason: String,
+    },
     /// Encoding failed.
     #[error("tokenization failed: {reason}")]
     Encode {
@@ -39,7 +47,9 @@ impl ErrorCode for TokenizerError {
     fn error_code(&self) -> Code {
         match self {
             TokenizerError::Load { .. } => Code::TokenizerLoadFailed,
-            TokenizerError::Template { .. } | TokenizerError::ToolsUnsupported { .. } => Code::ChatTemplateFailed,
+            TokenizerError::Template { .. }
+            | TokenizerError::ToolsUnsupported { .. }
+            | TokenizerError::ReasoningUnsupported { .. } => Code::ChatTemplateFailed,
             TokenizerError::Encode { .. } => Code::TokenizationFailed,
         }
     }

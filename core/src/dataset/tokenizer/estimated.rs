@@ -29,7 +29,8 @@ impl TokenCounter for EstimatedTokenCounter {
         let mut count = TokenCount::default();
         for message in messages {
             let calls = message.tool_calls.as_ref().map_or(0, json_chars);
-            let chars = message.content.chars().count() as u64 + calls;
+            let reasoning = message.reasoning_content.as_deref().map_or(0, |text| text.chars().count() as u64);
+            let chars = message.content.chars().count() as u64 + calls + reasoning;
             let tokens = chars.div_ceil(CHARS_PER_TOKEN) + TOKENS_PER_MESSAGE;
             count.total += tokens;
             if message.is_trained() {

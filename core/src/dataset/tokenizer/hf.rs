@@ -4,6 +4,7 @@
 use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::Local;
 use serde::Serialize;
@@ -12,13 +13,13 @@ use tokenizers::{ModelWrapper, Tokenizer};
 use super::cache::{CacheCounters, CountCache, KeyHasher};
 use super::engine::PieceEngine;
 use super::pieces::PieceSplitter;
-use super::render::{Renderer, TurnTexts};
+use super::render::Renderer;
 use super::resolve::TokenizerFiles;
 use super::template::{CHATML_TEMPLATE, ChatTemplate, TemplateConfig};
 use super::walk::TextCounter;
 use super::words;
 use super::{TokenCount, TokenCounter, TokenizerError};
-use crate::dataset::conversation::{Message, Tool, document_text};
+use crate::dataset::conversation::{Message, Role, Tool, document_text};
 
 /// Pieces of text (and words) remembered by default: about 40 bytes each, some 10 MB in
 /// all for each of the two caches.
@@ -102,6 +103,11 @@ pub struct HfTokenCounter {
     renderer: Renderer,
     text: TextCounter,
     turns: CountCache,
+    /// Whether the template renders every conversation's prefixes as prefixes of its whole
+    /// text, as far as seen: only then does a turn's count depend on the conversation up to
+    /// it alone, and may be remembered for the next conversation that shares that prefix.
+    /// Qwen3's does not (the last answer gets a `<think>` block the earlier ones lose).
+    prefix_stable: AtomicBool,
 }
 
 /// How often the caches of an [`HfTokenCounter`] answered.
@@ -177,10 +183,13 @@ impl HfTokenCounter {
         let engine =
             PieceEngine::new(name, &tokenizer, tokenizer_json, splitter.as_ref().and_then(PieceSplitter::anchor));
         let document_ends = document_ends(&tokenizer, &config).map_err(|reason| load_error(name, reason))?;
+        let renderer = Renderer::new(template, source);
+        let prefix_stable = AtomicBool::new(renders_prefixes_as_prefixes(&renderer));
         Ok(Self {
             name: format!("hf:{name}"),
             document_ends,
-            renderer: Renderer::new(template, source),
+            renderer,
+            prefix_stable,
             text: TextCounter {
                 tokenizer,
                 splitter,
@@ -254,7 +263,7 @@ impl HfTokenCounter {
     /// is the same without them) or that refuses them cannot train on them.
     fn check_renders_tools(&self, messages: &[Message], tools: Option<&[Tool]>) -> Result<(), TokenizerError> {
         let unsupported = |why: String| TokenizerError::ToolsUnsupported { tokenizer: self.name.clone(), reason: why };
-        if !self.renderer.prints_tools() {
+        if !self.renderer.prints_extras() {
             return Err(unsupported(
                 "its chat template is BrightRun's default ChatML, which prints only each message's content".to_owned(),
             ));
@@ -274,6 +283,24 @@ impl HfTokenCounter {
             if render(&without, tools)? == text {
                 return Err(unsupported("its chat template never prints an assistant's `tool_calls`".to_owned()));
             }
+        }
+        Ok(())
+    }
+
+    /// Checks that the chat template prints the reasoning of a conversation's assistant
+    /// messages: a template that never reads it (its text is the same without it) would
+    /// train on the answers alone.
+    fn check_renders_reasoning(&self, messages: &[Message], tools: Option<&[Tool]>) -> Result<(), TokenizerError> {
+        let unsupported =
+            |why: &str| TokenizerError::ReasoningUnsupported { tokenizer: self.name.clone(), reason: why.to_owned() };
+        if !self.renderer.prints_extras() {
+            return Err(unsupported(
+                "its chat template is BrightRun's default ChatML, which prints only each message's content",
+            ));
+        }
+        let without: Vec<Message> = messages.iter().map(|m| Message { reasoning_content: None, ..m.clone() }).collect();
+        if self.renderer.render(&without, tools, false)? == self.renderer.render(messages, tools, false)? {
+            return Err(unsupported("its chat template never prints an assistant's `reasoning_content` here"));
         }
         Ok(())
     }
@@ -308,46 +335,23 @@ impl HfTokenCounter {
         keys
     }
 
-    /// The trainable tokens of one turn whose texts are not prefixes of the whole text.
-    fn turn_tokens(&self, through: &str, before: &str) -> Result<u64, TokenizerError> {
-        if through.starts_with(before) {
-            Ok(self.count_text(through)?.saturating_sub(self.count_text(before)?))
-        } else {
-            self.count_text(&through[common_prefix_len(through, before)..])
-        }
-    }
-
     /// Renders `messages` and counts the total and the trainable tokens of each turn of
-    /// `missing` (indices of assistant messages).
+    /// `missing` (indices of assistant messages), and whether a turn's place depends on
+    /// what follows it ([`super::render::TurnSpan::placed`]).
     fn count_rendered(
         &self,
         messages: &[Message],
         tools: Option<&[Tool]>,
         missing: &[usize],
-    ) -> Result<(u64, Vec<u64>), TokenizerError> {
+    ) -> Result<(u64, Vec<u64>, bool), TokenizerError> {
         let rendered = self.renderer.render_turns(messages, tools, missing)?;
-        let mut prefixes: Vec<usize> = rendered
-            .turns
-            .iter()
-            .filter_map(|turn| match turn {
-                TurnTexts::Prefixes { before, through } => Some([*before, *through]),
-                TurnTexts::Texts { .. } => None,
-            })
-            .flatten()
-            .collect();
+        let mut prefixes: Vec<usize> = rendered.turns.iter().flat_map(|turn| [turn.before, turn.through]).collect();
         prefixes.sort_unstable();
         prefixes.dedup();
         let (total, counts) = self.text.count_prefixes(&rendered.text, &prefixes)?;
         let at = |k: usize| counts[prefixes.binary_search(&k).unwrap_or_default()];
-        let turns = rendered
-            .turns
-            .iter()
-            .map(|turn| match turn {
-                TurnTexts::Prefixes { before, through } => Ok(at(*through).saturating_sub(at(*before))),
-                TurnTexts::Texts { before, through } => self.turn_tokens(through, before),
-            })
-            .collect::<Result<_, TokenizerError>>()?;
-        Ok((total, turns))
+        let turns = rendered.turns.iter().map(|turn| at(turn.through).saturating_sub(at(turn.before))).collect();
+        Ok((total, turns, rendered.turns.iter().any(|turn| turn.placed)))
     }
 }
 
@@ -365,9 +369,16 @@ fn document_ends(tokenizer: &Tokenizer, config: &TemplateConfig) -> Result<u64, 
     Ok(added.len() as u64 + u64::from(appended))
 }
 
-/// Length in bytes of the longest common prefix of `a` and `b`, on a character boundary.
-fn common_prefix_len(a: &str, b: &str) -> usize {
-    a.char_indices().zip(b.chars()).find(|((_, x), y)| x != y).map_or_else(|| a.len().min(b.len()), |((i, _), _)| i)
+/// Whether `renderer` renders the prefixes of a conversation of two exchanges as prefixes of
+/// its whole text (a template that refuses it is taken not to).
+fn renders_prefixes_as_prefixes(renderer: &Renderer) -> bool {
+    let probe = [
+        Message::new(Role::User, "1"),
+        Message::new(Role::Assistant, "2"),
+        Message::new(Role::User, "3"),
+        Message::new(Role::Assistant, "4"),
+    ];
+    renderer.render_turns(&probe, None, &[1, 3]).is_ok_and(|rendered| rendered.turns.iter().all(|turn| !turn.placed))
 }
 
 fn load_error(name: &str, reason: String) -> TokenizerError {
@@ -388,7 +399,10 @@ impl TokenCounter for HfTokenCounter {
             let total = self.count_text(text)? + self.document_ends;
             return Ok(TokenCount { total, trainable: total });
         }
-        let keys = self.prefix_keys(messages);
+        // A template that renders prefixes otherwise is counted whole, conversation by
+        // conversation: no count of a prefix is remembered.
+        let stable = self.prefix_stable.load(Ordering::Relaxed);
+        let keys = if stable { self.prefix_keys(messages) } else { Vec::new() };
         let cached = |key: Option<&u128>, tag: u128| key.and_then(|k| self.turns.lookup(k ^ tag));
         let trained: Vec<usize> = (0..messages.len()).filter(|&i| messages[i].is_trained()).collect();
         let total = cached(keys.get(messages.len()), TOTAL_TAG);
@@ -399,29 +413,46 @@ impl TokenCounter for HfTokenCounter {
         {
             return Ok(TokenCount { total, trainable: turns.into_iter().flatten().sum() });
         }
-        let (total, counted) = self.count_rendered(messages, None, &missing)?;
+        let (total, counted, placed) = self.count_rendered(messages, None, &missing)?;
+        if placed && stable {
+            // The first conversation seen to render a prefix otherwise: counts remembered
+            // from others may not hold here; count it again, whole.
+            self.prefix_stable.store(false, Ordering::Relaxed);
+            if missing.len() < trained.len() {
+                return self.count(messages);
+            }
+        }
         let store = |key: Option<&u128>, tag: u128, value: u64| {
             if let Some(key) = key {
                 self.turns.insert(key ^ tag, value);
             }
         };
-        store(keys.get(messages.len()), TOTAL_TAG, total);
-        for (&i, &tokens) in missing.iter().zip(&counted) {
-            store(keys.get(i + 1), TURN_TAG, tokens);
+        if !placed {
+            store(keys.get(messages.len()), TOTAL_TAG, total);
+            for (&i, &tokens) in missing.iter().zip(&counted) {
+                store(keys.get(i + 1), TURN_TAG, tokens);
+            }
         }
         let known: u64 = turns.into_iter().flatten().sum();
         Ok(TokenCount { total, trainable: known + counted.iter().sum::<u64>() })
     }
 
-    /// Conversations with tools are rendered with them, whole (the caches of turns key on
-    /// messages alone), after checking that the template prints them.
+    /// Conversations with tools or reasoning are rendered with them, whole (the caches of
+    /// turns key on roles and contents alone), after checking that the template prints them.
     fn count_with_tools(&self, messages: &[Message], tools: Option<&[Tool]>) -> Result<TokenCount, TokenizerError> {
-        if tools.is_none_or(<[Tool]>::is_empty) && !messages.iter().any(Message::uses_tools) {
+        let with_tools = tools.is_some_and(|tools| !tools.is_empty()) || messages.iter().any(Message::uses_tools);
+        let with_reasoning = messages.iter().any(|m| m.reasoning_content.is_some());
+        if !with_tools && !with_reasoning {
             return self.count(messages);
         }
-        self.check_renders_tools(messages, tools)?;
+        if with_tools {
+            self.check_renders_tools(messages, tools)?;
+        }
+        if with_reasoning {
+            self.check_renders_reasoning(messages, tools)?;
+        }
         let trained: Vec<usize> = (0..messages.len()).filter(|&i| messages[i].is_trained()).collect();
-        let (total, counted) = self.count_rendered(messages, tools, &trained)?;
+        let (total, counted, _) = self.count_rendered(messages, tools, &trained)?;
         Ok(TokenCount { total, trainable: counted.iter().sum() })
     }
 }

@@ -7,7 +7,8 @@
 //! and defines `raise_exception(message)`, `strftime_now(format)` and a `tojson` filter that
 //! writes what Python's `json.dumps(..., ensure_ascii=False)` writes. The context holds
 //! `messages` (a list of `{role, content}`, with `tool_calls` on an assistant message that
-//! calls tools and `tool_call_id` on a `tool` message), `tools` (the tool definitions, or
+//! calls tools, `tool_call_id` on a `tool` message that answers a call and
+//! `reasoning_content` on an assistant message that reasons), `tools` (the tool definitions, or
 //! none), `add_generation_prompt` and the special tokens `bos_token`, `eos_token`,
 //! `unk_token` and `pad_token` where the configuration names them. Objects keep the key
 //! order of their JSON text, as Python's dicts do.
@@ -16,6 +17,7 @@
 //! (instructions plus the bytes it produces) stops endless loops and runaway output, and
 //! every failure becomes [`TokenizerError::Template`].
 
+use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 use std::sync::Arc;
 
@@ -147,12 +149,21 @@ impl ChatTemplate {
         messages
             .iter()
             .map(|m| {
-                let (role, content) = (m.role.as_str(), m.content.as_str());
-                match (&m.tool_calls, &m.tool_call_id) {
-                    (Some(calls), _) => context! { role, content, tool_calls => ordered(calls) },
-                    (None, Some(id)) => context! { role, content, tool_call_id => id.as_str() },
-                    (None, None) => context! { role, content },
+                // The keys in the order of the canonical line, as the trainer's dicts have them.
+                let mut keys = vec![
+                    (Cow::Borrowed("role"), Value::from(m.role.as_str())),
+                    (Cow::Borrowed("content"), Value::from(m.content.as_str())),
+                ];
+                if let Some(calls) = &m.tool_calls {
+                    keys.push((Cow::Borrowed("tool_calls"), ordered(calls)));
                 }
+                if let Some(id) = &m.tool_call_id {
+                    keys.push((Cow::Borrowed("tool_call_id"), Value::from(id.as_str())));
+                }
+                if let Some(reasoning) = &m.reasoning_content {
+                    keys.push((Cow::Borrowed("reasoning_content"), Value::from(reasoning.as_str())));
+                }
+                Value::from_object(JsonMap(keys))
             })
             .collect()
     }
@@ -244,7 +255,7 @@ impl<'de> serde::de::Visitor<'de> for OrderedJsonVisitor {
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<OrderedJson, A::Error> {
         let mut entries = Vec::new();
         while let Some((key, OrderedJson(value))) = map.next_entry::<String, OrderedJson>()? {
-            entries.push((key, value));
+            entries.push((Cow::Owned(key), value));
         }
         Ok(OrderedJson(Value::from_object(JsonMap(entries))))
     }
@@ -252,7 +263,7 @@ impl<'de> serde::de::Visitor<'de> for OrderedJsonVisitor {
 
 /// A JSON object in the template, its keys in their order (minijinja's own maps sort them).
 #[derive(Debug)]
-struct JsonMap(Vec<(String, Value)>);
+struct JsonMap(Vec<(Cow<'static, str>, Value)>);
 
 impl Object for JsonMap {
     fn repr(self: &Arc<Self>) -> ObjectRepr {
@@ -265,7 +276,7 @@ impl Object for JsonMap {
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
-        Enumerator::Values(self.0.iter().map(|(k, _)| Value::from(k.as_str())).collect())
+        Enumerator::Values(self.0.iter().map(|(k, _)| Value::from(k.as_ref())).collect())
     }
 }
 

@@ -12,6 +12,7 @@ use tokenizers::{PreTokenizerWrapper, SplitDelimiterBehavior, Tokenizer};
 use super::*;
 use crate::dataset::conversation::{Message, Role};
 use crate::dataset::test_support::{Rng, train_bpe};
+use crate::dataset::tokenizer::render::turn_span;
 
 /// A Llama-3-style template: BOS first, header tokens around the role, `trim`, and
 /// `raise_exception` for a misplaced system message.
@@ -161,16 +162,16 @@ fn by_definition(counter: &HfTokenCounter, tokenizer: &Tokenizer, messages: &[Me
     let tokens = |text: &str| naive_tokens(tokenizer, text);
     let total = tokens(&counter.render(messages, false).unwrap());
     let mut trainable = 0;
+    let text = counter.render(messages, false).unwrap();
     for (i, message) in messages.iter().enumerate() {
         if message.role == Role::Assistant {
+            // The turn's place in the whole text: the ends of its prefixes where they are
+            // prefixes of it, else what it holds of the turn (see `turn_span`).
+            let prompt = counter.render(&messages[..i], true).unwrap();
             let through = counter.render(&messages[..=i], false).unwrap();
-            let before = counter.render(&messages[..i], true).unwrap();
-            trainable += if through.starts_with(&before) {
-                tokens(&through).saturating_sub(tokens(&before))
-            } else {
-                let common = through.chars().zip(before.chars()).take_while(|(a, b)| a == b).map(|(a, _)| a.len_utf8());
-                tokens(&through[common.sum::<usize>()..])
-            };
+            let asked = i.checked_sub(1).map_or("", |before| messages[before].content.as_str());
+            let span = turn_span(&text, (&prompt, asked), (&through, &message.content));
+            trainable += tokens(&text[..span.through]).saturating_sub(tokens(&text[..span.before]));
         }
     }
     TokenCount { total, trainable }
@@ -282,7 +283,12 @@ fn cached_counts_equal_uncached_counts_on_a_v4_corpus() {
             assert_eq!(cached.count(messages).unwrap(), uncached.count(messages).unwrap(), "{label}");
         }
         let stats = cached.cache_stats();
-        assert!(stats.turns.hit_rate() > 0.5, "{label}: {stats:?}");
+        if label.contains("last-marked") {
+            // Its turns render otherwise once the conversation goes on: none is remembered.
+            assert_eq!(stats.turns, CacheCounters::default(), "{label}: {stats:?}");
+        } else {
+            assert!(stats.turns.hit_rate() > 0.5, "{label}: {stats:?}");
+        }
         if cached.is_piecewise() {
             assert!(stats.pieces.hit_rate() > 0.5, "{label}: {stats:?}");
         }

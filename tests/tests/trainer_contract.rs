@@ -73,8 +73,14 @@ const MISTRAL_TEMPLATE: &str = "{{ bos_token }}{% for message in messages %}\
     {% elif message['role'] == 'assistant' %}{{ message['content'] + eos_token }}\
     {% else %}{{ raise_exception('Only user and assistant roles are supported!') }}{% endif %}{% endfor %}";
 
+/// A template that accepts a conversation the assistant opens but fails on no messages (it
+/// reads the first message's role, as Gemma's does).
+const FIRST_ROLE_TEMPLATE: &str = "{% if messages[0]['role'] == 'system' %}{{ messages[0]['content'] }}\n\n{% endif %}\
+    {% for message in messages %}<{{ message['role'] }}>{{ message['content'] }}</s>{% endfor %}\
+    {% if add_generation_prompt %}<assistant>{% endif %}";
+
 /// Builds the trainer's smoke tokenizer on the canonical `lines` (stdin) with the template
-/// `argv[2]`, saves it to `argv[1]`, and prints each line's `[input ids, trainable ids]` as
+/// `argv[2]` (none when it is empty), saves it to `argv[1]`, and prints each line's `[input ids, trainable ids]` as
 /// the trainer tokenizes it.
 const TRAINER_COUNTS: &str = r#"
 import json, sys
@@ -86,7 +92,7 @@ from brightrun_trainer.data import tokenize
 out_dir, template = sys.argv[1], sys.argv[2]
 lines = [json.loads(line) for line in sys.stdin if line.strip()]
 tokenizer = smoke.build_tokenizer(m["content"] for line in lines for m in line["messages"])
-tokenizer.chat_template = template
+tokenizer.chat_template = template or None
 tokenizer.save_pretrained(out_dir)
 counts = []
 for number, line in enumerate(lines, start=1):
@@ -115,18 +121,23 @@ fn the_core_counts_weights_and_assistant_first_turns_as_the_trainer_trains_them(
         ]}),
     ];
     let jsonl: String = lines.iter().map(|line| format!("{line}\n")).collect();
-    let dir = tempfile::tempdir().unwrap();
-    let trained: Vec<[u64; 2]> =
-        run_trainer_script(&python, TRAINER_COUNTS, &[dir.path().as_os_str(), MISTRAL_TEMPLATE.as_ref()], &jsonl);
+    // Mistral's refuses the assistant's opening (an empty user turn goes first); ChatML, as a
+    // template and as the default, and the first-role one render it as it is.
+    for template in [MISTRAL_TEMPLATE, CHATML_TEMPLATE, "", FIRST_ROLE_TEMPLATE] {
+        let dir = tempfile::tempdir().unwrap();
+        let trained: Vec<[u64; 2]> =
+            run_trainer_script(&python, TRAINER_COUNTS, &[dir.path().as_os_str(), template.as_ref()], &jsonl);
 
-    let counter = load_token_counter(dir.path().to_str().unwrap(), &ResolveOptions::from_env()).unwrap();
-    let options = ValidateOptions { min_examples: 0, ..ValidateOptions::default() };
-    for (line, [total, trainable]) in lines.iter().zip(trained) {
-        let report = validate(line.to_string().as_bytes(), &options, counter.as_ref()).unwrap();
-        assert_eq!(report.counts.get("token_count_failed"), None, "{line}: {:?}", report.findings);
-        let stats = &report.stats;
-        assert_eq!((stats.total_tokens, stats.trainable_tokens), (Some(total), Some(trainable)), "{line}");
-        assert!(trainable > 0 && total > trainable, "{line}");
+        let counter = load_token_counter(dir.path().to_str().unwrap(), &ResolveOptions::from_env()).unwrap();
+        let options = ValidateOptions { min_examples: 0, ..ValidateOptions::default() };
+        for (line, [total, trainable]) in lines.iter().zip(trained) {
+            let report = validate(line.to_string().as_bytes(), &options, counter.as_ref()).unwrap();
+            assert_eq!(report.counts.get("token_count_failed"), None, "{line}: {:?}", report.findings);
+            let stats = &report.stats;
+            let counted = (stats.total_tokens, stats.trainable_tokens);
+            assert_eq!(counted, (Some(total), Some(trainable)), "{template:?} {line}");
+            assert!(trainable > 0 && total > trainable, "{line}");
+        }
     }
 }
 
@@ -213,7 +224,7 @@ from brightrun_trainer.data import render, tokenize
 
 vocabulary, template, out_dir = sys.argv[1], sys.argv[2], sys.argv[3]
 tokenizer = PreTrainedTokenizerFast(tokenizer_file=vocabulary)
-tokenizer.chat_template = template
+tokenizer.chat_template = template or None
 tokenizer.save_pretrained(out_dir)
 out = []
 for number, line in enumerate((json.loads(l) for l in sys.stdin if l.strip()), start=1):

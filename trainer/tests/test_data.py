@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from brightrun_trainer.conversation import Conversation
-from brightrun_trainer.data import IGNORE_INDEX, Example, load_conversations, render, tokenize
+from brightrun_trainer.data import DEFAULT_CHAT_TEMPLATE, IGNORE_INDEX, Example, load_conversations, render, tokenize
 from brightrun_trainer.errors import DatasetError
 from conftest import write_jsonl
 
@@ -130,6 +130,13 @@ def test_a_template_that_refuses_an_assistant_first_turn_gets_an_empty_user_turn
     chatml = smoke_tokenizer(messages)
     as_written = tokenize(chatml, conversation(messages), max_seq_len=512)
     assert chatml.decode(as_written.input_ids).startswith("<|im_start|>assistant\nHello"), "rendered as written"
+    assert trained_text(chatml, as_written).startswith("Hello,"), "after the generation prompt, as the core counts"
+
+    # A template that fails on no messages (it reads the first one's role): from the start.
+    reads_first = "{% if messages[0]['role'] == 'system' %}!{% endif %}"
+    first_role = smoke_tokenizer(messages, reads_first + DEFAULT_CHAT_TEMPLATE)
+    from_start = tokenize(first_role, conversation(messages), max_seq_len=512)
+    assert trained_text(first_role, from_start).startswith("<|im_start|>assistant\nHello,")
 
 
 @pytest.mark.torch

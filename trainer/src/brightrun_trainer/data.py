@@ -46,7 +46,7 @@ import tempfile
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, Sequence
+from typing import Any, Protocol, Sequence, overload
 
 from brightrun_trainer.conversation import Conversation, Document, Record, parse_record
 from brightrun_trainer.errors import DatasetError
@@ -134,10 +134,30 @@ def render(
 ) -> str:
     """The chat template applied to ``messages`` (given ``tools``), as text."""
     template = tokenizer.chat_template or DEFAULT_CHAT_TEMPLATE
+    conversation = list(messages) if messages else _NoMessages()
     text = tokenizer.apply_chat_template(
-        list(messages), tools=tools, chat_template=template, tokenize=False, add_generation_prompt=generation_prompt
+        conversation, tools=tools, chat_template=template, tokenize=False, add_generation_prompt=generation_prompt
     )
     return str(text)
+
+
+class _NoMessages(Sequence[dict[str, Any]]):
+    """A conversation of no messages, as ``apply_chat_template`` renders it: given an empty list,
+    it fails looking for a batch of conversations in its first item."""
+
+    def __len__(self) -> int:
+        return 0
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(index, slice):
+            return []
+        raise IndexError(index)
 
 
 def check_renders_tools(tokenizer: ChatTokenizer, conversation: Conversation, text: str) -> None:
@@ -225,7 +245,7 @@ def tokenize(tokenizer: ChatTokenizer, conversation: Conversation, max_seq_len: 
         if not trained:
             continue
         try:
-            prompt = render(tokenizer, messages[:index], True, tools) if index else ""
+            prompt = _prompt_before(tokenizer, messages, index, tools)
             through = render(tokenizer, messages[: index + 1], False, tools)
         except TemplateError as error:
             raise _refused(conversation, error) from error
@@ -234,6 +254,22 @@ def tokenize(tokenizer: ChatTokenizer, conversation: Conversation, max_seq_len: 
         start, end = _token_count(tokenizer, text[:before]), _token_count(tokenizer, text[:after])
         labels[start:end] = input_ids[start:end]
     return Example(input_ids=input_ids[:max_seq_len], labels=labels[:max_seq_len])
+
+
+def _prompt_before(
+    tokenizer: ChatTokenizer, messages: Sequence[dict[str, Any]], index: int, tools: list[dict[str, Any]] | None
+) -> str:
+    """The conversation before message ``index`` with the generation prompt. For a conversation
+    the assistant opens, the generation prompt alone, or ``""`` (the turn starts at the start)
+    where the template refuses to render no messages; the core does the same."""
+    from jinja2 import TemplateError
+
+    try:
+        return render(tokenizer, messages[:index], True, tools)
+    except TemplateError:
+        if index:
+            raise
+        return ""
 
 
 def turn_span(text: str, prompt_asked: tuple[str, str], through_answer: tuple[str, str]) -> tuple[int, int]:

@@ -105,7 +105,13 @@ impl Renderer {
                         } else {
                             template.render(&values[..=i], &tools, false)?
                         };
-                        let prompt = template.render(&values[..i], &tools, true)?;
+                        // A conversation the assistant opens: its turn starts after the
+                        // generation prompt alone, or at the start where the template refuses
+                        // to render no messages (as the trainer does).
+                        let prompt = match template.render(&values[..i], &tools, true) {
+                            Err(_) if i == 0 => String::new(),
+                            prompt => prompt?,
+                        };
                         let asked = i.checked_sub(1).map_or("", |before| messages[before].content.as_str());
                         Ok(turn_span(&text, (&prompt, asked), (&through, &messages[i].content)))
                     })

@@ -208,9 +208,10 @@ rule_codes! {
         "append `chosen` to the conversation as its last assistant turn and remove `chosen` and `rejected`: \
          supervised training learns the conversation as written; train on preference data with a preference \
          method instead";
-    /// A `weight` on a system or user message: only assistant messages are trained on.
+    /// A `weight` other than 0 on a system or user message: only assistant messages are
+    /// trained on.
     MisplacedWeight => "misplaced_weight", Error,
-        "remove `weight` from system and user messages, and from the messages of a prompt: they are never trained on";
+        "remove `weight` from system and user messages, and from the messages of a prompt, or make it 0: they are never trained on";
     /// A conversation whose every assistant message has `weight: 0`: nothing to learn.
     AllWeightsZero => "all_weights_zero", Warning,
         "set `weight` to 1 on the replies to learn from, or remove the conversation";

@@ -235,7 +235,8 @@ fn message_content<'a>(
 }
 
 /// A message's weight: `Some(0)` for an assistant message not trained on. A weight other
-/// than 0 or 1, or on another role, is reported.
+/// than 0 or 1 is reported, and so is a weight other than 0 on another role (0 says what
+/// BrightRun does with it: OpenHermes and Axolotl's data write it on every user turn).
 fn message_weight(
     slot: Slot<json::Number>,
     role: Role,
@@ -246,9 +247,11 @@ fn message_weight(
     let path = FieldPath::ItemField(field, index, "weight");
     let json::Number(weight) = ctx.optional(slot, path)?;
     if role != Role::Assistant {
-        ctx.report(RuleCode::MisplacedWeight, path, || {
-            format!("`weight` on a {role} message: only assistant messages are trained on, so only they take one")
-        });
+        if weight != 0.0 {
+            ctx.report(RuleCode::MisplacedWeight, path, || {
+                format!("`weight` on a {role} message: only assistant messages are trained on, so only they take one")
+            });
+        }
         return None;
     }
     if weight == 0.0 {

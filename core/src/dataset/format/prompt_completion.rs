@@ -84,12 +84,15 @@ fn messages<'a>(slot: Slot<RawTurns<'a>>, half: Half, ctx: &mut RecordCtx<'_, '_
     }
 }
 
-/// Removes the `weight` of each message of a prompt, reporting it: the prompt is never
-/// trained on, whatever a weight says.
+/// Removes the `weight` of each message of a prompt, reporting one that is not `null` or 0:
+/// the prompt is never trained on, whatever a weight says.
 fn take_prompt_weights(items: &mut [Slot<super::json::RawMessage<'_>>], ctx: &mut RecordCtx<'_, '_>) {
     for (index, item) in items.iter_mut().enumerate() {
         let Slot::Value(message) = item else { continue };
-        if std::mem::take(&mut message.weight).is_present() {
+        let weight = std::mem::take(&mut message.weight);
+        let untrained = matches!(weight, Slot::Missing | Slot::Null)
+            || matches!(weight, Slot::Value(super::json::Number(weight)) if weight == 0.0);
+        if !untrained {
             let path = FieldPath::ItemField("prompt", index, "weight");
             ctx.report(RuleCode::MisplacedWeight, path, || {
                 format!("`{path}`: the prompt is context and never trained on; move the message to `completion` to train on it")

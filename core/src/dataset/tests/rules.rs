@@ -249,7 +249,7 @@ fn cases() -> Vec<Case> {
         ),
         case(
             MisplacedWeight,
-            json!({"messages": [{"role": "user", "content": "q", "weight": 0}, {"role": "assistant", "content": "a"}]})
+            json!({"messages": [{"role": "user", "content": "q", "weight": 1}, {"role": "assistant", "content": "a"}]})
                 .to_string(),
             Some(1),
             Some("messages[0].weight"),

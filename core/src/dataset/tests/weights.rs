@@ -87,7 +87,7 @@ fn weights_other_than_0_or_1_or_off_assistant_messages_are_errors() {
             "`weight` on a user message: only assistant messages are trained on, so only they take one",
         ),
         (
-            weighted(&[("system", "s", Some(json!(0))), ("user", "q", None), ("assistant", "a", None)]),
+            weighted(&[("system", "s", Some(json!(0.5))), ("user", "q", None), ("assistant", "a", None)]),
             "misplaced_weight",
             "`weight` on a system message: only assistant messages are trained on, so only they take one",
         ),
@@ -100,6 +100,26 @@ fn weights_other_than_0_or_1_or_off_assistant_messages_are_errors() {
     }
     let report = check(first_answer_weighted(Some(json!(1.0))).to_string());
     assert!(report.valid && report.findings.is_empty(), "1.0 is the number 1: {:?}", report.findings);
+}
+
+#[test]
+fn a_weight_of_0_or_null_on_a_message_never_trained_on_says_what_happens_and_is_accepted() {
+    // As OpenHermes writes ShareGPT turns, and chat and a prompt of messages alike.
+    let records = [
+        json!({"conversations": [
+            {"from": "system", "value": "s", "weight": null},
+            {"from": "human", "value": "q", "weight": 0.0},
+            {"from": "gpt", "value": "a", "weight": 1.0}
+        ]}),
+        weighted(&[("system", "s", Some(json!(0))), ("user", "q", Some(json!(0))), ("assistant", "a", Some(json!(1)))]),
+        json!({"prompt": [{"role": "system", "content": "s", "weight": null}, {"role": "user", "content": "q", "weight": 0}],
+               "completion": [{"role": "assistant", "content": "a"}]}),
+    ];
+    for record in records {
+        let report = check(record.to_string());
+        assert!(report.valid && report.findings.is_empty(), "{record}: {:?}", report.findings);
+        assert_eq!(report.stats.training_pairs, 1, "{record}");
+    }
 }
 
 #[test]

@@ -203,7 +203,7 @@ rule_codes! {
         "remove the records labelled `false` (and the `label` key): supervised training learns every answer it \
          is given; train on preference data with a preference method instead";
     /// A conversation record (chat, ShareGPT) of paired preference data: `chosen` and
-    /// `rejected` beside the conversation, whose preferred answer would be left out.
+    /// `rejected` beside a conversation that waits for its answer, which would be left out.
     PreferencePair => "preference_pair", Error,
         "append `chosen` to the conversation as its last assistant turn and remove `chosen` and `rejected`: \
          supervised training learns the conversation as written; train on preference data with a preference \

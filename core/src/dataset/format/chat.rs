@@ -4,18 +4,18 @@
 //! ([`super::messages::push_messages`]); tool calling (`tools`, assistant `tool_calls`,
 //! `tool` messages) as OpenAI's fine-tuning format writes it ([`super::tool_use`]).
 
-use super::json::{Flag, RawRecord, RawTools, Slot, Text, Used};
+use super::json::{Dialect, Flag, RawMessage, RawMessages, RawRecord, RawTools, Slot, Text, Used};
 use super::messages::{TOOL_CALLS_READ_IN, ToolCalling};
 use super::{RecordCtx, Training, View, conversation_messages, tool_use};
 use crate::dataset::codes::RuleCode;
-use crate::dataset::conversation::Split;
+use crate::dataset::conversation::{Role, Split};
 use crate::dataset::findings::FieldPath;
 
 /// The canonical form of a chat record; `None` when it has no usable `messages`.
 pub(super) fn view<'a>(record: RawRecord<'a>, ctx: &mut RecordCtx<'_, '_>) -> Option<View<'a>> {
     let split = split(record.split, ctx);
     undesirable([(&record.label, "label"), (&record.kto_tag, "kto_tag")], ctx);
-    if preference_pair(record.chosen, record.rejected, ctx) {
+    if preference_pair((record.chosen, record.rejected), &record.messages, ctx) {
         return None;
     }
     let tools = tool_use::definitions(record.tools, ctx);
@@ -74,10 +74,24 @@ pub(super) fn undesirable(labels: [(&Slot<Flag>, &'static str); 2], ctx: &mut Re
 }
 
 /// Reports a conversation record of paired preference data (`chosen` and `rejected` beside
-/// the conversation, for DPO or a reward model, as LLaMA-Factory's ShareGPT writes it): the
-/// conversation would be trained on without its preferred answer. True when reported.
-pub(super) fn preference_pair(chosen: Used, rejected: Used, ctx: &mut RecordCtx<'_, '_>) -> bool {
-    let paired = chosen.0 && rejected.0;
+/// a conversation that waits for its answer, for DPO or a reward model, as LLaMA-Factory's
+/// ShareGPT writes it): the conversation would be trained on without its preferred answer.
+/// A conversation that ends with the assistant's answer is trained on as written, the two
+/// keys ignored like any other (`HuggingFaceH4/ultrafeedback_binarized` keeps the chosen
+/// conversation as `messages` for supervised training). True when reported.
+pub(super) fn preference_pair<D: Dialect>(
+    (chosen, rejected): (Used, Used),
+    messages: &RawMessages<'_, D>,
+    ctx: &mut RecordCtx<'_, '_>,
+) -> bool {
+    let answered = match messages {
+        Slot::Value(items) => matches!(
+            items.last(),
+            Some(Slot::Value(RawMessage { role: Slot::Value(Text(name)), .. })) if D::role(name) == Some(Role::Assistant)
+        ),
+        _ => false,
+    };
+    let paired = chosen.0 && rejected.0 && !answered;
     if paired {
         ctx.report(RuleCode::PreferencePair, FieldPath::Field("chosen"), || {
             "the record is preference data (`chosen` and `rejected`), for DPO or a reward model: its conversation \

@@ -17,7 +17,7 @@ use super::{RecordCtx, Training, View, conversation_messages, system_message, to
 pub(super) fn view<'a>(record: RawRecord<'a>, ctx: &mut RecordCtx<'_, '_>) -> Option<View<'a>> {
     let split = split(record.split, ctx);
     undesirable([(&record.label, "label"), (&record.kto_tag, "kto_tag")], ctx);
-    if preference_pair(record.chosen, record.rejected, ctx) {
+    if preference_pair((record.chosen, record.rejected), &record.conversations, ctx) {
         return None;
     }
     let tools = tool_use::definitions(record.tools, ctx);

@@ -350,6 +350,25 @@ fn a_conversation_beside_its_chosen_and_rejected_answers_is_a_preference_pair() 
 }
 
 #[test]
+fn a_conversation_that_ends_with_its_answer_is_trained_on_whatever_answers_are_beside_it() {
+    // `HuggingFaceH4/ultrafeedback_binarized`'s SFT split: the chosen conversation is
+    // `messages`, beside `prompt`, `chosen`, `rejected` and their scores.
+    let chosen = json!([{"role": "user", "content": "2+2?"}, {"role": "assistant", "content": "4"}]);
+    let rejected = json!([{"role": "user", "content": "2+2?"}, {"role": "assistant", "content": "5"}]);
+    let record = json!({"prompt": "2+2?", "prompt_id": "ab12", "chosen": chosen, "rejected": rejected,
+        "messages": chosen, "score_chosen": 8.0, "score_rejected": 2.0});
+    let report = check(record.to_string());
+    assert_eq!(report.format, Some(DatasetFormat::Chat));
+    assert!(report.valid && report.findings.is_empty(), "{:?}", report.findings);
+    assert_eq!(sample(&report, 0), [(Role::User, "2+2?"), (Role::Assistant, "4")]);
+    let turn = |from: &str, value: &str| json!({"from": from, "value": value});
+    let sharegpt = json!({"conversations": [turn("human", "2+2?"), turn("gpt", "4")],
+        "chosen": turn("gpt", "4"), "rejected": turn("gpt", "5")});
+    let report = check(sharegpt.to_string());
+    assert!(report.valid && report.findings.is_empty(), "{:?}", report.findings);
+}
+
+#[test]
 fn text_parts_are_joined_and_other_parts_named() {
     let parts = json!([{"type": "text", "text": "Look:"}, {"type": "text", "text": "a cat"}]);
     let text = jsonl(&[

@@ -314,7 +314,8 @@ def reasoned() -> dict[str, Any]:
 
 def test_reasoning_is_read_on_assistant_messages_only() -> None:
     loaded = Conversation.parse(reasoned(), "test line 1")
-    assert loaded.messages[1] == {"role": "assistant", "content": "4", "reasoning_content": "Two and two make four."}
+    reasoning = "Two and two make four."
+    assert loaded.messages[1] == {"role": "assistant", "content": "4", "reasoning_content": reasoning, "thinking": reasoning}
     assert loaded.reasons() and not loaded.uses_tools()
     bad = reasoned()
     bad["messages"][0]["reasoning_content"] = "mine"
@@ -329,6 +330,11 @@ def test_reasoning_is_trained_on_as_the_template_prints_it() -> None:
     tokenizer = smoke_tokenizer(texts, REASONING_TEMPLATE)
     example = tokenize(tokenizer, Conversation.parse(line, "test line 1"), max_seq_len=4096)
     assert trained_text(tokenizer, example) == "<think>\nTwo and two make four.\n</think>\n\n4<|im_end|>\n"
+
+    # gpt-oss's template reads it as `thinking`.
+    gpt_oss = smoke_tokenizer(texts, REASONING_TEMPLATE.replace("m.reasoning_content", "m.thinking"))
+    example = tokenize(gpt_oss, Conversation.parse(line, "test line 1"), max_seq_len=4096)
+    assert trained_text(gpt_oss, example) == "<think>\nTwo and two make four.\n</think>\n\n4<|im_end|>\n"
 
 
 @pytest.mark.torch

@@ -139,7 +139,7 @@ def parse_record(raw: Any, where: str) -> Record:
 
 def _extra_keys(message: dict[str, Any], index: int, where: str) -> dict[str, Any]:
     """The keys of a message the template sees besides its role and content: an assistant's
-    ``tool_calls`` and ``reasoning_content``, a tool result's ``tool_call_id`` (none for the
+    ``tool_calls`` and ``reasoning_content`` (also as ``thinking``), a tool result's ``tool_call_id`` (none for the
     result of a call written in text)."""
     role = message["role"]
     keys: dict[str, Any] = {}
@@ -157,5 +157,8 @@ def _extra_keys(message: dict[str, Any], index: int, where: str) -> dict[str, An
         reasoning = message["reasoning_content"]
         if role != "assistant" or not isinstance(reasoning, str):
             raise DatasetError(f"{where}: messages[{index}].reasoning_content must be a string on an assistant message")
+        # Under both names templates read it: Qwen3's and DeepSeek's ``reasoning_content``,
+        # gpt-oss's ``thinking`` (the core gives it to the template the same way).
         keys["reasoning_content"] = reasoning
+        keys["thinking"] = reasoning
     return keys

@@ -182,7 +182,7 @@ def check_renders_reasoning(tokenizer: ChatTokenizer, conversation: Conversation
         return
     where = conversation.where
     _refuse_default_chatml(tokenizer, where, "has reasoning", "prints `reasoning_content`")
-    messages = _without(conversation.messages, "reasoning_content")
+    messages = _without(conversation.messages, "reasoning_content", "thinking")
     if render(tokenizer, messages, False, conversation.tools) == text:
         raise DatasetError(f"{where}: the chat template never prints an assistant's `reasoning_content` here")
 
@@ -197,9 +197,9 @@ def _refuse_default_chatml(tokenizer: ChatTokenizer, where: str, has: str, needs
         )
 
 
-def _without(messages: Sequence[dict[str, Any]], key: str) -> list[dict[str, Any]]:
-    """``messages`` with ``key`` left out of each."""
-    return [{k: v for k, v in m.items() if k != key} for m in messages]
+def _without(messages: Sequence[dict[str, Any]], *keys: str) -> list[dict[str, Any]]:
+    """``messages`` with ``keys`` left out of each."""
+    return [{k: v for k, v in m.items() if k not in keys} for m in messages]
 
 
 def _token_count(tokenizer: ChatTokenizer, text: str) -> int:

@@ -104,6 +104,26 @@ fn reasoning_is_counted_exactly_where_the_template_prints_it() {
 }
 
 #[test]
+fn reasoning_is_given_to_the_template_as_thinking_too_as_gpt_oss_reads_it() {
+    // gpt-oss's template prints an assistant's `thinking` on its analysis channel.
+    let gpt_oss = counter_with(
+        "gpt-oss-style",
+        concat!(
+            "{% for m in messages %}<|start|>{{ m.role }}{% if m.thinking %}<|channel|>analysis<|message|>",
+            "{{ m.thinking }}<|end|><|start|>{{ m.role }}{% endif %}<|message|>{{ m.content }}<|end|>{% endfor %}",
+            "{% if add_generation_prompt %}<|start|>assistant{% endif %}"
+        ),
+    );
+    let options = ValidateOptions { min_examples: 0, ..options() };
+    let report = validate(jsonl(&[reasoned("thinking")]).as_bytes(), &options, &gpt_oss).unwrap();
+    assert!(report.valid && report.findings.is_empty(), "{:?}", report.findings);
+    let messages = vec![Message::new(Role::User, "2+2?"), Message::reasoning("Two and two make four.", "4")];
+    let text = gpt_oss.render(&messages, false).unwrap();
+    assert!(text.contains("<|channel|>analysis<|message|>Two and two make four.<|end|>"), "{text}");
+    assert_eq!(gpt_oss.count_with_tools(&messages, None).unwrap(), by_definition(&gpt_oss, &messages, None));
+}
+
+#[test]
 fn the_estimate_counts_reasoning_as_text() {
     let estimate = crate::dataset::tokenizer::EstimatedTokenCounter;
     let reasoned = estimate.count(&[Message::new(Role::User, "q"), Message::reasoning("x".repeat(400), "a")]).unwrap();

@@ -8,7 +8,7 @@
 //! writes what Python's `json.dumps(..., ensure_ascii=False)` writes. The context holds
 //! `messages` (a list of `{role, content}`, with `tool_calls` on an assistant message that
 //! calls tools, `tool_call_id` on a `tool` message that answers a call and
-//! `reasoning_content` on an assistant message that reasons), `tools` (the tool definitions, or
+//! `reasoning_content`, and the same as `thinking`, on an assistant message that reasons), `tools` (the tool definitions, or
 //! none), `add_generation_prompt` and the special tokens `bos_token`, `eos_token`,
 //! `unk_token` and `pad_token` where the configuration names them. Objects keep the key
 //! order of their JSON text, as Python's dicts do.
@@ -161,7 +161,11 @@ impl ChatTemplate {
                     keys.push((Cow::Borrowed("tool_call_id"), Value::from(id.as_str())));
                 }
                 if let Some(reasoning) = &m.reasoning_content {
-                    keys.push((Cow::Borrowed("reasoning_content"), Value::from(reasoning.as_str())));
+                    // Under both names templates read it: Qwen3's and DeepSeek's
+                    // `reasoning_content`, gpt-oss's `thinking`.
+                    let reasoning = Value::from(reasoning.as_str());
+                    keys.push((Cow::Borrowed("reasoning_content"), reasoning.clone()));
+                    keys.push((Cow::Borrowed("thinking"), reasoning));
                 }
                 Value::from_object(JsonMap(keys))
             })

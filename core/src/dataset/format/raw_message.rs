@@ -43,8 +43,13 @@ impl Dialect for OpenAi {
     const TOOL_ROLES: &'static [&'static str] = &["tool", "function"];
     const ALSO: Option<(&'static str, &'static str)> = None;
 
+    /// `developer` is the system prompt under the name OpenAI's newer models give it (logged
+    /// completions write it so): the same message to every chat template.
     fn role(name: &str) -> Option<Role> {
-        Role::from_name(name)
+        match name {
+            "developer" => Some(Role::System),
+            name => Role::from_name(name),
+        }
     }
 }
 

@@ -350,6 +350,18 @@ fn a_conversation_beside_its_chosen_and_rejected_answers_is_a_preference_pair() 
 }
 
 #[test]
+fn a_developer_message_is_the_system_prompt() {
+    let developer = json!({"messages": [{"role": "developer", "content": "Be brief."},
+        {"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}]});
+    let report = check(developer.to_string());
+    assert!(report.valid && report.findings.is_empty(), "{:?}", report.findings);
+    assert_eq!(sample(&report, 0), [(Role::System, "Be brief."), (Role::User, "Hi"), (Role::Assistant, "Hello")]);
+    let second = json!({"messages": [{"role": "system", "content": "s"}, {"role": "developer", "content": "d"},
+        {"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}]});
+    assert_eq!(findings(&check(second.to_string())), [(1, "messages[1]", "misplaced_system_message")]);
+}
+
+#[test]
 fn a_conversation_that_ends_with_its_answer_is_trained_on_whatever_answers_are_beside_it() {
     // `HuggingFaceH4/ultrafeedback_binarized`'s SFT split: the chosen conversation is
     // `messages`, beside `prompt`, `chosen`, `rejected` and their scores.

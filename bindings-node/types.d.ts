@@ -858,6 +858,11 @@ export interface Message {
   /** What is said. */
   content: string
   /**
+   * The function whose result a `tool` message is: the answered call's, or the `name` the
+   * data gives the result of a call written in text. Left out of JSON when `None`.
+   */
+  name?: string
+  /**
    * The reasoning an assistant message gives before its answer, as Qwen3's and DeepSeek's
    * chat templates read it: trained on with the message, the way the template renders
    * it. Left out of JSON when `None`.

@@ -115,7 +115,7 @@ test('tool calls are read from ShareGPT turns: function_call and observation', a
   const call = { id: 'call00001', type: 'function', function: { name: 'weather', arguments: { city: 'Oslo' } } }
   assert.deepEqual(lines[0].messages.slice(1, 3), [
     { role: 'assistant', content: '', tool_calls: [call] },
-    { role: 'tool', content: '9 C', tool_call_id: 'call00001' },
+    { role: 'tool', content: '9 C', tool_call_id: 'call00001', name: 'weather' },
   ])
   assert.deepEqual(lines[0].tools, [{ type: 'function', function: WEATHER }])
   assert.equal(lines[1].tools, undefined)

@@ -115,7 +115,7 @@ def test_tool_calls_are_read_from_a_llama_factory_dataset(tmp_path: Path) -> Non
     call = {"id": "call00001", "type": "function", "function": {"name": "weather", "arguments": {"city": "Oslo"}}}
     assert lines[0]["messages"][1:3] == [
         {"role": "assistant", "content": "", "tool_calls": [call]},
-        {"role": "tool", "content": "9 C", "tool_call_id": "call00001"},
+        {"role": "tool", "content": "9 C", "tool_call_id": "call00001", "name": "weather"},
     ]
     assert lines[0]["tools"] == [{"type": "function", "function": WEATHER}]
     assert "tools" not in lines[1]

@@ -220,7 +220,7 @@ def tool_conversation() -> dict[str, Any]:
                     {"id": "c1", "type": "function", "function": {"name": "get_weather", "arguments": {"city": "Paris"}}}
                 ],
             },
-            {"role": "tool", "content": "21 C", "tool_call_id": "c1"},
+            {"role": "tool", "content": "21 C", "tool_call_id": "c1", "name": "get_weather"},
             {"role": "assistant", "content": "It is 21 C.", "weight": 1},
         ],
         "tools": [WEATHER],
@@ -248,12 +248,16 @@ def test_tool_calls_results_and_tools_are_read_for_the_template() -> None:
     assert loaded.tools == [WEATHER]
     assert loaded.trained == (False, True, False, True)
     assert loaded.messages[1]["tool_calls"][0]["function"]["arguments"] == {"city": "Paris"}
-    assert loaded.messages[2] == {"role": "tool", "content": "21 C", "tool_call_id": "c1"}
+    assert loaded.messages[2] == {"role": "tool", "content": "21 C", "tool_call_id": "c1", "name": "get_weather"}
     assert loaded.messages[3] == {"role": "assistant", "content": "It is 21 C."}, "never the weight"
     assert loaded.uses_tools()
     bad = tool_conversation()
     bad["messages"][2]["tool_call_id"] = 7
     with pytest.raises(DatasetError, match=r"messages\[2\].tool_call_id must be a string on a tool message"):
+        Conversation.parse(bad, "test line 1")
+    bad = tool_conversation()
+    bad["messages"][1]["name"] = "get_weather"
+    with pytest.raises(DatasetError, match=r"messages\[1\].name must be a string on a tool message"):
         Conversation.parse(bad, "test line 1")
     bad = tool_conversation()
     bad["messages"][1]["tool_call_id"] = "c1"

@@ -1834,10 +1834,15 @@ class MemoryEstimate(Record):
 class Message(MessageBehaviour, Record):
     """One message of a conversation."""
 
-    _OPTIONAL: ClassVar[frozenset[str]] = frozenset({"reasoning_content", "tool_call_id", "tool_calls", "weight"})
+    _OPTIONAL: ClassVar[frozenset[str]] = frozenset({"name", "reasoning_content", "tool_call_id", "tool_calls", "weight"})
 
     content: str
     """What is said."""
+
+    name: str | None
+    """The function whose result a `tool` message is: the answered call's, or the `name` the
+    data gives the result of a call written in text. Left out of JSON when `None`.
+    """
 
     reasoning_content: str | None
     """The reasoning an assistant message gives before its answer, as Qwen3's and DeepSeek's
@@ -1868,6 +1873,7 @@ class Message(MessageBehaviour, Record):
         d = to_object(data)
         return cls(
             content=to_str(d["content"]),
+            name=to_optional(d.get("name"), lambda v1: to_str(v1)),
             reasoning_content=to_optional(d.get("reasoning_content"), lambda v1: to_str(v1)),
             role=cast(Role, to_choice(d["role"], _ROLE)),
             tool_call_id=to_optional(d.get("tool_call_id"), lambda v1: to_str(v1)),

@@ -73,6 +73,10 @@ pub struct Message {
     /// The call a `tool` message answers. Left out of JSON when `None`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_call_id: Option<String>,
+    /// The function whose result a `tool` message is: the answered call's, or the `name` the
+    /// data gives the result of a call written in text. Left out of JSON when `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// The reasoning an assistant message gives before its answer, as Qwen3's and DeepSeek's
     /// chat templates read it: trained on with the message, the way the template renders
     /// it. Left out of JSON when `None`.
@@ -89,6 +93,7 @@ impl Message {
             weight: None,
             tool_calls: None,
             tool_call_id: None,
+            name: None,
             reasoning_content: None,
         }
     }
@@ -103,9 +108,9 @@ impl Message {
         Self { reasoning_content: Some(reasoning.into()), ..Self::new(Role::Assistant, content) }
     }
 
-    /// A `tool` message: the result `content` of the call `call_id`.
-    pub fn tool_result(call_id: impl Into<String>, content: impl Into<String>) -> Self {
-        Self { tool_call_id: Some(call_id.into()), ..Self::new(Role::Tool, content) }
+    /// A `tool` message: the result `content` of the call `call_id` to the function `name`.
+    pub fn tool_result(call_id: impl Into<String>, name: impl Into<String>, content: impl Into<String>) -> Self {
+        Self { tool_call_id: Some(call_id.into()), name: Some(name.into()), ..Self::new(Role::Tool, content) }
     }
 
     /// Whether the message calls tools or answers a call by its id. The result of a call

@@ -139,8 +139,9 @@ def parse_record(raw: Any, where: str) -> Record:
 
 def _extra_keys(message: dict[str, Any], index: int, where: str) -> dict[str, Any]:
     """The keys of a message the template sees besides its role and content: an assistant's
-    ``tool_calls`` and ``reasoning_content`` (also as ``thinking``), a tool result's ``tool_call_id`` (none for the
-    result of a call written in text)."""
+    ``tool_calls`` and ``reasoning_content`` (also as ``thinking``), a tool result's
+    ``tool_call_id`` (none for the result of a call written in text) and ``name`` (the
+    called function's)."""
     role = message["role"]
     keys: dict[str, Any] = {}
     if "tool_calls" in message:
@@ -153,6 +154,11 @@ def _extra_keys(message: dict[str, Any], index: int, where: str) -> dict[str, An
         if role != "tool" or not isinstance(call_id, str):
             raise DatasetError(f"{where}: messages[{index}].tool_call_id must be a string on a tool message")
         keys["tool_call_id"] = call_id
+    if "name" in message:
+        name = message["name"]
+        if role != "tool" or not isinstance(name, str):
+            raise DatasetError(f"{where}: messages[{index}].name must be a string on a tool message")
+        keys["name"] = name
     if "reasoning_content" in message:
         reasoning = message["reasoning_content"]
         if role != "assistant" or not isinstance(reasoning, str):

@@ -71,8 +71,10 @@ pub(super) fn push_messages<'a, D: Dialect>(
             }
             (ToolCalling::Turns, Some(Role::Tool)) => {
                 let answered = order.answer(None, None, FieldPath::Item(field, index), ctx);
-                let tools = answered
-                    .map(|call_id| Box::new(MessageExtras { call_id: Some(call_id), ..MessageExtras::default() }));
+                let name = order.function_of(answered.as_deref());
+                let tools = answered.map(|call_id| {
+                    Box::new(MessageExtras { call_id: Some(call_id), name, ..MessageExtras::default() })
+                });
                 (tools, message_content(message.content, content_path, ctx))
             }
             _ => {

@@ -91,6 +91,8 @@ pub(crate) struct MessageExtras {
     pub calls: Option<Vec<ToolCall>>,
     /// The call a `tool` message answers.
     pub call_id: Option<String>,
+    /// The function whose result a `tool` message is.
+    pub name: Option<String>,
     /// The reasoning an assistant message gives before its answer.
     pub reasoning: Option<String>,
 }
@@ -111,6 +113,11 @@ impl<'a> ViewMessage<'a> {
         self.extras.as_ref().and_then(|extras| extras.call_id.as_deref())
     }
 
+    /// The function whose result it is, if known.
+    pub fn tool_name(&self) -> Option<&str> {
+        self.extras.as_ref().and_then(|extras| extras.name.as_deref())
+    }
+
     /// Its reasoning, if any.
     pub fn reasoning(&self) -> Option<&str> {
         self.extras.as_ref().and_then(|extras| extras.reasoning.as_deref())
@@ -123,15 +130,17 @@ impl<'a> ViewMessage<'a> {
 }
 
 /// The canonical chat line the trainer reads: `{"role", "content", "weight"?, "tool_calls"?,
-/// "tool_call_id"?, "reasoning_content"?}`, with `"weight": 0` on an assistant message that
-/// is not trained on.
+/// "tool_call_id"?, "name"?, "reasoning_content"?}`, with `"weight": 0` on an assistant
+/// message that is not trained on.
 impl Serialize for ViewMessage<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let (calls, call_id, reasoning) = (self.tool_calls(), self.tool_call_id(), self.reasoning());
+        let (calls, call_id, name, reasoning) =
+            (self.tool_calls(), self.tool_call_id(), self.tool_name(), self.reasoning());
         let fields = 2
             + usize::from(self.weight.is_some())
             + usize::from(calls.is_some())
             + usize::from(call_id.is_some())
+            + usize::from(name.is_some())
             + usize::from(reasoning.is_some());
         let mut message = serializer.serialize_struct("Message", fields)?;
         message.serialize_field("role", &self.role)?;
@@ -144,6 +153,9 @@ impl Serialize for ViewMessage<'_> {
         }
         if let Some(call_id) = call_id {
             message.serialize_field("tool_call_id", call_id)?;
+        }
+        if let Some(name) = name {
+            message.serialize_field("name", name)?;
         }
         if let Some(reasoning) = reasoning {
             message.serialize_field("reasoning_content", reasoning)?;
@@ -216,8 +228,8 @@ impl<'a> View<'a> {
             // Tool calls, results and reasoning are hashed only where they are, so that
             // conversations without them hash as before.
             if let Some(extras) = &message.extras {
-                let MessageExtras { calls, call_id, reasoning } = extras.as_ref();
-                hasher.update(&serde_json::to_vec(&(calls, call_id, reasoning)).unwrap_or_default());
+                let MessageExtras { calls, call_id, name, reasoning } = extras.as_ref();
+                hasher.update(&serde_json::to_vec(&(calls, call_id, name, reasoning)).unwrap_or_default());
             }
         }
         if let Some(tools) = &self.tools {
@@ -236,6 +248,7 @@ impl<'a> View<'a> {
                 weight: m.weight,
                 tool_calls: m.tool_calls().map(<[ToolCall]>::to_vec),
                 tool_call_id: m.tool_call_id().map(str::to_owned),
+                name: m.tool_name().map(str::to_owned),
                 reasoning_content: m.reasoning().map(str::to_owned),
             })
             .collect()

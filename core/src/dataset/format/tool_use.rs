@@ -4,7 +4,8 @@
 //! defined tool, has its own id, and is answered before the conversation goes on). ShareGPT
 //! writes the same calls as turns ([`CallOrder::turn_calls`]), read into the same canonical form.
 
-use std::collections::{HashSet, VecDeque};
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet, VecDeque};
 
 use serde_json::Value;
 
@@ -148,7 +149,11 @@ pub(super) fn message_tools(
     if role == Role::Tool {
         let id = ctx.optional(call_id, id_path).map(|Text(id)| id.into_owned());
         let call_id = order.answer(id, name.as_deref(), FieldPath::Item(field, index), ctx);
-        return call_id.map(|call_id| Box::new(MessageExtras { calls, call_id: Some(call_id), reasoning: None }));
+        // The answered call's function, else the name given to the result of a call
+        // written in text.
+        let name = order.function_of(call_id.as_deref()).or(name.map(Cow::into_owned));
+        return (call_id.is_some() || name.is_some())
+            .then(|| Box::new(MessageExtras { calls, call_id, name, reasoning: None }));
     }
     if ctx.optional(call_id, id_path).is_some() {
         misplaced(ctx, field, index, "tool_call_id", role, "only `tool` messages answer a call");
@@ -273,6 +278,8 @@ pub(super) struct CallOrder {
     /// The calls of the last message that made calls, not answered yet, in order: their
     /// ids and the functions they call.
     pending: VecDeque<(String, String)>,
+    /// The function each call of the conversation so far calls, by its id.
+    functions: HashMap<String, String>,
     /// Whether the conversation has made calls (written as `tool_calls` or turns).
     called: bool,
     /// Whether the last calls were malformed (reported): their results are not reported
@@ -290,6 +297,7 @@ impl CallOrder {
     /// Notes the calls of a message: the results after it answer them, in order.
     fn called(&mut self, calls: &[ToolCall]) {
         self.pending = calls.iter().map(|call| (call.id.clone(), call.function.name.clone())).collect();
+        self.functions.extend(self.pending.iter().cloned());
         self.called = true;
         self.malformed = false;
     }
@@ -346,6 +354,11 @@ impl CallOrder {
         }
         self.called(&made);
         Some(Box::new(MessageExtras { calls: Some(made), ..MessageExtras::default() }))
+    }
+
+    /// The function the call `id` of the conversation calls, if there is such a call.
+    pub fn function_of(&self, id: Option<&str>) -> Option<String> {
+        id.and_then(|id| self.functions.get(id)).cloned()
     }
 
     /// The id of the call the result at `path` answers: `id` when it names one (checked

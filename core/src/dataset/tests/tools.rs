@@ -91,7 +91,10 @@ fn the_canonical_form_keeps_tools_and_writes_arguments_as_objects() {
     let call = &conversation.messages[2].tool_calls.as_ref().unwrap()[0];
     assert_eq!((call.id.as_str(), call.function.arguments.as_str()), ("call_1", r#"{"city":"Paris","unit":"c"}"#));
     assert_eq!((conversation.messages[2].role, conversation.messages[2].content.as_str()), (Role::Assistant, ""));
-    assert_eq!(conversation.messages[3], Message::tool_result("call_1", r#"{"temp": 21, "sky": "clear"}"#));
+    assert_eq!(
+        conversation.messages[3],
+        Message::tool_result("call_1", "get_weather", r#"{"temp": 21, "sky": "clear"}"#)
+    );
 
     let dir = tempfile::tempdir().unwrap();
     convert(CHAT_TOOLS.as_bytes(), dir.path(), &ConvertOptions::default()).unwrap();
@@ -105,7 +108,7 @@ fn the_canonical_form_keeps_tools_and_writes_arguments_as_objects() {
     );
     assert_eq!(
         first["messages"][3],
-        json!({"role": "tool", "content": "{\"temp\": 21, \"sky\": \"clear\"}", "tool_call_id": "call_1"})
+        json!({"role": "tool", "content": "{\"temp\": 21, \"sky\": \"clear\"}", "tool_call_id": "call_1", "name": "get_weather"})
     );
     assert_eq!(first["tools"][0]["function"]["parameters"]["required"], json!(["city"]));
     let second: Value = serde_json::from_str(train.lines().nth(1).unwrap()).unwrap();
@@ -406,6 +409,39 @@ fn a_result_of_another_function_or_of_no_call_is_reported() {
         ]
     );
     assert!(report.findings.iter().all(|f| f.code == "unknown_tool_call_id"));
+}
+
+#[test]
+fn a_result_carries_the_name_of_the_function_it_answers_for_the_templates_that_print_it() {
+    // Functionary v2.2's template writes `'<|from|>' + message['name']` for a tool result.
+    let functionary = counter_with(
+        "functionary-style",
+        concat!(
+            "{% for t in tools or [] %}<|tool|>{{ t.function.name }}\\n{% endfor %}",
+            "{% for m in messages %}{% if m.role == 'tool' %}{{ '<|from|>' + m['name'] + '\\n' + m.content }}",
+            "{% elif m.tool_calls %}{% for c in m.tool_calls %}<|recipient|>{{ c.function.name }}{% endfor %}",
+            "{% else %}{{ '<|from|>' + m.role + '\\n' + m.content }}{% endif %}\\n{% endfor %}",
+            "{% if add_generation_prompt %}<|from|>assistant\\n{% endif %}"
+        ),
+    );
+    let options = ValidateOptions { min_examples: 0, ..options() };
+    let mut without_ids = weather_chat();
+    for message in without_ids["messages"].as_array_mut().unwrap() {
+        let object = message.as_object_mut().unwrap();
+        object.remove("tool_call_id");
+        for call in object.get_mut("tool_calls").and_then(Value::as_array_mut).into_iter().flatten() {
+            call.as_object_mut().unwrap().remove("id");
+        }
+    }
+    for record in [weather_chat(), without_ids] {
+        let report = validate(jsonl(std::slice::from_ref(&record)).as_bytes(), &options, &functionary).unwrap();
+        assert!(report.valid && report.findings.is_empty(), "{record}: {:?}", report.findings);
+        let (train, _) = super::shapes::converted(jsonl(&[record]));
+        let results: Vec<_> = train[0].iter().filter(|m| m.role == Role::Tool).map(|m| m.name.as_deref()).collect();
+        assert!(!results.is_empty() && results.iter().all(|name| *name == Some("get_weather")), "{results:?}");
+        let text = functionary.render_with_tools(&train[0], None, false).unwrap();
+        assert!(text.contains("<|from|>get_weather\n"), "{text}");
+    }
 }
 
 #[test]

@@ -349,7 +349,7 @@ fn tool_calls_count_exactly_with_a_tool_template() {
             let messages = vec![
                 Message::new(Role::User, say(15)),
                 Message::calling(if i % 2 == 0 { String::new() } else { say(5) }, vec![call]),
-                Message::tool_result(format!("c{i}"), say(30)),
+                Message::tool_result(format!("c{i}"), "search", say(30)),
                 Message::new(Role::Assistant, say(25)),
             ];
             let expected = by_definition_with_tools(&counter, &tokenizer, &messages, Some(&tools));

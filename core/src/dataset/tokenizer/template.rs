@@ -160,6 +160,9 @@ impl ChatTemplate {
                 if let Some(id) = &m.tool_call_id {
                     keys.push((Cow::Borrowed("tool_call_id"), Value::from(id.as_str())));
                 }
+                if let Some(name) = &m.name {
+                    keys.push((Cow::Borrowed("name"), Value::from(name.as_str())));
+                }
                 if let Some(reasoning) = &m.reasoning_content {
                     // Under both names templates read it: Qwen3's and DeepSeek's
                     // `reasoning_content`, gpt-oss's `thinking`.

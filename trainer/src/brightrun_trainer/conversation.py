@@ -149,22 +149,23 @@ def _extra_keys(message: dict[str, Any], index: int, where: str) -> dict[str, An
         if role != "assistant" or not isinstance(calls, list) or not all(isinstance(c, dict) for c in calls):
             raise DatasetError(f"{where}: messages[{index}].tool_calls must be a list of calls on an assistant message")
         keys["tool_calls"] = calls
-    if "tool_call_id" in message:
-        call_id = message["tool_call_id"]
-        if role != "tool" or not isinstance(call_id, str):
-            raise DatasetError(f"{where}: messages[{index}].tool_call_id must be a string on a tool message")
-        keys["tool_call_id"] = call_id
-    if "name" in message:
-        name = message["name"]
-        if role != "tool" or not isinstance(name, str):
-            raise DatasetError(f"{where}: messages[{index}].name must be a string on a tool message")
-        keys["name"] = name
-    if "reasoning_content" in message:
-        reasoning = message["reasoning_content"]
-        if role != "assistant" or not isinstance(reasoning, str):
-            raise DatasetError(f"{where}: messages[{index}].reasoning_content must be a string on an assistant message")
+    for key, (takes, article) in _STRING_KEYS.items():
+        if key in message:
+            value = message[key]
+            if role != takes or not isinstance(value, str):
+                raise DatasetError(f"{where}: messages[{index}].{key} must be a string on {article} {takes} message")
+            keys[key] = value
+    if "reasoning_content" in keys:
         # Under both names templates read it: Qwen3's and DeepSeek's ``reasoning_content``,
         # gpt-oss's ``thinking`` (the core gives it to the template the same way).
-        keys["reasoning_content"] = reasoning
-        keys["thinking"] = reasoning
+        keys["thinking"] = keys["reasoning_content"]
     return keys
+
+
+# The string keys of a message the template sees, in the canonical line's order, each with
+# the one role that takes it (and the article its name takes in an error).
+_STRING_KEYS = {
+    "tool_call_id": ("tool", "a"),
+    "name": ("tool", "a"),
+    "reasoning_content": ("assistant", "an"),
+}

@@ -445,6 +445,31 @@ fn a_result_carries_the_name_of_the_function_it_answers_for_the_templates_that_p
 }
 
 #[test]
+fn the_name_of_a_result_of_a_call_written_in_text_is_part_of_what_is_counted() {
+    let named = counter_with(
+        "names-results",
+        "{% for m in messages %}<{{ m.role }}{% if m.name %} {{ m.name }}{% endif %}>{{ m.content }}{% endfor %}\
+         {% if add_generation_prompt %}<assistant>{% endif %}",
+    );
+    let conversation = |name: &str| {
+        vec![
+            Message::new(Role::User, "Weather in Paris?"),
+            Message::new(Role::Assistant, "<tool_call>get_weather</tool_call>"),
+            Message { name: Some(name.to_owned()), ..Message::new(Role::Tool, "18 C") },
+            Message::new(Role::Assistant, "It is 18 C."),
+        ]
+    };
+    let short = named.count(&conversation("w")).unwrap();
+    let long = named.count(&conversation("get_the_weather_of_a_city")).unwrap();
+    assert_eq!(short, by_definition(&named, &conversation("w"), None));
+    assert_eq!(
+        long,
+        by_definition(&named, &conversation("get_the_weather_of_a_city"), None),
+        "never a count remembered for another name"
+    );
+}
+
+#[test]
 fn the_results_of_calls_written_in_text_are_context_under_any_template() {
     // Hermes' function-calling data: the tools in the system prompt, each call in the
     // assistant's text, each result a `tool` turn.

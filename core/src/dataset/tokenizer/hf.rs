@@ -330,6 +330,9 @@ impl HfTokenCounter {
         for message in messages {
             rolling.feed(&message.role);
             rolling.feed(message.content.as_str());
+            // The one key besides these that a conversation counted here may carry: the name
+            // given to the result of a call written in text.
+            rolling.feed(&message.name);
             keys.push(rolling.key());
         }
         keys

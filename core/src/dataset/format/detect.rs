@@ -62,7 +62,8 @@ pub(crate) enum Shape {
     Chat,
     /// A v3 record (`turns`).
     V3,
-    /// A v4 training pair (`target_response`, `current_user_input`, ...).
+    /// A v4 training pair (`target_response` or `current_user_input`: `system_prompt` and
+    /// `conversation_history` alone are no v4 pair, as OpenOrca's records have the first).
     V4Pair,
     /// A prompt/completion record (`prompt` and `completion`).
     PromptCompletion,
@@ -110,8 +111,9 @@ impl ShapeKeys {
     const TRAINING_FILE_METADATA: u16 = 1 << 0;
     const MESSAGES: u16 = 1 << 1;
     const TURNS: u16 = 1 << 2;
-    /// Any key of a v4 pair.
-    const V4_PAIR: u16 = 0b1111 << 3;
+    /// The keys only a v4 pair has (`target_response`, `current_user_input`); its
+    /// `system_prompt` and `conversation_history` are names other datasets use too.
+    const V4_PAIR: u16 = 0b11 << 3;
     const META: u16 = 1 << 7;
     const PROMPT_COMPLETION: u16 = 0b11 << 8;
     const ALPACA: u16 = 0b11 << 10;
@@ -254,15 +256,17 @@ pub(crate) const KNOWN_FORMATS: &str = "chat records need `messages`, prompt/com
      turns, brightrun_lora_v3 records `turns`, brightrun_lora_v4 pairs `current_user_input` and `target_response`, \
      plain-text records `text` alone (with `split` and `id`)";
 
-/// Other names datasets give the needed keys of a format (Dolly's `response`, GSM8K's
-/// `question` and `answer`, LMSYS's `conversation`), for the closest format's message: never
-/// read as those keys.
-const SYNONYMS: [(&str, &[&str]); 5] = [
+/// Other names datasets give the keys of a format (Dolly's `response` and `context`, GSM8K's
+/// `question` and `answer`, OpenOrca's `system_prompt`, LMSYS's `conversation`), for the
+/// closest format's message: never read as those keys.
+const SYNONYMS: [(&str, &[&str]); 7] = [
     ("messages", &["conversation", "dialog", "dialogue", "chat"]),
     ("prompt", &["question", "query"]),
     ("completion", &["answer", "response"]),
     ("instruction", &["question", "query"]),
     ("output", &["response", "answer"]),
+    ("input", &["context"]),
+    ("system", &["system_prompt"]),
 ];
 
 /// What a record of paired preference data (`chosen` and `rejected`, for DPO or a reward
@@ -290,36 +294,42 @@ const SIGNATURES: [(&str, DatasetFormat, &[&str], &[&str]); 7] = [
 ];
 
 /// The format closest to an object of no format with these `keys`, in words: the format
-/// with the most of its needed keys present (and the fewest missing), the keys it lacks, and
-/// the record's keys it does not read: ``a prompt/completion record, but `completion` is
-/// missing (`response` is not read)``. A needed key under another name a dataset gives it is
-/// named for renaming (``rename `answer` to `completion` ``), and preference data (`chosen`
-/// and `rejected`) is told how to become supervised data. `None` when no needed key of any
-/// format is present under any name.
+/// with the most of its needed keys present (and the fewest missing, then the most of the
+/// record's other keys read), the keys it lacks, and the record's keys it does not read:
+/// ``a prompt/completion record, but `completion` is missing (`response` is not read)``. A
+/// key under another name a dataset gives it is named for renaming (``rename `answer` to
+/// `completion` ``), so that following the message loses no part of the record (Dolly's
+/// `context` is Alpaca's `input`), and preference data (`chosen` and `rejected`) is told how
+/// to become supervised data. `None` when no needed key of any format is present under any
+/// name.
 pub(crate) fn closest_format(keys: &[String]) -> Option<String> {
     let has = |key: &&str| keys.iter().any(|k| k == key);
     if has(&"chosen") && has(&"rejected") {
         return Some(PREFERENCE_DATA.to_owned());
     }
-    // A needed key is there, or under another name a dataset gives it (`answer`).
-    let found = |needed: &'static str| -> Option<&'static str> {
-        if has(&needed) {
-            return Some(needed);
+    // A key is there, or under another name a dataset gives it (`answer`).
+    let found = |key: &'static str| -> Option<&'static str> {
+        if has(&key) {
+            return Some(key);
         }
-        let others = SYNONYMS.iter().find(|(key, _)| *key == needed).map_or(&[][..], |(_, others)| *others);
+        let others = SYNONYMS.iter().find(|(name, _)| *name == key).map_or(&[][..], |(_, others)| *others);
         others.iter().copied().find(|other| has(other))
     };
     let (name, format, needed, read) =
         SIGNATURES.iter().rev().filter(|(_, _, needed, _)| needed.iter().any(|key| found(key).is_some())).max_by_key(
-            |(_, _, needed, _)| {
+            |(_, _, needed, read)| {
                 let present = needed.iter().filter(|key| has(key)).count();
                 let named = needed.iter().filter(|key| found(key).is_some()).count();
-                (named, present, usize::MAX - (needed.len() - named))
+                let also_read = read.iter().filter(|key| found(key).is_some()).count();
+                (named, present, usize::MAX - (needed.len() - named), also_read)
             },
         )?;
     let listed = |keys: Vec<&str>| keys.iter().map(|key| format!("`{key}`")).collect::<Vec<_>>().join(", ");
-    let renames: Vec<(&str, &str)> =
-        needed.iter().filter_map(|key| found(key).filter(|other| other != key).map(|other| (other, *key))).collect();
+    let renames: Vec<(&str, &str)> = needed
+        .iter()
+        .chain(read.iter())
+        .filter_map(|key| found(key).filter(|other| other != key).map(|other| (other, *key)))
+        .collect();
     let missing: Vec<&str> = needed.iter().copied().filter(|key| found(key).is_none()).collect();
     let unread: Vec<&str> = keys
         .iter()
@@ -330,9 +340,11 @@ pub(crate) fn closest_format(keys: &[String]) -> Option<String> {
         .collect();
     let complete = missing.is_empty() && renames.is_empty();
     let mut text = format!("it looks like {name}");
-    if !renames.is_empty() {
-        let renames: Vec<String> = renames.iter().map(|(other, key)| format!("`{other}` to `{key}`")).collect();
-        text.push_str(&format!(" with other key names: rename {}", renames.join(" and ")));
+    let renames: Vec<String> = renames.iter().map(|(other, key)| format!("`{other}` to `{key}`")).collect();
+    match renames.split_last() {
+        None => {}
+        Some((last, [])) => text.push_str(&format!(" with other key names: rename {last}")),
+        Some((last, first)) => text.push_str(&format!(" with other key names: rename {} and {last}", first.join(", "))),
     }
     match missing.len() {
         0 => {}
@@ -578,8 +590,13 @@ mod tests {
             ),
             (
                 r#"{"instruction": "i", "context": "c", "response": "r", "category": "qa"}"#,
-                "it looks like an Alpaca record with other key names: rename `response` to `output` (`context`, \
-                 `category` are not read)",
+                "it looks like an Alpaca record with other key names: rename `response` to `output` and `context` \
+                 to `input` (`category` is not read)",
+            ),
+            (
+                r#"{"id": "niv.1", "system_prompt": "s", "question": "q", "response": "r"}"#,
+                "it looks like an Alpaca record with other key names: rename `question` to `instruction`, \
+                 `response` to `output` and `system_prompt` to `system`",
             ),
             (
                 r#"{"conversation": [], "model": "m"}"#,

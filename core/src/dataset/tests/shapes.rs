@@ -444,6 +444,49 @@ fn a_pretty_printed_sharegpt_record_is_named_as_such() {
 }
 
 #[test]
+fn records_of_datasets_with_their_own_key_names_are_told_every_rename_and_never_taken_for_v4() {
+    // OpenOrca's `system_prompt` once made its records v4 pairs, reported as 8 missing v4 fields.
+    let orca = json!({"id": "niv.1", "system_prompt": "Be brief.", "question": "2+2?", "response": "4"});
+    let dolly = json!({"instruction": "When?", "context": "It began in 2000.", "response": "2000", "category": "qa"});
+    let report = check(jsonl(&[orca.clone(), dolly.clone()]));
+    assert_eq!(report.format, None);
+    assert_eq!(findings(&report), [(1, "", "unknown_format"), (2, "", "unknown_format")]);
+    let messages: Vec<&str> = report.findings.iter().map(|f| f.message.as_str()).collect();
+    assert!(
+        messages[0].ends_with(
+            "it looks like an Alpaca record with other key names: rename `question` to `instruction`, `response` \
+             to `output` and `system_prompt` to `system`"
+        ),
+        "{}",
+        messages[0]
+    );
+    assert!(
+        messages[1].ends_with(
+            "it looks like an Alpaca record with other key names: rename `response` to `output` and `context` to \
+             `input` (`category` is not read)"
+        ),
+        "{}",
+        messages[1]
+    );
+    // Renamed as told, each record is read whole: nothing the record held is lost.
+    let renamed = |record: &Value, renames: &[(&str, &str)]| {
+        let mut record = record.as_object().unwrap().clone();
+        for (from, to) in renames {
+            let value = record.remove(*from).unwrap();
+            record.insert((*to).to_owned(), value);
+        }
+        Value::Object(record)
+    };
+    let orca = renamed(&orca, &[("question", "instruction"), ("response", "output"), ("system_prompt", "system")]);
+    let dolly = renamed(&dolly, &[("response", "output"), ("context", "input")]);
+    let report = check(jsonl(&[orca, dolly]));
+    assert!(report.valid, "{:?}", report.findings);
+    assert_eq!(report.format, Some(DatasetFormat::Alpaca));
+    assert_eq!(sample(&report, 0), [(Role::System, "Be brief."), (Role::User, "2+2?"), (Role::Assistant, "4")]);
+    assert_eq!(sample(&report, 1), [(Role::User, "When?\n\nIt began in 2000."), (Role::Assistant, "2000")]);
+}
+
+#[test]
 fn a_record_of_no_format_is_told_the_closest_one() {
     let report = check("{\"prompt\": \"q\"}\n{\"prompt\": \"q\", \"answer\": \"a\"}\n{\"instruction\": \"i\"}\n");
     assert_eq!(report.format, None);

@@ -1,12 +1,14 @@
-//! Chat JSONL: `{"messages": [{"role", "content", "weight"?}...], "weight"?, "split"?,
-//! "tools"?}`, the format of OpenAI, Together and most trainers. A message's `weight` (0 or
+//! Chat JSONL: `{"messages": [{"role", "content", "weight"?}...], "system"?, "weight"?,
+//! "split"?, "tools"?}`, the format of OpenAI, Together and most trainers. A record's
+//! `system`, when not blank, is the system message before the messages (Amazon Bedrock's
+//! form for Claude, as ShareGPT's `system`). A message's `weight` (0 or
 //! 1, on assistant messages) is read with every format's messages
 //! ([`super::messages::push_messages`]); tool calling (`tools`, assistant `tool_calls`,
 //! `tool` messages) as OpenAI's fine-tuning format writes it ([`super::tool_use`]).
 
 use super::json::{Dialect, Flag, RawMessage, RawMessages, RawRecord, RawTools, Slot, Text, Used};
 use super::messages::{TOOL_CALLS_READ_IN, ToolCalling};
-use super::{RecordCtx, Training, View, conversation_messages, tool_use};
+use super::{RecordCtx, Training, View, conversation_messages, system_message, tool_use};
 use crate::dataset::codes::RuleCode;
 use crate::dataset::conversation::{Role, Split};
 use crate::dataset::findings::FieldPath;
@@ -30,8 +32,10 @@ pub(super) fn view<'a>(record: RawRecord<'a>, ctx: &mut RecordCtx<'_, '_>) -> Op
         }
         _ => Training::Trained,
     };
+    let system = system_message(record.system, "system", ctx);
     let errors = ctx.findings.errors();
-    let messages = conversation_messages(record.messages, "messages", ToolCalling::Read, ctx)?;
+    let mut messages = conversation_messages(record.messages, "messages", ToolCalling::Read, ctx)?;
+    messages.splice(0..0, system);
     Some(tool_use::conversation(messages, tools, errors, (split, training), ctx))
 }
 

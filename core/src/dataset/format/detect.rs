@@ -279,7 +279,7 @@ const PREFERENCE_DATA: &str = "it is preference data (`chosen` and `rejected`), 
 /// The keys of each format's records: those it needs, then those it reads besides. A record
 /// of no format is compared with these to name the closest format.
 const SIGNATURES: [(&str, DatasetFormat, &[&str], &[&str]); 7] = [
-    ("a chat record", DatasetFormat::Chat, &["messages"], &["weight", "split", "tools", "functions"]),
+    ("a chat record", DatasetFormat::Chat, &["messages"], &["system", "weight", "split", "tools", "functions"]),
     ("a prompt/completion record", DatasetFormat::PromptCompletion, &["prompt", "completion"], &["split"]),
     ("an Alpaca record", DatasetFormat::Alpaca, &["instruction", "output"], &["input", "system", "history", "split"]),
     ("a ShareGPT record", DatasetFormat::Sharegpt, &["conversations"], &["system", "split", "tools"]),

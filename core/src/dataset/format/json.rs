@@ -548,7 +548,7 @@ pub(crate) struct RawRecord<'a> {
     /// `[instruction, response]`.
     #[serde(borrow)]
     pub history: Slot<Vec<Slot<Vec<Slot<Text<'a>>>>>>,
-    /// Alpaca and ShareGPT: an optional system prompt.
+    /// Alpaca, ShareGPT and chat: an optional system prompt.
     #[serde(borrow)]
     pub system: Slot<Text<'a>>,
     /// Plain text: the document, trained on whole.

@@ -44,10 +44,13 @@ impl Dialect for OpenAi {
     const ALSO: Option<(&'static str, &'static str)> = None;
 
     /// `developer` is the system prompt under the name OpenAI's newer models give it (logged
-    /// completions write it so): the same message to every chat template.
+    /// completions write it so): the same message to every chat template. Cohere's
+    /// fine-tuning data names its speakers `System`, `User` and `Chatbot`.
     fn role(name: &str) -> Option<Role> {
         match name {
-            "developer" => Some(Role::System),
+            "developer" | "System" => Some(Role::System),
+            "User" => Some(Role::User),
+            "Chatbot" => Some(Role::Assistant),
             name => Role::from_name(name),
         }
     }

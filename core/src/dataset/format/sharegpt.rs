@@ -25,8 +25,6 @@ pub(super) fn view<'a>(record: RawRecord<'a>, ctx: &mut RecordCtx<'_, '_>) -> Op
     let system = system_message(record.system, "system", ctx);
     let errors = ctx.findings.errors();
     let mut messages = conversation_messages(record.conversations, "conversations", ToolCalling::Turns, ctx)?;
-    if let Some(system) = system {
-        messages.insert(0, system);
-    }
+    messages.splice(0..0, system);
     Some(tool_use::conversation(messages, tools, errors, (split, Training::Trained), ctx))
 }

@@ -362,6 +362,37 @@ fn a_developer_message_is_the_system_prompt() {
 }
 
 #[test]
+fn a_chat_record_s_system_is_its_system_message_as_bedrock_writes_it() {
+    // Amazon Bedrock's fine-tuning data for Claude: the system prompt beside the messages.
+    // It was ignored, and every conversation trained without its system prompt.
+    let bedrock = json!({"system": "Be brief.", "messages": [{"role": "user", "content": "Hi"},
+        {"role": "assistant", "content": "Hello"}]});
+    let report = check(bedrock.to_string());
+    assert!(report.valid && report.findings.is_empty(), "{:?}", report.findings);
+    assert_eq!(sample(&report, 0), [(Role::System, "Be brief."), (Role::User, "Hi"), (Role::Assistant, "Hello")]);
+    assert_eq!(converted(bedrock.to_string()).0[0][0], Message::new(Role::System, "Be brief."));
+    // A blank one is none; one beside a system message in `messages` is a second system message.
+    let blank = json!({"system": " ", "messages": [{"role": "user", "content": "Hi"},
+        {"role": "assistant", "content": "Hello"}]});
+    assert_eq!(sample(&check(blank.to_string()), 0)[0], (Role::User, "Hi"));
+    let both = json!({"system": "Be brief.", "messages": [{"role": "system", "content": "Be kind."},
+        {"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}]});
+    assert_eq!(findings(&check(both.to_string())), [(1, "messages[0]", "misplaced_system_message")]);
+    let wrong = json!({"system": ["Be brief."], "messages": [{"role": "user", "content": "Hi"},
+        {"role": "assistant", "content": "Hello"}]});
+    assert_eq!(findings(&check(wrong.to_string())), [(1, "system", "wrong_type")]);
+}
+
+#[test]
+fn cohere_s_speakers_are_read_as_theirs() {
+    let cohere = json!({"messages": [{"role": "System", "content": "Be brief."}, {"role": "User", "content": "Hi"},
+        {"role": "Chatbot", "content": "Hello"}]});
+    let report = check(cohere.to_string());
+    assert!(report.valid && report.findings.is_empty(), "{:?}", report.findings);
+    assert_eq!(sample(&report, 0), [(Role::System, "Be brief."), (Role::User, "Hi"), (Role::Assistant, "Hello")]);
+}
+
+#[test]
 fn a_conversation_that_ends_with_its_answer_is_trained_on_whatever_answers_are_beside_it() {
     // `HuggingFaceH4/ultrafeedback_binarized`'s SFT split: the chosen conversation is
     // `messages`, beside `prompt`, `chosen`, `rejected` and their scores.

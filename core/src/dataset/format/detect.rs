@@ -276,6 +276,13 @@ const PREFERENCE_DATA: &str = "it is preference data (`chosen` and `rejected`), 
      with `chosen` as the completion (or, when `chosen` holds the whole conversation, as chat with `chosen` as \
      `messages`), and leave `rejected` out";
 
+/// What a record of OpenAI's preference fine-tuning data (`input`, `preferred_output`,
+/// `non_preferred_output`, for DPO) is told: how to keep its preferred answers.
+const OPENAI_PREFERENCE_DATA: &str = "it is OpenAI's preference data (`preferred_output` and \
+     `non_preferred_output`), for DPO, and BrightRun trains supervised adapters: to learn the preferred answers, \
+     write each record as chat whose `messages` are those of `input` followed by those of `preferred_output` (and \
+     `tools` those of `input`), and leave `non_preferred_output` out";
+
 /// The keys of each format's records: those it needs, then those it reads besides. A record
 /// of no format is compared with these to name the closest format.
 const SIGNATURES: [(&str, DatasetFormat, &[&str], &[&str]); 7] = [
@@ -306,6 +313,9 @@ pub(crate) fn closest_format(keys: &[String]) -> Option<String> {
     let has = |key: &&str| keys.iter().any(|k| k == key);
     if has(&"chosen") && has(&"rejected") {
         return Some(PREFERENCE_DATA.to_owned());
+    }
+    if has(&"preferred_output") && has(&"non_preferred_output") {
+        return Some(OPENAI_PREFERENCE_DATA.to_owned());
     }
     // A key is there, or under another name a dataset gives it (`answer`).
     let found = |key: &'static str| -> Option<&'static str> {
@@ -614,6 +624,8 @@ mod tests {
         for record in [r#"{"prompt": "q", "chosen": "a", "rejected": "b"}"#, r#"{"chosen": [], "rejected": []}"#] {
             assert_eq!(closest(record).as_deref(), Some(PREFERENCE_DATA), "{record}");
         }
+        let openai = r#"{"input": {"messages": []}, "preferred_output": [], "non_preferred_output": []}"#;
+        assert_eq!(closest(openai).as_deref(), Some(OPENAI_PREFERENCE_DATA));
         assert_eq!(describe_record("[1]"), None);
         let (keys, _) = describe_record(r#"{"a": 1, "b": 2, "c": 3, "d": 4, "e": 5, "f": 6, "g": 7}"#).unwrap();
         assert_eq!(keys, "keys `a`, `b`, `c`, `d`, `e`, `f`, 1 more");

@@ -5,8 +5,10 @@
 //! 0 or 1 on assistant messages.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 
 use super::json::{self, Dialect, RawMessages, Slot};
+use super::raw_message::JsonList;
 use super::{MessageAt, MessageExtras, RecordCtx, ViewMessage, tool_use};
 use crate::dataset::codes::RuleCode;
 use crate::dataset::conversation::Role;
@@ -40,7 +42,10 @@ pub(super) fn push_messages<'a, D: Dialect>(
     ctx: &mut RecordCtx<'_, '_>,
     out: &mut Vec<ViewMessage<'a>>,
 ) {
-    let mut order = tool_use::CallOrder::default();
+    let mut order = match tool_calling {
+        ToolCalling::Read => tool_use::CallOrder::naming(named_call_ids(&items)),
+        ToolCalling::Turns | ToolCalling::Unsupported => tool_use::CallOrder::default(),
+    };
     for (index, item) in items.into_iter().enumerate() {
         let Some(mut message) = ctx.required(item, FieldPath::Item(field, index)) else { continue };
         let (tool_key, role_key, content_key) = (message.tool_key(), message.role_key(), message.content_key());
@@ -112,6 +117,22 @@ pub(super) fn push_messages<'a, D: Dialect>(
             out.push(ViewMessage { role, content, at: MessageAt::Item(field, index, content_key), weight, extras });
         }
     }
+}
+
+/// The ids the messages give their calls (`tool_calls[].id`) and name in their results
+/// (`tool_call_id`), for the ids generated for calls without one to differ from all of them.
+fn named_call_ids<D: Dialect>(items: &[Slot<json::RawMessage<'_, D>>]) -> HashSet<String> {
+    let mut named = HashSet::new();
+    for item in items {
+        let Slot::Value(json::RawMessage { extra: Some(extra), .. }) = item else { continue };
+        if let Slot::Value(JsonList(calls)) = &extra.tool_calls {
+            named.extend(calls.iter().filter_map(|call| call.get("id")?.as_str().map(str::to_owned)));
+        }
+        if let Slot::Value(json::Text(id)) = &extra.tool_call_id {
+            named.insert(id.clone().into_owned());
+        }
+    }
+    named
 }
 
 /// Reports the keys of message `index` of `field`, a `role` message, that are not trained

@@ -268,7 +268,8 @@ fn called_function(function: &serde_json::Map<String, Value>) -> Result<Function
 /// ShareGPT does with its `function_call` and `observation` turns ([`Self::turn_calls`]).
 ///
 /// A call without an id is given one: `call00001`, `call00002`... (nine letters and digits,
-/// which every chat template takes, Mistral's included), counted across the conversation.
+/// which every chat template takes, Mistral's included), counted across the conversation and
+/// never one the conversation names itself ([`CallOrder::naming`]).
 /// A result in a conversation that has made no call is the result of a call written in the
 /// assistant's text (Hermes' `<tool_call>` style): it answers no call, and is context.
 #[derive(Debug, Default)]
@@ -285,13 +286,26 @@ pub(super) struct CallOrder {
     /// Whether the last calls were malformed (reported): their results are not reported
     /// again.
     malformed: bool,
+    /// The ids the conversation gives its calls and names in its results: never generated.
+    named: HashSet<String>,
 }
 
 impl CallOrder {
-    /// An id for a call written without one.
+    /// The order of a conversation whose calls and results name the ids `named` (a
+    /// conversation may give some calls ids and leave others without).
+    pub fn naming(named: HashSet<String>) -> Self {
+        Self { named, ..Self::default() }
+    }
+
+    /// An id for a call written without one, other than every id the conversation names.
     fn generated_id(&mut self) -> String {
-        self.made += 1;
-        format!("call{:05}", self.made)
+        loop {
+            self.made += 1;
+            let id = format!("call{:05}", self.made);
+            if !self.named.contains(&id) {
+                return id;
+            }
+        }
     }
 
     /// Notes the calls of a message: the results after it answer them, in order.

@@ -358,6 +358,24 @@ fn calls_without_ids_are_answered_by_the_results_that_follow_them_in_order() {
 }
 
 #[test]
+fn an_id_generated_for_a_call_is_never_one_the_conversation_names() {
+    // The first call has no id; a later one is given `call00001`, the id the first would get.
+    let mut record = weather_chat();
+    let messages = record["messages"].as_array_mut().unwrap();
+    messages[2]["tool_calls"][0].as_object_mut().unwrap().remove("id");
+    messages[3].as_object_mut().unwrap().remove("tool_call_id");
+    messages[6]["tool_calls"][0]["id"] = json!("call00001");
+    messages[7]["tool_call_id"] = json!("call00001");
+    let report = check(jsonl(&[record.clone()]));
+    assert!(report.valid && report.findings.is_empty(), "{:?}", report.findings);
+    let (train, _) = super::shapes::converted(jsonl(&[record]));
+    let first = train[0][2].tool_calls.as_deref().unwrap()[0].id.clone();
+    assert_eq!((first.as_str(), train[0][3].tool_call_id.as_deref()), ("call00002", Some("call00002")));
+    let second = &train[0][6].tool_calls.as_deref().unwrap()[0].id;
+    assert_eq!((second.as_str(), train[0][7].tool_call_id.as_deref()), ("call00001", Some("call00001")));
+}
+
+#[test]
 fn a_result_of_another_function_or_of_no_call_is_reported() {
     let call = |name: &str| json!({"type": "function", "function": {"name": name, "arguments": {}}});
     let tools = json!([{"type": "function", "function": {"name": "get_weather"}}, {"type": "function", "function": {"name": "get_time"}}]);

@@ -286,7 +286,7 @@ export interface Dataset {
 }
 
 /** The file format of a dataset, detected from its first records (one format per file). */
-export type DatasetFormat = "brightrun_lora_v4" | "brightrun_lora_v3" | "chat" | "prompt_completion" | "alpaca" | "sharegpt" | "text"
+export type DatasetFormat = "brightrun_lora_v4" | "brightrun_lora_v3" | "chat" | "prompt_completion" | "alpaca" | "sharegpt" | "text" | "gemini"
 
 /** The statistics of a validation report. A file with errors still has them. */
 export interface DatasetStats {

@@ -86,6 +86,7 @@ for (const [format, content] of [
   ['alpaca', '{"instruction": "q", "input": "", "output": "a"}\n'],
   ['sharegpt', '{"conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": "a"}]}\n'],
   ['text', '{"text": "A document for continued pretraining."}\n'],
+  ['gemini', '{"contents": [{"role": "user", "parts": [{"text": "q"}]}, {"role": "model", "parts": [{"text": "a"}]}]}\n'],
 ]) {
   test(`a ${format} file is recognised as the CLI recognises it`, async () => {
     const path = fileOf('data.jsonl', content)

@@ -88,8 +88,12 @@ def test_a_file_of_no_known_format_is_a_report(cli_json: CliJson, tmp_path: Path
         (b'{"instruction": "q", "input": "", "output": "a"}\n', "alpaca"),
         (b'{"conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": "a"}]}\n', "sharegpt"),
         (b'{"text": "A document for continued pretraining."}\n', "text"),
+        (
+            b'{"contents": [{"role": "user", "parts": [{"text": "q"}]}, {"role": "model", "parts": [{"text": "a"}]}]}\n',
+            "gemini",
+        ),
     ],
-    ids=["prompt-completion", "alpaca", "sharegpt", "text"],
+    ids=["prompt-completion", "alpaca", "sharegpt", "text", "gemini"],
 )
 def test_the_shapes_users_have_are_recognised_as_the_cli_does(
     cli_json: CliJson, tmp_path: Path, content: bytes, format_name: str

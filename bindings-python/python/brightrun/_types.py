@@ -641,9 +641,9 @@ class Dataset(Record):
             validation_errors=to_tuple(d["validation_errors"], lambda v1: ValidationFinding.from_dict(v1)),
         )
 
-DatasetFormat = Literal["brightrun_lora_v4", "brightrun_lora_v3", "chat", "prompt_completion", "alpaca", "sharegpt", "text"]
+DatasetFormat = Literal["brightrun_lora_v4", "brightrun_lora_v3", "chat", "prompt_completion", "alpaca", "sharegpt", "text", "gemini"]
 """The file format of a dataset, detected from its first records (one format per file)."""
-_DATASETFORMAT = ("brightrun_lora_v4", "brightrun_lora_v3", "chat", "prompt_completion", "alpaca", "sharegpt", "text",)
+_DATASETFORMAT = ("brightrun_lora_v4", "brightrun_lora_v3", "chat", "prompt_completion", "alpaca", "sharegpt", "text", "gemini",)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,9 @@ pub enum DatasetFormat {
     /// Plain text for continued pretraining: `{"text", "split"?, "id"?}` per line; every
     /// token is trained on.
     Text,
+    /// Gemini JSONL, as Vertex AI tunes Gemini models: `{"contents": [{"role", "parts"}...],
+    /// "systemInstruction"?, "tools"?}` per line; the `model` turns are trained on.
+    Gemini,
 }
 
 impl_enum_text!(DatasetFormat, "dataset format", {
@@ -37,6 +40,7 @@ impl_enum_text!(DatasetFormat, "dataset format", {
     Alpaca => "alpaca",
     Sharegpt => "sharegpt",
     Text => "text",
+    Gemini => "gemini",
 });
 
 /// Where a dataset is in its life: uploaded, checked, then usable or not.
@@ -225,6 +229,7 @@ mod tests {
                 (Alpaca, "alpaca"),
                 (Sharegpt, "sharegpt"),
                 (Text, "text"),
+                (Gemini, "gemini"),
             ],
         );
         assert_names(
@@ -248,7 +253,7 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "unknown dataset format `csv`: expected one of brightrun_lora_v4, brightrun_lora_v3, chat, \
-             prompt_completion, alpaca, sharegpt, text"
+             prompt_completion, alpaca, sharegpt, text, gemini"
         );
         assert!("fatal".parse::<Severity>().is_err());
     }

@@ -22,6 +22,7 @@ const FORMATS: Array<{ value: DatasetFormat; label: string }> = [
   { value: 'alpaca', label: 'Alpaca JSONL (instruction, input, output)' },
   { value: 'sharegpt', label: 'ShareGPT / Vicuna JSONL (conversations)' },
   { value: 'text', label: 'Plain text JSONL (text, continued pretraining)' },
+  { value: 'gemini', label: 'Gemini JSONL (contents, as Vertex AI tunes Gemini)' },
 ]
 
 /** What the progress bar says in each phase. */

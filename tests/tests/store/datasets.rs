@@ -17,7 +17,7 @@ on_both_backends!(
 );
 
 /// Every format the validator recognises is one the database takes (migration 0007 widened
-/// the CHECK for prompt/completion, Alpaca and ShareGPT, 0008 for plain text).
+/// the CHECK for prompt/completion, Alpaca and ShareGPT, 0008 for plain text, 0009 for Gemini).
 async fn datasets_of_every_format_are_stored(db: Arc<dyn Database>) {
     let user = UserId::new();
     for format in DatasetFormat::ALL {

@@ -75,6 +75,13 @@ async fn a_sqlite_file_of_migration_7_upgrades_keeping_its_rows_and_references()
     upgrades_keeping_its_rows_and_references(7, DatasetFormat::Text).await;
 }
 
+/// Migration 9 rebuilds SQLite's `datasets` again (for Gemini datasets): the same from a file
+/// of migration 8.
+#[tokio::test]
+async fn a_sqlite_file_of_migration_8_upgrades_keeping_its_rows_and_references() {
+    upgrades_keeping_its_rows_and_references(8, DatasetFormat::Gemini).await;
+}
+
 /// A SQLite file migrated to `version`, with a dataset and a job on it, opens (migrated to
 /// the last version) with both intact, the job's reference, the indexes and 0004's checks in
 /// place, and takes datasets of `format`, which `version` refused.

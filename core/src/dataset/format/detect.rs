@@ -62,6 +62,8 @@ pub(crate) enum Shape {
     Chat,
     /// A v3 record (`turns`).
     V3,
+    /// A Gemini record (`contents` whose turns have `parts`).
+    Gemini,
     /// A v4 training pair (`target_response` or `current_user_input`: `system_prompt` and
     /// `conversation_history` alone are no v4 pair, as OpenOrca's records have the first).
     V4Pair,
@@ -78,7 +80,7 @@ pub(crate) enum Shape {
 }
 
 /// The keys that tell shapes apart: bit `i` of a [`ShapeKeys`] set is key `i`.
-const SHAPE_KEYS: [&str; 13] = [
+const SHAPE_KEYS: [&str; 14] = [
     "training_file_metadata",
     "messages",
     "turns",
@@ -92,6 +94,7 @@ const SHAPE_KEYS: [&str; 13] = [
     "instruction",
     "output",
     "text",
+    "contents",
 ];
 
 /// The keys a plain-text record may have: nothing else, or it is no text record.
@@ -150,7 +153,8 @@ impl Shape {
                 present[i] = true;
             }
         }
-        match Self::decide(ShapeKeys::of(present), conversations) {
+        // `contents` of unknown items: a Gemini record is told by its turns' `parts`.
+        match Self::decide(ShapeKeys::of(present), conversations, false) {
             Shape::Text if !only_text_keys => Shape::Unknown,
             shape => shape,
         }
@@ -172,8 +176,9 @@ impl Shape {
             record.instruction.is_present(),
             record.output.is_present(),
             record.text.is_present(),
+            record.contents.is_present(),
         ]);
-        Self::decide(keys, record.sharegpt_items())
+        Self::decide(keys, record.sharegpt_items(), record.gemini_contents())
     }
 
     /// The shape of a parsed record whose keys `json` tells (when at hand): as
@@ -187,7 +192,9 @@ impl Shape {
         }
     }
 
-    fn decide(keys: ShapeKeys, conversations: ConversationsKind) -> Shape {
+    /// The shape of a record with `keys`, whose `conversations` holds what it does and whose
+    /// `contents` holds Gemini's turns when `gemini`.
+    fn decide(keys: ShapeKeys, conversations: ConversationsKind, gemini: bool) -> Shape {
         match conversations {
             _ if keys.any(ShapeKeys::TRAINING_FILE_METADATA) => Shape::V4Document,
             ConversationsKind::Documents => Shape::V4Document,
@@ -196,6 +203,7 @@ impl Shape {
             ConversationsKind::Absent if keys.any(ShapeKeys::MESSAGES) => Shape::Chat,
             ConversationsKind::Absent if keys.any(ShapeKeys::TURNS) => Shape::V3,
             ConversationsKind::Absent if keys.any(ShapeKeys::V4_PAIR) => Shape::V4Pair,
+            ConversationsKind::Absent if gemini => Shape::Gemini,
             ConversationsKind::Absent if keys.all(ShapeKeys::PROMPT_COMPLETION) => Shape::PromptCompletion,
             ConversationsKind::Absent if keys.all(ShapeKeys::ALPACA) => Shape::Alpaca,
             ConversationsKind::Absent if keys.0 == ShapeKeys::TEXT => Shape::Text,
@@ -214,6 +222,7 @@ impl Shape {
             Shape::Alpaca => Some(DatasetFormat::Alpaca),
             Shape::ShareGpt => Some(DatasetFormat::Sharegpt),
             Shape::Text => Some(DatasetFormat::Text),
+            Shape::Gemini => Some(DatasetFormat::Gemini),
             Shape::V4Document | Shape::Conversations | Shape::Meta | Shape::Unknown => None,
         }
     }
@@ -244,6 +253,7 @@ impl Shape {
             Shape::PromptCompletion => "a prompt/completion record (`prompt`, `completion`)",
             Shape::Alpaca => "an Alpaca record (`instruction`, `output`)",
             Shape::Text => "a plain-text record (`text`)",
+            Shape::Gemini => "a Gemini record (`contents` of `role`/`parts` turns)",
             Shape::Meta => "a `_meta` record",
             Shape::Unknown => "a record of no known format",
         }
@@ -254,7 +264,7 @@ impl Shape {
 pub(crate) const KNOWN_FORMATS: &str = "chat records need `messages`, prompt/completion records `prompt` and \
      `completion`, Alpaca records `instruction` and `output`, ShareGPT records `conversations` of `from`/`value` \
      turns, brightrun_lora_v3 records `turns`, brightrun_lora_v4 pairs `current_user_input` and `target_response`, \
-     plain-text records `text` alone (with `split` and `id`)";
+     plain-text records `text` alone (with `split` and `id`), Gemini records `contents` of `role`/`parts` turns";
 
 /// Other names datasets give the keys of a format (Dolly's `response` and `context`, GSM8K's
 /// `question` and `answer`, OpenOrca's `system_prompt`, LMSYS's `conversation`), for the
@@ -285,7 +295,7 @@ const OPENAI_PREFERENCE_DATA: &str = "it is OpenAI's preference data (`preferred
 
 /// The keys of each format's records: those it needs, then those it reads besides. A record
 /// of no format is compared with these to name the closest format.
-const SIGNATURES: [(&str, DatasetFormat, &[&str], &[&str]); 7] = [
+const SIGNATURES: [(&str, DatasetFormat, &[&str], &[&str]); 8] = [
     ("a chat record", DatasetFormat::Chat, &["messages"], &["system", "weight", "split", "tools", "functions"]),
     ("a prompt/completion record", DatasetFormat::PromptCompletion, &["prompt", "completion"], &["split"]),
     ("an Alpaca record", DatasetFormat::Alpaca, &["instruction", "output"], &["input", "system", "history", "split"]),
@@ -298,6 +308,12 @@ const SIGNATURES: [(&str, DatasetFormat, &[&str], &[&str]); 7] = [
         &["system_prompt", "conversation_history", "conversation_metadata", "emotional_context", "training_metadata"],
     ),
     ("a plain-text record", DatasetFormat::Text, &["text"], &["split"]),
+    (
+        "a Gemini record",
+        DatasetFormat::Gemini,
+        &["contents"],
+        &["systemInstruction", "system_instruction", "tools", "split"],
+    ),
 ];
 
 /// The format closest to an object of no format with these `keys`, in words: the format

@@ -406,6 +406,7 @@ macro_rules! object_shape {
 /// ([`OpenAi`] keys), ShareGPT `conversations` ([`ShareGpt`] keys).
 pub(crate) type RawMessages<'a, D = OpenAi> = Slot<Vec<Slot<RawMessage<'a, D>>>>;
 
+pub(crate) use super::gemini::RawGeminiContent;
 pub(crate) use super::raw_message::{Dialect, ExtraKeys, OpenAi, RawContent, RawMessage, RawTools, ShareGpt, Used};
 
 /// A prompt or a completion: one message's text, or (TRL's conversational prompt/completion)
@@ -556,6 +557,12 @@ pub(crate) struct RawRecord<'a> {
     pub text: Slot<Text<'a>>,
     /// v4 document: its metadata (only its presence is looked at in a record).
     pub training_file_metadata: Slot<IgnoredAny>,
+    /// Gemini: the conversation (`[{"role", "parts"}...]`).
+    #[serde(borrow)]
+    pub contents: Slot<Vec<Slot<RawGeminiContent<'a>>>>,
+    /// Gemini: the system instruction (`{"parts": [{"text"}...]}`).
+    #[serde(borrow, rename = "systemInstruction", alias = "system_instruction")]
+    pub system_instruction: Slot<RawGeminiContent<'a>>,
 }
 
 impl Expected for IgnoredAny {
@@ -586,6 +593,19 @@ pub(crate) enum ConversationsKind {
 const V4_CONVERSATION_KEYS: [&str; 2] = ["training_pairs", "conversation_metadata"];
 
 impl RawRecord<'_> {
+    /// Whether `contents` is Gemini's: an array whose first object item has `parts`.
+    pub fn gemini_contents(&self) -> bool {
+        match &self.contents {
+            Slot::Value(items) => {
+                items.iter().find_map(|item| match item {
+                    Slot::Value(content) => Some(content.has_parts()),
+                    _ => None,
+                }) == Some(true)
+            }
+            _ => false,
+        }
+    }
+
     /// What `conversations` holds, from the keys of its first object item.
     pub fn sharegpt_items(&self) -> ConversationsKind {
         match &self.conversations {

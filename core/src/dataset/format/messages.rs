@@ -16,7 +16,7 @@ use crate::dataset::findings::FieldPath;
 
 /// Where tool calls are read, for the findings of the formats that do not read them.
 pub(super) const TOOL_CALLS_READ_IN: &str =
-    "tool calls are read only in chat records, prompt/completion records of messages and ShareGPT records";
+    "tool calls are read only in chat records, prompt/completion records of messages, ShareGPT and Gemini records";
 
 /// The ShareGPT turn that calls tools (its value the JSON of the calls).
 const FUNCTION_CALL_TURN: &str = "function_call";

@@ -12,6 +12,7 @@ pub(crate) mod v4_document;
 
 mod alpaca;
 mod chat;
+mod gemini;
 mod messages;
 mod prompt_completion;
 mod sharegpt;
@@ -392,6 +393,7 @@ pub(crate) fn analyse<'a>(
         DatasetFormat::PromptCompletion => prompt_completion::view(record, ctx),
         DatasetFormat::Alpaca => alpaca::view(record, ctx),
         DatasetFormat::Sharegpt => sharegpt::view(record, ctx),
+        DatasetFormat::Gemini => gemini::view(record, ctx),
         DatasetFormat::Text => return text::analyse(record, ctx),
     };
     match view {

@@ -18,9 +18,9 @@ use crate::dataset::conversation::{
 };
 use crate::dataset::findings::FieldPath;
 
-/// The record's `tools`, when it has any (`[]`, `"[]"` and `""` are none); malformed
-/// entries are reported and left out.
-pub(super) fn definitions(slot: Slot<RawTools>, ctx: &mut RecordCtx<'_, '_>) -> Option<Vec<Tool>> {
+/// The record's `tools` as a list of definitions, when it has any (`[]`, `"[]"` and `""`
+/// are none): `None` when there is none, or when a string does not hold an array (reported).
+pub(super) fn tool_items(slot: Slot<RawTools>, ctx: &mut RecordCtx<'_, '_>) -> Option<Vec<Value>> {
     let items = match ctx.optional(slot, FieldPath::Field("tools"))?.items() {
         Ok(items) => items,
         Err(why) => {
@@ -30,24 +30,34 @@ pub(super) fn definitions(slot: Slot<RawTools>, ctx: &mut RecordCtx<'_, '_>) -> 
             return None;
         }
     };
-    if items.is_empty() {
-        return None;
-    }
-    let mut tools: Vec<Tool> = Vec::with_capacity(items.len());
-    for (index, item) in items.iter().enumerate() {
+    (!items.is_empty()).then_some(items)
+}
+
+/// The record's `tools`, when it has any; malformed entries are reported and left out.
+pub(super) fn definitions(slot: Slot<RawTools>, ctx: &mut RecordCtx<'_, '_>) -> Option<Vec<Tool>> {
+    let items = tool_items(slot, ctx)?;
+    Some(defined(items.iter().enumerate().map(|(index, item)| (FieldPath::Item("tools", index), item)), ctx))
+}
+
+/// The tools of `entries`, each at its path: a malformed entry, or a second one of a name,
+/// is reported and left out.
+pub(super) fn defined<'v>(
+    entries: impl IntoIterator<Item = (FieldPath<'v>, &'v Value)>,
+    ctx: &mut RecordCtx<'_, '_>,
+) -> Vec<Tool> {
+    let mut tools: Vec<Tool> = Vec::new();
+    for (path, item) in entries {
         match definition(item) {
             Ok(tool) if tools.iter().any(|t| t.function.name == tool.function.name) => {
-                ctx.report(RuleCode::InvalidToolDefinition, FieldPath::Item("tools", index), || {
+                ctx.report(RuleCode::InvalidToolDefinition, path, || {
                     format!("a second tool named `{}`", tool.function.name)
                 });
             }
             Ok(tool) => tools.push(tool),
-            Err(why) => ctx.report(RuleCode::InvalidToolDefinition, FieldPath::Item("tools", index), || {
-                format!("`tools[{index}]` {why}")
-            }),
+            Err(why) => ctx.report(RuleCode::InvalidToolDefinition, path, || format!("`{path}` {why}")),
         }
     }
-    Some(tools)
+    tools
 }
 
 /// One entry of `tools`, or what is wrong with it.
@@ -298,7 +308,7 @@ impl CallOrder {
     }
 
     /// An id for a call written without one, other than every id the conversation names.
-    fn generated_id(&mut self) -> String {
+    pub fn generated_id(&mut self) -> String {
         loop {
             self.made += 1;
             let id = format!("call{:05}", self.made);
@@ -309,7 +319,7 @@ impl CallOrder {
     }
 
     /// Notes the calls of a message: the results after it answer them, in order.
-    fn called(&mut self, calls: &[ToolCall]) {
+    pub fn called(&mut self, calls: &[ToolCall]) {
         self.pending = calls.iter().map(|call| (call.id.clone(), call.function.name.clone())).collect();
         self.functions.extend(self.pending.iter().cloned());
         self.called = true;

@@ -1,7 +1,7 @@
 //! How a table's cell becomes a JSON value, by its column's name.
 //!
 //! - Structured columns (`messages`, `conversations`, `turns`, `conversation_history`,
-//!   `tools`, the v4 metadata objects): a CSV cell holds the JSON text of the value; so may
+//!   `tools`, the v4 metadata objects, Gemini's `contents` and `systemInstruction`): a CSV cell holds the JSON text of the value; so may
 //!   a Parquet string column. Blank text is `null` (datasets write `""` for no `tools`);
 //!   other text that is not JSON rejects the row.
 //! - Numeric columns (`weight`, `turn_number`): a number when the cell is one.
@@ -15,7 +15,7 @@ use std::fmt;
 use serde::de::IgnoredAny;
 
 /// Columns whose values are JSON arrays or objects.
-const STRUCTURED: [&str; 9] = [
+const STRUCTURED: [&str; 12] = [
     "messages",
     "conversations",
     "turns",
@@ -25,6 +25,9 @@ const STRUCTURED: [&str; 9] = [
     "emotional_context",
     "training_metadata",
     "_meta",
+    "contents",
+    "systemInstruction",
+    "system_instruction",
 ];
 
 /// Columns whose values are numbers.

@@ -3,6 +3,7 @@
 mod assistant_first;
 mod convert;
 mod formats;
+mod gemini;
 mod hostile;
 mod input;
 mod peers;
@@ -78,6 +79,12 @@ fn check(input: impl AsRef<[u8]>) -> ValidationReport {
 /// The kept findings of `code`.
 fn of_code<'r>(report: &'r ValidationReport, code: &str) -> Vec<&'r ValidationFinding> {
     report.findings.iter().filter(|f| f.code == code).collect()
+}
+
+/// `(line, path, code)` of every kept finding, the line 0 and the path `""` for a whole
+/// record of no line.
+fn findings(report: &ValidationReport) -> Vec<(u64, &str, &str)> {
+    report.findings.iter().map(|f| (f.line.unwrap_or(0), f.path.as_deref().unwrap_or(""), f.code.as_str())).collect()
 }
 
 /// Every kept finding as `(line, path, code)`.

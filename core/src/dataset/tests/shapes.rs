@@ -14,11 +14,6 @@ const PROMPT_COMPLETION_MESSAGES: &str = include_str!("fixtures/prompt_completio
 const ALPACA: &str = include_str!("fixtures/alpaca.jsonl");
 const SHAREGPT: &str = include_str!("fixtures/sharegpt.jsonl");
 
-/// `(line, path, code)` of every kept finding, the path `""` for a whole record.
-fn findings(report: &ValidationReport) -> Vec<(u64, &str, &str)> {
-    report.findings.iter().map(|f| (f.line.unwrap_or(0), f.path.as_deref().unwrap_or(""), f.code.as_str())).collect()
-}
-
 /// The canonical `(role, content)` of the `index`th sample conversation.
 fn sample(report: &ValidationReport, index: usize) -> Vec<(Role, &str)> {
     report.sample_data[index].messages.iter().map(|m| (m.role, m.content.as_str())).collect()

@@ -13,7 +13,7 @@ use crate::error_code::ErrorCode;
 use crate::model::DatasetFormat;
 
 /// `(parquet, jsonl of the same records, format)` of every Parquet fixture.
-const PARQUET_FIXTURES: [(&[u8], &str, DatasetFormat); 7] = [
+const PARQUET_FIXTURES: [(&[u8], &str, DatasetFormat); 8] = [
     (include_bytes!("fixtures/tables/chat.parquet"), include_str!("fixtures/tables/chat.jsonl"), DatasetFormat::Chat),
     (
         include_bytes!("fixtures/tables/alpaca.parquet"),
@@ -41,6 +41,11 @@ const PARQUET_FIXTURES: [(&[u8], &str, DatasetFormat); 7] = [
         DatasetFormat::Sharegpt,
     ),
     (include_bytes!("fixtures/tables/text.parquet"), include_str!("fixtures/tables/text.jsonl"), DatasetFormat::Text),
+    (
+        include_bytes!("fixtures/tables/gemini.parquet"),
+        include_str!("fixtures/tables/gemini.jsonl"),
+        DatasetFormat::Gemini,
+    ),
 ];
 
 /// `(arrow, jsonl of the same records)`: an IPC stream, then an IPC file.

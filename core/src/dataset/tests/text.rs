@@ -8,11 +8,6 @@ use crate::model::{DatasetFormat, Severity};
 
 const TEXT: &str = include_str!("fixtures/text.jsonl");
 
-/// `(line, path, code)` of every kept finding, the path `""` for a whole record.
-fn findings(report: &ValidationReport) -> Vec<(u64, &str, &str)> {
-    report.findings.iter().map(|f| (f.line.unwrap_or(0), f.path.as_deref().unwrap_or(""), f.code.as_str())).collect()
-}
-
 /// Converts `input` (its format recognised, or `format`) and reads back the texts of both
 /// files, checking that every line is `{"text": ...}` alone.
 fn converted_texts(input: &str, format: Option<DatasetFormat>) -> (Vec<String>, Vec<String>) {

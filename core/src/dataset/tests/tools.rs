@@ -37,10 +37,6 @@ pub(super) fn chatml() -> &'static HfTokenCounter {
     COUNTER.get_or_init(|| counter_with("chatml", CHATML_TEMPLATE))
 }
 
-fn findings(report: &ValidationReport) -> Vec<(u64, &str, &str)> {
-    report.findings.iter().map(|f| (f.line.unwrap_or(0), f.path.as_deref().unwrap_or(""), f.code.as_str())).collect()
-}
-
 #[test]
 fn every_tool_rule_is_found_where_it_breaks() {
     let report = check_with(CHAT_TOOLS, &ValidateOptions { min_examples: 0, ..options() });
@@ -248,7 +244,7 @@ fn a_template_that_cannot_render_tools_is_a_finding_naming_the_model() {
 /// Asserts that `record`, of `format`, is valid and reads as the chat record `chat`: the same
 /// training pairs (`pairs`), the same exact tokens under a tool-aware template, and the same
 /// canonical line from `convert`.
-fn reads_as_chat(record: &Value, format: crate::model::DatasetFormat, chat: &Value, pairs: u64) {
+pub(super) fn reads_as_chat(record: &Value, format: crate::model::DatasetFormat, chat: &Value, pairs: u64) {
     let options = ValidateOptions { min_examples: 0, ..options() };
     let line = |record: &Value| jsonl(std::slice::from_ref(record));
     let (from_record, from_chat) = (
@@ -274,7 +270,7 @@ fn reads_as_chat(record: &Value, format: crate::model::DatasetFormat, chat: &Val
 }
 
 /// The weather tool, as chat defines it.
-fn weather_tool() -> Value {
+pub(super) fn weather_tool() -> Value {
     json!([{"type": "function", "function": {"name": "get_weather",
         "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}])
 }

@@ -14,6 +14,7 @@ export const DATASET_FORMATS = every<DatasetFormat>({
   alpaca: true,
   sharegpt: true,
   text: true,
+  gemini: true,
 })
 export const JOB_STATUSES = every<JobStatus>({ queued: true, initializing: true, running: true, completed: true, failed: true, cancelled: true })
 export const MODEL_STATUSES = every<ArtifactStatus>({ stored: true, archived: true, deleted: true })

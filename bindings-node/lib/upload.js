@@ -90,7 +90,7 @@ async function formatOf(head, complete, format) {
   })
   if (!detected) {
     throw new BrightRunError(
-      'the dataset\'s format is not recognised from its first records: pass format (chat, prompt_completion, alpaca, sharegpt, text, brightrun_lora_v3, brightrun_lora_v4)',
+      'the dataset\'s format is not recognised from its first records: pass format (chat, prompt_completion, alpaca, sharegpt, gemini, text, brightrun_lora_v3, brightrun_lora_v4)',
       'unknown_dataset_format',
     )
   }

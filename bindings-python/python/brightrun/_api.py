@@ -211,7 +211,7 @@ def validate(
 
     Args:
         path: The dataset: the path of a file (chat, ``prompt_completion``, ``alpaca``,
-            ``sharegpt``, ``text`` or ``brightrun_lora_v3`` JSONL, or ``brightrun_lora_v4`` (JSONL or
+            ``sharegpt``, ``gemini``, ``text`` or ``brightrun_lora_v3`` JSONL, or ``brightrun_lora_v4`` (JSONL or
             one JSON document), plain or gzip; or any of them as a CSV/TSV or Parquet
             table), its bytes, or the dataset in memory: a list of records (dicts), a
             pandas ``DataFrame`` or a ``datasets.Dataset``, whose record ``n`` is reported

@@ -29,8 +29,8 @@ use crate::{defaults, upload};
 /// Flags of `brightrun train`. Hyperparameter flags override the preset.
 #[derive(Debug, Args)]
 pub struct TrainArgs {
-    /// The dataset file (chat, prompt_completion, alpaca, sharegpt, text, brightrun_lora_v3
-    /// or brightrun_lora_v4; plain or gzip).
+    /// The dataset file (chat, prompt_completion, alpaca, sharegpt, gemini, text,
+    /// brightrun_lora_v3 or brightrun_lora_v4; plain or gzip).
     file: PathBuf,
     /// The file's format, instead of recognising it from the first records.
     #[arg(long)]

@@ -24,7 +24,7 @@ const FINDINGS_SHOWN: usize = 20;
 /// Flags of `brightrun validate`.
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// The dataset: JSON Lines (chat, prompt_completion, alpaca, sharegpt, text,
+    /// The dataset: JSON Lines (chat, prompt_completion, alpaca, sharegpt, gemini, text,
     /// brightrun_lora_v3, brightrun_lora_v4) or a v4 JSON document, plain or gzip.
     file: PathBuf,
     /// The format, instead of recognising it from the first records.

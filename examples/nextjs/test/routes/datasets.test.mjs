@@ -52,7 +52,7 @@ test('POST /api/datasets refuses a bad body, naming the field', async () => {
   assert.equal(huge.details.code, 'invalid_size')
   assert.match(huge.error, /1 byte to \d+ bytes/, 'the core names the allowed range')
   const format = badField(assert, await alice.call('POST', '/api/datasets', { ...valid, format: 'csv' }), 'format')
-  assert.equal(format.details.allowed, 'chat, brightrun_lora_v3, brightrun_lora_v4, prompt_completion, alpaca, sharegpt, text')
+  assert.equal(format.details.allowed, 'chat, brightrun_lora_v3, brightrun_lora_v4, prompt_completion, alpaca, sharegpt, text, gemini')
   badField(assert, await alice.call('POST', '/api/datasets', { ...valid, colour: 'red' }), 'colour')
   badField(assert, await alice.call('POST', '/api/datasets', { ...valid, name: 7 }), 'name')
   const long = await alice.call('POST', '/api/datasets', { ...valid, name: 'n'.repeat(201) })

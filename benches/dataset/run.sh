@@ -38,7 +38,8 @@ cp "$built/brightrun" "$built/gen-dataset" "$built/naive-count" "$bin/"
 # its result after the first user turn, a tool definition on every record) from chat.jsonl,
 # ShareGPT with tools (LLaMA-Factory's function_call and observation turns) from chat_tools,
 # plain text (each conversation's messages as one document) and prompt/completion of messages
-# (TRL's form: the last message as the completion) too, Alpaca from prompt_completion.jsonl. Written once and kept, like the rest.
+# (TRL's form: the last message as the completion) and Gemini (Vertex's contents and
+# systemInstruction) too, Alpaca from prompt_completion.jsonl. Written once and kept, like the rest.
 python3 - "$data" <<'PY'
 import json, os, sys
 data = sys.argv[1]
@@ -75,6 +76,12 @@ derive("chat_tools", "sharegpt_tools", as_turns)
 derive("chat", "text", lambda r, _: {"text": "\n\n".join(m["content"] for m in r["messages"])})
 derive("prompt_completion", "alpaca", lambda r, _: {"instruction": r["prompt"], "input": "", "output": r["completion"]})
 derive("chat", "prompt_completion_messages", lambda r, _: {"prompt": r["messages"][:-1], "completion": r["messages"][-1:]})
+def as_gemini(r, _):
+    turns = [{"role": "model" if m["role"] == "assistant" else "user", "parts": [{"text": m["content"]}]}
+             for m in r["messages"] if m["role"] != "system"]
+    system = [{"text": m["content"]} for m in r["messages"] if m["role"] == "system"]
+    return {"systemInstruction": {"parts": system}, "contents": turns} if system else {"contents": turns}
+derive("chat", "gemini", as_gemini)
 PY
 tokenizer="$data/tokenizer"
 cl100k="$(scripts/vocab-fixtures)/cl100k"
@@ -115,7 +122,7 @@ print(f\"    total_tokens {s['total_tokens']}  trainable_tokens {s['trainable_to
 }
 
 echo "== (a) structure checks: brightrun validate --no-tokens --json (all cores: $(nproc))"
-for f in chat chat_tools sharegpt sharegpt_tools prompt_completion prompt_completion_messages alpaca text v4; do
+for f in chat chat_tools sharegpt sharegpt_tools prompt_completion prompt_completion_messages alpaca text gemini v4; do
     measure "validate --no-tokens $f.jsonl" "$data/$f.jsonl" \
         "$bin/brightrun" validate "$data/$f.jsonl" --no-tokens --json --min-examples 0
 done

@@ -20,7 +20,7 @@ use serde_json::Value;
 use super::chat::split;
 use super::json::{Expected, Flag, JsonKind, RawRecord, RawTools, Slot, Text, Used};
 use super::raw_message::PartKinds;
-use super::tool_use::{self, CallOrder};
+use super::tool_use::{self, CallOrder, ToolForm};
 use super::{MessageAt, MessageExtras, RecordCtx, Training, View, ViewMessage};
 use crate::dataset::codes::RuleCode;
 use crate::dataset::conversation::{FunctionCall, JsonObject, Role, Tool, ToolCall, ToolKind};
@@ -457,7 +457,7 @@ fn declarations(slot: Slot<RawTools>, ctx: &mut RecordCtx<'_, '_>) -> Option<Vec
     }
     let functions =
         entries.iter().map(|(index, key, function)| (FieldPath::ItemField("tools", *index, key), *function));
-    Some(tool_use::defined(functions, ctx))
+    Some(tool_use::defined(functions, ToolForm::Function, ctx))
 }
 
 /// The ids the turns give their calls and name in their results, for the ids generated for

@@ -36,18 +36,30 @@ pub(super) fn tool_items(slot: Slot<RawTools>, ctx: &mut RecordCtx<'_, '_>) -> O
 /// The record's `tools`, when it has any; malformed entries are reported and left out.
 pub(super) fn definitions(slot: Slot<RawTools>, ctx: &mut RecordCtx<'_, '_>) -> Option<Vec<Tool>> {
     let items = tool_items(slot, ctx)?;
-    Some(defined(items.iter().enumerate().map(|(index, item)| (FieldPath::Item("tools", index), item)), ctx))
+    let entries = items.iter().enumerate().map(|(index, item)| (FieldPath::Item("tools", index), item));
+    Some(defined(entries, ToolForm::Tool, ctx))
 }
 
-/// The tools of `entries`, each at its path: a malformed entry, or a second one of a name,
-/// is reported and left out.
+/// How the entries of a list of tools are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum ToolForm {
+    /// OpenAI's `{"type": "function", "function": {"name", ...}}`, or the function alone
+    /// (`{"name", ...}`, as LLaMA-Factory, Glaive and xLAM write it).
+    Tool,
+    /// The function alone: Gemini's function declarations.
+    Function,
+}
+
+/// The tools of `entries` (written in `form`), each at its path: a malformed entry, or a
+/// second one of a name, is reported and left out.
 pub(super) fn defined<'v>(
     entries: impl IntoIterator<Item = (FieldPath<'v>, &'v Value)>,
+    form: ToolForm,
     ctx: &mut RecordCtx<'_, '_>,
 ) -> Vec<Tool> {
     let mut tools: Vec<Tool> = Vec::new();
     for (path, item) in entries {
-        match definition(item) {
+        match definition(item, form) {
             Ok(tool) if tools.iter().any(|t| t.function.name == tool.function.name) => {
                 ctx.report(RuleCode::InvalidToolDefinition, path, || {
                     format!("a second tool named `{}`", tool.function.name)
@@ -60,33 +72,33 @@ pub(super) fn defined<'v>(
     tools
 }
 
-/// One entry of `tools`, or what is wrong with it.
-fn definition(item: &Value) -> Result<Tool, String> {
+/// One entry of a list of tools written in `form`, or what is wrong with it (its keys named
+/// as the entry writes them: `function.name`, or `name` for a function alone).
+fn definition(item: &Value, form: ToolForm) -> Result<Tool, String> {
     let Some(entry) = item.as_object() else { return Err(format!("is {}; expected an object", kind(item))) };
     check_type(entry.get("type"))?;
-    let function = match entry.get("function") {
-        Some(Value::Object(function)) => function,
-        // The function alone (`{"name", "description", "parameters"}`), as LLaMA-Factory,
-        // Glaive and xLAM datasets write it.
-        None if entry.contains_key("name") => entry,
-        None => return Err("has no `function`".to_owned()),
-        Some(other) => return Err(format!("has `function` {}; expected an object", kind(other))),
+    let (function, at) = match (form, entry.get("function")) {
+        (ToolForm::Function, _) => (entry, ""),
+        (ToolForm::Tool, Some(Value::Object(function))) => (function, "function."),
+        (ToolForm::Tool, None) if entry.contains_key("name") => (entry, ""),
+        (ToolForm::Tool, None) => return Err("has no `function`".to_owned()),
+        (ToolForm::Tool, Some(other)) => return Err(format!("has `function` {}; expected an object", kind(other))),
     };
     let name = match function.get("name") {
         Some(Value::String(name)) if !name.trim().is_empty() => name.clone(),
-        None => return Err("has no `function.name`".to_owned()),
-        Some(other) => return Err(format!("has `function.name` {}; expected a function name", kind(other))),
+        None => return Err(format!("has no `{at}name`")),
+        Some(other) => return Err(format!("has `{at}name` {}; expected a function name", kind(other))),
     };
     let description = match function.get("description") {
         None | Some(Value::Null) => None,
         Some(Value::String(text)) => Some(text.clone()),
-        Some(other) => return Err(format!("has `function.description` {}; expected a string", kind(other))),
+        Some(other) => return Err(format!("has `{at}description` {}; expected a string", kind(other))),
     };
     let parameters = match function.get("parameters") {
         None | Some(Value::Null) => None,
         Some(value) => Some(
             JsonObject::from_value(value)
-                .ok_or_else(|| format!("has `function.parameters` {}; expected a JSON schema object", kind(value)))?,
+                .ok_or_else(|| format!("has `{at}parameters` {}; expected a JSON schema object", kind(value)))?,
         ),
     };
     Ok(Tool { kind: ToolKind::Function, function: FunctionDefinition { name, description, parameters } })

@@ -99,8 +99,9 @@ fn every_part_and_key_that_cannot_be_read_is_reported_where_it_is() {
         // 6: empty parts, and empty contents.
         json!({"contents": [turn("user", &["Hello there"]), {"role": "model", "parts": []}]}),
         json!({"contents": []}),
-        // 8: a tool that is no function.
-        json!({"contents": [turn("user", &["Hi"]), turn("model", &["Hello"])], "tools": [{"googleSearch": {}}]}),
+        // 8: a tool that is no function, and a function without its name.
+        json!({"contents": [turn("user", &["Hi"]), turn("model", &["Hello"])],
+            "tools": [{"googleSearch": {}}, {"functionDeclarations": [{"description": "Does things."}]}]}),
     ];
     let report = validate(jsonl(&records).as_bytes(), &options(), &EstimatedTokenCounter).unwrap();
     assert_eq!(report.format, Some(DatasetFormat::Gemini));
@@ -120,6 +121,7 @@ fn every_part_and_key_that_cannot_be_read_is_reported_where_it_is() {
             (6, "", "no_assistant_message"),
             (7, "contents", "empty_conversation"),
             (8, "tools[0].googleSearch", "tool_use_unsupported"),
+            (8, "tools[1].functionDeclarations[0]", "invalid_tool_definition"),
         ]
     );
     let message = |code: &str| report.findings.iter().find(|f| f.code == code).unwrap().message.clone();
@@ -129,6 +131,7 @@ fn every_part_and_key_that_cannot_be_read_is_reported_where_it_is() {
         message("content_parts_unsupported")
     );
     assert!(message("tool_use_unsupported").contains("`googleSearch` tool"), "{}", message("tool_use_unsupported"));
+    assert_eq!(message("invalid_tool_definition"), "`tools[1].functionDeclarations[0]` has no `name`");
 }
 
 #[test]

@@ -267,13 +267,14 @@ pub(crate) const KNOWN_FORMATS: &str = "chat records need `messages`, prompt/com
      plain-text records `text` alone (with `split` and `id`), Gemini records `contents` of `role`/`parts` turns";
 
 /// Other names datasets give the keys of a format (Dolly's `response` and `context`, GSM8K's
-/// `question` and `answer`, OpenOrca's `system_prompt`, LMSYS's `conversation`), for the
+/// `question` and `answer`, OpenOrca's `system_prompt`, LMSYS's `conversation`, Vertex AI's
+/// PaLM tuning data's `input_text` and `output_text`, the Gemini API's `text_input`), for the
 /// closest format's message: never read as those keys.
 const SYNONYMS: [(&str, &[&str]); 7] = [
     ("messages", &["conversation", "dialog", "dialogue", "chat"]),
-    ("prompt", &["question", "query"]),
-    ("completion", &["answer", "response"]),
-    ("instruction", &["question", "query"]),
+    ("prompt", &["question", "query", "input_text", "text_input"]),
+    ("completion", &["answer", "response", "output_text"]),
+    ("instruction", &["question", "query", "input_text", "text_input"]),
     ("output", &["response", "answer"]),
     ("input", &["context"]),
     ("system", &["system_prompt"]),
@@ -632,6 +633,15 @@ mod tests {
             (
                 r#"{"prompt": "p", "response": "r"}"#,
                 "it looks like a prompt/completion record with other key names: rename `response` to `completion`",
+            ),
+            (
+                r#"{"input_text": "i", "output_text": "o"}"#,
+                "it looks like a prompt/completion record with other key names: rename `input_text` to `prompt` and \
+                 `output_text` to `completion`",
+            ),
+            (
+                r#"{"text_input": "i", "output": "o"}"#,
+                "it looks like an Alpaca record with other key names: rename `text_input` to `instruction`",
             ),
         ] {
             assert_eq!(closest(record).as_deref(), Some(expected), "{record}");

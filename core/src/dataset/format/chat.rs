@@ -20,8 +20,7 @@ pub(super) fn view<'a>(record: RawRecord<'a>, ctx: &mut RecordCtx<'_, '_>) -> Op
     if preference_pair((record.chosen, record.rejected), &record.messages, ctx) {
         return None;
     }
-    let tools = tool_use::definitions(record.tools, ctx);
-    legacy_functions(record.functions, ctx);
+    let tools = tool_use::record_tools(record.tools, record.functions, ctx);
     let training = match ctx.optional(record.weight, FieldPath::Field("weight")) {
         Some(weight) if weight.0 == 0.0 => Training::ZeroWeight,
         Some(weight) if weight.0 != 1.0 => {
@@ -49,12 +48,13 @@ pub(super) fn unread_tools(tools: &Slot<RawTools>, ctx: &mut RecordCtx<'_, '_>) 
     }
 }
 
-/// Reports OpenAI's legacy function definitions (`functions`), which are not read.
-pub(super) fn legacy_functions(functions: Used, ctx: &mut RecordCtx<'_, '_>) {
-    if functions.0 {
+/// Reports the `functions` (OpenAI's legacy function definitions) of a format that does not
+/// read them, unless they are null or empty.
+pub(super) fn legacy_functions(functions: &Slot<RawTools>, ctx: &mut RecordCtx<'_, '_>) {
+    if matches!(functions, Slot::Wrong(_)) || matches!(functions, Slot::Value(functions) if !functions.is_empty()) {
         ctx.report(RuleCode::ToolUseUnsupported, FieldPath::Field("functions"), || {
-            "the record defines `functions`, OpenAI's legacy function calling: define them as `tools` \
-             (`{\"type\": \"function\", \"function\": {...}}`)"
+            "the record defines `functions`, OpenAI's legacy function definitions: only chat records and \
+             prompt/completion records of messages read them; define the tools as `tools`"
                 .to_owned()
         });
     }

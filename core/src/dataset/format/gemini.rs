@@ -426,7 +426,7 @@ fn system_instruction<'a>(slot: Slot<RawGeminiContent<'a>>, ctx: &mut RecordCtx<
 /// The functions of the record's `tools` (`[{"functionDeclarations": [...]}]`); a tool of
 /// another kind (Google Search, code execution) is reported.
 fn declarations(slot: Slot<RawTools>, ctx: &mut RecordCtx<'_, '_>) -> Option<Vec<Tool>> {
-    let items = tool_use::tool_items(slot, ctx)?;
+    let items = tool_use::tool_items(slot, "tools", ctx)?;
     let mut entries: Vec<(usize, String, &Value)> = Vec::new();
     for (index, item) in items.iter().enumerate() {
         let Some(tool) = item.as_object() else {

@@ -479,8 +479,8 @@ pub(crate) struct RawRecord<'a> {
     pub weight: Slot<Number>,
     /// Chat with tools: the tool definitions.
     pub tools: Slot<RawTools>,
-    /// OpenAI's legacy function definitions (not supported).
-    pub functions: Used,
+    /// Chat with tools: OpenAI's legacy function definitions, read when there are no `tools`.
+    pub functions: Slot<RawTools>,
     /// Paired preference data (DPO): the preferred answer (not read).
     pub chosen: Used,
     /// Paired preference data (DPO): the rejected answer (not read).

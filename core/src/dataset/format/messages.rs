@@ -146,11 +146,6 @@ fn extra_keys(
     ctx: &mut RecordCtx<'_, '_>,
 ) {
     match (extra.tool_key, tool_calling) {
-        (Some("function_call"), _) => {
-            ctx.report(RuleCode::ToolUseUnsupported, FieldPath::ItemField(field, index, "function_call"), || {
-                "the message has `function_call`, OpenAI's legacy function calling: write it as `tool_calls`".to_owned()
-            });
-        }
         (Some(key), ToolCalling::Unsupported) => {
             ctx.report(RuleCode::ToolUseUnsupported, FieldPath::ItemField(field, index, key), || {
                 format!("the message has `{key}`: {TOOL_CALLS_READ_IN}")
@@ -190,7 +185,10 @@ fn message_role<D: Dialect>(
 ) -> Option<Role> {
     let json::Text(name) = ctx.required(slot, path)?;
     match (tool_calling, name.as_ref()) {
-        (ToolCalling::Read, "tool") | (ToolCalling::Turns, "observation" | "tool") => return Some(Role::Tool),
+        // `function`: a result in OpenAI's legacy function calling, which chat reads too.
+        (ToolCalling::Read, "tool" | "function") | (ToolCalling::Turns, "observation" | "tool") => {
+            return Some(Role::Tool);
+        }
         (ToolCalling::Turns, FUNCTION_CALL_TURN) => return Some(Role::Assistant),
         _ => {}
     }

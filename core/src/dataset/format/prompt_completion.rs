@@ -48,11 +48,11 @@ pub(super) fn view<'a>(record: RawRecord<'a>, ctx: &mut RecordCtx<'_, '_>) -> Op
     undesirable([(&record.label, "label"), (&record.kto_tag, "kto_tag")], ctx);
     let of_messages =
         [&record.prompt, &record.completion].iter().any(|half| matches!(half, Slot::Value(RawTurns::Messages(_))));
-    legacy_functions(record.functions, ctx);
     let tools = if of_messages {
-        tool_use::definitions(record.tools, ctx)
+        tool_use::record_tools(record.tools, record.functions, ctx)
     } else {
         unread_tools(&record.tools, ctx);
+        legacy_functions(&record.functions, ctx);
         None
     };
     let errors = ctx.findings.errors();

@@ -110,6 +110,8 @@ pub(crate) struct ExtraKeys<'a> {
     pub tool_calls: Slot<JsonList>,
     /// A `tool` message's `tool_call_id` (chat with tools).
     pub tool_call_id: Slot<Text<'a>>,
+    /// An assistant message's `function_call`, OpenAI's legacy form of one tool call (chat).
+    pub function_call: Slot<JsonMap>,
     /// A string `name`: the function whose result a `tool` message is (chat with tools, as
     /// `transformers` and TRL write it); on any other message, a key not read.
     pub name: Option<Cow<'a, str>>,
@@ -141,9 +143,6 @@ impl ExtraKeys<'_> {
     }
 }
 
-/// Keys of a message that call tools or answer a tool call.
-const TOOL_KEYS: [&str; 3] = ["tool_calls", "function_call", "tool_call_id"];
-
 /// Any JSON array, its items parsed (`tools`, `tool_calls`: rare, checked item by item).
 #[derive(Debug, Default, Deserialize)]
 #[serde(transparent)]
@@ -154,6 +153,19 @@ impl Expected for JsonList {
 
     fn accepts(kind: JsonKind) -> bool {
         kind == JsonKind::Array
+    }
+}
+
+/// Any JSON object, its keys parsed (a legacy `function_call`: rare, checked key by key).
+#[derive(Debug, Default, Deserialize)]
+#[serde(transparent)]
+pub(crate) struct JsonMap(pub serde_json::Map<String, serde_json::Value>);
+
+impl Expected for JsonMap {
+    const EXPECTED: &'static str = "an object";
+
+    fn accepts(kind: JsonKind) -> bool {
+        kind == JsonKind::Object
     }
 }
 
@@ -257,34 +269,45 @@ impl<'a, D> RawMessage<'a, D> {
         self.extra.as_ref().and_then(|extra| extra.tool_key)
     }
 
-    /// Reads `tool_calls` or `tool_call_id`, kept (and noted as a tool key) unless it is
-    /// null or empty.
+    /// Reads `tool_calls`, `function_call` or `tool_call_id`, kept (and noted as a tool key)
+    /// unless it is null or empty.
     fn tool_value<'de: 'a, A: MapAccess<'de>>(&mut self, key: &'static str, map: &mut A) -> Result<(), A::Error> {
         let seen = self.extra.as_ref().is_some_and(|extra| match key {
             "tool_calls" => extra.tool_calls.is_present(),
+            "function_call" => extra.function_call.is_present(),
             _ => extra.tool_call_id.is_present(),
         });
         if seen {
             return Err(de::Error::duplicate_field(key));
         }
-        if key == "tool_calls" {
-            let calls: Slot<JsonList> = map.next_value()?;
-            if !matches!(&calls, Slot::Missing | Slot::Null)
-                && !matches!(&calls, Slot::Value(JsonList(items)) if items.is_empty())
-            {
-                let extra = self.extra.get_or_insert_with(Box::default);
-                extra.tool_calls = calls;
-                extra.tool_key.get_or_insert(key);
+        match key {
+            "function_call" => {
+                let call: Slot<JsonMap> = map.next_value()?;
+                if holds(&call, |JsonMap(keys)| keys.is_empty()) {
+                    self.tool_keys(key).function_call = call;
+                }
             }
-        } else {
-            let id: Slot<Text<'a>> = map.next_value()?;
-            if !matches!(id, Slot::Missing | Slot::Null) {
-                let extra = self.extra.get_or_insert_with(Box::default);
-                extra.tool_call_id = id;
-                extra.tool_key.get_or_insert(key);
+            "tool_calls" => {
+                let calls: Slot<JsonList> = map.next_value()?;
+                if holds(&calls, |JsonList(items)| items.is_empty()) {
+                    self.tool_keys(key).tool_calls = calls;
+                }
+            }
+            _ => {
+                let id: Slot<Text<'a>> = map.next_value()?;
+                if holds(&id, |_| false) {
+                    self.tool_keys(key).tool_call_id = id;
+                }
             }
         }
         Ok(())
+    }
+
+    /// The message's other keys, with `key` noted as its tool-calling key unless one was.
+    fn tool_keys(&mut self, key: &'static str) -> &mut ExtraKeys<'a> {
+        let extra = self.extra.get_or_insert_with(Box::default);
+        extra.tool_key.get_or_insert(key);
+        extra
     }
 
     /// Reads `name` or a key of [`REASONING_KEYS`], kept when it is a text (and not empty);
@@ -324,16 +347,11 @@ impl<'a, D> RawMessage<'a, D> {
 
     /// Notes a key that is neither read nor known, whose value is `used`.
     fn other_key(&mut self, key: Cow<'a, str>, used: Used) {
-        // `"function_call": null` or `"refusal": null` loses nothing: no finding.
+        // `"refusal": null` or `"annotations": []` loses nothing: no finding.
         if !used.0 {
             return;
         }
-        let extra = self.extra.get_or_insert_with(Box::default);
-        if let Some(tool) = TOOL_KEYS.iter().find(|k| **k == key) {
-            extra.tool_key.get_or_insert(tool);
-        } else {
-            extra.unknown_key.get_or_insert((key, 0)).1 += 1;
-        }
+        self.extra.get_or_insert_with(Box::default).unknown_key.get_or_insert((key, 0)).1 += 1;
     }
 }
 
@@ -452,6 +470,7 @@ impl<'de: 'a, 'a, L: Dialect> Visitor<'de> for RawMessageVisitor<'a, L> {
                 }
                 Key::Other(name) if name == "tool_calls" => message.tool_value("tool_calls", &mut map)?,
                 Key::Other(name) if name == "tool_call_id" => message.tool_value("tool_call_id", &mut map)?,
+                Key::Other(name) if name == "function_call" => message.tool_value("function_call", &mut map)?,
                 Key::Other(name) if name == "name" || REASONING_KEYS.contains(&name.as_ref()) => {
                     message.text_key(name, &mut map)?;
                 }
@@ -462,6 +481,16 @@ impl<'de: 'a, 'a, L: Dialect> Visitor<'de> for RawMessageVisitor<'a, L> {
             }
         }
         Ok(message)
+    }
+}
+
+/// Whether `slot` holds something: a value that is not `empty`, or one of another type (to
+/// be reported); null holds nothing.
+fn holds<T>(slot: &Slot<T>, empty: impl Fn(&T) -> bool) -> bool {
+    match slot {
+        Slot::Missing | Slot::Null => false,
+        Slot::Value(value) => !empty(value),
+        Slot::Wrong(_) => true,
     }
 }
 

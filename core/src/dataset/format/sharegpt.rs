@@ -21,7 +21,7 @@ pub(super) fn view<'a>(record: RawRecord<'a>, ctx: &mut RecordCtx<'_, '_>) -> Op
         return None;
     }
     let tools = tool_use::definitions(record.tools, ctx);
-    legacy_functions(record.functions, ctx);
+    legacy_functions(&record.functions, ctx);
     let system = system_message(record.system, "system", ctx);
     let errors = ctx.findings.errors();
     let mut messages = conversation_messages(record.conversations, "conversations", ToolCalling::Turns, ctx)?;

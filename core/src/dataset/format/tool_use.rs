@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use serde_json::Value;
 
 use super::json::{Slot, Text};
-use super::raw_message::{ExtraKeys, JsonList, RawTools};
+use super::raw_message::{ExtraKeys, JsonList, JsonMap, RawTools};
 use super::{MessageExtras, RecordCtx, Training, View, ViewMessage};
 use crate::dataset::codes::RuleCode;
 use crate::dataset::conversation::{
@@ -18,14 +18,15 @@ use crate::dataset::conversation::{
 };
 use crate::dataset::findings::FieldPath;
 
-/// The record's `tools` as a list of definitions, when it has any (`[]`, `"[]"` and `""`
-/// are none): `None` when there is none, or when a string does not hold an array (reported).
-pub(super) fn tool_items(slot: Slot<RawTools>, ctx: &mut RecordCtx<'_, '_>) -> Option<Vec<Value>> {
-    let items = match ctx.optional(slot, FieldPath::Field("tools"))?.items() {
+/// The record's list of tools under `field` (`tools`, or the legacy `functions`), when it has
+/// any (`[]`, `"[]"` and `""` are none): `None` when there is none, or when a string does not
+/// hold an array (reported).
+pub(super) fn tool_items(slot: Slot<RawTools>, field: &'static str, ctx: &mut RecordCtx<'_, '_>) -> Option<Vec<Value>> {
+    let items = match ctx.optional(slot, FieldPath::Field(field))?.items() {
         Ok(items) => items,
         Err(why) => {
-            ctx.report(RuleCode::InvalidToolDefinition, FieldPath::Field("tools"), || {
-                format!("`tools` is a string that {why}; expected the JSON text of an array of tool definitions")
+            ctx.report(RuleCode::InvalidToolDefinition, FieldPath::Field(field), || {
+                format!("`{field}` is a string that {why}; expected the JSON text of an array of tool definitions")
             });
             return None;
         }
@@ -35,9 +36,29 @@ pub(super) fn tool_items(slot: Slot<RawTools>, ctx: &mut RecordCtx<'_, '_>) -> O
 
 /// The record's `tools`, when it has any; malformed entries are reported and left out.
 pub(super) fn definitions(slot: Slot<RawTools>, ctx: &mut RecordCtx<'_, '_>) -> Option<Vec<Tool>> {
-    let items = tool_items(slot, ctx)?;
+    let items = tool_items(slot, "tools", ctx)?;
     let entries = items.iter().enumerate().map(|(index, item)| (FieldPath::Item("tools", index), item));
     Some(defined(entries, ToolForm::Tool, ctx))
+}
+
+/// The tools of a record that reads tool calls: its `tools`, else its `functions` (OpenAI's
+/// legacy function definitions, each a function alone). Both at once is reported, and
+/// `tools` kept.
+pub(super) fn record_tools(
+    tools: Slot<RawTools>,
+    functions: Slot<RawTools>,
+    ctx: &mut RecordCtx<'_, '_>,
+) -> Option<Vec<Tool>> {
+    let tools = definitions(tools, ctx);
+    let Some(functions) = tool_items(functions, "functions", ctx) else { return tools };
+    if tools.is_some() {
+        ctx.report(RuleCode::InvalidToolDefinition, FieldPath::Field("functions"), || {
+            "the record has both `tools` and `functions` (OpenAI's legacy form of them): keep `tools`".to_owned()
+        });
+        return tools;
+    }
+    let entries = functions.iter().enumerate().map(|(index, item)| (FieldPath::Item("functions", index), item));
+    Some(defined(entries, ToolForm::Function, ctx))
 }
 
 /// How the entries of a list of tools are written.
@@ -138,13 +159,27 @@ pub(super) fn message_tools(
     order: &mut CallOrder,
     ctx: &mut RecordCtx<'_, '_>,
 ) -> Option<Box<MessageExtras>> {
-    let (calls, call_id, name) = match extra {
-        Some(extra) => {
-            (std::mem::take(&mut extra.tool_calls), std::mem::take(&mut extra.tool_call_id), extra.name.take())
-        }
-        None => (Slot::Missing, Slot::Missing, None),
+    let (calls, legacy_call, call_id, name) = match extra {
+        Some(extra) => (
+            std::mem::take(&mut extra.tool_calls),
+            std::mem::take(&mut extra.function_call),
+            std::mem::take(&mut extra.tool_call_id),
+            extra.name.take(),
+        ),
+        None => (Slot::Missing, Slot::Missing, Slot::Missing, None),
     };
+    let legacy_call = ctx.optional(legacy_call, FieldPath::ItemField(field, index, "function_call"));
     let calls = match ctx.optional(calls, FieldPath::ItemField(field, index, "tool_calls")) {
+        Some(_) if legacy_call.is_some() => {
+            ctx.report(RuleCode::InvalidToolCall, FieldPath::ItemField(field, index, "function_call"), || {
+                "the message has both `tool_calls` and `function_call` (OpenAI's legacy form of one call): keep \
+                 `tool_calls`"
+                    .to_owned()
+            });
+            order.malformed();
+            None
+        }
+        None => legacy_call.and_then(|JsonMap(call)| legacy_function_call(&call, role, (field, index), order, ctx)),
         Some(JsonList(items)) if items.is_empty() => None,
         Some(_) if role != Role::Assistant => {
             misplaced(ctx, field, index, "tool_calls", role, "only assistant messages call tools");
@@ -165,7 +200,6 @@ pub(super) fn message_tools(
                 Some(read.into_iter().flatten().collect())
             }
         }
-        None => None,
     };
     let id_path = FieldPath::ItemField(field, index, "tool_call_id");
     if role == Role::Tool {
@@ -181,6 +215,40 @@ pub(super) fn message_tools(
         misplaced(ctx, field, index, "tool_call_id", role, "only `tool` messages answer a call");
     }
     calls.map(|calls| Box::new(MessageExtras { calls: Some(calls), ..MessageExtras::default() }))
+}
+
+/// The call of an assistant message's `function_call` (`{"name", "arguments"}`, OpenAI's
+/// legacy function calling), given an id; `None` when it is malformed or on another role
+/// (reported).
+fn legacy_function_call(
+    function: &serde_json::Map<String, Value>,
+    role: Role,
+    (field, index): (&'static str, usize),
+    order: &mut CallOrder,
+    ctx: &mut RecordCtx<'_, '_>,
+) -> Option<Vec<ToolCall>> {
+    let path = FieldPath::ItemField(field, index, "function_call");
+    if role != Role::Assistant {
+        misplaced(ctx, field, index, "function_call", role, "only assistant messages call functions");
+        return None;
+    }
+    match called_function(function) {
+        Ok(function) => {
+            let calls = vec![ToolCall { id: order.generated_id(), kind: ToolKind::Function, function }];
+            order.called(&calls);
+            Some(calls)
+        }
+        Err(fault) => {
+            order.malformed();
+            match fault {
+                CallFault::NoName => {
+                    ctx.report(RuleCode::InvalidToolCall, path, || format!("`{path}` has no `name` string"))
+                }
+                CallFault::Arguments(why) => ctx.report(RuleCode::ToolArgumentsNotObject, path, || why),
+            }
+            None
+        }
+    }
 }
 
 fn misplaced(ctx: &mut RecordCtx<'_, '_>, field: &'static str, index: usize, key: &str, role: Role, why: &str) {

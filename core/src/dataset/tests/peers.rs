@@ -164,7 +164,8 @@ fn cases() -> Vec<PeerCase> {
             (Some(1), Some("messages[0].mood")),
         ),
         peer(
-            "openai: unrecognized_role (function)",
+            "openai: function calling in its legacy form (`function_call`, a `function` result), of a function \
+             the record does not define",
             json!({"messages": [
                 {"role": "user", "content": "Weather?"},
                 {"role": "assistant", "content": null, "function_call": {"name": "weather", "arguments": "{}"}},
@@ -173,8 +174,8 @@ fn cases() -> Vec<PeerCase> {
             ]})
             .to_string(),
             false,
-            &["tool_use_unsupported"],
-            (Some(1), Some("messages[1].function_call")),
+            &["unknown_tool"],
+            (Some(1), Some("messages[1]")),
         ),
         peer(
             "openai: missing_content (empty, null)",

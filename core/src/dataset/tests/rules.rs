@@ -93,7 +93,7 @@ fn cases() -> Vec<Case> {
         case(UnknownRole, chat(&[("human", "hi"), ("assistant", "yo")]).to_string(), Some(1), Some("messages[0].role")),
         case(
             ToolUseUnsupported,
-            json!({"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}], "functions": [{"name": "multiply"}]})
+            json!({"conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": "a"}], "functions": [{"name": "multiply"}]})
                 .to_string(),
             Some(1),
             Some("functions"),

@@ -51,7 +51,7 @@ fn every_tool_rule_is_found_where_it_breaks() {
             (8, "messages[1]", "duplicate_tool_call_id"),
             (9, "tools[0]", "invalid_tool_definition"),
             (10, "messages[0].tool_calls", "misplaced_tool_field"),
-            (11, "functions", "tool_use_unsupported"),
+            (11, "functions", "invalid_tool_definition"),
         ]
     );
     let messages: Vec<&str> = report.findings.iter().map(|f| f.message.as_str()).collect();
@@ -66,8 +66,7 @@ fn every_tool_rule_is_found_where_it_breaks() {
             "the call id `c` is used twice in the conversation",
             "`tools[0]` has no `function.name`",
             "`tool_calls` on a user message: only assistant messages call tools",
-            "the record defines `functions`, OpenAI's legacy function calling: define them as `tools` \
-             (`{\"type\": \"function\", \"function\": {...}}`)",
+            "the record has both `tools` and `functions` (OpenAI's legacy form of them): keep `tools`",
         ]
     );
     assert!(report.findings.iter().all(|f| f.suggestion.is_some()));
@@ -351,6 +350,52 @@ fn calls_without_ids_are_answered_by_the_results_that_follow_them_in_order() {
     reads_as_chat(&record, crate::model::DatasetFormat::Chat, &weather_chat(), 4);
     let report = check(jsonl(&[record]));
     assert!(report.findings.is_empty(), "a result's `name` is read: {:?}", report.findings);
+}
+
+#[test]
+fn openai_legacy_function_calling_is_the_chat_of_tool_calls() {
+    // `functions`, an assistant's `function_call` and a `function` message with the result,
+    // as OpenAI's fine-tuning guide wrote function calling before `tools`.
+    let definition = weather_tool()[0]["function"].clone();
+    let record = json!({"messages": [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "Weather in Paris?"},
+        {"role": "assistant", "content": null, "function_call": {"name": "get_weather", "arguments": "{\"city\": \"Paris\"}"}},
+        {"role": "function", "name": "get_weather", "content": "18 C"},
+        {"role": "assistant", "content": "It is 18 C."}
+    ], "functions": [definition]});
+    let mut chat = weather_chat();
+    let messages = chat["messages"].as_array_mut().unwrap();
+    messages.truncate(5);
+    reads_as_chat(&record, crate::model::DatasetFormat::Chat, &chat, 2);
+
+    let call =
+        |name: Value| json!({"role": "assistant", "content": null, "function_call": {"name": name, "arguments": "{}"}});
+    let records = [
+        // 1: a call on a user message; 2: a call without a name.
+        json!({"messages": [{"role": "user", "content": "Hi", "function_call": {"name": "get_weather", "arguments": "{}"}},
+            {"role": "assistant", "content": "Hello"}], "functions": [definition]}),
+        json!({"messages": [{"role": "user", "content": "Hey"}, call(json!(7)), {"role": "assistant", "content": "Hello"}],
+            "functions": [definition]}),
+        // 3: `tool_calls` and `function_call` on one message; 4: the result of another function.
+        json!({"messages": [{"role": "user", "content": "Hello?"}, {"role": "assistant", "content": null,
+            "tool_calls": [{"id": "a", "type": "function", "function": {"name": "get_weather", "arguments": "{}"}}],
+            "function_call": {"name": "get_weather", "arguments": "{}"}}, {"role": "assistant", "content": "Hello"}],
+            "functions": [definition]}),
+        json!({"messages": [{"role": "user", "content": "Hi"}, call(json!("get_weather")),
+            {"role": "function", "name": "get_time", "content": "12:00"}, {"role": "assistant", "content": "Noon"}],
+            "functions": [definition]}),
+    ];
+    let report = check_with(jsonl(&records), &ValidateOptions { min_examples: 0, ..options() });
+    assert_eq!(
+        findings(&report),
+        [
+            (1, "messages[0].function_call", "misplaced_tool_field"),
+            (2, "messages[1].function_call", "invalid_tool_call"),
+            (3, "messages[1].function_call", "invalid_tool_call"),
+            (4, "messages[2]", "unknown_tool_call_id"),
+        ]
+    );
 }
 
 #[test]

@@ -41,7 +41,7 @@ pub(super) fn view<'a>(record: RawRecord<'a>, ctx: &mut RecordCtx<'_, '_>) -> Op
 /// Reports the `tools` of a format that does not read tool calls (all but chat), unless it
 /// is null or empty (or the text of an empty array).
 pub(super) fn unread_tools(tools: &Slot<RawTools>, ctx: &mut RecordCtx<'_, '_>) {
-    if matches!(tools, Slot::Wrong(_)) || matches!(tools, Slot::Value(tools) if !tools.is_empty()) {
+    if tools.holds(RawTools::is_empty) {
         ctx.report(RuleCode::ToolUseUnsupported, FieldPath::Field("tools"), || {
             format!("the record defines `tools`: {TOOL_CALLS_READ_IN}")
         });
@@ -51,7 +51,7 @@ pub(super) fn unread_tools(tools: &Slot<RawTools>, ctx: &mut RecordCtx<'_, '_>) 
 /// Reports the `functions` (OpenAI's legacy function definitions) of a format that does not
 /// read them, unless they are null or empty.
 pub(super) fn legacy_functions(functions: &Slot<RawTools>, ctx: &mut RecordCtx<'_, '_>) {
-    if matches!(functions, Slot::Wrong(_)) || matches!(functions, Slot::Value(functions) if !functions.is_empty()) {
+    if functions.holds(RawTools::is_empty) {
         ctx.report(RuleCode::ToolUseUnsupported, FieldPath::Field("functions"), || {
             "the record defines `functions`, OpenAI's legacy function definitions: only chat records and \
              prompt/completion records of messages read them; define the tools as `tools`"

@@ -18,7 +18,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::chat::split;
-use super::json::{Expected, Flag, JsonKind, RawRecord, RawTools, Slot, Text, Used};
+use super::json::{Flag, RawRecord, RawTools, Slot, Text, Used, object_shape};
 use super::raw_message::PartKinds;
 use super::tool_use::{self, CallOrder, ToolForm};
 use super::{MessageAt, MessageExtras, RecordCtx, Training, View, ViewMessage};
@@ -90,37 +90,7 @@ pub(crate) struct RawFunction<'a> {
     id: Slot<Text<'a>>,
 }
 
-impl Expected for RawGeminiContent<'_> {
-    const EXPECTED: &'static str = "an object";
-
-    fn accepts(kind: JsonKind) -> bool {
-        kind == JsonKind::Object
-    }
-}
-
-impl Expected for RawPart<'_> {
-    const EXPECTED: &'static str = "an object";
-
-    fn accepts(kind: JsonKind) -> bool {
-        kind == JsonKind::Object
-    }
-}
-
-impl Expected for RawFunction<'_> {
-    const EXPECTED: &'static str = "an object";
-
-    fn accepts(kind: JsonKind) -> bool {
-        kind == JsonKind::Object
-    }
-}
-
-impl Expected for JsonObject {
-    const EXPECTED: &'static str = "an object";
-
-    fn accepts(kind: JsonKind) -> bool {
-        kind == JsonKind::Object
-    }
-}
+object_shape!(RawGeminiContent<'_>, RawPart<'_>, RawFunction<'_>);
 
 impl RawGeminiContent<'_> {
     /// Whether it has `parts`: what tells Gemini's `contents` from other data under that key.
@@ -247,13 +217,10 @@ fn read_parts<'a>(
 /// The keys of `part` that hold its data (not null: a table's row has every column of its
 /// parts, null where a part has no such key), in Vertex's names.
 fn part_data(part: &RawPart<'_>) -> Vec<&'static str> {
-    fn given<T>(slot: &Slot<T>) -> bool {
-        !matches!(slot, Slot::Missing | Slot::Null)
-    }
     [
-        ("text", given(&part.text)),
-        ("functionCall", given(&part.function_call)),
-        ("functionResponse", given(&part.function_response)),
+        ("text", part.text.holds(|_| false)),
+        ("functionCall", part.function_call.holds(|_| false)),
+        ("functionResponse", part.function_response.holds(|_| false)),
         ("fileData", part.file_data.0),
         ("inlineData", part.inline_data.0),
         ("executableCode", part.executable_code.0),

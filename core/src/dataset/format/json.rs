@@ -17,6 +17,8 @@ use serde::de::value::{
 };
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+use crate::dataset::conversation::JsonObject;
+
 /// The JSON type of a value, as a finding names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum JsonKind {
@@ -75,6 +77,16 @@ impl<T> Slot<T> {
     /// Whether the key is present, whatever its value.
     pub fn is_present(&self) -> bool {
         !matches!(self, Slot::Missing)
+    }
+
+    /// Whether it holds something: a value that is not `empty`, or one of another type (to
+    /// be reported); null holds nothing.
+    pub fn holds(&self, empty: impl Fn(&T) -> bool) -> bool {
+        match self {
+            Slot::Missing | Slot::Null => false,
+            Slot::Value(value) => !empty(value),
+            Slot::Wrong(_) => true,
+        }
     }
 }
 
@@ -389,18 +401,19 @@ impl<T> Expected for Vec<T> {
     }
 }
 
-/// Implements [`Expected`] for a record struct: it is read from an object.
+/// Implements [`Expected`] for types read from a JSON object (records, messages, parts).
 macro_rules! object_shape {
     ($($ty:ty),+) => {
-        $(impl Expected for $ty {
+        $(impl $crate::dataset::format::json::Expected for $ty {
             const EXPECTED: &'static str = "an object";
 
-            fn accepts(kind: JsonKind) -> bool {
-                kind == JsonKind::Object
+            fn accepts(kind: $crate::dataset::format::json::JsonKind) -> bool {
+                kind == $crate::dataset::format::json::JsonKind::Object
             }
         })+
     };
 }
+pub(crate) use object_shape;
 
 /// The messages of a conversation, in any format: chat `messages`, v3 `turns`, v4 history
 /// ([`OpenAi`] keys), ShareGPT `conversations` ([`ShareGpt`] keys).
@@ -573,7 +586,7 @@ impl Expected for IgnoredAny {
     }
 }
 
-object_shape!(AnyObject, RawMeta, RawRecord<'_>);
+object_shape!(AnyObject, RawMeta, RawRecord<'_>, JsonObject);
 
 /// What a record's `conversations` holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,7 +10,7 @@ use std::marker::PhantomData;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use super::json::{Expected, JsonKind, Number, Slot, Text};
+use super::json::{Expected, JsonKind, Number, Slot, Text, object_shape};
 use crate::dataset::conversation::Role;
 
 /// How a format names a message's keys and roles: `{"role": "user", "content"}` in chat,
@@ -161,13 +161,7 @@ impl Expected for JsonList {
 #[serde(transparent)]
 pub(crate) struct JsonMap(pub serde_json::Map<String, serde_json::Value>);
 
-impl Expected for JsonMap {
-    const EXPECTED: &'static str = "an object";
-
-    fn accepts(kind: JsonKind) -> bool {
-        kind == JsonKind::Object
-    }
-}
+object_shape!(JsonMap);
 
 /// A record's `tools`: an array of definitions, or the JSON text of one, as tables and
 /// LLaMA-Factory's ShareGPT store them (`"tools": "[{\"name\": ...}]"`).
@@ -283,19 +277,19 @@ impl<'a, D> RawMessage<'a, D> {
         match key {
             "function_call" => {
                 let call: Slot<JsonMap> = map.next_value()?;
-                if holds(&call, |JsonMap(keys)| keys.is_empty()) {
+                if call.holds(|JsonMap(keys)| keys.is_empty()) {
                     self.tool_keys(key).function_call = call;
                 }
             }
             "tool_calls" => {
                 let calls: Slot<JsonList> = map.next_value()?;
-                if holds(&calls, |JsonList(items)| items.is_empty()) {
+                if calls.holds(|JsonList(items)| items.is_empty()) {
                     self.tool_keys(key).tool_calls = calls;
                 }
             }
             _ => {
                 let id: Slot<Text<'a>> = map.next_value()?;
-                if holds(&id, |_| false) {
+                if id.holds(|_| false) {
                     self.tool_keys(key).tool_call_id = id;
                 }
             }
@@ -484,16 +478,6 @@ impl<'de: 'a, 'a, L: Dialect> Visitor<'de> for RawMessageVisitor<'a, L> {
     }
 }
 
-/// Whether `slot` holds something: a value that is not `empty`, or one of another type (to
-/// be reported); null holds nothing.
-fn holds<T>(slot: &Slot<T>, empty: impl Fn(&T) -> bool) -> bool {
-    match slot {
-        Slot::Missing | Slot::Null => false,
-        Slot::Value(value) => !empty(value),
-        Slot::Wrong(_) => true,
-    }
-}
-
 /// Whether a value carries anything: not null, and not an empty array or object.
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct Used(pub bool);
@@ -666,13 +650,7 @@ struct RawPart<'a> {
     text: Slot<Text<'a>>,
 }
 
-impl Expected for RawPart<'_> {
-    const EXPECTED: &'static str = "an object";
-
-    fn accepts(kind: JsonKind) -> bool {
-        kind == JsonKind::Object
-    }
-}
+object_shape!(RawPart<'_>);
 
 #[cfg(test)]
 mod tests {
